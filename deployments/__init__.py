@@ -1,0 +1,1 @@
+"""Medici's Serve deployments: one sub-package per process role (see DESIGN.md)."""

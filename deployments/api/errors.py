@@ -1,0 +1,82 @@
+"""One error shape for every route, plain or streamed: ``{"error": {message, type, param, code}}``.
+
+4xx are logged as warnings; 5xx as errors with the detail kept in the log, never in the reply.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from deployments import errors
+from deployments.errors import ServiceError
+
+logger = logging.getLogger("ray.serve")
+
+# Ray's own words for "no replica can take this now": overload or not ready, never the caller's fault.
+_UNAVAILABLE = ("BackPressureError", "DeploymentUnavailableError", "ActorDiedError", "ActorUnavailableError")
+_HTTP_TYPES = {401: "authentication_error", 404: "not_found_error", 405: "invalid_request_error"}
+
+
+def as_service_error(exc: BaseException) -> ServiceError:
+    """Map anything a handle call raised to the error the caller should see."""
+    found = errors.find_service_error(exc)
+    if found is not None:
+        return found
+    names = {cls.__name__ for cls in type(exc).__mro__} | {type(getattr(exc, "cause", None)).__name__}
+    if names & set(_UNAVAILABLE):
+        return errors.unavailable("the model is not available right now; retry shortly")
+    logger.error("internal error", exc_info=exc)
+    return ServiceError(500, "Internal Server Error", "internal_error", "internal_error")
+
+
+def error_response(error: ServiceError) -> JSONResponse:
+    if error.status >= 500:
+        logger.error("%s", error)
+    else:
+        logger.warning("%s", error)
+    headers = {"Retry-After": "1"} if error.status in (429, 503) else None
+    return JSONResponse(error.to_dict(), status_code=error.status, headers=headers)
+
+
+def sse_error(error: ServiceError) -> str:
+    """The same error as a server-sent event, for streams that fail after their first byte."""
+    return f"data: {json.dumps(error.to_dict())}\n\n"
+
+
+def _field_name(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+async def _validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    first = exc.errors()[0]
+    if first.get("type") == "json_invalid":
+        return error_response(errors.bad_request("the request body is not valid JSON", code="invalid_json"))
+    field = _field_name(tuple(first.get("loc", ())))
+    message = f"invalid value for '{field}': {first.get('msg', 'invalid')}"
+    return error_response(errors.bad_request(message, param=field))
+
+
+async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+    return error_response(exc)
+
+
+async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    kind = _HTTP_TYPES.get(exc.status_code, "invalid_request_error")
+    return error_response(ServiceError(exc.status_code, str(exc.detail), kind, kind))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    return error_response(as_service_error(exc))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

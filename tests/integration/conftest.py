@@ -1,0 +1,82 @@
+"""One real local Ray Serve for the whole test session, running the real app and the real model.
+
+Small settings keep it inside a 2-core machine: fractional CPUs per deployment, two torch threads,
+and a short request timeout so the timeout test does not wait a minute.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Iterator
+
+import httpx
+import pytest
+
+REQUEST_TIMEOUT_S = 20.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_args_for_tests() -> dict:
+    """Application args of the session's Serve app; the integration tests of every feature share it."""
+    return {
+        "llm": {"torch_threads": 2},
+        "llm_runtime": {"request_timeout_s": REQUEST_TIMEOUT_S, "max_batch_size": 16},
+        "ingress": {"max_body_bytes": 1024 * 1024},
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    import ray
+    from ray import serve
+
+    from app import build_app
+
+    port = _free_port()
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": port})
+        serve.run(build_app(app_args_for_tests()), name="medici", route_prefix="/", blocking=False)
+        url = f"http://127.0.0.1:{port}"
+        _wait_healthy(url)
+        yield url
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+
+def _wait_healthy(url: str, timeout_s: float = 300.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"Serve app at {url} was not healthy within {timeout_s}s")
+
+
+@pytest.fixture(scope="session")
+def http(base_url: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def openai_client(base_url: str):
+    from openai import OpenAI
+
+    return OpenAI(base_url=f"{base_url}/v1", api_key="unused", max_retries=0, timeout=120)
+
+
+@pytest.fixture(scope="session")
+def model_name(http: httpx.Client) -> str:
+    return http.get("/v1/models").json()["data"][0]["id"]
