@@ -15,6 +15,8 @@ from ray.serve import Application
 
 from deployments.api.ingress import Ingress
 from deployments.api.settings import IngressSettings
+from deployments.embeddings.embedder import Embedder
+from deployments.embeddings.settings import EmbedderSettings
 from deployments.llm.server import LLMServer
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
 
@@ -26,6 +28,7 @@ class AppArgs(BaseModel):
 
     llm: LLMSettings = Field(default_factory=LLMSettings)
     llm_runtime: LLMRuntimeConfig = Field(default_factory=LLMRuntimeConfig)
+    embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-deployment Serve options merged over the defaults."
@@ -41,6 +44,7 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
         "health_check_timeout_s": 60,
         "graceful_shutdown_timeout_s": 30,
     },
+    "Embedder": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 32},
     "Ingress": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 256},
 }
 
@@ -55,5 +59,10 @@ def build_app(args: AppArgs) -> Application:
     if isinstance(args, dict):
         args = AppArgs.model_validate(args)
     llm = serve.deployment(LLMServer, **_options("LLMServer", args, user_config=args.llm_runtime.model_dump()))
+    embedder = serve.deployment(Embedder, **_options("Embedder", args))
     ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
-    return ingress.bind(llm.bind(args.llm.model_dump()), args.ingress.model_dump())
+    return ingress.bind(
+        llm=llm.bind(args.llm.model_dump()),
+        embedder=embedder.bind(args.embedder.model_dump()),
+        settings=args.ingress.model_dump(),
+    )

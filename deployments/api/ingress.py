@@ -22,6 +22,7 @@ class Services:
 
     settings: IngressSettings
     llm: object  # DeploymentHandle of LLMServer
+    embedder: object  # DeploymentHandle of Embedder
 
 
 def build_fastapi_app(services: Services) -> FastAPI:
@@ -35,8 +36,8 @@ def build_fastapi_app(services: Services) -> FastAPI:
 
 
 class Ingress:
-    def __init__(self, llm, settings: dict | None = None) -> None:
-        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm)
+    def __init__(self, llm, embedder, settings: dict | None = None) -> None:
+        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_fastapi_app(self.services)

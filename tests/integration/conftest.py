@@ -38,7 +38,7 @@ def base_url() -> Iterator[str]:
     from app import build_app
 
     port = _free_port()
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=4, include_dashboard=False, log_to_driver=False)
     try:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         serve.run(build_app(app_args_for_tests()), name="medici", route_prefix="/", blocking=False)
