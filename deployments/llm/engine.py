@@ -62,19 +62,23 @@ def _sample(logits: torch.Tensor, row: _Row) -> int:
 class _RowSampler(LogitsProcessor):
     """Chooses each row's next token by its own rules and forces it, so `generate`'s greedy pick agrees."""
 
-    def __init__(self, rows: list[_Row], eos_id: int) -> None:
+    def __init__(self, rows: list[_Row], eos_ids: set[int]) -> None:
         self.rows = rows
-        self.eos_id = eos_id
+        self.eos_ids = sorted(eos_ids)
+        self.eos_id = self.eos_ids[0]
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         forced = torch.full_like(scores, float("-inf"))
         for i, row in enumerate(self.rows):
             logits = scores[i]
             if row.trie is not None and not row.done:
-                allowed = row.trie.allowed() + ([self.eos_id] if row.trie.can_end() else [])
+                allowed = row.trie.allowed() + (self.eos_ids if row.trie.can_end() else [])
                 mask = torch.full_like(logits, float("-inf"))
                 mask[allowed] = 0.0
                 logits = logits + mask
+            elif row.job.ignore_eos:
+                logits = logits.clone()
+                logits[self.eos_ids] = float("-inf")
             token = self.eos_id if row.done else _sample(logits, row)
             forced[i, token] = 0.0
         return forced
@@ -129,7 +133,7 @@ class Engine:
         self.device = device
         eos = model.generation_config.eos_token_id or tokenizer.eos_token_id
         self.eos_ids = set(eos if isinstance(eos, list) else [eos])
-        self.eos_id = next(iter(self.eos_ids))
+        self.eos_id = min(self.eos_ids)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else self.eos_id
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
 
@@ -159,7 +163,7 @@ class Engine:
             input_ids=input_ids,
             attention_mask=attention_mask,
             generation_config=config,
-            logits_processor=LogitsProcessorList([_RowSampler(rows, self.eos_id)]),
+            logits_processor=LogitsProcessorList([_RowSampler(rows, self.eos_ids)]),
             stopping_criteria=[_RowStopper(rows, self.eos_ids, self.decode)],
         )
         for row in rows:

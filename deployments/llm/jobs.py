@@ -20,6 +20,7 @@ class GenerationJob:
     seed: int | None = None
     stop: list[str] | None = None
     choices: list[str] | None = None
+    ignore_eos: bool = False
     emit: Emit | None = None  # receives text deltas from the generation thread
     cancelled: threading.Event = field(default_factory=threading.Event)
     text: str = ""

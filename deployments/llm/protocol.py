@@ -34,6 +34,7 @@ class _SamplingFields(BaseModel):
     guided_choice: list[str] | None = Field(
         None, description="The output is exactly one of these strings, chosen by constrained decoding."
     )
+    ignore_eos: bool = Field(False, description="Keep generating past end-of-sequence (as vLLM): benchmarks.")
 
     @field_validator("n")
     @classmethod

@@ -105,6 +105,7 @@ class LLMServer:
             seed=request.seed,
             stop=request.stop,
             choices=request.guided_choice,
+            ignore_eos=request.ignore_eos,
         )
 
     def _max_tokens(self, prompt_len: int, asked: int | None) -> int:

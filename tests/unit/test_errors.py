@@ -1,0 +1,33 @@
+from deployments import errors
+from deployments.api.errors import as_service_error
+
+
+class RayTaskErrorLike(Exception):
+    """Ray wraps a replica's exception and keeps it as `.cause`."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__("wrapped")
+        self.cause = cause
+
+
+class BackPressureError(Exception):
+    pass
+
+
+def test_service_error_body_is_openai_shaped() -> None:
+    body = errors.bad_request("bad max_tokens", param="max_tokens").to_dict()
+    assert body == {
+        "error": {"message": "bad max_tokens", "type": "invalid_request_error", "param": "max_tokens",
+                  "code": "invalid_value"}
+    }
+
+
+def test_a_wrapped_service_error_keeps_its_status() -> None:
+    found = as_service_error(RayTaskErrorLike(errors.timeout("too slow")))
+    assert (found.status, found.message) == (504, "too slow")
+
+
+def test_overload_is_503_and_anything_else_is_a_bare_500() -> None:
+    assert as_service_error(BackPressureError()).status == 503
+    internal = as_service_error(ValueError("secret detail"))
+    assert internal.status == 500 and "secret" not in internal.message

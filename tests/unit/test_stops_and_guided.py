@@ -1,0 +1,99 @@
+import torch
+
+from deployments.llm.engine import _Row, _RowSampler, _RowStopper
+from deployments.llm.guided import ChoiceTrie
+from deployments.llm.jobs import GenerationJob
+from deployments.llm.stops import StopMatcher
+
+# a toy tokenizer: one token per character, token id = code point
+encode = lambda text: [ord(c) for c in text]  # noqa: E731
+decode = lambda tokens: "".join(chr(t) for t in tokens)  # noqa: E731
+EOS = 0
+
+
+def test_stop_matcher_finds_the_earliest_stop() -> None:
+    matcher = StopMatcher(["END", "\n"])
+    assert matcher.find("abc\nxyz END") == 3
+    assert matcher.find("abc") is None
+
+
+def test_stop_matcher_holds_back_a_possible_stop_prefix() -> None:
+    matcher = StopMatcher(["END"])
+    assert matcher.safe_length("hello EN") == len("hello ")
+    assert matcher.safe_length("hello E") == len("hello ")
+    assert matcher.safe_length("hello") == 5
+    assert StopMatcher(None).safe_length("abc") == 3
+
+
+def test_choice_trie_walks_shared_prefixes() -> None:
+    trie = ChoiceTrie(["ab", "abc", "x"], encode)
+    assert sorted(trie.allowed()) == [ord("a"), ord("x")]
+    assert trie.advance(ord("a")) and trie.advance(ord("b"))
+    assert trie.can_end() and not trie.must_end() and trie.choice == "ab"
+    assert trie.advance(ord("c")) and trie.must_end() and trie.choice == "abc"
+    assert not ChoiceTrie(["ab"], encode).advance(ord("z"))
+
+
+def _rows(*jobs: GenerationJob) -> list[_Row]:
+    return [_Row(job, encode, torch.device("cpu")) for job in jobs]
+
+
+def test_sampler_only_picks_tokens_that_continue_a_choice() -> None:
+    rows = _rows(GenerationJob([1], 5, temperature=1.0, seed=0, choices=["yes", "no"]))
+    scores = torch.zeros(1, 256)
+    scores[0, ord("m")] = 100.0  # the model strongly prefers a token outside the choices
+    forced = _RowSampler(rows, {EOS})(torch.zeros(1, 1, dtype=torch.long), scores)
+    assert int(forced.argmax()) in (ord("y"), ord("n"))
+
+
+def test_sampler_is_repeatable_for_a_seed_and_greedy_at_temperature_zero() -> None:
+    scores = torch.randn(1, 256, generator=torch.Generator().manual_seed(0))
+    pick = lambda job: int(_RowSampler(_rows(job), {EOS})(None, scores.clone()).argmax())  # noqa: E731
+    assert pick(GenerationJob([1], 5, seed=42)) == pick(GenerationJob([1], 5, seed=42))
+    assert pick(GenerationJob([1], 5, temperature=0.0)) == int(scores.argmax())
+
+
+def test_ignore_eos_never_picks_eos() -> None:
+    scores = torch.zeros(1, 256)
+    scores[0, EOS] = 100.0
+    forced = _RowSampler(_rows(GenerationJob([1], 5, temperature=0.0, ignore_eos=True)), {EOS})(None, scores)
+    assert int(forced.argmax()) != EOS
+
+
+def _feed(stopper: _RowStopper, text: str) -> list[bool]:
+    done = []
+    for i, char in enumerate(text):
+        ids = torch.tensor([[0] * (i + 1) + [ord(char)]])
+        done.append(bool(stopper(ids, None)[0]))
+    return done
+
+
+def test_stopper_cuts_before_a_stop_string_and_streams_nothing_of_it() -> None:
+    emitted: list[str] = []
+    job = GenerationJob([1], 50, stop=["STOP"], emit=emitted.append)
+    stopper = _RowStopper(_rows(job), {EOS}, decode)
+    done = _feed(stopper, "hello STOP world")
+    assert done.index(True) == len("hello STOP") - 1
+    assert job.text == "hello " and job.finish_reason == "stop"
+    assert "".join(emitted) == "hello "
+
+
+def test_stopper_ends_at_max_tokens_with_length() -> None:
+    job = GenerationJob([1], 3)
+    _feed(_RowStopper(_rows(job), {EOS}, decode), "abcdef")
+    assert (job.text, job.finish_reason, job.completion_tokens) == ("abc", "length", 3)
+
+
+def test_stopper_finishes_a_guided_row_on_a_complete_choice() -> None:
+    job = GenerationJob([1], 10, choices=["no", "yes"])
+    done = _feed(_RowStopper(_rows(job), {EOS}, decode), "yes")
+    assert done == [False, False, True]
+    assert (job.text, job.finish_reason) == ("yes", "stop")
+
+
+def test_stopper_honours_cancellation() -> None:
+    job = GenerationJob([1], 10)
+    stopper = _RowStopper(_rows(job), {EOS}, decode)
+    job.cancelled.set()
+    assert _feed(stopper, "a") == [True]
+    assert job.finish_reason == "cancelled"
