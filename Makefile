@@ -23,7 +23,7 @@ test: install
 	$(PY) -m pytest
 
 bench: install
-	$(PY) bench/concurrency.py
+	$(PY) -m bench.concurrency
 
 clean:
 	rm -rf $(VENV)
