@@ -12,8 +12,8 @@ from deployments.api.errors import error_response
 from deployments.errors import ServiceError
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(BaseException):
+    """A BaseException so that FastAPI's body parsing (which turns any Exception into a 400) lets it through."""
 
 
 class BodyLimitMiddleware:
