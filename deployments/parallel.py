@@ -133,10 +133,18 @@ class _OwnTimeout(Exception):
 
 async def _awaited(thunk: Callable[[], Awaitable[Any]]) -> Any:
     # A branch that raises before returning its awaitable (e.g. a bad handle method name) is captured too.
+    awaitable = thunk()
     try:
-        return await thunk()
+        return await awaitable
     except asyncio.TimeoutError as exc:
         raise _OwnTimeout(exc) from exc
+    except asyncio.CancelledError:
+        # Timed out or the caller went away: a Serve DeploymentResponse is not cancelled by cancelling
+        # the task awaiting it, so cancel it too, freeing its replica slot (coroutines need no help).
+        cancel = getattr(awaitable, "cancel", None)
+        if callable(cancel):
+            cancel()
+        raise
 
 
 async def _reduce(reduce: Reducer | None, outcomes: list[Outcome]) -> Any:

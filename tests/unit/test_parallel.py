@@ -196,3 +196,21 @@ def test_limits_are_validated():
         Limits(max_concurrency=0)
     with pytest.raises(ValueError):
         Limits(timeout_s=0)
+
+
+def test_a_timed_out_awaitable_with_cancel_is_cancelled():
+    class Response:
+        """Stands for a Serve DeploymentResponse: awaitable, and cancelled only through cancel()."""
+
+        def __init__(self) -> None:
+            self.cancelled = False
+
+        def __await__(self):
+            return asyncio.sleep(10).__await__()
+
+        def cancel(self) -> None:
+            self.cancelled = True
+
+    response = Response()
+    outcome = run(map_states(lambda _: response, [1], limits=Limits(timeout_s=0.05)))[0]
+    assert isinstance(outcome.error, BranchTimeout) and response.cancelled
