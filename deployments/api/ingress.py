@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fastapi import FastAPI
 
 from deployments.api import health, openai_routes
+from deployments.api.auth import BearerAuthMiddleware, api_key_from_env
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
 from deployments.api.settings import IngressSettings
@@ -30,6 +31,9 @@ def build_fastapi_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.max_body_bytes)
+    api_key = api_key_from_env()  # read in the replica, when it builds the app; never at import
+    if api_key:
+        app.add_middleware(BearerAuthMiddleware, api_key=api_key)  # added last: runs first
     app.include_router(health.router)
     app.include_router(openai_routes.router)
     return app
