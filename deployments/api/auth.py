@@ -4,8 +4,10 @@ The key comes from the environment variable `MEDICI_API_KEY`, or from the file n
 `MEDICI_API_KEY_FILE` (a mounted Kubernetes/Docker secret), read when the replica builds its app
 (never at import), so a secret never sits in serve_config.yaml; without either the service is
 open, as on a laptop. The file form matters on Ray: env vars given through a `runtime_env` are
-written to Ray's `runtime_env_agent.log`, a path is harmless there. An ASGI middleware rather than a FastAPI dependency, so no route, present or
-future (docs and OpenAPI schema included), can forget it, and it runs before the body is read.
+written to Ray's `runtime_env_agent.log`, a path is harmless there.
+
+An ASGI middleware rather than a FastAPI dependency, so no route, present or future (docs and
+OpenAPI schema included), can forget it, and it runs before the body is read.
 Tokens are compared with `hmac.compare_digest` (constant time) and never logged: the 401 says only
 that the key is missing or wrong. Hand-written: Starlette's AuthenticationMiddleware needs a backend
 class and answers in its own error shape, not the OpenAI one.

@@ -6,7 +6,7 @@ deployment handles through `app.state` and each feature can keep its routes in i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
@@ -24,6 +24,11 @@ class Services:
     settings: IngressSettings
     llm: object  # DeploymentHandle of LLMServer
     embedder: object  # DeploymentHandle of Embedder
+    extra_llms: dict[str, object] = field(default_factory=dict)  # served model name -> LLMServer-<name>
+
+    def llm_for(self, model: str | None) -> object:
+        """The LLMServer serving ``model``; the default one for None or an unknown name (it answers 404)."""
+        return self.extra_llms.get(model, self.llm) if model else self.llm
 
 
 def build_fastapi_app(services: Services) -> FastAPI:
@@ -40,8 +45,9 @@ def build_fastapi_app(services: Services) -> FastAPI:
 
 
 class Ingress:
-    def __init__(self, llm, embedder, settings: dict | None = None) -> None:
-        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder)
+    def __init__(self, llm, embedder, settings: dict | None = None, extra_llms: dict | None = None) -> None:
+        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder,
+                                 extra_llms=dict(extra_llms or {}))
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_fastapi_app(self.services)
