@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ray import serve
 from ray.serve import Application
 
@@ -33,6 +33,24 @@ class AppArgs(BaseModel):
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-deployment Serve options merged over the defaults."
     )
+    extra_llms: dict[str, LLMSettings] = Field(
+        default_factory=dict,
+        description="More models, each its own deployment `LLMServer-<name>` (options under that name), "
+        "chosen by the request's `model`; served_model_name defaults to <name>.",
+    )
+
+    @model_validator(mode="after")
+    def _extra_llm_names(self) -> "AppArgs":
+        served = [self.llm.served_model_name]
+        for name, settings in list(self.extra_llms.items()):
+            if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+                raise ValueError(f"extra_llms name '{name}': use letters, digits, '-', '_' or '.'")
+            if "served_model_name" not in settings.model_fields_set:
+                self.extra_llms[name] = settings = settings.model_copy(update={"served_model_name": name})
+            served.append(settings.served_model_name)
+        if len(set(served)) != len(served):
+            raise ValueError(f"served model names must be unique, got {served}")
+        return self
 
 
 # Laptop-sized defaults: everything fits on 2 CPU cores. serve_config.yaml holds production values.
@@ -49,8 +67,8 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def _options(name: str, args: AppArgs, **extra: Any) -> dict[str, Any]:
-    merged = {**DEFAULT_OPTIONS.get(name, {}), **extra, **args.options.get(name, {})}
+def _options(name: str, args: AppArgs, defaults: str | None = None, **extra: Any) -> dict[str, Any]:
+    merged = {**DEFAULT_OPTIONS.get(defaults or name, {}), **extra, **args.options.get(name, {})}
     return {"name": name, **merged}
 
 
@@ -61,8 +79,19 @@ def build_app(args: AppArgs) -> Application:
     llm = serve.deployment(LLMServer, **_options("LLMServer", args, user_config=args.llm_runtime.model_dump()))
     embedder = serve.deployment(Embedder, **_options("Embedder", args))
     ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
+    extra = {"extra_llms": _extra_llms(args)} if args.extra_llms else {}
     return ingress.bind(
         llm=llm.bind(args.llm.model_dump()),
         embedder=embedder.bind(args.embedder.model_dump()),
         settings=args.ingress.model_dump(),
+        **extra,
     )
+
+
+def _extra_llms(args: AppArgs) -> dict[str, Application]:
+    """`LLMServer-<name>` per extra model, by served model name (what requests pass as `model`)."""
+    bound = {}
+    for name, settings in args.extra_llms.items():
+        options = _options(f"LLMServer-{name}", args, defaults="LLMServer", user_config=args.llm_runtime.model_dump())
+        bound[settings.served_model_name] = serve.deployment(LLMServer, **options).bind(settings.model_dump())
+    return bound

@@ -6,11 +6,12 @@ deployment handles through `app.state` and each feature can keep its routes in i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
 from deployments.api import health, openai_routes
+from deployments.api.auth import BearerAuthMiddleware, api_key_from_env
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
 from deployments.api.settings import IngressSettings
@@ -23,6 +24,11 @@ class Services:
     settings: IngressSettings
     llm: object  # DeploymentHandle of LLMServer
     embedder: object  # DeploymentHandle of Embedder
+    extra_llms: dict[str, object] = field(default_factory=dict)  # served model name -> LLMServer-<name>
+
+    def llm_for(self, model: str | None) -> object:
+        """The LLMServer serving ``model``; the default one for None or an unknown name (it answers 404)."""
+        return self.extra_llms.get(model, self.llm) if model else self.llm
 
 
 def build_fastapi_app(services: Services) -> FastAPI:
@@ -30,14 +36,18 @@ def build_fastapi_app(services: Services) -> FastAPI:
     app.state.services = services
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.max_body_bytes)
+    api_key = api_key_from_env()  # read in the replica, when it builds the app; never at import
+    if api_key:
+        app.add_middleware(BearerAuthMiddleware, api_key=api_key)  # added last: runs first
     app.include_router(health.router)
     app.include_router(openai_routes.router)
     return app
 
 
 class Ingress:
-    def __init__(self, llm, embedder, settings: dict | None = None) -> None:
-        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder)
+    def __init__(self, llm, embedder, settings: dict | None = None, extra_llms: dict | None = None) -> None:
+        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder,
+                                 extra_llms=dict(extra_llms or {}))
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_fastapi_app(self.services)
