@@ -8,12 +8,13 @@ so the import check below sees exactly the tree a replica's working directory wi
 
 from __future__ import annotations
 
+import logging
 import os
 import zipfile
 from pathlib import Path
 
 from deploy.report import Report
-from deploy.working_dir import CREDENTIALS_FIX, redact
+from deploy.working_dir import AUTH_HINT, redact
 
 CHECK = "archive"
 BEARER_ENV = "RAY_RUNTIME_ENV_BEARER_TOKEN"  # the variable Ray's runtime_env download reads
@@ -64,7 +65,7 @@ def _http_failure(url: str, status: int, report: Report) -> None:
         why = "the server refused it" if status in (401, 403) else (
             "GitHub answers 404, not 401, for a private repository without credentials")
         report.fail(CHECK, f"{redact(url)} answered HTTP {status} with {sent}: {why}, or the commit is not pushed",
-                    f"push the commit; for a private repository give every Ray node read access:\n{CREDENTIALS_FIX}")
+                    f"push the commit; for a private repository give every Ray node read access:\n{AUTH_HINT}")
     else:
         report.fail(CHECK, f"{redact(url)} answered HTTP {status} with {sent}",
                     "check the repository name and that the commit is pushed (`git push`, then "
@@ -96,7 +97,8 @@ def unpack(archive: Path, dest: Path, report: Report) -> Path | None:
                     "git archive --format=zip --prefix=REPO-SHA/ SHA > REPO-SHA.zip")
         return None
     root = dest / "working_dir"
-    root.mkdir()
-    unzip_package(str(archive), str(root), remove_top_level_directory=True, unlink_zip=False)
+    quiet = logging.getLogger("deploy.archive.unzip")
+    quiet.setLevel(logging.WARNING)
+    unzip_package(str(archive), str(root), remove_top_level_directory=True, unlink_zip=False, logger=quiet)
     report.passed(CHECK, f"a zip with one top-level folder {top!r} ({len(names)} entries)")
     return root

@@ -18,13 +18,13 @@ _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SECRET_QUERY = re.compile(r"token|secret|password|passwd|auth|key|sig", re.IGNORECASE)
 CHECK = "working_dir"
 PIN_HINT = "python -m deploy pin --repo ORG/REPO --commit \"$(git rev-parse HEAD)\""
-CREDENTIALS_FIX = (
-    "remove the credentials from the URL and rotate that token: it is already in logs.\n"
+AUTH_HINT = (
     "Ray sends `Authorization: Bearer $RAY_RUNTIME_ENV_BEARER_TOKEN` when that variable is set on\n"
     "every node (KubeRay: an env var from a Secret in the head and worker containers), or the\n"
     "credentials of a netrc file (`machine github.com login USER password TOKEN` in ~/.netrc, or\n"
     "the file named by NETRC)."
 )
+CREDENTIALS_FIX = "remove the credentials from the URL and rotate that token: it is already in logs.\n" + AUTH_HINT
 
 
 def archive_url(repo: str, commit: str, base_url: str = "https://github.com") -> str:
