@@ -107,4 +107,11 @@ def check(config: dict[str, Any], report: Report, address: str | None,
         report.warn(CHECK, f"no Ray cluster answers at {address}: GPU fit not checked",
                     "check the address (the head's GCS port, 6379 by default) or start the cluster first")
         return
-    check_fit(needs, cluster_resources(address), report, f"the cluster at {address}")
+    try:
+        available = cluster_resources(address)
+    except (ConnectionError, RuntimeError) as exc:
+        report.warn(CHECK, f"could not connect to the Ray cluster at {address}: {exc}; GPU fit not checked",
+                    "use the address `ray start --head` printed (the node's IP, not 127.0.0.1), and the cluster's "
+                    "auth token (RAY_AUTH_TOKEN, or ~/.ray/auth_token on the head)")
+        return
+    check_fit(needs, available, report, f"the cluster at {address}")
