@@ -16,7 +16,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = REPO_ROOT / "serve_config.yaml"
 
 # `working_dir: URL` on its own line, URL optionally quoted, optionally followed by a comment
-_WORKING_DIR_LINE = re.compile(r"^(?P<head>\s*working_dir:\s*)(?P<q>[\"']?)(?P<url>[^\s\"'#]+)(?P=q)(?P<tail>\s*(#.*)?)$")
+_WORKING_DIR_LINE = re.compile(
+    r"^(?P<head>\s*working_dir:\s*)(?P<q>[\"']?)(?P<url>[^\s\"'#]+)(?P=q)(?P<tail>\s*(#.*)?)$"
+)
 
 
 class ConfigError(ValueError):

@@ -28,7 +28,8 @@ def validate(manifest: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     from jsonschema import Draft7Validator
 
     problems = [f"{_path(e.absolute_path)}: {e.message}" for e in Draft7Validator(schema).iter_errors(manifest)]
-    problems += [f"{_path(path)}: unknown field (Kubernetes prunes it silently)" for path in unknown_fields(manifest, schema)]
+    problems += [f"{_path(path)}: unknown field (Kubernetes prunes it silently)"
+                 for path in unknown_fields(manifest, schema)]
     return problems
 
 

@@ -20,8 +20,8 @@ class Finding:
 
     def render(self) -> str:
         lines = [f"{self.level.upper():4}  [{self.check}] {self.message}"]
-        if self.fix:
-            lines += [f"      fix: {line}" if i == 0 else f"           {line}" for i, line in enumerate(self.fix.splitlines())]
+        for i, line in enumerate((self.fix or "").splitlines()):
+            lines.append(f"      fix: {line}" if i == 0 else f"           {line}")
         return "\n".join(lines)
 
 

