@@ -53,6 +53,11 @@ def check(root: Path, app: dict, report: Report, timeout_s: float = 180.0) -> di
         report.fail(CHECK, f"{import_path!r} was imported from {module_file}, outside the archive",
                     "a package installed in the environment shadows the archive's module: rename one of them")
         return None
+    strays = _foreign_paths(result["sys_path"], root)
+    if strays:
+        report.fail(CHECK, f"the import probe's sys.path holds code outside the archive: {', '.join(strays)}",
+                    "remove the .pth file or editable install that adds it: a Ray worker will not have it")
+        return None
     report.passed(CHECK, f"{import_path!r} imports from the archive root and builds {len(result['deployments'])} "
                   f"deployments (ingress {result['ingress']})")
     if result["heavy_modules"]:
@@ -66,6 +71,18 @@ def check(root: Path, app: dict, report: Report, timeout_s: float = 180.0) -> di
                     "module level; Serve imports the module inside the cluster")
     _check_names(app, result, report)
     return result
+
+
+def _foreign_paths(paths: list[str], root: Path) -> list[str]:
+    """sys.path entries that are neither the archive nor this interpreter's own libraries."""
+    allowed = {Path(p).resolve() for p in (root, sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    allowed |= {Path(p) for p in (root, sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    out = []
+    for entry in paths:
+        candidates = {Path(entry), Path(entry).resolve()}
+        if not any(c == a or a in c.parents for c in candidates for a in allowed):
+            out.append(entry)
+    return out
 
 
 def _check_names(app: dict, result: dict, report: Report) -> None:
