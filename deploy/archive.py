@@ -51,9 +51,10 @@ def download(url: str, dest: Path, report: Report, timeout_s: float = 60.0) -> P
     except requests.HTTPError as exc:
         _http_failure(url, exc.response.status_code if exc.response is not None else 0, report)
         return None
-    except (requests.RequestException, OSError) as exc:
+    except Exception as exc:  # noqa: BLE001 - network, DNS, a missing s3/gs extra: all are findings
         report.fail(CHECK, f"could not download {redact(url)}: {exc}",
-                    "check the host is reachable from the Ray nodes (and from here), and the URL")
+                    "check the host is reachable from the Ray nodes (and from here), and the URL; s3:// and gs:// "
+                    "need smart_open's extras (pip install 'smart_open[s3,gcs]')")
         return None
     report.passed(CHECK, f"downloaded {redact(url)} ({target.stat().st_size} bytes) with {credential_source(url)}")
     return target
