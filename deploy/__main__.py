@@ -1,0 +1,84 @@
+"""`python -m deploy pin|preflight|render`: the three steps of shipping a pinned version."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from deploy import config_file
+
+
+def _pin(ns: argparse.Namespace) -> int:
+    from deploy import render
+    from deploy.working_dir import archive_url
+
+    try:
+        url = archive_url(ns.repo, ns.commit, ns.base_url)
+        text = config_file.rewrite_working_dir(ns.config.read_text(), url)
+    except (ValueError, OSError) as exc:
+        print(f"pin: {exc}", file=sys.stderr)
+        return 2
+    ns.config.write_text(text)
+    render.write(ns.config, ns.manifest)
+    print(f"pinned {ns.config} and {ns.manifest} to {url}")
+    return 0
+
+
+def _preflight(ns: argparse.Namespace) -> int:
+    from deploy import preflight
+
+    report = preflight.run(ns.config, address=ns.address or os.environ.get("RAY_ADDRESS"), timeout_s=ns.timeout)
+    print(report.render())
+    return 0 if report.ok else 1
+
+
+def _render(ns: argparse.Namespace) -> int:
+    from deploy import render
+
+    if ns.check:
+        problem = render.drift(ns.config, ns.manifest)
+        if problem:
+            print(f"render --check: {problem}\nfix: python -m deploy render", file=sys.stderr)
+            return 1
+        print(f"{ns.manifest} embeds {ns.config} verbatim")
+        return 0
+    render.write(ns.config, ns.manifest)
+    print(f"wrote {ns.manifest} from {ns.config}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    from deploy.render import DEFAULT_MANIFEST
+
+    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    pin = sub.add_parser("pin", help="point working_dir at a commit archive and re-render the k8s manifest")
+    pin.add_argument("--repo", required=True, help="ORG/REPO on GitHub")
+    pin.add_argument("--commit", required=True, help="full 40-hex commit SHA, e.g. \"$(git rev-parse HEAD)\"")
+    pin.add_argument("--base-url", default="https://github.com", help="GitHub (Enterprise) base URL")
+    pin.add_argument("--config", type=Path, default=config_file.DEFAULT_CONFIG)
+    pin.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
+    pin.set_defaults(func=_pin)
+
+    pre = sub.add_parser("preflight", help="check a Serve config before deploying it")
+    pre.add_argument("config", type=Path, nargs="?", default=config_file.DEFAULT_CONFIG)
+    pre.add_argument("--address", help="GCS address (HOST:6379) of the target cluster for the GPU check; "
+                     "default $RAY_ADDRESS")
+    pre.add_argument("--timeout", type=float, default=180.0, help="seconds for the download and the import")
+    pre.set_defaults(func=_preflight)
+
+    ren = sub.add_parser("render", help="write k8s/rayservice.yaml with serve_config.yaml embedded")
+    ren.add_argument("--config", type=Path, default=config_file.DEFAULT_CONFIG)
+    ren.add_argument("--manifest", type=Path, default=DEFAULT_MANIFEST)
+    ren.add_argument("--check", action="store_true", help="fail when the manifest differs instead of writing it")
+    ren.set_defaults(func=_render)
+
+    ns = parser.parse_args(argv)
+    return ns.func(ns)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

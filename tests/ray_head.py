@@ -1,0 +1,139 @@
+"""A private single-node Ray cluster for one test: `ray start --head --block` in its own process group.
+
+Never `ray stop`: it stops every Ray cluster of this machine's user, other developers' included.
+This one is stopped by signalling its own process group, then any process still naming its private
+temp dir is ended by pid. All ports are free ones picked here, so it sits beside other clusters.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+BIN = Path(sys.executable).parent  # the venv's `ray` and `serve` scripts
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(token: str | None = None) -> dict[str, str]:
+    """The environment for Ray CLIs: no RAY_ADDRESS pointing at somebody else's cluster, and this
+    cluster's own auth token (Ray 2.60 enables token auth by default; ~/.ray/auth_token is shared)."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("RAY_ADDRESS", "PYTHONPATH", "RAY_AUTH_TOKEN_PATH", "RAY_AUTH_TOKEN", "RAY_AUTH_MODE")}
+    if token:
+        env.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=token)
+    return env
+
+
+@dataclass(frozen=True)
+class RayHead:
+    gcs_address: str
+    dashboard_url: str
+    temp_dir: str
+    log: Path
+    token: str
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for `serve` / `python -m deploy` commands talking to this cluster."""
+        return clean_env(self.token)
+
+
+def _wait_ready(url: str, token: str, proc: subprocess.Popen, log: Path, timeout_s: float) -> str:
+    """The GCS address once the dashboard answers and `ray start` has written the address file."""
+    address_file = log.parent / "ray_current_cluster"
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"ray start exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            answered = httpx.get(f"{url}/api/version", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+            if answered.status_code == 200 and address_file.is_file() and address_file.read_text().strip():
+                return address_file.read_text().strip()
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"the Ray dashboard at {url} did not answer within {timeout_s:g}s:\n{log.read_text()[-3000:]}")
+
+
+def _leftovers(marker: str) -> list[int]:
+    """Pids of this user's processes whose command line names ``marker`` (our private temp dir)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="ignore")
+            if entry.stat().st_uid == os.getuid() and marker in cmdline:
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _stop(proc: subprocess.Popen, temp_dir: str) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)  # our own group only: `ray start --block` and what it spawned
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while _leftovers(temp_dir) and time.monotonic() < deadline:
+        time.sleep(1)
+    for pid in _leftovers(temp_dir):  # workers that outlived their raylet, ours by their temp dir
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@contextmanager
+def ray_head(num_cpus: int = 4, object_store_bytes: int = 400 * 1024 * 1024,
+             timeout_s: float = 240.0) -> Iterator[RayHead]:
+    temp_dir = tempfile.mkdtemp(prefix="medici-ray-", dir="/tmp")  # short: Ray's socket paths have a limit
+    gcs, dashboard = free_port(), free_port()
+    ports = {
+        "--port": gcs, "--dashboard-port": dashboard, "--ray-client-server-port": free_port(),
+        "--dashboard-agent-listen-port": free_port(), "--dashboard-agent-grpc-port": free_port(),
+        "--runtime-env-agent-port": free_port(), "--metrics-export-port": free_port(),
+        "--node-manager-port": free_port(), "--object-manager-port": free_port(),
+    }
+    args = [str(BIN / "ray"), "start", "--head", "--block",
+            "--num-cpus", str(num_cpus), "--num-gpus", "0", "--object-store-memory", str(object_store_bytes),
+            "--temp-dir", temp_dir, "--include-dashboard", "true", "--dashboard-host", "127.0.0.1",
+            "--disable-usage-stats", *[str(x) for kv in ports.items() for x in kv]]
+    log = Path(temp_dir) / "ray-start.log"
+    token = secrets.token_hex(32)
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=clean_env(token),
+                                start_new_session=True)  # its own process group, to stop it alone
+    try:
+        url = f"http://127.0.0.1:{dashboard}"
+        # the GCS address as Ray writes it (the node's IP; Ray maps 127.0.0.1 to that IP anyway)
+        address = _wait_ready(url, token, proc, log, timeout_s)
+        assert address.endswith(f":{gcs}"), address
+        yield RayHead(address, url, temp_dir, log, token)
+    finally:
+        _stop(proc, temp_dir)
+        shutil.rmtree(temp_dir, ignore_errors=True)
