@@ -43,6 +43,7 @@ class Agent:
         if mode == "naive":
             loop: ImprovedAgent | ClassicAgent = ClassicAgent(generate, self.tools, self.settings.classic_max_tokens)
         else:
-            loop = ImprovedAgent(generate, self.tools, self.settings.thought_tokens, self.settings.input_tokens)
+            loop = ImprovedAgent(generate, self.tools, self.settings.thought_tokens, self.settings.input_tokens,
+                                 grounded_answers=self.settings.grounded_answers)
         run = await loop.run(question, steps, Run(question=question, mode=mode, usage=usage))
         return run.to_dict()

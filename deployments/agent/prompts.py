@@ -49,16 +49,6 @@ Action: Final Answer
 Action Input: 64
 
 Example 2
-Question: What is 12 * (7 + 3)?
-Thought: I need to calculate.
-Action: calculator
-Action Input: 12 * (7 + 3)
-Observation: 120
-Thought: The calculator says 120.
-Action: Final Answer
-Action Input: 120
-
-Example 3
 Question: How many more employees does the Oslo office have than the Riga office?
 Thought: I need to search for the Oslo office.
 Action: search
@@ -97,7 +87,6 @@ def improved_prompt(question: str, tools: dict, history: Sequence[HistoryItem], 
     """The prompt for the next step; it ends at `Thought:`, or after ``thought`` at `Action:`."""
     parts = [
         "Answer the question with the tools. Use only facts from observations; never guess numbers.",
-        "The only way to finish is the action Final Answer.",
         "Tools:",
         describe_tools(tools),
         "",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from deployments.agent.generation import Generator
+from deployments.agent.grounding import answer_candidates
 from deployments.agent.parser import FINAL_ANSWER, clean_field
 from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
 from deployments.agent.tools import Tool, run_tool
@@ -27,8 +28,8 @@ REPEATED = "Error: you already ran this action with this input; its observation 
 
 class ImprovedAgent:
     def __init__(self, generate: Generator, tools: dict[str, Tool], thought_tokens: int = 32,
-                 input_tokens: int = 32, max_observation_chars: int = 800) -> None:
-        self.generate, self.tools = generate, tools
+                 input_tokens: int = 32, max_observation_chars: int = 800, grounded_answers: bool = True) -> None:
+        self.generate, self.tools, self.grounded_answers = generate, tools, grounded_answers
         self.thought_tokens, self.input_tokens = thought_tokens, input_tokens
         self.max_observation_chars = max_observation_chars
         # guided_choice strings: a leading space, as the model writes after "Action:"
@@ -44,7 +45,8 @@ class ImprovedAgent:
                 run.steps.append(step)
                 run.answer, run.stop_reason = step.action_input, STOP_FINAL_ANSWER
                 return run
-            step.observation = await self._observe(step, history)
+            else:
+                step.observation = await self._observe(step, history)
             step.latency_s = round(time.perf_counter() - started, 3)
             run.steps.append(step)
             history.append(HistoryItem(step.action, step.action_input, step.observation))
@@ -67,9 +69,20 @@ class ImprovedAgent:
 
     async def _act(self, question: str, history: list[HistoryItem], thought: str) -> tuple[str, str]:
         prompt = improved_prompt(question, self.tools, history, thought)
-        action = (await self.generate(prompt, 8, choices=self.choices)).strip()
+        # With grounding, a first step cannot answer: there is nothing observed to answer from yet.
+        choices = self.choices[:-1] if self.grounded_answers and not history else self.choices
+        action = (await self.generate(prompt, 8, choices=choices)).strip()
+        if action == FINAL_ANSWER:
+            return action, await self._answer(with_action(prompt, action), history)
         raw_input = await self.generate(with_action(prompt, action), self.input_tokens, FIELD_STOPS)
         return action, clean_field(raw_input)
+
+    async def _answer(self, prompt: str, history: list[HistoryItem]) -> str:
+        """The Final Answer's input: one of the observed values when grounding is on and any exist."""
+        candidates = answer_candidates(h.observation for h in history) if self.grounded_answers else []
+        if candidates:
+            return (await self.generate(prompt, self.input_tokens, choices=[f" {c}" for c in candidates])).strip()
+        return clean_field(await self.generate(prompt, self.input_tokens, FIELD_STOPS))
 
     async def _observe(self, step: Step, history: list[HistoryItem]) -> str:
         if not step.action_input:
@@ -82,6 +95,5 @@ class ImprovedAgent:
 
     async def _final_answer(self, question: str, history: list[HistoryItem]) -> str:
         """The `generate` early stopping: one request for a final answer from the observations."""
-        raw = await self.generate(final_answer_prompt(question, self.tools, history), self.input_tokens, FIELD_STOPS)
-        return clean_field(raw) or NO_ANSWER
+        return await self._answer(final_answer_prompt(question, self.tools, history), history) or NO_ANSWER
 

@@ -13,10 +13,11 @@ DOCS = {"office-lyon": "The Lyon office opened in 2012 and has 120 employees.",
         "office-porto": "The Porto office opened in 2018 and has 85 employees."}
 
 
-def _run(respond, question="How many employees work in Lyon?", max_steps=4, agent_cls=ImprovedAgent):
+def _run(respond, question="How many employees work in Lyon?", max_steps=4, agent_cls=ImprovedAgent, **kwargs):
     llm = ScriptedLLM(respond)
     usage = Usage()
-    agent = agent_cls(Generator(llm, usage), build_tools(FakeDocuments(DOCS)))
+    kwargs = {"grounded_answers": False, **kwargs} if agent_cls is ImprovedAgent else {}
+    agent = agent_cls(Generator(llm, usage), build_tools(FakeDocuments(DOCS)), **kwargs)
     run = asyncio.run(agent.run(question, max_steps, Run(question=question, mode="test", usage=usage)))
     return run, llm
 
@@ -31,6 +32,8 @@ def improved_script(actions):
         real = _real(request["prompt"])
         step = real.count("Observation:")
         thought, action, action_input = actions[min(step, len(actions) - 1)]
+        if request.get("guided_choice") and real.endswith("Action Input:"):
+            return f" {action_input}"  # a grounded answer, chosen among the observed values
         if request.get("guided_choice"):
             return f" {action}"
         if real.endswith("Thought:"):
@@ -130,3 +133,19 @@ def test_classic_loop_counts_parse_failures_and_replays_thoughts():
 def test_classic_loop_hits_the_iteration_limit_without_an_answer():
     run, _ = _run(lambda r: " Action: search\nAction Input: Lyon", max_steps=2, agent_cls=ClassicAgent)
     assert run.stop_reason == "max_steps" and run.answer == FORCED_STOP
+
+
+def test_grounded_answer_is_chosen_among_observed_values():
+    run, llm = _run(improved_script([("find Lyon", "search", "Lyon office"), ("it says 120", "Final Answer", "120")]),
+                    grounded_answers=True)
+    assert run.answer == "120"
+    first_choice, answer_choice = [r["guided_choice"] for r in llm.requests if r.get("guided_choice")][::2][:2]
+    assert " Final Answer" not in first_choice  # nothing observed yet, so no answer yet
+    assert answer_choice == [" 2012", " 120", " 2018", " 85"]  # from the two documents search showed
+
+
+def test_grounding_candidates_skip_ids_and_errors():
+    from deployments.agent.grounding import answer_candidates
+
+    found = answer_candidates(["[dept-7] Led by Tomas Ruiz since 2019, budget 1,500 dollars.", "Error: 5 is bad"])
+    assert found == ["Tomas Ruiz", "2019", "1500"]
