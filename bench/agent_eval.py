@@ -7,8 +7,8 @@ The corpus (JSONL of {"id", "text"}) is first POSTed to /v1/documents (re-adding
 it, so this is idempotent). Each QA line holds "question", "answer" and optionally "kind"
 (single, two_hop, arithmetic). An answer counts as right when it contains the expected number
 (compared as numbers, commas and currency signs ignored) or, for text answers, the expected words.
-Prints accuracy per mode and per kind, parse failures, runs without an answer, mean steps and
-mean latency; `--out` writes every run as JSONL for inspection.
+Prints each question as it finishes, then accuracy per mode and per kind, parse failures, runs without an answer, mean steps and
+mean latency; `--out` writes every run as JSONL as it finishes.
 """
 
 from __future__ import annotations
@@ -45,19 +45,28 @@ def read_jsonl(path: str) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-async def ask(client: httpx.AsyncClient, item: dict, mode: str, max_steps: int, limit: asyncio.Semaphore) -> dict:
+async def ask(client: httpx.AsyncClient, item: dict, mode: str, max_steps: int, limit: asyncio.Semaphore,
+              out=None) -> dict:
     async with limit:
         started = time.perf_counter()
-        response = await client.post("/v1/agent/ask", json={"question": item["question"], "mode": mode,
-                                                            "max_steps": max_steps})
+        try:
+            response = await client.post("/v1/agent/ask", json={"question": item["question"], "mode": mode,
+                                                                "max_steps": max_steps})
+            status, body = response.status_code, response.json()
+        except httpx.HTTPError as exc:  # a client-side timeout counts as a run without an answer
+            status, body = 0, {"error": repr(exc)}
         latency = time.perf_counter() - started
-    body = response.json()
-    if response.status_code != 200:
-        body = {"answer": "", "steps": [], "stop_reason": f"http_{response.status_code}", "parse_failures": 0,
-                "error": body}
-    return {**item, "mode": mode, "latency_s": latency, "reply": body,
-            "correct": is_correct(body.get("answer", ""), item["answer"]),
-            "answered": bool(body.get("answer")) and not body["answer"].startswith(NO_ANSWER_MARKERS)}
+    if status != 200:
+        body = {"answer": "", "steps": [], "stop_reason": f"http_{status}", "parse_failures": 0, "error": body}
+    result = {**item, "mode": mode, "latency_s": latency, "reply": body,
+              "correct": is_correct(body.get("answer", ""), item["answer"]),
+              "answered": bool(body.get("answer")) and not body["answer"].startswith(NO_ANSWER_MARKERS)}
+    print(f"[{mode}] {'RIGHT' if result['correct'] else 'wrong'} {latency:5.0f}s  {item['question']!r} -> "
+          f"{body.get('answer', '')!r} (expected {item['answer']!r})", flush=True)
+    if out is not None:
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return result
 
 
 def report(mode: str, runs: list[dict]) -> None:
@@ -89,11 +98,18 @@ async def main() -> None:
     parser.add_argument("--max-steps", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per question")
     parser.add_argument("--out", default="", help="write every run as JSONL here")
     args = parser.parse_args()
 
     qa = read_jsonl(args.qa)[: args.limit or None]
-    async with httpx.AsyncClient(base_url=args.url, timeout=600) as client:
+    if args.per_kind:
+        kept: dict[str, int] = defaultdict(int)
+        qa = [item for item in qa if (kept.__setitem__(item.get("kind"), kept[item.get("kind")] + 1)
+                                      or kept[item.get("kind")] <= args.per_kind)]
+    out = open(args.out, "w", encoding="utf-8") if args.out else None
+    async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout) as client:
         if args.corpus != "none":
             added = (await client.post("/v1/documents", json={"documents": read_jsonl(args.corpus)})).json()
             print(f"corpus: {added}")
@@ -101,16 +117,13 @@ async def main() -> None:
         results: dict[str, list[dict]] = {}
         for mode in args.modes.split(","):
             started = time.perf_counter()
-            results[mode] = await asyncio.gather(*(ask(client, item, mode, args.max_steps, limit) for item in qa))
+            results[mode] = await asyncio.gather(*(ask(client, item, mode, args.max_steps, limit, out) for item in qa))
             print(f"{mode}: {len(qa)} questions in {time.perf_counter() - started:.0f}s", flush=True)
     print(f"\n{len(qa)} questions, max_steps {args.max_steps}, concurrency {args.concurrency}, {args.url}")
     for mode, runs in results.items():
         report(mode, runs)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            for runs in results.values():
-                for run in runs:
-                    handle.write(json.dumps(run) + "\n")
+    if out is not None:
+        out.close()
 
 
 if __name__ == "__main__":
