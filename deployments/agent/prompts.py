@@ -38,17 +38,8 @@ FINAL_ANSWER_DESCRIPTION = "Give the final answer to the question."
 FINAL_ANSWER_FORMAT = "the answer only: a number or a few words"
 
 # Worked examples over documents that are not in the corpus: they teach the format, not the facts.
+# The one-search example comes last: a small model copies the nearest example most.
 IMPROVED_EXAMPLES = """Example 1
-Question: How many employees work at the Oslo office?
-Thought: I need to search for the Oslo office.
-Action: search
-Action Input: Oslo office employees
-Observation: [office-oslo] The Oslo office opened in 2015 and has 64 employees.
-Thought: The observation says 64.
-Action: Final Answer
-Action Input: 64
-
-Example 2
 Question: How many more employees does the Oslo office have than the Riga office?
 Thought: I need to search for the Oslo office.
 Action: search
@@ -64,7 +55,17 @@ Action Input: 64 - 41
 Observation: 23
 Thought: The calculator says 23.
 Action: Final Answer
-Action Input: 23"""
+Action Input: 23
+
+Example 2
+Question: How many employees work at the Oslo office?
+Thought: I need to search for the Oslo office.
+Action: search
+Action Input: Oslo office employees
+Observation: [office-oslo] The Oslo office opened in 2015 and has 64 employees.
+Thought: The observation says 64.
+Action: Final Answer
+Action Input: 64"""
 
 
 @dataclass(frozen=True)

@@ -16,5 +16,5 @@ class AgentSettings(BaseModel):
     grounded_answers: bool = Field(
         True, description="Choose the final answer among values the observations contain (constrained decoding)."
     )
-    search_k: int = Field(2, ge=1, le=20, description="Documents the search tool shows.")
+    search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)

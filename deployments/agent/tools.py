@@ -46,7 +46,7 @@ class SearchTool:
     description = "Search the company documents and show the best matches with their document ids."
     input_format = "a short search query (string), e.g. Nordwind employees"
 
-    def __init__(self, documents: Documents, k: int = 2, mode: str = "hybrid", max_chars: int = 200) -> None:
+    def __init__(self, documents: Documents, k: int = 1, mode: str = "hybrid", max_chars: int = 200) -> None:
         self.documents, self.k, self.mode, self.max_chars = documents, k, mode, max_chars
 
     def parse_input(self, raw: str) -> str:
@@ -108,7 +108,7 @@ class CalculatorTool:
             raise ToolInputError(f"{exc}; give {self.input_format}") from None
 
 
-def build_tools(documents: Documents, search_k: int = 2) -> dict[str, Tool]:
+def build_tools(documents: Documents, search_k: int = 1) -> dict[str, Tool]:
     """The registry: the one place a tool is added."""
     tools: list[Tool] = [SearchTool(documents, k=search_k), LookupTool(documents), CalculatorTool()]
     return {tool.name: tool for tool in tools}
