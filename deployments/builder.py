@@ -13,8 +13,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ray import serve
 from ray.serve import Application
 
+from deployments.agent.agent import Agent
+from deployments.agent.settings import AgentSettings
 from deployments.api.ingress import Ingress
 from deployments.api.settings import IngressSettings
+from deployments.documents.settings import DocumentStoreSettings
+from deployments.documents.store import DocumentStore
 from deployments.embeddings.embedder import Embedder
 from deployments.embeddings.settings import EmbedderSettings
 from deployments.llm.server import LLMServer
@@ -29,6 +33,8 @@ class AppArgs(BaseModel):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     llm_runtime: LLMRuntimeConfig = Field(default_factory=LLMRuntimeConfig)
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
+    documents: DocumentStoreSettings = Field(default_factory=DocumentStoreSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-deployment Serve options merged over the defaults."
@@ -63,6 +69,8 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
         "graceful_shutdown_timeout_s": 30,
     },
     "Embedder": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 32},
+    "DocumentStore": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 64},
+    "Agent": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 64},
     "Ingress": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 256},
 }
 
@@ -78,11 +86,18 @@ def build_app(args: AppArgs) -> Application:
         args = AppArgs.model_validate(args)
     llm = serve.deployment(LLMServer, **_options("LLMServer", args, user_config=args.llm_runtime.model_dump()))
     embedder = serve.deployment(Embedder, **_options("Embedder", args))
+    documents = serve.deployment(DocumentStore, **_options("DocumentStore", args))
+    agent = serve.deployment(Agent, **_options("Agent", args))
     ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
     extra = {"extra_llms": _extra_llms(args)} if args.extra_llms else {}
+    llm_app = llm.bind(args.llm.model_dump())
+    embedder_app = embedder.bind(args.embedder.model_dump())
+    documents_app = documents.bind(embedder_app, args.documents.model_dump())
     return ingress.bind(
-        llm=llm.bind(args.llm.model_dump()),
-        embedder=embedder.bind(args.embedder.model_dump()),
+        llm=llm_app,
+        embedder=embedder_app,
+        documents=documents_app,
+        agent=agent.bind(llm_app, documents_app, args.agent.model_dump()),
         settings=args.ingress.model_dump(),
         **extra,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
-from deployments.api import health, openai_routes
+from deployments.api import agent_routes, documents_routes, health, openai_routes
 from deployments.api.auth import BearerAuthMiddleware, api_key_from_env
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
@@ -24,6 +24,8 @@ class Services:
     settings: IngressSettings
     llm: object  # DeploymentHandle of LLMServer
     embedder: object  # DeploymentHandle of Embedder
+    documents: object = None  # DeploymentHandle of DocumentStore
+    agent: object = None  # DeploymentHandle of Agent
     extra_llms: dict[str, object] = field(default_factory=dict)  # served model name -> LLMServer-<name>
 
     def llm_for(self, model: str | None) -> object:
@@ -41,13 +43,29 @@ def build_fastapi_app(services: Services) -> FastAPI:
         app.add_middleware(BearerAuthMiddleware, api_key=api_key)  # added last: runs first
     app.include_router(health.router)
     app.include_router(openai_routes.router)
+    app.include_router(documents_routes.router)
+    app.include_router(agent_routes.router)
     return app
 
 
 class Ingress:
-    def __init__(self, llm, embedder, settings: dict | None = None, extra_llms: dict | None = None) -> None:
-        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder,
-                                 extra_llms=dict(extra_llms or {}))
+    def __init__(
+        self,
+        llm,
+        embedder,
+        documents=None,
+        agent=None,
+        settings: dict | None = None,
+        extra_llms: dict | None = None,
+    ) -> None:
+        self.services = Services(
+            settings=IngressSettings(**(settings or {})),
+            llm=llm,
+            embedder=embedder,
+            documents=documents,
+            agent=agent,
+            extra_llms=dict(extra_llms or {}),
+        )
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_fastapi_app(self.services)

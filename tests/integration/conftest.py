@@ -12,7 +12,7 @@ from typing import Iterator
 import httpx
 import pytest
 
-REQUEST_TIMEOUT_S = 20.0
+REQUEST_TIMEOUT_S = 60.0
 
 
 def _free_port() -> int:
@@ -27,6 +27,7 @@ def app_args_for_tests() -> dict:
         "llm": {"torch_threads": 2},
         "llm_runtime": {"request_timeout_s": REQUEST_TIMEOUT_S, "max_batch_size": 16},
         "ingress": {"max_body_bytes": 1024 * 1024},
+        "documents": {"corpus_uri": "data/company_docs.jsonl"},
     }
 
 

@@ -1,0 +1,130 @@
+"""Evaluate the agent over a QA set, against the running service, in the naive and improved modes.
+
+    python bench/agent_eval.py --url http://127.0.0.1:8000            # both modes, shipped data
+    python bench/agent_eval.py --modes improved --qa my_qa.jsonl --corpus none
+
+The corpus (JSONL of {"id", "text"}) is first POSTed to /v1/documents (re-adding an id replaces
+it, so this is idempotent). Each QA line holds "question", "answer" and optionally "kind"
+(single, two_hop, arithmetic). An answer counts as right when it contains the expected number
+(compared as numbers, commas and currency signs ignored) or, for text answers, the expected words.
+Prints each question as it finishes, then accuracy per mode and per kind, parse failures, runs without an answer, mean steps and
+mean latency; `--out` writes every run as JSONL as it finishes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+NO_ANSWER_MARKERS = ("Agent stopped due to iteration limit", "I could not find the answer")
+
+
+def numbers(text: str) -> list[float]:
+    return [float(n) for n in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d)", "", text))]
+
+
+def is_correct(answer: str, expected: str) -> bool:
+    wanted = numbers(expected)
+    if wanted and _NUMBER.fullmatch(expected.replace(",", "").strip()):
+        return any(abs(n - wanted[0]) < 1e-6 * max(1.0, abs(wanted[0])) for n in numbers(answer))
+    return expected.lower() in answer.lower()
+
+
+def read_jsonl(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+async def ask(client: httpx.AsyncClient, item: dict, mode: str, max_steps: int, limit: asyncio.Semaphore,
+              out=None) -> dict:
+    async with limit:
+        started = time.perf_counter()
+        try:
+            response = await client.post("/v1/agent/ask", json={"question": item["question"], "mode": mode,
+                                                                "max_steps": max_steps})
+            status, body = response.status_code, response.json()
+        except httpx.HTTPError as exc:  # a client-side timeout counts as a run without an answer
+            status, body = 0, {"error": repr(exc)}
+        latency = time.perf_counter() - started
+    if status != 200:
+        body = {"answer": "", "steps": [], "stop_reason": f"http_{status}", "parse_failures": 0, "error": body}
+    result = {**item, "mode": mode, "latency_s": latency, "reply": body,
+              "correct": is_correct(body.get("answer", ""), item["answer"]),
+              "answered": bool(body.get("answer")) and not body["answer"].startswith(NO_ANSWER_MARKERS)}
+    print(f"[{mode}] {'RIGHT' if result['correct'] else 'wrong'} {latency:5.0f}s  {item['question']!r} -> "
+          f"{body.get('answer', '')!r} (expected {item['answer']!r})", flush=True)
+    if out is not None:
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return result
+
+
+def report(mode: str, runs: list[dict]) -> None:
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for run in runs:
+        by_kind[run.get("kind", "all")].append(run)
+    right = sum(r["correct"] for r in runs)
+    print(f"\n== {mode}: {right}/{len(runs)} right ({100 * right / len(runs):.0f}%)")
+    for kind, items in sorted(by_kind.items()):
+        k_right = sum(r["correct"] for r in items)
+        print(f"   {kind:<11} {k_right}/{len(items)} ({100 * k_right / len(items):.0f}%)")
+    steps = [len(r["reply"].get("steps", [])) for r in runs]
+    stops = defaultdict(int)
+    for r in runs:
+        stops[r["reply"].get("stop_reason")] += 1
+    print(f"   parse failures {sum(r['reply'].get('parse_failures', 0) for r in runs)}, "
+          f"recovered steps {sum(s.get('recovered', False) for r in runs for s in r['reply'].get('steps', []))}, "
+          f"runs without an answer {sum(not r['answered'] for r in runs)}, stop reasons {dict(stops)}")
+    print(f"   mean steps {statistics.mean(steps):.2f}, mean latency {statistics.mean(r['latency_s'] for r in runs):.1f}s, "
+          f"median {statistics.median(r['latency_s'] for r in runs):.1f}s")
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--qa", default=str(ROOT / "data" / "agent_qa.jsonl"))
+    parser.add_argument("--corpus", default=str(ROOT / "data" / "company_docs.jsonl"), help="'none' to skip")
+    parser.add_argument("--modes", default="naive,improved")
+    parser.add_argument("--max-steps", type=int, default=6)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per question")
+    parser.add_argument("--out", default="", help="write every run as JSONL here")
+    args = parser.parse_args()
+
+    qa = read_jsonl(args.qa)[: args.limit or None]
+    if args.per_kind:
+        kept: dict[str, int] = defaultdict(int)
+        qa = [item for item in qa if (kept.__setitem__(item.get("kind"), kept[item.get("kind")] + 1)
+                                      or kept[item.get("kind")] <= args.per_kind)]
+    out = open(args.out, "w", encoding="utf-8") if args.out else None
+    async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout) as client:
+        if args.corpus != "none":
+            added = (await client.post("/v1/documents", json={"documents": read_jsonl(args.corpus)})).json()
+            print(f"corpus: {added}")
+        limit = asyncio.Semaphore(args.concurrency)
+        results: dict[str, list[dict]] = {}
+        for mode in args.modes.split(","):
+            started = time.perf_counter()
+            results[mode] = await asyncio.gather(*(ask(client, item, mode, args.max_steps, limit, out) for item in qa))
+            print(f"{mode}: {len(qa)} questions in {time.perf_counter() - started:.0f}s", flush=True)
+    print(f"\n{len(qa)} questions, max_steps {args.max_steps}, concurrency {args.concurrency}, {args.url}")
+    for mode, runs in results.items():
+        report(mode, runs)
+    if out is not None:
+        out.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

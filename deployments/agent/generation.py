@@ -1,0 +1,47 @@
+"""The agent's only way to the model: short, greedy completions through an `LLMClient`.
+
+Greedy (temperature 0) keeps runs reproducible; `stop` sequences end a field before the model
+writes the backend's part; usage is summed over every call of a run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from deployments.llm.client import LLMClient, completion_text
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    llm_calls: int = 0
+
+    def add(self, usage: dict[str, Any] | None) -> None:
+        usage = usage or {}
+        self.prompt_tokens += int(usage.get("prompt_tokens", 0))
+        self.completion_tokens += int(usage.get("completion_tokens", 0))
+        self.total_tokens += int(usage.get("total_tokens", 0))
+        self.llm_calls += 1
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+class Generator:
+    def __init__(self, client: LLMClient, usage: Usage, seed: int = 0) -> None:
+        self.client, self.usage, self.seed = client, usage, seed
+
+    async def __call__(
+        self, prompt: str, max_tokens: int, stop: list[str] | None = None, choices: list[str] | None = None
+    ) -> str:
+        request: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.0, "seed": self.seed}
+        if stop:
+            request["stop"] = stop
+        if choices:
+            request["guided_choice"] = choices
+        response = await self.client.complete(request)
+        self.usage.add(response.get("usage"))
+        return completion_text(response)

@@ -1,0 +1,99 @@
+"""The improved ReAct loop: the five practitioner fixes plus constrained action choice.
+
+Per step: the model writes a short Thought; the action name is then chosen by constrained
+decoding over the tool names and "Final Answer" (`guided_choice`), so a step always parses; the
+Action Input is generated with stop sequences so a hallucinated Observation is cut (fix 5).
+Empty output gets a seeded Thought and a second prompt (fix 5). Bad inputs come back as precise
+error Observations (fix 2). The only exit is the Final Answer action (fix 3); at max_steps the
+model is asked once for a final answer from what it has observed. Old Thoughts never re-enter
+the prompt (fix 4): see `prompts.improved_prompt`.
+"""
+
+from __future__ import annotations
+
+import time
+from deployments.agent.generation import Generator
+from deployments.agent.grounding import answer_candidates
+from deployments.agent.parser import FINAL_ANSWER, clean_field
+from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
+from deployments.agent.tools import Tool, run_tool
+from deployments.agent.trace import STOP_FINAL_ANSWER, STOP_MAX_STEPS, Run, Step
+
+SEEDED_THOUGHT = "I need to decide on an Action and Action Input"
+# Stop sequences: a field ends at the line break; anything that starts the backend's part is cut.
+FIELD_STOPS = ["\nObservation", "\nThought", "\nAction", "\nQuestion", "\n"]
+NO_ANSWER = "I could not find the answer in the documents."
+REPEATED = "Error: you already ran this action with this input; its observation is above. Use it, or try another action."
+
+
+class ImprovedAgent:
+    def __init__(self, generate: Generator, tools: dict[str, Tool], thought_tokens: int = 32,
+                 input_tokens: int = 32, max_observation_chars: int = 800, grounded_answers: bool = True) -> None:
+        self.generate, self.tools, self.grounded_answers = generate, tools, grounded_answers
+        self.thought_tokens, self.input_tokens = thought_tokens, input_tokens
+        self.max_observation_chars = max_observation_chars
+        # guided_choice strings: a leading space, as the model writes after "Action:"
+        self.choices = [f" {name}" for name in [*tools, FINAL_ANSWER]]
+
+    async def run(self, question: str, max_steps: int, run: Run) -> Run:
+        history: list[HistoryItem] = []
+        for _ in range(max_steps):
+            started = time.perf_counter()
+            step = await self._decide(question, history)
+            if step.action == FINAL_ANSWER:
+                step.latency_s = round(time.perf_counter() - started, 3)
+                run.steps.append(step)
+                run.answer, run.stop_reason = step.action_input, STOP_FINAL_ANSWER
+                return run
+            else:
+                step.observation = await self._observe(step, history)
+            step.latency_s = round(time.perf_counter() - started, 3)
+            run.steps.append(step)
+            history.append(HistoryItem(step.action, step.action_input, step.observation))
+        run.answer = await self._final_answer(question, history)
+        run.stop_reason = STOP_MAX_STEPS
+        return run
+
+    async def _decide(self, question: str, history: list[HistoryItem]) -> Step:
+        """Thought, then action and input; one recovery with a seeded Thought when output is empty."""
+        thought = clean_field(await self.generate(improved_prompt(question, self.tools, history),
+                                                  self.thought_tokens, FIELD_STOPS))
+        recovered = not thought
+        action, action_input = await self._act(question, history, thought or SEEDED_THOUGHT)
+        if not action_input and not recovered:
+            recovered, thought = True, SEEDED_THOUGHT  # fix 5: the prompt differs, so greedy output can too
+            action, action_input = await self._act(question, history, thought)
+        if not action_input and action == FINAL_ANSWER:
+            action_input = NO_ANSWER  # never end without an answer
+        return Step(thought or SEEDED_THOUGHT, action, action_input, recovered=recovered)
+
+    async def _act(self, question: str, history: list[HistoryItem], thought: str) -> tuple[str, str]:
+        prompt = improved_prompt(question, self.tools, history, thought)
+        # With grounding, a first step cannot answer: there is nothing observed to answer from yet.
+        choices = self.choices[:-1] if self.grounded_answers and not history else self.choices
+        action = (await self.generate(prompt, 8, choices=choices)).strip()
+        if action == FINAL_ANSWER:
+            return action, await self._answer(with_action(prompt, action), history)
+        raw_input = await self.generate(with_action(prompt, action), self.input_tokens, FIELD_STOPS)
+        return action, clean_field(raw_input)
+
+    async def _answer(self, prompt: str, history: list[HistoryItem]) -> str:
+        """The Final Answer's input: one of the observed values when grounding is on and any exist."""
+        candidates = answer_candidates(h.observation for h in history) if self.grounded_answers else []
+        if candidates:
+            return (await self.generate(prompt, self.input_tokens, choices=[f" {c}" for c in candidates])).strip()
+        return clean_field(await self.generate(prompt, self.input_tokens, FIELD_STOPS))
+
+    async def _observe(self, step: Step, history: list[HistoryItem]) -> str:
+        if not step.action_input:
+            tool = self.tools[step.action]
+            return f"Error: the Action Input is empty; {tool.name} needs {tool.input_format}"
+        if any(h.action == step.action and h.action_input == step.action_input for h in history):
+            return REPEATED
+        observation = await run_tool(self.tools, step.action, step.action_input)
+        return observation[: self.max_observation_chars]
+
+    async def _final_answer(self, question: str, history: list[HistoryItem]) -> str:
+        """The `generate` early stopping: one request for a final answer from the observations."""
+        return await self._answer(final_answer_prompt(question, self.tools, history), history) or NO_ANSWER
+

@@ -1,0 +1,20 @@
+"""Settings of the Agent replica."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class AgentSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_max_steps: int = Field(6, ge=1, description="Steps when a request gives no max_steps.")
+    max_steps_limit: int = Field(12, ge=1, description="Largest max_steps a request may ask for.")
+    thought_tokens: int = Field(24, ge=1, le=256, description="Most tokens of one Thought.")
+    input_tokens: int = Field(32, ge=1, le=256, description="Most tokens of one Action Input or answer.")
+    classic_max_tokens: int = Field(128, ge=1, le=1024, description="Most tokens per step of the naive loop.")
+    grounded_answers: bool = Field(
+        True, description="Choose the final answer among values the observations contain (constrained decoding)."
+    )
+    search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
+    max_question_chars: int = Field(1000, ge=1)

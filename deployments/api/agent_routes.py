@@ -1,0 +1,38 @@
+"""The agent route: thin, validates the question and calls the Agent handle."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from deployments.api.calls import call
+
+router = APIRouter(tags=["agent"])
+
+_ERRORS = {400: {"description": "Invalid request"}, 503: {"description": "Model not ready"},
+           504: {"description": "Generation timed out"}}
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., min_length=1, max_length=1000)
+    max_steps: int | None = Field(None, ge=1, le=12, description="Most tool steps before a forced final answer.")
+    mode: Literal["improved", "naive"] = Field(
+        "improved", description="improved: our ReAct loop; naive: the classic LangChain ReAct loop, for comparison."
+    )
+
+    @field_validator("question")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("question must not be blank")
+        return value
+
+
+@router.post("/v1/agent/ask", responses=_ERRORS)
+async def ask(body: AskRequest, request: Request) -> dict:
+    agent = request.app.state.services.agent
+    return await call(agent.ask.remote(body.question, body.max_steps, body.mode))

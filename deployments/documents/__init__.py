@@ -1,0 +1,1 @@
+"""The DocumentStore deployment: documents, their embeddings, keyword + semantic + hybrid search."""

@@ -1,0 +1,56 @@
+"""The agent through the real Serve app and the real model, over the shipped corpus."""
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def _check_shape(body):
+    assert set(body) >= {"answer", "steps", "stop_reason", "usage"}
+    assert body["stop_reason"] in {"final_answer", "max_steps"} and body["answer"]
+    for step in body["steps"]:
+        assert set(step) >= {"thought", "action", "action_input", "observation", "recovered", "latency_s"}
+    assert body["usage"]["llm_calls"] >= 1 and body["usage"]["total_tokens"] > 0
+
+
+def test_ask_a_question_answered_by_a_document(http):
+    reply = http.post("/v1/agent/ask", json={"question": "How many employees does the Krakow office have?",
+                                             "max_steps": 4})
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    _check_shape(body)
+    searches = [s for s in body["steps"] if s["action"] == "search"]
+    assert searches and "office-krakow" in searches[0]["observation"]  # a real tool result, not a made-up one
+    assert "210" in body["answer"]
+
+
+def test_arithmetic_goes_through_the_calculator(http):
+    body = http.post("/v1/agent/ask", json={"question": "What is 17 * 23?", "max_steps": 3}).json()
+    _check_shape(body)
+    assert any(s["action"] == "calculator" and s["observation"] == "391" for s in body["steps"])
+    assert "391" in body["answer"]
+
+
+def test_max_steps_still_ends_with_an_answer(http):
+    body = http.post("/v1/agent/ask", json={"question": "How many employees do the Lyon and Porto offices "
+                                                        "have together?", "max_steps": 1}).json()
+    _check_shape(body)
+    assert len(body["steps"]) == 1
+    if body["stop_reason"] == "max_steps":
+        assert body["steps"][0]["action"] != "Final Answer"
+
+
+def test_naive_mode_runs_the_classic_loop(http):
+    body = http.post("/v1/agent/ask", json={"question": "What is 2 + 2?", "max_steps": 1, "mode": "naive"}).json()
+    _check_shape(body)
+    assert body["mode"] == "naive" and "parse_failures" in body
+
+
+@pytest.mark.parametrize("body, param", [
+    ({"question": ""}, "question"), ({"question": "  "}, "question"), ({}, "question"),
+    ({"question": "q?", "max_steps": 0}, "max_steps"), ({"question": "q?", "max_steps": 99}, "max_steps"),
+    ({"question": "q?", "mode": "fast"}, "mode"),
+])
+def test_bad_ask_is_400(http, body, param):
+    reply = http.post("/v1/agent/ask", json=body)
+    assert reply.status_code == 400 and reply.json()["error"]["param"] == param
