@@ -19,6 +19,8 @@ from deployments.embeddings.embedder import Embedder
 from deployments.embeddings.settings import EmbedderSettings
 from deployments.llm.server import LLMServer
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.topics.pipeline import TopicPipeline
+from deployments.topics.settings import TopicSettings
 
 
 class AppArgs(BaseModel):
@@ -30,6 +32,7 @@ class AppArgs(BaseModel):
     llm_runtime: LLMRuntimeConfig = Field(default_factory=LLMRuntimeConfig)
     embedder: EmbedderSettings = Field(default_factory=EmbedderSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-deployment Serve options merged over the defaults."
     )
@@ -45,6 +48,7 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
         "graceful_shutdown_timeout_s": 30,
     },
     "Embedder": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 32},
+    "TopicPipeline": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 32},
     "Ingress": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 256},
 }
 
@@ -60,9 +64,13 @@ def build_app(args: AppArgs) -> Application:
         args = AppArgs.model_validate(args)
     llm = serve.deployment(LLMServer, **_options("LLMServer", args, user_config=args.llm_runtime.model_dump()))
     embedder = serve.deployment(Embedder, **_options("Embedder", args))
+    topics = serve.deployment(TopicPipeline, **_options("TopicPipeline", args))
     ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
+    llm_app = llm.bind(args.llm.model_dump())
+    embedder_app = embedder.bind(args.embedder.model_dump())
     return ingress.bind(
-        llm=llm.bind(args.llm.model_dump()),
-        embedder=embedder.bind(args.embedder.model_dump()),
+        llm=llm_app,
+        embedder=embedder_app,
         settings=args.ingress.model_dump(),
+        topics=topics.bind(llm_app, embedder_app, args.topics.model_dump()),
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI
 
-from deployments.api import health, openai_routes
+from deployments.api import health, openai_routes, topic_routes
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
 from deployments.api.settings import IngressSettings
@@ -23,6 +23,7 @@ class Services:
     settings: IngressSettings
     llm: object  # DeploymentHandle of LLMServer
     embedder: object  # DeploymentHandle of Embedder
+    topics: object = None  # DeploymentHandle of TopicPipeline
 
 
 def build_fastapi_app(services: Services) -> FastAPI:
@@ -32,12 +33,14 @@ def build_fastapi_app(services: Services) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=services.settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(openai_routes.router)
+    app.include_router(topic_routes.router)
     return app
 
 
 class Ingress:
-    def __init__(self, llm, embedder, settings: dict | None = None) -> None:
-        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder)
+    def __init__(self, llm, embedder, settings: dict | None = None, topics=None) -> None:
+        self.services = Services(settings=IngressSettings(**(settings or {})), llm=llm, embedder=embedder,
+                                 topics=topics)
 
     def __serve_build_asgi_app__(self) -> FastAPI:
         return build_fastapi_app(self.services)

@@ -14,12 +14,12 @@ from deployments.llm.client import LLMClient, completion_text
 from deployments.topics.base import Labeler
 
 # Examples on art topics that are NOT in the shipped corpus, so the model learns the format and
-# the granularity (movement, medium, genre) without being handed the answers.
+# the granularity (movement or medium first, no artist names) without being handed the answers.
 _EXAMPLES = (
     ("Gian Lorenzo Bernini carved the marble Ecstasy of Saint Teresa for a chapel in Rome.",
-     ["Baroque sculpture", "Bernini", "Marble"]),
+     ["Baroque sculpture", "Marble carving", "Religious art"]),
     ("Frida Kahlo's self-portrait with thorn necklace was lent to a Mexico City exhibition.",
-     ["Mexican painting", "Frida Kahlo", "Self-portraits"]),
+     ["Mexican painting", "Self-portraits", "Surrealism"]),
 )
 
 # Labels too broad to tell one document from another in an art firm's flow; dropped when parsed.
@@ -33,7 +33,7 @@ _MAX_LABEL_CHARS = 60
 
 def build_prompt(text: str, max_labels: int) -> str:
     """The few-shot prompt; it ends with "Topics:\\n1." so the completion continues the list."""
-    head = f"List up to {max_labels} short topic labels (art movement, medium, artist) for each document.\n\n"
+    head = f"List up to {max_labels} short topic labels for each document: its art movement or medium first.\n\n"
     shots = "".join(
         f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {label}\n" for i, label in enumerate(labels[:max_labels], 1)) + "\n"
         for doc, labels in _EXAMPLES
