@@ -21,6 +21,16 @@ async def _vectors(embedder: TextEmbedder, per_doc: list[list[str]]) -> list[np.
     return [np.asarray([table[label] for label in labels]).reshape(len(labels), dim) for labels in per_doc]
 
 
+def _term_counts(texts: list[str]) -> np.ndarray:
+    """Documents x words counts (English stop words out), for Chuang's word-distribution alignment."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    try:
+        return CountVectorizer(stop_words="english").fit_transform(texts).toarray()
+    except ValueError:  # only stop words: no vocabulary, nothing to align
+        return np.zeros((len(texts), 1))
+
+
 def _groups(per_doc: list[list[str]]) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = {}
     for d, topics in enumerate(per_doc):
@@ -35,7 +45,7 @@ async def score(documents: list[dict], model_topics: list[list[str]], embedder: 
     human_topics = [list(doc["human_topics"]) for doc in documents]
     labels = metrics.label_prf(await _vectors(embedder, human_topics), await _vectors(embedder, model_topics))
     primary = metrics.primary_agreement([h[0] for h in human_topics], [m[0] if m else None for m in model_topics])
-    chuang = metrics.chuang_alignment(human_topics, model_topics)
+    chuang = metrics.chuang_alignment(human_topics, model_topics, _term_counts([doc["text"] for doc in documents]))
     timestamps = [_timestamp(doc.get("timestamp")) for doc in documents]
     human_primary = _groups([h[:1] for h in human_topics])
     model_groups = _groups(model_topics)

@@ -22,9 +22,11 @@ _EXAMPLES = (
      ["Mexican painting", "Self-portraits", "Surrealism"]),
 )
 
-# Labels too broad to tell one document from another in an art firm's flow; dropped when parsed.
-GENERIC_LABELS = frozenset({"art", "arts", "artwork", "artworks", "artist", "artists", "painting", "paintings",
-                            "painter", "museum", "collection", "exhibition", "culture", "history"})
+# Words too broad to tell one document from another in an art firm's flow: a label made only of
+# these (and joining words), such as "Art" or "Art and History", is dropped when parsed.
+GENERIC_WORDS = frozenset({"art", "arts", "artwork", "artworks", "artist", "artists", "painting", "paintings",
+                           "painter", "museum", "collection", "exhibition", "culture", "history", "work", "works",
+                           "and", "of", "the", "in", "a", "an", "&"})
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.):\-]|[-*\u2022])\s*")
 _STOP = ["\n\n", "Document:", "\nText:"]
@@ -33,7 +35,7 @@ _MAX_LABEL_CHARS = 60
 
 def build_prompt(text: str, max_labels: int) -> str:
     """The few-shot prompt; it ends with "Topics:\\n1." so the completion continues the list."""
-    head = f"List up to {max_labels} short topic labels for each document: its art movement or medium first.\n\n"
+    head = f"List up to {max_labels} short topic labels (art movement, medium or genre) for each document.\n\n"
     shots = "".join(
         f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {label}\n" for i, label in enumerate(labels[:max_labels], 1)) + "\n"
         for doc, labels in _EXAMPLES
@@ -46,7 +48,7 @@ def clean_label(raw: str) -> str:
     label = re.sub(r"\s+", " ", _NUMBERED.sub("", raw)).strip(" \"'`*.;:,-")
     if not label or len(label) > _MAX_LABEL_CHARS or not re.search(r"[A-Za-z]", label):
         return ""
-    if label.lower() in GENERIC_LABELS:
+    if all(word in GENERIC_WORDS for word in re.findall(r"[\w&]+", label.lower())):
         return ""
     return label
 

@@ -2,8 +2,8 @@
 
 - label precision/recall/F1: BERTScore-style greedy matching of unit label vectors per document,
   rescaled against a random-pair baseline so that 0 means "no better than unrelated labels".
-- Chuang et al. 2013's rescaled dot product between a human topic's and a model topic's document
-  vectors: (p.q - min) / (max - min), the bounds being the dot products of the sorted vectors.
+- Chuang et al. 2013's rescaled dot product between a human topic's and a model topic's word
+  distributions: (p.q - min) / (max - min), the bounds being the dot products of the sorted vectors.
 - NMI and ARI between each document's primary human topic and primary model topic (scikit-learn).
 """
 
@@ -75,18 +75,21 @@ def rescaled_dot_product(p: Sequence[float], q: Sequence[float]) -> float:
     return (float(p @ q) - d_min) / (d_max - d_min) if d_max > d_min else 0.0
 
 
-def _indicators(assignments: Sequence[Sequence[str]]) -> dict[str, np.ndarray]:
-    """Per topic, the document vector with 1 where a document carries the topic."""
+def _topic_terms(assignments: Sequence[Sequence[str]], doc_terms: np.ndarray) -> dict[str, np.ndarray]:
+    """Per topic, the summed term counts of its documents: the topic as a distribution over words."""
     vectors: dict[str, np.ndarray] = {}
     for d, topics in enumerate(assignments):
-        for topic in topics:
-            vectors.setdefault(topic, np.zeros(len(assignments)))[d] = 1.0
+        for topic in dict.fromkeys(topics):
+            vectors[topic] = vectors.get(topic, 0) + doc_terms[d]
     return vectors
 
 
-def chuang_alignment(human: Sequence[Sequence[str]], model: Sequence[Sequence[str]]) -> dict:
-    """For each human topic, the model topic with the highest rescaled dot product; their mean."""
-    h_vectors, m_vectors = _indicators(human), _indicators(model)
+def chuang_alignment(human: Sequence[Sequence[str]], model: Sequence[Sequence[str]], doc_terms) -> dict:
+    """For each human topic (concept), the model topic whose word distribution has the highest
+    rescaled dot product with the concept's, as Chuang et al. align latent topics to concepts; and
+    the mean of those best scores. `doc_terms` is the documents x terms count matrix."""
+    doc_terms = np.asarray(doc_terms, dtype=np.float64)
+    h_vectors, m_vectors = _topic_terms(human, doc_terms), _topic_terms(model, doc_terms)
     matches = {}
     for h_topic, p in h_vectors.items():
         scored = [(rescaled_dot_product(p, q), m_topic) for m_topic, q in m_vectors.items()]

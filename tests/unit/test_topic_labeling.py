@@ -28,7 +28,9 @@ def test_parsing_stops_at_a_blank_line_or_a_new_document_and_caps_at_k():
 
 
 def test_duplicates_generic_and_junk_labels_are_dropped():
-    assert parse_labels(' "Impressionism".\n2. impressionism\n3. Art\n4. 1999', 5) == ["Impressionism"]
+    assert parse_labels(' "Impressionism".\n2. impressionism\n3. Art\n4. 1999\n5. Art and History', 5) == [
+        "Impressionism"]
+    assert parse_labels(" Art Deco", 3) == ["Art Deco"]
     assert clean_label("3. " + "x" * 80) == ""
     assert parse_labels("", 3) == []
 

@@ -33,15 +33,14 @@ def test_rescaled_dot_product_hand_values():
     assert metrics.rescaled_dot_product([1, 1, 1], [1, 1, 1]) == 0.0  # no spread: no alignment to measure
 
 
-def test_chuang_alignment_matches_each_human_topic_to_its_best_model_topic():
-    human = [["a"], ["a"], ["b"], ["b"]]
-    model = [["x"], ["x"], ["x"], ["y"]]
-    result = metrics.chuang_alignment(human, model)
-    # a=[1,1,0,0] vs x=[1,1,1,0]: d=2, max=2, min=1 -> 1.0; b=[0,0,1,1] vs y=[0,0,0,1]: d=1, max=1, min=0 -> 1.0
-    # b vs x: d=1, max=2, min=1 -> 0.0, so b matches y
-    assert result["matches"]["a"] == {"model_topic": "x", "score": pytest.approx(1.0)}
-    assert result["matches"]["b"]["model_topic"] == "y"
-    assert result["mean"] == pytest.approx(1.0)
+def test_chuang_alignment_compares_word_distributions_of_topics():
+    doc_terms = [[3, 0, 0], [0, 1, 0], [1, 0, 0], [0, 2, 0]]
+    # human a = d0 + d1 = [3, 1, 0]; model x = d2 + d3 = [1, 2, 0]
+    # p.q = 5; sorted together [3,1,0].[2,1,0] = 7; against each other [3,1,0].[0,1,2] = 1 -> 4/6
+    result = metrics.chuang_alignment([["a"], ["a"], [], []], [[], [], ["x"], ["x"]], doc_terms)
+    assert result["matches"]["a"] == {"model_topic": "x", "score": pytest.approx(2 / 3)}
+    both = metrics.chuang_alignment([["a"], ["a"], [], []], [["y"], ["y"], ["x"], ["x"]], doc_terms)
+    assert both["matches"]["a"]["model_topic"] == "y" and both["mean"] == pytest.approx(1.0)
 
 
 def test_nmi_and_ari_of_primary_topics():
