@@ -27,7 +27,7 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 class LeaderCanonicalizer(Canonicalizer):
-    def __init__(self, merge_threshold: float = 0.6, taxonomy_threshold: float = 0.45) -> None:
+    def __init__(self, merge_threshold: float = 0.7, taxonomy_threshold: float = 0.45) -> None:
         self.merge_threshold = merge_threshold
         self.taxonomy_threshold = taxonomy_threshold
 

@@ -37,7 +37,7 @@ def build_prompt(text: str, max_labels: int) -> str:
     """The few-shot prompt; it ends with "Topics:\\n1." so the completion continues the list."""
     head = f"List up to {max_labels} short topic labels (art movement, medium or genre) for each document.\n\n"
     shots = "".join(
-        f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {label}\n" for i, label in enumerate(labels[:max_labels], 1)) + "\n"
+        f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(labels[:max_labels], 1)) + "\n"
         for doc, labels in _EXAMPLES
     )
     return f"{head}{shots}Document: {' '.join(text.split())}\nTopics:\n1."

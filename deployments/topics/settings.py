@@ -13,7 +13,7 @@ class TopicSettings(BaseModel):
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
     label_concurrency: int = Field(16, ge=1, le=256, description="Labelling requests in flight at once.")
     merge_threshold: float = Field(
-        0.6, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic."
+        0.7, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic (near-duplicates)."
     )
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."

@@ -11,7 +11,8 @@ from deployments.topics.batch import label_all, read_documents
 
 def test_reads_gzipped_jsonl_through_smart_open(tmp_path):
     path = tmp_path / "docs.jsonl.gz"
-    rows = [{"id": "a", "text": "Monet", "timestamp": "2025-01-01"}, {"id": "b", "text": "Rodin", "human_topics": ["S"]}]
+    rows = [{"id": "a", "text": "Monet", "timestamp": "2025-01-01"},
+            {"id": "b", "text": "Rodin", "human_topics": ["S"]}]
     with gzip.open(path, "wt") as f:
         f.write("\n".join(json.dumps(r) for r in rows) + "\n\n")
     docs = read_documents(str(path))
