@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-_HIGHLIGHT = {"rising": "tab:red", "new": "tab:orange"}
+_HIGHLIGHT = ("rising", "new")
+_WARM = ("tab:red", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:olive")  # one per highlighted topic
 
 
 def render_chart(trends: dict, max_topics: int = 8, title: str = "Topics per window") -> bytes:
@@ -18,8 +19,11 @@ def render_chart(trends: dict, max_topics: int = 8, title: str = "Topics per win
     topics = sorted(trends.get("topics", []), key=lambda t: (t["status"] not in _HIGHLIGHT, -sum(t["counts"])))
     fig, ax = plt.subplots(figsize=(10, 5), dpi=100)
     try:
+        highlighted = 0
         for topic in topics[:max_topics]:
-            color = _HIGHLIGHT.get(topic["status"])
+            color = None
+            if topic["status"] in _HIGHLIGHT:
+                color, highlighted = _WARM[highlighted % len(_WARM)], highlighted + 1
             label = f"{topic['label']} ({topic['status']}, z={topic['score']:+.1f})"
             ax.plot(range(len(windows)), topic["counts"], marker="o", label=label,
                     color=color or "0.6", linewidth=3 if color else 1, alpha=1.0 if color else 0.7,
