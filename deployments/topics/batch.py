@@ -137,7 +137,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     # a local batch run waits for the LLM as long as it takes: the queue is the whole corpus
-    app_args = {"llm_runtime": {"request_timeout_s": 3600.0}, **json.loads(args.app_args)}
+    app_args = json.loads(args.app_args)
+    app_args["llm_runtime"] = {"request_timeout_s": 3600.0, **app_args.get("llm_runtime", {})}
     handle = _handle(args.address, args.app_name, app_args)
     try:
         summary = asyncio.run(run(args, handle))
