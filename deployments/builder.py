@@ -23,6 +23,8 @@ from deployments.embeddings.embedder import Embedder
 from deployments.embeddings.settings import EmbedderSettings
 from deployments.llm.server import LLMServer
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.topics.pipeline import TopicPipeline
+from deployments.topics.settings import TopicSettings
 
 
 class AppArgs(BaseModel):
@@ -36,6 +38,7 @@ class AppArgs(BaseModel):
     documents: DocumentStoreSettings = Field(default_factory=DocumentStoreSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-deployment Serve options merged over the defaults."
     )
@@ -71,6 +74,7 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "Embedder": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 32},
     "DocumentStore": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 64},
     "Agent": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 64},
+    "TopicPipeline": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 32},
     "Ingress": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 256},
 }
 
@@ -88,6 +92,7 @@ def build_app(args: AppArgs) -> Application:
     embedder = serve.deployment(Embedder, **_options("Embedder", args))
     documents = serve.deployment(DocumentStore, **_options("DocumentStore", args))
     agent = serve.deployment(Agent, **_options("Agent", args))
+    topics = serve.deployment(TopicPipeline, **_options("TopicPipeline", args))
     ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
     extra = {"extra_llms": _extra_llms(args)} if args.extra_llms else {}
     llm_app = llm.bind(args.llm.model_dump())
@@ -98,6 +103,7 @@ def build_app(args: AppArgs) -> Application:
         embedder=embedder_app,
         documents=documents_app,
         agent=agent.bind(llm_app, documents_app, args.agent.model_dump()),
+        topics=topics.bind(llm_app, embedder_app, args.topics.model_dump()),
         settings=args.ingress.model_dump(),
         **extra,
     )

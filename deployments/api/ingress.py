@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
-from deployments.api import agent_routes, documents_routes, health, openai_routes
+from deployments.api import agent_routes, documents_routes, health, openai_routes, topic_routes
 from deployments.api.auth import BearerAuthMiddleware, api_key_from_env
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
@@ -26,6 +26,7 @@ class Services:
     embedder: object  # DeploymentHandle of Embedder
     documents: object = None  # DeploymentHandle of DocumentStore
     agent: object = None  # DeploymentHandle of Agent
+    topics: object = None  # DeploymentHandle of TopicPipeline
     extra_llms: dict[str, object] = field(default_factory=dict)  # served model name -> LLMServer-<name>
 
     def llm_for(self, model: str | None) -> object:
@@ -45,6 +46,7 @@ def build_fastapi_app(services: Services) -> FastAPI:
     app.include_router(openai_routes.router)
     app.include_router(documents_routes.router)
     app.include_router(agent_routes.router)
+    app.include_router(topic_routes.router)
     return app
 
 
@@ -55,6 +57,7 @@ class Ingress:
         embedder,
         documents=None,
         agent=None,
+        topics=None,
         settings: dict | None = None,
         extra_llms: dict | None = None,
     ) -> None:
@@ -64,6 +67,7 @@ class Ingress:
             embedder=embedder,
             documents=documents,
             agent=agent,
+            topics=topics,
             extra_llms=dict(extra_llms or {}),
         )
 

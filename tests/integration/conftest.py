@@ -28,6 +28,7 @@ def app_args_for_tests() -> dict:
         "llm_runtime": {"request_timeout_s": REQUEST_TIMEOUT_S, "max_batch_size": 16},
         "ingress": {"max_body_bytes": 1024 * 1024},
         "documents": {"corpus_uri": "data/company_docs.jsonl"},
+        "topics": {"max_labels": 2, "max_tokens": 12},
     }
 
 

@@ -1,0 +1,35 @@
+"""Topic routes: thin, they validate, call the TopicPipeline handle and map the result."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from deployments.api.calls import call
+from deployments.topics.protocol import EvaluateRequest, TopicsRequest
+
+router = APIRouter(tags=["topics"])
+
+_ERRORS = {400: {"description": "Invalid request"}, 413: {"description": "Too many documents"},
+           503: {"description": "Model not ready"}, 504: {"description": "Labelling timed out"}}
+
+
+def _topics(request: Request):
+    return request.app.state.services.topics
+
+
+@router.post("/v1/topics", responses=_ERRORS)
+async def topics(body: TopicsRequest, request: Request) -> dict:
+    return await call(_topics(request).topics.remote(body.model_dump(mode="json")))
+
+
+@router.post("/v1/topics/chart", responses={**_ERRORS, 200: {"content": {"image/png": {}}}},
+             response_class=Response)
+async def topics_chart(body: TopicsRequest, request: Request) -> Response:
+    png = await call(_topics(request).chart.remote(body.model_dump(mode="json")))
+    return Response(content=png, media_type="image/png")
+
+
+@router.post("/v1/topics/evaluate", responses=_ERRORS)
+async def topics_evaluate(body: EvaluateRequest, request: Request) -> dict:
+    return await call(_topics(request).evaluate.remote(body.model_dump(mode="json")))

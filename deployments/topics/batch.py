@@ -1,0 +1,157 @@
+"""Batch topic detection for corpora too big for one request.
+
+    python -m deployments.topics.batch data/art_corpus.jsonl --out /tmp/medici-topics [--markdown]
+
+Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`) from any URI smart_open
+reads (local, https, s3, gs, .gz). Labelling goes through the TopicPipeline Serve handle in chunks,
+so it spreads over every TopicPipeline and LLMServer replica of the cluster; a tqdm bar counts
+documents. Then one call canonicalizes and marks trends (linear in the number of labels). Writes
+`results.jsonl` (one line per document), `topics.json` (topics and trends), `chart.png`, and, when
+every document has `human_topics`, `metrics.json` and `vibe_check.md`.
+
+`--address local` (the default) starts a local Ray and Serve with the app and stops them at the
+end; `--address auto` (or ray://...) uses the app already deployed under `--app-name`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import time
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from deployments.topics.chart import render_chart
+from deployments.topics.protocol import LabelledDocument, TopicDocument
+
+
+def read_documents(uri: str, limit: int | None = None) -> list[dict]:
+    """Validated documents from a JSONL URI; a bad line stops the run with its line number."""
+    from smart_open import open as smart_open
+
+    documents: list[dict] = []
+    with smart_open(uri, "r", encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            model = LabelledDocument if raw.get("human_topics") else TopicDocument
+            try:
+                doc = model.model_validate(raw).model_dump(mode="json")
+            except ValidationError as exc:
+                raise SystemExit(f"{uri}:{number}: {exc.errors()[0]['msg']}") from None
+            documents.append(doc)
+            if limit is not None and len(documents) >= limit:
+                break
+    ids = [d["id"] for d in documents]
+    if len(set(ids)) != len(ids):
+        raise SystemExit(f"{uri}: document ids must be unique")
+    return documents
+
+
+async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int) -> list[list[str]]:
+    """Labels for every text, `in_flight` chunks at a time through the handle, with a progress bar."""
+    from tqdm import tqdm
+
+    labels: list[list[str] | None] = [None] * len(texts)
+    limit = asyncio.Semaphore(in_flight)
+    with tqdm(total=len(texts), unit="doc", desc="labelling") as bar:
+        async def chunk(start: int) -> None:
+            async with limit:
+                part = await handle.label.remote(texts[start : start + chunk_size])
+            labels[start : start + len(part)] = part
+            bar.update(len(part))
+
+        await asyncio.gather(*(chunk(s) for s in range(0, len(texts), chunk_size)))
+    return [lbl or [] for lbl in labels]
+
+
+def _handle(address: str, app_name: str, app_args: dict):
+    import ray
+    from ray import serve
+
+    if address == "local":
+        from app import build_app
+
+        ray.init(address="local", include_dashboard=False, log_to_driver=False)
+        serve.start(http_options={"host": "127.0.0.1", "port": 0})
+        serve.run(build_app(app_args), name=app_name, route_prefix=None, blocking=False)
+    else:
+        ray.init(address=address, log_to_driver=False)
+    return serve.get_deployment_handle("TopicPipeline", app_name=app_name)
+
+
+async def run(args: argparse.Namespace, handle) -> dict:
+    documents = read_documents(args.input, args.limit)
+    taxonomy = [c.strip() for c in args.taxonomy.split(",")] if args.taxonomy else None
+    started = time.perf_counter()
+    labels = await label_all(handle, [d["text"] for d in documents], args.chunk_size, args.in_flight)
+    labelled = time.perf_counter()
+    result = await handle.assemble.remote(documents, labels, args.window, taxonomy)
+    finished = time.perf_counter()
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
+        for row in result["documents"]:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    (out / "topics.json").write_text(json.dumps({"topics": result["topics"], "trends": result["trends"]}, indent=1))
+    (out / "chart.png").write_bytes(render_chart(result["trends"]))
+    summary = {
+        "documents": len(documents),
+        "topics": len(result["topics"]),
+        "labelling_s": round(labelled - started, 2),
+        "total_s": round(finished - started, 2),
+        "docs_per_s": round(len(documents) / (finished - started), 3),
+        "rising": result["trends"]["rising"],
+        "fading": result["trends"]["fading"],
+    }
+    if documents and all(d.get("human_topics") for d in documents):
+        evaluation = await handle.evaluation.remote(documents, result, args.window)
+        (out / "metrics.json").write_text(json.dumps(evaluation["metrics"], indent=1))
+        (out / "vibe_check.md").write_text(evaluation["markdown"])
+        summary["metrics"] = {k: v for k, v in evaluation["metrics"].items() if isinstance(v, (int, float))}
+        if args.markdown:
+            print(evaluation["markdown"])
+    return summary
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("input", help="JSONL URI (local path, https://, s3://, gs://, .gz)")
+    parser.add_argument("--out", default="/tmp/medici-topics", help="output folder")
+    parser.add_argument("--window", choices=["day", "week", "month"], default="month")
+    parser.add_argument("--taxonomy", help="comma-separated expert categories")
+    parser.add_argument("--limit", type=int, help="read at most this many documents")
+    parser.add_argument("--chunk-size", type=int, default=16, help="documents per labelling call")
+    parser.add_argument("--in-flight", type=int, default=4, help="labelling calls in flight")
+    parser.add_argument("--address", default="local", help="'local' starts Ray+Serve here; else a Ray address")
+    parser.add_argument("--app-name", default="medici")
+    parser.add_argument("--app-args", default="{}", help="JSON AppArgs for a local app (e.g. topics settings)")
+    parser.add_argument("--markdown", action="store_true", help="print the vibe-check table")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse_args(argv)
+    # a local batch run waits for the LLM as long as it takes: the queue is the whole corpus
+    app_args = json.loads(args.app_args)
+    app_args["llm_runtime"] = {"request_timeout_s": 3600.0, **app_args.get("llm_runtime", {})}
+    handle = _handle(args.address, args.app_name, app_args)
+    try:
+        summary = asyncio.run(run(args, handle))
+    finally:
+        if args.address == "local":
+            import ray
+            from ray import serve
+
+            serve.shutdown()
+            ray.shutdown()
+    print(json.dumps(summary, indent=1))
+    return summary
+
+
+if __name__ == "__main__":
+    main()

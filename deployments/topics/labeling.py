@@ -1,0 +1,109 @@
+"""Stage 1, labelling: a few-shot completion prompt that ends by opening a numbered list ("1."),
+so the model only has to continue it; the parser accepts that continuation as well as a full list,
+bullets, or one comma-separated line. Greedy decoding (temperature 0) makes labels repeatable.
+
+Hand-written: no library parses a small model's half-formatted list output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from deployments.llm.client import LLMClient, completion_text
+from deployments.topics.base import Labeler
+
+# Examples on art topics that are NOT in the shipped corpus, so the model learns the format and
+# the granularity (movement or medium first, no artist names) without being handed the answers.
+_EXAMPLES = (
+    ("Gian Lorenzo Bernini carved the marble Ecstasy of Saint Teresa for a chapel in Rome.",
+     ["Baroque sculpture", "Marble carving", "Religious art"]),
+    ("Frida Kahlo's self-portrait with thorn necklace was lent to a Mexico City exhibition.",
+     ["Mexican painting", "Self-portraits", "Surrealism"]),
+)
+
+# Words too broad to tell one document from another in an art firm's flow: a label made only of
+# these (and joining words), such as "Art" or "Art and History", is dropped when parsed.
+GENERIC_WORDS = frozenset({"art", "arts", "artwork", "artworks", "artist", "artists", "painting", "paintings",
+                           "painter", "museum", "collection", "exhibition", "culture", "history", "work", "works",
+                           "and", "of", "the", "in", "a", "an", "&"})
+
+_NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.):\-]|[-*\u2022])\s*")
+_STOP = ["\n\n", "Document:", "\nText:"]
+_MAX_LABEL_CHARS = 60
+
+
+def build_prompt(text: str, max_labels: int) -> str:
+    """The few-shot prompt; it ends with "Topics:\\n1." so the completion continues the list."""
+    head = f"List up to {max_labels} short topic labels (art movement, medium or genre) for each document.\n\n"
+    shots = "".join(
+        f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(labels[:max_labels], 1)) + "\n"
+        for doc, labels in _EXAMPLES
+    )
+    return f"{head}{shots}Document: {' '.join(text.split())}\nTopics:\n1."
+
+
+def clean_label(raw: str) -> str:
+    """Strip numbering, quotes, trailing punctuation and spaces; '' when nothing usable is left."""
+    label = re.sub(r"\s+", " ", _NUMBERED.sub("", raw)).strip(" \"'`*.;:,-")
+    if not label or len(label) > _MAX_LABEL_CHARS or not re.search(r"[A-Za-z]", label):
+        return ""
+    if all(word in GENERIC_WORDS for word in re.findall(r"[\w&]+", label.lower())):
+        return ""
+    return label
+
+
+def parse_labels(completion: str, max_labels: int) -> list[str]:
+    """Labels from a completion that continues "1." (or any list format), de-duplicated, at most k.
+
+    The first line is what followed the prompt's "1."; later lines carry their own numbering. A
+    single line with commas is read as a comma-separated list. Parsing ends at a blank line or
+    when the model starts another "Document:".
+    """
+    lines: list[str] = []
+    for line in completion.split("\n"):
+        if not line.strip():
+            if lines:
+                break
+            continue
+        if line.strip().lower().startswith(("document:", "text:", "topics:")):
+            break
+        lines.append(line)
+    if len(lines) == 1 and "," in lines[0]:
+        lines = lines[0].split(",")
+    labels: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        label = clean_label(line)
+        if label and label.lower() not in seen:
+            seen.add(label.lower())
+            labels.append(label)
+        if len(labels) == max_labels:
+            break
+    return labels
+
+
+class PromptLabeler(Labeler):
+    """The default labeller: one short greedy completion per document through an `LLMClient`."""
+
+    def __init__(self, client: LLMClient, max_labels: int = 3, max_tokens: int = 24,
+                 max_text_chars: int = 600, concurrency: int = 16) -> None:
+        self.client = client
+        self.max_labels = max_labels
+        self.max_tokens = max_tokens
+        self.max_text_chars = max_text_chars
+        self._limit = asyncio.Semaphore(concurrency)  # bounded fan-out: the LLM batches what arrives together
+
+    async def _one(self, text: str) -> list[str]:
+        request = {
+            "prompt": build_prompt(text[: self.max_text_chars], self.max_labels),
+            "max_tokens": self.max_tokens,
+            "temperature": 0.0,
+            "stop": _STOP,
+        }
+        async with self._limit:
+            response = await self.client.complete(request)
+        return parse_labels(completion_text(response), self.max_labels)
+
+    async def label(self, texts: list[str]) -> list[list[str]]:
+        return list(await asyncio.gather(*(self._one(text) for text in texts)))

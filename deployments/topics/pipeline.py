@@ -1,0 +1,91 @@
+"""The TopicPipeline replica: label -> canonicalize -> trend, plus evaluation and the chart.
+
+A plain class (the builder makes it a deployment). Each stage is a constructor argument on a small
+base class, None building the default from the settings, as BERTopic does; the LLM is reached only
+through an `LLMClient`, so an external endpoint can stand in for the LLMServer handle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deployments.errors import ServiceError
+from deployments.llm.client import HandleLLMClient, LLMClient
+from deployments.topics.assemble import assemble
+from deployments.topics.base import Canonicalizer, HandleEmbedder, Labeler, TextEmbedder, TrendDetector
+from deployments.topics.canonical import LeaderCanonicalizer
+from deployments.topics.chart import render_chart
+from deployments.topics.evaluation import markdown, score, vibe_rows
+from deployments.topics.labeling import PromptLabeler
+from deployments.topics.protocol import EvaluateRequest, TopicsRequest
+from deployments.topics.settings import TopicSettings
+from deployments.topics.trends import ZScoreTrendDetector
+
+
+class TopicPipeline:
+    def __init__(
+        self,
+        llm: Any = None,
+        embedder: Any = None,
+        settings: dict | None = None,
+        *,
+        llm_client: LLMClient | None = None,
+        text_embedder: TextEmbedder | None = None,
+        labeler: Labeler | None = None,
+        canonicalizer: Canonicalizer | None = None,
+        trend_detector: TrendDetector | None = None,
+    ) -> None:
+        self.settings = s = TopicSettings(**(settings or {}))
+        self.embedder = text_embedder or HandleEmbedder(embedder)
+        self.labeler = labeler or PromptLabeler(
+            llm_client or HandleLLMClient(llm), s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency
+        )
+        self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
+        self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)
+
+    def _check_size(self, n: int) -> None:
+        if n > self.settings.max_documents:
+            raise ServiceError(413, f"{n} documents in one request; at most {self.settings.max_documents} "
+                               "(use the batch command for larger corpora)", "invalid_request_error",
+                               "too_many_documents", "documents")
+
+    async def label(self, texts: list[str]) -> list[list[str]]:
+        """Labels per text: the unit of work the batch command spreads over replicas."""
+        return await self.labeler.label(texts)
+
+    async def assemble(self, documents: list[dict], labels: list[list[str]], window: str = "month",
+                       taxonomy: list[str] | None = None) -> dict:
+        """Canonical topics and trends from labels already made (the batch command's second step)."""
+        return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
+                              window, taxonomy)
+
+    async def topics(self, request: dict) -> dict:
+        """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""
+        parsed = TopicsRequest.model_validate(request)
+        self._check_size(len(parsed.documents))
+        documents = [d.model_dump() for d in parsed.documents]
+        labels = await self.label([d["text"] for d in documents])
+        return await self.assemble(documents, labels, parsed.window, parsed.taxonomy)
+
+    async def chart(self, request: dict) -> bytes:
+        """`POST /v1/topics/chart`: the trend chart of the same analysis, as PNG bytes."""
+        result = await self.topics(request)
+        return render_chart(result["trends"], self.settings.chart_topics)
+
+    async def evaluate(self, request: dict) -> dict:
+        """`POST /v1/topics/evaluate`: metrics against `human_topics` and the vibe-check table."""
+        parsed = EvaluateRequest.model_validate(request)
+        self._check_size(len(parsed.documents))
+        documents = [d.model_dump() for d in parsed.documents]
+        labels = await self.label([d["text"] for d in documents])
+        result = await self.assemble(documents, labels, parsed.window, parsed.taxonomy)
+        return await self.evaluation(documents, result, parsed.window)
+
+    async def evaluation(self, documents: list[dict], result: dict, window: str = "month") -> dict:
+        scores = await score(documents, [d["topics"] for d in result["documents"]], self.embedder,
+                             self.trend_detector, window)
+        rows = vibe_rows(documents, result)
+        return {"metrics": scores, "vibe_check": rows, "markdown": markdown(rows, scores), "result": result}
+
+    def info(self) -> dict:
+        return {"settings": self.settings.model_dump(), "trend_method": self.trend_detector.method}

@@ -1,0 +1,27 @@
+"""Settings of the TopicPipeline replica: defaults in code, overridden by serve_config.yaml `args.topics`."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class TopicSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
+    max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
+    max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
+    label_concurrency: int = Field(16, ge=1, le=256, description="Labelling requests in flight at once.")
+    merge_threshold: float = Field(
+        0.7, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic (near-duplicates)."
+    )
+    taxonomy_threshold: float = Field(
+        0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
+    )
+    recent_windows: int | None = Field(
+        None, ge=1, description="Windows compared with the trailing baseline; None: a quarter of them (at least 1)."
+    )
+    z_threshold: float = Field(2.0, gt=0.0, description="|z| at or above which a topic is rising or fading.")
+    min_new_count: int = Field(2, ge=1, description="Documents in the recent windows that make an unseen topic new.")
+    max_documents: int = Field(2000, ge=1, description="Most documents in one HTTP request (413 above).")
+    chart_topics: int = Field(8, ge=1, le=30, description="Most topics drawn on the chart (largest first).")

@@ -1,0 +1,98 @@
+"""Stage 3, trends: documents per topic per window, and a status per topic.
+
+Method: a z-score of the recent windows' mean count against the trailing baseline (the windows
+before them), z = (mean_recent - mean_base) / sqrt(max(var_base, mean_base, 0.5) / n_recent).
+The variance floor is the Poisson one (counts of rare events have variance ~ their mean), so a
+topic with a flat baseline does not turn "rising" on one extra document. Chosen over Kleinberg's
+burst detection because (1) it marks fading as well as rising, which is what keeps funding even;
+(2) the score is signed and comparable across topics; (3) it works on a dozen monthly counts,
+where Kleinberg's two-state automaton needs per-event gaps and a tuned transition cost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from deployments.topics.base import Trend, TrendDetector
+
+WINDOWS = ("day", "week", "month")
+
+
+def window_key(when: dt.datetime, window: str) -> str:
+    """The window a timestamp falls in: '2025-03-14', '2025-W11' (ISO week) or '2025-03'."""
+    if window == "day":
+        return when.strftime("%Y-%m-%d")
+    if window == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    if window == "month":
+        return when.strftime("%Y-%m")
+    raise ValueError(f"window must be one of {WINDOWS}")
+
+
+def window_range(first: dt.datetime, last: dt.datetime, window: str) -> list[str]:
+    """Every window from `first` to `last`, empty ones included, so a gap counts as zero."""
+    keys: list[str] = []
+    day = first.date()
+    while day <= last.date():
+        key = window_key(dt.datetime.combine(day, dt.time()), window)
+        if not keys or keys[-1] != key:
+            keys.append(key)
+        day += dt.timedelta(days=1)
+    return keys
+
+
+class ZScoreTrendDetector(TrendDetector):
+    method = "z-score of the recent windows against the trailing baseline (Poisson variance floor)"
+
+    def __init__(self, recent_windows: int | None = None, z_threshold: float = 2.0, min_new_count: int = 2) -> None:
+        self.recent_windows = recent_windows
+        self.z_threshold = z_threshold
+        self.min_new_count = min_new_count
+
+    def split(self, n: int) -> int:
+        """How many of `n` windows are "recent": the setting, else a quarter (at least one)."""
+        recent = self.recent_windows if self.recent_windows is not None else max(1, n // 4)
+        return min(recent, n - 1)
+
+    def detect(self, counts: list[int]) -> Trend:
+        n = len(counts)
+        if n < 2:
+            return Trend("steady", 0.0, list(counts))
+        r = self.split(n)
+        base, recent = counts[: n - r], counts[n - r :]
+        mean_base = sum(base) / len(base)
+        mean_recent = sum(recent) / len(recent)
+        var_base = sum((c - mean_base) ** 2 for c in base) / len(base)
+        z = (mean_recent - mean_base) / math.sqrt(max(var_base, mean_base, 0.5) / len(recent))
+        if sum(base) == 0 and sum(recent) >= self.min_new_count:
+            status = "new"
+        elif z >= self.z_threshold:
+            status = "rising"
+        elif z <= -self.z_threshold:
+            status = "fading"
+        else:
+            status = "steady"
+        return Trend(status, round(z, 3), list(counts))
+
+
+def trend_table(timestamps: list[dt.datetime | None], groups: dict[str, list[int]], window: str,
+                detector: TrendDetector) -> tuple[list[str], dict[str, Trend]]:
+    """Windows (oldest first) and each group's trend; `groups` maps a topic to document indices.
+
+    Documents without a timestamp count towards topics but not towards trends.
+    """
+    dated = [t for t in timestamps if t is not None]
+    if not dated:
+        return [], {}
+    windows = window_range(min(dated), max(dated), window)
+    position = {key: i for i, key in enumerate(windows)}
+    trends: dict[str, Trend] = {}
+    for topic, docs in groups.items():
+        counts = [0] * len(windows)
+        for d in docs:
+            if timestamps[d] is not None:
+                counts[position[window_key(timestamps[d], window)]] += 1
+        trends[topic] = detector.detect(counts)
+    return windows, trends

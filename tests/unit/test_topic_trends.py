@@ -1,0 +1,37 @@
+import datetime as dt
+
+from deployments.topics.trends import ZScoreTrendDetector, trend_table, window_key, window_range
+
+
+def test_planted_rise_is_found():
+    trend = ZScoreTrendDetector().detect([1, 0, 0, 1, 0, 1, 0, 1, 2, 3, 3, 4])
+    # baseline mean 6/9, var 2/9 -> floor 0.5 > var? mean 0.667 wins; z = (10/3 - 2/3) / sqrt(0.667/3)
+    assert trend.status == "rising"
+    assert abs(trend.score - (10 / 3 - 2 / 3) / ((2 / 3) / 3) ** 0.5) < 1e-3
+
+
+def test_flat_series_is_steady_with_score_zero():
+    trend = ZScoreTrendDetector().detect([3] * 12)
+    assert (trend.status, trend.score) == ("steady", 0.0)
+
+
+def test_planted_fade_and_a_new_topic():
+    assert ZScoreTrendDetector().detect([3, 3, 3, 2, 2, 1, 1, 1, 0, 0, 0, 0]).status == "fading"
+    assert ZScoreTrendDetector().detect([0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 2]).status == "new"
+    assert ZScoreTrendDetector().detect([5]).status == "steady"
+
+
+def test_windows_cover_gaps_and_use_iso_weeks():
+    jan, mar = dt.datetime(2025, 1, 30), dt.datetime(2025, 3, 2)
+    assert window_range(jan, mar, "month") == ["2025-01", "2025-02", "2025-03"]
+    assert window_key(dt.datetime(2025, 1, 1), "week") == "2025-W01"
+    assert window_key(dt.datetime(2024, 12, 30), "week") == "2025-W01"
+    assert window_range(dt.datetime(2025, 1, 1), dt.datetime(2025, 1, 3), "day") == [
+        "2025-01-01", "2025-01-02", "2025-01-03"]
+
+
+def test_trend_table_counts_documents_per_window_and_skips_undated_ones():
+    stamps = [dt.datetime(2025, 1, 5), dt.datetime(2025, 3, 5), None, dt.datetime(2025, 3, 9)]
+    windows, trends = trend_table(stamps, {"a": [0, 1, 2, 3]}, "month", ZScoreTrendDetector())
+    assert windows == ["2025-01", "2025-02", "2025-03"]
+    assert trends["a"].counts == [1, 0, 2]
