@@ -44,7 +44,8 @@ class _SamplingFields(BaseModel):
     max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT, description="Most tokens to generate; at least 1.")
     temperature: float = Field(1.0, ge=0.0, le=2.0, description="0 means greedy decoding.")
     top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
-    n: int = Field(1, description="Number of choices; only 1 is supported.")
+    n: int = Field(1, description="Number of choices; only 1 is supported.",
+                   json_schema_extra={"minimum": 1, "maximum": 1})
     stream: bool = Field(False, description="Answer with server-sent events.")
     stop: str | list[str] | None = Field(None, description="Strings that end the output, cut before them.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Same seed and input give the same output.")

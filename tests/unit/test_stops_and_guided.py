@@ -97,3 +97,11 @@ def test_stopper_honours_cancellation() -> None:
     job.cancelled.set()
     assert _feed(stopper, "a") == [True]
     assert job.finish_reason == "cancelled"
+
+
+def test_a_vanishing_temperature_is_greedy_not_nan() -> None:
+    """1e-320 is 0 in float32: dividing by it gave NaN probabilities, failing the whole batch."""
+    scores = torch.randn(1, 256, generator=torch.Generator().manual_seed(1))
+    for temperature in (1e-320, 5e-324, 1e-40, 1e-6):
+        job = GenerationJob([1], 5, temperature=temperature, seed=3)
+        assert int(_RowSampler(_rows(job), {EOS})(None, scores.clone()).argmax()) == int(scores.argmax())
