@@ -12,9 +12,11 @@ from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 
 router = APIRouter(tags=["openai"])
 
+_SSE_EVENT = {"type": "object", "required": ["data"],  # one event; `data` is a JSON chunk, or [DONE] last
+              "properties": {"data": {"type": "string"}}}
 _ERRORS = {
     200: {"description": "OpenAI response; with `stream` true, server-sent events",
-          "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+          "content": {"text/event-stream": {"schema": _SSE_EVENT}}},
     **error_responses(400, 401, 404, 413, 429, 503, 504),
 }
 

@@ -60,6 +60,7 @@ def _sample(logits: torch.Tensor, row: _Row) -> int:
     if row.job.top_p < 1.0:
         sorted_probs, order = torch.sort(probs, descending=True)
         keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < row.job.top_p
+        keep[0] = True  # a top_p below float32's range (5e-324 is 0) kept nothing: NaN, a failed batch
         probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
     return int(torch.multinomial(probs, 1, generator=row.generator))
 

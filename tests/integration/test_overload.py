@@ -21,7 +21,7 @@ from tests.integration.conftest import INGRESS_DEADLINE_S
 pytestmark = pytest.mark.integration
 
 BOUND_S = INGRESS_DEADLINE_S + 30  # the deadline plus a margin for a busy 2-core machine
-BODY = {"prompt": "1, 2, 3, 4,", "max_tokens": 8, "temperature": 0, "ignore_eos": True}
+BODY = {"prompt": "1, 2, 3, 4,", "max_tokens": 4, "temperature": 0, "ignore_eos": True}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_a_burst_past_the_ingress_queue_is_refused_with_retry_after(small_ingres
 
 
 def test_a_burst_on_the_session_app_is_answered_or_refused_within_the_deadline(base_url: str) -> None:
-    served, refused = _check(_burst(base_url, 48))
+    served, refused = _check(_burst(base_url, 32))  # two batches: within its 64 + 64 limits, all are served
     assert served >= 16, (served, refused)
     # the service is still healthy afterwards
     assert httpx.get(f"{base_url}/healthz", timeout=30).status_code == 200
