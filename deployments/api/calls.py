@@ -71,5 +71,5 @@ def _cancel(response: Any) -> None:
 
 
 def _deadline(timeout_s: float | None) -> errors.ServiceError:
-    return errors.timeout(f"the model did not answer within the request deadline of {timeout_s:g}s "
+    return errors.timeout(f"the model did not answer within the request timeout of {timeout_s:g}s "
                           "(overloaded or restarting); retry later")

@@ -106,7 +106,7 @@ def test_nul_and_astral_characters_pass_through() -> None:
 def test_a_model_slower_than_the_deadline_is_504_and_the_call_is_cancelled() -> None:
     llm = EchoLLM(delay_s=5)
     error = _error(client(llm, request_timeout_s=0.2).post("/v1/completions", json={"prompt": "x"}), (504,))
-    assert "deadline of 0.2s" in error["message"] and error["type"] == "timeout"
+    assert "request timeout of 0.2s" in error["message"] and error["type"] == "timeout"
     assert llm.completions.cancelled == 1
 
 
