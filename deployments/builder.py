@@ -63,10 +63,16 @@ class AppArgs(BaseModel):
 
 
 # Laptop-sized defaults: everything fits on 2 CPU cores. serve_config.yaml holds production values.
+# Overload is refused early instead of queued without end: past max_ongoing + max_queued requests a
+# caller gets 503 with Retry-After at once (LLMServer: from the ingress, in the OpenAI error shape;
+# Ingress: from Serve's proxy, which `backpressure_config` gives the Retry-After header).
+_RETRY_AFTER = {"status_code": 503, "retry_after_s": 1}
 DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "LLMServer": {
         "ray_actor_options": {"num_cpus": 1},
-        "max_ongoing_requests": 64,
+        "max_ongoing_requests": 64,  # 4 batches of 16 in the replica: each waits at most its request timeout
+        "max_queued_requests": 64,
+        "backpressure_config": _RETRY_AFTER,
         "health_check_period_s": 10,
         "health_check_timeout_s": 60,
         "graceful_shutdown_timeout_s": 30,
@@ -75,7 +81,12 @@ DEFAULT_OPTIONS: dict[str, dict[str, Any]] = {
     "DocumentStore": {"ray_actor_options": {"num_cpus": 0.25}, "max_ongoing_requests": 64},
     "Agent": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 64},
     "TopicPipeline": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 32},
-    "Ingress": {"ray_actor_options": {"num_cpus": 0.1}, "max_ongoing_requests": 256},
+    "Ingress": {
+        "ray_actor_options": {"num_cpus": 0.1},
+        "max_ongoing_requests": 256,
+        "max_queued_requests": 256,
+        "backpressure_config": _RETRY_AFTER,
+    },
 }
 
 

@@ -1,31 +1,45 @@
-"""Calling deployment handles from routes: errors mapped, streams opened before the first byte."""
+"""Calling deployment handles from routes: errors mapped, streams opened before the first byte.
+
+An optional deadline bounds the whole wait, time queued in Serve's router included (the replica's
+own timeout starts only when the replica takes the request): past it the call is cancelled, which
+frees its queue or batch slot, and the caller gets 504 instead of waiting on an overloaded or
+restarting model.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, AsyncIterator, Awaitable
 
 from fastapi.responses import StreamingResponse
 
+from deployments import errors
 from deployments.api.errors import as_service_error, sse_error
 
 _DONE = "data: [DONE]\n\n"
 
 
-async def call(response: Awaitable[Any]) -> Any:
-    """Await a handle call; whatever it raises becomes the caller's ServiceError."""
+async def call(response: Awaitable[Any], timeout_s: float | None = None) -> Any:
+    """Await a handle call, at most ``timeout_s``; whatever it raises becomes the caller's ServiceError."""
     try:
-        return await response
+        return await asyncio.wait_for(_awaited(response), timeout_s)
+    except asyncio.TimeoutError:
+        _cancel(response)
+        raise _deadline(timeout_s) from None
     except Exception as exc:  # noqa: BLE001 - every failure is mapped, none leaks as a 500 trace
         raise as_service_error(exc) from exc
 
 
-async def open_stream(generator) -> StreamingResponse:
-    """Wait for the first chunk, so a bad request still gets its 4xx, then stream SSE."""
+async def open_stream(generator, timeout_s: float | None = None) -> StreamingResponse:
+    """Wait for the first chunk (at most ``timeout_s``), so a bad request still gets its 4xx, then stream SSE."""
     try:
-        first = await generator.__anext__()
+        first = await asyncio.wait_for(generator.__anext__(), timeout_s)
     except StopAsyncIteration:
         first = None
+    except asyncio.TimeoutError:
+        generator.cancel()
+        raise _deadline(timeout_s) from None
     except Exception as exc:  # noqa: BLE001
         generator.cancel()
         raise as_service_error(exc) from exc
@@ -44,3 +58,18 @@ async def _sse(first: dict | None, generator) -> AsyncIterator[str]:
         yield _DONE
     finally:
         generator.cancel()  # frees the batch slot when the client goes away
+
+
+async def _awaited(response: Awaitable[Any]) -> Any:
+    return await response  # a coroutine, so wait_for can wrap any awaitable (DeploymentResponse is not one)
+
+
+def _cancel(response: Any) -> None:
+    cancel = getattr(response, "cancel", None)  # DeploymentResponse.cancel() reaches the replica
+    if callable(cancel):
+        cancel()
+
+
+def _deadline(timeout_s: float | None) -> errors.ServiceError:
+    return errors.timeout(f"the model did not answer within the request timeout of {timeout_s:g}s "
+                          "(overloaded or restarting); retry later")

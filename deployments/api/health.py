@@ -7,10 +7,12 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from deployments.api.errors import error_responses
+
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", responses=error_responses(503))
 async def healthz(request: Request) -> JSONResponse:
     services = request.app.state.services
     try:

@@ -7,19 +7,29 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from deployments.api.calls import call, open_stream
+from deployments.api.errors import error_responses
 from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 
 router = APIRouter(tags=["openai"])
 
-_ERRORS = {400: {"description": "Invalid request"}, 404: {"description": "Unknown model"},
-           503: {"description": "Model not ready"}, 504: {"description": "Generation timed out"}}
+_SSE_EVENT = {"type": "object", "required": ["data"],  # one event; `data` is a JSON chunk, or [DONE] last
+              "properties": {"data": {"type": "string"}}}
+_ERRORS = {
+    200: {"description": "OpenAI response; with `stream` true, server-sent events",
+          "content": {"text/event-stream": {"schema": _SSE_EVENT}}},
+    **error_responses(400, 401, 404, 413, 429, 503, 504),
+}
 
 
 def _llm(request: Request, model: str | None = None):
     return request.app.state.services.llm_for(model)
 
 
-@router.get("/v1/models")
+def _deadline(request: Request) -> float | None:
+    return request.app.state.services.settings.request_timeout_s
+
+
+@router.get("/v1/models", responses=error_responses(401, 503, 504))
 async def list_models(request: Request) -> dict:
     services = request.app.state.services
     handles = [services.llm, *services.extra_llms.values()]
@@ -31,13 +41,15 @@ async def list_models(request: Request) -> dict:
 async def completions(body: CompletionRequest, request: Request):
     payload = body.model_dump(mode="json")
     if body.stream:
-        return await open_stream(_llm(request, body.model).options(stream=True).completions_stream.remote(payload))
-    return await call(_llm(request, body.model).completions.remote(payload))
+        return await open_stream(_llm(request, body.model).options(stream=True).completions_stream.remote(payload),
+                                 _deadline(request))
+    return await call(_llm(request, body.model).completions.remote(payload), _deadline(request))
 
 
 @router.post("/v1/chat/completions", responses=_ERRORS)
 async def chat_completions(body: ChatCompletionRequest, request: Request):
     payload = body.model_dump(mode="json")
     if body.stream:
-        return await open_stream(_llm(request, body.model).options(stream=True).chat_stream.remote(payload))
-    return await call(_llm(request, body.model).chat.remote(payload))
+        return await open_stream(_llm(request, body.model).options(stream=True).chat_stream.remote(payload),
+                                 _deadline(request))
+    return await call(_llm(request, body.model).chat.remote(payload), _deadline(request))

@@ -47,14 +47,20 @@ class _Row:
         self.emitted = max(self.emitted, end)
 
 
+# Below this, sampling is greedy in all but name, and logits / temperature overflows float32 (a
+# temperature of 1e-320 is 0 in float32: NaN probabilities that would fail the whole batch).
+_GREEDY_BELOW = 1e-4
+
+
 def _sample(logits: torch.Tensor, row: _Row) -> int:
     """One token for one row: greedy at temperature 0, else temperature + top-p with the row's seed."""
-    if row.job.temperature == 0.0:
+    if row.job.temperature < _GREEDY_BELOW:
         return int(torch.argmax(logits))
     probs = torch.softmax(logits.float() / row.job.temperature, dim=-1)
     if row.job.top_p < 1.0:
         sorted_probs, order = torch.sort(probs, descending=True)
         keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < row.job.top_p
+        keep[0] = True  # a top_p below float32's range (5e-324 is 0) kept nothing: NaN, a failed batch
         probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
     return int(torch.multinomial(probs, 1, generator=row.generator))
 

@@ -6,12 +6,32 @@ depends on FastAPI. Fields that OpenAI does not have are fenced under a comment,
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 MAX_STOP_STRINGS = 16
 MAX_GUIDED_CHOICES = 256
+MAX_TOKENS_LIMIT = 2**31 - 1  # beyond any model's context: larger values are typos or probes, refused at the edge
+
+
+def _unencodable_path(data: Any) -> str | None:
+    """Where ``data`` holds a string that is not valid Unicode (a lone surrogate, which JSON's ``\\ud800``
+    escapes allow), or None. Iterative: a body may nest as deep as the JSON parser lets it."""
+    stack: list[tuple[str, Any]] = [("body", data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return path
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{key}", item) for key, item in value.items())
+            stack.extend((path, key) for key in value if isinstance(key, str))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+    return None
 
 
 class _SamplingFields(BaseModel):
@@ -21,10 +41,11 @@ class _SamplingFields(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     model: str | None = Field(None, description="Served model name; omitted means the default model.")
-    max_tokens: int | None = Field(None, ge=1, description="Most tokens to generate; at least 1.")
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT, description="Most tokens to generate; at least 1.")
     temperature: float = Field(1.0, ge=0.0, le=2.0, description="0 means greedy decoding.")
     top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling mass.")
-    n: int = Field(1, description="Number of choices; only 1 is supported.")
+    n: int = Field(1, description="Number of choices; only 1 is supported.",
+                   json_schema_extra={"minimum": 1, "maximum": 1})
     stream: bool = Field(False, description="Answer with server-sent events.")
     stop: str | list[str] | None = Field(None, description="Strings that end the output, cut before them.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Same seed and input give the same output.")
@@ -35,6 +56,15 @@ class _SamplingFields(BaseModel):
         None, description="The output is exactly one of these strings, chosen by constrained decoding."
     )
     ignore_eos: bool = Field(False, description="Keep generating past end-of-sequence (as vLLM): benchmarks.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        """Lone surrogates would crash the tokenizer and the JSON encoder of any reply echoing them: 400 here."""
+        path = _unencodable_path(data)
+        if path is not None:
+            raise ValueError(f"{path} holds text that is not valid Unicode (a lone UTF-16 surrogate)")
+        return data
 
     @field_validator("n")
     @classmethod
@@ -102,7 +132,7 @@ class ChatCompletionRequest(_SamplingFields):
     """``POST /v1/chat/completions``."""
 
     messages: list[ChatMessage] = Field(..., min_length=1)
-    max_completion_tokens: int | None = Field(None, ge=1, description="Newer name for max_tokens.")
+    max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_LIMIT, description="Newer name for max_tokens.")
 
     @model_validator(mode="after")
     def _merge_max_tokens(self) -> "ChatCompletionRequest":

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 REQUEST_TIMEOUT_S = 60.0
+INGRESS_DEADLINE_S = 120.0  # the ingress's whole-request deadline, queueing included; above REQUEST_TIMEOUT_S
 
 
 def _free_port() -> int:
@@ -26,7 +27,7 @@ def app_args_for_tests() -> dict:
     return {
         "llm": {"torch_threads": 2},
         "llm_runtime": {"request_timeout_s": REQUEST_TIMEOUT_S, "max_batch_size": 16},
-        "ingress": {"max_body_bytes": 1024 * 1024},
+        "ingress": {"max_body_bytes": 1024 * 1024, "request_timeout_s": INGRESS_DEADLINE_S},
         "documents": {"corpus_uri": "data/company_docs.jsonl"},
         "topics": {"max_labels": 2, "max_tokens": 12},
     }

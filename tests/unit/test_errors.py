@@ -31,3 +31,31 @@ def test_overload_is_503_and_anything_else_is_a_bare_500() -> None:
     assert as_service_error(BackPressureError()).status == 503
     internal = as_service_error(ValueError("secret detail"))
     assert internal.status == 500 and "secret" not in internal.message
+
+
+class RayActorError(Exception):
+    """Stands in for ray.exceptions.RayActorError: matched by class name, as Ray's own is."""
+
+
+class ActorDiedError(RayActorError):
+    pass
+
+
+class RequestCancelledError(Exception):
+    pass
+
+
+class BackPressureError429(BackPressureError):
+    status_code = 429
+
+
+def test_a_replica_that_died_under_the_request_is_503_not_500() -> None:
+    for exc in (ActorDiedError(), RayActorError(), RequestCancelledError(), RayTaskErrorLike(ActorDiedError())):
+        mapped = as_service_error(exc)
+        assert (mapped.status, mapped.type) == (503, "service_unavailable"), exc
+
+
+def test_backpressure_keeps_the_429_serve_was_configured_with() -> None:
+    mapped = as_service_error(BackPressureError429())
+    assert (mapped.status, mapped.code) == (429, "overloaded")
+    assert as_service_error(BackPressureError()).code == "overloaded"

@@ -97,3 +97,19 @@ def test_stopper_honours_cancellation() -> None:
     job.cancelled.set()
     assert _feed(stopper, "a") == [True]
     assert job.finish_reason == "cancelled"
+
+
+def test_a_vanishing_temperature_is_greedy_not_nan() -> None:
+    """1e-320 is 0 in float32: dividing by it gave NaN probabilities, failing the whole batch."""
+    scores = torch.randn(1, 256, generator=torch.Generator().manual_seed(1))
+    for temperature in (1e-320, 5e-324, 1e-40, 1e-6):
+        job = GenerationJob([1], 5, temperature=temperature, seed=3)
+        assert int(_RowSampler(_rows(job), {EOS})(None, scores.clone()).argmax()) == int(scores.argmax())
+
+
+def test_a_vanishing_top_p_keeps_the_most_likely_token() -> None:
+    """5e-324 is 0 in float32: the nucleus kept no token, and sampling failed the whole batch."""
+    scores = torch.randn(1, 256, generator=torch.Generator().manual_seed(2))
+    for top_p in (5e-324, 1e-300, 1e-9):
+        job = GenerationJob([1], 5, temperature=1.0, top_p=top_p, seed=4)
+        assert int(_RowSampler(_rows(job), {EOS})(None, scores.clone()).argmax()) == int(scores.argmax())
