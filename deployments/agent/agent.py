@@ -15,7 +15,8 @@ from deployments.agent.react import ImprovedAgent
 from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import Documents, HandleDocuments, build_tools
 from deployments.agent.trace import Run
-from deployments.llm.client import HandleLLMClient, LLMClient
+from deployments.llm.backend import make_llm_client
+from deployments.llm.client import LLMClient
 
 MODES = ("improved", "naive")
 
@@ -23,7 +24,7 @@ MODES = ("improved", "naive")
 class Agent:
     def __init__(self, llm: Any, documents: Any, settings: dict | None = None) -> None:
         self.settings = AgentSettings(**(settings or {}))
-        self.llm: LLMClient = HandleLLMClient(llm)
+        self.llm: LLMClient = make_llm_client(self.settings.llm_backend, llm)
         self.documents: Documents = HandleDocuments(documents)
         self.tools = build_tools(self.documents, search_k=self.settings.search_k)
 

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from deployments.llm.backend import LLMBackendSettings
+
 
 class AgentSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    llm_backend: LLMBackendSettings = Field(
+        default_factory=LLMBackendSettings, description="The in-cluster LLMServer (default) or an external endpoint."
+    )
 
     default_max_steps: int = Field(6, ge=1, description="Steps when a request gives no max_steps.")
     max_steps_limit: int = Field(12, ge=1, description="Largest max_steps a request may ask for.")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from deployments.errors import ServiceError
-from deployments.llm.client import HandleLLMClient, LLMClient
+from deployments.llm.backend import make_llm_client
+from deployments.llm.client import LLMClient
 from deployments.topics.assemble import assemble
 from deployments.topics.base import Canonicalizer, HandleEmbedder, Labeler, TextEmbedder, TrendDetector
 from deployments.topics.canonical import LeaderCanonicalizer
@@ -38,7 +39,7 @@ class TopicPipeline:
         self.settings = s = TopicSettings(**(settings or {}))
         self.embedder = text_embedder or HandleEmbedder(embedder)
         self.labeler = labeler or PromptLabeler(
-            llm_client or HandleLLMClient(llm), s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency
+            llm_client or make_llm_client(s.llm_backend, llm), s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency
         )
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
         self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)

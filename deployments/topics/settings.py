@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from deployments.llm.backend import LLMBackendSettings
+
 
 class TopicSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    llm_backend: LLMBackendSettings = Field(
+        default_factory=LLMBackendSettings, description="The in-cluster LLMServer (default) or an external endpoint."
+    )
 
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
