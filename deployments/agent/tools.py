@@ -9,10 +9,13 @@ and `run`, added to `build_tools` (the one place tools are registered).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, Protocol
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
+
+logger = logging.getLogger("ray.serve")
 
 
 class ToolInputError(ValueError):
@@ -123,6 +126,9 @@ async def run_tool(tools: dict[str, Tool], name: str, raw_input: str) -> str:
         return await tool.run(tool.parse_input(raw_input))
     except ToolInputError as exc:
         return f"Error: {exc}"
+    except Exception:  # noqa: BLE001 - an outage of the tool's backend: logged here, never shown raw
+        logger.exception("tool %s failed", name)
+        return f"Error: the {name} tool is unavailable right now; try another action or give your Final Answer"
 
 
 class HandleDocuments:
