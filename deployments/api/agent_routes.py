@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from deployments.api.calls import call
+from deployments.validation import NonBlankStr
 
 router = APIRouter(tags=["agent"])
 
@@ -18,18 +19,11 @@ _ERRORS = {400: {"description": "Invalid request"}, 503: {"description": "Model 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(..., min_length=1, max_length=1000)
+    question: NonBlankStr = Field(..., min_length=1, max_length=1000)
     max_steps: int | None = Field(None, ge=1, le=12, description="Most tool steps before a forced final answer.")
     mode: Literal["improved", "naive"] = Field(
         "improved", description="improved: our ReAct loop; naive: the classic LangChain ReAct loop, for comparison."
     )
-
-    @field_validator("question")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("question must not be blank")
-        return value
 
 
 @router.post("/v1/agent/ask", responses=_ERRORS)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from deployments.api.calls import call
+from deployments.validation import NonBlankStr
 
 router = APIRouter(tags=["documents"])
 
@@ -20,15 +21,8 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(..., min_length=1, max_length=256, description="Re-adding an id replaces the document.")
-    text: str = Field(..., min_length=1, description="The text that is embedded and indexed.")
+    text: NonBlankStr = Field(..., min_length=1, description="The text that is embedded and indexed.")
     metadata: dict[str, Any] | None = Field(None, description="Stored and returned as given.")
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text must not be blank")
-        return value
 
 
 class AddDocumentsRequest(BaseModel):
@@ -40,18 +34,11 @@ class AddDocumentsRequest(BaseModel):
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(..., min_length=1, max_length=2000)
+    query: NonBlankStr = Field(..., min_length=1, max_length=2000)
     k: int = Field(5, ge=1, le=MAX_K, description=f"Results to return, 1 to {MAX_K}.")
     mode: Literal["semantic", "keyword", "hybrid"] = Field(
         "hybrid", description="semantic: MiniLM cosine; keyword: BM25; hybrid: both fused by reciprocal rank fusion."
     )
-
-    @field_validator("query")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("query must not be blank")
-        return value
 
 
 def _store(request: Request):

@@ -7,21 +7,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from deployments.validation import NonBlankStr
+
 
 class TopicDocument(BaseModel):
     # Extra fields (e.g. `human_topics` of a labelled corpus) are ignored, so one file serves both routes.
     model_config = ConfigDict(extra="ignore")
 
     id: str = Field(..., min_length=1, max_length=200, description="The caller's document id, unique per request.")
-    text: str = Field(..., min_length=1, max_length=20_000, description="The document text.")
+    text: NonBlankStr = Field(..., min_length=1, max_length=20_000, description="The document text.")
     timestamp: dt.datetime | None = Field(None, description="ISO 8601; without a zone it is read as UTC.")
-
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text must not be blank")
-        return value
 
     @field_validator("timestamp")
     @classmethod
