@@ -32,6 +32,8 @@ class LeaderCanonicalizer(Canonicalizer):
         self.taxonomy_threshold = taxonomy_threshold
 
     def canonicalize(self, labels, counts, vectors, taxonomy=None, taxonomy_vectors=None) -> Canonical:
+        if not labels:  # no document got a label: nothing to merge (and no vector width to shape)
+            return Canonical(topics=[])
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(labels), -1)
         order = sorted(range(len(labels)), key=lambda i: (-counts[i], labels[i]))
         sums: list[np.ndarray] = []

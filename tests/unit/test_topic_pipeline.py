@@ -73,3 +73,14 @@ def test_chart_is_a_png_and_too_many_documents_is_413():
     with pytest.raises(ServiceError) as info:
         asyncio.run(_pipeline(max_documents=2).topics({"documents": docs}))
     assert info.value.status == 413
+
+
+def test_documents_that_get_no_label_give_empty_topics_not_an_error():
+    # schemathesis found this one: every label filtered out (empty or generic) used to crash canonicalize
+    pipeline = TopicPipeline(settings={}, llm_client=FakeLLMClient({}, default=" Art"), text_embedder=FakeEmbedder())
+    docs = [{"id": "a", "text": "x", "timestamp": "2025-01-01T00:00:00Z"}, {"id": "b", "text": "y"}]
+    result = asyncio.run(pipeline.topics({"documents": docs}))
+    assert result["topics"] == []
+    assert [d["labels"] for d in result["documents"]] == [[], []]
+    png = asyncio.run(pipeline.chart({"documents": docs}))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
