@@ -28,6 +28,10 @@ JSON = {"content-type": "application/json"}
 _CAPS = {"max_tokens": 4, "max_completion_tokens": 4, "max_steps": 2, "k": 5}
 _MAX_LIST = 8
 EXAMPLES_PER_OPERATION = 20
+# A valid request to these runs the agent loop or labels documents with the LLM (seconds each on
+# 2 cores), so they get fewer examples; negative cases stay cheap and keep the full count.
+COSTLY_PREFIXES = ("/v1/agent", "/v1/topics")
+COSTLY_POSITIVE_EXAMPLES = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -50,11 +54,16 @@ def _cheap(body):
     return body
 
 
+def _examples(operation, mode: GenerationMode) -> int:
+    costly = mode == GenerationMode.POSITIVE and operation.path.startswith(COSTLY_PREFIXES)
+    return COSTLY_POSITIVE_EXAMPLES if costly else EXAMPLES_PER_OPERATION
+
+
 def _fuzz(operation, mode: GenerationMode) -> None:
     # schemathesis' pytest loader (from_fixture) does not run under pytest 9, so each operation's
     # strategy is driven by hypothesis directly: same generation, same checks.
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
+    @settings(max_examples=_examples(operation, mode), deadline=None, database=None,
               suppress_health_check=list(HealthCheck))
     def run(case) -> None:
         case.body = _cheap(case.body)
