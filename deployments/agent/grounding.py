@@ -60,3 +60,21 @@ def _candidates(observations: Iterable[str]) -> list[tuple[str, str]]:
             value = match.group().replace(",", "") if is_number else match.group()
             seen.setdefault(value.rstrip("."), "number" if is_number else "name")
     return list(seen.items())
+
+
+def unobserved_numbers(expression: str, question: str, observations: Iterable[str]) -> list[str]:
+    """Numbers of a calculator expression that neither the question nor any observation contains.
+
+    Why: in the evaluation the model computed "45 + 1" for "Dublin and Nagoya together" after
+    seeing only Dublin's 45: an invented operand. Refusing it with a precise Observation (fix 2)
+    sends the model to look the number up instead.
+    """
+    known = {_canonical_number(m.group()) for text in [question, *observations] if not text.startswith("Error:")
+             for m in _NUMBER.finditer(_DOC_ID.sub(" ", text))}
+    operands = [m.group() for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", expression)]
+    return [n for n in dict.fromkeys(operands) if _canonical_number(n) not in known]
+
+
+def _canonical_number(text: str) -> str:
+    value = float(text.replace(",", "").rstrip("."))
+    return f"{value:g}"

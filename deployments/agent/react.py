@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import time
 from deployments.agent.generation import Generator
-from deployments.agent.grounding import answer_candidates
+from deployments.agent.grounding import answer_candidates, unobserved_numbers
 from deployments.agent.parser import FINAL_ANSWER, clean_field
 from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
 from deployments.agent.tools import Tool, run_tool
 from deployments.agent.trace import STOP_FINAL_ANSWER, STOP_MAX_STEPS, STOP_REPEATED, Run, Step
 
+CALCULATOR = "calculator"
 SEEDED_THOUGHT = "I need to decide on an Action and Action Input"
 # Stop sequences: a field ends at the line break; anything that starts the backend's part is cut.
 FIELD_STOPS = ["\nObservation", "\nThought", "\nAction", "\nQuestion", "\n"]
@@ -53,7 +54,7 @@ class ImprovedAgent:
                 run.steps.append(step)
                 run.answer, run.stop_reason = await self._final_answer(question, history), STOP_REPEATED
                 return run
-            step.observation = await self._observe(step, history)
+            step.observation = await self._observe(question, step, history)
             step.latency_s = round(time.perf_counter() - started, 3)
             run.steps.append(step)
             history.append(HistoryItem(step.action, step.action_input, step.observation))
@@ -97,10 +98,15 @@ class ImprovedAgent:
             return (await self.generate(prompt, self.input_tokens, choices=[f" {c}" for c in candidates])).strip()
         return clean_field(await self.generate(prompt, self.input_tokens, FIELD_STOPS))
 
-    async def _observe(self, step: Step, history: list[HistoryItem]) -> str:
+    async def _observe(self, question: str, step: Step, history: list[HistoryItem]) -> str:
         if not step.action_input:
             tool = self.tools[step.action]
             return f"Error: the Action Input is empty; {tool.name} needs {tool.input_format}"
+        if step.action == CALCULATOR and self.grounded_answers:
+            unseen = unobserved_numbers(step.action_input, question, (h.observation for h in history))
+            if unseen:
+                return (f"Error: {', '.join(unseen)} is not in the question or any observation; "
+                        "search for the number you need first, then calculate with it.")
         observation = await run_tool(self.tools, step.action, step.action_input)
         return observation[: self.max_observation_chars]
 

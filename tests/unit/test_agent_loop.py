@@ -172,3 +172,19 @@ def test_grounding_candidates_skip_ids_and_errors():
 
     found = answer_candidates(["[dept-7] Led by Tomas Ruiz since 2019, budget 1,500 dollars.", "Error: 5 is bad"])
     assert found == ["Tomas Ruiz", "2019", "1500"]
+
+
+def test_a_calculation_with_a_number_nobody_observed_is_refused_with_a_precise_error():
+    from deployments.agent.grounding import unobserved_numbers
+
+    seen = ["[office-dublin] The Dublin office opened in 2020 and has 45 employees."]
+    assert unobserved_numbers("45 + 1", "How many employees do Dublin and Nagoya have together?", seen) == ["1"]
+    assert unobserved_numbers("45.0 * 3", "How much do 3 licences cost?", seen) == []
+    assert unobserved_numbers("1,250 + 3875", "What is 1250 + 3875?", []) == []
+    run, _ = _run(improved_script([("s", "search", "Lyon office"), ("c", "calculator", "120 + 1"),
+                                   ("a", "Final Answer", "120")]),
+                  question="How many employees do Lyon and Nagoya have together?", grounded_answers=True,
+                  max_steps=3)
+    assert run.steps[1].observation == ("Error: 1 is not in the question or any observation; search for the "
+                                        "number you need first, then calculate with it.")
+    assert run.answer == "120" and run.stop_reason == "final_answer"
