@@ -8,6 +8,7 @@ Hand-written: no library parses a small model's half-formatted list output.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Callable
@@ -127,8 +128,9 @@ class PromptLabeler(Labeler):
     """The default labeller: one short completion per document through an `LLMClient`.
 
     Documents are mapped with `deployments.parallel.map_states` under `Limits`, so at most
-    `concurrency` requests are in flight per call (the LLM batches what arrives together) and a
-    document that fails or runs past `timeout_s` is reported without sinking the others.
+    `concurrency` requests are in flight (the LLM batches what arrives together; the same bound holds
+    across concurrent calls) and a document that fails or runs past `timeout_s` (waiting for a
+    slot included) is reported without sinking the others.
     `prompt`, `temperature`, `model` and `seed` are what an experiment varies.
     """
 
@@ -140,7 +142,9 @@ class PromptLabeler(Labeler):
         self.max_labels = max_labels
         self.max_tokens = max_tokens
         self.max_text_chars = max_text_chars
-        self.limits = Limits(max_concurrency=concurrency, timeout_s=timeout_s)
+        self.limits = Limits(max_concurrency=concurrency, timeout_s=timeout_s)  # per call
+        # and per replica: concurrent requests share one bound, so they do not multiply the LLM's queue
+        self._in_flight = asyncio.Semaphore(concurrency)
         self.prompt = prompt
         self.temperature = temperature
         self.model = model
@@ -162,7 +166,8 @@ class PromptLabeler(Labeler):
 
     async def label_one(self, text: str) -> list[str]:
         """Labels of one document: the branch mapped over the documents."""
-        response = await self.client.complete(self.request(text))
+        async with self._in_flight:
+            response = await self.client.complete(self.request(text))
         return parse_labels(completion_text(response), self.max_labels)
 
     async def label_run(self, texts: list[str]) -> LabelRun:

@@ -108,3 +108,14 @@ def test_prompt_temperature_model_and_seed_reach_the_request():
     assert request["model"] == "big" and request["seed"] == 3
     greedy = PromptLabeler(client).request("doc")
     assert "model" not in greedy and "seed" not in greedy
+
+
+def test_concurrent_calls_share_the_bound():
+    client = FlakyClient({}, bad="never", error=RuntimeError(), delay=0.01)
+    labeler = PromptLabeler(client, concurrency=2)
+
+    async def two_calls():
+        await asyncio.gather(labeler.label(["a", "b", "c"]), labeler.label(["d", "e", "f"]))
+
+    asyncio.run(two_calls())
+    assert client.most_in_flight == 2 and len(client.requests) == 6
