@@ -23,7 +23,8 @@ def _list(value: str) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Prompts x models x temperatures over a labelled corpus.")
+    parser = argparse.ArgumentParser(prog="python -m deployments.topics.experiment",
+                                     description="Prompts x models x temperatures over a labelled corpus.")
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the app's base URL")
     parser.add_argument("--corpus", required=True, help="labelled JSONL URI (local, https, s3, gs, .gz)")
     parser.add_argument("--prompts", default="few_shot_list", help="comma-separated built-in prompt names")
@@ -60,8 +61,11 @@ def main(argv: list[str] | None = None) -> dict:
     request = build_request(args)
     key = os.environ.get("MEDICI_API_KEY", "").strip()
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    response = httpx.post(args.url.rstrip("/") + "/v1/experiments", json=request, headers=headers,
-                          timeout=args.timeout)
+    try:
+        response = httpx.post(args.url.rstrip("/") + "/v1/experiments", json=request, headers=headers,
+                              timeout=args.timeout)
+    except httpx.HTTPError as exc:
+        sys.exit(f"POST {args.url}/v1/experiments failed: {type(exc).__name__}: {exc}")
     if response.status_code != 200:
         try:
             message = response.json()["error"]["message"]
