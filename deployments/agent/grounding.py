@@ -4,6 +4,11 @@ observations actually contain (numbers and multi-word names).
 Why: a 135M model asked to write an answer freely copies numbers from the prompt's worked
 examples or invents them; choosing among observed values keeps the fluency of the model's choice
 and removes invention. With no candidates, the answer is generated freely.
+
+The question's expected answer type narrows the candidates, as classic QA systems do: "who"
+questions want a name, "how many / how much / which year / what is 3 * 4" want a number. The
+evaluation showed why: asked "Who is the chief executive officer?", the model chose the year it
+saw next to her name.
 """
 
 from __future__ import annotations
@@ -15,16 +20,43 @@ _DOC_ID = re.compile(r"\[[^\]]*\]")
 _NUMBER = re.compile(r"(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?![\w])")
 _NAME = re.compile(r"\b(?!The |A |An )[A-Z][a-z]+(?: [A-Z][a-z]+)+\b")
 MAX_CANDIDATES = 200
+_WANTS_NAME = re.compile(r"^\s*(who|whom|whose)\b", re.IGNORECASE)
+_WANTS_NUMBER = re.compile(r"^\s*(how (many|much|long|old|far)|by how|in (which|what) year|what year|when|"
+                           r"what is [-\d(. ]+[-+*/^])", re.IGNORECASE)
 
 
-def answer_candidates(observations: Iterable[str]) -> list[str]:
-    """Distinct numbers (commas removed) and capitalised multi-word names, in order of appearance."""
-    seen: dict[str, None] = {}
+def expected_answer_type(question: str) -> str | None:
+    """"name", "number", or None when the question does not say."""
+    if _WANTS_NAME.search(question):
+        return "name"
+    if _WANTS_NUMBER.search(question):
+        return "number"
+    return None
+
+
+def answer_candidates(observations: Iterable[str], question: str = "") -> list[str]:
+    """Distinct numbers (commas removed) and capitalised multi-word names, in order of appearance.
+
+    With a ``question`` whose answer type is clear, only candidates of that type are kept (all of
+    them when none of that type was observed).
+    """
+    found = _candidates(observations)
+    wanted = expected_answer_type(question)
+    if wanted is not None:
+        typed = [value for value, kind in found if kind == wanted]
+        if typed:
+            return typed[:MAX_CANDIDATES]
+    return [value for value, _ in found][:MAX_CANDIDATES]
+
+
+def _candidates(observations: Iterable[str]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
     for observation in observations:
         if observation.startswith("Error:"):
             continue
         text = _DOC_ID.sub(" ", observation)
         for match in sorted([*_NUMBER.finditer(text), *_NAME.finditer(text)], key=lambda m: m.start()):
-            value = match.group().replace(",", "") if match.re is _NUMBER else match.group()
-            seen.setdefault(value.rstrip("."), None)
-    return list(seen)[:MAX_CANDIDATES]
+            is_number = match.re is _NUMBER
+            value = match.group().replace(",", "") if is_number else match.group()
+            seen.setdefault(value.rstrip("."), "number" if is_number else "name")
+    return list(seen.items())

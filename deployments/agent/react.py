@@ -4,8 +4,9 @@ Per step: the model writes a short Thought; the action name is then chosen by co
 decoding over the tool names and "Final Answer" (`guided_choice`), so a step always parses; the
 Action Input is generated with stop sequences so a hallucinated Observation is cut (fix 5).
 Empty output gets a seeded Thought and a second prompt (fix 5). Bad inputs come back as precise
-error Observations (fix 2). The only exit is the Final Answer action (fix 3); at max_steps the
-model is asked once for a final answer from what it has observed. Old Thoughts never re-enter
+error Observations (fix 2). The only exit is the Final Answer action (fix 3); at max_steps, or
+when the model repeats an action it already ran with the same input, the backend asks it once for
+a final answer from what it has observed. Old Thoughts never re-enter
 the prompt (fix 4): see `prompts.improved_prompt`.
 """
 
@@ -17,13 +18,13 @@ from deployments.agent.grounding import answer_candidates
 from deployments.agent.parser import FINAL_ANSWER, clean_field
 from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
 from deployments.agent.tools import Tool, run_tool
-from deployments.agent.trace import STOP_FINAL_ANSWER, STOP_MAX_STEPS, Run, Step
+from deployments.agent.trace import STOP_FINAL_ANSWER, STOP_MAX_STEPS, STOP_REPEATED, Run, Step
 
 SEEDED_THOUGHT = "I need to decide on an Action and Action Input"
 # Stop sequences: a field ends at the line break; anything that starts the backend's part is cut.
 FIELD_STOPS = ["\nObservation", "\nThought", "\nAction", "\nQuestion", "\n"]
 NO_ANSWER = "I could not find the answer in the documents."
-REPEATED = "Error: you already ran this action with this input; its observation is above. Use it, or try another action."
+REPEATED = "You already ran this action with this input; answering from the observations above."
 
 
 class ImprovedAgent:
@@ -45,14 +46,25 @@ class ImprovedAgent:
                 run.steps.append(step)
                 run.answer, run.stop_reason = step.action_input, STOP_FINAL_ANSWER
                 return run
-            else:
-                step.observation = await self._observe(step, history)
+            if self._repeats(step, history):
+                # Measured: the model never leaves a repeat loop on its own (9 of 9 evaluation runs
+                # repeated until max_steps), and a repeat means it has nothing new to look up.
+                step.observation, step.latency_s = REPEATED, round(time.perf_counter() - started, 3)
+                run.steps.append(step)
+                run.answer, run.stop_reason = await self._final_answer(question, history), STOP_REPEATED
+                return run
+            step.observation = await self._observe(step, history)
             step.latency_s = round(time.perf_counter() - started, 3)
             run.steps.append(step)
             history.append(HistoryItem(step.action, step.action_input, step.observation))
         run.answer = await self._final_answer(question, history)
         run.stop_reason = STOP_MAX_STEPS
         return run
+
+    @staticmethod
+    def _repeats(step: Step, history: list[HistoryItem]) -> bool:
+        return bool(step.action_input) and any(
+            h.action == step.action and h.action_input == step.action_input for h in history)
 
     async def _decide(self, question: str, history: list[HistoryItem]) -> Step:
         """Thought, then action and input; one recovery with a seeded Thought when output is empty."""
@@ -73,13 +85,14 @@ class ImprovedAgent:
         choices = self.choices[:-1] if self.grounded_answers and not history else self.choices
         action = (await self.generate(prompt, 8, choices=choices)).strip()
         if action == FINAL_ANSWER:
-            return action, await self._answer(with_action(prompt, action), history)
+            return action, await self._answer(with_action(prompt, action), question, history)
         raw_input = await self.generate(with_action(prompt, action), self.input_tokens, FIELD_STOPS)
         return action, clean_field(raw_input)
 
-    async def _answer(self, prompt: str, history: list[HistoryItem]) -> str:
-        """The Final Answer's input: one of the observed values when grounding is on and any exist."""
-        candidates = answer_candidates(h.observation for h in history) if self.grounded_answers else []
+    async def _answer(self, prompt: str, question: str, history: list[HistoryItem]) -> str:
+        """The Final Answer's input: one of the observed values (of the type the question asks for)
+        when grounding is on and any exist."""
+        candidates = answer_candidates((h.observation for h in history), question) if self.grounded_answers else []
         if candidates:
             return (await self.generate(prompt, self.input_tokens, choices=[f" {c}" for c in candidates])).strip()
         return clean_field(await self.generate(prompt, self.input_tokens, FIELD_STOPS))
@@ -88,12 +101,10 @@ class ImprovedAgent:
         if not step.action_input:
             tool = self.tools[step.action]
             return f"Error: the Action Input is empty; {tool.name} needs {tool.input_format}"
-        if any(h.action == step.action and h.action_input == step.action_input for h in history):
-            return REPEATED
         observation = await run_tool(self.tools, step.action, step.action_input)
         return observation[: self.max_observation_chars]
 
     async def _final_answer(self, question: str, history: list[HistoryItem]) -> str:
         """The `generate` early stopping: one request for a final answer from the observations."""
-        return await self._answer(final_answer_prompt(question, self.tools, history), history) or NO_ANSWER
+        return await self._answer(final_answer_prompt(question, self.tools, history), question, history) or NO_ANSWER
 

@@ -8,6 +8,7 @@ from deployments.agent.generation import Usage
 
 STOP_FINAL_ANSWER = "final_answer"
 STOP_MAX_STEPS = "max_steps"
+STOP_REPEATED = "repeated_action"  # the model repeated an action and input: answered from the observations
 
 
 @dataclass

@@ -78,11 +78,21 @@ class DocumentIndex:
         return self._keyword.search(query, k)
 
     def hybrid(self, query: str, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Both rankings, fused by reciprocal rank fusion; the score is the fused RRF score."""
-        depth = max(k, self.hybrid_depth)
-        rankings = [[row for row, _ in self.semantic(query_vector, depth)],
-                    [row for row, _ in self.keyword(query, depth)]]
-        return reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
+        """Both rankings, fused by reciprocal rank fusion; the score is the fused RRF score.
+
+        The in-process form (benchmarks, tests); the replica runs the two rankings as parallel
+        branches and calls `fuse` itself.
+        """
+        depth = self.depth(k)
+        return self.fuse([self.semantic(query_vector, depth), self.keyword(query, depth)], k)
+
+    def depth(self, k: int) -> int:
+        """How many results each ranking contributes to a hybrid search for ``k``."""
+        return max(k, self.hybrid_depth)
+
+    def fuse(self, rankings: list[list[tuple[int, float]]], k: int) -> list[tuple[int, float]]:
+        """Reciprocal rank fusion of (row, score) rankings; only the ranks count."""
+        return reciprocal_rank_fusion([[row for row, _ in ranking] for ranking in rankings], self.rrf_k)[:k]
 
     def results(self, hits: list[tuple[int, float]]) -> list[dict[str, Any]]:
         return [{"id": self.ids[row], "text": self.texts[row], "score": round(score, 6)} for row, score in hits]

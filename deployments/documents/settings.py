@@ -18,3 +18,6 @@ class DocumentStoreSettings(BaseModel):
     embed_batch_size: int = Field(256, ge=1, le=8192, description="Texts sent to the Embedder per call.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (60 in Cormack et al. 2009).")
     hybrid_depth: int = Field(50, ge=1, le=1000, description="Results taken from each ranking before fusion.")
+    branch_timeout_s: float = Field(
+        30.0, gt=0, description="Hybrid search: the longest either ranking (query embedding + search) may take."
+    )

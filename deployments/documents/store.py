@@ -1,11 +1,13 @@
 """The DocumentStore replica: embeds documents through the Embedder, searches them three ways.
 
 Handle methods take and return plain data (lists, dicts, strings), so callers never need this
-module's types. Keyword search never waits for the Embedder; semantic and hybrid embed the query.
+module's types. Keyword search never waits for the Embedder; semantic and hybrid embed the query, hybrid
+while BM25 runs (two branches of `deployments.parallel.map_actions`, fused by reciprocal rank fusion).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -16,6 +18,7 @@ from deployments import errors
 from deployments.documents.corpus import check_document, read_jsonl
 from deployments.documents.index import DocumentIndex
 from deployments.documents.settings import SEARCH_MODES, DocumentStoreSettings
+from deployments.parallel import Limits, Outcome, map_actions
 
 logger = logging.getLogger("ray.serve")
 
@@ -51,11 +54,38 @@ class DocumentStore:
         if k < 1:
             raise errors.bad_request("k must be at least 1", param="k")
         if mode == "keyword":
-            return self.index.results(self.index.keyword(query, k))
-        vector = np.asarray((await self.embedder.embed.remote([query]))[0], dtype=np.float32)
+            return self.index.results(await self._keyword(query, k))
         if mode == "semantic":
-            return self.index.results(self.index.semantic(vector, k))
-        return self.index.results(self.index.hybrid(query, vector, k))
+            return self.index.results(await self._semantic(query, k))
+        return self.index.results(await self._hybrid(query, k))
+
+    async def _keyword(self, query: str, k: int) -> list[tuple[int, float]]:
+        # In a thread: a search after new documents rebuilds the BM25 index first (~1 s per 100k docs).
+        return await asyncio.to_thread(self.index.keyword, query, k)
+
+    async def _semantic(self, query: str, k: int) -> list[tuple[int, float]]:
+        vector = np.asarray((await self.embedder.embed.remote([query]))[0], dtype=np.float32)
+        return self.index.semantic(vector, k)
+
+    async def _hybrid(self, query: str, k: int) -> list[tuple[int, float]]:
+        """Semantic and keyword search as two parallel branches over one query, reduced by RRF.
+
+        BM25 runs while the query is being embedded, so hybrid costs about the slower of the two.
+        """
+        depth = self.index.depth(k)
+        actions = {"semantic": lambda q: self._semantic(q, depth), "keyword": lambda q: self._keyword(q, depth)}
+        limits = Limits(timeout_s=self.settings.branch_timeout_s)
+        return await map_actions(actions, query, reduce=lambda outcomes: self._fuse(outcomes, k), limits=limits)
+
+    def _fuse(self, outcomes: list[Outcome], k: int) -> list[tuple[int, float]]:
+        """RRF over the rankings that came back: with the Embedder down, hybrid degrades to keyword."""
+        if not any(outcome.ok for outcome in outcomes):
+            raise outcomes[0].error  # type: ignore[misc]
+        for outcome in outcomes:
+            if not outcome.ok:
+                logger.warning("hybrid search: the %s ranking failed (%r); fusing the others", outcome.key,
+                               outcome.error)
+        return self.index.fuse([outcome.value for outcome in outcomes if outcome.ok], k)
 
     def get(self, doc_id: str) -> dict[str, Any] | None:
         """The stored document {"id", "text", "metadata"}, or None."""

@@ -9,7 +9,9 @@ import datetime as dt
 
 import numpy as np
 
-from deployments.topics.base import Canonicalizer, TextEmbedder, TrendDetector
+from deployments.topics.assignment import Assignment, assign_primary, needing_assignment, shared_topics
+from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
+from deployments.topics.canonical import clustering_text
 from deployments.topics.trends import trend_table
 
 
@@ -21,8 +23,12 @@ def _timestamp(value) -> dt.datetime | None:
 
 async def assemble(documents: list[dict], labels: list[list[str]], embedder: TextEmbedder,
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
-                   taxonomy: list[str] | None = None) -> dict:
-    """`documents` are dicts with `id` and optional `timestamp`; `labels` one list per document."""
+                   taxonomy: list[str] | None = None, assign_min_documents: int = 2) -> dict:
+    """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
+
+    A document's primary topic is one shared by at least `assign_min_documents` documents (see
+    `assignment.py`; 0 keeps the first label's topic).
+    """
     display: dict[str, str] = {}
     counts: dict[str, int] = {}
     for doc_labels in labels:
@@ -32,7 +38,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             counts[key] = counts.get(key, 0) + 1
     keys = list(display)
     texts = [display[k] for k in keys]
-    vectors = np.asarray(await embedder.embed(texts) if texts else [], dtype=np.float32)
+    vectors = np.asarray(await embedder.embed([clustering_text(t) for t in texts]) if texts else [], dtype=np.float32)
     tax_vectors = np.asarray(await embedder.embed(taxonomy), dtype=np.float32) if taxonomy and keys else None
     canonical = canonicalizer.canonicalize(texts, [counts[k] for k in keys], vectors, taxonomy, tax_vectors)
 
@@ -44,6 +50,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             if t not in seen:
                 seen.append(t)
         doc_topics.append(seen)
+    assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents)
+    doc_topics = assignment.topics
     members: dict[int, list[int]] = {}
     for d, topics in enumerate(doc_topics):
         for t in topics:
@@ -61,8 +69,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
         ],
         "documents": [
             {"id": doc["id"], "labels": doc_labels, "topics": [names[t] for t in topics],
-             "primary_topic": names[topics[0]] if topics else None}
-            for doc, doc_labels, topics in zip(documents, labels, doc_topics)
+             "primary_topic": names[topics[0]] if topics else None, "primary_assigned": assigned}
+            for doc, doc_labels, topics, assigned in zip(documents, labels, doc_topics, assignment.assigned)
         ],
         "trends": {
             "window": window,
@@ -74,3 +82,17 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],
         },
     }
+
+
+async def _primary_topics(documents: list[dict], doc_topics: list[list[int]], canonical: Canonical,
+                          embedder: TextEmbedder, min_documents: int) -> Assignment:
+    if min_documents < 1:
+        return Assignment(doc_topics, [False] * len(doc_topics))
+    shared = shared_topics(doc_topics, min_documents)
+    needs = [d for d in needing_assignment(doc_topics, shared) if documents[d].get("text")] if shared else []
+    doc_vectors: dict[int, np.ndarray] = {}
+    if needs:
+        vectors = np.asarray(await embedder.embed([documents[d]["text"] for d in needs]), dtype=np.float32)
+        doc_vectors = dict(zip(needs, vectors))
+    centroids = np.stack([canonical.topics[t].centroid for t in shared]) if shared else np.zeros((0, 1))
+    return assign_primary(doc_topics, shared, centroids, doc_vectors)

@@ -25,6 +25,10 @@ class TopicSettings(BaseModel):
     merge_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic (near-duplicates)."
     )
+    assign_min_documents: int = Field(
+        2, ge=0, description="A document's primary topic is one at least this many documents share; a document "
+        "with none gets the nearest such topic by text embedding (0: the first label's topic, unassigned).",
+    )
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
     )

@@ -94,9 +94,32 @@ def test_lookup_with_wrong_input_type_explains_the_format():
     assert "lookup needs a document id and a phrase separated by a comma" in run.steps[0].observation
 
 
-def test_repeated_action_is_pointed_out():
-    run, _ = _run(improved_script([("s", "search", "Lyon office")]), max_steps=2)
-    assert run.steps[1].observation == REPEATED
+def test_a_repeated_action_ends_the_run_with_an_answer_from_the_observations():
+    script = improved_script([("s", "search", "Lyon office")])
+
+    def respond(request):
+        if "I must give the final answer now" in request["prompt"]:
+            return request["guided_choice"][-1]
+        return script(request)
+
+    run, llm = _run(respond, max_steps=6, grounded_answers=True)
+    assert run.answer == "120"
+    assert len(run.steps) == 2 and run.steps[1].observation == REPEATED
+    assert run.stop_reason == "repeated_action"
+    assert llm.requests[-1]["guided_choice"] == [" 2012", " 120"]  # the numbers observed, for "How many"
+    assert "I must give the final answer now" in llm.requests[-1]["prompt"]
+
+
+def test_the_answer_type_of_the_question_narrows_the_grounded_candidates():
+    from deployments.agent.grounding import answer_candidates, expected_answer_type
+
+    seen = ["[company-ceo] The chief executive officer is Claire Moreau. She has led the company since 2009."]
+    assert answer_candidates(seen, "Who is the chief executive officer?") == ["Claire Moreau"]
+    assert answer_candidates(seen, "In which year did she start?") == ["2009"]
+    assert answer_candidates(seen, "What does the CEO do?") == ["Claire Moreau", "2009"]
+    assert answer_candidates(["[x] Budget 1,500 dollars."], "Who leads it?") == ["1500"]  # no name: all kept
+    assert [expected_answer_type(q) for q in ("What is (48 - 12) / 4?", "How much does it cost?",
+                                               "What is the name of the robot?")] == ["number", "number", None]
 
 
 def test_max_steps_asks_once_for_a_final_answer():
