@@ -3,8 +3,8 @@
 The prompt-tuning loop ("vibe check + offline metric") as one call: every cell (a prompt, a model,
 a temperature) labels every document, all cells at once through
 `deployments.parallel.map_actions_and_states`, so the LLM replicas batch across cells; then each
-cell is canonicalized and scored by the same code as `POST /v1/topics/evaluate` (`assemble`,
-`evaluation.score`, `vibe_rows`, `markdown`). A cell that fails is reported in its row; only when
+cell is canonicalized and scored by the pipeline's own `assemble` and `evaluation` (`evaluation.score`,
+`vibe_rows`, `markdown`), as `POST /v1/topics/evaluate` scores its labels. A cell that fails is reported in its row; only when
 every cell fails is the first error raised, so a 503 or 504 of the LLM reaches the caller as such.
 
     python -m deployments.topics.experiment --url http://127.0.0.1:8000 --corpus data/art_corpus.jsonl \\
@@ -16,16 +16,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from typing import Any, Literal
+from typing import Any, Awaitable, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deployments.llm.client import LLMClient
 from deployments.parallel import Limits, Outcome, map_actions_and_states
-from deployments.topics.assemble import assemble
-from deployments.topics.base import Canonicalizer, TextEmbedder, TrendDetector
-from deployments.topics.evaluation import markdown as vibe_markdown
-from deployments.topics.evaluation import score, vibe_rows
 from deployments.topics.labeling import PromptLabeler, failure_message, raisable, reduce_labels
 from deployments.topics.prompts import BUILT_IN, check_template, prompt_builder
 from deployments.topics.protocol import LabelledDocument, _unique_ids
@@ -130,10 +126,16 @@ class _SeenModel:
         return await self.client.chat(request)
 
 
-async def run_experiment(request: ExperimentRequest, clients: dict[str | None, LLMClient], embedder: TextEmbedder,
-                         canonicalizer: Canonicalizer, detector: TrendDetector, settings: TopicSettings) -> dict:
+Assemble = Callable[[list[dict], list[list[str]], str], Awaitable[dict]]  # (documents, labels, window) -> result
+Evaluate = Callable[[list[dict], dict, str], Awaitable[dict]]  # (documents, result, window) -> metrics, vibe_check, markdown
+
+
+async def run_experiment(request: ExperimentRequest, clients: dict[str | None, LLMClient], settings: TopicSettings,
+                         assemble: Assemble, evaluate: Evaluate) -> dict:
     """Every cell over every document, then the table. `clients` maps each of `request.models`
-    (None: the default model) to its LLMClient; the caller has checked that every name exists."""
+    (None: the default model) to its LLMClient; the caller has checked that every name exists.
+    `assemble` and `evaluate` are the pipeline's own, so a cell is scored exactly as
+    `/v1/topics/evaluate` would score the same labels."""
     started = time.perf_counter()
     documents = [d.model_dump(mode="json") for d in request.documents]
     seen = {model: _SeenModel(client) for model, client in clients.items()}
@@ -151,7 +153,7 @@ async def run_experiment(request: ExperimentRequest, clients: dict[str | None, L
         key, index = outcome.key
         by_cell[key].append(dataclasses.replace(outcome, key=index))
     results = await asyncio.gather(*(
-        _score_cell(cell, by_cell[cell.key], documents, embedder, canonicalizer, detector, request.window)
+        _score_cell(cell, by_cell[cell.key], documents, assemble, evaluate, request.window)
         for cell in cells))
     if all(error is not None for _, error in results):
         raise raisable(results[0][1])  # type: ignore[arg-type]
@@ -160,9 +162,8 @@ async def run_experiment(request: ExperimentRequest, clients: dict[str | None, L
             "documents": len(documents), "elapsed_s": round(time.perf_counter() - started, 3)}
 
 
-async def _score_cell(cell: _Cell, outcomes: list[Outcome], documents: list[dict], embedder: TextEmbedder,
-                      canonicalizer: Canonicalizer, detector: TrendDetector,
-                      window: str) -> tuple[dict, BaseException | None]:
+async def _score_cell(cell: _Cell, outcomes: list[Outcome], documents: list[dict], assemble: Assemble,
+                      evaluate: Evaluate, window: str) -> tuple[dict, BaseException | None]:
     """One cell's detail (metrics, vibe rows, failures) and the error that sank it, if any."""
     detail: dict[str, Any] = {
         "prompt": cell.prompt.name, "model": cell.model or cell.client.model or "default",
@@ -175,14 +176,12 @@ async def _score_cell(cell: _Cell, outcomes: list[Outcome], documents: list[dict
         detail["errors"] = len(run.errors)
         detail["labelling_errors"] = [{"id": documents[e["index"]]["id"], **e} for e in run.errors]
         detail["documents_labelled"] = sum(1 for labels in run.labels if labels)
-        result = await assemble(documents, run.labels, embedder, canonicalizer, detector, window)
-        scores = await score(documents, [d["topics"] for d in result["documents"]], embedder, detector, window)
+        evaluation = await evaluate(documents, await assemble(documents, run.labels, window), window)
     except Exception as exc:  # noqa: BLE001 - a failing cell is reported in its row, not fatal
         detail["errors"] = detail["errors"] or len(outcomes)
         detail["error"] = failure_message(exc)
         return detail, exc
-    rows = vibe_rows(documents, result)
-    detail.update(metrics=scores, vibe_check=rows, markdown=vibe_markdown(rows, scores))
+    detail.update(metrics=evaluation["metrics"], vibe_check=evaluation["vibe_check"], markdown=evaluation["markdown"])
     return detail, None
 
 
