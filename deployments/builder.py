@@ -105,7 +105,7 @@ def build_app(args: AppArgs) -> Application:
     agent = serve.deployment(Agent, **_options("Agent", args))
     topics = serve.deployment(TopicPipeline, **_options("TopicPipeline", args))
     ingress = serve.deployment(serve.ingress()(Ingress), **_options("Ingress", args))
-    extra = {"extra_llms": _extra_llms(args)} if args.extra_llms else {}
+    extra = {"extra_llms": _extra_llms(args)} if args.extra_llms else {}  # the ingress and experiments use them
     llm_app = llm.bind(args.llm.model_dump())
     embedder_app = embedder.bind(args.embedder.model_dump())
     documents_app = documents.bind(embedder_app, args.documents.model_dump())
@@ -114,7 +114,7 @@ def build_app(args: AppArgs) -> Application:
         embedder=embedder_app,
         documents=documents_app,
         agent=agent.bind(llm_app, documents_app, args.agent.model_dump()),
-        topics=topics.bind(llm_app, embedder_app, args.topics.model_dump()),
+        topics=topics.bind(llm_app, embedder_app, args.topics.model_dump(), **extra),
         settings=args.ingress.model_dump(),
         **extra,
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
-from deployments.api import agent_routes, documents_routes, health, openai_routes, topic_routes
+from deployments.api import agent_routes, documents_routes, experiment_routes, health, openai_routes, topic_routes
 from deployments.api.auth import BearerAuthMiddleware, api_key_from_env
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
@@ -47,6 +47,7 @@ def build_fastapi_app(services: Services) -> FastAPI:
     app.include_router(documents_routes.router)
     app.include_router(agent_routes.router)
     app.include_router(topic_routes.router)
+    app.include_router(experiment_routes.router)
     return app
 
 

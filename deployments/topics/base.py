@@ -28,12 +28,27 @@ class HandleEmbedder:
         return await self.handle.embed.remote(texts)
 
 
+@dataclass
+class LabelRun:
+    """Labels per text plus the texts whose labelling failed, so a failure is reported, not lost.
+
+    A failed text has ``[]`` in ``labels`` and an entry ``{"index", "message"}`` in ``errors``.
+    """
+
+    labels: list[list[str]]
+    errors: list[dict] = field(default_factory=list)
+
+
 class Labeler(ABC):
     """Stage 1: up to k short topic labels per document."""
 
     @abstractmethod
     async def label(self, texts: list[str]) -> list[list[str]]:
         """One list of labels per text, most important first (possibly empty)."""
+
+    async def label_run(self, texts: list[str]) -> LabelRun:
+        """Like `label`, keeping partial failures apart; a labeller that cannot fail partly needs nothing more."""
+        return LabelRun(await self.label(texts))
 
 
 @dataclass

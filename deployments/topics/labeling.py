@@ -1,6 +1,7 @@
 """Stage 1, labelling: a few-shot completion prompt that ends by opening a numbered list ("1."),
 so the model only has to continue it; the parser accepts that continuation as well as a full list,
 bullets, or one comma-separated line. Greedy decoding (temperature 0) makes labels repeatable.
+Other prompts (for experiments) live in `prompts.py`; the labeller takes any of them.
 
 Hand-written: no library parses a small model's half-formatted list output.
 """
@@ -8,10 +9,19 @@ Hand-written: no library parses a small model's half-formatted list output.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+from typing import Callable
 
+from deployments import errors
+from deployments.errors import find_service_error
 from deployments.llm.client import LLMClient, completion_text
-from deployments.topics.base import Labeler
+from deployments.parallel import BranchTimeout, Limits, Outcome, map_states
+from deployments.topics.base import LabelRun, Labeler
+
+logger = logging.getLogger("ray.serve")
+
+PromptBuilder = Callable[[str, int], str]  # (document text, max labels) -> completion prompt
 
 # Examples on art topics that are NOT in the shipped corpus, so the model learns the format and
 # the granularity (movement or medium first, no artist names) without being handed the answers.
@@ -83,27 +93,86 @@ def parse_labels(completion: str, max_labels: int) -> list[str]:
     return labels
 
 
+def failure_message(error: BaseException) -> str:
+    """What a caller may read about a failed labelling: a ServiceError's own words, a timeout's, or
+    only the error's kind (internal details stay in the log, as for 500s)."""
+    found = find_service_error(error)
+    if found is not None:
+        return found.message
+    if isinstance(error, BranchTimeout):
+        return f"labelling took longer than {error.timeout_s:g}s"
+    return f"internal error ({type(error).__name__})"
+
+
+def raisable(error: BaseException) -> BaseException:
+    """The error to raise when every document failed: a branch timeout becomes a 504, the rest as they are."""
+    if isinstance(error, BranchTimeout):
+        return errors.timeout(f"labelling a document took longer than {error.timeout_s:g}s")
+    return error
+
+
+def reduce_labels(outcomes: list[Outcome]) -> LabelRun:
+    """Labels per document plus the failures; if every document failed, the first error is raised
+    (so a 503 or 504 of the LLM reaches the caller as such)."""
+    if outcomes and not any(outcome.ok for outcome in outcomes):
+        raise raisable(outcomes[0].error)  # type: ignore[arg-type]
+    run = LabelRun([outcome.value if outcome.ok else [] for outcome in outcomes])
+    for outcome in outcomes:
+        if not outcome.ok:
+            logger.warning("labelling document %s failed: %r", outcome.key, outcome.error)
+            run.errors.append({"index": outcome.key, "message": failure_message(outcome.error)})
+    return run
+
+
 class PromptLabeler(Labeler):
-    """The default labeller: one short greedy completion per document through an `LLMClient`."""
+    """The default labeller: one short completion per document through an `LLMClient`.
+
+    Documents are mapped with `deployments.parallel.map_states` under `Limits`, so at most
+    `concurrency` requests are in flight (the LLM batches what arrives together; the same bound holds
+    across concurrent calls) and a document that fails or runs past `timeout_s` (waiting for a
+    slot included) is reported without sinking the others.
+    `prompt`, `temperature`, `model` and `seed` are what an experiment varies.
+    """
 
     def __init__(self, client: LLMClient, max_labels: int = 3, max_tokens: int = 24,
-                 max_text_chars: int = 600, concurrency: int = 16) -> None:
+                 max_text_chars: int = 600, concurrency: int = 16, timeout_s: float | None = None,
+                 *, prompt: PromptBuilder = build_prompt, temperature: float = 0.0,
+                 model: str | None = None, seed: int | None = None) -> None:
         self.client = client
         self.max_labels = max_labels
         self.max_tokens = max_tokens
         self.max_text_chars = max_text_chars
-        self._limit = asyncio.Semaphore(concurrency)  # bounded fan-out: the LLM batches what arrives together
+        self.limits = Limits(max_concurrency=concurrency, timeout_s=timeout_s)  # per call
+        # and per replica: concurrent requests share one bound, so they do not multiply the LLM's queue
+        self._in_flight = asyncio.Semaphore(concurrency)
+        self.prompt = prompt
+        self.temperature = temperature
+        self.model = model
+        self.seed = seed
 
-    async def _one(self, text: str) -> list[str]:
+    def request(self, text: str) -> dict:
+        """The completion request for one document."""
         request = {
-            "prompt": build_prompt(text[: self.max_text_chars], self.max_labels),
+            "prompt": self.prompt(text[: self.max_text_chars], self.max_labels),
             "max_tokens": self.max_tokens,
-            "temperature": 0.0,
+            "temperature": self.temperature,
             "stop": _STOP,
         }
-        async with self._limit:
-            response = await self.client.complete(request)
+        if self.model is not None:
+            request["model"] = self.model
+        if self.seed is not None and self.temperature > 0:
+            request["seed"] = self.seed
+        return request
+
+    async def label_one(self, text: str) -> list[str]:
+        """Labels of one document: the branch mapped over the documents."""
+        async with self._in_flight:
+            response = await self.client.complete(self.request(text))
         return parse_labels(completion_text(response), self.max_labels)
 
+    async def label_run(self, texts: list[str]) -> LabelRun:
+        return await map_states(self.label_one, texts, reduce=reduce_labels, limits=self.limits)
+
     async def label(self, texts: list[str]) -> list[list[str]]:
-        return list(await asyncio.gather(*(self._one(text) for text in texts)))
+        """Labels per text; failed documents get none (and are logged), all failing raises."""
+        return (await self.label_run(texts)).labels

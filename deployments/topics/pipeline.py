@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from deployments import errors
 from deployments.errors import ServiceError
 from deployments.llm.backend import make_llm_client
-from deployments.llm.client import LLMClient
+from deployments.llm.client import HandleLLMClient, LLMClient
 from deployments.topics.assemble import assemble
 from deployments.topics.base import Canonicalizer, HandleEmbedder, Labeler, TextEmbedder, TrendDetector
 from deployments.topics.canonical import LeaderCanonicalizer
 from deployments.topics.chart import render_chart
 from deployments.topics.evaluation import markdown, score, vibe_rows
+from deployments.topics.experiment import ExperimentRequest, run_experiment
+from deployments.topics.experiment_models import ExperimentModels
 from deployments.topics.labeling import PromptLabeler
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
@@ -30,17 +33,27 @@ class TopicPipeline:
         embedder: Any = None,
         settings: dict | None = None,
         *,
+        extra_llms: dict[str, Any] | None = None,
         llm_client: LLMClient | None = None,
         text_embedder: TextEmbedder | None = None,
         labeler: Labeler | None = None,
         canonicalizer: Canonicalizer | None = None,
         trend_detector: TrendDetector | None = None,
+        model_clients: dict[str, LLMClient] | None = None,
     ) -> None:
         self.settings = s = TopicSettings(**(settings or {}))
         self.embedder = text_embedder or HandleEmbedder(embedder)
+        self.llm_client = llm_client or make_llm_client(s.llm_backend, llm)
         self.labeler = labeler or PromptLabeler(
-            llm_client or make_llm_client(s.llm_backend, llm), s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency
+            self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s
         )
+        # Models an experiment may name besides the default one: the app's extra LLMServer deployments
+        # (by served model name) and the external endpoints of the settings.
+        self.models = ExperimentModels(self.llm_client, {
+            **{name: HandleLLMClient(handle) for name, handle in (extra_llms or {}).items()},
+            **{name: make_llm_client(backend) for name, backend in s.experiment_models.items()},
+            **(model_clients or {}),
+        })
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
         self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)
 
@@ -51,8 +64,16 @@ class TopicPipeline:
                                "too_many_documents", "documents")
 
     async def label(self, texts: list[str]) -> list[list[str]]:
-        """Labels per text: the unit of work the batch command spreads over replicas."""
+        """Labels per text: the unit of work the batch command spreads over replicas. A document whose
+        labelling failed gets none (logged); if all failed, the first error is raised."""
         return await self.labeler.label(texts)
+
+    async def _labelled(self, documents: list[dict], window: str, taxonomy: list[str] | None) -> dict:
+        """Label and assemble; the documents whose labelling failed are named in `labelling_errors`."""
+        run = await self.labeler.label_run([d["text"] for d in documents])
+        result = await self.assemble(documents, run.labels, window, taxonomy)
+        result["labelling_errors"] = [{"id": documents[e["index"]]["id"], **e} for e in run.errors]
+        return result
 
     async def assemble(self, documents: list[dict], labels: list[list[str]], window: str = "month",
                        taxonomy: list[str] | None = None) -> dict:
@@ -65,8 +86,7 @@ class TopicPipeline:
         parsed = TopicsRequest.model_validate(request)
         self._check_size(len(parsed.documents))
         documents = [d.model_dump() for d in parsed.documents]
-        labels = await self.label([d["text"] for d in documents])
-        return await self.assemble(documents, labels, parsed.window, parsed.taxonomy)
+        return await self._labelled(documents, parsed.window, parsed.taxonomy)
 
     async def chart(self, request: dict) -> bytes:
         """`POST /v1/topics/chart`: the trend chart of the same analysis, as PNG bytes."""
@@ -78,8 +98,7 @@ class TopicPipeline:
         parsed = EvaluateRequest.model_validate(request)
         self._check_size(len(parsed.documents))
         documents = [d.model_dump() for d in parsed.documents]
-        labels = await self.label([d["text"] for d in documents])
-        result = await self.assemble(documents, labels, parsed.window, parsed.taxonomy)
+        result = await self._labelled(documents, parsed.window, parsed.taxonomy)
         return await self.evaluation(documents, result, parsed.window)
 
     async def evaluation(self, documents: list[dict], result: dict, window: str = "month") -> dict:
@@ -87,6 +106,19 @@ class TopicPipeline:
                              self.trend_detector, window)
         rows = vibe_rows(documents, result)
         return {"metrics": scores, "vibe_check": rows, "markdown": markdown(rows, scores), "result": result}
+
+    async def experiment(self, request: dict) -> dict:
+        """`POST /v1/experiments`: prompts x models x temperatures, one row of topic metrics per cell."""
+        parsed = ExperimentRequest.model_validate(request)
+        n, cells = len(parsed.documents), parsed.cell_count()
+        if n > self.settings.experiment_max_documents:
+            raise ServiceError(413, f"{n} documents in one experiment; at most {self.settings.experiment_max_documents}",
+                               "invalid_request_error", "too_many_documents", "documents")
+        if cells > self.settings.experiment_max_cells:
+            raise errors.bad_request(f"{cells} cells (prompts x models x temperatures) in one experiment; at most "
+                                     f"{self.settings.experiment_max_cells}", "prompts", code="too_many_cells")
+        clients = {name: await self.models.client(name) for name in parsed.models or [None]}
+        return await run_experiment(parsed, clients, self.settings, self.assemble, self.evaluation)
 
     def info(self) -> dict:
         return {"settings": self.settings.model_dump(), "trend_method": self.trend_detector.method}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments.llm.backend import LLMBackendSettings
 
@@ -17,7 +17,11 @@ class TopicSettings(BaseModel):
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
-    label_concurrency: int = Field(16, ge=1, le=256, description="Labelling requests in flight at once.")
+    label_concurrency: int = Field(16, ge=1, le=256, description="Labelling requests in flight at once, per call.")
+    label_timeout_s: float | None = Field(
+        None, gt=0, description="Longest wait for one document's labels (queueing at the LLM included); past it that "
+        "document is reported in `labelling_errors`. None: only the LLM's own request timeout bounds it."
+    )
     merge_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic (near-duplicates)."
     )
@@ -35,3 +39,17 @@ class TopicSettings(BaseModel):
     min_new_count: int = Field(2, ge=1, description="Documents in the recent windows that make an unseen topic new.")
     max_documents: int = Field(2000, ge=1, description="Most documents in one HTTP request (413 above).")
     chart_topics: int = Field(8, ge=1, le=30, description="Most topics drawn on the chart (largest first).")
+    experiment_models: dict[str, LLMBackendSettings] = Field(
+        default_factory=dict, description="External OpenAI-compatible endpoints an experiment may name in `models`, "
+        "by name (`kind: openai`); the app's extra LLMServer deployments are available without listing them."
+    )
+    experiment_max_documents: int = Field(200, ge=1, description="Most documents in one experiment (413 above).")
+    experiment_max_cells: int = Field(16, ge=1, description="Most prompt x model x temperature cells in one experiment.")
+
+    @model_validator(mode="after")
+    def _external_models(self) -> "TopicSettings":
+        for name, backend in self.experiment_models.items():
+            if backend.kind != "openai":
+                raise ValueError(f"experiment_models '{name}': kind must be 'openai' (extra LLMServer deployments "
+                                 "are listed in extra_llms)")
+        return self

@@ -31,8 +31,8 @@ EXAMPLES_PER_OPERATION = 20
 # A valid request to these runs the agent loop or labels up to thousands of long documents with the
 # LLM (seconds to minutes each on 2 cores): generated positive cases overran the suite's time, so
 # these routes are fuzzed with negative cases only; their valid requests are covered by
-# tests/integration/test_agent.py and test_topics.py.
-COSTLY_PREFIXES = ("/v1/agent", "/v1/topics")
+# tests/integration/test_agent.py, test_topics.py and test_experiments.py.
+COSTLY_PREFIXES = ("/v1/agent", "/v1/topics", "/v1/experiments")
 COSTLY_POSITIVE_EXAMPLES = 0
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -1,5 +1,9 @@
 import asyncio
 
+import pytest
+
+from deployments import errors
+from deployments.errors import ServiceError
 from deployments.topics.labeling import PromptLabeler, build_prompt, clean_label, parse_labels
 from tests.unit.topic_fakes import FakeLLMClient
 
@@ -43,3 +47,75 @@ def test_labeler_sends_greedy_short_requests_and_parses_answers():
     assert {r["temperature"] for r in client.requests} == {0.0}
     assert {r["max_tokens"] for r in client.requests} == {12}
     assert "guided_choice" not in client.requests[0]
+
+
+class FlakyClient(FakeLLMClient):
+    """Fails (with `error`) for documents containing `bad`; counts requests in flight."""
+
+    def __init__(self, answers: dict[str, str], bad: str, error: Exception, delay: float = 0.0) -> None:
+        super().__init__(answers)
+        self.bad, self.error, self.delay = bad, error, delay
+        self.in_flight = self.most_in_flight = 0
+
+    async def complete(self, request: dict) -> dict:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            await asyncio.sleep(self.delay)
+            if self.bad in request["prompt"].rsplit("Document:", 1)[-1]:
+                raise self.error
+            return await super().complete(request)
+        finally:
+            self.in_flight -= 1
+
+
+def test_a_failing_document_is_reported_not_lost():
+    client = FlakyClient({"Monet": " Impressionism"}, bad="broken", error=errors.unavailable("model restarting"))
+    run = asyncio.run(PromptLabeler(client).label_run(["Monet", "broken doc", "Monet again"]))
+    assert run.labels == [["Impressionism"], [], ["Impressionism"]]
+    assert run.errors == [{"index": 1, "message": "model restarting"}]
+
+
+def test_when_every_document_fails_the_first_error_is_raised():
+    client = FlakyClient({}, bad="", error=errors.unavailable("model restarting"))
+    with pytest.raises(ServiceError) as info:
+        asyncio.run(PromptLabeler(client).label(["a", "b"]))
+    assert info.value.status == 503
+
+
+def test_branch_timeouts_become_errors_and_a_504_when_all_time_out():
+    slow = FlakyClient({}, bad="never", error=RuntimeError(), delay=0.2)
+    with pytest.raises(ServiceError) as info:
+        asyncio.run(PromptLabeler(slow, timeout_s=0.01).label(["a", "b"]))
+    assert info.value.status == 504
+    internal = FlakyClient({"ok": " Sculpture"}, bad="boom", error=RuntimeError("secret detail"))
+    run = asyncio.run(PromptLabeler(internal).label_run(["ok", "boom"]))
+    assert run.errors == [{"index": 1, "message": "internal error (RuntimeError)"}]  # no detail leaks
+
+
+def test_label_concurrency_bounds_requests_in_flight():
+    client = FlakyClient({}, bad="never", error=RuntimeError(), delay=0.01)
+    asyncio.run(PromptLabeler(client, concurrency=3).label([f"doc {i}" for i in range(10)]))
+    assert client.most_in_flight == 3 and len(client.requests) == 10
+
+
+def test_prompt_temperature_model_and_seed_reach_the_request():
+    client = FakeLLMClient({})
+    labeler = PromptLabeler(client, prompt=lambda text, k: f"<{k}>{text}", temperature=0.7, model="big", seed=3)
+    assert asyncio.run(labeler.label_one("doc")) == ["Miscellany"]
+    request = client.requests[0]
+    assert request["prompt"] == "<3>doc" and request["temperature"] == 0.7
+    assert request["model"] == "big" and request["seed"] == 3
+    greedy = PromptLabeler(client).request("doc")
+    assert "model" not in greedy and "seed" not in greedy
+
+
+def test_concurrent_calls_share_the_bound():
+    client = FlakyClient({}, bad="never", error=RuntimeError(), delay=0.01)
+    labeler = PromptLabeler(client, concurrency=2)
+
+    async def two_calls():
+        await asyncio.gather(labeler.label(["a", "b", "c"]), labeler.label(["d", "e", "f"]))
+
+    asyncio.run(two_calls())
+    assert client.most_in_flight == 2 and len(client.requests) == 6

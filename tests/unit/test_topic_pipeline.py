@@ -84,3 +84,23 @@ def test_documents_that_get_no_label_give_empty_topics_not_an_error():
     assert [d["labels"] for d in result["documents"]] == [[], []]
     png = asyncio.run(pipeline.chart({"documents": docs}))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_document_whose_labelling_fails_is_named_in_labelling_errors():
+    from deployments import errors
+
+    class Flaky(FakeLLMClient):
+        async def complete(self, request: dict) -> dict:
+            if "broken" in request["prompt"].rsplit("Document:", 1)[-1]:
+                raise errors.timeout("the model did not answer in time")
+            return await super().complete(request)
+
+    pipeline = TopicPipeline(settings={}, llm_client=Flaky(ANSWERS), text_embedder=FakeEmbedder())
+    docs = [{"id": "m", "text": "Monet"}, {"id": "x", "text": "broken"}]
+    result = asyncio.run(pipeline.topics({"documents": docs}))
+    assert result["labelling_errors"] == [{"id": "x", "index": 1, "message": "the model did not answer in time"}]
+    assert [d["labels"] for d in result["documents"]] == [["Impressionism", "Claude Monet"], []]
+    assert asyncio.run(_pipeline().topics({"documents": docs}))["labelling_errors"] == []
+    with pytest.raises(ServiceError) as info:  # every document failed: the caller gets the LLM's 504
+        asyncio.run(pipeline.topics({"documents": docs[1:]}))
+    assert info.value.status == 504
