@@ -24,3 +24,15 @@ class AgentSettings(BaseModel):
     )
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
+
+    # --- self-consistency (`samples` > 1): n sampled runs, the majority answer ---
+    max_samples: int = Field(8, ge=1, le=64, description="Largest `samples` a request may ask for.")
+    sample_temperature: float = Field(
+        0.7, gt=0.0, le=2.0, description="Sampling temperature of each run when samples > 1 (run i uses seed i)."
+    )
+    sample_concurrency: int = Field(
+        8, ge=1, description="Most runs of one request at once; the LLMServer batches their calls together."
+    )
+    sample_timeout_s: float | None = Field(
+        600.0, gt=0, description="Past this a run is cancelled and reported as failed (504); None: no bound."
+    )
