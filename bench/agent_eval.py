@@ -2,13 +2,16 @@
 
     python bench/agent_eval.py --url http://127.0.0.1:8000            # both modes, shipped data
     python bench/agent_eval.py --modes improved --qa my_qa.jsonl --corpus none
+    python bench/agent_eval.py --modes improved --samples 5          # self-consistency: 5 runs, majority
 
 The corpus (JSONL of {"id", "text"}) is first POSTed to /v1/documents (re-adding an id replaces
 it, so this is idempotent). Each QA line holds "question", "answer" and optionally "kind"
 (single, two_hop, arithmetic). An answer counts as right when it contains the expected number
 (compared as numbers, commas and currency signs ignored) or, for text answers, the expected words.
 Prints each question as it finishes, then accuracy per mode and per kind, parse failures, runs without an answer, mean steps and
-mean latency; `--out` writes every run as JSONL as it finishes.
+mean latency and tokens; `--out` writes every run as JSONL as it finishes. `--samples N` asks each
+question with `samples: N` (N sampled runs, majority answer), to compare self-consistency with one
+greedy run at the same settings; the summary then adds how often the runs agreed.
 """
 
 from __future__ import annotations
@@ -46,12 +49,14 @@ def read_jsonl(path: str) -> list[dict]:
 
 
 async def ask(client: httpx.AsyncClient, item: dict, mode: str, max_steps: int, limit: asyncio.Semaphore,
-              out=None) -> dict:
+              out=None, samples: int = 1) -> dict:
+    request = {"question": item["question"], "mode": mode, "max_steps": max_steps}
+    if samples != 1:  # left out at 1, so the script still runs against a service without `samples`
+        request["samples"] = samples
     async with limit:
         started = time.perf_counter()
         try:
-            response = await client.post("/v1/agent/ask", json={"question": item["question"], "mode": mode,
-                                                                "max_steps": max_steps})
+            response = await client.post("/v1/agent/ask", json=request)
             status, body = response.status_code, response.json()
         except httpx.HTTPError as exc:  # a client-side timeout counts as a run without an answer
             status, body = 0, {"error": repr(exc)}
@@ -85,6 +90,12 @@ def report(mode: str, runs: list[dict]) -> None:
     print(f"   parse failures {sum(r['reply'].get('parse_failures', 0) for r in runs)}, "
           f"recovered steps {sum(s.get('recovered', False) for r in runs for s in r['reply'].get('steps', []))}, "
           f"runs without an answer {sum(not r['answered'] for r in runs)}, stop reasons {dict(stops)}")
+    tokens = [r["reply"].get("usage", {}).get("total_tokens", 0) for r in runs]
+    print(f"   mean tokens per question {statistics.mean(tokens):.0f}")
+    votes = [r["reply"]["votes"] for r in runs if r["reply"].get("votes")]
+    if votes:  # self-consistency: the share of runs that agreed with the majority
+        print(f"   majority share {statistics.mean(v[0]['count'] / sum(x['count'] for x in v) for v in votes):.2f}, "
+              f"unanimous {sum(len(v) == 1 for v in votes)}/{len(votes)}")
     print(f"   mean steps {statistics.mean(steps):.2f}, mean latency {statistics.mean(r['latency_s'] for r in runs):.1f}s, "
           f"median {statistics.median(r['latency_s'] for r in runs):.1f}s")
 
@@ -96,6 +107,7 @@ async def main() -> None:
     parser.add_argument("--corpus", default=str(ROOT / "data" / "company_docs.jsonl"), help="'none' to skip")
     parser.add_argument("--modes", default="naive,improved")
     parser.add_argument("--max-steps", type=int, default=6)
+    parser.add_argument("--samples", type=int, default=1, help="self-consistency: sampled runs per question (1-8)")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
     parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
@@ -117,9 +129,10 @@ async def main() -> None:
         results: dict[str, list[dict]] = {}
         for mode in args.modes.split(","):
             started = time.perf_counter()
-            results[mode] = await asyncio.gather(*(ask(client, item, mode, args.max_steps, limit, out) for item in qa))
+            results[mode] = await asyncio.gather(*(ask(client, item, mode, args.max_steps, limit, out, args.samples)
+                                                  for item in qa))
             print(f"{mode}: {len(qa)} questions in {time.perf_counter() - started:.0f}s", flush=True)
-    print(f"\n{len(qa)} questions, max_steps {args.max_steps}, concurrency {args.concurrency}, {args.url}")
+    print(f"\n{len(qa)} questions, max_steps {args.max_steps}, samples {args.samples}, concurrency {args.concurrency}, {args.url}")
     for mode, runs in results.items():
         report(mode, runs)
     if out is not None:

@@ -1,7 +1,9 @@
-"""The agent's only way to the model: short, greedy completions through an `LLMClient`.
+"""The agent's only way to the model: short completions through an `LLMClient`.
 
-Greedy (temperature 0) keeps runs reproducible; `stop` sequences end a field before the model
-writes the backend's part; usage is summed over every call of a run.
+Greedy (temperature 0, the default) keeps a run reproducible; self-consistency samples instead
+(temperature > 0, one seed per run, so each run is reproducible too and runs differ from each
+other). `stop` sequences end a field before the model writes the backend's part; usage is summed
+over every call of a run.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ class Usage:
 
 
 class Generator:
-    def __init__(self, client: LLMClient, usage: Usage, seed: int = 0) -> None:
-        self.client, self.usage, self.seed = client, usage, seed
+    def __init__(self, client: LLMClient, usage: Usage, seed: int = 0, temperature: float = 0.0) -> None:
+        self.client, self.usage, self.seed, self.temperature = client, usage, seed, temperature
 
     async def __call__(
         self, prompt: str, max_tokens: int, stop: list[str] | None = None, choices: list[str] | None = None
     ) -> str:
-        request: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": 0.0, "seed": self.seed}
+        request: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": self.temperature,
+                                   "seed": self.seed}
         if stop:
             request["stop"] = stop
         if choices:

@@ -24,3 +24,18 @@ class AgentSettings(BaseModel):
     )
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
+
+    # --- self-consistency (`samples` > 1): n sampled runs, the majority answer ---
+    max_samples: int = Field(8, ge=1, le=64, description="Largest `samples` a request may ask for.")
+    sample_temperature: float = Field(
+        0.3, gt=0.0, le=2.0,
+        description="Sampling temperature of each run when samples > 1 (run i uses seed i). Low because the 135M "
+        "default model degrades fast when sampled: on 3 QA questions, samples=3 got 0/3 right at 0.7, 2/3 at 0.3 "
+        "(greedy: 2/3); re-measure with bench/agent_eval.py --samples for another model.",
+    )
+    sample_concurrency: int = Field(
+        8, ge=1, description="Most runs of one request at once; the LLMServer batches their calls together."
+    )
+    sample_timeout_s: float | None = Field(
+        600.0, gt=0, description="Past this a run is cancelled and reported as failed (504); None: no bound."
+    )

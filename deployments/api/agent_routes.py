@@ -24,9 +24,18 @@ class AskRequest(BaseModel):
     mode: Literal["improved", "naive"] = Field(
         "improved", description="improved: our ReAct loop; naive: the classic LangChain ReAct loop, for comparison."
     )
+    samples: int = Field(
+        1, ge=1, le=8,
+        description="Self-consistency: 1 (default) is one greedy run. n > 1 runs n sampled trajectories at once "
+        "(run i with seed i, at the agent's sample_temperature) and answers by majority vote over their normalised "
+        "answers (numbers compared as numbers; runs without an answer vote only when no run answered; ties go to "
+        "the earliest seed). The reply then adds `votes` ([{answer, count}], most first) and `samples` (every run "
+        "with its seed, or its error); `answer`, `steps` and `stop_reason` are the winning run's, `usage` and "
+        "`parse_failures` are summed over all runs. Costs about n times the tokens.",
+    )
 
 
 @router.post("/v1/agent/ask", responses=_ERRORS)
 async def ask(body: AskRequest, request: Request) -> dict:
     agent = request.app.state.services.agent
-    return await call(agent.ask.remote(body.question, body.max_steps, body.mode))
+    return await call(agent.ask.remote(body.question, body.max_steps, body.mode, body.samples))

@@ -1,6 +1,11 @@
 """The agent through the real Serve app and the real model, over the shipped corpus."""
 
+import json
+from pathlib import Path
+
 import pytest
+
+from deployments.agent.voting import normalise_answer
 
 pytestmark = pytest.mark.integration
 
@@ -46,10 +51,30 @@ def test_naive_mode_runs_the_classic_loop(http):
     assert body["mode"] == "naive" and "parse_failures" in body
 
 
+def test_self_consistency_votes_over_sampled_runs(http):
+    qa = Path(__file__).resolve().parents[2] / "data" / "agent_qa.jsonl"
+    question = json.loads(qa.read_text(encoding="utf-8").splitlines()[0])["question"]
+    reply = http.post("/v1/agent/ask", json={"question": question, "max_steps": 2, "samples": 3}, timeout=600)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    _check_shape(body)
+    samples = body["samples"]
+    assert len(samples) == 3 and sorted(s["seed"] for s in samples) == [0, 1, 2]
+    finished = [s for s in samples if "answer" in s]
+    assert len(finished) == 3, [s.get("error") for s in samples]  # the model is up: no run should fail
+    assert sum(vote["count"] for vote in body["votes"]) == 3
+    # the answer is the top vote, as written by the first run that gave it; its steps are that run's
+    first = next(s for s in finished if normalise_answer(s["answer"]) == body["votes"][0]["answer"])
+    assert body["answer"] == first["answer"] and body["steps"] == first["steps"]
+    assert body["usage"]["llm_calls"] == sum(s["usage"]["llm_calls"] for s in samples)
+    assert body["usage"]["total_tokens"] == sum(s["usage"]["total_tokens"] for s in samples)
+
+
 @pytest.mark.parametrize("body, param", [
     ({"question": ""}, "question"), ({"question": "  "}, "question"), ({}, "question"),
     ({"question": "q?", "max_steps": 0}, "max_steps"), ({"question": "q?", "max_steps": 99}, "max_steps"),
     ({"question": "q?", "mode": "fast"}, "mode"),
+    ({"question": "q?", "samples": 0}, "samples"), ({"question": "q?", "samples": 9}, "samples"),
 ])
 def test_bad_ask_is_400(http, body, param):
     reply = http.post("/v1/agent/ask", json=body)

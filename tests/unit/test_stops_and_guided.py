@@ -113,3 +113,29 @@ def test_a_vanishing_top_p_keeps_the_most_likely_token() -> None:
     for top_p in (5e-324, 1e-300, 1e-9):
         job = GenerationJob([1], 5, temperature=1.0, top_p=top_p, seed=4)
         assert int(_RowSampler(_rows(job), {EOS})(None, scores.clone()).argmax()) == int(scores.argmax())
+
+
+def test_sampled_guided_choice_ends_on_a_choice_and_varies_with_the_seed() -> None:
+    """Self-consistency samples guided choices (temperature > 0, one seed per run): every step must
+    sample only among tokens that continue a choice, whole outputs must be choices, and different
+    seeds must reach different choices (the restricted distribution is sampled, not collapsed)."""
+    choices = ["yes", "yep", "no"]
+    logits = torch.randn(256, generator=torch.Generator().manual_seed(5))
+    logits[ord("m")] = 50.0  # the model strongly prefers a token outside the choices
+
+    def walk(seed: int) -> str:
+        job = GenerationJob([1], 10, temperature=0.7, top_p=0.95, seed=seed, choices=choices)
+        rows = _rows(job)
+        sampler, stopper = _RowSampler(rows, {EOS}), _RowStopper(rows, {EOS}, decode)
+        ids = torch.tensor([[1]])
+        while not rows[0].done:
+            allowed = set(rows[0].trie.allowed()) | ({EOS} if rows[0].trie.can_end() else set())
+            token = int(sampler(ids, logits.clone().unsqueeze(0)).argmax())
+            assert token in allowed
+            ids = torch.cat([ids, torch.tensor([[token]])], dim=1)
+            stopper(ids, None)
+        return job.text
+
+    outputs = [walk(seed) for seed in range(40)]
+    assert set(outputs) <= set(choices) and len(set(outputs)) >= 2
+    assert outputs == [walk(seed) for seed in range(40)]  # a seed gives the same choice again
