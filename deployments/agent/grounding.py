@@ -37,10 +37,13 @@ def expected_answer_type(question: str) -> str | None:
 def answer_candidates(observations: Iterable[str], question: str = "") -> list[str]:
     """Distinct numbers (commas removed) and capitalised multi-word names, in order of appearance.
 
-    With a ``question`` whose answer type is clear, only candidates of that type are kept (all of
-    them when none of that type was observed).
+    Values the ``question`` states are dropped; with a question whose answer type is clear, only
+    candidates of that type are kept (each filter is skipped when it would leave nothing).
     """
     found = _candidates(observations)
+    # A value the question itself states is not its answer ("What was the revenue in 2023?" is not 2023).
+    in_question = {value for value, _ in _candidates([question])}
+    found = [pair for pair in found if pair[0] not in in_question] or found
     wanted = expected_answer_type(question)
     if wanted is not None:
         typed = [value for value, kind in found if kind == wanted]

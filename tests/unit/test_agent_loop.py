@@ -118,6 +118,9 @@ def test_the_answer_type_of_the_question_narrows_the_grounded_candidates():
     assert answer_candidates(seen, "In which year did she start?") == ["2009"]
     assert answer_candidates(seen, "What does the CEO do?") == ["Claire Moreau", "2009"]
     assert answer_candidates(["[x] Budget 1,500 dollars."], "Who leads it?") == ["1500"]  # no name: all kept
+    revenue = ["[finance-revenue-2023] Revenue in 2023 was 118 million dollars."]
+    assert answer_candidates(revenue, "What was the revenue in 2023 in million dollars?") == ["118"]
+    assert answer_candidates(["[x] 2023"], "What happened in 2023?") == ["2023"]  # nothing else: kept
     assert [expected_answer_type(q) for q in ("What is (48 - 12) / 4?", "How much does it cost?",
                                                "What is the name of the robot?")] == ["number", "number", None]
 
