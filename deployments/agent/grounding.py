@@ -81,3 +81,20 @@ def unobserved_numbers(expression: str, question: str, observations: Iterable[st
 def _canonical_number(text: str) -> str:
     value = float(text.replace(",", "").rstrip("."))
     return f"{value:g}"
+
+
+_EXPRESSION = re.compile(r"[(\d][\d.,\s()]*(?:[-+*/^][\s(]*\d[\d.,\s()]*)+")
+
+
+def question_expressions(question: str) -> list[str]:
+    """Arithmetic expressions the question states verbatim ("What is (48 - 12) / 4?" -> "(48 - 12) / 4").
+
+    Why: asked for 144 / 12 + 7, the model typed "144 + 7" into the calculator; when the question
+    holds the expression, the calculator's input is chosen among these by constrained decoding.
+    """
+    found = []
+    for match in _EXPRESSION.finditer(question):
+        expression = match.group().strip().rstrip(".,").strip()
+        if expression.count("(") == expression.count(")") and expression not in found:
+            found.append(expression)
+    return found

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from deployments.agent.generation import Generator
-from deployments.agent.grounding import answer_candidates, unobserved_numbers
+from deployments.agent.grounding import answer_candidates, question_expressions, unobserved_numbers
 from deployments.agent.parser import FINAL_ANSWER, clean_field
 from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
 from deployments.agent.tools import Tool, run_tool
@@ -87,6 +87,11 @@ class ImprovedAgent:
         action = (await self.generate(prompt, 8, choices=choices)).strip()
         if action == FINAL_ANSWER:
             return action, await self._answer(with_action(prompt, action), question, history)
+        expressions = question_expressions(question) if action == CALCULATOR and self.grounded_answers else []
+        if expressions:  # the question states the arithmetic: its calculator input is copied, not retyped
+            chosen = await self.generate(with_action(prompt, action), self.input_tokens,
+                                         choices=[f" {e}" for e in expressions])
+            return action, chosen.strip()
         raw_input = await self.generate(with_action(prompt, action), self.input_tokens, FIELD_STOPS)
         return action, clean_field(raw_input)
 

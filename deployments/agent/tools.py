@@ -58,6 +58,8 @@ class SearchTool:
             raise ToolInputError(f"the search query is empty; give {self.input_format}")
         if len(query) > 200:
             raise ToolInputError("the search query is longer than 200 characters; use a few key words")
+        if not re.search(r"[^\W\d_]", query):  # no letter: "1000 - 387" is arithmetic, not a query
+            raise ToolInputError(f"'{query}' has no words to search for; use calculator for arithmetic")
         return query
 
     async def run(self, query: str) -> str:

@@ -191,3 +191,27 @@ def test_a_calculation_with_a_number_nobody_observed_is_refused_with_a_precise_e
     assert run.steps[1].observation == ("Error: 1 is not in the question or any observation; search for the "
                                         "number you need first, then calculate with it.")
     assert run.answer == "120" and run.stop_reason == "final_answer"
+
+
+def test_search_refuses_arithmetic_and_the_calculator_copies_the_question_s_expression():
+    from deployments.agent.grounding import question_expressions
+
+    assert question_expressions("What is (48 - 12) / 4?") == ["(48 - 12) / 4"]
+    assert question_expressions("What is 144 / 12 + 7?") == ["144 / 12 + 7"]
+    assert question_expressions("How many employees does Lyon have?") == []
+
+    def respond(request):
+        real = _real(request["prompt"])
+        if request.get("guided_choice") and real.endswith("Action Input:"):
+            return request["guided_choice"][0]  # the grounded input or answer
+        if request.get("guided_choice"):
+            return " search" if real.count("Observation:") == 0 else (
+                " calculator" if real.count("Observation:") == 1 else " Final Answer")
+        if real.endswith("Action Input:"):
+            return " 144 + 7"  # what the model typed when it retyped the expression
+        return " compute it"
+
+    run, llm = _run(respond, question="What is 144 / 12 + 7?", grounded_answers=True, max_steps=4)
+    assert run.steps[0].observation.startswith("Error: '144 + 7' has no words to search for; use calculator")
+    assert run.steps[1].action_input == "144 / 12 + 7" and run.steps[1].observation == "19"
+    assert run.answer == "19"
