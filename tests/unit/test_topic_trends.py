@@ -35,3 +35,21 @@ def test_trend_table_counts_documents_per_window_and_skips_undated_ones():
     windows, trends = trend_table(stamps, {"a": [0, 1, 2, 3]}, "month", ZScoreTrendDetector())
     assert windows == ["2025-01", "2025-02", "2025-03"]
     assert trends["a"].counts == [1, 0, 2]
+
+
+def test_window_ranges_are_walked_by_window_and_a_huge_span_is_a_400():
+    import datetime as dt
+
+    import pytest
+
+    from deployments.errors import ServiceError
+    from deployments.topics.trends import MAX_WINDOWS, window_range
+
+    first, last = dt.datetime(2024, 12, 30, 23), dt.datetime(2025, 3, 2, 1)
+    assert window_range(first, last, "month") == ["2024-12", "2025-01", "2025-02", "2025-03"]
+    assert window_range(first, last, "week")[:2] == ["2025-W01", "2025-W02"] and window_range(first, last, "week")[-1] == "2025-W09"
+    assert len(window_range(first, last, "day")) == 63
+    assert len(window_range(dt.datetime(1, 1, 1), dt.datetime(400, 1, 1), "month")) == 399 * 12 + 1 <= MAX_WINDOWS
+    with pytest.raises(ServiceError) as raised:
+        window_range(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31), "day")
+    assert raised.value.status == 400 and "3652059 day windows" in raised.value.message
