@@ -12,7 +12,7 @@ pytestmark = pytest.mark.integration
 
 def _check_shape(body):
     assert set(body) >= {"answer", "steps", "stop_reason", "usage"}
-    assert body["stop_reason"] in {"final_answer", "max_steps"} and body["answer"]
+    assert body["stop_reason"] in {"final_answer", "max_steps", "repeated_action"} and body["answer"]
     for step in body["steps"]:
         assert set(step) >= {"thought", "action", "action_input", "observation", "recovered", "latency_s"}
     assert body["usage"]["llm_calls"] >= 1 and body["usage"]["total_tokens"] > 0
