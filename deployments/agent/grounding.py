@@ -14,6 +14,7 @@ saw next to her name.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Iterable
 
 _DOC_ID = re.compile(r"\[[^\]]*\]")
@@ -72,15 +73,19 @@ def unobserved_numbers(expression: str, question: str, observations: Iterable[st
     seeing only Dublin's 45: an invented operand. Refusing it with a precise Observation (fix 2)
     sends the model to look the number up instead.
     """
-    known = {_canonical_number(m.group()) for text in [question, *observations] if not text.startswith("Error:")
-             for m in _NUMBER.finditer(_DOC_ID.sub(" ", text))}
+    known = {canonical_number(value) for value, kind in _candidates([question, *observations]) if kind == "number"}
     operands = [m.group() for m in re.finditer(r"\d[\d,]*(?:\.\d+)?", expression)]
-    return [n for n in dict.fromkeys(operands) if _canonical_number(n) not in known]
+    return [n for n in dict.fromkeys(operands) if canonical_number(n) not in known]
 
 
-def _canonical_number(text: str) -> str:
-    value = float(text.replace(",", "").rstrip("."))
-    return f"{value:g}"
+def canonical_number(text: str) -> str | None:
+    """"1,200.0" -> "1200", exactly (no float rounding); None when ``text`` is not one number."""
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    value = value.normalize()
+    return format(value if value != 0 else Decimal(0), "f")
 
 
 _EXPRESSION = re.compile(r"[(\d][\d.,\s()]*(?:[-+*/^][\s(]*\d[\d.,\s()]*)+")

@@ -17,10 +17,10 @@ from deployments.agent.generation import Generator
 from deployments.agent.grounding import answer_candidates, question_expressions, unobserved_numbers
 from deployments.agent.parser import FINAL_ANSWER, clean_field
 from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
-from deployments.agent.tools import Tool, run_tool
+from deployments.agent.tools import CalculatorTool, Tool, run_tool
 from deployments.agent.trace import STOP_FINAL_ANSWER, STOP_MAX_STEPS, STOP_REPEATED, Run, Step
 
-CALCULATOR = "calculator"
+CALCULATOR = CalculatorTool.name
 SEEDED_THOUGHT = "I need to decide on an Action and Action Input"
 # Stop sequences: a field ends at the line break; anything that starts the backend's part is cut.
 FIELD_STOPS = ["\nObservation", "\nThought", "\nAction", "\nQuestion", "\n"]

@@ -24,9 +24,9 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Sequence
 
+from deployments.agent.grounding import canonical_number
 from deployments.agent.react import NO_ANSWER
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -55,16 +55,6 @@ def is_no_answer(text: str) -> bool:
     """The run ended without an answer: empty, or one of the loops' canned texts."""
     text = text.strip()
     return not text or any(text.startswith(marker) for marker in NO_ANSWER_TEXTS)
-
-
-def canonical_number(text: str) -> str | None:
-    """"1,200.0" -> "1200"; None when ``text`` is not one number."""
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    value = value.normalize()
-    return format(value if value != 0 else Decimal(0), "f")
 
 
 def normalise_answer(text: str) -> str:

@@ -38,6 +38,10 @@ class LabelRun:
     labels: list[list[str]]
     errors: list[dict] = field(default_factory=list)
 
+    def named_errors(self, documents: list[dict]) -> list[dict]:
+        """`errors` with each failed document's id: what answers show as `labelling_errors`."""
+        return [{"id": documents[e["index"]]["id"], **e} for e in self.errors]
+
 
 class Labeler(ABC):
     """Stage 1: up to k short topic labels per document."""

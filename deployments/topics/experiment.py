@@ -174,7 +174,7 @@ async def _score_cell(cell: _Cell, outcomes: list[Outcome], documents: list[dict
     try:
         run = reduce_labels(outcomes)
         detail["errors"] = len(run.errors)
-        detail["labelling_errors"] = [{"id": documents[e["index"]]["id"], **e} for e in run.errors]
+        detail["labelling_errors"] = run.named_errors(documents)
         detail["documents_labelled"] = sum(1 for labels in run.labels if labels)
         evaluation = await evaluate(documents, await assemble(documents, run.labels, window), window)
     except Exception as exc:  # noqa: BLE001 - a failing cell is reported in its row, not fatal

@@ -57,10 +57,11 @@ class TopicPipeline:
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
         self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)
 
-    def _check_size(self, n: int) -> None:
-        if n > self.settings.max_documents:
-            raise ServiceError(413, f"{n} documents in one request; at most {self.settings.max_documents} "
-                               "(use the batch command for larger corpora)", "invalid_request_error",
+    def _check_size(self, n: int, limit: int | None = None, what: str = "request",
+                    hint: str = " (use the batch command for larger corpora)") -> None:
+        limit = self.settings.max_documents if limit is None else limit
+        if n > limit:
+            raise ServiceError(413, f"{n} documents in one {what}; at most {limit}{hint}", "invalid_request_error",
                                "too_many_documents", "documents")
 
     async def label(self, texts: list[str]) -> list[list[str]]:
@@ -72,7 +73,7 @@ class TopicPipeline:
         """Label and assemble; the documents whose labelling failed are named in `labelling_errors`."""
         run = await self.labeler.label_run([d["text"] for d in documents])
         result = await self.assemble(documents, run.labels, window, taxonomy)
-        result["labelling_errors"] = [{"id": documents[e["index"]]["id"], **e} for e in run.errors]
+        result["labelling_errors"] = run.named_errors(documents)
         return result
 
     async def assemble(self, documents: list[dict], labels: list[list[str]], window: str = "month",
@@ -110,10 +111,8 @@ class TopicPipeline:
     async def experiment(self, request: dict) -> dict:
         """`POST /v1/experiments`: prompts x models x temperatures, one row of topic metrics per cell."""
         parsed = ExperimentRequest.model_validate(request)
-        n, cells = len(parsed.documents), parsed.cell_count()
-        if n > self.settings.experiment_max_documents:
-            raise ServiceError(413, f"{n} documents in one experiment; at most {self.settings.experiment_max_documents}",
-                               "invalid_request_error", "too_many_documents", "documents")
+        self._check_size(len(parsed.documents), self.settings.experiment_max_documents, "experiment", hint="")
+        cells = parsed.cell_count()
         if cells > self.settings.experiment_max_cells:
             raise errors.bad_request(f"{cells} cells (prompts x models x temperatures) in one experiment; at most "
                                      f"{self.settings.experiment_max_cells}", "prompts", code="too_many_cells")
