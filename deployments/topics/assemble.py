@@ -9,10 +9,12 @@ import datetime as dt
 
 import numpy as np
 
-from deployments.topics.assignment import Assignment, assign_primary, needing_assignment, shared_topics
+from deployments.topics.assignment import Assignment, assign_primary, refine_primary, shared_topics
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
 from deployments.topics.canonical import clustering_text
 from deployments.topics.trends import trend_table
+
+EMBED_CHUNK = 256  # documents per Embedder call when their text vectors are needed
 
 
 def _timestamp(value) -> dt.datetime | None:
@@ -23,11 +25,13 @@ def _timestamp(value) -> dt.datetime | None:
 
 async def assemble(documents: list[dict], labels: list[list[str]], embedder: TextEmbedder,
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
-                   taxonomy: list[str] | None = None, assign_min_documents: int = 2) -> dict:
+                   taxonomy: list[str] | None = None, assign_min_documents: int = 2,
+                   label_prior: float = 0.0) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
-    A document's primary topic is one shared by at least `assign_min_documents` documents (see
-    `assignment.py`; 0 keeps the first label's topic).
+    A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
+    by its labels and refined by its text embedding with `label_prior` (see `assignment.py`; 0
+    documents keeps the first label's topic).
     """
     display: dict[str, str] = {}
     counts: dict[str, int] = {}
@@ -50,7 +54,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             if t not in seen:
                 seen.append(t)
         doc_topics.append(seen)
-    assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents)
+    assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents, label_prior)
     doc_topics = assignment.topics
     members: dict[int, list[int]] = {}
     for d, topics in enumerate(doc_topics):
@@ -84,15 +88,27 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     }
 
 
+async def _text_vectors(documents: list[dict], embedder: TextEmbedder,
+                        chunk: int = EMBED_CHUNK) -> dict[int, np.ndarray]:
+    """Unit text vectors of the documents that have text, embedded a chunk per call so a batch-sized
+    corpus does not travel to the Embedder as one message."""
+    with_text = [d for d, doc in enumerate(documents) if doc.get("text")]
+    vectors: dict[int, np.ndarray] = {}
+    for start in range(0, len(with_text), chunk):
+        part = with_text[start:start + chunk]
+        embedded = np.asarray(await embedder.embed([documents[d]["text"] for d in part]), dtype=np.float32)
+        vectors.update(zip(part, embedded))
+    return vectors
+
+
 async def _primary_topics(documents: list[dict], doc_topics: list[list[int]], canonical: Canonical,
-                          embedder: TextEmbedder, min_documents: int) -> Assignment:
+                          embedder: TextEmbedder, min_documents: int, label_prior: float) -> Assignment:
     if min_documents < 1:
         return Assignment(doc_topics, [False] * len(doc_topics))
     shared = shared_topics(doc_topics, min_documents)
-    needs = [d for d in needing_assignment(doc_topics, shared) if documents[d].get("text")] if shared else []
-    doc_vectors: dict[int, np.ndarray] = {}
-    if needs:
-        vectors = np.asarray(await embedder.embed([documents[d]["text"] for d in needs]), dtype=np.float32)
-        doc_vectors = dict(zip(needs, vectors))
-    centroids = np.stack([canonical.topics[t].centroid for t in shared]) if shared else np.zeros((0, 1))
-    return assign_primary(doc_topics, shared, centroids, doc_vectors)
+    if not shared:
+        return Assignment(doc_topics, [False] * len(doc_topics))
+    doc_vectors = await _text_vectors(documents, embedder)
+    centroids = np.stack([canonical.topics[t].centroid for t in shared])
+    seed = assign_primary(doc_topics, shared, centroids, doc_vectors)
+    return refine_primary(seed, doc_vectors, min_documents, label_prior)

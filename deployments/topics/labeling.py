@@ -25,11 +25,29 @@ PromptBuilder = Callable[[str, int], str]  # (document text, max labels) -> comp
 
 # Examples on art topics that are NOT in the shipped corpus, so the model learns the format and
 # the granularity (movement or medium first, no artist names) without being handed the answers.
-_EXAMPLES = (
+# Four of them are written in the register of the firm's own flow (an acquisition, a commission, a
+# conservation, a display): measured on the shipped corpus, the two "art history" examples alone
+# left the 135M model answering "Art history" or "Art criticism" for acquisitions, and these six
+# raised label F1 from 0.325 to 0.361 and NMI from 0.686 to 0.729 (README, "Choosing the labelling
+# prompt"), at about twice the labelling time (a longer prompt to prefill per document).
+TWO_EXAMPLES = (
     ("Gian Lorenzo Bernini carved the marble Ecstasy of Saint Teresa for a chapel in Rome.",
      ["Baroque sculpture", "Marble carving", "Religious art"]),
     ("Frida Kahlo's self-portrait with thorn necklace was lent to a Mexico City exhibition.",
      ["Mexican painting", "Self-portraits", "Surrealism"]),
+)
+SIX_EXAMPLES = (
+    ("We acquired a Delftware plate in tin-glazed earthenware, painted in cobalt blue in the 1680s.",
+     ["Ceramics", "Dutch Golden Age", "Decorative arts"]),
+    ("The foundation commissioned a large mural for the station hall from a Los Angeles street artist.",
+     ["Street art", "Murals", "Public art"]),
+    ("Conservators cleaned the gilding of a Byzantine icon of the Virgin before its loan to Athens.",
+     ["Byzantine art", "Icons", "Religious art"]),
+    TWO_EXAMPLES[0],
+    ("Frida Kahlo's self-portrait with thorn necklace was lent to a Mexico City exhibition.",
+     ["Mexican painting", "Surrealism", "Self-portraits"]),
+    ("Conservators stabilised the carved prow of a Maori war canoe before it went on display.",
+     ["Maori carving", "Woodcarving", "Oceanic art"]),
 )
 
 # Words too broad to tell one document from another in an art firm's flow: a label made only of
@@ -43,14 +61,21 @@ _STOP = ["\n\n", "Document:", "\nText:"]
 _MAX_LABEL_CHARS = 60
 
 
-def build_prompt(text: str, max_labels: int) -> str:
-    """The few-shot prompt; it ends with "Topics:\\n1." so the completion continues the list."""
-    head = f"List up to {max_labels} short topic labels (art movement, medium or genre) for each document.\n\n"
-    shots = "".join(
-        f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(labels[:max_labels], 1)) + "\n"
-        for doc, labels in _EXAMPLES
-    )
-    return f"{head}{shots}Document: {' '.join(text.split())}\nTopics:\n1."
+def few_shot_prompt(examples: tuple[tuple[str, list[str]], ...]) -> PromptBuilder:
+    """A few-shot prompt on `examples`; it ends with "Topics:\\n1." so the completion continues the list."""
+
+    def build(text: str, max_labels: int) -> str:
+        head = f"List up to {max_labels} short topic labels (art movement, medium or genre) for each document.\n\n"
+        shots = "".join(
+            f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(labels[:max_labels], 1))
+            + "\n" for doc, labels in examples
+        )
+        return f"{head}{shots}Document: {' '.join(text.split())}\nTopics:\n1."
+
+    return build
+
+
+build_prompt = few_shot_prompt(SIX_EXAMPLES)  # the default labeller's prompt
 
 
 def clean_label(raw: str) -> str:

@@ -80,7 +80,7 @@ class TopicPipeline:
                        taxonomy: list[str] | None = None) -> dict:
         """Canonical topics and trends from labels already made (the batch command's second step)."""
         return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
-                              window, taxonomy, self.settings.assign_min_documents)
+                              window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior)
 
     async def topics(self, request: dict) -> dict:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""

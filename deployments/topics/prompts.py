@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from deployments.topics.labeling import PromptBuilder, build_prompt
+from deployments.topics.labeling import TWO_EXAMPLES, PromptBuilder, build_prompt, few_shot_prompt
 
 _FIELDS = ("text", "max_labels")
 
@@ -29,7 +29,8 @@ def _comma_line(text: str, max_labels: int) -> str:
 
 
 BUILT_IN: dict[str, PromptBuilder] = {
-    "few_shot_list": build_prompt,  # the default labeller's prompt
+    "few_shot_list": build_prompt,  # the default labeller's prompt: six examples
+    "two_shot_list": few_shot_prompt(TWO_EXAMPLES),  # the default until the prompt comparison: half the prefill
     "zero_shot": _zero_shot,
     "comma_line": _comma_line,
 }
