@@ -26,7 +26,7 @@ def _timestamp(value) -> dt.datetime | None:
 async def assemble(documents: list[dict], labels: list[list[str]], embedder: TextEmbedder,
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
-                   label_prior: float = 0.0) -> dict:
+                   label_prior: float = 0.05) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded

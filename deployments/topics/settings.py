@@ -30,9 +30,9 @@ class TopicSettings(BaseModel):
         "with none gets the nearest such topic by text embedding (0: the first label's topic, unassigned).",
     )
     label_prior: float = Field(
-        0.0, ge=0.0, le=2.0, description="Cosine bonus for a document's own topics when its primary topic is refined "
-        "by text embedding (nearest document centroid); 0: its text alone decides among the shared topics, large: "
-        "the primary is always one of its own shared topics.",
+        0.05, ge=0.0, le=2.0, description="Cosine bonus for a document's own topics when its primary topic is refined "
+        "by text embedding (nearest document centroid): another topic must be this much nearer to win. 0: its text "
+        "alone decides among the shared topics; 2: the primary is one of its own shared topics when it has one.",
     )
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
