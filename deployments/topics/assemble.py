@@ -5,6 +5,7 @@ Kept apart from the deployment so the batch command and the benchmarks build the
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import numpy as np
@@ -44,7 +45,10 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     texts = [display[k] for k in keys]
     vectors = np.asarray(await embedder.embed([clustering_text(t) for t in texts]) if texts else [], dtype=np.float32)
     tax_vectors = np.asarray(await embedder.embed(taxonomy), dtype=np.float32) if taxonomy and keys else None
-    canonical = canonicalizer.canonicalize(texts, [counts[k] for k in keys], vectors, taxonomy, tax_vectors)
+    # The CPU stages run in a worker thread, so the replica's event loop keeps serving its other
+    # requests (and health checks) while a large corpus is canonicalized, assigned and counted.
+    canonical = await asyncio.to_thread(canonicalizer.canonicalize, texts, [counts[k] for k in keys], vectors,
+                                        taxonomy, tax_vectors)
 
     doc_topics: list[list[int]] = []
     for doc_labels in labels:
@@ -64,7 +68,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     order = sorted(members, key=lambda t: (-len(members[t]), canonical.topics[t].label))
     names = {t: canonical.topics[t].label for t in order}
     timestamps = [_timestamp(doc.get("timestamp")) for doc in documents]
-    windows, trends = trend_table(timestamps, {names[t]: members[t] for t in order}, window, detector)
+    windows, trends = await asyncio.to_thread(trend_table, timestamps, {names[t]: members[t] for t in order},
+                                              window, detector)
     return {
         "topics": [
             {"label": names[t], "count": len(members[t]), "document_ids": [documents[d]["id"] for d in members[t]],
@@ -110,5 +115,5 @@ async def _primary_topics(documents: list[dict], doc_topics: list[list[int]], ca
         return Assignment(doc_topics, [False] * len(doc_topics))
     doc_vectors = await _text_vectors(documents, embedder)
     centroids = np.stack([canonical.topics[t].centroid for t in shared])
-    seed = assign_primary(doc_topics, shared, centroids, doc_vectors)
-    return refine_primary(seed, doc_vectors, min_documents, label_prior)
+    seed = await asyncio.to_thread(assign_primary, doc_topics, shared, centroids, doc_vectors)
+    return await asyncio.to_thread(refine_primary, seed, doc_vectors, min_documents, label_prior)

@@ -7,6 +7,8 @@ through an `LLMClient`, so an external endpoint can stand in for the LLMServer h
 
 from __future__ import annotations
 
+import asyncio
+
 from typing import Any
 
 from deployments import errors
@@ -92,7 +94,8 @@ class TopicPipeline:
     async def chart(self, request: dict) -> bytes:
         """`POST /v1/topics/chart`: the trend chart of the same analysis, as PNG bytes."""
         result = await self.topics(request)
-        return render_chart(result["trends"], self.settings.chart_topics)
+        # off the event loop: a chart of thousands of windows takes seconds to draw
+        return await asyncio.to_thread(render_chart, result["trends"], self.settings.chart_topics)
 
     async def evaluate(self, request: dict) -> dict:
         """`POST /v1/topics/evaluate`: metrics against `human_topics` and the vibe-check table."""

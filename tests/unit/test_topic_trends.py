@@ -53,3 +53,21 @@ def test_window_ranges_are_walked_by_window_and_a_huge_span_is_a_400():
     with pytest.raises(ServiceError) as raised:
         window_range(dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31), "day")
     assert raised.value.status == 400 and "3652059 day windows" in raised.value.message
+
+
+def test_charts_drawn_in_parallel_threads_equal_the_ones_drawn_alone():
+    """The replica draws charts in worker threads: no figure state may leak between them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from deployments.topics.chart import render_chart
+
+    def trends(n: int) -> dict:
+        return {"windows": [f"2025-{m:02d}" for m in range(1, 13)],
+                "topics": [{"label": f"topic {n}-{t}", "status": "rising" if t == n % 3 else "steady",
+                            "score": float(t), "counts": [(m * (t + n)) % 5 for m in range(12)]} for t in range(3)]}
+
+    alone = [render_chart(trends(n)) for n in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(render_chart, [trends(n) for n in range(4)] * 2))
+    assert together == alone * 2
+    assert len(set(alone)) == 4
