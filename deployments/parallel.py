@@ -11,7 +11,8 @@ one prompt on several models, semantic and keyword search together, a label per 
 A branch is any callable taking the state and returning an awaitable: a plain ``async def``, a whole
 agent run, or a Serve handle method (``lambda s: handle.method.remote(s)``, see ``handle_branch``).
 ``DeploymentResponse`` objects are awaitables, so awaiting many together lets Serve spread them over
-the replicas. This module is pure asyncio and imports nothing from Ray, so unit tests need no cluster.
+the replicas. This module is pure asyncio and imports nothing from Ray (only the service's error type), so unit
+tests need no cluster.
 
 Every branch ends as an ``Outcome`` (its value or the error it raised, and its latency); the reducer
 receives all of them, so one failing branch does not sink the others unless the reducer decides
@@ -26,6 +27,8 @@ import inspect
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Generic, Hashable, Iterable, Mapping, Sequence, TypeVar, Union
+
+from deployments import errors
 
 S = TypeVar("S")  # a branch's input ("state")
 T = TypeVar("T")  # a branch's value
@@ -206,7 +209,26 @@ def failures(outcomes: Sequence[Outcome]) -> dict[Hashable, BaseException]:
     return {outcome.key: outcome.error for outcome in outcomes if outcome.error is not None}
 
 
+def raisable(error: BaseException, what: str) -> BaseException:
+    """A branch's error as the caller should get it: a ``BranchTimeout`` becomes a 504 saying that
+    ``what`` ("labelling a document") took too long; any other error stays as it is (a ServiceError
+    keeps its own status, e.g. the LLM's 503)."""
+    if isinstance(error, BranchTimeout):
+        return errors.timeout(f"{what} took longer than {error.timeout_s:g}s")
+    return error
+
+
+def raise_if_none_succeeded(outcomes: Sequence[Outcome], what: Callable[[Outcome], str]) -> None:
+    """The "keep what worked" reducers' one rule: when every branch failed, raise the first one's
+    error through ``raisable`` (``what(outcome)`` names that branch); else return and let the
+    reducer use the branches that succeeded."""
+    if outcomes and not any(outcome.ok for outcome in outcomes):
+        first = outcomes[0]
+        raise raisable(first.error, what(first))  # type: ignore[arg-type]
+
+
 __all__ = [
     "Branch", "BranchTimeout", "Limits", "Outcome", "Reducer", "failures", "handle_branch",
-    "map_actions", "map_actions_and_states", "map_states", "run_branches", "successes", "values",
+    "map_actions", "map_actions_and_states", "map_states", "raisable", "raise_if_none_succeeded",
+    "run_branches", "successes", "values",
 ]

@@ -17,7 +17,7 @@ from deployments import errors
 from deployments.agent.generation import Usage
 from deployments.agent.trace import Run
 from deployments.agent.voting import majority, normalise_answer
-from deployments.parallel import BranchTimeout, Limits, Outcome, map_states
+from deployments.parallel import Limits, Outcome, map_states, raisable, raise_if_none_succeeded
 
 logger = logging.getLogger("ray.serve")
 
@@ -38,10 +38,8 @@ def combine(outcomes: list[Outcome], usages: list[Usage]) -> dict:
 
     Raises the first run's error when no run finished.
     """
+    raise_if_none_succeeded(outcomes, _run_name)
     finished = [outcome for outcome in outcomes if outcome.ok]
-    if not finished:
-        first = outcomes[0]
-        raise _timeout(first) if isinstance(first.error, BranchTimeout) else first.error
     winner, votes = majority([outcome.value.answer for outcome in finished])
     reply = finished[winner or 0].value.to_dict()
     reply["usage"] = {name: sum(usage.to_dict()[name] for usage in usages) for name in Usage().to_dict()}
@@ -60,15 +58,15 @@ def sample_dict(outcome: Outcome, usage: Usage) -> dict:
     return {**head, "error": _error_body(outcome), "usage": usage.to_dict()}
 
 
-def _timeout(outcome: Outcome) -> errors.ServiceError:
-    return errors.timeout(f"agent run with seed {outcome.key} took longer than {outcome.error.timeout_s:g}s")
+def _run_name(outcome: Outcome) -> str:
+    return f"agent run with seed {outcome.key}"
 
 
 def _error_body(outcome: Outcome) -> dict:
     """How a failed run shows in ``samples``: the OpenAI error body of its ServiceError (a timeout is
     a 504); anything else is logged here and named only by its class (details stay in the log)."""
     error = outcome.error
-    found = _timeout(outcome) if isinstance(error, BranchTimeout) else errors.find_service_error(error)
+    found = errors.find_service_error(raisable(error, _run_name(outcome)))
     if found is not None:
         return found.to_dict()["error"]
     logger.error("agent run with seed %s failed", outcome.key, exc_info=error)

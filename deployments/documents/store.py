@@ -18,7 +18,7 @@ from deployments import errors
 from deployments.documents.corpus import check_document, read_jsonl
 from deployments.documents.index import DocumentIndex
 from deployments.documents.settings import SEARCH_MODES, DocumentStoreSettings
-from deployments.parallel import Limits, Outcome, map_actions
+from deployments.parallel import Limits, Outcome, map_actions, raise_if_none_succeeded
 
 logger = logging.getLogger("ray.serve")
 
@@ -79,8 +79,7 @@ class DocumentStore:
 
     def _fuse(self, outcomes: list[Outcome], k: int) -> list[tuple[int, float]]:
         """RRF over the rankings that came back: with the Embedder down, hybrid degrades to keyword."""
-        if not any(outcome.ok for outcome in outcomes):
-            raise outcomes[0].error  # type: ignore[misc]
+        raise_if_none_succeeded(outcomes, lambda outcome: f"the {outcome.key} ranking of hybrid search")
         for outcome in outcomes:
             if not outcome.ok:
                 logger.warning("hybrid search: the %s ranking failed (%r); fusing the others", outcome.key,

@@ -13,10 +13,10 @@ import logging
 import re
 from typing import Callable
 
-from deployments import errors
 from deployments.errors import find_service_error
 from deployments.llm.client import LLMClient, completion_text
-from deployments.parallel import BranchTimeout, Limits, Outcome, map_states
+from deployments.parallel import BranchTimeout, Limits, Outcome, map_states, raise_if_none_succeeded
+from deployments.parallel import raisable as parallel_raisable
 from deployments.topics.base import LabelRun, Labeler
 
 logger = logging.getLogger("ray.serve")
@@ -59,6 +59,7 @@ GENERIC_WORDS = frozenset({"art", "arts", "artwork", "artworks", "artist", "arti
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.):\-]|[-*\u2022])\s*")
 _STOP = ["\n\n", "Document:", "\nText:"]
 _MAX_LABEL_CHARS = 60
+LABELLING = "labelling a document"  # what a labelling branch is called in its timeout's 504
 
 
 def few_shot_prompt(examples: tuple[tuple[str, list[str]], ...]) -> PromptBuilder:
@@ -131,16 +132,13 @@ def failure_message(error: BaseException) -> str:
 
 def raisable(error: BaseException) -> BaseException:
     """The error to raise when every document failed: a branch timeout becomes a 504, the rest as they are."""
-    if isinstance(error, BranchTimeout):
-        return errors.timeout(f"labelling a document took longer than {error.timeout_s:g}s")
-    return error
+    return parallel_raisable(error, LABELLING)
 
 
 def reduce_labels(outcomes: list[Outcome]) -> LabelRun:
     """Labels per document plus the failures; if every document failed, the first error is raised
     (so a 503 or 504 of the LLM reaches the caller as such)."""
-    if outcomes and not any(outcome.ok for outcome in outcomes):
-        raise raisable(outcomes[0].error)  # type: ignore[arg-type]
+    raise_if_none_succeeded(outcomes, lambda _: LABELLING)
     run = LabelRun([outcome.value if outcome.ok else [] for outcome in outcomes])
     for outcome in outcomes:
         if not outcome.ok:
