@@ -6,7 +6,8 @@ Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`) from a
 reads (local, https, s3, gs, .gz). Labelling goes through the TopicPipeline Serve handle in chunks,
 so it spreads over every TopicPipeline and LLMServer replica of the cluster; a tqdm bar counts
 documents. Then one call canonicalizes and marks trends (linear in the number of labels). Writes
-`results.jsonl` (one line per document), `topics.json` (topics and trends), `chart.png`, and, when
+`results.jsonl` (one line per document), `topics.json` (topics and trends), `chart.png`,
+`labelling_errors.jsonl` (`id`, `index`, `message` of each document whose labelling failed), and, when
 every document has `human_topics`, `metrics.json` and `vibe_check.md`.
 
 `--address local` (the default) starts a local Ray and Serve with the app and stops them at the
@@ -18,13 +19,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import time
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from deployments.topics.base import LabelRun
 from deployments.topics.chart import render_chart
+from deployments.topics.labeling import failure_message
 from deployments.topics.protocol import LabelledDocument, TopicDocument
+
+logger = logging.getLogger(__name__)
 
 
 def read_documents(uri: str, limit: int | None = None) -> list[dict]:
@@ -51,21 +57,34 @@ def read_documents(uri: str, limit: int | None = None) -> list[dict]:
     return documents
 
 
-async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int) -> list[list[str]]:
-    """Labels for every text, `in_flight` chunks at a time through the handle, with a progress bar."""
+async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int) -> LabelRun:
+    """Labels for every text, `in_flight` chunks at a time through the handle, with a progress bar.
+
+    A document whose labelling failed gets no labels and an entry in the run's `errors`; so does every
+    document of a chunk whose whole call failed (a replica lost, every document timed out): one bad
+    chunk of a large corpus is reported, not fatal to the rest of the run.
+    """
     from tqdm import tqdm
 
-    labels: list[list[str] | None] = [None] * len(texts)
+    labels: list[list[str]] = [[] for _ in texts]
+    failed: list[dict] = []
     limit = asyncio.Semaphore(in_flight)
     with tqdm(total=len(texts), unit="doc", desc="labelling") as bar:
         async def chunk(start: int) -> None:
-            async with limit:
-                part = await handle.label.remote(texts[start : start + chunk_size])
-            labels[start : start + len(part)] = part
+            part = texts[start : start + chunk_size]
+            try:
+                async with limit:
+                    run = await handle.label_run.remote(part)
+            except Exception as exc:  # noqa: BLE001 - recorded per document, the other chunks go on
+                logger.warning("labelling documents %d-%d failed: %r", start, start + len(part) - 1, exc)
+                failed.extend({"index": start + i, "message": failure_message(exc)} for i in range(len(part)))
+            else:
+                labels[start : start + len(part)] = run.labels
+                failed.extend({**e, "index": start + e["index"]} for e in run.errors)
             bar.update(len(part))
 
         await asyncio.gather(*(chunk(s) for s in range(0, len(texts), chunk_size)))
-    return [lbl or [] for lbl in labels]
+    return LabelRun(labels, sorted(failed, key=lambda e: e["index"]))
 
 
 def _handle(address: str, app_name: str, app_args: dict):
@@ -87,9 +106,11 @@ async def run(args: argparse.Namespace, handle) -> dict:
     documents = read_documents(args.input, args.limit)
     taxonomy = [c.strip() for c in args.taxonomy.split(",")] if args.taxonomy else None
     started = time.perf_counter()
-    labels = await label_all(handle, [d["text"] for d in documents], args.chunk_size, args.in_flight)
+    run = await label_all(handle, [d["text"] for d in documents], args.chunk_size, args.in_flight)
+    if documents and len(run.errors) == len(documents):
+        raise SystemExit(f"labelling failed for every document; the first: {run.errors[0]['message']}")
     labelled = time.perf_counter()
-    result = await handle.assemble.remote(documents, labels, args.window, taxonomy)
+    result = await handle.assemble.remote(documents, run.labels, args.window, taxonomy)
     finished = time.perf_counter()
 
     out = Path(args.out)
@@ -99,9 +120,13 @@ async def run(args: argparse.Namespace, handle) -> dict:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     (out / "topics.json").write_text(json.dumps({"topics": result["topics"], "trends": result["trends"]}, indent=1))
     (out / "chart.png").write_bytes(render_chart(result["trends"]))
+    with open(out / "labelling_errors.jsonl", "w", encoding="utf-8") as f:
+        for row in run.named_errors(documents):
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
     summary = {
         "documents": len(documents),
         "topics": len(result["topics"]),
+        "labelling_errors": len(run.errors),
         "labelling_s": round(labelled - started, 2),
         "total_s": round(finished - started, 2),
         "docs_per_s": round(len(documents) / (finished - started), 3),

@@ -16,7 +16,7 @@ from deployments.errors import ServiceError
 from deployments.llm.backend import make_llm_client
 from deployments.llm.client import HandleLLMClient, LLMClient
 from deployments.topics.assemble import assemble
-from deployments.topics.base import Canonicalizer, HandleEmbedder, Labeler, TextEmbedder, TrendDetector
+from deployments.topics.base import Canonicalizer, HandleEmbedder, LabelRun, Labeler, TextEmbedder, TrendDetector
 from deployments.topics.canonical import LeaderCanonicalizer
 from deployments.topics.chart import render_chart
 from deployments.topics.evaluation import markdown, score, vibe_rows
@@ -66,10 +66,10 @@ class TopicPipeline:
             raise ServiceError(413, f"{n} documents in one {what}; at most {limit}{hint}", "invalid_request_error",
                                "too_many_documents", "documents")
 
-    async def label(self, texts: list[str]) -> list[list[str]]:
-        """Labels per text: the unit of work the batch command spreads over replicas. A document whose
-        labelling failed gets none (logged); if all failed, the first error is raised."""
-        return await self.labeler.label(texts)
+    async def label_run(self, texts: list[str]) -> LabelRun:
+        """Labels per text and the texts whose labelling failed: the unit of work the batch command
+        spreads over replicas. If all failed, the first error is raised."""
+        return await self.labeler.label_run(texts)
 
     async def _labelled(self, documents: list[dict], window: str, taxonomy: list[str] | None) -> dict:
         """Label and assemble; the documents whose labelling failed are named in `labelling_errors`."""

@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from deployments.errors import ServiceError
+from deployments.topics.base import LabelRun
 from deployments.topics.batch import label_all, read_documents
 
 
@@ -29,6 +31,8 @@ def test_a_bad_line_names_its_number(tmp_path):
 
 
 class _Method:
+    """A fake `label_run` handle method: upper-cases texts, fails a text "bad", and a whole chunk with "down"."""
+
     def __init__(self):
         self.calls = []
 
@@ -36,19 +40,33 @@ class _Method:
         self.calls.append(list(texts))
 
         async def answer():
-            return [[t.upper()] for t in texts]
+            if "down" in texts:
+                raise ServiceError(503, "the model is not ready", "service_unavailable", "model_not_ready")
+            failed = [{"index": i, "message": "internal error (ValueError)"} for i, t in enumerate(texts) if t == "bad"]
+            return LabelRun([[] if t == "bad" else [t.upper()] for t in texts], failed)
 
         return answer()
 
 
 class _Handle:
     def __init__(self):
-        self.label = _Method()
+        self.label_run = _Method()
 
 
 def test_label_all_keeps_document_order_across_chunks():
     handle = _Handle()
     texts = [f"t{i}" for i in range(7)]
-    labels = asyncio.run(label_all(handle, texts, chunk_size=3, in_flight=2))
-    assert labels == [[t.upper()] for t in texts]
-    assert [len(c) for c in handle.label.calls] == [3, 3, 1]
+    run = asyncio.run(label_all(handle, texts, chunk_size=3, in_flight=2))
+    assert run.labels == [[t.upper()] for t in texts] and run.errors == []
+    assert [len(c) for c in handle.label_run.calls] == [3, 3, 1]
+
+
+def test_failed_documents_and_a_failed_chunk_are_reported_by_index_and_the_rest_labelled():
+    texts = ["a", "bad", "c", "d", "down", "f", "g"]
+    run = asyncio.run(label_all(_Handle(), texts, chunk_size=3, in_flight=2))
+    assert run.labels == [["A"], [], ["C"], [], [], [], ["G"]]
+    assert [e["index"] for e in run.errors] == [1, 3, 4, 5]
+    assert run.errors[0]["message"] == "internal error (ValueError)"
+    assert run.errors[1]["message"] == "the model is not ready"  # the chunk's ServiceError, for each of its documents
+    documents = [{"id": f"doc-{t}"} for t in texts]
+    assert [e["id"] for e in run.named_errors(documents)] == ["doc-bad", "doc-d", "doc-down", "doc-f"]
