@@ -31,8 +31,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
-    by its labels and refined by its text embedding with `label_prior` (see `assignment.py`; 0
-    documents keeps the first label's topic).
+    by its labels and refined by its text embedding with `label_prior` (see `assignment.py`;
+    `assign_min_documents` 0 keeps the first label's topic).
     """
     display: dict[str, str] = {}
     counts: dict[str, int] = {}

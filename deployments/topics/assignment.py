@@ -44,12 +44,6 @@ def shared_topics(doc_topics: list[list[int]], min_documents: int) -> list[int]:
     return sorted(t for t, n in counts.items() if n >= min_documents)
 
 
-def needing_assignment(doc_topics: list[list[int]], shared: list[int]) -> list[int]:
-    """Documents none of whose topics is shared: they need a primary topic by similarity."""
-    shared_set = set(shared)
-    return [d for d, topics in enumerate(doc_topics) if not shared_set.intersection(topics)]
-
-
 def _with_primary(primary: int, own: list[int]) -> list[int]:
     return [primary, *(t for t in own if t != primary)]
 

@@ -8,7 +8,6 @@ through an `LLMClient`, so an external endpoint can stand in for the LLMServer h
 from __future__ import annotations
 
 import asyncio
-
 from typing import Any
 
 from deployments import errors

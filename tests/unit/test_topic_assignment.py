@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from deployments.topics.assignment import assign_primary, needing_assignment, shared_topics
+from deployments.topics.assignment import assign_primary, shared_topics
 from deployments.topics.canonical import clustering_text
 
 
@@ -21,8 +21,6 @@ def test_a_shared_topic_becomes_primary_and_documents_without_one_get_the_neares
     shared = shared_topics([[0], [2, 0], [1], [1], [4], []], 2)
     assert shared == [0, 1]
     doc_topics = [[0], [2, 0], [1], [1], [4], []]
-    needs = needing_assignment(doc_topics, shared)
-    assert needs == [4, 5]
     centroids = np.array([[1.0, 0.0], [0.0, 1.0]])
     vectors = {4: np.array([0.2, 0.98]), 5: np.array([0.9, 0.43])}
     result = assign_primary(doc_topics, shared, centroids, vectors)
