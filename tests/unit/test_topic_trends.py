@@ -71,3 +71,12 @@ def test_charts_drawn_in_parallel_threads_equal_the_ones_drawn_alone():
         together = list(pool.map(render_chart, [trends(n) for n in range(4)] * 2))
     assert together == alone * 2
     assert len(set(alone)) == 4
+
+
+def test_rising_and_new_topics_are_warm_fading_ones_dashed_cool_and_steady_ones_grey():
+    from deployments.topics.chart import line_styles
+
+    styles = line_styles(["rising", "fading", "new", "steady", "fading"])
+    assert [s["color"] for s in styles] == ["tab:red", "tab:blue", "tab:orange", "0.6", "tab:cyan"]
+    assert [s["linestyle"] for s in styles] == ["-", "--", "-", "-", "--"]
+    assert [s["linewidth"] for s in styles] == [3, 3, 3, 1, 3]
