@@ -89,9 +89,7 @@ class ImprovedAgent:
             return action, await self._answer(with_action(prompt, action), question, history)
         expressions = question_expressions(question) if action == CALCULATOR and self.grounded_answers else []
         if expressions:  # the question states the arithmetic: its calculator input is copied, not retyped
-            chosen = await self.generate(with_action(prompt, action), self.input_tokens,
-                                         choices=[f" {e}" for e in expressions])
-            return action, chosen.strip()
+            return action, await self._choose(with_action(prompt, action), expressions)
         raw_input = await self.generate(with_action(prompt, action), self.input_tokens, FIELD_STOPS)
         return action, clean_field(raw_input)
 
@@ -100,8 +98,12 @@ class ImprovedAgent:
         when grounding is on and any exist."""
         candidates = answer_candidates((h.observation for h in history), question) if self.grounded_answers else []
         if candidates:
-            return (await self.generate(prompt, self.input_tokens, choices=[f" {c}" for c in candidates])).strip()
+            return await self._choose(prompt, candidates)
         return clean_field(await self.generate(prompt, self.input_tokens, FIELD_STOPS))
+
+    async def _choose(self, prompt: str, values: list[str]) -> str:
+        """One of ``values``, picked by constrained decoding after the prompt's "...: " field."""
+        return (await self.generate(prompt, self.input_tokens, choices=[f" {v}" for v in values])).strip()
 
     async def _observe(self, question: str, step: Step, history: list[HistoryItem]) -> str:
         if not step.action_input:

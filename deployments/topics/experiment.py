@@ -21,8 +21,8 @@ from typing import Any, Awaitable, Callable, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deployments.llm.client import LLMClient
-from deployments.parallel import Limits, Outcome, map_actions_and_states
-from deployments.topics.labeling import PromptLabeler, failure_message, raisable, reduce_labels
+from deployments.parallel import Limits, Outcome, map_actions_and_states, raisable
+from deployments.topics.labeling import LABELLING, PromptLabeler, failure_message, reduce_labels
 from deployments.topics.prompts import BUILT_IN, check_template, prompt_builder
 from deployments.topics.protocol import LabelledDocument, _unique_ids
 from deployments.topics.settings import TopicSettings
@@ -156,7 +156,7 @@ async def run_experiment(request: ExperimentRequest, clients: dict[str | None, L
         _score_cell(cell, by_cell[cell.key], documents, assemble, evaluate, request.window)
         for cell in cells))
     if all(error is not None for _, error in results):
-        raise raisable(results[0][1])  # type: ignore[arg-type]
+        raise raisable(results[0][1], LABELLING)  # type: ignore[arg-type]
     table = [row for row, _ in results]
     return {"table": [_row(cell) for cell in table], "markdown": table_markdown(table), "cells": table,
             "documents": len(documents), "elapsed_s": round(time.perf_counter() - started, 3)}

@@ -16,7 +16,6 @@ from typing import Callable
 from deployments.errors import find_service_error
 from deployments.llm.client import LLMClient, completion_text
 from deployments.parallel import BranchTimeout, Limits, Outcome, map_states, raise_if_none_succeeded
-from deployments.parallel import raisable as parallel_raisable
 from deployments.topics.base import LabelRun, Labeler
 
 logger = logging.getLogger("ray.serve")
@@ -45,8 +44,7 @@ SIX_EXAMPLES = (
     ("Conservators cleaned the gilding of a Byzantine icon of the Virgin before its loan to Athens.",
      ["Byzantine art", "Icons", "Religious art"]),
     TWO_EXAMPLES[0],
-    ("Frida Kahlo's self-portrait with thorn necklace was lent to a Mexico City exhibition.",
-     ["Mexican painting", "Surrealism", "Self-portraits"]),
+    (TWO_EXAMPLES[1][0], ["Mexican painting", "Surrealism", "Self-portraits"]),
     ("Conservators stabilised the carved prow of a Maori war canoe before it went on display.",
      ["Maori carving", "Woodcarving", "Oceanic art"]),
 )
@@ -129,11 +127,6 @@ def failure_message(error: BaseException) -> str:
     if isinstance(error, BranchTimeout):
         return f"labelling took longer than {error.timeout_s:g}s"
     return f"internal error ({type(error).__name__})"
-
-
-def raisable(error: BaseException) -> BaseException:
-    """The error to raise when every document failed: a branch timeout becomes a 504, the rest as they are."""
-    return parallel_raisable(error, LABELLING)
 
 
 def reduce_labels(outcomes: list[Outcome]) -> LabelRun:
