@@ -18,6 +18,7 @@ from deployments import errors
 from deployments.documents.corpus import check_document, read_jsonl
 from deployments.documents.index import DocumentIndex
 from deployments.documents.settings import SEARCH_MODES, DocumentStoreSettings
+from deployments.embeddings.chunks import embedded_chunks
 from deployments.parallel import Limits, Outcome, map_actions, raise_if_none_succeeded
 
 logger = logging.getLogger("ray.serve")
@@ -38,11 +39,9 @@ class DocumentStore:
     async def add(self, documents: list[dict]) -> dict[str, int]:
         """Add documents; an id already stored is replaced. Returns {"added", "total"}."""
         checked = [check_document(doc, f"documents[{i}]") for i, doc in enumerate(documents)]
-        batch = self.settings.embed_batch_size
-        for start in range(0, len(checked), batch):
-            chunk = checked[start:start + batch]
-            vectors = await self.embedder.embed.remote([doc["text"] for doc in chunk])
-            self.index.add(chunk, np.asarray(vectors, dtype=np.float32))
+        async for chunk, vectors in embedded_chunks(self.embedder.embed.remote, checked, lambda doc: doc["text"],
+                                                    self.settings.embed_batch_size):
+            self.index.add(chunk, vectors)
         return {"added": len(checked), "total": len(self.index)}
 
     async def search(self, query: str, k: int = 5, mode: str = "hybrid") -> list[dict[str, Any]]:

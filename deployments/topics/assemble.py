@@ -10,6 +10,7 @@ import datetime as dt
 
 import numpy as np
 
+from deployments.embeddings.chunks import embedded_chunks
 from deployments.topics.assignment import Assignment, assign_primary, refine_primary, shared_topics
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
 from deployments.topics.canonical import clustering_text
@@ -95,13 +96,10 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
 
 async def _text_vectors(documents: list[dict], embedder: TextEmbedder,
                         chunk: int = EMBED_CHUNK) -> dict[int, np.ndarray]:
-    """Unit text vectors of the documents that have text, embedded a chunk per call so a batch-sized
-    corpus does not travel to the Embedder as one message."""
+    """Unit text vectors of the documents that have text, by document index."""
     with_text = [d for d, doc in enumerate(documents) if doc.get("text")]
     vectors: dict[int, np.ndarray] = {}
-    for start in range(0, len(with_text), chunk):
-        part = with_text[start:start + chunk]
-        embedded = np.asarray(await embedder.embed([documents[d]["text"] for d in part]), dtype=np.float32)
+    async for part, embedded in embedded_chunks(embedder.embed, with_text, lambda d: documents[d]["text"], chunk):
         vectors.update(zip(part, embedded))
     return vectors
 
