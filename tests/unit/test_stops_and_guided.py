@@ -1,6 +1,7 @@
 import torch
 
-from deployments.llm.engine import _Row, _RowSampler, _RowStopper
+from deployments.llm.engine import _RowSampler, _RowStopper
+from deployments.llm.rows import Row as _Row
 from deployments.llm.guided import ChoiceTrie
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.stops import StopMatcher
