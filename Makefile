@@ -26,13 +26,13 @@ bench: install
 	$(PY) -m bench.concurrency
 
 preflight: install
-	$(PY) -m deploy preflight serve_config.yaml
+	$(PY) -m cli.deploy preflight serve_config.yaml
 
 render: install
-	$(PY) -m deploy render
+	$(PY) -m cli.deploy render
 
 pin: install
-	$(PY) -m deploy pin --repo $(REPO) --commit $(COMMIT)
+	$(PY) -m cli.deploy pin --repo $(REPO) --commit $(COMMIT)
 
 clean:
 	rm -rf $(VENV)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deployments.topics.batch import main as batch_main  # noqa: E402
+from cli.topics_batch import main as batch_main  # noqa: E402
 
 
 def main() -> None:

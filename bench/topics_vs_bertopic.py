@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from deployments.topics.batch import main as batch_main, read_documents  # noqa: E402
+from cli.topics_batch import main as batch_main, read_documents  # noqa: E402
 from deployments.topics.evaluation import score  # noqa: E402
 from deployments.topics.trends import ZScoreTrendDetector  # noqa: E402
 

@@ -7,7 +7,7 @@ cell is canonicalized and scored by the pipeline's own `assemble` and `evaluatio
 `vibe_rows`, `markdown`), as `POST /v1/topics/evaluate` scores its labels. A cell that fails is reported in its row; only when
 every cell fails is the first error raised, so a 503 or 504 of the LLM reaches the caller as such.
 
-    python -m deployments.topics.experiment --url http://127.0.0.1:8000 --corpus data/art_corpus.jsonl \\
+    python -m cli.topics_experiment --url http://127.0.0.1:8000 --corpus data/art_corpus.jsonl \\
         --prompts few_shot_list,zero_shot --temperatures 0,0.7 [--models a,b] [--limit N] [--out run.json]
 """
 
@@ -212,8 +212,3 @@ def table_markdown(details: list[dict]) -> str:
         lines.append("| " + " | ".join("" if c == "error" and row[c] is None else _md(row[c]) for c in columns) + " |")
     return "\n".join(lines) + "\n"
 
-
-if __name__ == "__main__":
-    from deployments.topics.experiment_cli import main
-
-    main()

@@ -1,4 +1,4 @@
-"""`python -m deploy preflight` against archives served over real loopback HTTP.
+"""`python -m cli.deploy preflight` against archives served over real loopback HTTP.
 
 No Ray cluster is started: the preflight downloads, unpacks and imports the app in a subprocess,
 exactly the steps a Ray node takes before it runs a replica. Each case is one way a first deploy
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy import preflight
-from deploy.report import Report
+from cli.deploy import preflight
+from cli.deploy.report import Report
 from tests.archive_server import (
     FAKE_SHA, REPO_ROOT, Route, make_zip, production_config, repo_zip, rezip, serve_archives,
     with_working_dir, write_config,

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from deployments.topics.batch import read_documents
+from cli.topics_batch import read_documents
 
 pytestmark = pytest.mark.integration
 
@@ -71,7 +71,7 @@ def test_too_many_cells_is_400(http, documents):
 
 
 def test_the_command_prints_the_table_and_writes_the_answer(base_url, tmp_path, capsys):
-    from deployments.topics.experiment_cli import main
+    from cli.topics_experiment import main
 
     out = tmp_path / "run.json"
     main(["--url", base_url, "--corpus", "data/art_corpus.jsonl", "--limit", "2", "--prompts", "comma_line",

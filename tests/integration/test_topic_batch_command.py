@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from deployments.topics.batch import run
+from cli.topics_batch import run
 
 pytestmark = pytest.mark.integration
 

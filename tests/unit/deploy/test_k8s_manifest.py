@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deploy import crd, render
-from deploy.config_file import DEFAULT_CONFIG, REPO_ROOT
+from cli.deploy import crd, render
+from cli.deploy.config_file import DEFAULT_CONFIG, REPO_ROOT
 
 MANIFEST = REPO_ROOT / "k8s" / "rayservice.yaml"
 DOCKERFILE = REPO_ROOT / "k8s" / "Dockerfile"
@@ -30,7 +30,7 @@ def _containers(manifest: dict) -> list[dict]:
 
 def test_manifest_embeds_serve_config_verbatim(manifest):
     assert manifest["spec"]["serveConfigV2"] == DEFAULT_CONFIG.read_text(), (
-        "k8s/rayservice.yaml drifted from serve_config.yaml: run `python -m deploy render`")
+        "k8s/rayservice.yaml drifted from serve_config.yaml: run `python -m cli.deploy render`")
     assert render.drift(DEFAULT_CONFIG, MANIFEST) is None
 
 
@@ -111,7 +111,7 @@ def test_every_pod_can_fetch_a_private_working_dir(manifest):
 
 def test_gpu_group_can_hold_the_llm_at_max_replicas(manifest):
     config = yaml.safe_load(DEFAULT_CONFIG.read_text())
-    from deploy.resources import demands
+    from cli.deploy.resources import demands
 
     wanted = sum(d.per_replica * (d.max_replicas or d.min_replicas) for d in demands(config))
     cluster = manifest["spec"]["rayClusterConfig"]

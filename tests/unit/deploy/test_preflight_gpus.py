@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from deploy import resources
-from deploy.report import Report
+from cli.deploy import resources
+from cli.deploy.report import Report
 from tests.archive_server import production_config
 
 

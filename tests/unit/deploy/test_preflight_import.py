@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from deploy import import_check
-from deploy.report import Report
+from cli.deploy import import_check
+from cli.deploy.report import Report
 
 
 def test_only_the_archive_and_the_interpreter_are_allowed_on_sys_path(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-from deploy import schema_check
-from deploy.report import Report
+from cli.deploy import schema_check
+from cli.deploy.report import Report
 from tests.archive_server import production_config
 
 

@@ -7,10 +7,10 @@ import shutil
 import pytest
 import yaml
 
-from deploy import config_file, working_dir
-from deploy.__main__ import main
-from deploy.render import drift
-from deploy.report import Report
+from cli.deploy import config_file, working_dir
+from cli.deploy.__main__ import main
+from cli.deploy.render import drift
+from cli.deploy.report import Report
 
 SHA = "62c0b1d400d33229706358650ff6e6b89944c296"
 
@@ -42,7 +42,7 @@ def test_commit_pinned_archives_pass(url):
 def test_branches_tags_and_short_shas_are_refused_with_the_pin_hint(url, says):
     (finding,) = _check(url).failures
     assert says in finding.message
-    assert "python -m deploy pin --repo ORG/REPO --commit" in finding.fix
+    assert "python -m cli.deploy pin --repo ORG/REPO --commit" in finding.fix
 
 
 @pytest.mark.parametrize("url", [

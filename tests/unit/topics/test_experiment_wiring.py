@@ -14,7 +14,7 @@ from deployments.api.settings import IngressSettings
 from deployments.builder import build_app
 from deployments.llm.client import HandleLLMClient
 from deployments.llm.external import OpenAIEndpointClient
-from deployments.topics.experiment_cli import build_request, parse_args
+from cli.topics_experiment import build_request, parse_args
 from deployments.topics.pipeline import TopicPipeline
 from deployments.topics.settings import TopicSettings
 

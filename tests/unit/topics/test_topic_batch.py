@@ -8,7 +8,7 @@ import pytest
 
 from deployments.errors import ServiceError
 from deployments.topics.base import LabelRun
-from deployments.topics.batch import label_all, read_documents
+from cli.topics_batch import label_all, read_documents
 
 
 def test_reads_gzipped_jsonl_through_smart_open(tmp_path):

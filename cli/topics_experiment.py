@@ -1,7 +1,7 @@
 """The experiment command: reads a labelled JSONL corpus, posts it to `POST /v1/experiments`,
 prints the Markdown table (and writes the whole answer as JSON with `--out`).
 
-    python -m deployments.topics.experiment --url http://127.0.0.1:8000 --corpus data/art_corpus.jsonl \\
+    python -m cli.topics_experiment --url http://127.0.0.1:8000 --corpus data/art_corpus.jsonl \\
         --prompts few_shot_list,zero_shot --temperatures 0,0.7 [--models a,b] [--limit 40] [--out /tmp/run.json]
 
 It talks HTTP to a running app (`make run`, or a deployed cluster), so the same command compares
@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from deployments.topics.batch import read_documents
+from cli.topics_batch import read_documents
 
 
 def _list(value: str) -> list[str]:
@@ -23,7 +23,7 @@ def _list(value: str) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m deployments.topics.experiment",
+    parser = argparse.ArgumentParser(prog="python -m cli.topics_experiment",
                                      description="Prompts x models x temperatures over a labelled corpus.")
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the app's base URL")
     parser.add_argument("--corpus", required=True, help="labelled JSONL URI (local, https, s3, gs, .gz)")

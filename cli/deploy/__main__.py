@@ -1,4 +1,4 @@
-"""`python -m deploy pin|preflight|render`: the three steps of shipping a pinned version."""
+"""`python -m cli.deploy pin|preflight|render`: the three steps of shipping a pinned version."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import os
 import sys
 from pathlib import Path
 
-from deploy import config_file
+from cli.deploy import config_file
 
 
 def _pin(ns: argparse.Namespace) -> int:
-    from deploy import render
-    from deploy.working_dir import archive_url
+    from cli.deploy import render
+    from cli.deploy.working_dir import archive_url
 
     try:
         url = archive_url(ns.repo, ns.commit, ns.base_url)
@@ -27,7 +27,7 @@ def _pin(ns: argparse.Namespace) -> int:
 
 
 def _preflight(ns: argparse.Namespace) -> int:
-    from deploy import preflight
+    from cli.deploy import preflight
 
     report = preflight.run(ns.config, address=ns.address or os.environ.get("RAY_ADDRESS"), timeout_s=ns.timeout)
     print(report.render())
@@ -35,12 +35,12 @@ def _preflight(ns: argparse.Namespace) -> int:
 
 
 def _render(ns: argparse.Namespace) -> int:
-    from deploy import render
+    from cli.deploy import render
 
     if ns.check:
         problem = render.drift(ns.config, ns.manifest)
         if problem:
-            print(f"render --check: {problem}\nfix: python -m deploy render", file=sys.stderr)
+            print(f"render --check: {problem}\nfix: python -m cli.deploy render", file=sys.stderr)
             return 1
         print(f"{ns.manifest} embeds {ns.config} verbatim")
         return 0
@@ -50,9 +50,9 @@ def _render(ns: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from deploy.render import DEFAULT_MANIFEST
+    from cli.deploy.render import DEFAULT_MANIFEST
 
-    parser = argparse.ArgumentParser(prog="python -m deploy", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m cli.deploy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     pin = sub.add_parser("pin", help="point working_dir at a commit archive and re-render the k8s manifest")

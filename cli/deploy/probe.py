@@ -1,6 +1,6 @@
 """Runs in a fresh interpreter whose only code path is the unpacked archive: imports and builds the app.
 
-Started by `deploy.import_check` as `python -s -P -c <this file's source> <json spec>`, so no
+Started by `cli.deploy.import_check` as `python -s -P -c <this file's source> <json spec>`, so no
 script folder, current folder or user site lands on sys.path: only PYTHONPATH (the archive root)
 and the interpreter's own site-packages, which is what a Ray worker has. This file imports nothing
 of Medici's; it prints one JSON line prefixed with MARKER.

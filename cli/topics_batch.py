@@ -1,6 +1,6 @@
 """Batch topic detection for corpora too big for one request.
 
-    python -m deployments.topics.batch data/art_corpus.jsonl --out /tmp/medici-topics [--markdown]
+    python -m cli.topics_batch data/art_corpus.jsonl --out /tmp/medici-topics [--markdown]
 
 Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`) from any URI smart_open
 reads (local, https, s3, gs, .gz). Labelling goes through the TopicPipeline Serve handle in chunks,

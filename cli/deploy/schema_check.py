@@ -14,14 +14,14 @@ from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
-from deploy.report import Report
+from cli.deploy.report import Report
 
 CHECK_SCHEMA = "schema"
 CHECK_KEYS = "unknown-key"
 
 
 def check(config: dict[str, Any], report: Report) -> None:
-    from ray.serve.schema import ServeDeploySchema  # imported here: `python -m deploy --help` stays fast
+    from ray.serve.schema import ServeDeploySchema  # imported here: `python -m cli.deploy --help` stays fast
 
     try:
         ServeDeploySchema.model_validate(config)

@@ -10,8 +10,8 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from deploy import config_file
-from deploy.report import Report
+from cli.deploy import config_file
+from cli.deploy.report import Report
 
 CHECK = "gpus"
 

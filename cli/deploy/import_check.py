@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from deploy import probe
-from deploy.report import Report
+from cli.deploy import probe
+from cli.deploy.report import Report
 
 CHECK = "import"
 CHECK_NAMES = "deployments"

@@ -13,8 +13,8 @@ import os
 import zipfile
 from pathlib import Path
 
-from deploy.report import Report
-from deploy.working_dir import AUTH_HINT, redact
+from cli.deploy.report import Report
+from cli.deploy.working_dir import AUTH_HINT, redact
 
 CHECK = "archive"
 BEARER_ENV = "RAY_RUNTIME_ENV_BEARER_TOKEN"  # the variable Ray's runtime_env download reads
@@ -98,7 +98,7 @@ def unpack(archive: Path, dest: Path, report: Report) -> Path | None:
                     "git archive --format=zip --prefix=REPO-SHA/ SHA > REPO-SHA.zip")
         return None
     root = dest / "working_dir"
-    quiet = logging.getLogger("deploy.archive.unzip")
+    quiet = logging.getLogger("cli.deploy.archive.unzip")
     quiet.setLevel(logging.WARNING)
     unzip_package(str(archive), str(root), remove_top_level_directory=True, unlink_zip=False, logger=quiet)
     report.passed(CHECK, f"a zip with one top-level folder {top!r} ({len(names)} entries)")

@@ -1,4 +1,4 @@
-"""`python -m deploy preflight serve_config.yaml`: every check a deploy would otherwise fail at, in order.
+"""`python -m cli.deploy preflight serve_config.yaml`: every check a deploy would otherwise fail at, in order.
 
 Schema and keys first (no network), then per application the working_dir URL, the archive, the
 import from the archive alone, then GPUs. Later checks still run after an earlier failure where they
@@ -11,8 +11,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from deploy import archive, config_file, import_check, resources, schema_check, working_dir
-from deploy.report import Report
+from cli.deploy import archive, config_file, import_check, resources, schema_check, working_dir
+from cli.deploy.report import Report
 
 
 def run(path: Path, address: str | None = None, timeout_s: float = 180.0) -> Report:
