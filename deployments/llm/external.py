@@ -30,7 +30,7 @@ import httpx
 
 from deployments import errors
 from deployments.errors import ServiceError
-from deployments.llm.backend import LLMBackendSettings
+from deployments.llm.backend_settings import LLMBackendSettings
 
 logger = logging.getLogger("ray.serve")
 
