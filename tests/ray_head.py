@@ -11,7 +11,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,13 +22,9 @@ from typing import Iterator
 
 import httpx
 
+from tests.net import free_port  # noqa: F401 - re-exported for the tests that import it from here
+
 BIN = Path(sys.executable).parent  # the venv's `ray` and `serve` scripts
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def clean_env(token: str | None = None) -> dict[str, str]:

@@ -6,7 +6,6 @@ front of the LLMServer that the test stops and starts again.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 
@@ -16,14 +15,9 @@ import pytest
 from deployments.errors import ServiceError
 from deployments.llm.backend import LLMBackendSettings, make_llm_client
 from deployments.llm.client import completion_text
+from tests.net import free_port
 
 pytestmark = pytest.mark.integration
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Proxy:
@@ -83,7 +77,7 @@ def test_an_unknown_upstream_model_comes_back_as_its_404(base_url: str):
 
 
 def test_a_closed_port_is_a_quick_503_naming_the_endpoint(base_url: str):
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     started = time.monotonic()
     with pytest.raises(ServiceError) as caught:
         asyncio.run(_client(url).complete({"prompt": "x"}))
@@ -100,7 +94,7 @@ def test_an_invalid_host_fails_within_the_resolve_timeout(base_url: str):
 
 
 def test_an_endpoint_stopped_and_started_again_recovers_without_restart(base_url: str, model_name: str):
-    port = _free_port()
+    port = free_port()
     proxy = Proxy(base_url, port)
     client = _client(f"http://127.0.0.1:{port}/v1", model=model_name)
     request = {"prompt": "One, two,", "max_tokens": 2}

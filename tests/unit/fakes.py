@@ -1,8 +1,54 @@
-"""Small hand-written fakes for the agent's unit tests: a scripted LLM and an in-memory store."""
+"""Small hand-written fakes shared by the unit tests (no Ray, no model).
+
+- `HandleMethod`: a Serve handle method, `.remote(*args)` answering an awaitable, cancellable response;
+- `ScriptedLLM`, `FakeDocuments`: the agent's LLM client and document store;
+- `FakeLLMClient`, `FakeEmbedder`: the topic pipeline's LLM client and embedder.
+
+One module instead of copies in each test file, so a change to what a handle answers is made once.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 from typing import Any, Callable
+
+import numpy as np
+
+
+class HandleMethod:
+    """Stands for `handle.method` of a Serve DeploymentHandle.
+
+    `behaviour` is a value, or a callable taking the `.remote` arguments and answering a value or an
+    awaitable. Like a `DeploymentResponse`, what `.remote` answers is awaitable and has `cancel()`;
+    `calls` records the arguments and `cancelled` counts cancellations.
+    """
+
+    def __init__(self, behaviour: Any) -> None:
+        self.behaviour = behaviour
+        self.calls: list[tuple] = []
+        self.cancelled = 0
+
+    def remote(self, *args: Any) -> "_Response":
+        self.calls.append(args)
+        return _Response(self, args)
+
+
+class _Response:
+    def __init__(self, method: HandleMethod, args: tuple) -> None:
+        self.method = method
+        self.args = args
+
+    async def _result(self) -> Any:
+        behaviour = self.method.behaviour
+        result = behaviour(*self.args) if callable(behaviour) else behaviour
+        return await result if inspect.isawaitable(result) else result
+
+    def __await__(self):
+        return self._result().__await__()
+
+    def cancel(self) -> None:
+        self.method.cancelled += 1
 
 
 class ScriptedLLM:
@@ -36,3 +82,45 @@ class FakeDocuments:
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
         return {"id": doc_id, "text": self.docs[doc_id], "metadata": {}} if doc_id in self.docs else None
+
+
+class FakeLLMClient:
+    """Answers each completion with the canned text of the first keyword found in the prompt's
+    last document; records every request so tests can check what was sent."""
+
+    def __init__(self, answers: dict[str, str], default: str = " Miscellany") -> None:
+        self.answers = answers
+        self.default = default
+        self.requests: list[dict] = []
+
+    async def complete(self, request: dict) -> dict:
+        self.requests.append(request)
+        document = request["prompt"].rsplit("Document:", 1)[-1]
+        text = next((answer for key, answer in self.answers.items() if key in document), self.default)
+        return {"choices": [{"text": text, "index": 0, "finish_reason": "stop"}]}
+
+    async def chat(self, request: dict) -> dict:
+        raise NotImplementedError
+
+
+class FakeEmbedder:
+    """Unit vectors: fixed ones for known texts, else a hashed bag of lower-cased words, so texts
+    sharing words are similar and unrelated ones nearly orthogonal."""
+
+    def __init__(self, fixed: dict[str, list[float]] | None = None, dim: int = 64) -> None:
+        self.fixed = fixed or {}
+        self.dim = dim
+        self.calls = 0
+
+    def vector(self, text: str) -> np.ndarray:
+        if text in self.fixed:
+            v = np.asarray(self.fixed[text], dtype=np.float64)
+        else:
+            v = np.zeros(self.dim)
+            for word in text.lower().replace("-", " ").split():
+                v[int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
+        return v / np.linalg.norm(v)
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        return [self.vector(t).tolist() for t in texts]

@@ -10,27 +10,17 @@ from fastapi.testclient import TestClient
 from deployments.api.auth import API_KEY_ENV, API_KEY_FILE_ENV, BearerAuthMiddleware, api_key_from_env
 from deployments.api.ingress import Services, build_fastapi_app
 from deployments.api.settings import IngressSettings
+from tests.unit.fakes import HandleMethod
 
 KEY = "medici-test-key-5f2b9c"
-
-
-class _Method:
-    def __init__(self, result) -> None:
-        self.result = result
-
-    def remote(self, *args):
-        async def answer():
-            return self.result(*args) if callable(self.result) else self.result
-
-        return answer()
 
 
 class FakeLLM:
     """Answers like the LLMServer handle: `.method.remote(...)` returns an awaitable."""
 
-    ready = _Method({"model": "fake", "context_length": 8192, "device": "cpu"})
-    models = _Method([{"id": "fake", "object": "model", "created": 0, "owned_by": "medici"}])
-    completions = _Method(lambda payload: {"object": "text_completion", "prompt_seen": payload["prompt"]})
+    ready = HandleMethod({"model": "fake", "context_length": 8192, "device": "cpu"})
+    models = HandleMethod([{"id": "fake", "object": "model", "created": 0, "owned_by": "medici"}])
+    completions = HandleMethod(lambda payload: {"object": "text_completion", "prompt_seen": payload["prompt"]})
 
 
 def make_client(monkeypatch, key: str | None) -> TestClient:

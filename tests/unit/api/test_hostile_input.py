@@ -13,26 +13,9 @@ from fastapi.testclient import TestClient
 
 from deployments.api.ingress import Services, build_fastapi_app
 from deployments.api.settings import IngressSettings
+from tests.unit.fakes import HandleMethod
 
 JSON = {"content-type": "application/json"}
-
-
-class _Method:
-    def __init__(self, behaviour) -> None:
-        self.behaviour = behaviour
-        self.cancelled = 0
-
-    def remote(self, *args):
-        method = self
-
-        class Response:
-            def __await__(self):
-                return method.behaviour(*args).__await__()
-
-            def cancel(self):
-                method.cancelled += 1
-
-        return Response()
 
 
 class EchoLLM:
@@ -40,8 +23,8 @@ class EchoLLM:
 
     def __init__(self, delay_s: float = 0.0) -> None:
         self.delay_s = delay_s
-        self.completions = _Method(self._answer)
-        self.chat = _Method(self._answer)
+        self.completions = HandleMethod(self._answer)
+        self.chat = HandleMethod(self._answer)
 
     async def _answer(self, request: dict) -> dict:
         await asyncio.sleep(self.delay_s)

@@ -9,22 +9,15 @@ from fastapi.testclient import TestClient
 from deployments import errors
 from deployments.api.ingress import Services, build_fastapi_app
 from deployments.api.settings import IngressSettings
-
-
-class _Method:
-    def __init__(self, behaviour) -> None:
-        self.behaviour = behaviour
-
-    def remote(self, *args):
-        return self.behaviour(*args)
+from tests.unit.fakes import HandleMethod
 
 
 class FakeLLMHandle:
     """Answers like the LLMServer handle; `loading=True` never answers `ready`, like a loading replica."""
 
     def __init__(self, loading: bool = False) -> None:
-        self.ready = _Method(self._ready_slow if loading else self._ready)
-        self.completions = _Method(self._completions)
+        self.ready = HandleMethod(self._ready_slow if loading else self._ready)
+        self.completions = HandleMethod(self._completions)
 
     async def _ready(self):
         return {"model": "fake", "context_length": 10}

@@ -12,26 +12,16 @@ from fastapi.testclient import TestClient
 from deployments.api.ingress import Services, build_fastapi_app
 from deployments.api.settings import IngressSettings
 from deployments.builder import AppArgs, build_app
-
-
-class _Method:
-    def __init__(self, answer) -> None:
-        self.answer = answer
-
-    def remote(self, *args):
-        async def run():
-            return self.answer(*args)
-
-        return run()
+from tests.unit.fakes import HandleMethod
 
 
 class FakeLLM:
     """Answers with its own name, and 404 for a model it does not serve, like LLMServer."""
 
     def __init__(self, name: str) -> None:
-        self.models = _Method(lambda: [{"id": name, "object": "model", "created": 0, "owned_by": "medici"}])
-        self.completions = _Method(lambda payload: self._answer(name, payload))
-        self.chat = _Method(lambda payload: self._answer(name, payload))
+        self.models = HandleMethod(lambda: [{"id": name, "object": "model", "created": 0, "owned_by": "medici"}])
+        self.completions = HandleMethod(lambda payload: self._answer(name, payload))
+        self.chat = HandleMethod(lambda payload: self._answer(name, payload))
 
     @staticmethod
     def _answer(name: str, payload: dict) -> dict:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,6 +14,7 @@ from deployments.errors import ServiceError
 from deployments.llm.backend import LLMBackendSettings, make_llm_client
 from deployments.llm.client import HandleLLMClient
 from deployments.llm.external import OpenAIEndpointClient
+from tests.net import free_port
 
 
 class FakeEndpoint:
@@ -66,12 +66,6 @@ def endpoint():
     fake.stop()
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def client_for(url: str, **extra) -> OpenAIEndpointClient:
     return OpenAIEndpointClient(LLMBackendSettings(kind="openai", base_url=url, **extra))
 
@@ -90,7 +84,7 @@ def test_complete_and_chat_post_to_the_openai_paths(endpoint):
 
 
 def test_nothing_connects_before_the_first_request():
-    client = client_for(f"http://127.0.0.1:{_closed_port()}/v1")
+    client = client_for(f"http://127.0.0.1:{free_port()}/v1")
     assert client._client is None  # built while the endpoint is down, without error
 
 
@@ -126,7 +120,7 @@ def test_upstream_500_becomes_502(endpoint):
 
 
 def test_a_closed_port_is_a_503_naming_the_endpoint():
-    port = _closed_port()
+    port = free_port()
     client = client_for(f"http://127.0.0.1:{port}/v1")
     with pytest.raises(ServiceError) as caught:
         asyncio.run(client.complete({"prompt": "x"}))

@@ -9,6 +9,7 @@ import pytest
 from deployments.errors import ServiceError
 from deployments.topics.base import LabelRun
 from cli.topics_batch import label_all, read_documents
+from tests.unit.fakes import HandleMethod
 
 
 def test_reads_gzipped_jsonl_through_smart_open(tmp_path):
@@ -30,27 +31,17 @@ def test_a_bad_line_names_its_number(tmp_path):
         read_documents(str(path))
 
 
-class _Method:
-    """A fake `label_run` handle method: upper-cases texts, fails a text "bad", and a whole chunk with "down"."""
-
-    def __init__(self):
-        self.calls = []
-
-    def remote(self, texts):
-        self.calls.append(list(texts))
-
-        async def answer():
-            if "down" in texts:
-                raise ServiceError(503, "the model is not ready", "service_unavailable", "model_not_ready")
-            failed = [{"index": i, "message": "internal error (ValueError)"} for i, t in enumerate(texts) if t == "bad"]
-            return LabelRun([[] if t == "bad" else [t.upper()] for t in texts], failed)
-
-        return answer()
+def _label_run(texts: list[str]) -> LabelRun:
+    """A fake `label_run`: upper-cases texts, fails a text "bad", and a whole chunk with "down"."""
+    if "down" in texts:
+        raise ServiceError(503, "the model is not ready", "service_unavailable", "model_not_ready")
+    failed = [{"index": i, "message": "internal error (ValueError)"} for i, t in enumerate(texts) if t == "bad"]
+    return LabelRun([[] if t == "bad" else [t.upper()] for t in texts], failed)
 
 
 class _Handle:
     def __init__(self):
-        self.label_run = _Method()
+        self.label_run = HandleMethod(_label_run)
 
 
 def test_label_all_keeps_document_order_across_chunks():
@@ -58,7 +49,7 @@ def test_label_all_keeps_document_order_across_chunks():
     texts = [f"t{i}" for i in range(7)]
     run = asyncio.run(label_all(handle, texts, chunk_size=3, in_flight=2))
     assert run.labels == [[t.upper()] for t in texts] and run.errors == []
-    assert [len(c) for c in handle.label_run.calls] == [3, 3, 1]
+    assert [len(texts) for (texts,) in handle.label_run.calls] == [3, 3, 1]
 
 
 def test_failed_documents_and_a_failed_chunk_are_reported_by_index_and_the_rest_labelled():

@@ -17,7 +17,7 @@ from deployments.topics.labeling import PromptLabeler
 from deployments.topics.pipeline import TopicPipeline
 from deployments.topics.prompts import BUILT_IN, check_template, prompt_builder
 from deployments.topics.trends import ZScoreTrendDetector
-from tests.unit.topic_fakes import FakeEmbedder, FakeLLMClient
+from tests.unit.fakes import FakeEmbedder, FakeLLMClient
 
 DOCS = [
     {"id": f"{key}-{i}", "text": f"A note about {key}.", "timestamp": f"2025-0{i + 1}-10T00:00:00Z",

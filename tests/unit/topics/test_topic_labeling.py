@@ -5,7 +5,7 @@ import pytest
 from deployments import errors
 from deployments.errors import ServiceError
 from deployments.topics.labeling import PromptLabeler, build_prompt, clean_label, parse_labels
-from tests.unit.topic_fakes import FakeLLMClient
+from tests.unit.fakes import FakeLLMClient
 
 
 def test_prompt_opens_the_numbered_list_and_holds_the_document():

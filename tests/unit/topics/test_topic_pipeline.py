@@ -6,7 +6,7 @@ import pytest
 
 from deployments.errors import ServiceError
 from deployments.topics.pipeline import TopicPipeline
-from tests.unit.topic_fakes import FakeEmbedder, FakeLLMClient
+from tests.unit.fakes import FakeEmbedder, FakeLLMClient
 
 ANSWERS = {
     "Monet": " Impressionism\n2. Claude Monet",
