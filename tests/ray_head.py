@@ -22,7 +22,7 @@ from typing import Iterator
 
 import httpx
 
-from tests.net import free_port  # noqa: F401 - re-exported for the tests that import it from here
+from tests.net import free_port
 
 BIN = Path(sys.executable).parent  # the venv's `ray` and `serve` scripts
 
