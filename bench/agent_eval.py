@@ -100,7 +100,7 @@ def report(mode: str, runs: list[dict]) -> None:
           f"median {statistics.median(r['latency_s'] for r in runs):.1f}s")
 
 
-async def main() -> None:
+async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
     parser.add_argument("--qa", default=str(ROOT / "data" / "agent_qa.jsonl"))
@@ -113,7 +113,7 @@ async def main() -> None:
     parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per question")
     parser.add_argument("--out", default="", help="write every run as JSONL here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     qa = read_jsonl(args.qa)[: args.limit or None]
     if args.per_kind:

@@ -81,12 +81,12 @@ def _row(name: str, m: dict) -> str:
             f"| {m['chuang_rescaled_dot_product']:.3f} | {m['nmi']:.3f} | {m['ari']:.3f} | {trend} |")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="TopicPipeline vs BERTopic on one labelled corpus")
     parser.add_argument("input", nargs="?", default="data/art_corpus.jsonl")
     parser.add_argument("--results", help="results.jsonl of the batch command for the same input")
     parser.add_argument("--window", default="month", choices=["day", "week", "month"])
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     documents = read_documents(args.input)
     if not args.results:

@@ -23,7 +23,7 @@ def _list(value: str) -> list[str]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m cli.topics_experiment",
+    parser = argparse.ArgumentParser(prog="medici topics experiment",
                                      description="Prompts x models x temperatures over a labelled corpus.")
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the app's base URL")
     parser.add_argument("--corpus", required=True, help="labelled JSONL URI (local, https, s3, gs, .gz)")

@@ -52,7 +52,7 @@ def _render(ns: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     from cli.deploy.render import DEFAULT_MANIFEST
 
-    parser = argparse.ArgumentParser(prog="python -m cli.deploy", description=__doc__)
+    parser = argparse.ArgumentParser(prog="medici deploy", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     pin = sub.add_parser("pin", help="point working_dir at a commit archive and re-render the k8s manifest")
