@@ -47,7 +47,7 @@ class RayHead:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment for `serve` / `python -m cli.deploy` commands talking to this cluster."""
+        """Environment for `serve` / `medici deploy` commands talking to this cluster."""
         return clean_env(self.token)
 
 

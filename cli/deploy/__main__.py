@@ -1,9 +1,15 @@
-"""`python -m cli.deploy pin|preflight|render`: the three steps of shipping a pinned version."""
+"""`medici deploy pin|preflight|render` (or `medici deploy ...`): the three steps of shipping a pinned version.
+
+    medici deploy pin --repo ORG/REPO --commit "$(git rev-parse HEAD)"   # records the commit in both files
+    medici deploy preflight --from-git                                   # that commit's code accepts the config
+    medici deploy render --check                                         # the manifest embeds the config
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,13 +29,21 @@ def _pin(ns: argparse.Namespace) -> int:
     ns.config.write_text(text)
     render.write(ns.config, ns.manifest)
     print(f"pinned {ns.config} and {ns.manifest} to {url}")
+    known = subprocess.run(["git", "-C", str(config_file.REPO_ROOT), "cat-file", "-e", f"{ns.commit}^{{commit}}"],
+                           capture_output=True).returncode == 0
+    if known:
+        print("check that this commit's code accepts the config: medici deploy preflight --from-git")
+    else:
+        print(f"warning: commit {ns.commit} is not in {config_file.REPO_ROOT}'s history, so "
+              "`medici deploy preflight --from-git` cannot check it: fetch it, or pin a commit you have", file=sys.stderr)
     return 0
 
 
 def _preflight(ns: argparse.Namespace) -> int:
     from cli.deploy import preflight
 
-    report = preflight.run(ns.config, address=ns.address or os.environ.get("RAY_ADDRESS"), timeout_s=ns.timeout)
+    report = preflight.run(ns.config, address=ns.address or os.environ.get("RAY_ADDRESS"), timeout_s=ns.timeout,
+                           from_git=ns.repo_dir if ns.from_git else None)
     print(report.render())
     return 0 if report.ok else 1
 
@@ -40,7 +54,7 @@ def _render(ns: argparse.Namespace) -> int:
     if ns.check:
         problem = render.drift(ns.config, ns.manifest)
         if problem:
-            print(f"render --check: {problem}\nfix: python -m cli.deploy render", file=sys.stderr)
+            print(f"render --check: {problem}\nfix: medici deploy render", file=sys.stderr)
             return 1
         print(f"{ns.manifest} embeds {ns.config} verbatim")
         return 0
@@ -68,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     pre.add_argument("--address", help="GCS address (HOST:6379) of the target cluster for the GPU check; "
                      "default $RAY_ADDRESS")
     pre.add_argument("--timeout", type=float, default=180.0, help="seconds for the download and the import")
+    pre.add_argument("--from-git", action="store_true",
+                     help="build the pinned commit's archive from the local repository (git archive, laid out as "
+                     "GitHub does) instead of downloading it: offline, and what CI runs")
+    pre.add_argument("--repo-dir", type=Path, default=config_file.REPO_ROOT,
+                     help="the repository for --from-git (default: this checkout)")
     pre.set_defaults(func=_preflight)
 
     ren = sub.add_parser("render", help="write k8s/rayservice.yaml with serve_config.yaml embedded")

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import subprocess
 import zipfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cli.deploy.report import Report
 from cli.deploy.working_dir import AUTH_HINT, redact
 
 CHECK = "archive"
+_FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
 BEARER_ENV = "RAY_RUNTIME_ENV_BEARER_TOKEN"  # the variable Ray's runtime_env download reads
 
 
@@ -57,6 +61,33 @@ def download(url: str, dest: Path, report: Report, timeout_s: float = 60.0) -> P
                     "need smart_open's extras (pip install 'smart_open[s3,gcs]')")
         return None
     report.passed(CHECK, f"downloaded {redact(url)} ({target.stat().st_size} bytes) with {credential_source(url)}")
+    return target
+
+
+def from_git(url: str, repo: Path, dest: Path, report: Report) -> Path | None:
+    """The archive GitHub would serve for ``url``'s commit, built offline from the local repository.
+
+    `git archive` of the commit named in the URL, with the top folder GitHub gives it (`REPO-SHA/`,
+    REPO being the URL's repository name), so unpacking and importing it checks the pinned commit's
+    code, not the working tree. The commit must be in ``repo``'s history (a full clone has it).
+    """
+    parts = [s for s in urlsplit(url).path.split("/") if s]
+    sha = next((p.removesuffix(".zip") for p in reversed(parts) if _FULL_SHA.match(p.removesuffix(".zip"))), None)
+    if sha is None:
+        report.fail(CHECK, f"--from-git needs a working_dir pinned to a full commit SHA, got {redact(url)}",
+                    "pin it first: medici deploy pin --repo ORG/REPO --commit \"$(git rev-parse HEAD)\"")
+        return None
+    name = parts[parts.index("archive") - 1] if "archive" in parts[1:] else repo.resolve().name
+    target = dest / "working_dir.zip"
+    proc = subprocess.run(["git", "-C", str(repo), "archive", "--format=zip", f"--prefix={name}-{sha}/",
+                           "-o", str(target), sha], capture_output=True, text=True)
+    if proc.returncode != 0:
+        report.fail(CHECK, f"commit {sha} is not in the repository at {repo}: {proc.stderr.strip()[:300]}",
+                    "fetch it (`git fetch origin`; CI needs a full clone), or pin a commit of this history: "
+                    "medici deploy pin --repo ORG/REPO --commit \"$(git rev-parse HEAD)\"")
+        return None
+    report.passed(CHECK, f"built the archive of commit {sha} from {repo} with `git archive` ({target.stat().st_size} "
+                  f"bytes, top folder {name}-{sha}/)")
     return target
 
 

@@ -34,6 +34,11 @@ def run(spec: dict) -> dict:
     from ray.serve._private.api import call_user_app_builder_with_args_if_necessary
     from ray.serve._private.build_app import build_app
 
+    # An editable install of a checkout (`make` installs Medici with `pip install -e .`) maps package
+    # names to that checkout through a meta-path finder, which would lend the archive modules it lacks.
+    # A Ray worker has no such finder: drop it, so only the archive resolves the app's imports.
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if not (getattr(f, "__module__", "") or "").startswith("__editable__")]
     result: dict = {"sys_path": list(sys.path)}
     try:
         target = import_attr(spec["import_path"])

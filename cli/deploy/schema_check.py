@@ -21,7 +21,7 @@ CHECK_KEYS = "unknown-key"
 
 
 def check(config: dict[str, Any], report: Report) -> None:
-    from ray.serve.schema import ServeDeploySchema  # imported here: `python -m cli.deploy --help` stays fast
+    from ray.serve.schema import ServeDeploySchema  # imported here: `medici deploy --help` stays fast
 
     try:
         ServeDeploySchema.model_validate(config)

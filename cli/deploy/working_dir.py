@@ -17,7 +17,7 @@ _SHORT_SHA = re.compile(r"^[0-9a-f]{7,39}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SECRET_QUERY = re.compile(r"token|secret|password|passwd|auth|key|sig", re.IGNORECASE)
 CHECK = "working_dir"
-PIN_HINT = "python -m cli.deploy pin --repo ORG/REPO --commit \"$(git rev-parse HEAD)\""
+PIN_HINT = "medici deploy pin --repo ORG/REPO --commit \"$(git rev-parse HEAD)\""
 AUTH_HINT = (
     "Ray sends `Authorization: Bearer $RAY_RUNTIME_ENV_BEARER_TOKEN` when that variable is set on\n"
     "every node (KubeRay: an env var from a Secret in the head and worker containers), or the\n"

@@ -1,4 +1,4 @@
-"""`python -m cli.deploy preflight` against archives served over real loopback HTTP.
+"""`medici deploy preflight` against archives served over real loopback HTTP.
 
 No Ray cluster is started: the preflight downloads, unpacks and imports the app in a subprocess,
 exactly the steps a Ray node takes before it runs a replica. Each case is one way a first deploy
@@ -180,7 +180,7 @@ def test_cli_exits_non_zero_on_a_typo_and_names_it(tmp_path, server):
     config["applications"][0]["deployments"][0]["max_ongoing_request"] = 8
     path = write_config(tmp_path / "serve_config.yaml", config)
 
-    proc = subprocess.run([sys.executable, "-m", "deploy", "preflight", str(path)], cwd=REPO_ROOT,
+    proc = subprocess.run([sys.executable, "-m", "cli.deploy", "preflight", str(path)], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=300)
 
     assert proc.returncode == 1, proc.stdout + proc.stderr
@@ -191,6 +191,35 @@ def test_cli_exits_non_zero_on_a_typo_and_names_it(tmp_path, server):
 
 def test_cli_exits_zero_on_the_good_archive(tmp_path, server):
     path = write_config(tmp_path / "serve_config.yaml", with_working_dir(production_config(), server.url(GOOD)))
-    proc = subprocess.run([sys.executable, "-m", "deploy", "preflight", str(path)], cwd=REPO_ROOT,
+    proc = subprocess.run([sys.executable, "-m", "cli.deploy", "preflight", str(path)], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# `--from-git`: no server at all; the archive of the pinned commit is built from this repository.
+STALE_SHA = "62c0b1d400d33229706358650ff6e6b89944c296"  # the project's 2nd commit: no DocumentStore yet
+
+
+def _from_git(tmp_path: Path, sha: str | None = None) -> subprocess.CompletedProcess:
+    config = production_config()
+    if sha is not None:
+        config = with_working_dir(config, f"https://github.com/medici-ai/medici/archive/{sha}.zip")
+    path = write_config(tmp_path / "serve_config.yaml", config)
+    return subprocess.run([sys.executable, "-m", "cli", "deploy", "preflight", "--from-git", str(path)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_a_stale_pin_whose_code_rejects_the_config_fails_offline(tmp_path):
+    proc = _from_git(tmp_path, STALE_SHA)
+
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"PASS  [archive] built the archive of commit {STALE_SHA}" in proc.stdout
+    assert "FAIL  [import] 'app:app' imports but building the application failed" in proc.stdout
+    assert "Extra inputs are not permitted" in proc.stdout  # the old AppArgs rejects today's args
+
+
+def test_the_shipped_pin_is_a_commit_whose_code_accepts_the_shipped_config(tmp_path):
+    proc = _from_git(tmp_path)
+
+    assert proc.returncode == 0, f"{proc.stdout}{proc.stderr}\nre-pin: medici deploy pin --repo ORG/REPO --commit SHA"
+    assert "FAIL" not in proc.stdout and "PASS  [import] 'app:app' imports from the archive root" in proc.stdout

@@ -56,7 +56,7 @@ def _serve(head: RayHead, *args: str, timeout: float = 120) -> subprocess.Comple
 
 
 def _preflight(head: RayHead, config: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(BIN / "python"), "-m", "deploy", "preflight", str(config), "--address",
+    return subprocess.run([str(BIN / "python"), "-m", "cli.deploy", "preflight", str(config), "--address",
                            head.gcs_address], cwd=REPO_ROOT, env=head.env, capture_output=True, text=True, timeout=600)
 
 

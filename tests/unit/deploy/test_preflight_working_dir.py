@@ -42,7 +42,7 @@ def test_commit_pinned_archives_pass(url):
 def test_branches_tags_and_short_shas_are_refused_with_the_pin_hint(url, says):
     (finding,) = _check(url).failures
     assert says in finding.message
-    assert "python -m cli.deploy pin --repo ORG/REPO --commit" in finding.fix
+    assert "medici deploy pin --repo ORG/REPO --commit" in finding.fix
 
 
 @pytest.mark.parametrize("url", [
