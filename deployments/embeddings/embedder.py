@@ -44,6 +44,3 @@ class Embedder:
             texts, batch_size=self.settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
         return vectors.tolist()
-
-    def info(self) -> dict:
-        return {"model": self.settings.model, "dimension": self.dimension}

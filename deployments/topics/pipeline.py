@@ -120,6 +120,3 @@ class TopicPipeline:
                                      f"{self.settings.experiment_max_cells}", "prompts", code="too_many_cells")
         clients = {name: await self.models.client(name) for name in parsed.models or [None]}
         return await run_experiment(parsed, clients, self.settings, self.assemble, self.evaluation)
-
-    def info(self) -> dict:
-        return {"settings": self.settings.model_dump(), "trend_method": self.trend_detector.method}
