@@ -39,7 +39,8 @@ def configure_threads(setting: int | None) -> int:
     return threads
 
 
-def load_engine(settings: LLMSettings) -> Engine:
+def load_engine(settings: LLMSettings, metrics=None) -> Engine:
+    """The default engine factory: the model and tokenizer named by ``settings`` in a batching `Engine`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer  # heavy: only inside a replica
 
     started = time.perf_counter()
@@ -59,4 +60,4 @@ def load_engine(settings: LLMSettings) -> Engine:
         threads,
         time.perf_counter() - started,
     )
-    return Engine(model, tokenizer, device)
+    return Engine(model, tokenizer, device, metrics=metrics)

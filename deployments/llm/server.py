@@ -1,18 +1,17 @@
-"""The LLMServer replica: validates generation requests and batches concurrent ones.
+"""The LLMServer replica: validates generation requests and hands them to a continuous-batching engine.
 
-Batching uses Serve's `@serve.batch`: requests that arrive while a batch decodes form the next
-batch. `bench/batching.py` measured it against transformers' continuous-batching manager on this
-CPU and kept the faster (README, "Batching"). Requests cross the handle as plain dicts.
+The engine is passed in (`engine_factory`, as Ray Serve LLM passes its engine class), so the
+server's own logic (validation, timeouts, cancellation, streaming) is tested with a small fake
+engine. The default factory loads the model in this replica's `__init__`. A request joins the
+engine's running batch at its next decode step and leaves it when done (`engine.py`); requests cross
+the handle as plain dicts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, AsyncIterator
-
-from ray import serve
+from typing import Any, AsyncIterator, Callable
 
 from deployments import errors
 from deployments.llm import openai_format as fmt
@@ -22,29 +21,50 @@ from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
 
 logger = logging.getLogger("ray.serve")
 
+# (settings, metrics) -> an engine: encode, decode, chat_prompt, eos_id, context_length, device,
+# submit(job, done), reconfigure(runtime), check_health(), shutdown()
+EngineFactory = Callable[..., Any]
+
+
+def _default_factory(settings: LLMSettings, metrics=None):
+    from deployments.llm.loader import load_engine  # torch and transformers: replicas only
+
+    return load_engine(settings, metrics)
+
+
+def _replica_metrics(model_name: str):
+    """vLLM-named metrics inside a Serve replica; none outside Ray (unit tests, scripts)."""
+    import ray
+
+    if not ray.is_initialized():
+        return None
+    from deployments.llm.metrics import EngineMetrics
+
+    return EngineMetrics(model_name)
+
 
 class LLMServer:
-    """Holds one model; answers OpenAI completion and chat requests, plain or streamed."""
+    """Holds one engine; answers OpenAI completion and chat requests, plain or streamed."""
 
-    def __init__(self, settings: dict | None = None) -> None:
+    def __init__(self, settings: dict | None = None, engine_factory: EngineFactory | None = None) -> None:
         self.settings = LLMSettings(**(settings or {}))
-        from deployments.llm.loader import load_engine  # torch and transformers: replicas only
-
-        self.engine = load_engine(self.settings)  # the only place a model is loaded
+        factory = engine_factory or _default_factory
+        self.engine = factory(self.settings, _replica_metrics(self.settings.served_model_name))
         self.runtime = LLMRuntimeConfig()
-        # one generation thread: batches run one after another, the event loop stays free
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
-        self._fatal: BaseException | None = None
+        self.engine.reconfigure(self.runtime)
 
     # --- Serve lifecycle -------------------------------------------------------------------
     def reconfigure(self, user_config: dict) -> None:
         self.runtime = LLMRuntimeConfig(**user_config)
-        self._run_batch.set_max_batch_size(self.runtime.max_batch_size)
-        self._run_batch.set_batch_wait_timeout_s(self.runtime.batch_wait_timeout_s)
+        self.engine.reconfigure(self.runtime)
 
     def check_health(self) -> None:
-        if self._fatal is not None:
-            raise RuntimeError(f"generation failed: {self._fatal!r}")
+        self.engine.check_health()
+
+    def __del__(self) -> None:
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.shutdown()
 
     # --- metadata ----------------------------------------------------------------------------
     def ready(self) -> dict[str, Any]:
@@ -128,9 +148,19 @@ class LLMServer:
         return asked
 
     async def _generate(self, job: GenerationJob) -> None:
-        """Run ``job`` in the next batch; past the timeout, cancel it so its batch slot frees."""
+        """Submit ``job`` to the engine and wait for it; past the timeout, cancel it so its slot frees."""
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[None] = loop.create_future()
+
+        def done(error: BaseException | None) -> None:  # called from the engine's thread
+            try:
+                loop.call_soon_threadsafe(_settle, finished, error)
+            except RuntimeError:  # the caller's loop is closed (a script's asyncio.run ended): nobody waits
+                pass
+
+        self.engine.submit(job, done)
         try:
-            await asyncio.wait_for(self._run_batch(job), self.runtime.request_timeout_s)
+            await asyncio.wait_for(asyncio.shield(finished), self.runtime.request_timeout_s)
         except asyncio.TimeoutError:
             job.cancelled.set()
             raise errors.timeout(
@@ -141,7 +171,7 @@ class LLMServer:
             raise
 
     async def _stream(self, job: GenerationJob) -> AsyncIterator[str]:
-        """Text deltas of ``job`` as the generation thread produces them."""
+        """Text deltas of ``job`` as the engine's thread produces them."""
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[str] = asyncio.Queue()
         job.emit = lambda text: loop.call_soon_threadsafe(queue.put_nowait, text)
@@ -160,12 +190,11 @@ class LLMServer:
             if not task.done():
                 task.cancel()
 
-    @serve.batch(max_batch_size=16, batch_wait_timeout_s=0.05)
-    async def _run_batch(self, jobs: list[GenerationJob]) -> list[GenerationJob]:
-        loop = asyncio.get_running_loop()
-        try:
-            return await loop.run_in_executor(self._executor, self.engine.generate, jobs)
-        except Exception as exc:  # a broken model must surface in health checks, not only in one reply
-            logger.exception("generation failed for a batch of %d", len(jobs))
-            self._fatal = exc
-            raise
+
+def _settle(future: asyncio.Future, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)

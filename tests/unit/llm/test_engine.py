@@ -1,0 +1,148 @@
+"""The continuous-batching engine on a tiny random Llama: scheduling claims, checked on token values."""
+
+from __future__ import annotations
+
+import pytest
+
+from deployments.llm.jobs import GenerationJob
+from tests.unit.llm.tiny_model import CharTokenizer, tiny_engine
+
+TOK = CharTokenizer()
+
+
+def _job(prompt: str, max_tokens: int, **kw) -> GenerationJob:
+    return GenerationJob(prompt_ids=TOK.encode(prompt), max_tokens=max_tokens, temperature=0.0, **kw)
+
+
+def _manual(**runtime):
+    engine = tiny_engine(**runtime)
+    engine.autostart = False
+    return engine
+
+
+def _submit(engine, job: GenerationJob, finished: list) -> None:
+    engine.submit(job, lambda error: finished.append((job, error)))
+
+
+def test_continuous_batching_gives_the_same_greedy_tokens_as_decoding_alone() -> None:
+    prompts = [("the first prompt", 24), ("b", 9), ("a third, longer prompt than the others", 17), ("xy", 30)]
+    engine = _manual()
+    finished: list = []
+    batched = [_job(p, n) for p, n in prompts]
+    # requests join at different steps, so rows of different lengths and ages share each forward
+    for job in batched:
+        _submit(engine, job, finished)
+        engine.step()
+        engine.step()
+    while engine.running or len(engine.scheduler):
+        engine.step()
+    alone = []
+    for prompt, n in prompts:
+        solo = _manual()
+        job = _job(prompt, n)
+        _submit(solo, job, [])
+        while solo.running or len(solo.scheduler):
+            solo.step()
+        alone.append(job.text)
+    assert [job.text for job in batched] == alone
+    assert [job.completion_tokens for job in batched] == [n for _, n in prompts]
+    assert all(error is None for _, error in finished) and len(finished) == len(prompts)
+
+
+def test_a_short_request_finishes_before_a_long_one_that_started_earlier() -> None:
+    engine = _manual()
+    finished: list = []
+    long, short = _job("a long story", 200), _job("yes or no?", 3)
+    _submit(engine, long, finished)
+    for _ in range(5):
+        engine.step()
+    _submit(engine, short, finished)
+    steps = 0
+    while len(finished) < 1:
+        engine.step()
+        steps += 1
+    assert finished[0][0] is short
+    assert steps == 2  # joins at the next step (its prefill gives token 1, that step's decode token 2), then token 3
+    assert long.finish_reason is None and len(engine.running) == 1
+
+
+def test_a_cancelled_row_frees_its_slot_at_once() -> None:
+    engine = _manual(max_batch_size=1)
+    finished: list = []
+    first, second = _job("first", 100), _job("second", 4)
+    _submit(engine, first, finished)
+    _submit(engine, second, finished)
+    engine.step()
+    assert [a.row.job for a in engine.running] == [first] and len(engine.scheduler) == 1
+    first.cancelled.set()
+    engine.step()  # the cancelled row leaves before this step's admission: the waiting one takes its slot
+    assert first.finish_reason == "cancelled" and finished[0][0] is first
+    assert [a.row.job for a in engine.running] == [second]
+
+
+def test_a_cancelled_waiting_request_is_dropped_without_running() -> None:
+    engine = _manual(max_batch_size=1)
+    finished: list = []
+    first, second = _job("first", 100), _job("second", 4)
+    _submit(engine, first, finished)
+    _submit(engine, second, finished)
+    engine.step()
+    second.cancelled.set()
+    engine.step()
+    assert finished == [(second, None)] and second.finish_reason == "cancelled" and second.completion_tokens == 0
+
+
+def test_prefix_cache_hits_give_the_same_tokens_as_a_cold_prefill() -> None:
+    shared = "You are a careful labeller. Examples: cats -> animals; oak -> trees; " * 2
+    questions = ["Label: salmon", "Label: tulip", "Label: eagle"]
+    warm = _manual(prefix_cache_tokens=4096)
+    cold = _manual(prefix_cache_tokens=0)
+    warm_texts, cold_texts = [], []
+    for engine, texts in ((warm, warm_texts), (cold, cold_texts)):
+        for question in questions:
+            job = _job(shared + question, 12)
+            _submit(engine, job, [])
+            while engine.running or len(engine.scheduler):
+                engine.step()
+            texts.append(job.text)
+    assert warm_texts == cold_texts
+    prefix = warm.runner.prefix
+    assert prefix.hits >= 2 * (len(TOK.encode(shared)) // prefix.block_size) * prefix.block_size
+    assert 0.5 < prefix.hit_rate < 1.0 and cold.runner.prefix.hits == 0
+
+
+def test_past_the_tokens_in_flight_bound_requests_wait_their_turn() -> None:
+    engine = _manual(max_tokens_in_flight=2 * 60)
+    finished: list = []
+    jobs = [_job("0123456789", 40) for _ in range(3)]  # width 51 each: two fit, the third waits
+    for job in jobs:
+        _submit(engine, job, finished)
+    engine.step()
+    assert len(engine.running) == 2 and len(engine.scheduler) == 1
+    while engine.running or len(engine.scheduler):
+        engine.step()
+    assert [job.completion_tokens for job in jobs] == [40, 40, 40]
+    assert engine.runner.cache.kv is None  # the buffer is freed when the batch empties
+
+
+def test_the_decoding_thread_runs_submitted_jobs_and_streams() -> None:
+    engine = tiny_engine()
+    pieces: list[str] = []
+    job = _job("stream me", 10, emit=pieces.append)
+    engine.generate([job])
+    engine.shutdown()
+    assert "".join(pieces) == job.text and job.completion_tokens == 10
+
+
+def test_a_failing_forward_fails_its_requests_and_the_health_check() -> None:
+    engine = tiny_engine()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("device lost")
+
+    engine.runner.decode = broken
+    with pytest.raises(RuntimeError, match="device lost"):
+        engine.generate([_job("anything", 5)])
+    with pytest.raises(RuntimeError, match="generation failed"):
+        engine.check_health()
+    engine.shutdown()
