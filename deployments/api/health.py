@@ -42,8 +42,11 @@ def _deployment_problem(name: str) -> str | None:
     """Why Serve cannot start deployment ``name``: the last line of its status message (the exception a
     replica's constructor raised, e.g. a database that cannot be opened), or None when it has none."""
     try:
+        import ray
         from ray import serve
 
+        if not ray.is_initialized():  # outside a replica (tests of the app alone): nothing to ask
+            return None
         for application in serve.status().applications.values():
             deployment = application.deployments.get(name)
             if deployment is not None and deployment.message:

@@ -153,7 +153,7 @@ class DocumentTable:
         if table is None:
             return []
         query = table.search(np.asarray(vector, dtype=np.float32).ravel(), vector_column_name="vector")
-        query = query.distance_type("cosine").nprobes(self.nprobes).select(_COLUMNS).limit(k)
+        query = query.distance_type("cosine").nprobes(self.nprobes).select([*_COLUMNS, "_distance"]).limit(k)
         if where:
             query = query.where(where, prefilter=True)
         return [{**_document(row), "score": round(1.0 - float(row["_distance"]), 6)} for row in query.to_list()]
@@ -163,7 +163,7 @@ class DocumentTable:
         table = self.table()
         if table is None:
             return []
-        query = table.search(text, query_type="fts", fts_columns="text").select(_COLUMNS).limit(k)
+        query = table.search(text, query_type="fts", fts_columns="text").select([*_COLUMNS, "_score"]).limit(k)
         if where:
             query = query.where(where, prefilter=True)
         return [{**_document(row), "score": round(float(row["_score"]), 6)} for row in query.to_list()
