@@ -72,7 +72,9 @@ class DocumentTable:
     def table(self, dimension: int | None = None) -> Any:
         """The table, opened when another replica created it; created when ``dimension`` is given."""
         if self._table is None:
-            if TABLE in self.db.list_tables().tables:
+            from deployments.storage import table_exists
+
+            if table_exists(self.db, TABLE):
                 self._table = self.db.open_table(TABLE)
             elif dimension is not None:
                 self._table = self._create(dimension)

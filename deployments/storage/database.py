@@ -123,6 +123,18 @@ def _safe_reason(exc: BaseException, options: dict[str, str]) -> str:
     return text[:500]
 
 
+def table_exists(db: Any, name: str) -> bool:
+    """Whether table ``name`` exists, reading every page of the listing (tables of several features)."""
+    token = None
+    while True:
+        page = db.list_tables(page_token=token)
+        if name in page.tables:
+            return True
+        token = page.page_token
+        if not token:
+            return False
+
+
 def open_table(db: Any, name: str, schema: Any) -> Any:
     """The table ``name``, created empty with ``schema`` if missing; safe when replicas race to create it."""
     try:

@@ -60,3 +60,13 @@ def test_a_file_where_the_directory_should_be_names_the_setting(tmp_path):
     (tmp_path / "db").write_text("not a directory")
     with pytest.raises(StorageError, match=r"topics\.storage\.uri=.*not a writable directory"):
         open_database(str(tmp_path / "db"), setting="topics.storage.uri")
+
+
+def test_table_exists_reads_every_page(tmp_path):
+    from deployments.storage import table_exists
+
+    db = open_database(str(tmp_path / "db"))
+    schema = pa.schema([("key", pa.string())])
+    for i in range(12):
+        open_table(db, f"t{i:02d}", schema)
+    assert table_exists(db, "t11") and not table_exists(db, "missing")
