@@ -104,6 +104,13 @@ class Constraint:
             raise ConstraintError(f"invalid {spec.kind} constraint: {self.matcher.get_error().splitlines()[0]}")
         self.tokens: list[int] = []
 
+    def copy(self) -> "Constraint":
+        """A fresh constraint on the same grammar without compiling it again (n choices of one request)."""
+        twin = object.__new__(Constraint)
+        twin.spec, twin.tokenizer, twin.tokens = self.spec, self.tokenizer, list(self.tokens)
+        twin.matcher = self.matcher.deep_copy()
+        return twin
+
     @property
     def vocab_size(self) -> int:
         return self.tokenizer.vocab_size

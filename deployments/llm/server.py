@@ -145,6 +145,7 @@ class LLMServer:
             )
         max_tokens = self._max_tokens(len(prompt_ids), request.max_tokens)
         spec = request.constraint_spec()
+        constraint = self._constraint(spec) if spec is not None else None
         jobs = []
         for i in range(request.n):
             jobs.append(GenerationJob(
@@ -154,7 +155,7 @@ class LLMServer:
                 top_p=request.top_p,
                 seed=None if request.seed is None else (request.seed + i) % 2**63,
                 stop=request.stop,
-                constraint=self._constraint(spec) if spec is not None else None,
+                constraint=None if constraint is None else constraint if i == 0 else constraint.copy(),
                 ignore_eos=request.ignore_eos,
                 presence_penalty=request.presence_penalty,
                 frequency_penalty=request.frequency_penalty,
