@@ -35,8 +35,12 @@ class ConstraintSpec:
     kind: Kind
     value: Any  # list[str] for choice, str for regex and grammar, a JSON Schema dict (or True: any JSON)
 
-    def grammar(self) -> str:
-        """The llguidance grammar for this constraint (no tokenizer needed)."""
+    def grammar(self, any_whitespace: bool = False) -> str:
+        """The llguidance grammar for this constraint (no tokenizer needed).
+
+        JSON is compact unless ``any_whitespace``: fewer tokens and no runaway whitespace when we
+        generate; any whitespace when we check what another server generated.
+        """
         if self.kind == "choice":
             # Lark string literals take JSON escapes, so any choice text is quoted exactly
             return LLMatcher.grammar_from_lark("start: " + " | ".join(json.dumps(c) for c in self.value))
@@ -44,8 +48,7 @@ class ConstraintSpec:
             return LLMatcher.grammar_from_regex(self.value)
         if self.kind == "json":
             schema = {"type": "object"} if self.value is True else self.value
-            # whitespace_flexible off: compact JSON, fewer tokens and no runaway whitespace
-            return LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": False})
+            return LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": any_whitespace})
         return LLMatcher.grammar_from_lark(self.value)
 
     def validate(self) -> str:
@@ -186,6 +189,10 @@ class _TextChecker:
     def accepts(self, text: str) -> bool:
         ok = self.matcher.consume_tokens(list(text.encode("utf-8")))
         return ok and self.matcher.is_accepting()
+
+    def viable(self, text: str) -> bool:
+        """``text`` can still be extended to a match (it is a prefix of one)."""
+        return self.matcher.consume_tokens(list(text.encode("utf-8")))
 
 
 def byte_matcher(grammar: str) -> _TextChecker:
