@@ -11,6 +11,7 @@ import uuid
 from typing import Any, Callable
 
 from deployments.llm.jobs import GenerationJob
+from deployments.llm.tools import FunctionDef, parse_call
 
 TokenText = Callable[[int], str]
 
@@ -19,9 +20,34 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:24]}"
 
 
-def _finish_reason(job: GenerationJob) -> str:
-    """OpenAI knows `stop` and `length`; a cancelled job only reaches a caller as an error."""
-    return "length" if job.finish_reason == "length" else "stop"
+def _finish_reason(job: GenerationJob, functions: list[FunctionDef] | None = None) -> str:
+    """OpenAI knows `stop`, `length` and `tool_calls`; a cancelled job only reaches a caller as an error."""
+    if job.finish_reason == "length":
+        return "length"  # a call cut short is never passed off as a call
+    return "tool_calls" if functions and _call(job, functions) else "stop"
+
+
+def _call(job: GenerationJob, functions: list[FunctionDef]) -> dict[str, Any] | None:
+    if job.finish_reason == "length":
+        return None
+    if not hasattr(job, "_tool_call"):  # parsed once: its id must stay the same in every chunk
+        job._tool_call = parse_call(job.text, functions)  # type: ignore[attr-defined]
+    return job._tool_call  # type: ignore[attr-defined]
+
+
+def _message(job: GenerationJob, functions: list[FunctionDef] | None) -> dict[str, Any]:
+    call = _call(job, functions) if functions else None
+    if call is not None:
+        return {"role": "assistant", "content": None, "tool_calls": [call]}
+    return {"role": "assistant", "content": job.text}
+
+
+def tool_delta(job: GenerationJob, functions: list[FunctionDef]) -> dict[str, Any]:
+    """The one delta of a streamed answer with tools: the call (with its index), or the text."""
+    call = _call(job, functions)
+    if call is None:
+        return {"content": job.text}
+    return {"tool_calls": [{"index": 0, **call}]}
 
 
 def usage(jobs: GenerationJob | list[GenerationJob]) -> dict[str, int]:
@@ -77,7 +103,8 @@ def completion(jobs: list[GenerationJob], model: str, request_id: str, text_of: 
     }
 
 
-def chat_completion(jobs: list[GenerationJob], model: str, request_id: str, text_of: TokenText) -> dict[str, Any]:
+def chat_completion(jobs: list[GenerationJob], model: str, request_id: str, text_of: TokenText,
+                    functions: list[FunctionDef] | None = None) -> dict[str, Any]:
     return {
         "id": request_id,
         "object": "chat.completion",
@@ -86,8 +113,8 @@ def chat_completion(jobs: list[GenerationJob], model: str, request_id: str, text
         "choices": [
             {
                 "index": i,
-                "message": {"role": "assistant", "content": job.text},
-                "finish_reason": _finish_reason(job),
+                "message": _message(job, functions),
+                "finish_reason": _finish_reason(job, functions),
                 "logprobs": _chat_logprobs(job, text_of),
             }
             for i, job in enumerate(jobs)
@@ -113,7 +140,8 @@ def completion_chunk(
 
 
 def chat_chunk(
-    model: str, request_id: str, delta: dict[str, Any], job: GenerationJob | None = None, index: int = 0
+    model: str, request_id: str, delta: dict[str, Any], job: GenerationJob | None = None, index: int = 0,
+    functions: list[FunctionDef] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": request_id,
@@ -121,7 +149,8 @@ def chat_chunk(
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": index, "delta": delta, "finish_reason": _finish_reason(job) if job else None, "logprobs": None}
+            {"index": index, "delta": delta, "finish_reason": _finish_reason(job, functions) if job else None,
+             "logprobs": None}
         ],
         **({"usage": usage(job)} if job else {}),
     }

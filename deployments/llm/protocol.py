@@ -12,6 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deployments.llm.constraints import ConstraintFields, StructuredOutputs  # noqa: F401 - re-exported
+from deployments.llm.guided import ConstraintSpec
+from deployments.llm.tools import ToolFields
 
 logger = logging.getLogger("ray.serve")
 
@@ -169,6 +171,8 @@ class ChatMessage(BaseModel):
 
     role: Literal["system", "user", "assistant", "tool", "developer"]
     content: str | list[dict] | None = None
+    tool_calls: list[dict] | None = Field(None, description="An assistant's earlier calls (shown to the model as text).")
+    tool_call_id: str | None = None
 
     @field_validator("content")
     @classmethod
@@ -186,7 +190,7 @@ class ChatMessage(BaseModel):
         return "".join(texts)
 
 
-class ChatCompletionRequest(_SamplingFields):
+class ChatCompletionRequest(_SamplingFields, ToolFields):
     """``POST /v1/chat/completions``."""
 
     messages: list[ChatMessage] = Field(..., min_length=1)
@@ -197,6 +201,16 @@ class ChatCompletionRequest(_SamplingFields):
 
     def logprobs_k(self) -> int | None:
         return (self.top_logprobs or 0) if self.logprobs else None
+
+    def constraint_spec(self) -> ConstraintSpec | None:
+        """A required or named tool call constrains the output like a JSON Schema would."""
+        return self.tool_constraint() or super().constraint_spec()
+
+    @model_validator(mode="after")
+    def _tools_or_constraint(self) -> "ChatCompletionRequest":
+        if self.tool_constraint() is not None and ConstraintFields.constraint_spec(self) is not None:
+            raise ValueError("tool_choice required or named cannot be combined with an output constraint")
+        return self
 
     @model_validator(mode="after")
     def _merge_max_tokens(self) -> "ChatCompletionRequest":

@@ -20,6 +20,7 @@ from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, 
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.llm.tools import FunctionDef, message_text, tools_prompt
 
 logger = logging.getLogger("ray.serve")
 
@@ -65,9 +66,10 @@ class LLMServer:
         return fmt.completion(jobs, self.settings.served_model_name, fmt.new_id("cmpl"), self._token_text)
 
     async def chat(self, request: dict) -> dict:
-        jobs = self._chat_jobs(request)
+        jobs, functions = self._chat_jobs(request)
         await asyncio.gather(*(self._generate(job) for job in jobs))
-        return fmt.chat_completion(jobs, self.settings.served_model_name, fmt.new_id("chatcmpl"), self._token_text)
+        return fmt.chat_completion(jobs, self.settings.served_model_name, fmt.new_id("chatcmpl"), self._token_text,
+                                   functions)
 
     async def completions_stream(self, request: dict) -> AsyncIterator[dict]:
         jobs, name, rid = self._completion_jobs(request), self.settings.served_model_name, fmt.new_id("cmpl")
@@ -79,13 +81,16 @@ class LLMServer:
             yield fmt.usage_chunk(name, rid, "text_completion", jobs)
 
     async def chat_stream(self, request: dict) -> AsyncIterator[dict]:
-        jobs, name, rid = self._chat_jobs(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
+        (jobs, functions), name, rid = self._chat_jobs(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
         for index in range(len(jobs)):
             yield fmt.chat_chunk(name, rid, {"role": "assistant", "content": ""}, index=index)
         async for index, piece in self._streams(jobs):
-            yield fmt.chat_chunk(name, rid, {"content": piece}, index=index)
+            if not functions:  # with tools, whether the answer is a call is known only at its end
+                yield fmt.chat_chunk(name, rid, {"content": piece}, index=index)
         for index, job in enumerate(jobs):
-            yield fmt.chat_chunk(name, rid, {}, job, index=index)
+            if functions:
+                yield fmt.chat_chunk(name, rid, fmt.tool_delta(job, functions), index=index)
+            yield fmt.chat_chunk(name, rid, {}, job, index=index, functions=functions)
         if self._include_usage(request):
             yield fmt.usage_chunk(name, rid, "chat.completion.chunk", jobs)
 
@@ -131,10 +136,14 @@ class LLMServer:
         parsed = CompletionRequest.model_validate(request)
         return self._jobs(parsed, self.engine.encode(parsed.prompt) or [self.engine.eos_id])
 
-    def _chat_jobs(self, request: dict) -> list[GenerationJob]:
+    def _chat_jobs(self, request: dict) -> tuple[list[GenerationJob], list[FunctionDef]]:
+        """The jobs, and the functions the answer may call (none without tools or with tool_choice none)."""
         parsed = ChatCompletionRequest.model_validate(request)
-        messages = [m.model_dump(include={"role", "content"}) for m in parsed.messages]
-        return self._jobs(parsed, self.engine.chat_prompt(messages))
+        messages = [{"role": m.role, "content": message_text(m)} for m in parsed.messages]
+        functions = parsed.active_tools()
+        if functions:
+            messages.insert(0, {"role": "system", "content": tools_prompt(functions)})
+        return self._jobs(parsed, self.engine.chat_prompt(messages)), functions
 
     def _jobs(self, request: CompletionRequest | ChatCompletionRequest, prompt_ids: list[int]) -> list[GenerationJob]:
         """``n`` jobs for one request: the same prompt, distinct seeds, each with its own grammar state."""
