@@ -6,7 +6,9 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
+from deployments import errors
 from deployments.api.calls import call, open_stream
+from deployments.api.embeddings_format import EmbeddingRequest, embedding_response
 from deployments.api.errors import error_responses
 from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 
@@ -53,3 +55,15 @@ async def chat_completions(body: ChatCompletionRequest, request: Request):
         return await open_stream(_llm(request, body.model).options(stream=True).chat_stream.remote(payload),
                                  _deadline(request))
     return await call(_llm(request, body.model).chat.remote(payload), _deadline(request))
+
+
+@router.post("/v1/embeddings", responses=error_responses(400, 401, 404, 413, 429, 503, 504))
+async def embeddings(body: EmbeddingRequest, request: Request) -> dict:
+    """OpenAI embeddings through the Embedder deployment (the one the document store uses)."""
+    result = await call(request.app.state.services.embedder.embed_counted.remote(body.input), _deadline(request))
+    if body.model not in (None, result["model"]):
+        raise errors.not_found(f"model '{body.model}' does not exist; the embedder is '{result['model']}'",
+                               code="model_not_found")
+    if body.dimensions not in (None, result["dimension"]):
+        raise errors.bad_request(f"dimensions must be {result['dimension']} (this model's own)", param="dimensions")
+    return embedding_response(result["vectors"], result["model"], body.encoding_format, result["tokens"])

@@ -44,3 +44,10 @@ class Embedder:
             texts, batch_size=self.settings.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )
         return vectors.tolist()
+
+    def embed_counted(self, texts: list[str]) -> dict:
+        """Vectors and the tokens the model read (OpenAI's `usage`): `/v1/embeddings`."""
+        tokenizer = self.model.tokenizer
+        limit = self.model.max_seq_length or 10**9  # the model truncates longer texts; usage counts what it read
+        tokens = sum(min(len(ids), limit) for ids in tokenizer(texts, add_special_tokens=True)["input_ids"])
+        return {"vectors": self.embed(texts), "tokens": tokens, "model": self.settings.model, "dimension": self.dimension}

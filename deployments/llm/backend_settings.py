@@ -24,6 +24,11 @@ class LLMBackendSettings(BaseModel):
         None, description="Name of the environment variable holding the endpoint's API key (never the key)."
     )
     model: str | None = Field(None, description="`model` sent upstream; None keeps the request's own.")
+    dialect: Literal["vllm", "vllm-legacy", "tgi", "openai"] = Field(
+        "vllm",
+        description="How the endpoint spells output constraints: vllm (structured_outputs), vllm-legacy "
+        "(guided_*), tgi (grammar), openai (response_format json_schema). Outputs are checked either way.",
+    )
     timeout_s: float = Field(60.0, gt=0, description="Whole-request timeout; past it the caller gets 504.")
     connect_timeout_s: float = Field(2.0, gt=0, le=60, description="TCP connect timeout: a down endpoint fails fast.")
     resolve_timeout_s: float = Field(2.0, gt=0, le=60, description="DNS timeout: an unresolvable host fails fast.")

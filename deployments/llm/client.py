@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 class LLMClient(Protocol):
     async def complete(self, request: dict[str, Any]) -> dict[str, Any]:
-        """An OpenAI completion request (`prompt`, `max_tokens`, `stop`, `guided_choice`, ...) -> response."""
+        """An OpenAI completion request (`prompt`, `max_tokens`, `stop`, `n`, `logprobs`, and any constraint
+        spelling: `structured_outputs`, `response_format`, `guided_*`) -> response."""
         ...
 
     async def chat(self, request: dict[str, Any]) -> dict[str, Any]:

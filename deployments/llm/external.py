@@ -9,6 +9,8 @@ Built for an endpoint that is late, down or misconfigured, not only for the happ
 - a short connect timeout turns a closed port or a down host into a 503 naming the endpoint, fast;
 - after any transport error the HTTP client (and its connection pool) is dropped, so the request
   after the endpoint comes back opens a fresh connection: no restart needed;
+- output constraints are sent in the endpoint's dialect and every answer is checked against them
+  (`dialects.py`): an endpoint that ignores them gives an error, never unconstrained output;
 - upstream 4xx come back as ``ServiceError`` with the upstream status and message; upstream 5xx
   as 502/503/504, so the ingress answers in the one OpenAI error shape.
 
@@ -30,6 +32,7 @@ import httpx
 
 from deployments import errors
 from deployments.errors import ServiceError
+from deployments.llm import dialects
 from deployments.llm.backend_settings import LLMBackendSettings
 
 logger = logging.getLogger("ray.serve")
@@ -74,7 +77,8 @@ class OpenAIEndpointClient:
 
     # --- internals -------------------------------------------------------------------------------
     async def _post(self, path: str, request: dict[str, Any]) -> dict[str, Any]:
-        body = {**request, "stream": False}  # this protocol returns whole responses
+        body, spec = dialects.translate(request, self.settings.dialect)  # 400 if the dialect cannot constrain
+        body = {**body, "stream": False}  # this protocol returns whole responses
         if self.settings.model is not None:
             body["model"] = self.settings.model
         await self._check_resolves()
@@ -92,7 +96,10 @@ class OpenAIEndpointClient:
         except httpx.TransportError as exc:  # refused, reset, closed mid-reply: the endpoint is down
             await self._drop()
             raise self._down(_reason(exc)) from None
-        return self._parse(response)
+        payload = self._parse(response)
+        if spec is not None:  # fail closed: an endpoint that ignored the constraint is an error, not an answer
+            dialects.check(payload, spec, self.settings.dialect, self.endpoint)
+        return payload
 
     async def _check_resolves(self) -> None:
         if _is_ip(self._host):

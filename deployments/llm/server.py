@@ -15,9 +15,11 @@ from typing import Any, AsyncIterator, Callable
 
 from deployments import errors
 from deployments.llm import openai_format as fmt
+from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, tokenizer_for
 from deployments.llm.jobs import GenerationJob
-from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest, _SamplingFields
+from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.llm.tools import FunctionDef, message_text, tools_prompt
 
 logger = logging.getLogger("ray.serve")
 
@@ -79,54 +81,122 @@ class LLMServer:
 
     # --- generation ----------------------------------------------------------------------------
     async def completions(self, request: dict) -> dict:
-        job = self._completion_job(request)
-        await self._generate(job)
-        return fmt.completion(job, self.settings.served_model_name, fmt.new_id("cmpl"))
+        jobs = self._completion_jobs(request)
+        await asyncio.gather(*(self._generate(job) for job in jobs))
+        return fmt.completion(jobs, self.settings.served_model_name, fmt.new_id("cmpl"), self._token_text)
 
     async def chat(self, request: dict) -> dict:
-        job = self._chat_job(request)
-        await self._generate(job)
-        return fmt.chat_completion(job, self.settings.served_model_name, fmt.new_id("chatcmpl"))
+        jobs, functions = self._chat_jobs(request)
+        await asyncio.gather(*(self._generate(job) for job in jobs))
+        return fmt.chat_completion(jobs, self.settings.served_model_name, fmt.new_id("chatcmpl"), self._token_text,
+                                   functions)
 
     async def completions_stream(self, request: dict) -> AsyncIterator[dict]:
-        job, name, rid = self._completion_job(request), self.settings.served_model_name, fmt.new_id("cmpl")
-        async for piece in self._stream(job):
-            yield fmt.completion_chunk(name, rid, piece)
-        yield fmt.completion_chunk(name, rid, "", job)
+        jobs, name, rid = self._completion_jobs(request), self.settings.served_model_name, fmt.new_id("cmpl")
+        async for index, piece in self._streams(jobs):
+            yield fmt.completion_chunk(name, rid, piece, index=index)
+        for index, job in enumerate(jobs):
+            yield fmt.completion_chunk(name, rid, "", job, index=index)
+        if self._include_usage(request):
+            yield fmt.usage_chunk(name, rid, "text_completion", jobs)
 
     async def chat_stream(self, request: dict) -> AsyncIterator[dict]:
-        job, name, rid = self._chat_job(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
-        yield fmt.chat_chunk(name, rid, {"role": "assistant", "content": ""})
-        async for piece in self._stream(job):
-            yield fmt.chat_chunk(name, rid, {"content": piece})
-        yield fmt.chat_chunk(name, rid, {}, job)
+        (jobs, functions), name, rid = self._chat_jobs(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
+        for index in range(len(jobs)):
+            yield fmt.chat_chunk(name, rid, {"role": "assistant", "content": ""}, index=index)
+        async for index, piece in self._streams(jobs):
+            if not functions:  # with tools, whether the answer is a call is known only at its end
+                yield fmt.chat_chunk(name, rid, {"content": piece}, index=index)
+        for index, job in enumerate(jobs):
+            if functions:
+                yield fmt.chat_chunk(name, rid, fmt.tool_delta(job, functions), index=index)
+            yield fmt.chat_chunk(name, rid, {}, job, index=index, functions=functions)
+        if self._include_usage(request):
+            yield fmt.usage_chunk(name, rid, "chat.completion.chunk", jobs)
 
     # --- internals -----------------------------------------------------------------------------
-    def _completion_job(self, request: dict) -> GenerationJob:
+    @staticmethod
+    def _include_usage(request: dict) -> bool:
+        return bool((request.get("stream_options") or {}).get("include_usage"))
+
+    async def _streams(self, jobs: list[GenerationJob]) -> AsyncIterator[tuple[int, str]]:
+        """(choice index, text delta) of all ``jobs`` as they come; n streams decoded together."""
+        if len(jobs) == 1:
+            async for piece in self._stream(jobs[0]):
+                yield 0, piece
+            return
+        queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
+
+        async def pump(index: int, job: GenerationJob) -> None:
+            try:
+                async for piece in self._stream(job):
+                    await queue.put((index, piece))
+            finally:
+                await queue.put(None)
+
+        tasks = [asyncio.ensure_future(pump(i, job)) for i, job in enumerate(jobs)]
+        try:
+            running = len(tasks)
+            while running:
+                item = await queue.get()
+                if item is None:
+                    running -= 1
+                else:
+                    yield item
+            for task in tasks:
+                task.result()  # the first job's timeout or generation error, if any
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    def _token_text(self, token: int) -> str:
+        return self.engine.decode([token])
+
+    def _completion_jobs(self, request: dict) -> list[GenerationJob]:
         parsed = CompletionRequest.model_validate(request)
-        return self._job(parsed, self.engine.encode(parsed.prompt) or [self.engine.eos_id])
+        return self._jobs(parsed, self.engine.encode(parsed.prompt) or [self.engine.eos_id])
 
-    def _chat_job(self, request: dict) -> GenerationJob:
+    def _chat_jobs(self, request: dict) -> tuple[list[GenerationJob], list[FunctionDef]]:
+        """The jobs, and the functions the answer may call (none without tools or with tool_choice none)."""
         parsed = ChatCompletionRequest.model_validate(request)
-        messages = [m.model_dump(include={"role", "content"}) for m in parsed.messages]
-        return self._job(parsed, self.engine.chat_prompt(messages))
+        messages = [{"role": m.role, "content": message_text(m)} for m in parsed.messages]
+        functions = parsed.active_tools()
+        if functions:
+            messages.insert(0, {"role": "system", "content": tools_prompt(functions)})
+        return self._jobs(parsed, self.engine.chat_prompt(messages)), functions
 
-    def _job(self, request: _SamplingFields, prompt_ids: list[int]) -> GenerationJob:
+    def _jobs(self, request: CompletionRequest | ChatCompletionRequest, prompt_ids: list[int]) -> list[GenerationJob]:
+        """``n`` jobs for one request: the same prompt, distinct seeds, each with its own grammar state."""
         if request.model not in (None, self.settings.served_model_name):
             raise errors.not_found(
                 f"model '{request.model}' does not exist; this server has '{self.settings.served_model_name}'",
                 code="model_not_found",
             )
-        return GenerationJob(
-            prompt_ids=prompt_ids,
-            max_tokens=self._max_tokens(len(prompt_ids), request.max_tokens),
-            temperature=request.temperature,
-            top_p=request.top_p,
-            seed=request.seed,
-            stop=request.stop,
-            choices=request.guided_choice,
-            ignore_eos=request.ignore_eos,
-        )
+        max_tokens = self._max_tokens(len(prompt_ids), request.max_tokens)
+        spec = request.constraint_spec()
+        constraint = self._constraint(spec) if spec is not None else None
+        jobs = []
+        for i in range(request.n):
+            jobs.append(GenerationJob(
+                prompt_ids=prompt_ids,
+                max_tokens=max_tokens,
+                temperature=request.temperature,
+                top_p=request.top_p,
+                seed=None if request.seed is None else (request.seed + i) % 2**63,
+                stop=request.stop,
+                constraint=None if constraint is None else constraint if i == 0 else constraint.copy(),
+                ignore_eos=request.ignore_eos,
+                presence_penalty=request.presence_penalty,
+                frequency_penalty=request.frequency_penalty,
+                logprobs=request.logprobs_k(),
+            ))
+        return jobs
+
+    def _constraint(self, spec: ConstraintSpec) -> Constraint:
+        try:
+            return Constraint(spec, tokenizer_for(self.engine.tokenizer))
+        except ConstraintError as exc:
+            raise errors.bad_request(str(exc), code="invalid_constraint") from None
 
     def _max_tokens(self, prompt_len: int, asked: int | None) -> int:
         context = self.engine.context_length

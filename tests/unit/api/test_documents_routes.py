@@ -12,7 +12,7 @@ from deployments.api.ingress import Services, build_fastapi_app
 from deployments.api.settings import IngressSettings
 from deployments.documents.store import DocumentStore
 from tests.unit.documents.test_store import AnyScriptEmbedder
-from tests.unit.test_ingress_app import FakeLLMHandle
+from tests.unit.api.test_ingress_app import FakeLLMHandle
 
 
 class _Method:

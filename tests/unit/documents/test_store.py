@@ -13,7 +13,7 @@ from deployments.documents.store import DocumentStore
 from deployments.documents.table import DocumentTable, filter_clause
 from deployments.errors import ServiceError
 from deployments.storage import open_database
-from tests.unit.test_document_store_hybrid import FakeEmbedder
+from tests.unit.documents.test_document_store_hybrid import FakeEmbedder
 
 
 def _vector(text: str) -> list[float]:
