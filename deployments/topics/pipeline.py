@@ -21,7 +21,8 @@ from deployments.topics.chart import render_chart
 from deployments.topics.evaluation import markdown, score, vibe_rows
 from deployments.topics.experiment import ExperimentRequest, run_experiment
 from deployments.topics.experiment_models import ExperimentModels
-from deployments.topics.labeling import PromptLabeler
+from deployments.topics.domain import Domain
+from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
 from deployments.topics.trends import ZScoreTrendDetector
@@ -45,9 +46,7 @@ class TopicPipeline:
         self.settings = s = TopicSettings(**(settings or {}))
         self.embedder = text_embedder or HandleEmbedder(embedder)
         self.llm_client = llm_client or make_llm_client(s.llm_backend, llm)
-        self.labeler = labeler or PromptLabeler(
-            self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s
-        )
+        self.labeler = labeler or self._prompt_labeler(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
         # (by served model name) and the external endpoints of the settings.
         self.models = ExperimentModels(self.llm_client, {
@@ -58,6 +57,19 @@ class TopicPipeline:
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
         self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)
 
+    def _prompt_labeler(self, domain: Domain, in_flight: asyncio.Semaphore | None = None) -> PromptLabeler:
+        s = self.settings
+        return PromptLabeler(self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency,
+                             s.label_timeout_s, prompt=few_shot_prompt(domain), in_flight=in_flight)
+
+    def labeler_for(self, domain: dict | Domain | None) -> Labeler:
+        """The labeller of a request's `domain` (None: the deployment's own). It shares the replica's
+        in-flight bound with the default labeller, so concurrent domains do not multiply the LLM's queue."""
+        if domain is None:
+            return self.labeler
+        shared = self.labeler.in_flight if isinstance(self.labeler, PromptLabeler) else None
+        return self._prompt_labeler(Domain.model_validate(domain), shared)
+
     def _check_size(self, n: int, limit: int | None = None, what: str = "request",
                     hint: str = " (use the batch command for larger corpora)") -> None:
         limit = self.settings.max_documents if limit is None else limit
@@ -65,14 +77,15 @@ class TopicPipeline:
             raise ServiceError(413, f"{n} documents in one {what}; at most {limit}{hint}", "invalid_request_error",
                                "too_many_documents", "documents")
 
-    async def label_run(self, texts: list[str]) -> LabelRun:
+    async def label_run(self, texts: list[str], domain: dict | None = None) -> LabelRun:
         """Labels per text and the texts whose labelling failed: the unit of work the batch command
         spreads over replicas. If all failed, the first error is raised."""
-        return await self.labeler.label_run(texts)
+        return await self.labeler_for(domain).label_run(texts)
 
-    async def _labelled(self, documents: list[dict], window: str, taxonomy: list[str] | None) -> dict:
+    async def _labelled(self, documents: list[dict], window: str, taxonomy: list[str] | None,
+                        domain: dict | None = None) -> dict:
         """Label and assemble; the documents whose labelling failed are named in `labelling_errors`."""
-        run = await self.labeler.label_run([d["text"] for d in documents])
+        run = await self.labeler_for(domain).label_run([d["text"] for d in documents])
         result = await self.assemble(documents, run.labels, window, taxonomy)
         result["labelling_errors"] = run.named_errors(documents)
         return result
@@ -81,14 +94,15 @@ class TopicPipeline:
                        taxonomy: list[str] | None = None) -> dict:
         """Canonical topics and trends from labels already made (the batch command's second step)."""
         return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
-                              window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior)
+                              window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior,
+                              self.settings.shared_word_share, self.settings.shared_word_min_labels)
 
     async def topics(self, request: dict) -> dict:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""
         parsed = TopicsRequest.model_validate(request)
         self._check_size(len(parsed.documents))
         documents = [d.model_dump() for d in parsed.documents]
-        return await self._labelled(documents, parsed.window, parsed.taxonomy)
+        return await self._labelled(documents, parsed.window, parsed.taxonomy, parsed.domain)
 
     async def chart(self, request: dict) -> bytes:
         """`POST /v1/topics/chart`: the trend chart of the same analysis, as PNG bytes."""
@@ -101,7 +115,7 @@ class TopicPipeline:
         parsed = EvaluateRequest.model_validate(request)
         self._check_size(len(parsed.documents))
         documents = [d.model_dump() for d in parsed.documents]
-        result = await self._labelled(documents, parsed.window, parsed.taxonomy)
+        result = await self._labelled(documents, parsed.window, parsed.taxonomy, parsed.domain)
         return await self.evaluation(documents, result, parsed.window)
 
     async def evaluation(self, documents: list[dict], result: dict, window: str = "month") -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments.llm.backend import LLMBackendSettings
+from deployments.topics.domain import Domain
 
 
 class TopicSettings(BaseModel):
@@ -14,6 +15,8 @@ class TopicSettings(BaseModel):
         default_factory=LLMBackendSettings, description="The in-cluster LLMServer (default) or an external endpoint."
     )
 
+    domain: Domain = Field(default_factory=Domain, description="The labelling instruction and examples (neutral "
+                           "by default; e.g. the contents of data/domains/art.yaml). A request's `domain` replaces it.")
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
@@ -22,6 +25,10 @@ class TopicSettings(BaseModel):
         None, gt=0, description="Longest wait for one document's labels (queueing at the LLM included); past it that "
         "document is reported in `labelling_errors`. None: only the LLM's own request timeout bounds it."
     )
+    shared_word_share: float = Field(
+        0.1, ge=0.0, le=1.0, description="A word in at least this share of a corpus's distinct labels is shared "
+        "(left out when labels are merged; a label made only of shared words makes no topic).")
+    shared_word_min_labels: int = Field(3, ge=1, description="...and in at least this many labels.")
     merge_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic (near-duplicates)."
     )
