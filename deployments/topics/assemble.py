@@ -94,7 +94,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             "window": window,
             "method": detector.method,
             "windows": windows,
-            "topics": [{"label": label, "status": tr.status, "score": tr.score, "counts": tr.counts}
+            "topics": [{"label": label, "status": tr.status, "score": tr.score, "counts": tr.counts,
+                        "change_window": windows[tr.change] if tr.change is not None else None}
                        for label, tr in trends.items()],
             "rising": [label for label, tr in trends.items() if tr.status in ("rising", "new")],
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],

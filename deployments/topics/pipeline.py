@@ -25,7 +25,7 @@ from deployments.topics.domain import Domain
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
-from deployments.topics.trends import ZScoreTrendDetector
+from deployments.topics.trends import make_detector
 
 
 class TopicPipeline:
@@ -55,7 +55,9 @@ class TopicPipeline:
             **(model_clients or {}),
         })
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
-        self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)
+        self.trend_detector = trend_detector or make_detector(
+            s.trend_method, alpha=s.trend_alpha, recent_windows=s.recent_windows, z_threshold=s.z_threshold,
+            min_new_count=s.min_new_count)
 
     def _prompt_labeler(self, domain: Domain, in_flight: asyncio.Semaphore | None = None) -> PromptLabeler:
         s = self.settings

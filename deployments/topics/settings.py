@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments.llm.backend import LLMBackendSettings
@@ -44,10 +46,15 @@ class TopicSettings(BaseModel):
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
     )
+    trend_method: Literal["changepoint", "zscore"] = Field(
+        "changepoint", description="changepoint: a change in the topic's share anywhere in the range (exact test); "
+        "zscore: the recent windows against the trailing baseline (misses a fade early in the range).")
+    trend_alpha: float = Field(0.05, gt=0.0, lt=1.0, description="changepoint: significance level of a change, "
+                               "after the Bonferroni correction over the quarter splits tried.")
     recent_windows: int | None = Field(
-        None, ge=1, description="Windows compared with the trailing baseline; None: a quarter of them (at least 1)."
+        None, ge=1, description="zscore: windows compared with the trailing baseline; None: a quarter of them (at least 1)."
     )
-    z_threshold: float = Field(2.0, gt=0.0, description="|z| at or above which a topic is rising or fading.")
+    z_threshold: float = Field(2.0, gt=0.0, description="zscore: |z| at or above which a topic is rising or fading.")
     min_new_count: int = Field(2, ge=1, description="Documents in the recent windows that make an unseen topic new.")
     max_documents: int = Field(2000, ge=1, description="Most documents in one HTTP request (413 above).")
     chart_topics: int = Field(8, ge=1, le=30, description="Most topics drawn on the chart (largest first).")
