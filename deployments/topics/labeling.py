@@ -134,6 +134,7 @@ class PromptLabeler(Labeler):
         self.limits = Limits(max_concurrency=concurrency, timeout_s=timeout_s)  # per call
         # and per replica: concurrent requests share one bound, so they do not multiply the LLM's queue
         self.in_flight = in_flight or asyncio.Semaphore(concurrency)
+        self.served_model: str | None = None  # the model name the LLM answers with (a label cache's key)
         self.prompt = prompt
         self.temperature = temperature
         self.model = model
@@ -157,6 +158,7 @@ class PromptLabeler(Labeler):
         """Labels of one document: the branch mapped over the documents."""
         async with self.in_flight:
             response = await self.client.complete(self.request(text))
+        self.served_model = response.get("model") or self.served_model
         return parse_labels(completion_text(response), self.max_labels)
 
     async def label_run(self, texts: list[str]) -> LabelRun:

@@ -22,6 +22,7 @@ from deployments.topics.evaluation import markdown, score, vibe_rows
 from deployments.topics.experiment import ExperimentRequest, run_experiment
 from deployments.topics.experiment_models import ExperimentModels
 from deployments.topics.domain import Domain
+from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
@@ -42,11 +43,15 @@ class TopicPipeline:
         canonicalizer: Canonicalizer | None = None,
         trend_detector: TrendDetector | None = None,
         model_clients: dict[str, LLMClient] | None = None,
+        label_store: LabelStore | None = None,
     ) -> None:
         self.settings = s = TopicSettings(**(settings or {}))
         self.embedder = text_embedder or HandleEmbedder(embedder)
         self.llm_client = llm_client or make_llm_client(s.llm_backend, llm)
-        self.labeler = labeler or self._prompt_labeler(s.domain)
+        # labels are cached by (text, prompt, model): in the durable store when the deployment passes one
+        self.label_store = label_store or MemoryLabelStore()
+        self._labelers: dict[str, Labeler] = {}
+        self.labeler = labeler or self.labeler_for(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
         # (by served model name) and the external endpoints of the settings.
         self.models = ExperimentModels(self.llm_client, {
@@ -59,18 +64,24 @@ class TopicPipeline:
             s.trend_method, alpha=s.trend_alpha, recent_windows=s.recent_windows, z_threshold=s.z_threshold,
             min_new_count=s.min_new_count)
 
-    def _prompt_labeler(self, domain: Domain, in_flight: asyncio.Semaphore | None = None) -> PromptLabeler:
-        s = self.settings
-        return PromptLabeler(self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency,
-                             s.label_timeout_s, prompt=few_shot_prompt(domain), in_flight=in_flight)
-
     def labeler_for(self, domain: dict | Domain | None) -> Labeler:
-        """The labeller of a request's `domain` (None: the deployment's own). It shares the replica's
-        in-flight bound with the default labeller, so concurrent domains do not multiply the LLM's queue."""
+        """The labeller of a request's `domain` (None: the deployment's own), made once per domain and
+        kept. All share one in-flight bound, so concurrent domains do not multiply the LLM's queue;
+        with `label_cache` they read and fill the label store."""
         if domain is None:
             return self.labeler
-        shared = self.labeler.in_flight if isinstance(self.labeler, PromptLabeler) else None
-        return self._prompt_labeler(Domain.model_validate(domain), shared)
+        domain = Domain.model_validate(domain)
+        if domain.key() not in self._labelers:
+            s = self.settings
+            if not hasattr(self, "_in_flight"):
+                self._in_flight = asyncio.Semaphore(s.label_concurrency)
+            labeler: Labeler = PromptLabeler(
+                self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
+                prompt=few_shot_prompt(domain), in_flight=self._in_flight)
+            if s.label_cache:
+                labeler = CachedLabeler(labeler, self.label_store)
+            self._labelers[domain.key()] = labeler
+        return self._labelers[domain.key()]
 
     def _check_size(self, n: int, limit: int | None = None, what: str = "request",
                     hint: str = " (use the batch command for larger corpora)") -> None:

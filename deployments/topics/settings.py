@@ -19,6 +19,8 @@ class TopicSettings(BaseModel):
 
     domain: Domain = Field(default_factory=Domain, description="The labelling instruction and examples (neutral "
                            "by default; e.g. the contents of data/domains/art.yaml). A request's `domain` replaces it.")
+    label_cache: bool = Field(True, description="Keep labels by (text, prompt, model) and label only texts not "
+                              "seen before (the replica's memory, or the durable store when the app has one).")
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
