@@ -23,39 +23,21 @@ import logging
 import time
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from deployments.topics import corpus
 from deployments.topics.base import LabelRun
 from deployments.topics.chart import render_chart
 from deployments.topics.domain import load_domain
 from deployments.topics.labeling import failure_message
-from deployments.topics.protocol import LabelledDocument, TopicDocument
 
 logger = logging.getLogger(__name__)
 
 
 def read_documents(uri: str, limit: int | None = None) -> list[dict]:
     """Validated documents from a JSONL URI; a bad line stops the run with its line number."""
-    from smart_open import open as smart_open
-
-    documents: list[dict] = []
-    with smart_open(uri, "r", encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            raw = json.loads(line)
-            model = LabelledDocument if raw.get("human_topics") else TopicDocument
-            try:
-                doc = model.model_validate(raw).model_dump(mode="json")
-            except ValidationError as exc:
-                raise SystemExit(f"{uri}:{number}: {exc.errors()[0]['msg']}") from None
-            documents.append(doc)
-            if limit is not None and len(documents) >= limit:
-                break
-    ids = [d["id"] for d in documents]
-    if len(set(ids)) != len(ids):
-        raise SystemExit(f"{uri}: document ids must be unique")
-    return documents
+    try:
+        return corpus.read_documents(uri, limit)
+    except corpus.CorpusError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int, domain: dict | None = None) -> LabelRun:

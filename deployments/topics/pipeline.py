@@ -22,10 +22,14 @@ from deployments.topics.evaluation import markdown, score, vibe_rows
 from deployments.topics.experiment import ExperimentRequest, run_experiment
 from deployments.topics.experiment_models import ExperimentModels
 from deployments.topics.domain import Domain
+from deployments.storage.database import open_database
+from deployments.topics.corpus import read_documents
+from deployments.topics.jobs import JobRunner, public
 from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
+from deployments.topics.store import JobStore, LanceJobStore, LanceLabelStore, MemoryJobStore
 from deployments.topics.trends import make_detector
 
 
@@ -44,12 +48,18 @@ class TopicPipeline:
         trend_detector: TrendDetector | None = None,
         model_clients: dict[str, LLMClient] | None = None,
         label_store: LabelStore | None = None,
+        job_store: JobStore | None = None,
     ) -> None:
         self.settings = s = TopicSettings(**(settings or {}))
         self.embedder = text_embedder or HandleEmbedder(embedder)
         self.llm_client = llm_client or make_llm_client(s.llm_backend, llm)
-        # labels are cached by (text, prompt, model): in the durable store when the deployment passes one
-        self.label_store = label_store or MemoryLabelStore()
+        # labels are cached by (text, prompt, model), and jobs kept, in the durable store when one is set
+        database = open_database(s.storage.resolved_uri(), s.storage.storage_options, setting="topics.storage.uri",
+                                 read_consistency_s=s.storage.read_consistency_s) if s.storage else None
+        self.label_store = label_store or (LanceLabelStore(database) if database is not None else MemoryLabelStore())
+        self.jobs = JobRunner(job_store or (LanceJobStore(database) if database is not None else MemoryJobStore()),
+                              self.label_run, self._finish_job, read_documents, s.job_chunk, stale_s=s.job_stale_s,
+                              poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
         self.labeler = labeler or self.labeler_for(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
@@ -84,7 +94,7 @@ class TopicPipeline:
         return self._labelers[domain.key()]
 
     def _check_size(self, n: int, limit: int | None = None, what: str = "request",
-                    hint: str = " (use the batch command for larger corpora)") -> None:
+                    hint: str = " (use POST /v1/topics/jobs for larger corpora)") -> None:
         limit = self.settings.max_documents if limit is None else limit
         if n > limit:
             raise ServiceError(413, f"{n} documents in one {what}; at most {limit}{hint}", "invalid_request_error",
@@ -147,6 +157,47 @@ class TopicPipeline:
                                      f"{self.settings.experiment_max_cells}", "prompts", code="too_many_cells")
         clients = {name: await self.models.client(name) for name in parsed.models or [None]}
         return await run_experiment(parsed, clients, self.settings, self.assemble, self.evaluation)
+
+    async def _finish_job(self, documents: list[dict], labels: list[list[str]], request: dict) -> dict:
+        """A job's answer from its labels: the result and, when every document has human topics, the metrics."""
+        window = request.get("window", "month")
+        result = await self.assemble(documents, labels, window, request.get("taxonomy"))
+        metrics = None
+        if documents and all(d.get("human_topics") for d in documents):
+            metrics = (await self.evaluation(documents, result, window))["metrics"]
+        return {"result": result, "metrics": metrics}
+
+    async def submit_job(self, request: dict) -> dict:
+        """`POST /v1/topics/jobs`: the job, stored, with its id; it runs in the background."""
+        self.jobs.watch()
+        if isinstance(request.get("documents"), list):
+            self._check_size(len(request["documents"]), self.settings.job_max_documents, "job", hint="")
+        return await self.jobs.submit(request)
+
+    async def job(self, job_id: str) -> dict:
+        """`GET /v1/topics/jobs/{id}`: state, progress and, when done, the results and metrics."""
+        self.jobs.watch()
+        job = await self.jobs.store.get(job_id)
+        if job is None:
+            raise errors.not_found(f"no topic job '{job_id}'", "job_not_found")
+        return public(job)
+
+    async def list_jobs(self) -> dict:
+        """`GET /v1/topics/jobs`: every job, newest first, without results."""
+        self.jobs.watch()
+        return {"jobs": [public(job, with_result=False) for job in await self.jobs.store.list()]}
+
+    async def job_chart(self, job_id: str) -> bytes:
+        """`GET /v1/topics/jobs/{id}/chart`: the finished job's trend chart, drawn from its stored result."""
+        job = await self.job(job_id)
+        if job["state"] != "done":
+            raise ServiceError(409, f"topic job '{job_id}' is {job['state']}; its chart comes when it is done",
+                               "invalid_request_error", "job_not_done")
+        return await asyncio.to_thread(render_chart, job["result"]["trends"], self.settings.chart_topics)
+
+    async def check_health(self) -> None:
+        """Serve's health check; it also starts the job watcher, so a restarted replica takes over stale jobs."""
+        self.jobs.watch()
 
     def info(self) -> dict:
         return {"settings": self.settings.model_dump(), "trend_method": self.trend_detector.method}

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments.llm.backend import LLMBackendSettings
+from deployments.storage.database import StorageSettings
 from deployments.topics.domain import Domain
 
 
@@ -58,7 +59,16 @@ class TopicSettings(BaseModel):
     )
     z_threshold: float = Field(2.0, gt=0.0, description="zscore: |z| at or above which a topic is rising or fading.")
     min_new_count: int = Field(2, ge=1, description="Documents in the recent windows that make an unseen topic new.")
-    max_documents: int = Field(2000, ge=1, description="Most documents in one HTTP request (413 above).")
+    max_documents: int = Field(2000, ge=1, description="Most documents in one synchronous request (413 above, "
+                               "naming POST /v1/topics/jobs).")
+    storage: StorageSettings | None = Field(
+        None, description="The database of the label cache and the jobs (as the DocumentStore's `storage`); None: "
+        "the replica's memory, so labels and jobs are lost with the replica.")
+    job_max_documents: int = Field(100_000, ge=1, description="Most documents in one job (413 above).")
+    job_chunk: int = Field(32, ge=1, le=10_000, description="Documents labelled between two progress writes of a job.")
+    job_stale_s: float = Field(30.0, gt=0, description="A running job whose heartbeat is older than this is taken "
+                               "over by another replica (its replica died); the labelling resumes from the cache.")
+    job_poll_s: float = Field(5.0, gt=0, description="How often a replica looks for stale jobs.")
     chart_topics: int = Field(8, ge=1, le=30, description="Most topics drawn on the chart (largest first).")
     experiment_models: dict[str, LLMBackendSettings] = Field(
         default_factory=dict, description="External OpenAI-compatible endpoints an experiment may name in `models`, "
