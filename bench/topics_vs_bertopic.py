@@ -95,14 +95,19 @@ class NoLLM:
         raise LookupError("a label is missing from the cache")
 
 
-async def label_sets(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore, client) -> dict[str, int]:
+async def label_sets(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore, client,
+                     chunk: int = 16) -> dict[str, int]:
+    """Labels of every set, test halves first (they are what is reported), in chunks written to the cache
+    as they finish, so an interrupted run keeps what it labelled."""
     calls = {}
-    for s in sets:
+    for s in sorted(sets, key=lambda s: {"test": 0, "dev": 1}.get(s["half"], 2)):
         cached = labeler(client, settings, s["domain"], store)
-        started = time.perf_counter()
-        run = await cached.label_run([d["text"] for d in s["documents"]])
-        s["labels"] = run.labels
-        s["label_s"] = time.perf_counter() - started
+        texts = [d["text"] for d in s["documents"]]
+        s["labels"] = []
+        for start in range(0, len(texts), chunk):
+            s["labels"] += (await cached.label_run(texts[start : start + chunk])).labels
+            if cached.llm_calls:
+                print(f"{s['corpus']}/{s['half']}: {len(s['labels'])}/{len(texts)} labelled", flush=True)
         calls[f"{s['corpus']}/{s['half']}"] = cached.llm_calls
     return calls
 

@@ -67,7 +67,7 @@ def new_job(request: dict) -> dict:
     now = time.time()
     return {"id": "job-" + uuid.uuid4().hex[:16], "state": "queued", "created": now, "updated": now,
             "heartbeat": now, "request": request, "progress": JobProgress().model_dump(), "result": None,
-            "metrics": None, "labelling_errors": [], "error": None}
+            "metrics": None, "labelling_errors": [], "error": None, "attempts": 0}
 
 
 def public(job: dict, with_result: bool = True) -> dict:
@@ -152,6 +152,7 @@ class JobRunner:
 
     async def _work(self, job: dict) -> None:
         request = job["request"]
+        job["attempts"] = job.get("attempts", 0) + 1  # 2 and more: taken over after its replica died
         if "documents" in request:
             documents = request["documents"]
         else:
