@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from deployments.api.calls import call
-from deployments.topics.jobs import JobRequest
+from deployments.topics.jobs import AssignRequest, JobRequest
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 
 router = APIRouter(tags=["topics"])
@@ -62,3 +62,9 @@ async def topic_job(job_id: str, request: Request) -> dict:
 async def topic_job_chart(job_id: str, request: Request) -> Response:
     png = await call(_topics(request).job_chart.remote(job_id))
     return Response(content=png, media_type="image/png")
+
+
+@router.post("/v1/topics/assign", responses={**_JOB_ERRORS, 409: {"description": "Job not done"}})
+async def assign_to_saved_topics(body: AssignRequest, request: Request) -> dict:
+    """New documents placed on a finished job's saved topics by text embedding: no relabelling."""
+    return await call(_topics(request).assign.remote(body.model_dump(mode="json")))

@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Awaitable, Callable
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deployments.topics.corpus import CorpusError
 from deployments.topics.labeling import failure_message
@@ -56,6 +56,18 @@ class JobRequest(_Common):
         return self
 
 
+class AssignRequest(BaseModel):
+    """`POST /v1/topics/assign`: new documents placed on a finished job's saved topics, without the LLM."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str = Field(..., min_length=1, max_length=100, description="A done job whose topics to use.")
+    documents: list[TopicDocument] = Field(..., min_length=1)
+    min_similarity: float = Field(0.0, ge=-1.0, le=1.0, description="Below this cosine a document gets no topic.")
+
+    _ids = field_validator("documents")(classmethod(lambda cls, v: _unique_ids(v)))
+
+
 class JobProgress(BaseModel):
     labelled: int = 0
     total: int | None = None
@@ -78,6 +90,7 @@ def public(job: dict, with_result: bool = True) -> dict:
     if not with_result:
         shown.pop("result", None)
         shown.pop("labelling_errors", None)
+        shown.pop("saved_topics", None)
     return shown
 
 
@@ -188,6 +201,7 @@ class JobRunner:
             raise JobError(f"labelling failed for every document; the first: {errors[0]['message']}")
         answer = await self.finish(documents, labels, request)
         job.update(state="done", result=answer["result"], metrics=answer.get("metrics"), labelling_errors=errors,
+                   saved_topics=answer.get("saved_topics"),
                    updated=time.time(), heartbeat=time.time())
         await self.store.put(job)
 

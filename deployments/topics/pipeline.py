@@ -24,11 +24,12 @@ from deployments.topics.experiment_models import ExperimentModels
 from deployments.topics.domain import Domain
 from deployments.storage.database import open_database
 from deployments.topics.corpus import read_documents
-from deployments.topics.jobs import JobRunner, public
+from deployments.topics.jobs import AssignRequest, JobRunner, public
 from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
+from deployments.topics.saved import assign_saved, save_topics
 from deployments.topics.store import JobStore, LanceJobStore, LanceLabelStore, MemoryJobStore
 from deployments.topics.trends import make_detector
 
@@ -165,7 +166,21 @@ class TopicPipeline:
         metrics = None
         if documents and all(d.get("human_topics") for d in documents):
             metrics = (await self.evaluation(documents, result, window))["metrics"]
-        return {"result": result, "metrics": metrics}
+        return {"result": result, "metrics": metrics, "saved_topics": await save_topics(documents, result, self.embedder)}
+
+    async def assign(self, request: dict) -> dict:
+        """`POST /v1/topics/assign`: new documents on a done job's saved topics (embeddings only, no LLM call)."""
+        parsed = AssignRequest.model_validate(request)
+        self._check_size(len(parsed.documents))
+        job = await self.jobs.store.get(parsed.job_id)
+        if job is None:
+            raise errors.not_found(f"no topic job '{parsed.job_id}'", "job_not_found")
+        if job["state"] != "done":
+            raise ServiceError(409, f"topic job '{parsed.job_id}' is {job['state']}; its topics come when it is done",
+                               "invalid_request_error", "job_not_done")
+        documents = [d.model_dump(mode="json") for d in parsed.documents]
+        return {"job_id": parsed.job_id, "documents": await assign_saved(
+            documents, job.get("saved_topics") or [], self.embedder, parsed.min_similarity)}
 
     async def submit_job(self, request: dict) -> dict:
         """`POST /v1/topics/jobs`: the job, stored, with its id; it runs in the background."""

@@ -111,3 +111,26 @@ def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path):
     ok, broken = asyncio.run(scenario())
     assert ok["state"] == "done" and ok["progress"]["total"] == 4 and ok["source"] == str(good)
     assert broken["state"] == "failed" and "bad.jsonl:2: not JSON" in broken["error"]
+
+
+def test_new_documents_go_to_a_done_jobs_saved_topics_without_the_llm():
+    client = FakeLLMClient(ANSWERS)
+    pipeline = _pipeline(client)
+
+    async def scenario():
+        submitted = await pipeline.submit_job({"documents": _docs(10)})
+        job = await _until_done(pipeline, submitted["id"])
+        calls = len(client.requests)
+        new = [{"id": "n1", "text": "alpha note again"}, {"id": "n2", "text": "beta note again"}]
+        assigned = await pipeline.assign({"job_id": job["id"], "documents": new})
+        strict = await pipeline.assign({"job_id": job["id"], "documents": new, "min_similarity": 0.99})
+        return job, calls, assigned, strict
+
+    job, calls, assigned, strict = asyncio.run(scenario())
+    assert [t["label"] for t in job["saved_topics"]] and len(job["saved_topics"][0]["centroid"]) == 64
+    assert [d["topic"] for d in assigned["documents"]] == ["Alpha", "Beta"]
+    assert len(client.requests) == calls  # no relabelling
+    assert [d["topic"] for d in strict["documents"]] == [None, None]
+    with pytest.raises(ServiceError) as info:
+        asyncio.run(pipeline.assign({"job_id": "job-nope", "documents": [{"id": "a", "text": "x"}]}))
+    assert info.value.status == 404
