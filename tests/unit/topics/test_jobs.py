@@ -134,3 +134,30 @@ def test_new_documents_go_to_a_done_jobs_saved_topics_without_the_llm():
     with pytest.raises(ServiceError) as info:
         asyncio.run(pipeline.assign({"job_id": "job-nope", "documents": [{"id": "a", "text": "x"}]}))
     assert info.value.status == 404
+
+
+def test_a_job_reads_a_gzipped_jsonl_corpus_served_from_loopback(tmp_path):
+    import functools
+    import gzip
+    import http.server
+    import json
+    import threading
+
+    with gzip.open(tmp_path / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(d) + "\n" for d in _docs(6)))
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        pipeline = _pipeline(FakeLLMClient(ANSWERS))
+
+        async def scenario():
+            submitted = await pipeline.submit_job(
+                {"corpus_uri": f"http://127.0.0.1:{server.server_address[1]}/corpus.jsonl.gz"})
+            return await _until_done(pipeline, submitted["id"])
+
+        job = asyncio.run(scenario())
+    finally:
+        server.shutdown()
+    assert job["state"] == "done", job
+    assert job["progress"]["total"] == 6 and job["metrics"]["nmi"] == pytest.approx(1.0)
