@@ -62,6 +62,7 @@ class TopicPipeline:
                               self.label_run, self._finish_job, read_documents, s.job_chunk, stale_s=s.job_stale_s,
                               poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
+        self._in_flight = asyncio.Semaphore(s.label_concurrency)  # one bound for every domain's labeller
         self.labeler = labeler or self.labeler_for(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
         # (by served model name) and the external endpoints of the settings.
@@ -84,8 +85,6 @@ class TopicPipeline:
         domain = Domain.model_validate(domain)
         if domain.key() not in self._labelers:
             s = self.settings
-            if not hasattr(self, "_in_flight"):
-                self._in_flight = asyncio.Semaphore(s.label_concurrency)
             labeler: Labeler = PromptLabeler(
                 self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
                 prompt=few_shot_prompt(domain), in_flight=self._in_flight)
