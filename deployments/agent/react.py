@@ -44,23 +44,19 @@ class ImprovedAgent:
             step = await self._decide(question, history)
             if step.action == FINAL_ANSWER:
                 step.latency_s = round(time.perf_counter() - started, 3)
-                run.steps.append(step)
-                run.answer, run.stop_reason = step.action_input, STOP_FINAL_ANSWER
-                return run
+                await run.record(step)
+                return run.finish(step.action_input, STOP_FINAL_ANSWER)
             if self._repeats(step, history):
                 # Measured: the model never leaves a repeat loop on its own (9 of 9 evaluation runs
                 # repeated until max_steps), and a repeat means it has nothing new to look up.
                 step.observation, step.latency_s = REPEATED, round(time.perf_counter() - started, 3)
-                run.steps.append(step)
-                run.answer, run.stop_reason = await self._final_answer(question, history), STOP_REPEATED
-                return run
+                await run.record(step)
+                return run.finish(await self._final_answer(question, history), STOP_REPEATED)
             step.observation = await self._observe(question, step, history)
             step.latency_s = round(time.perf_counter() - started, 3)
-            run.steps.append(step)
+            await run.record(step)
             history.append(HistoryItem(step.action, step.action_input, step.observation))
-        run.answer = await self._final_answer(question, history)
-        run.stop_reason = STOP_MAX_STEPS
-        return run
+        return run.finish(await self._final_answer(question, history), STOP_MAX_STEPS)
 
     @staticmethod
     def _repeats(step: Step, history: list[HistoryItem]) -> bool:
