@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator
 from deployments import errors
 from deployments.agent.classic import ClassicAgent
 from deployments.agent.generation import Generator, Usage
+from deployments.agent.guards import build_guards
 from deployments.agent.react import ImprovedAgent
 from deployments.agent.self_consistency import self_consistent
 from deployments.agent.settings import AgentSettings
@@ -101,7 +102,6 @@ class Agent:
         if mode == "naive":
             loop: ImprovedAgent | ClassicAgent = ClassicAgent(generate, self.tools, self.settings.classic_max_tokens)
         else:
-            loop = ImprovedAgent(generate, self.tools, self.settings.thought_tokens, self.settings.input_tokens,
-                                 grounded_answers=self.settings.grounded_answers)
+            loop = ImprovedAgent(generate, self.tools, build_guards(self.settings), self.settings)
         run = Run(question=question, mode=mode, usage=usage, hooks=list(hooks or []))
         return await loop.run(question, steps, run)
