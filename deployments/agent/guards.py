@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from deployments.agent.choices import Candidate, numbers
+from deployments.agent.choices import Candidate, numbers, spans
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.trace import Step
@@ -94,14 +94,21 @@ class SeenNumbersOnly(Guard):
 
 
 class AnswerNotInQuestion(Guard):
-    """A final answer is new information: candidates the question itself states are dropped
-    (unless that leaves none). Without it, a reverse lookup answers with the description it was given."""
+    """A final answer is new information: candidates the question itself states, or that restate a
+    phrase of it (two words or more), are dropped (unless that leaves none). Without it, a reverse
+    lookup answered "Tessera is a warehouse robot" to "Which product is a warehouse robot?"."""
 
     setting = "guard_answer_not_in_question"
 
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
         question = " ".join(state.question.lower().split())
-        kept = [c for c in candidates if c.kind == "calculation" or c.text.lower() not in question]
+        phrases = [f" {p.lower()} " for p in spans(state.question, 6) if len(p.split()) >= 2]
+
+        def restates(text: str) -> bool:
+            padded = f" {' '.join(text.lower().split())} "
+            return text.lower() in question or any(phrase in padded for phrase in phrases)
+
+        kept = [c for c in candidates if c.kind == "calculation" or not restates(c.text)]
         return kept or candidates
 
 

@@ -50,6 +50,8 @@ def test_answer_not_in_question_drops_what_the_question_states():
                   Candidate("2", 1, "calculation")]
     assert [c.text for c in guard.answers(candidates, state)] == ["libcairo2", "2"]
     assert guard.answers(candidates[:1], state) == candidates[:1]  # never leaves nothing
+    restating = [Candidate("Tessera is a warehouse robot", 0, "observation"), Candidate("Tessera", 0, "observation")]
+    assert [c.text for c in guard.answers(restating, LoopState("Which product is a warehouse robot?"))] == ["Tessera"]
 
 
 def test_each_guard_has_its_own_setting():
