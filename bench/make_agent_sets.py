@@ -22,7 +22,6 @@ import argparse
 import hashlib
 import json
 import random
-import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
