@@ -79,3 +79,36 @@ def test_self_consistency_votes_over_sampled_runs(http):
 def test_bad_ask_is_400(http, body, param):
     reply = http.post("/v1/agent/ask", json=body)
     assert reply.status_code == 400 and reply.json()["error"]["param"] == param
+
+
+@pytest.mark.parametrize("question, expected, source", [
+    ("Which product is a warehouse robot?", "Tessera", "observation"),  # reverse lookup: a name by a description
+    ("How many employees do the Lyon and Porto offices have together?", "205", "calculation"),  # two hops
+    ("What is 40 multiplied by 33, plus 5?", "1325", "calculation"),  # arithmetic stated in words
+])
+def test_reverse_lookup_two_hop_and_word_arithmetic(http, question, expected, source):
+    reply = http.post("/v1/agent/ask", json={"question": question}, timeout=900)
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    _check_shape(body)
+    assert expected.lower() in body["answer"].lower(), body
+    assert body["answer_source"]["kind"] == source
+    step = body["steps"][body["answer_source"]["step"]]
+    assert body["answer"] in step["observation"]  # copied from what a tool returned, not written
+
+
+def test_stream_sends_each_step_then_the_answer_then_done(http):
+    events = []
+    with http.stream("POST", "/v1/agent/ask", json={"question": "What is 17 * 23?", "max_steps": 3, "stream": True},
+                     timeout=900) as reply:
+        assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/event-stream")
+        for line in reply.iter_lines():
+            if line.startswith("data: "):
+                events.append(line[len("data: "):])
+    assert events[-1] == "[DONE]"
+    parsed = [json.loads(e) for e in events[:-1]]
+    steps, answer = parsed[:-1], parsed[-1]
+    assert answer["type"] == "answer" and all(e["type"] == "step" for e in steps)
+    assert [e["index"] for e in steps] == list(range(len(answer["steps"])))
+    assert [e["step"] for e in steps] == answer["steps"]
+    _check_shape(answer)
