@@ -28,8 +28,12 @@ function initTabs() {
       select(tabs[(moves[e.key] + tabs.length) % tabs.length]);
     });
   });
-  const start = tabs.find((t) => `#${t.id.replace("tab-", "")}` === location.hash);
-  if (start) select(start);
+  const fromHash = () => {
+    const tab = tabs.find((t) => `#${t.id.replace("tab-", "")}` === location.hash);
+    if (tab && tab.getAttribute("aria-selected") !== "true") select(tab);
+  };
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
 }
 
 function showAuth(message) {
