@@ -48,6 +48,7 @@ async function connect() {
     const models = await api.get("/v1/models");
     $("auth").hidden = true;
     $("connection").textContent = `Connected · model ${models.data?.[0]?.id ?? "?"}`;
+    window.dispatchEvent(new CustomEvent("medici:connected"));
     return true;
   } catch (e) {
     if (e.status === 401) {

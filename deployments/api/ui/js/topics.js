@@ -198,5 +198,6 @@ async function refreshRuns() {
 
 export function initTopics() {
   $("topics-form").addEventListener("submit", start);
-  hasJobs().then(refreshRuns).catch(() => {});
+  // Past runs are listed once the API answers (after the key, when one is needed).
+  window.addEventListener("medici:connected", () => hasJobs().then(refreshRuns).catch(() => {}));
 }

@@ -1,0 +1,57 @@
+"""Headless Chromium for the console tests: Debian's chromium and chromium-driver through selenium.
+
+Screenshots go to out/console/ (git-ignored), kept as test artifacts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "out" / "console"
+
+
+def chrome():
+    """A headless Chromium at 1280 x 900; fails with the fix when the browser is not installed."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not binary or not driver:
+        pytest.fail("chromium and chromium-driver are needed: run `make browser` (tests/integration/browser_deps.sh)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def wait_for(browser, condition: Callable, timeout_s: float, poll_s: float = 0.25):
+    """Poll `condition(browser)` until it is truthy; a readiness wait, not a timed assertion."""
+    from selenium.common.exceptions import StaleElementReferenceException, NoSuchElementException
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            value = condition(browser)
+            if value:
+                return value
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
+        if time.monotonic() > deadline:
+            screenshot(browser, "timeout")
+            raise TimeoutError(f"the page did not reach the expected state within {timeout_s}s")
+        time.sleep(poll_s)
+
+
+def screenshot(browser, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    browser.save_screenshot(str(path))
+    return path
