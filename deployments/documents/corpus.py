@@ -18,12 +18,17 @@ def resolve_uri(uri: str) -> str:
     return str(REPO_ROOT / uri)
 
 
-def read_jsonl(uri: str) -> list[dict[str, Any]]:
-    """Documents of a JSONL file; each line needs a string `id` and a string `text`."""
+def read_jsonl(uri: str, storage_options: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """Documents of a JSONL file; each line needs a string `id` and a string `text`.
+
+    ``storage_options`` are S3 client arguments (endpoint_url, region_name) for an s3:// URI;
+    credentials come from the environment, as boto3 reads them.
+    """
     from smart_open import open as smart_open  # imported on use; transparently decompresses .gz
 
+    transport = {"client_kwargs": {"S3.Client": dict(storage_options)}} if storage_options and uri.startswith("s3://") else {}
     documents: list[dict[str, Any]] = []
-    with smart_open(resolve_uri(uri), "r", encoding="utf-8") as handle:
+    with smart_open(resolve_uri(uri), "r", encoding="utf-8", transport_params=transport) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue

@@ -7,6 +7,8 @@ and a short request timeout so the timeout test does not wait a minute.
 from __future__ import annotations
 
 import socket
+import tempfile
+from functools import lru_cache
 from typing import Iterator
 
 import httpx
@@ -22,14 +24,22 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@lru_cache(maxsize=1)
+def data_dir_for_tests() -> str:
+    """One fresh database directory per test session, so runs never share stored documents or jobs."""
+    return tempfile.mkdtemp(prefix="medici-test-data-")
+
+
 def app_args_for_tests() -> dict:
     """Application args of the session's Serve app; the integration tests of every feature share it."""
     return {
         "llm": {"torch_threads": 2},
         "llm_runtime": {"request_timeout_s": REQUEST_TIMEOUT_S, "max_batch_size": 16},
         "ingress": {"max_body_bytes": 1024 * 1024, "request_timeout_s": INGRESS_DEADLINE_S},
-        "documents": {"corpus_uri": "data/company_docs.jsonl"},
+        "documents": {"corpus_uri": "data/company_docs.jsonl", "storage": {"data_dir": data_dir_for_tests()}},
         "topics": {"max_labels": 2, "max_tokens": 12},
+        # two replicas on one database: tests/integration/test_documents.py checks they share it
+        "options": {"DocumentStore": {"num_replicas": 2, "ray_actor_options": {"num_cpus": 0.25}}},
     }
 
 

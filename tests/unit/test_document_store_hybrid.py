@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from deployments.documents.store import DocumentStore
+from deployments.documents.store import DocumentStore, fuse
 
 DOCS = [{"id": "rev", "text": "Acme revenue grew to 118 million dollars in 2023"},
         {"id": "cat", "text": "The office cat sleeps on the server rack"},
@@ -53,20 +53,20 @@ class FakeEmbedder:
         return [_vector(text) for text in texts]
 
 
-async def _store() -> tuple[DocumentStore, FakeEmbedder]:
+async def _store(tmp_path) -> tuple[DocumentStore, FakeEmbedder]:
     embedder = FakeEmbedder()
     store = DocumentStore.__new__(DocumentStore)
-    await store.__init__(embedder, {"branch_timeout_s": 5})  # an async constructor, awaited as Serve does
+    await store.__init__(embedder, {"branch_timeout_s": 5, "storage": {"data_dir": str(tmp_path)}})  # an async constructor, awaited as Serve does
     await store.add(DOCS)
     return store, embedder
 
 
-def test_hybrid_through_branches_equals_the_in_process_fusion():
+def test_hybrid_through_branches_equals_the_in_process_fusion(tmp_path):
     async def scenario():
-        store, _ = await _store()
+        store, _ = await _store(tmp_path)
         served = await store.search("revenue report", k=3, mode="hybrid")
         vector = np.asarray(_vector("revenue report"), dtype=np.float32)
-        expected = store.index.results(store.index.hybrid("revenue report", vector, 3))
+        expected = fuse([store.table.semantic(vector, 50), store.table.keyword("revenue report", 50)], 3)
         return served, expected
 
     served, expected = asyncio.run(scenario())
@@ -74,25 +74,25 @@ def test_hybrid_through_branches_equals_the_in_process_fusion():
     assert {hit["id"] for hit in served[:2]} == {"rev", "board"}  # both rankings agree on these
 
 
-def test_keyword_runs_while_the_query_is_being_embedded():
+def test_keyword_runs_while_the_query_is_being_embedded(tmp_path):
     """Each branch waits for the other to have started: run one after the other, a wait would time out."""
 
     async def scenario():
-        store, embedder = await _store()
+        store, embedder = await _store(tmp_path)
         keyword_started, embedding_started = threading.Event(), threading.Event()
         waits: dict[str, bool] = {}
-        keyword = store.index.keyword
+        keyword = store.table.keyword
 
-        def keyword_waiting_for_embedding(query, k):
+        def keyword_waiting_for_embedding(query, k, where):
             keyword_started.set()
             waits["keyword saw the embedding start"] = embedding_started.wait(2)
-            return keyword(query, k)
+            return keyword(query, k, where)
 
         async def embedding_waiting_for_keyword():
             embedding_started.set()
             waits["embedding saw the keyword search start"] = await asyncio.to_thread(keyword_started.wait, 2)
 
-        store.index.keyword = keyword_waiting_for_embedding
+        store.table.keyword = keyword_waiting_for_embedding
         embedder.before_query = embedding_waiting_for_keyword
         return await store.search("Lyon employees", k=2, mode="hybrid"), waits
 
@@ -101,9 +101,9 @@ def test_keyword_runs_while_the_query_is_being_embedded():
     assert hits[0]["id"] == "lyon"
 
 
-def test_hybrid_falls_back_to_keyword_when_the_embedder_fails():
+def test_hybrid_falls_back_to_keyword_when_the_embedder_fails(tmp_path):
     async def scenario():
-        store, embedder = await _store()
+        store, embedder = await _store(tmp_path)
         embedder.fail_queries = True
         return (await store.search("Lyon employees", k=2, mode="hybrid"),
                 await store.search("Lyon employees", k=2, mode="keyword"))
@@ -112,15 +112,15 @@ def test_hybrid_falls_back_to_keyword_when_the_embedder_fails():
     assert [hit["id"] for hit in hybrid] == [hit["id"] for hit in keyword] == ["lyon"]
 
 
-def test_hybrid_raises_when_both_rankings_fail():
+def test_hybrid_raises_when_both_rankings_fail(tmp_path):
     async def scenario():
-        store, embedder = await _store()
+        store, embedder = await _store(tmp_path)
         embedder.fail_queries = True
 
-        def broken(query, k):
+        def broken(query, k, where):
             raise ValueError("index corrupted")
 
-        store.index.keyword = broken
+        store.table.keyword = broken
         await store.search("revenue", k=2, mode="hybrid")
 
     with pytest.raises(RuntimeError, match="embedder replica died"):

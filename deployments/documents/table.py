@@ -1,0 +1,213 @@
+"""The documents table in LanceDB: upsert by id, get, delete, paged listing, and the two rankings.
+
+Plain Python over a LanceDB table, no Ray: the DocumentStore replica wraps it (and supplies the
+vectors), unit tests drive it with hand-made vectors on a temporary directory. Every write is one
+LanceDB commit, on disk (or in the object store) when the call returns. New rows are searchable at
+once: LanceDB scans rows its indexes do not cover yet, and `maintain` folds them into the indexes and
+compacts small writes in the background, so an add never rebuilds an index.
+
+Metadata is stored as JSON text, plus a `pairs` column holding one `json([key, value])` string per
+top-level scalar entry, so `filter: {key: value}` is an exact `array_has_all` test inside LanceDB
+(hand-written because a JSON column cannot be filtered by key in LanceDB's SQL).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+
+from deployments import errors
+
+logger = logging.getLogger("ray.serve")
+
+TABLE = "documents"
+Scalar = (str, int, float, bool, type(None))
+_COLUMNS = ["id", "text", "metadata"]
+
+
+def pair_key(key: str, value: Any) -> str:
+    """One metadata entry as the string stored in `pairs` and looked up by a filter."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 3.0 in the metadata and 3 in the filter are the same number
+    return json.dumps([key, value], ensure_ascii=True, separators=(",", ":"))
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal: single quotes doubled (LanceDB's SQL has no backslash escapes)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def filter_clause(filter: dict[str, Any] | None) -> str | None:
+    """The SQL condition for `filter: {key: value}` (all must match); 400 for a value that is not a scalar."""
+    if not filter:
+        return None
+    for key, value in filter.items():
+        if not isinstance(value, Scalar):
+            raise errors.bad_request(f"filter values must be strings, numbers, booleans or null; {key!r} is not",
+                                     param="filter")
+    return "array_has_all(pairs, [" + ", ".join(sql_string(pair_key(k, v)) for k, v in filter.items()) + "])"
+
+
+class DocumentTable:
+    """One LanceDB table of documents {id, text, metadata, pairs, vector}."""
+
+    def __init__(self, db: Any, fts_language: str = "English", fts_stem: bool = True,
+                 maintain_every: int = 100, vector_index_min_rows: int = 5000, nprobes: int = 20) -> None:
+        self.db = db
+        self.fts_language = fts_language
+        self.fts_stem = fts_stem
+        self.maintain_every = maintain_every
+        self.vector_index_min_rows = vector_index_min_rows
+        self.nprobes = nprobes
+        self._table = None
+        self._writes_since_maintain = 0
+        self._maintaining = threading.Lock()
+
+    # --- the table ---------------------------------------------------------------------------------
+    def table(self, dimension: int | None = None) -> Any:
+        """The table, opened when another replica created it; created when ``dimension`` is given."""
+        if self._table is None:
+            if TABLE in self.db.list_tables().tables:
+                self._table = self.db.open_table(TABLE)
+            elif dimension is not None:
+                self._table = self._create(dimension)
+        return self._table
+
+    def _create(self, dimension: int) -> Any:
+        import pyarrow as pa
+        from lancedb.index import FTS
+
+        from deployments.storage import open_table
+
+        # The id as Lance's (unenforced) primary key: merge_insert then records the keys it inserts, so two
+        # writers inserting the same new id conflict and one retries, instead of both committing a row.
+        key = pa.field("id", pa.string(), nullable=False, metadata={"lance-schema:unenforced-primary-key": "true"})
+        schema = pa.schema([key, ("text", pa.string()), ("metadata", pa.string()),
+                            ("pairs", pa.list_(pa.string())), ("vector", pa.list_(pa.float32(), dimension))])
+        table = open_table(self.db, TABLE, schema)
+        if not any(index.columns == ["text"] for index in table.list_indices()):
+            # Stop words stay indexed: a text of only "the" must still be found by a search for "the".
+            table.create_index("text", config=FTS(language=self.fts_language, stem=self.fts_stem,
+                                                  remove_stop_words=False), replace=False)
+        return table
+
+    # --- writes -------------------------------------------------------------------------------------
+    def upsert(self, documents: list[dict[str, Any]], vectors: np.ndarray) -> None:
+        """Insert or replace by id, in one commit; a later duplicate id in the batch wins."""
+        if not documents:
+            return
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(documents), -1)
+        rows: dict[str, dict[str, Any]] = {}
+        for doc, vector in zip(documents, vectors):
+            metadata = doc.get("metadata") or {}
+            rows[doc["id"]] = {
+                "id": doc["id"], "text": doc["text"], "metadata": json.dumps(metadata, ensure_ascii=False),
+                "pairs": [pair_key(k, v) for k, v in metadata.items() if isinstance(v, Scalar)],
+                "vector": vector.tolist(),
+            }
+        import pyarrow as pa
+
+        table = self.table(dimension=vectors.shape[1])
+        data = pa.Table.from_pylist(list(rows.values()), schema=table.schema)  # keeps the key non-nullable
+        table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
+            data, timeout=timedelta(seconds=120))
+        self._wrote()
+
+    def delete(self, doc_id: str) -> bool:
+        """Delete by id; False when there was no such document."""
+        table = self.table()
+        if table is None or self.get(doc_id) is None:
+            return False
+        table.delete(f"id = {sql_string(doc_id)}")
+        self._wrote()
+        return True
+
+    # --- reads --------------------------------------------------------------------------------------
+    def count(self) -> int:
+        table = self.table()
+        return 0 if table is None else table.count_rows()
+
+    def get(self, doc_id: str) -> dict[str, Any] | None:
+        table = self.table()
+        if table is None:
+            return None
+        rows = table.search().where(f"id = {sql_string(doc_id)}").select(_COLUMNS).limit(1).to_list()
+        return _document(rows[0]) if rows else None
+
+    def page(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Documents ``offset`` to ``offset + limit`` in storage order, and the total."""
+        table = self.table()
+        if table is None:
+            return [], 0
+        rows = table.search().select(_COLUMNS).offset(offset).limit(limit).to_list() if limit else []
+        return [_document(row) for row in rows], table.count_rows()
+
+    def semantic(self, vector: np.ndarray, k: int, where: str | None = None) -> list[dict[str, Any]]:
+        """The ``k`` nearest documents by cosine (the score), best first."""
+        table = self.table()
+        if table is None:
+            return []
+        query = table.search(np.asarray(vector, dtype=np.float32).ravel(), vector_column_name="vector")
+        query = query.distance_type("cosine").nprobes(self.nprobes).select(_COLUMNS).limit(k)
+        if where:
+            query = query.where(where, prefilter=True)
+        return [{**_document(row), "score": round(1.0 - float(row["_distance"]), 6)} for row in query.to_list()]
+
+    def keyword(self, text: str, k: int, where: str | None = None) -> list[dict[str, Any]]:
+        """The ``k`` best documents by BM25 (the score) over the full-text index, best first."""
+        table = self.table()
+        if table is None:
+            return []
+        query = table.search(text, query_type="fts", fts_columns="text").select(_COLUMNS).limit(k)
+        if where:
+            query = query.where(where, prefilter=True)
+        return [{**_document(row), "score": round(float(row["_score"]), 6)} for row in query.to_list()
+                if row["_score"] > 0]
+
+    # --- upkeep -------------------------------------------------------------------------------------
+    def _wrote(self) -> None:
+        self._writes_since_maintain += 1
+        if self._writes_since_maintain >= self.maintain_every and not self._maintaining.locked():
+            self._writes_since_maintain = 0
+            threading.Thread(target=self.maintain, name="documents-maintain", daemon=True).start()
+
+    def maintain(self) -> None:
+        """Compact small writes and fold new rows into the indexes (incremental, never a full rebuild).
+
+        Safe to run from several replicas: a commit that conflicts is logged and retried at the next turn.
+        """
+        with self._maintaining:
+            try:
+                table = self.table()
+                if table is None:
+                    return
+                table.optimize(cleanup_older_than=timedelta(minutes=10))
+                self._index_vectors(table)
+            except Exception as exc:  # noqa: BLE001 - upkeep must never fail a write
+                logger.warning("documents table upkeep failed (retried later): %s", exc)
+
+    def _index_vectors(self, table: Any) -> None:
+        """An IVF_FLAT index once the table is big enough for a full scan to be slow.
+
+        IVF_FLAT keeps exact vectors (no quantization error) and trains in about a second; `optimize`
+        then adds new rows to its partitions, and rows not yet added are scanned exactly.
+        """
+        from lancedb.index import IvfFlat
+
+        if any(index.columns == ["vector"] for index in table.list_indices()):
+            return
+        rows = table.count_rows()
+        if rows < self.vector_index_min_rows:
+            return
+        partitions = max(1, int(rows ** 0.5) // 2)
+        table.create_index("vector", config=IvfFlat(distance_type="cosine", num_partitions=partitions,
+                                                    max_iterations=10, sample_rate=64), replace=False)
+
+
+def _document(row: dict[str, Any]) -> dict[str, Any]:
+    return {"id": row["id"], "text": row["text"], "metadata": json.loads(row["metadata"] or "{}")}
