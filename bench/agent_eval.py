@@ -1,8 +1,14 @@
-"""Evaluate the agent over a QA set, against the running service, in the naive and improved modes.
+"""Evaluate the agent over QA sets, against the running service, in the naive and improved modes.
 
-    python bench/agent_eval.py --url http://127.0.0.1:8000            # both modes, shipped data
+    python bench/agent_eval.py --url http://127.0.0.1:8000 --sets company,debian,countries --splits dev
+    python bench/agent_eval.py --sets debian --splits test            # report: the held-out half only
     python bench/agent_eval.py --modes improved --qa my_qa.jsonl --corpus none
     python bench/agent_eval.py --modes improved --samples 5          # self-consistency: 5 runs, majority
+
+`--sets` names sets under data/agent_sets/ (NAME_docs.jsonl and NAME_qa.jsonl, built by
+bench/make_agent_sets.py); each question carries `kind` and `split` ("dev": tune on it; "test":
+report only). The summary is printed per set, mode and split, with each kind, the classic peer
+(`naive`) beside ours (`improved`), mean latency, LLM calls and tokens per question.
 
 The corpus (JSONL of {"id", "text"}) is first POSTed to /v1/documents (re-adding an id replaces
 it, so this is idempotent). Each QA line holds "question", "answer" and optionally "kind"
@@ -75,6 +81,8 @@ async def ask(client: httpx.AsyncClient, item: dict, mode: str, max_steps: int, 
 
 
 def report(mode: str, runs: list[dict]) -> None:
+    if not runs:
+        return
     by_kind: dict[str, list[dict]] = defaultdict(list)
     for run in runs:
         by_kind[run.get("kind", "all")].append(run)
@@ -91,7 +99,12 @@ def report(mode: str, runs: list[dict]) -> None:
           f"recovered steps {sum(s.get('recovered', False) for r in runs for s in r['reply'].get('steps', []))}, "
           f"runs without an answer {sum(not r['answered'] for r in runs)}, stop reasons {dict(stops)}")
     tokens = [r["reply"].get("usage", {}).get("total_tokens", 0) for r in runs]
-    print(f"   mean tokens per question {statistics.mean(tokens):.0f}")
+    calls = [r["reply"].get("usage", {}).get("llm_calls", 0) for r in runs]
+    print(f"   mean tokens per question {statistics.mean(tokens):.0f}, mean LLM calls {statistics.mean(calls):.1f}")
+    sources = defaultdict(int)
+    for r in runs:
+        sources[(r["reply"].get("answer_source") or {}).get("kind")] += 1
+    print(f"   answer sources {dict(sources)}")
     votes = [r["reply"]["votes"] for r in runs if r["reply"].get("votes")]
     if votes:  # self-consistency: the share of runs that agreed with the majority
         print(f"   majority share {statistics.mean(v[0]['count'] / sum(x['count'] for x in v) for v in votes):.2f}, "
@@ -100,41 +113,65 @@ def report(mode: str, runs: list[dict]) -> None:
           f"median {statistics.median(r['latency_s'] for r in runs):.1f}s")
 
 
+def load_sets(args) -> list[tuple[str, str, list[dict]]]:
+    """(set name, corpus path or 'none', questions) for each set asked for."""
+    if args.sets:
+        sets = [(name, str(ROOT / "data" / "agent_sets" / f"{name}_docs.jsonl"),
+                 read_jsonl(str(ROOT / "data" / "agent_sets" / f"{name}_qa.jsonl"))) for name in args.sets.split(",")]
+    else:
+        sets = [(Path(args.qa).stem, args.corpus, read_jsonl(args.qa))]
+    splits = set(args.splits.split(",")) if args.splits else None
+    out = []
+    for name, corpus, qa in sets:
+        qa = [item for item in qa if splits is None or item.get("split") in splits][: args.limit or None]
+        if args.per_kind:
+            kept: dict[str, int] = defaultdict(int)
+            qa = [item for item in qa if (kept.__setitem__(item.get("kind"), kept[item.get("kind")] + 1)
+                                          or kept[item.get("kind")] <= args.per_kind)]
+        out.append((name, corpus, qa))
+    return out
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
+    parser.add_argument("--sets", default="", help="comma-separated set names under data/agent_sets/")
+    parser.add_argument("--splits", default="", help="dev, test or dev,test (default: all questions)")
     parser.add_argument("--qa", default=str(ROOT / "data" / "agent_qa.jsonl"))
     parser.add_argument("--corpus", default=str(ROOT / "data" / "company_docs.jsonl"), help="'none' to skip")
     parser.add_argument("--modes", default="naive,improved")
     parser.add_argument("--max-steps", type=int, default=6)
     parser.add_argument("--samples", type=int, default=1, help="self-consistency: sampled runs per question (1-8)")
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--limit", type=int, default=0, help="only the first N questions")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N questions of each set")
     parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per question")
     parser.add_argument("--out", default="", help="write every run as JSONL here")
     args = parser.parse_args()
 
-    qa = read_jsonl(args.qa)[: args.limit or None]
-    if args.per_kind:
-        kept: dict[str, int] = defaultdict(int)
-        qa = [item for item in qa if (kept.__setitem__(item.get("kind"), kept[item.get("kind")] + 1)
-                                      or kept[item.get("kind")] <= args.per_kind)]
+    sets = load_sets(args)
     out = open(args.out, "w", encoding="utf-8") if args.out else None
+    results: dict[tuple[str, str], list[dict]] = {}
     async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout) as client:
-        if args.corpus != "none":
-            added = (await client.post("/v1/documents", json={"documents": read_jsonl(args.corpus)})).json()
-            print(f"corpus: {added}")
+        for name, corpus, _ in sets:
+            if corpus != "none":
+                added = (await client.post("/v1/documents", json={"documents": read_jsonl(corpus)})).json()
+                print(f"corpus {name}: {added}")
         limit = asyncio.Semaphore(args.concurrency)
-        results: dict[str, list[dict]] = {}
         for mode in args.modes.split(","):
             started = time.perf_counter()
-            results[mode] = await asyncio.gather(*(ask(client, item, mode, args.max_steps, limit, out, args.samples)
-                                                  for item in qa))
-            print(f"{mode}: {len(qa)} questions in {time.perf_counter() - started:.0f}s", flush=True)
-    print(f"\n{len(qa)} questions, max_steps {args.max_steps}, samples {args.samples}, concurrency {args.concurrency}, {args.url}")
-    for mode, runs in results.items():
-        report(mode, runs)
+            jobs = [ask(client, {**item, "set": name}, mode, args.max_steps, limit, out, args.samples)
+                    for name, _, qa in sets for item in qa]
+            for result in await asyncio.gather(*jobs):
+                results.setdefault((result["set"], mode), []).append(result)
+            print(f"{mode}: {len(jobs)} questions in {time.perf_counter() - started:.0f}s", flush=True)
+    total = sum(len(qa) for _, _, qa in sets)
+    print(f"\n{total} questions, max_steps {args.max_steps}, samples {args.samples}, concurrency {args.concurrency}, {args.url}")
+    for name, _, _ in sets:
+        for split in sorted({r.get("split", "all") for (n, _), runs in results.items() if n == name for r in runs}):
+            for mode in args.modes.split(","):
+                runs = [r for r in results.get((name, mode), []) if r.get("split", "all") == split]
+                report(f"{name} / {split} / {mode}", runs)
     if out is not None:
         out.close()
 

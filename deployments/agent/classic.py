@@ -37,17 +37,15 @@ class ClassicAgent:
                 step = Step(text.strip(), "_Exception", "", str(exc), recovered=False)
             else:
                 if not isinstance(parsed, Action):
-                    run.steps.append(Step(text.strip(), "Final Answer", parsed.answer,
+                    await run.record(Step(text.strip(), "Final Answer", parsed.answer,
                                           latency_s=round(time.perf_counter() - started, 3)))
-                    run.answer, run.stop_reason = parsed.answer, STOP_FINAL_ANSWER
-                    return run
+                    return run.finish(parsed.answer, STOP_FINAL_ANSWER)
                 observation = await self._tool(parsed)
                 step = Step(text.strip(), parsed.tool, parsed.tool_input, observation)
             step.latency_s = round(time.perf_counter() - started, 3)
-            run.steps.append(step)
+            await run.record(step)
             scratchpad += f"{text}\nObservation: {step.observation}\nThought: "
-        run.answer, run.stop_reason = FORCED_STOP, STOP_MAX_STEPS
-        return run
+        return run.finish(FORCED_STOP, STOP_MAX_STEPS)
 
     async def _tool(self, action: Action) -> str:
         if action.tool not in self.tools:

@@ -1,7 +1,7 @@
 """Prompt builders for the two loops.
 
 `classic_prompt` is LangChain's `hwchase17/react` prompt with its full scratchpad (every earlier
-Thought replayed). `improved_prompt` is ours: short, with worked examples a 135M model can copy,
+Thought replayed). `improved_prompt` is ours: short, with worked examples (from a domain no evaluation uses) a 135M model can copy,
 and a history of actions, inputs and observations only (fix 4: old Thoughts are dropped, so the
 model cannot take its own earlier guesses for facts).
 """
@@ -35,37 +35,59 @@ Question: {input}
 Thought:{agent_scratchpad}"""
 
 FINAL_ANSWER_DESCRIPTION = "Give the final answer to the question."
-FINAL_ANSWER_FORMAT = "the answer only: a number or a few words"
+FINAL_ANSWER_FORMAT = "the answer only, copied from an observation: a number, a name or a few words"
 
-# Worked examples over documents that are not in the corpus: they teach the format, not the facts.
-# The one-search example comes last: a small model copies the nearest example most.
+# Worked examples over a made-up bookshop catalogue, a domain no evaluation corpus uses: they teach
+# the format (one search per thing the question names, inputs copied from the question, answers
+# copied from observations), not the facts. One example per kind of question; the lookup comes last,
+# as a small model copies the nearest example most.
 IMPROVED_EXAMPLES = """Example 1
-Question: How many more employees does the Oslo office have than the Riga office?
-Thought: I need to search for the Oslo office.
+Question: How many pages do Blue Harbour and Quiet Orchard have together?
+Thought: I need the pages of Blue Harbour first.
 Action: search
-Action Input: Oslo office employees
-Observation: [office-oslo] The Oslo office opened in 2015 and has 64 employees.
-Thought: Now I need the Riga office.
+Action Input: Blue Harbour
+Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, 312 pages, first printed in 1998.
+Thought: Now I need the pages of Quiet Orchard.
 Action: search
-Action Input: Riga office employees
-Observation: [office-riga] The Riga office has 41 employees.
-Thought: I need to subtract 41 from 64.
+Action Input: Quiet Orchard
+Observation: [book-4] Quiet Orchard: poems about rural life by Sam Okafor, 96 pages, first printed in 2004.
+Thought: I add the two page counts.
 Action: calculator
-Action Input: 64 - 41
-Observation: 23
-Thought: The calculator says 23.
+Action Input: 312 + 96
+Observation: 408
+Thought: The calculator says 408.
 Action: Final Answer
-Action Input: 23
+Action Input: 408
 
 Example 2
-Question: How many employees work at the Oslo office?
-Thought: I need to search for the Oslo office.
-Action: search
-Action Input: Oslo office employees
-Observation: [office-oslo] The Oslo office opened in 2015 and has 64 employees.
-Thought: The observation says 64.
+Question: What is 12 multiplied by 9, minus 4?
+Thought: This is arithmetic, so I calculate it.
+Action: calculator
+Action Input: 12 * 9 - 4
+Observation: 104
+Thought: The calculator says 104.
 Action: Final Answer
-Action Input: 64"""
+Action Input: 104
+
+Example 3
+Question: Which book is described as 'poems about rural life'?
+Thought: I search for the description.
+Action: search
+Action Input: poems about rural life
+Observation: [book-4] Quiet Orchard: poems about rural life by Sam Okafor, 96 pages, first printed in 2004.
+Thought: The book is Quiet Orchard.
+Action: Final Answer
+Action Input: Quiet Orchard
+
+Example 4
+Question: Who wrote Blue Harbour?
+Thought: I need to search for Blue Harbour.
+Action: search
+Action Input: Blue Harbour
+Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, 312 pages, first printed in 1998.
+Thought: The observation says Ana Lind.
+Action: Final Answer
+Action Input: Ana Lind"""
 
 
 @dataclass(frozen=True)

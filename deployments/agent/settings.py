@@ -20,8 +20,24 @@ class AgentSettings(BaseModel):
     input_tokens: int = Field(32, ge=1, le=256, description="Most tokens of one Action Input or answer.")
     classic_max_tokens: int = Field(128, ge=1, le=1024, description="Most tokens per step of the naive loop.")
     grounded_answers: bool = Field(
-        True, description="Choose the final answer among values the observations contain (constrained decoding)."
+        True, description="Constrained inputs and answers: a search query is a span of the question, a calculator "
+        "expression uses numbers seen, a final answer is a span of an observation or a calculator result. "
+        "False: the model writes them freely.",
     )
+    max_span_words: int = Field(6, ge=1, le=20, description="Longest span (in words) offered as a query or answer.")
+    choice_tokens: int = Field(48, ge=1, le=256, description="Most tokens of one constrained choice.")
+    max_observation_chars: int = Field(800, ge=50, description="An observation is cut to this many characters.")
+
+    # --- guards (guards.py): each one switched by its own setting ---
+    guard_answer_needs_observation: bool = Field(True, description="No Final Answer before anything is observed.")
+    guard_repeated_action: bool = Field(
+        True, description="A repeated action and input ends the run with a grounded answer (stop_reason repeated_action).")
+    guard_new_inputs_only: bool = Field(
+        True, description="Inputs already used with an action are not offered again (the next search looks up something else).")
+    guard_seen_numbers_only: bool = Field(
+        True, description="A calculator input with a number neither the question nor an observation holds is refused.")
+    guard_answer_not_in_question: bool = Field(
+        True, description="Final-answer candidates the question itself states are not offered.")
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
+from deployments.agent.choices import expressions, numbers, observation_text, spans
 
 logger = logging.getLogger("ray.serve")
 
@@ -35,7 +36,12 @@ class Tool(Protocol):
     description: str  # one sentence, starting with a verb
     input_format: str  # the type of the input, with an example
 
+    result_is_answer: bool  # the whole observation is a value a final answer may be (a calculation)
+
     def parse_input(self, raw: str) -> Any: ...
+
+    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> list[str] | None:
+        """The inputs that exist for this tool now (constrained decoding picks one), or None: free text."""
 
     async def run(self, value: Any) -> str: ...
 
@@ -47,7 +53,8 @@ def _clip(text: str, limit: int) -> str:
 class SearchTool:
     name = "search"
     description = "Search the company documents and show the best matches with their document ids."
-    input_format = "a short search query (string), e.g. Nordwind employees"
+    input_format = "a short search query (string) copied from the question, e.g. Blue Harbour"
+    result_is_answer = False
 
     def __init__(self, documents: Documents, k: int = 1, mode: str = "hybrid", max_chars: int = 200) -> None:
         self.documents, self.k, self.mode, self.max_chars = documents, k, mode, max_chars
@@ -62,6 +69,10 @@ class SearchTool:
             raise ToolInputError(f"'{query}' has no words to search for; use calculator for arithmetic")
         return query
 
+    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> list[str]:
+        """The phrases the question names (spans that do not cross punctuation), then the whole question."""
+        return [*spans(question, max_words), question.strip().rstrip("?").strip()]
+
     async def run(self, query: str) -> str:
         hits = await self.documents.search(query, self.k, self.mode)
         if not hits:
@@ -73,6 +84,7 @@ class LookupTool:
     name = "lookup"
     description = "Look up the sentences of one document that contain a phrase."
     input_format = "a document id and a phrase separated by a comma (string, string), e.g. doc-3, revenue"
+    result_is_answer = False
 
     def __init__(self, documents: Documents) -> None:
         self.documents = documents
@@ -83,6 +95,9 @@ class LookupTool:
         if not sep or not doc_id or not phrase:
             raise ToolInputError(f"lookup needs {self.input_format}")
         return doc_id, phrase
+
+    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> None:
+        return None
 
     async def run(self, value: tuple[str, str]) -> str:
         doc_id, phrase = value
@@ -99,12 +114,18 @@ class CalculatorTool:
     name = "calculator"
     description = "Calculate an arithmetic expression with + - * / ^ ( ) and decimal numbers."
     input_format = "an arithmetic expression (string of numbers and operators), e.g. (120 - 45) * 2"
+    result_is_answer = True
 
     def parse_input(self, raw: str) -> str:
         expression = raw.strip().strip("\"'`").strip()
         if not expression:
             raise ToolInputError(f"the expression is empty; give {self.input_format}")
         return expression
+
+    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> list[str]:
+        """Expressions over the numbers seen: the question's own, then the observations'."""
+        seen = [n for o in observations if not o.startswith("Error:") for n in numbers(observation_text(o))]
+        return expressions(numbers(question), seen)
 
     async def run(self, expression: str) -> str:
         try:

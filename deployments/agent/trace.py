@@ -1,14 +1,25 @@
-"""What a run returns: its steps, how it stopped, and the tokens it used."""
+"""What a run returns: its steps, how it stopped, where its answer came from, and the tokens it used.
+
+Lifecycle hooks (as Burr's post-run-step hooks): a loop records each finished step with
+``await run.record(step)``, which appends it and calls every hook, so tracing and streaming see
+each step as it happens without the loops knowing who listens.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 from deployments.agent.generation import Usage
 
 STOP_FINAL_ANSWER = "final_answer"
 STOP_MAX_STEPS = "max_steps"
 STOP_REPEATED = "repeated_action"  # the model repeated an action and input: answered from the observations
+
+# Where the final answer came from (`answer_source.kind`).
+SOURCE_OBSERVATION = "observation"  # a span copied from the observation of step `step`
+SOURCE_CALCULATION = "calculation"  # the calculator result of step `step`
+SOURCE_FREE_TEXT = "free_text"  # written by the model: nothing observed fitted
 
 
 @dataclass
@@ -21,6 +32,12 @@ class Step:
     latency_s: float = 0.0
 
 
+class StepHook(Protocol):
+    """Called after each step is recorded; ``index`` counts from 0."""
+
+    async def after_step(self, index: int, step: Step) -> None: ...
+
+
 @dataclass
 class Run:
     question: str
@@ -30,10 +47,24 @@ class Run:
     stop_reason: str = STOP_FINAL_ANSWER
     parse_failures: int = 0
     usage: Usage = field(default_factory=Usage)
+    answer_source: dict = field(default_factory=lambda: {"kind": SOURCE_FREE_TEXT, "step": None})
+    hooks: list[StepHook] = field(default_factory=list)
+
+    async def record(self, step: Step) -> None:
+        """Append ``step`` and tell every hook."""
+        self.steps.append(step)
+        for hook in self.hooks:
+            await hook.after_step(len(self.steps) - 1, step)
+
+    def finish(self, answer: str, stop_reason: str, source: str = SOURCE_FREE_TEXT, step: int | None = None) -> "Run":
+        self.answer, self.stop_reason = answer, stop_reason
+        self.answer_source = {"kind": source, "step": step}
+        return self
 
     def to_dict(self) -> dict:
         return {
             "answer": self.answer,
+            "answer_source": dict(self.answer_source),
             "steps": [asdict(step) for step in self.steps],
             "stop_reason": self.stop_reason,
             "mode": self.mode,

@@ -24,9 +24,9 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Sequence
 
-from deployments.agent.grounding import canonical_number
 from deployments.agent.react import NO_ANSWER
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
@@ -49,6 +49,16 @@ class Vote:
 
     def to_dict(self) -> dict:
         return {"answer": self.answer, "count": self.count}
+
+
+def canonical_number(text: str) -> str | None:
+    """"1,200.0" -> "1200", exactly (no float rounding); None when ``text`` is not one number."""
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    value = value.normalize()
+    return format(value if value != 0 else Decimal(0), "f")
 
 
 def is_no_answer(text: str) -> bool:

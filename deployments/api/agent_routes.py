@@ -1,4 +1,4 @@
-"""The agent route: thin, validates the question and calls the Agent handle."""
+"""The agent route: thin, validates the question and calls the Agent handle (plain or streamed)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from deployments.api.calls import call
+from deployments.api.calls import call, open_stream
 from deployments.validation import NonBlankStr
 
 router = APIRouter(tags=["agent"])
 
-_ERRORS = {400: {"description": "Invalid request"}, 503: {"description": "Model not ready"},
+_SSE_EVENT = {"type": "object", "required": ["data"],
+              "description": "`data: {\"type\": \"step\", \"index\", \"step\"}` per step, then `data: {\"type\": "
+              "\"answer\", ...the non-streaming reply}`, then `data: [DONE]`; an error midway is "
+              "`data: {\"error\": {...}}` then `data: [DONE]`."}
+_ERRORS = {200: {"description": "The answer; with `stream` true, server-sent events",
+                 "content": {"text/event-stream": {"schema": _SSE_EVENT}}},
+           400: {"description": "Invalid request"}, 503: {"description": "Model not ready"},
            504: {"description": "Generation timed out"}}
 
 
@@ -33,9 +39,16 @@ class AskRequest(BaseModel):
         "with its seed, or its error); `answer`, `steps` and `stop_reason` are the winning run's, `usage` and "
         "`parse_failures` are summed over all runs. Costs about n times the tokens.",
     )
+    stream: bool = Field(
+        False, description="Answer with server-sent events: one `step` event per step as it finishes, then one "
+        "`answer` event holding the non-streaming reply, then `[DONE]` (with samples > 1: the answer event only).",
+    )
 
 
 @router.post("/v1/agent/ask", responses=_ERRORS)
-async def ask(body: AskRequest, request: Request) -> dict:
+async def ask(body: AskRequest, request: Request):
     agent = request.app.state.services.agent
-    return await call(agent.ask.remote(body.question, body.max_steps, body.mode, body.samples))
+    args = (body.question, body.max_steps, body.mode, body.samples)
+    if body.stream:
+        return await open_stream(agent.options(stream=True).ask_stream.remote(*args))
+    return await call(agent.ask.remote(*args))

@@ -1,53 +1,191 @@
-"""Constrained decoding for `guided_choice`: the output is exactly one of the given strings.
+"""Constrained decoding through llguidance: choice, regex, JSON Schema and Lark grammars.
 
-Hand-written because the maintained options (outlines, xgrammar) pull large dependencies for what
-is a token trie: at each step only tokens that continue some choice are allowed, and the output
-ends as soon as a choice is complete and no longer choice continues it.
+llguidance (maintained, on PyPI, CPU token masks) replaces the hand-written token trie: it accepts
+every tokenization of an allowed text, not only the tokenizer's own, and one engine serves all
+four constraint kinds. A `Constraint` is one row's matcher: the allowed-token mask for the next
+step, `advance(token)`, whether the output may end (`can_end`) or must (`must_end`), and the
+final text, decoded byte-exactly by llguidance's tokenizer.
+
+Torch-free: masks are numpy arrays, so the request -> job path in the replica stays light and
+`rows.py` turns them into tensors.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+import json
+import threading
+import weakref
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from llguidance import LLExecutor, LLMatcher, LLTokenizer
+
+Kind = Literal["choice", "regex", "json", "grammar"]
 
 
-@dataclass
-class _Node:
-    children: dict[int, "_Node"] = field(default_factory=dict)
-    choice: str | None = None  # set where a whole choice ends
+class ConstraintError(ValueError):
+    """The constraint cannot be compiled (a bad regex, schema or grammar): the caller's fault, a 400."""
 
 
-class ChoiceTrie:
-    """Token trie over the choices; a cursor walks it as tokens are generated."""
+@dataclass(frozen=True)
+class ConstraintSpec:
+    """What the request asked for, before it is compiled for a tokenizer. Plain data: crosses handles."""
 
-    def __init__(self, choices: list[str], encode: Callable[[str], list[int]]) -> None:
-        self.root = _Node()
-        for choice in choices:
-            node = self.root
-            for token in encode(choice):
-                node = node.children.setdefault(token, _Node())
-            node.choice = choice
-        self.node = self.root
+    kind: Kind
+    value: Any  # list[str] for choice, str for regex and grammar, a JSON Schema dict (or True: any JSON)
 
-    def allowed(self) -> list[int]:
-        """Tokens that keep the output on a path to some choice."""
-        return list(self.node.children)
+    def grammar(self) -> str:
+        """The llguidance grammar for this constraint (no tokenizer needed)."""
+        if self.kind == "choice":
+            # Lark string literals take JSON escapes, so any choice text is quoted exactly
+            return LLMatcher.grammar_from_lark("start: " + " | ".join(json.dumps(c) for c in self.value))
+        if self.kind == "regex":
+            return LLMatcher.grammar_from_regex(self.value)
+        if self.kind == "json":
+            schema = {"type": "object"} if self.value is True else self.value
+            # whitespace_flexible off: compact JSON, fewer tokens and no runaway whitespace
+            return LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": False})
+        return LLMatcher.grammar_from_lark(self.value)
 
-    def can_end(self) -> bool:
-        return self.node.choice is not None
+    def validate(self) -> str:
+        """The compiled grammar; raises ConstraintError naming the problem when it does not compile."""
+        try:
+            grammar = self.grammar()
+        except (ValueError, TypeError) as exc:
+            raise ConstraintError(f"invalid {self.kind} constraint: {exc}") from None
+        message = LLMatcher.validate_grammar(grammar)
+        if message and not message.startswith("WARNING"):
+            raise ConstraintError(f"invalid {self.kind} constraint: {message.splitlines()[0]}")
+        return grammar
 
-    def must_end(self) -> bool:
-        """A choice is complete and nothing longer continues it."""
-        return self.node.choice is not None and not self.node.children
+    def matches(self, text: str) -> bool:
+        """Whether ``text`` satisfies the constraint, checked without a tokenizer (for external endpoints).
 
-    def advance(self, token: int) -> bool:
-        """Follow ``token``; False when it leaves the trie (it never should under the mask)."""
-        child = self.node.children.get(token)
-        if child is None:
-            return False
-        self.node = child
-        return True
+        JSON is parsed and checked with jsonschema, which accepts any whitespace another server may use;
+        the other kinds run llguidance over the text's bytes, so regex syntax is the same as ours.
+        """
+        if self.kind == "json":
+            import jsonschema
+
+            try:
+                value = json.loads(text)
+            except ValueError:
+                return False
+            schema = {"type": "object"} if self.value is True else self.value
+            return jsonschema.Draft202012Validator(schema).is_valid(value)
+        return byte_matcher(self.validate()).accepts(text)
+
+
+# one llguidance tokenizer per HF tokenizer: building it reads the whole vocabulary (about a second)
+_TOKENIZERS: "weakref.WeakKeyDictionary[Any, LLTokenizer]" = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def tokenizer_for(hf_tokenizer: Any) -> LLTokenizer:
+    """The cached llguidance tokenizer of a Hugging Face fast tokenizer."""
+    with _LOCK:
+        cached = _TOKENIZERS.get(hf_tokenizer)
+        if cached is None:
+            from llguidance.hf import from_tokenizer  # imports transformers: replicas only
+
+            cached = _TOKENIZERS[hf_tokenizer] = from_tokenizer(hf_tokenizer)
+        return cached
+
+
+class Constraint:
+    """One row's grammar state. Made fresh per job: a matcher is mutable."""
+
+    def __init__(self, spec: ConstraintSpec, tokenizer: LLTokenizer) -> None:
+        self.spec = spec
+        self.tokenizer = tokenizer
+        self.matcher = LLMatcher(tokenizer, spec.validate(), log_level=0)
+        if self.matcher.is_error():
+            raise ConstraintError(f"invalid {spec.kind} constraint: {self.matcher.get_error().splitlines()[0]}")
+        self.tokens: list[int] = []
 
     @property
-    def choice(self) -> str | None:
-        return self.node.choice
+    def vocab_size(self) -> int:
+        return self.tokenizer.vocab_size
+
+    def mask(self) -> np.ndarray:
+        """Allowed next tokens as a bool array over the grammar's vocabulary (EOS allowed iff `can_end`)."""
+        bias = np.frombuffer(self.matcher.compute_logit_bias(), dtype=np.uint8)
+        return bias != 0
+
+    def allowed(self) -> list[int]:
+        return np.flatnonzero(self.mask()).tolist()
+
+    def can_end(self) -> bool:
+        """The text so far is a complete match."""
+        return self.matcher.is_accepting()
+
+    def must_end(self) -> bool:
+        """A complete match that nothing can extend: the row ends here."""
+        return self.matcher.is_stopped() and self.matcher.is_accepting()
+
+    def failed(self) -> bool:
+        return self.matcher.is_error()
+
+    def advance(self, token: int) -> bool:
+        """Consume ``token``; False when the grammar rejects it (it never should under the mask)."""
+        self.tokens.append(token)
+        return self.matcher.consume_token(token)
+
+    @property
+    def text(self) -> str:
+        """The generated text, decoded byte-exactly (no tokenizer clean-up of spaces)."""
+        return self.tokenizer.decode_str(self.tokens)
+
+
+# Masks of a whole batch at once: llguidance computes them on its own threads, without the GIL.
+_EXECUTOR: LLExecutor | None = None
+
+
+def batch_masks(constraints: list[Constraint]) -> np.ndarray:
+    """Bool masks (len(constraints), vocab) computed in parallel; all constraints share one tokenizer."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = LLExecutor()
+    vocab = constraints[0].vocab_size
+    words = (vocab + 31) // 32
+    bits = np.full((len(constraints), words), -1, dtype=np.int32)
+    _EXECUTOR.unsafe_compute_mask_ptr([(c.matcher, i) for i, c in enumerate(constraints)],
+                                      bits.ctypes.data, words * 4, len(constraints))
+    unpacked = np.unpackbits(bits.view(np.uint8), axis=1, bitorder="little")
+    return unpacked[:, :vocab].astype(bool)
+
+
+class _ByteVocab:
+    """A 256-token vocabulary, one token per byte (plus EOS): checks a finished text against a grammar."""
+
+    def __init__(self) -> None:
+        self.tokens = [bytes([i]) for i in range(256)] + [b"<eos>"]
+        self.eos_token_id = 256
+        self.bos_token_id = None
+        self.special_token_ids = [256]
+
+    def __call__(self, text: bytes | str) -> list[int]:
+        return list(text.encode() if isinstance(text, str) else text)
+
+
+_BYTE_TOKENIZER: LLTokenizer | None = None
+
+
+class _TextChecker:
+    def __init__(self, matcher: LLMatcher) -> None:
+        self.matcher = matcher
+
+    def accepts(self, text: str) -> bool:
+        ok = self.matcher.consume_tokens(list(text.encode("utf-8")))
+        return ok and self.matcher.is_accepting()
+
+
+def byte_matcher(grammar: str) -> _TextChecker:
+    """A checker over the byte vocabulary, for text that another server generated."""
+    global _BYTE_TOKENIZER
+    if _BYTE_TOKENIZER is None:
+        from llguidance import TokenizerWrapper
+
+        _BYTE_TOKENIZER = LLTokenizer(TokenizerWrapper(_ByteVocab()))
+    return _TextChecker(LLMatcher(_BYTE_TOKENIZER, grammar, log_level=0))

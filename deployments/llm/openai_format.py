@@ -1,12 +1,18 @@
-"""OpenAI response bodies and stream chunks for completions and chat, built from finished jobs."""
+"""OpenAI response bodies and stream chunks for completions and chat, built from finished jobs.
+
+A request with ``n`` choices ran as ``n`` jobs: choice ``i`` is job ``i``; they share one prompt,
+so usage counts the prompt once and the completion tokens of all.
+"""
 
 from __future__ import annotations
 
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from deployments.llm.jobs import GenerationJob
+
+TokenText = Callable[[int], str]
 
 
 def new_id(prefix: str) -> str:
@@ -18,27 +24,60 @@ def _finish_reason(job: GenerationJob) -> str:
     return "length" if job.finish_reason == "length" else "stop"
 
 
-def usage(job: GenerationJob) -> dict[str, int]:
-    prompt = len(job.prompt_ids)
+def usage(jobs: GenerationJob | list[GenerationJob]) -> dict[str, int]:
+    jobs = jobs if isinstance(jobs, list) else [jobs]
+    prompt = len(jobs[0].prompt_ids)
+    completion_tokens = sum(job.completion_tokens for job in jobs)
+    return {"prompt_tokens": prompt, "completion_tokens": completion_tokens, "total_tokens": prompt + completion_tokens}
+
+
+def _completion_logprobs(job: GenerationJob, text_of: TokenText) -> dict[str, Any] | None:
+    """The legacy completions shape: parallel lists of tokens, logprobs, top alternatives and offsets."""
+    if job.logprobs is None:
+        return None
+    tokens = [text_of(t.token) for t in job.token_logprobs]
+    offsets, at = [], 0
+    for token in tokens:
+        offsets.append(at)
+        at += len(token)
     return {
-        "prompt_tokens": prompt,
-        "completion_tokens": job.completion_tokens,
-        "total_tokens": prompt + job.completion_tokens,
+        "tokens": tokens,
+        "token_logprobs": [t.logprob for t in job.token_logprobs],
+        "top_logprobs": [{text_of(i): lp for i, lp in t.top} for t in job.token_logprobs],
+        "text_offset": offsets,
     }
 
 
-def completion(job: GenerationJob, model: str, request_id: str) -> dict[str, Any]:
+def _entry(token: int, logprob: float, text_of: TokenText) -> dict[str, Any]:
+    text = text_of(token)
+    return {"token": text, "logprob": logprob, "bytes": list(text.encode("utf-8"))}
+
+
+def _chat_logprobs(job: GenerationJob, text_of: TokenText) -> dict[str, Any] | None:
+    if job.logprobs is None:
+        return None
+    return {"content": [
+        {**_entry(t.token, t.logprob, text_of), "top_logprobs": [_entry(i, lp, text_of) for i, lp in t.top]}
+        for t in job.token_logprobs
+    ]}
+
+
+def completion(jobs: list[GenerationJob], model: str, request_id: str, text_of: TokenText) -> dict[str, Any]:
     return {
         "id": request_id,
         "object": "text_completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{"index": 0, "text": job.text, "finish_reason": _finish_reason(job), "logprobs": None}],
-        "usage": usage(job),
+        "choices": [
+            {"index": i, "text": job.text, "finish_reason": _finish_reason(job),
+             "logprobs": _completion_logprobs(job, text_of)}
+            for i, job in enumerate(jobs)
+        ],
+        "usage": usage(jobs),
     }
 
 
-def chat_completion(job: GenerationJob, model: str, request_id: str) -> dict[str, Any]:
+def chat_completion(jobs: list[GenerationJob], model: str, request_id: str, text_of: TokenText) -> dict[str, Any]:
     return {
         "id": request_id,
         "object": "chat.completion",
@@ -46,34 +85,35 @@ def chat_completion(job: GenerationJob, model: str, request_id: str) -> dict[str
         "model": model,
         "choices": [
             {
-                "index": 0,
+                "index": i,
                 "message": {"role": "assistant", "content": job.text},
                 "finish_reason": _finish_reason(job),
-                "logprobs": None,
+                "logprobs": _chat_logprobs(job, text_of),
             }
+            for i, job in enumerate(jobs)
         ],
-        "usage": usage(job),
+        "usage": usage(jobs),
     }
 
 
 def completion_chunk(
-    model: str, request_id: str, text: str, job: GenerationJob | None = None
+    model: str, request_id: str, text: str, job: GenerationJob | None = None, index: int = 0
 ) -> dict[str, Any]:
-    """A text delta; with ``job`` the last chunk, carrying finish_reason and usage."""
+    """A text delta; with ``job`` the choice's last chunk, carrying its finish_reason and usage."""
     return {
         "id": request_id,
         "object": "text_completion",
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": 0, "text": text, "finish_reason": _finish_reason(job) if job else None, "logprobs": None}
+            {"index": index, "text": text, "finish_reason": _finish_reason(job) if job else None, "logprobs": None}
         ],
         **({"usage": usage(job)} if job else {}),
     }
 
 
 def chat_chunk(
-    model: str, request_id: str, delta: dict[str, str], job: GenerationJob | None = None
+    model: str, request_id: str, delta: dict[str, Any], job: GenerationJob | None = None, index: int = 0
 ) -> dict[str, Any]:
     return {
         "id": request_id,
@@ -81,10 +121,16 @@ def chat_chunk(
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": 0, "delta": delta, "finish_reason": _finish_reason(job) if job else None, "logprobs": None}
+            {"index": index, "delta": delta, "finish_reason": _finish_reason(job) if job else None, "logprobs": None}
         ],
         **({"usage": usage(job)} if job else {}),
     }
+
+
+def usage_chunk(model: str, request_id: str, obj: str, jobs: list[GenerationJob]) -> dict[str, Any]:
+    """`stream_options.include_usage`: the last chunk, with the whole request's usage and no choices."""
+    return {"id": request_id, "object": obj, "created": int(time.time()), "model": model,
+            "choices": [], "usage": usage(jobs)}
 
 
 def model_card(name: str) -> dict[str, Any]:

@@ -1,21 +1,24 @@
 """Per-row decoding rules, shared by whatever schedules the rows: one request's state inside a batch.
 
-Each row keeps its own sampling parameters, seed, stop strings, token budget and constraint.
-`pick_tokens` chooses every row's next token from the step's logits; `advance_rows` records the
-tokens, streams text out, honours cancellation and says which rows are finished. The engine that
-batches rows (today transformers' `generate`) only calls these two, so scheduling and per-row
+Each row keeps its own sampling parameters, seed, penalties, stop strings, token budget, logprob
+capture and grammar constraint. `pick_tokens` chooses every row's next token from the step's
+logits; `advance_rows` records the tokens, streams text out, honours cancellation and says which
+rows are finished. The engine that batches rows only calls these two, so scheduling and per-row
 rules change independently.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import torch
 
-from deployments.llm.guided import ChoiceTrie
-from deployments.llm.jobs import GenerationJob
+from deployments.llm.guided import batch_masks
+from deployments.llm.jobs import GenerationJob, TokenLogprob
 from deployments.llm.stops import StopMatcher
+
+logger = logging.getLogger("ray.serve")
 
 
 class Row:
@@ -25,9 +28,10 @@ class Row:
         self.job = job
         self.tokens: list[int] = []
         self.stops = StopMatcher(job.stop)
-        self.trie = ChoiceTrie(job.choices, encode) if job.choices else None
+        self.constraint = job.constraint
         self.emitted = 0
         self.done = False
+        self.pending: TokenLogprob | None = None  # the logprob of the token picked, until it is recorded
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(job.seed if job.seed is not None else torch.seed())
 
@@ -62,20 +66,54 @@ def _sample(logits: torch.Tensor, row: Row) -> int:
     return int(torch.multinomial(probs, 1, generator=row.generator))
 
 
+def _penalised(logits: torch.Tensor, row: Row) -> torch.Tensor:
+    """OpenAI's presence and frequency penalties over the tokens this row generated so far."""
+    job = row.job
+    if not row.tokens or (job.presence_penalty == 0.0 and job.frequency_penalty == 0.0):
+        return logits
+    counts = torch.bincount(torch.tensor(row.tokens, device=logits.device), minlength=logits.shape[-1])
+    counts = counts[: logits.shape[-1]].to(logits.dtype)
+    return logits - job.frequency_penalty * counts - job.presence_penalty * (counts > 0).to(logits.dtype)
+
+
+def _constrained(logits: torch.Tensor, row: Row, allowed_np, eos_ids: list[int]) -> torch.Tensor:
+    """``logits`` with every token the grammar forbids at -inf; EOS allowed exactly when the match is complete."""
+    allowed = torch.zeros(logits.shape[-1], dtype=torch.bool)
+    width = min(len(allowed_np), logits.shape[-1])  # a model may pad its vocabulary past the tokenizer's
+    allowed[:width] = torch.from_numpy(allowed_np[:width])
+    allowed[eos_ids] = row.constraint.can_end()
+    if not bool(allowed.any()):  # a dead end (never under the mask): end the row, reported as unmet
+        allowed[eos_ids] = True
+    return logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+
+
+def _logprob(logits: torch.Tensor, token: int, k: int) -> TokenLogprob:
+    """Logprobs of the model's own distribution (before penalties and masks), as vLLM reports them."""
+    logprobs = torch.log_softmax(logits.float(), dim=-1)
+    top = torch.topk(logprobs, k) if k > 0 else None
+    pairs = list(zip(top.indices.tolist(), top.values.tolist())) if top is not None else []
+    return TokenLogprob(token, float(logprobs[token]), pairs)
+
+
 def pick_tokens(rows: list[Row], scores: torch.Tensor, eos_ids: list[int]) -> list[int]:
     """Each row's next token from its row of ``scores``, by its own rules (a finished row gets EOS)."""
+    constrained = [i for i, row in enumerate(rows) if row.constraint is not None and not row.done]
+    masks = dict(zip(constrained, batch_masks([rows[i].constraint for i in constrained]))) if constrained else {}
     tokens = []
     for i, row in enumerate(rows):
-        logits = scores[i]
-        if row.trie is not None and not row.done:
-            allowed = row.trie.allowed() + (eos_ids if row.trie.can_end() else [])
-            mask = torch.full_like(logits, float("-inf"))
-            mask[allowed] = 0.0
-            logits = logits + mask
+        if row.done:
+            tokens.append(eos_ids[0])
+            continue
+        raw = scores[i]
+        logits = _penalised(raw, row)
+        if i in masks:
+            logits = _constrained(logits, row, masks[i], eos_ids)
         elif row.job.ignore_eos:
             logits = logits.clone()
             logits[eos_ids] = float("-inf")
-        tokens.append(eos_ids[0] if row.done else _sample(logits, row))
+        token = _sample(logits, row)
+        row.pending = _logprob(raw, token, row.job.logprobs) if row.job.logprobs is not None else None
+        tokens.append(token)
     return tokens
 
 
@@ -88,25 +126,38 @@ def advance_rows(rows: list[Row], tokens: list[int], eos_ids: set[int], decode: 
 
 
 def _advance(row: Row, token: int, eos_ids: set[int], decode: Callable[[list[int]], str]) -> None:
+    constraint = row.constraint
     if row.job.cancelled.is_set():
-        row.finish("cancelled", decode(row.tokens))
+        row.finish("cancelled", constraint.text if constraint else decode(row.tokens))
         return
     if token in eos_ids:
-        row.finish("stop", row.trie.choice if row.trie and row.trie.choice else decode(row.tokens))
+        if constraint is None:
+            row.finish("stop", decode(row.tokens))
+        else:  # an EOS before the match is complete only comes from a dead end: never a match
+            row.finish("stop" if constraint.can_end() else "length", constraint.text)
         return
     row.tokens.append(token)
-    if row.trie is not None:
-        row.trie.advance(token)
-        if row.trie.must_end():
-            row.finish("stop", row.trie.choice or "")
+    if row.pending is not None:
+        row.job.token_logprobs.append(row.pending)
+        row.pending = None
+    if constraint is not None:
+        if not constraint.advance(token):
+            logger.warning("grammar rejected token %d: %s", token, constraint.matcher.get_error())
+            row.finish("length", constraint.text)
             return
-    text = decode(row.tokens)
-    cut = row.stops.find(text)
+        text = constraint.text
+        if constraint.must_end():
+            row.finish("stop", text)
+            return
+        cut = None  # the grammar decides where a constrained output ends, not stop strings
+    else:
+        text = decode(row.tokens)
+        cut = row.stops.find(text)
     if cut is not None:
         row.finish("stop", text[:cut])
     elif len(row.tokens) >= row.job.max_tokens:
-        row.finish("length", text)
-    elif row.trie is None:
+        row.finish("length", text)  # a constrained row cut here is never reported as a complete match
+    else:
         # a trailing U+FFFD is a multi-byte character cut in half: wait for its other bytes
         safe = row.stops.safe_length(text.rstrip("\ufffd"))
         row._emit_upto(text, safe)

@@ -16,8 +16,9 @@ from ray import serve
 
 from deployments import errors
 from deployments.llm import openai_format as fmt
+from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, tokenizer_for
 from deployments.llm.jobs import GenerationJob
-from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest, _SamplingFields
+from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
 
 logger = logging.getLogger("ray.serve")
@@ -59,54 +60,113 @@ class LLMServer:
 
     # --- generation ----------------------------------------------------------------------------
     async def completions(self, request: dict) -> dict:
-        job = self._completion_job(request)
-        await self._generate(job)
-        return fmt.completion(job, self.settings.served_model_name, fmt.new_id("cmpl"))
+        jobs = self._completion_jobs(request)
+        await asyncio.gather(*(self._generate(job) for job in jobs))
+        return fmt.completion(jobs, self.settings.served_model_name, fmt.new_id("cmpl"), self._token_text)
 
     async def chat(self, request: dict) -> dict:
-        job = self._chat_job(request)
-        await self._generate(job)
-        return fmt.chat_completion(job, self.settings.served_model_name, fmt.new_id("chatcmpl"))
+        jobs = self._chat_jobs(request)
+        await asyncio.gather(*(self._generate(job) for job in jobs))
+        return fmt.chat_completion(jobs, self.settings.served_model_name, fmt.new_id("chatcmpl"), self._token_text)
 
     async def completions_stream(self, request: dict) -> AsyncIterator[dict]:
-        job, name, rid = self._completion_job(request), self.settings.served_model_name, fmt.new_id("cmpl")
-        async for piece in self._stream(job):
-            yield fmt.completion_chunk(name, rid, piece)
-        yield fmt.completion_chunk(name, rid, "", job)
+        jobs, name, rid = self._completion_jobs(request), self.settings.served_model_name, fmt.new_id("cmpl")
+        async for index, piece in self._streams(jobs):
+            yield fmt.completion_chunk(name, rid, piece, index=index)
+        for index, job in enumerate(jobs):
+            yield fmt.completion_chunk(name, rid, "", job, index=index)
+        if self._include_usage(request):
+            yield fmt.usage_chunk(name, rid, "text_completion", jobs)
 
     async def chat_stream(self, request: dict) -> AsyncIterator[dict]:
-        job, name, rid = self._chat_job(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
-        yield fmt.chat_chunk(name, rid, {"role": "assistant", "content": ""})
-        async for piece in self._stream(job):
-            yield fmt.chat_chunk(name, rid, {"content": piece})
-        yield fmt.chat_chunk(name, rid, {}, job)
+        jobs, name, rid = self._chat_jobs(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
+        for index in range(len(jobs)):
+            yield fmt.chat_chunk(name, rid, {"role": "assistant", "content": ""}, index=index)
+        async for index, piece in self._streams(jobs):
+            yield fmt.chat_chunk(name, rid, {"content": piece}, index=index)
+        for index, job in enumerate(jobs):
+            yield fmt.chat_chunk(name, rid, {}, job, index=index)
+        if self._include_usage(request):
+            yield fmt.usage_chunk(name, rid, "chat.completion.chunk", jobs)
 
     # --- internals -----------------------------------------------------------------------------
-    def _completion_job(self, request: dict) -> GenerationJob:
-        parsed = CompletionRequest.model_validate(request)
-        return self._job(parsed, self.engine.encode(parsed.prompt) or [self.engine.eos_id])
+    @staticmethod
+    def _include_usage(request: dict) -> bool:
+        return bool((request.get("stream_options") or {}).get("include_usage"))
 
-    def _chat_job(self, request: dict) -> GenerationJob:
+    async def _streams(self, jobs: list[GenerationJob]) -> AsyncIterator[tuple[int, str]]:
+        """(choice index, text delta) of all ``jobs`` as they come; n streams decoded together."""
+        if len(jobs) == 1:
+            async for piece in self._stream(jobs[0]):
+                yield 0, piece
+            return
+        queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
+
+        async def pump(index: int, job: GenerationJob) -> None:
+            try:
+                async for piece in self._stream(job):
+                    await queue.put((index, piece))
+            finally:
+                await queue.put(None)
+
+        tasks = [asyncio.ensure_future(pump(i, job)) for i, job in enumerate(jobs)]
+        try:
+            running = len(tasks)
+            while running:
+                item = await queue.get()
+                if item is None:
+                    running -= 1
+                else:
+                    yield item
+            for task in tasks:
+                task.result()  # the first job's timeout or generation error, if any
+        finally:
+            for task in tasks:
+                task.cancel()
+
+    def _token_text(self, token: int) -> str:
+        return self.engine.decode([token])
+
+    def _completion_jobs(self, request: dict) -> list[GenerationJob]:
+        parsed = CompletionRequest.model_validate(request)
+        return self._jobs(parsed, self.engine.encode(parsed.prompt) or [self.engine.eos_id])
+
+    def _chat_jobs(self, request: dict) -> list[GenerationJob]:
         parsed = ChatCompletionRequest.model_validate(request)
         messages = [m.model_dump(include={"role", "content"}) for m in parsed.messages]
-        return self._job(parsed, self.engine.chat_prompt(messages))
+        return self._jobs(parsed, self.engine.chat_prompt(messages))
 
-    def _job(self, request: _SamplingFields, prompt_ids: list[int]) -> GenerationJob:
+    def _jobs(self, request: CompletionRequest | ChatCompletionRequest, prompt_ids: list[int]) -> list[GenerationJob]:
+        """``n`` jobs for one request: the same prompt, distinct seeds, each with its own grammar state."""
         if request.model not in (None, self.settings.served_model_name):
             raise errors.not_found(
                 f"model '{request.model}' does not exist; this server has '{self.settings.served_model_name}'",
                 code="model_not_found",
             )
-        return GenerationJob(
-            prompt_ids=prompt_ids,
-            max_tokens=self._max_tokens(len(prompt_ids), request.max_tokens),
-            temperature=request.temperature,
-            top_p=request.top_p,
-            seed=request.seed,
-            stop=request.stop,
-            choices=request.guided_choice,
-            ignore_eos=request.ignore_eos,
-        )
+        max_tokens = self._max_tokens(len(prompt_ids), request.max_tokens)
+        spec = request.constraint_spec()
+        jobs = []
+        for i in range(request.n):
+            jobs.append(GenerationJob(
+                prompt_ids=prompt_ids,
+                max_tokens=max_tokens,
+                temperature=request.temperature,
+                top_p=request.top_p,
+                seed=None if request.seed is None else (request.seed + i) % 2**63,
+                stop=request.stop,
+                constraint=self._constraint(spec) if spec is not None else None,
+                ignore_eos=request.ignore_eos,
+                presence_penalty=request.presence_penalty,
+                frequency_penalty=request.frequency_penalty,
+                logprobs=request.logprobs_k(),
+            ))
+        return jobs
+
+    def _constraint(self, spec: ConstraintSpec) -> Constraint:
+        try:
+            return Constraint(spec, tokenizer_for(self.engine.tokenizer))
+        except ConstraintError as exc:
+            raise errors.bad_request(str(exc), code="invalid_constraint") from None
 
     def _max_tokens(self, prompt_len: int, asked: int | None) -> int:
         context = self.engine.context_length

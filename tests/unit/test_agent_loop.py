@@ -4,7 +4,9 @@ import asyncio
 
 from deployments.agent.classic import FORCED_STOP, ClassicAgent
 from deployments.agent.generation import Generator, Usage
+from deployments.agent.guards import build_guards
 from deployments.agent.react import NO_ANSWER, REPEATED, SEEDED_THOUGHT, ImprovedAgent
+from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import build_tools
 from deployments.agent.trace import Run
 from tests.unit.fakes import FakeDocuments, ScriptedLLM
@@ -16,8 +18,12 @@ DOCS = {"office-lyon": "The Lyon office opened in 2012 and has 120 employees.",
 def _run(respond, question="How many employees work in Lyon?", max_steps=4, agent_cls=ImprovedAgent, **kwargs):
     llm = ScriptedLLM(respond)
     usage = Usage()
-    kwargs = {"grounded_answers": False, **kwargs} if agent_cls is ImprovedAgent else {}
-    agent = agent_cls(Generator(llm, usage), build_tools(FakeDocuments(DOCS)), **kwargs)
+    tools = build_tools(FakeDocuments(DOCS))
+    if agent_cls is ImprovedAgent:
+        settings = AgentSettings(**{"grounded_answers": False, **kwargs})
+        agent = ImprovedAgent(Generator(llm, usage), tools, build_guards(settings), settings)
+    else:
+        agent = agent_cls(Generator(llm, usage), tools)
     run = asyncio.run(agent.run(question, max_steps, Run(question=question, mode="test", usage=usage)))
     return run, llm
 
@@ -54,7 +60,7 @@ def test_search_then_final_answer():
 
 
 def test_action_is_chosen_by_guided_choice_and_fields_use_stop_sequences():
-    _, llm = _run(improved_script([("t", "Final Answer", "5")]))
+    _, llm = _run(improved_script([("t", "Final Answer", "5")]), guard_answer_needs_observation=False)
     choice = next(r for r in llm.requests if r.get("guided_choice"))
     assert choice["guided_choice"] == [" search", " lookup", " calculator", " Final Answer"]
     fields = [r for r in llm.requests if not r.get("guided_choice")]
@@ -62,7 +68,7 @@ def test_action_is_chosen_by_guided_choice_and_fields_use_stop_sequences():
 
 
 def test_empty_thought_is_replaced_by_a_seeded_one():
-    run, llm = _run(improved_script([("", "Final Answer", "7")]))
+    run, llm = _run(improved_script([("", "Final Answer", "7")]), guard_answer_needs_observation=False)
     assert run.steps[0].recovered and run.steps[0].thought == SEEDED_THOUGHT
     assert f"Thought: {SEEDED_THOUGHT}\nAction:" in llm.requests[1]["prompt"]
 
@@ -99,30 +105,16 @@ def test_a_repeated_action_ends_the_run_with_an_answer_from_the_observations():
 
     def respond(request):
         if "I must give the final answer now" in request["prompt"]:
-            return request["guided_choice"][-1]
+            return " 120"
         return script(request)
 
-    run, llm = _run(respond, max_steps=6, grounded_answers=True)
+    run, llm = _run(respond, question="How many employees work in the Lyon office?", max_steps=6,
+                    grounded_answers=True, guard_new_inputs_only=False)
     assert run.answer == "120"
     assert len(run.steps) == 2 and run.steps[1].observation == REPEATED
     assert run.stop_reason == "repeated_action"
-    assert llm.requests[-1]["guided_choice"] == [" 2012", " 120"]  # the numbers observed, for "How many"
+    assert " 120" in llm.requests[-1]["guided_choice"]  # answered from what was observed
     assert "I must give the final answer now" in llm.requests[-1]["prompt"]
-
-
-def test_the_answer_type_of_the_question_narrows_the_grounded_candidates():
-    from deployments.agent.grounding import answer_candidates, expected_answer_type
-
-    seen = ["[company-ceo] The chief executive officer is Claire Moreau. She has led the company since 2009."]
-    assert answer_candidates(seen, "Who is the chief executive officer?") == ["Claire Moreau"]
-    assert answer_candidates(seen, "In which year did she start?") == ["2009"]
-    assert answer_candidates(seen, "What does the CEO do?") == ["Claire Moreau", "2009"]
-    assert answer_candidates(["[x] Budget 1,500 dollars."], "Who leads it?") == ["1500"]  # no name: all kept
-    revenue = ["[finance-revenue-2023] Revenue in 2023 was 118 million dollars."]
-    assert answer_candidates(revenue, "What was the revenue in 2023 in million dollars?") == ["118"]
-    assert answer_candidates(["[x] 2023"], "What happened in 2023?") == ["2023"]  # nothing else: kept
-    assert [expected_answer_type(q) for q in ("What is (48 - 12) / 4?", "How much does it cost?",
-                                               "What is the name of the robot?")] == ["number", "number", None]
 
 
 def test_max_steps_asks_once_for_a_final_answer():
@@ -161,57 +153,51 @@ def test_classic_loop_hits_the_iteration_limit_without_an_answer():
     assert run.stop_reason == "max_steps" and run.answer == FORCED_STOP
 
 
-def test_grounded_answer_is_chosen_among_observed_values():
+def test_grounded_answer_is_a_span_of_an_observation_with_its_source():
     run, llm = _run(improved_script([("find Lyon", "search", "Lyon office"), ("it says 120", "Final Answer", "120")]),
-                    grounded_answers=True)
-    assert run.answer == "120"
-    first_choice, answer_choice = [r["guided_choice"] for r in llm.requests if r.get("guided_choice")][::2][:2]
-    assert " Final Answer" not in first_choice  # nothing observed yet, so no answer yet
-    assert answer_choice == [" 2012", " 120"]  # from the document search showed
+                    question="How many employees work in the Lyon office?", grounded_answers=True)
+    assert run.answer == "120" and run.answer_source == {"kind": "observation", "step": 0}
+    choices = [r["guided_choice"] for r in llm.requests if r.get("guided_choice")]
+    assert " Final Answer" not in choices[0]  # nothing observed yet, so no answer yet
+    assert " Lyon office" in choices[1]  # the search query: a span of the question
+    answer_choice = choices[-1]
+    assert {" 120", " 2012", " The Lyon office opened in 2012"} <= set(answer_choice)
+    assert " Lyon" not in answer_choice  # the question states it: not an answer
+    assert not any("office-lyon" in c for c in answer_choice)  # document ids are not content
 
 
-def test_grounding_candidates_skip_ids_and_errors():
-    from deployments.agent.grounding import answer_candidates
-
-    found = answer_candidates(["[dept-7] Led by Tomas Ruiz since 2019, budget 1,500 dollars.", "Error: 5 is bad"])
-    assert found == ["Tomas Ruiz", "2019", "1500"]
+def test_a_calculator_result_is_an_answer_and_its_source_is_the_calculation():
+    run, llm = _run(improved_script([("s", "search", "Lyon office"), ("s", "search", "Porto office"),
+                                     ("c", "calculator", "120 + 85"), ("a", "Final Answer", "205")]),
+                    question="How many employees do the Lyon office and the Porto office have together?",
+                    grounded_answers=True, max_steps=5)
+    assert [s.action_input for s in run.steps[:3]] == ["Lyon office", "Porto office", "120 + 85"]
+    assert run.steps[2].observation == "205" and run.answer == "205"
+    assert run.answer_source == {"kind": "calculation", "step": 2}
+    calculator_choices = [r["guided_choice"] for r in llm.requests if r.get("guided_choice")][5]
+    assert " 120 + 85" in calculator_choices and not any("1 " in c for c in calculator_choices)
 
 
 def test_a_calculation_with_a_number_nobody_observed_is_refused_with_a_precise_error():
-    from deployments.agent.grounding import unobserved_numbers
-
-    seen = ["[office-dublin] The Dublin office opened in 2020 and has 45 employees."]
-    assert unobserved_numbers("45 + 1", "How many employees do Dublin and Nagoya have together?", seen) == ["1"]
-    assert unobserved_numbers("45.0 * 3", "How much do 3 licences cost?", seen) == []
-    assert unobserved_numbers("1,250 + 3875", "What is 1250 + 3875?", []) == []
     run, _ = _run(improved_script([("s", "search", "Lyon office"), ("c", "calculator", "120 + 1"),
                                    ("a", "Final Answer", "120")]),
-                  question="How many employees do Lyon and Nagoya have together?", grounded_answers=True,
-                  max_steps=3)
-    assert run.steps[1].observation == ("Error: 1 is not in the question or any observation; search for the "
+                  question="How many employees do Lyon and Nagoya have together?", max_steps=3)
+    assert run.steps[1].observation == ("Error: 1 is not in the question or any observation; look up the "
                                         "number you need first, then calculate with it.")
     assert run.answer == "120" and run.stop_reason == "final_answer"
 
 
-def test_search_refuses_arithmetic_and_the_calculator_copies_the_question_s_expression():
-    from deployments.agent.grounding import question_expressions
-
-    assert question_expressions("What is (48 - 12) / 4?") == ["(48 - 12) / 4"]
-    assert question_expressions("What is 144 / 12 + 7?") == ["144 / 12 + 7"]
-    assert question_expressions("How many employees does Lyon have?") == []
-
+def test_word_arithmetic_is_written_over_the_question_s_numbers():
     def respond(request):
         real = _real(request["prompt"])
         if request.get("guided_choice") and real.endswith("Action Input:"):
-            return request["guided_choice"][0]  # the grounded input or answer
+            wanted = " 40 * 33 + 5" if real.count("Observation:") == 0 else " 1325"
+            assert wanted in request["guided_choice"]
+            return wanted
         if request.get("guided_choice"):
-            return " search" if real.count("Observation:") == 0 else (
-                " calculator" if real.count("Observation:") == 1 else " Final Answer")
-        if real.endswith("Action Input:"):
-            return " 144 + 7"  # what the model typed when it retyped the expression
+            return " calculator" if real.count("Observation:") == 0 else " Final Answer"
         return " compute it"
 
-    run, llm = _run(respond, question="What is 144 / 12 + 7?", grounded_answers=True, max_steps=4)
-    assert run.steps[0].observation.startswith("Error: '144 + 7' has no words to search for; use calculator")
-    assert run.steps[1].action_input == "144 / 12 + 7" and run.steps[1].observation == "19"
-    assert run.answer == "19"
+    run, _ = _run(respond, question="What is 40 multiplied by 33, plus 5?", grounded_answers=True)
+    assert run.steps[0].observation == "1325" and run.answer == "1325"
+    assert run.answer_source == {"kind": "calculation", "step": 0}

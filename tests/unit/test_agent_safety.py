@@ -4,7 +4,9 @@ failing tool never reaches the caller as a raw exception."""
 import asyncio
 
 from deployments.agent.generation import Generator, Usage
+from deployments.agent.guards import build_guards
 from deployments.agent.react import ImprovedAgent
+from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import build_tools
 from deployments.agent.trace import Run
 from tests.unit.fakes import FakeDocuments, ScriptedLLM
@@ -19,7 +21,8 @@ ALLOWED = {"search", "lookup", "calculator", "Final Answer"}
 
 def _run(docs, script, question="What does memo 7 say?"):
     llm, usage = ScriptedLLM(script), Usage()
-    agent = ImprovedAgent(Generator(llm, usage), build_tools(docs), grounded_answers=False)
+    settings = AgentSettings(grounded_answers=False)
+    agent = ImprovedAgent(Generator(llm, usage), build_tools(docs), build_guards(settings), settings)
     return asyncio.run(agent.run(question, 4, Run(question=question, mode="test", usage=usage))), llm
 
 

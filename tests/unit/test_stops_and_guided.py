@@ -1,8 +1,9 @@
 import torch
 
+from tests.unit.llm.fake_vocab import INDEX, VOCAB, constraint
+
 from deployments.llm.engine import _RowSampler, _RowStopper
 from deployments.llm.rows import Row as _Row
-from deployments.llm.guided import ChoiceTrie
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.stops import StopMatcher
 
@@ -26,13 +27,13 @@ def test_stop_matcher_holds_back_a_possible_stop_prefix() -> None:
     assert StopMatcher(None).safe_length("abc") == 3
 
 
-def test_choice_trie_walks_shared_prefixes() -> None:
-    trie = ChoiceTrie(["ab", "abc", "x"], encode)
-    assert sorted(trie.allowed()) == [ord("a"), ord("x")]
-    assert trie.advance(ord("a")) and trie.advance(ord("b"))
-    assert trie.can_end() and not trie.must_end() and trie.choice == "ab"
-    assert trie.advance(ord("c")) and trie.must_end() and trie.choice == "abc"
-    assert not ChoiceTrie(["ab"], encode).advance(ord("z"))
+def test_choice_constraint_walks_shared_prefixes() -> None:
+    c = constraint("choice", ["ab", "abc", "x"])
+    assert sorted(c.allowed()) == [ord("a"), ord("x"), INDEX["ab"]]  # either tokenization of "ab"
+    assert c.advance(ord("a")) and c.advance(ord("b"))
+    assert c.can_end() and not c.must_end() and c.text == "ab"
+    assert c.advance(ord("c")) and c.must_end() and c.text == "abc"
+    assert not constraint("choice", ["ab"]).advance(ord("z"))
 
 
 def _rows(*jobs: GenerationJob) -> list[_Row]:
@@ -40,7 +41,7 @@ def _rows(*jobs: GenerationJob) -> list[_Row]:
 
 
 def test_sampler_only_picks_tokens_that_continue_a_choice() -> None:
-    rows = _rows(GenerationJob([1], 5, temperature=1.0, seed=0, choices=["yes", "no"]))
+    rows = _rows(GenerationJob([1], 5, temperature=1.0, seed=0, constraint=constraint("choice", ["yes", "no"])))
     scores = torch.zeros(1, 256)
     scores[0, ord("m")] = 100.0  # the model strongly prefers a token outside the choices
     forced = _RowSampler(rows, {EOS})(torch.zeros(1, 1, dtype=torch.long), scores)
@@ -86,7 +87,7 @@ def test_stopper_ends_at_max_tokens_with_length() -> None:
 
 
 def test_stopper_finishes_a_guided_row_on_a_complete_choice() -> None:
-    job = GenerationJob([1], 10, choices=["no", "yes"])
+    job = GenerationJob([1], 10, constraint=constraint("choice", ["no", "yes"]))
     done = _feed(_RowStopper(_rows(job), {EOS}, decode), "yes")
     assert done == [False, False, True]
     assert (job.text, job.finish_reason) == ("yes", "stop")
@@ -121,16 +122,17 @@ def test_sampled_guided_choice_ends_on_a_choice_and_varies_with_the_seed() -> No
     sample only among tokens that continue a choice, whole outputs must be choices, and different
     seeds must reach different choices (the restricted distribution is sampled, not collapsed)."""
     choices = ["yes", "yep", "no"]
-    logits = torch.randn(256, generator=torch.Generator().manual_seed(5))
+    logits = torch.randn(len(VOCAB), generator=torch.Generator().manual_seed(5))
     logits[ord("m")] = 50.0  # the model strongly prefers a token outside the choices
 
     def walk(seed: int) -> str:
-        job = GenerationJob([1], 10, temperature=0.7, top_p=0.95, seed=seed, choices=choices)
+        job = GenerationJob([1], 10, temperature=0.7, top_p=0.95, seed=seed, constraint=constraint("choice", choices))
         rows = _rows(job)
         sampler, stopper = _RowSampler(rows, {EOS}), _RowStopper(rows, {EOS}, decode)
         ids = torch.tensor([[1]])
         while not rows[0].done:
-            allowed = set(rows[0].trie.allowed()) | ({EOS} if rows[0].trie.can_end() else set())
+            c = rows[0].constraint
+            allowed = set(c.allowed()) - {EOS} | ({EOS} if c.can_end() else set())
             token = int(sampler(ids, logits.clone().unsqueeze(0)).argmax())
             assert token in allowed
             ids = torch.cat([ids, torch.tensor([[token]])], dim=1)

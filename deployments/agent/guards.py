@@ -1,0 +1,140 @@
+"""The improved loop's guards: each one small class, switched by its own setting, tested alone.
+
+A guard sees the loop at fixed points (lifecycle hooks, as Burr's): ``actions`` narrows the
+action choice, ``inputs`` narrows an action's input choices, ``answers`` narrows the final-answer
+candidates, and ``check`` may refuse a chosen step before its tool runs (an error Observation the
+model can act on, fix 2) or end the run (``STOP``). The base class does nothing at every point,
+so a guard overrides only the point it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from deployments.agent.choices import Candidate, numbers
+from deployments.agent.parser import FINAL_ANSWER
+from deployments.agent.prompts import HistoryItem
+from deployments.agent.trace import Step
+
+STOP = "stop"  # what `check` returns to end the run with a grounded answer
+
+
+@dataclass
+class LoopState:
+    question: str
+    history: list[HistoryItem] = field(default_factory=list)
+
+
+class Guard:
+    setting = ""  # the AgentSettings field that switches it on
+
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        return actions
+
+    def inputs(self, action: str, choices: list[str], state: LoopState) -> list[str]:
+        return choices
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        return candidates
+
+    def check(self, step: Step, state: LoopState) -> str | None:
+        return None
+
+
+class AnswerNeedsObservation(Guard):
+    """No Final Answer before anything is observed: there is nothing to answer from yet."""
+
+    setting = "guard_answer_needs_observation"
+
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        return actions if state.history else [a for a in actions if a != FINAL_ANSWER] or actions
+
+
+class RepeatedAction(Guard):
+    """An action repeated with the same input ends the run with a grounded answer: a small model
+    never leaves such a loop by itself, and a repeat means it has nothing new to look up."""
+
+    setting = "guard_repeated_action"
+
+    def check(self, step: Step, state: LoopState) -> str | None:
+        repeated = any(h.action == step.action and h.action_input == step.action_input for h in state.history)
+        return STOP if step.action_input and repeated else None
+
+
+class NewInputsOnly(Guard):
+    """Input choices already used with the same action are not offered again, so after one search
+    the next search looks up something else (the second thing a question names)."""
+
+    setting = "guard_new_inputs_only"
+
+    def inputs(self, action: str, choices: list[str], state: LoopState) -> list[str]:
+        used = {h.action_input for h in state.history if h.action == action}
+        return [c for c in choices if c not in used] or choices
+
+
+class SeenNumbersOnly(Guard):
+    """A calculator-style input (digits and operators only) whose numbers neither the question
+    nor any observation holds is refused: an invented operand. Matters when inputs are free text
+    (grounding off); the constrained choices never hold such a number."""
+
+    setting = "guard_seen_numbers_only"
+
+    def check(self, step: Step, state: LoopState) -> str | None:
+        if not step.action_input or any(ch.isalpha() for ch in step.action_input):
+            return None
+        known = set(numbers(state.question))
+        for seen in state.history:
+            known.update(numbers(seen.observation))
+        unseen = [n for n in numbers(step.action_input) if n not in known]
+        if not unseen:
+            return None
+        return (f"Error: {', '.join(unseen)} is not in the question or any observation; "
+                "look up the number you need first, then calculate with it.")
+
+
+class AnswerNotInQuestion(Guard):
+    """A final answer is new information: candidates the question itself states are dropped
+    (unless that leaves none). Without it, a reverse lookup answers with the description it was given."""
+
+    setting = "guard_answer_not_in_question"
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        question = " ".join(state.question.lower().split())
+        kept = [c for c in candidates if c.kind == "calculation" or c.text.lower() not in question]
+        return kept or candidates
+
+
+ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
+                                       AnswerNotInQuestion)
+
+
+def build_guards(settings: object) -> list[Guard]:
+    """The guards whose setting is on."""
+    return [guard() for guard in ALL_GUARDS if getattr(settings, guard.setting, True)]
+
+
+def apply_actions(guards: Sequence[Guard], actions: list[str], state: LoopState) -> list[str]:
+    for guard in guards:
+        actions = guard.actions(actions, state)
+    return actions
+
+
+def apply_inputs(guards: Sequence[Guard], action: str, choices: list[str], state: LoopState) -> list[str]:
+    for guard in guards:
+        choices = guard.inputs(action, choices, state)
+    return choices
+
+
+def apply_answers(guards: Sequence[Guard], candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+    for guard in guards:
+        candidates = guard.answers(candidates, state)
+    return candidates
+
+
+def first_check(guards: Sequence[Guard], step: Step, state: LoopState) -> str | None:
+    for guard in guards:
+        verdict = guard.check(step, state)
+        if verdict is not None:
+            return verdict
+    return None
