@@ -50,8 +50,15 @@ def wait_for(browser, condition: Callable, timeout_s: float, poll_s: float = 0.2
         time.sleep(poll_s)
 
 
-def screenshot(browser, name: str) -> Path:
+def screenshot(browser, name: str, full: bool = False) -> Path:
+    """out/console/<name>.png; `full` grows the window to the page's height first (up to 6,000 px)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    size = browser.get_window_size()
+    if full:
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(size["width"], min(6000, height + 140))
     browser.save_screenshot(str(path))
+    if full:
+        browser.set_window_size(size["width"], size["height"])
     return path

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from selenium.webdriver import ActionChains
 
 from tests.integration.console_browser import ROOT, chrome, screenshot, wait_for
 
@@ -62,33 +63,47 @@ def test_the_console_loads_is_keyboard_navigable_and_fits_both_widths(browser, b
     browser.set_window_size(1280, 900)
 
 
-def test_documents_search_in_each_mode_and_add_a_document(browser, base_url):
+def _search(browser, text: str, mode: str) -> list[str]:
+    query = browser.find_element("id", "search-query")
+    query.clear()
+    query.send_keys(text)
+    browser.find_element("css selector", f"input[name=mode][value={mode}]").click()
+    browser.execute_script("document.getElementById('docs-status').textContent = ''")
+    browser.find_element("css selector", "#search-form button[type=submit]").click()
+    wait_for(browser, lambda d: d.find_element("id", "docs-status").text.endswith(f"({mode})")
+             or d.find_element("id", "search-error").text, 60)
+    assert browser.find_element("id", "search-error").text == ""
+    return [li.get_attribute("data-id") for li in browser.find_elements("css selector", "#docs-results li")]
+
+
+def test_documents_search_in_each_mode_then_add_open_and_delete(browser, base_url, http):
     _open(browser, base_url, "documents")
     for mode in ("keyword", "semantic", "hybrid"):
-        query = browser.find_element("id", "search-query")
-        query.clear()
-        query.send_keys("vacation days")
-        browser.find_element("css selector", f"input[name=mode][value={mode}]").click()
-        browser.find_element("css selector", "#search-form button[type=submit]").click()
-        wait_for(browser, lambda d: d.find_element("id", "docs-status").text.endswith(f"({mode})"), 60)
-        assert len(browser.find_elements("css selector", "#docs-results li")) == 5
-    browser.find_element("id", "add-id").send_keys("console-test-doc")
+        shown = _search(browser, "vacation days", mode)
+        answer = http.post("/v1/documents/search", json={"query": "vacation days", "k": 5, "mode": mode}).json()
+        assert shown and shown == [r["id"] for r in answer["results"]], mode
+    doc_id = "console-test-doc"
+    browser.find_element("id", "add-id").send_keys(doc_id)
     browser.find_element("id", "add-text").send_keys("The console test adds this note about a zebra mural.")
     browser.find_element("id", "add-metadata").send_keys('{"source": "console-test"}')
     browser.find_element("css selector", "#add-form button[type=submit]").click()
-    wait_for(browser, lambda d: d.find_element("id", "add-message").text.startswith("Stored console-test-doc"), 60)
-    query = browser.find_element("id", "search-query")
-    query.clear()
-    query.send_keys("zebra mural")
-    browser.find_element("css selector", "input[name=mode][value=keyword]").click()
-    browser.find_element("css selector", "#search-form button[type=submit]").click()
-    wait_for(browser, lambda d: d.find_element("id", "docs-status").text.endswith("(keyword)"), 60)
-    first = browser.find_element("css selector", "#docs-results li")
-    assert first.get_attribute("data-id") == "console-test-doc"
-    first.find_element("css selector", "button.secondary").click()
-    wait_for(browser, lambda d: d.find_element("id", "doc-detail").is_displayed(), 30)
-    assert "zebra mural" in browser.find_element("id", "doc-detail-body").text
+    wait_for(browser, lambda d: d.find_element("id", "add-message").text.startswith(f"Stored {doc_id}"), 60)
+    # a filter on the metadata finds it (replicas fold writes into their indexes in the background)
+    browser.find_element("id", "search-filter").send_keys("source=console-test")
+    wait_for(browser, lambda d: _search(d, "zebra mural", "keyword")[:1] == [doc_id], 60)
     screenshot(browser, "documents-1280")
+    item = browser.find_element("css selector", f"#docs-results li[data-id='{doc_id}']")
+    item.find_element("css selector", "button.secondary").click()
+    wait_for(browser, lambda d: d.find_element("id", "doc-detail").is_displayed(), 30)
+    detail = browser.find_element("id", "doc-detail-body").text
+    assert "zebra mural" in detail and "console-test" in detail and "Shown from the search result" not in detail
+    item.find_element("css selector", "button.danger").click()
+    browser.switch_to.alert.accept()
+    wait_for(browser, lambda d: d.find_element("id", "docs-status").text == f"Deleted {doc_id}."
+             or d.find_element("id", "search-error").text, 60)
+    assert browser.find_element("id", "search-error").text == ""
+    assert not browser.find_elements("css selector", f"#docs-results li[data-id='{doc_id}']")
+    browser.find_element("id", "search-filter").clear()
 
 
 # Each step's <li> and the answer panel, logged by a MutationObserver with the number of the observer
@@ -129,7 +144,7 @@ def test_an_agent_question_shows_its_steps_one_by_one_before_the_answer(browser,
     assert len({s["batch"] for s in steps}) == len(steps), f"steps arrived together: {arrivals}"
     assert browser.find_element("id", "agent-answer-text").text
     assert browser.find_element("id", "agent-answer-source").text
-    screenshot(browser, "agent-1280")
+    screenshot(browser, "agent-1280", full=True)
 
 
 @pytest.fixture(scope="module")
@@ -229,13 +244,11 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
     assert max(share.values()) >= 0.5, (planted, share)
     # hover: the legend shows the counts of the window under the cursor
     chart = browser.find_element("css selector", "#trend-chart .u-over")
-    from selenium.webdriver import ActionChains
-
-    ActionChains(browser).move_to_element_with_offset(chart, chart.size["width"] // 2 - 2, 0).perform()
+    ActionChains(browser).move_to_element(chart).perform()  # the middle window
     values = browser.execute_script(
         "return [...document.querySelectorAll('#trend-chart .u-legend tr.u-series td.u-value')].map(c => c.textContent)")
     assert values[0] != "—" and all(v.strip().isdigit() for v in values[1:]), values
-    screenshot(browser, "topics-1280")
+    screenshot(browser, "topics-1280", full=True)
     # the run is listed and reopens
     assert browser.find_elements("css selector", "#runs-list li button")
 

@@ -51,7 +51,8 @@ async function search(event) {
     if (Object.keys(filter).length) body.filter = filter;
     $("docs-status").textContent = "Searching…";
     const answer = await api.post("/v1/documents/search", body);
-    showList(answer.results, `${answer.results.length} results (${body.mode})`);
+    const n = answer.results.length;
+    showList(answer.results, `${n} ${n === 1 ? "result" : "results"} (${body.mode})`);
   } catch (e) {
     $("docs-status").textContent = "";
     $("search-error").textContent = api.describe(e);
