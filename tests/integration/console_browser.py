@@ -62,3 +62,34 @@ def screenshot(browser, name: str, full: bool = False) -> Path:
     if full:
         browser.set_window_size(size["width"], size["height"])
     return path
+
+
+# WCAG 2 contrast of every visible element that holds text of its own, against the first opaque background
+# behind it: returns the ones under `min` as [text, ratio]. Form fields and placeholders are left out (the
+# browser draws them), as is text inside the chart's canvas.
+LOW_CONTRAST_JS = """
+const min = arguments[0];
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (el) => {
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+  }
+  return [255, 255, 255];
+};
+const low = [];
+for (const el of document.querySelectorAll('body *')) {
+  if (['INPUT', 'TEXTAREA', 'SELECT', 'OPTION', 'SCRIPT', 'STYLE', 'CANVAS'].includes(el.tagName)) continue;
+  const own = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent.trim()).join(' ');
+  if (!own || !el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+  const style = getComputedStyle(el);
+  if (el.closest('[hidden]') || el.closest('.sr-only')) continue;
+  const fg = rgb(style.color).slice(0, 3);
+  const [a, b] = [lum(fg), lum(background(el))];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < min) low.push([own.slice(0, 40), Math.round(ratio * 100) / 100]);
+}
+return low;
+"""

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver import ActionChains
 
-from tests.integration.console_browser import ROOT, chrome, screenshot, wait_for
+from tests.integration.console_browser import LOW_CONTRAST_JS, ROOT, chrome, screenshot, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -53,12 +53,14 @@ def test_the_console_loads_is_keyboard_navigable_and_fits_both_widths(browser, b
         "return [...document.querySelectorAll('input:not([type=radio]), select, textarea')]"
         ".filter(e => !e.labels || !e.labels.length).map(e => e.id)")
     assert unlabelled == []
+    assert browser.execute_script(LOW_CONTRAST_JS, 4.5) == []
     screenshot(browser, "loads-1280")
     for view in ("topics", "documents", "agent"):
         browser.set_window_size(390, 844)
         _open(browser, base_url, view)
         overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{view} view scrolls sideways at 390 px"
+        assert browser.execute_script(LOW_CONTRAST_JS, 4.5) == [], view
         screenshot(browser, f"{view}-390")
     browser.set_window_size(1280, 900)
 
@@ -248,6 +250,7 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
     values = browser.execute_script(
         "return [...document.querySelectorAll('#trend-chart .u-legend tr.u-series td.u-value')].map(c => c.textContent)")
     assert values[0] != "—" and all(v.strip().isdigit() for v in values[1:]), values
+    assert browser.execute_script(LOW_CONTRAST_JS, 4.5) == []
     screenshot(browser, "topics-1280", full=True)
     # the run is listed and reopens
     assert browser.find_elements("css selector", "#runs-list li button")
