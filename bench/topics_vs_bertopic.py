@@ -1,19 +1,24 @@
-"""This pipeline against BERTopic on the same documents, scored by the same code.
+"""This pipeline against BERTopic, side by side in one run, per corpus and per half, scored by the same code.
 
-    python bench/topics_vs_bertopic.py data/art_corpus.jsonl --results /tmp/medici-topics/results.jsonl
+    python bench/topics_vs_bertopic.py                          # art + every data/eval/topics corpus
+    python bench/topics_vs_bertopic.py debian_sections --halves dev --settings '{"merge_threshold": 0.6}'
 
-`--results` is the `results.jsonl` the batch command wrote for the same file (labelling is the
-slow part on CPU, so it is not redone here); without it, the batch command runs first. BERTopic
-gets the same all-MiniLM-L6-v2 embeddings and settings for a small corpus: UMAP with 10
-neighbours and 5 components, HDBSCAN with min_cluster_size 3 and min_samples 1, English stop words,
-outliers reassigned to the nearest topic by embedding so every document has a primary topic. Of
-the four small-corpus settings tried on the shipped corpus (UMAP neighbours 5/10/15, HDBSCAN
-min_cluster_size 3/5), this one gave BERTopic its best NMI, so the comparison is against its best.
-BERTopic's label for a topic is its top three c-TF-IDF words. Both are scored by `deployments.topics.evaluation.score`: label
-precision/recall/F1 (rescaled BERTScore-style), Chuang's rescaled dot product, NMI and ARI of
-primary topics, and trend agreement (the same z-score detector on both models' topics).
+Corpora: `art` (data/art_corpus.jsonl with data/domains/art.yaml; the prompt was chosen on it, so it is
+no held-out figure) and every folder of data/eval/topics (its `dev` half to tune on, its `test` half to
+report; a `domain:` in its spec.yaml names a domain file, else the neutral default domain is used).
 
-BERTopic is a benchmark dependency (requirements-bench.txt), never imported by the service.
+Labels come from the real default model through a local Ray Serve app (started only when some label is
+missing) and are kept in a label cache file (`--label-cache`, keyed by text, prompt and model like the
+deployment's), so tuning the later stages on a dev half does not relabel. Assembly, BERTopic and the
+scores run in this process on the same all-MiniLM-L6-v2 vectors.
+
+BERTopic 0.17.4 (requirements-bench.txt) gets the small-corpus settings that gave it its best NMI on the
+shipped corpus: UMAP with 10 neighbours and 5 components, HDBSCAN min_cluster_size 3 and min_samples 1,
+English stop words, outliers reassigned to the nearest topic by embedding. Its label for a topic is its
+top three c-TF-IDF words. Both are scored by `deployments.topics.evaluation.score` (label F1 rescaled
+BERTScore-style, NMI and ARI of primary topics) with the pipeline's default trend detector; "rise"/"fade"
+say whether the model topic holding most of the planted category's documents is marked rising (or new)
+/ fading.
 """
 
 from __future__ import annotations
@@ -26,12 +31,22 @@ import time
 from pathlib import Path
 
 import numpy as np
+import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from deployments.topics.batch import main as batch_main, read_documents  # noqa: E402
+from deployments.topics.assemble import _timestamp, assemble  # noqa: E402
+from deployments.topics.corpus import read_documents  # noqa: E402
+from deployments.topics.canonical import LeaderCanonicalizer  # noqa: E402
+from deployments.topics.domain import Domain, load_domain  # noqa: E402
 from deployments.topics.evaluation import score  # noqa: E402
-from deployments.topics.trends import ZScoreTrendDetector  # noqa: E402
+from deployments.topics.label_cache import CachedLabeler, JsonlLabelStore  # noqa: E402
+from deployments.topics.labeling import PromptLabeler, few_shot_prompt  # noqa: E402
+from deployments.topics.settings import TopicSettings  # noqa: E402
+from deployments.topics.trends import make_detector, trend_table  # noqa: E402
+
+EVAL = ROOT / "data" / "eval" / "topics"
 
 
 class LocalMiniLM:
@@ -51,14 +66,87 @@ class LocalMiniLM:
         return self.encode(texts).tolist()
 
 
-def bertopic_topics(texts: list[str], embeddings: np.ndarray, model) -> tuple[list[list[str]], float]:
+def corpus_sets(names: list[str], halves: list[str]) -> list[dict]:
+    """(corpus, half, documents, domain, planted) for each requested corpus and half."""
+    sets = []
+    for name in names:
+        if name == "art":
+            sets.append({"corpus": "art", "half": "all", "documents": read_documents(str(ROOT / "data/art_corpus.jsonl")),
+                         "domain": load_domain(ROOT / "data/domains/art.yaml"), "planted": {}})
+            continue
+        spec = yaml.safe_load((EVAL / name / "spec.yaml").read_text())
+        domain = load_domain((EVAL / name / spec["domain"]).resolve()) if spec.get("domain") else Domain()
+        planted = {"rise": spec["categories"][spec["rise"]], "fade": spec["categories"][spec["fade"]]}
+        for half in halves:
+            sets.append({"corpus": name, "half": half, "documents": read_documents(str(EVAL / name / f"{half}.jsonl")),
+                         "domain": domain, "planted": planted})
+    return sets
+
+
+def labeler(client, settings: TopicSettings, domain: Domain, store: JsonlLabelStore) -> CachedLabeler:
+    return CachedLabeler(PromptLabeler(client, settings.max_labels, settings.max_tokens, settings.max_text_chars,
+                                       settings.label_concurrency, prompt=few_shot_prompt(domain)), store)
+
+
+class NoLLM:
+    """Stands in for the LLM while every label is cached: asked anyway, it says so."""
+
+    async def complete(self, request: dict) -> dict:
+        raise LookupError("a label is missing from the cache")
+
+
+async def label_sets(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore, client,
+                     chunk: int = 16) -> dict[str, int]:
+    """Labels of every set, test halves first (they are what is reported), in chunks written to the cache
+    as they finish, so an interrupted run keeps what it labelled."""
+    calls = {}
+    for s in sorted(sets, key=lambda s: {"test": 0, "dev": 1}.get(s["half"], 2)):
+        cached = labeler(client, settings, s["domain"], store)
+        texts = [d["text"] for d in s["documents"]]
+        s["labels"] = []
+        for start in range(0, len(texts), chunk):
+            s["labels"] += (await cached.label_run(texts[start : start + chunk])).labels
+            if cached.llm_calls:
+                print(f"{s['corpus']}/{s['half']}: {len(s['labels'])}/{len(texts)} labelled", flush=True)
+        calls[f"{s['corpus']}/{s['half']}"] = cached.llm_calls
+    return calls
+
+
+def missing_any(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore) -> bool:
+    try:
+        asyncio.run(label_sets(sets, settings, store, NoLLM()))
+    except Exception:  # noqa: BLE001 - NoLLM was asked: a label is missing (wrapped as the labeller reports it)
+        return True
+    return False
+
+
+def label_with_serve(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore) -> dict[str, int]:
+    """Starts a local Serve app with the default model and labels what the cache lacks."""
+    import ray
+    from ray import serve
+
+    from app import build_app
+    from deployments.llm.client import HandleLLMClient
+
+    ray.init(address="local", include_dashboard=False, log_to_driver=False)
+    try:
+        serve.start(http_options={"host": "127.0.0.1", "port": 0})
+        serve.run(build_app({"llm_runtime": {"request_timeout_s": 3600.0}}), name="bench-topics", route_prefix=None,
+                  blocking=False)
+        client = HandleLLMClient(serve.get_deployment_handle("LLMServer", app_name="bench-topics"))
+        return asyncio.run(label_sets(sets, settings, store, client))
+    finally:
+        serve.shutdown()
+        ray.shutdown()
+
+
+def bertopic_topics(texts: list[str], embeddings: np.ndarray, model) -> list[list[str]]:
     """One topic label per document from BERTopic fitted on the given embeddings."""
     from bertopic import BERTopic
     from hdbscan import HDBSCAN
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
-    started = time.perf_counter()
     topic_model = BERTopic(
         embedding_model=model,
         umap_model=UMAP(n_neighbors=10, n_components=5, min_dist=0.0, metric="cosine", random_state=42),
@@ -72,44 +160,90 @@ def bertopic_topics(texts: list[str], embeddings: np.ndarray, model) -> tuple[li
         topics = topic_model.reduce_outliers(texts, topics, strategy="embeddings", embeddings=embeddings)
     names = {t: " ".join(word for word, _ in (topic_model.get_topic(t) or [])[:3]) or f"topic {t}"
              for t in set(topics)}
-    return [[names[t]] for t in topics], time.perf_counter() - started
+    return [[names[t]] for t in topics]
 
 
-def _row(name: str, m: dict) -> str:
-    trend = "n/a" if m["trend_agreement"] is None else f"{m['trend_agreement']:.3f}"
-    return (f"| {name} | {m['label_precision']:.3f} | {m['label_recall']:.3f} | {m['label_f1']:.3f} "
-            f"| {m['chuang_rescaled_dot_product']:.3f} | {m['nmi']:.3f} | {m['ari']:.3f} | {trend} |")
+def planted_found(documents: list[dict], model_topics: list[list[str]], planted: dict, detector) -> dict:
+    """Per planted trend: is the model topic holding most of that category's documents marked so?"""
+    if not planted:
+        return {}
+    stamps = [_timestamp(d.get("timestamp")) for d in documents]
+    groups: dict[str, list[int]] = {}
+    for i, topics in enumerate(model_topics):
+        if topics:
+            groups.setdefault(topics[0], []).append(i)
+    _, trends = trend_table(stamps, groups, "month", detector)
+    found = {}
+    for kind, category in planted.items():
+        docs = [i for i, d in enumerate(documents) if d["human_topics"][0] == category]
+        votes: dict[str, int] = {}
+        for i in docs:
+            if model_topics[i]:
+                votes[model_topics[i][0]] = votes.get(model_topics[i][0], 0) + 1
+        topic = max(votes, key=votes.get) if votes else None
+        status = trends[topic].status if topic else None
+        found[kind] = status in (("rising", "new") if kind == "rise" else ("fading",))
+        found[f"{kind}_topic"] = f"{topic} ({status})"
+    return found
+
+
+async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM) -> dict:
+    detector = make_detector(settings.trend_method, alpha=settings.trend_alpha, recent_windows=settings.recent_windows,
+                             z_threshold=settings.z_threshold, min_new_count=settings.min_new_count)
+    docs = s["documents"]
+    result = await assemble(docs, s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
+                            settings.taxonomy_threshold), detector, "month", None, settings.assign_min_documents,
+                            settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels)
+    ours = [d["topics"] for d in result["documents"]]
+    texts = [d["text"] for d in docs]
+    theirs = bertopic_topics(texts, embedder.encode(texts), embedder.model)
+    rows = {}
+    for model, topics in (("Medici", ours), ("BERTopic", theirs)):
+        m = await score(docs, topics, embedder, detector, "month")
+        rows[model] = {"label_f1": m["label_f1"], "nmi": m["nmi"], "ari": m["ari"],
+                       "topics": len({t[0] for t in topics if t}), **planted_found(docs, topics, s["planted"], detector)}
+    rows["shared_words"] = result["shared_words"]
+    return rows
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="TopicPipeline vs BERTopic on one labelled corpus")
-    parser.add_argument("input", nargs="?", default="data/art_corpus.jsonl")
-    parser.add_argument("--results", help="results.jsonl of the batch command for the same input")
-    parser.add_argument("--window", default="month", choices=["day", "week", "month"])
+    parser = argparse.ArgumentParser(description="TopicPipeline vs BERTopic per corpus and half")
+    parser.add_argument("corpora", nargs="*", help="art and/or folders of data/eval/topics (default: all)")
+    parser.add_argument("--halves", default="dev,test", help="comma-separated halves of the held-out corpora")
+    parser.add_argument("--settings", default="{}", help="JSON TopicSettings overrides (tune on dev halves only)")
+    parser.add_argument("--label-cache", default="/tmp/medici-bench-labels.jsonl", help="label cache file")
+    parser.add_argument("--label-only", action="store_true", help="fill the label cache and stop")
+    parser.add_argument("--out", help="write every row as JSON here")
     args = parser.parse_args()
 
-    documents = read_documents(args.input)
-    if not args.results:
-        batch_main([args.input, "--out", "/tmp/medici-topics-bench"])
-        args.results = "/tmp/medici-topics-bench/results.jsonl"
-    rows = {r["id"]: r for r in map(json.loads, Path(args.results).read_text().splitlines())}
-    ours = [rows[d["id"]]["topics"] for d in documents]
-
-    model = LocalMiniLM()
-    embeddings = model.encode([d["text"] for d in documents])
-    theirs, fit_s = bertopic_topics([d["text"] for d in documents], embeddings, model.model)
-    detector = ZScoreTrendDetector()
-    scores = {name: asyncio.run(score(documents, topics, model, detector, args.window))
-              for name, topics in (("Medici TopicPipeline", ours), ("BERTopic 0.17.4", theirs))}
-
-    print(f"{len(documents)} documents, {len(set(h for d in documents for h in d['human_topics'][:1]))} "
-          f"primary human topics; BERTopic found {len({t[0] for t in theirs})} topics in {fit_s:.1f}s; "
-          f"the pipeline {len({t[0] for t in ours if t})} primary topics")
-    print("| model | label P | label R | label F1 | Chuang RDP | NMI | ARI | trend agreement |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for name, m in scores.items():
-        print(_row(name, m))
-    print("human trends:", json.dumps(scores["Medici TopicPipeline"]["human_trends"]))
+    names = args.corpora or ["art", *sorted(p.parent.name for p in EVAL.glob("*/spec.yaml"))]
+    settings = TopicSettings(**json.loads(args.settings))
+    sets = corpus_sets(names, [h for h in args.halves.split(",") if h])
+    store = JsonlLabelStore(args.label_cache)
+    if missing_any(sets, settings, store):
+        started = time.perf_counter()
+        calls = label_with_serve(sets, settings, store)
+        n = sum(calls.values())
+        print(f"labelled {n} documents in {time.perf_counter() - started:.0f}s (Serve start included): {calls}")
+        asyncio.run(label_sets(sets, settings, store, NoLLM()))
+    if args.label_only:
+        return
+    embedder = LocalMiniLM()
+    print("| corpus | half | model | label F1 | NMI | ARI | topics | planted rise found | planted fade found |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    out = []
+    for s in sets:
+        rows = asyncio.run(evaluate_set(s, settings, embedder))
+        for model in ("Medici", "BERTopic"):
+            r = rows[model]
+            print(f"| {s['corpus']} | {s['half']} | {model} | {r['label_f1']:.3f} | {r['nmi']:.3f} | {r['ari']:.3f} "
+                  f"| {r['topics']} | {r.get('rise', 'n/a')} {r.get('rise_topic', '')} "
+                  f"| {r.get('fade', 'n/a')} {r.get('fade_topic', '')} |")
+        out.append({"corpus": s["corpus"], "half": s["half"], **rows})
+    for row in out:
+        print(f"shared words {row['corpus']}/{row['half']}: {row['shared_words']}")
+    if args.out:
+        Path(args.out).write_text(json.dumps(out, indent=1))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from deployments.api.calls import call
+from deployments.topics.jobs import AssignRequest, JobRequest
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 
 router = APIRouter(tags=["topics"])
@@ -33,3 +34,37 @@ async def topics_chart(body: TopicsRequest, request: Request) -> Response:
 @router.post("/v1/topics/evaluate", responses=_ERRORS)
 async def topics_evaluate(body: EvaluateRequest, request: Request) -> dict:
     return await call(_topics(request).evaluate.remote(body.model_dump(mode="json")))
+
+
+_JOB_ERRORS = {400: {"description": "Invalid request"}, 404: {"description": "No such job"},
+               413: {"description": "Too many documents"}}
+
+
+@router.post("/v1/topics/jobs", responses=_JOB_ERRORS, status_code=202)
+async def submit_topic_job(body: JobRequest, request: Request) -> dict:
+    """A topic run as a job: stored, then answered with its id at once; poll GET /v1/topics/jobs/{id}."""
+    return await call(_topics(request).submit_job.remote(body.model_dump(mode="json", exclude_none=True)))
+
+
+@router.get("/v1/topics/jobs", responses=_JOB_ERRORS)
+async def list_topic_jobs(request: Request) -> dict:
+    return await call(_topics(request).list_jobs.remote())
+
+
+@router.get("/v1/topics/jobs/{job_id}", responses=_JOB_ERRORS)
+async def topic_job(job_id: str, request: Request) -> dict:
+    return await call(_topics(request).job.remote(job_id))
+
+
+@router.get("/v1/topics/jobs/{job_id}/chart", responses={**_JOB_ERRORS, 409: {"description": "Job not done"},
+                                                          200: {"content": {"image/png": {}}}},
+            response_class=Response)
+async def topic_job_chart(job_id: str, request: Request) -> Response:
+    png = await call(_topics(request).job_chart.remote(job_id))
+    return Response(content=png, media_type="image/png")
+
+
+@router.post("/v1/topics/assign", responses={**_JOB_ERRORS, 409: {"description": "Job not done"}})
+async def assign_to_saved_topics(body: AssignRequest, request: Request) -> dict:
+    """New documents placed on a finished job's saved topics by text embedding: no relabelling."""
+    return await call(_topics(request).assign.remote(body.model_dump(mode="json")))

@@ -13,7 +13,7 @@ import numpy as np
 from deployments.embeddings.chunks import embedded_chunks
 from deployments.topics.assignment import Assignment, assign_primary, refine_primary, shared_topics
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
-from deployments.topics.canonical import clustering_text
+from deployments.topics.shared_words import clustering_text, is_generic, shared_words
 from deployments.topics.trends import trend_table
 
 EMBED_CHUNK = 256  # documents per Embedder call when their text vectors are needed
@@ -28,13 +28,20 @@ def _timestamp(value) -> dt.datetime | None:
 async def assemble(documents: list[dict], labels: list[list[str]], embedder: TextEmbedder,
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
-                   label_prior: float = 0.05) -> dict:
+                   label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
     by its labels and refined by its text embedding with `label_prior` (see `assignment.py`;
     `assign_min_documents` 0 keeps the first label's topic).
+
+    The words all labels of this corpus share (`shared_words`, at `shared_share` and `shared_min_labels`)
+    are left out when labels are embedded for merging, and a label made only of them makes no topic
+    (it stays in the document's `labels`). `shared_words` in the answer lists them.
     """
+    shared = shared_words([lbl for doc_labels in labels for lbl in doc_labels], shared_share, shared_min_labels)
+    raw_labels = labels
+    labels = [[lbl for lbl in doc_labels if not is_generic(lbl, shared)] for doc_labels in raw_labels]
     display: dict[str, str] = {}
     counts: dict[str, int] = {}
     for doc_labels in labels:
@@ -44,7 +51,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             counts[key] = counts.get(key, 0) + 1
     keys = list(display)
     texts = [display[k] for k in keys]
-    vectors = np.asarray(await embedder.embed([clustering_text(t) for t in texts]) if texts else [], dtype=np.float32)
+    vectors = np.asarray(await embedder.embed([clustering_text(t, shared) for t in texts]) if texts else [], dtype=np.float32)
     tax_vectors = np.asarray(await embedder.embed(taxonomy), dtype=np.float32) if taxonomy and keys else None
     # The CPU stages run in a worker thread, so the replica's event loop keeps serving its other
     # requests (and health checks) while a large corpus is canonicalized, assigned and counted.
@@ -80,13 +87,15 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
         "documents": [
             {"id": doc["id"], "labels": doc_labels, "topics": [names[t] for t in topics],
              "primary_topic": names[topics[0]] if topics else None, "primary_assigned": assigned}
-            for doc, doc_labels, topics, assigned in zip(documents, labels, doc_topics, assignment.assigned)
+            for doc, doc_labels, topics, assigned in zip(documents, raw_labels, doc_topics, assignment.assigned)
         ],
+        "shared_words": sorted(shared),
         "trends": {
             "window": window,
             "method": detector.method,
             "windows": windows,
-            "topics": [{"label": label, "status": tr.status, "score": tr.score, "counts": tr.counts}
+            "topics": [{"label": label, "status": tr.status, "score": tr.score, "counts": tr.counts,
+                        "change_window": windows[tr.change] if tr.change is not None else None}
                        for label, tr in trends.items()],
             "rising": [label for label, tr in trends.items() if tr.status in ("rising", "new")],
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],

@@ -93,12 +93,14 @@ class Trend:
     status: str  # rising | fading | new | steady
     score: float
     counts: list[int]
+    change: int | None = None  # index of the first window after the change, when the method finds one
 
 
 class TrendDetector(ABC):
-    """Stage 3: marks one topic's count series (one count per window, oldest first)."""
+    """Stage 3: marks one topic's count series (one count per window, oldest first); `totals` are the
+    corpus's documents per window, when known, so a method can judge the topic's share."""
 
     method: str = "unnamed"
 
     @abstractmethod
-    def detect(self, counts: list[int]) -> Trend: ...
+    def detect(self, counts: list[int], totals: list[int] | None = None) -> Trend: ...

@@ -1,6 +1,6 @@
 """Batch topic detection for corpora too big for one request.
 
-    python -m deployments.topics.batch data/art_corpus.jsonl --out /tmp/medici-topics [--markdown]
+    python -m deployments.topics.batch data/art_corpus.jsonl --domain data/domains/art.yaml --out /tmp/medici-topics [--markdown]
 
 Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`) from any URI smart_open
 reads (local, https, s3, gs, .gz). Labelling goes through the TopicPipeline Serve handle in chunks,
@@ -23,41 +23,24 @@ import logging
 import time
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from deployments.topics import corpus
 from deployments.topics.base import LabelRun
 from deployments.topics.chart import render_chart
+from deployments.topics.domain import load_domain
 from deployments.topics.labeling import failure_message
-from deployments.topics.protocol import LabelledDocument, TopicDocument
 
 logger = logging.getLogger(__name__)
 
 
 def read_documents(uri: str, limit: int | None = None) -> list[dict]:
     """Validated documents from a JSONL URI; a bad line stops the run with its line number."""
-    from smart_open import open as smart_open
-
-    documents: list[dict] = []
-    with smart_open(uri, "r", encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            raw = json.loads(line)
-            model = LabelledDocument if raw.get("human_topics") else TopicDocument
-            try:
-                doc = model.model_validate(raw).model_dump(mode="json")
-            except ValidationError as exc:
-                raise SystemExit(f"{uri}:{number}: {exc.errors()[0]['msg']}") from None
-            documents.append(doc)
-            if limit is not None and len(documents) >= limit:
-                break
-    ids = [d["id"] for d in documents]
-    if len(set(ids)) != len(ids):
-        raise SystemExit(f"{uri}: document ids must be unique")
-    return documents
+    try:
+        return corpus.read_documents(uri, limit)
+    except corpus.CorpusError as exc:
+        raise SystemExit(str(exc)) from None
 
 
-async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int) -> LabelRun:
+async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int, domain: dict | None = None) -> LabelRun:
     """Labels for every text, `in_flight` chunks at a time through the handle, with a progress bar.
 
     A document whose labelling failed gets no labels and an entry in the run's `errors`; so does every
@@ -74,7 +57,7 @@ async def label_all(handle, texts: list[str], chunk_size: int, in_flight: int) -
             part = texts[start : start + chunk_size]
             try:
                 async with limit:
-                    run = await handle.label_run.remote(part)
+                    run = await handle.label_run.remote(part, *([domain] if domain else []))
             except Exception as exc:  # noqa: BLE001 - recorded per document, the other chunks go on
                 logger.warning("labelling documents %d-%d failed: %r", start, start + len(part) - 1, exc)
                 failed.extend({"index": start + i, "message": failure_message(exc)} for i in range(len(part)))
@@ -106,7 +89,8 @@ async def run(args: argparse.Namespace, handle) -> dict:
     documents = read_documents(args.input, args.limit)
     taxonomy = [c.strip() for c in args.taxonomy.split(",")] if args.taxonomy else None
     started = time.perf_counter()
-    run = await label_all(handle, [d["text"] for d in documents], args.chunk_size, args.in_flight)
+    domain = load_domain(args.domain).model_dump() if args.domain else None
+    run = await label_all(handle, [d["text"] for d in documents], args.chunk_size, args.in_flight, domain)
     if documents and len(run.errors) == len(documents):
         raise SystemExit(f"labelling failed for every document; the first: {run.errors[0]['message']}")
     labelled = time.perf_counter()
@@ -149,6 +133,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", default="/tmp/medici-topics", help="output folder")
     parser.add_argument("--window", choices=["day", "week", "month"], default="month")
     parser.add_argument("--taxonomy", help="comma-separated expert categories")
+    parser.add_argument("--domain", help="YAML file with the labelling instruction and examples "
+                        "(e.g. data/domains/art.yaml); default: the deployment's domain")
     parser.add_argument("--limit", type=int, help="read at most this many documents")
     parser.add_argument("--chunk-size", type=int, default=16, help="documents per labelling call")
     parser.add_argument("--in-flight", type=int, default=4, help="labelling calls in flight")

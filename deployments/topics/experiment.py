@@ -24,6 +24,7 @@ from deployments.llm.client import LLMClient
 from deployments.parallel import Limits, Outcome, map_actions_and_states, raisable
 from deployments.topics.labeling import LABELLING, PromptLabeler, failure_message, reduce_labels
 from deployments.topics.prompts import BUILT_IN, check_template, prompt_builder
+from deployments.topics.domain import Domain
 from deployments.topics.protocol import LabelledDocument, _unique_ids
 from deployments.topics.settings import TopicSettings
 
@@ -69,6 +70,8 @@ class ExperimentRequest(BaseModel):
                                      description="Served model names; None: the pipeline's own LLM.")
     temperatures: list[float] = Field(default_factory=lambda: [0.0], min_length=1, max_length=16)
     window: Literal["day", "week", "month"] = Field("month", description="Trend window.")
+    domain: Domain | None = Field(None, description="Instruction and examples the built-in prompts are filled "
+                                  "with; None: the deployment's.")
     max_tokens: int | None = Field(None, ge=4, le=256, description="Per labelling completion; None: the setting.")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Sent with temperatures above 0, for repeatability.")
 
@@ -143,7 +146,7 @@ async def run_experiment(request: ExperimentRequest, clients: dict[str | None, L
              for prompt in request.prompts for model in (request.models or [None]) for temperature in request.temperatures]
     actions = {cell.key: PromptLabeler(
         cell.client, settings.max_labels, request.max_tokens or settings.max_tokens, settings.max_text_chars,
-        prompt=prompt_builder(cell.prompt.name, cell.prompt.template), temperature=cell.temperature,
+        prompt=prompt_builder(cell.prompt.name, cell.prompt.template, request.domain or settings.domain), temperature=cell.temperature,
         model=cell.model, seed=request.seed).label_one for cell in cells}
     outcomes = await map_actions_and_states(
         actions, [d["text"] for d in documents],

@@ -28,6 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--url", default="http://127.0.0.1:8000", help="the app's base URL")
     parser.add_argument("--corpus", required=True, help="labelled JSONL URI (local, https, s3, gs, .gz)")
     parser.add_argument("--prompts", default="few_shot_list", help="comma-separated built-in prompt names")
+    parser.add_argument("--domain", help="YAML file with the instruction and examples the prompts are filled with")
     parser.add_argument("--templates", help="JSON object {name: template} of custom prompts, added to --prompts")
     parser.add_argument("--models", help="comma-separated served model names (default: the pipeline's LLM)")
     parser.add_argument("--temperatures", default="0", help="comma-separated temperatures")
@@ -46,6 +47,10 @@ def build_request(args: argparse.Namespace) -> dict:
     prompts += [{"name": name, "template": text} for name, text in json.loads(args.templates or "{}").items()]
     request: dict = {"documents": documents, "prompts": prompts, "window": args.window,
                      "temperatures": [float(t) for t in _list(args.temperatures)]}
+    if args.domain:
+        from deployments.topics.domain import load_domain
+
+        request["domain"] = load_domain(args.domain).model_dump()
     if args.models:
         request["models"] = _list(args.models)
     for key in ("max_tokens", "seed"):

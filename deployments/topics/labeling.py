@@ -1,6 +1,7 @@
 """Stage 1, labelling: a few-shot completion prompt that ends by opening a numbered list ("1."),
 so the model only has to continue it; the parser accepts that continuation as well as a full list,
 bullets, or one comma-separated line. Greedy decoding (temperature 0) makes labels repeatable.
+The instruction and examples come from a `Domain` (settings or request), never from code.
 Other prompts (for experiments) live in `prompts.py`; the labeller takes any of them.
 
 Hand-written: no library parses a small model's half-formatted list output.
@@ -17,43 +18,11 @@ from deployments.errors import find_service_error
 from deployments.llm.client import LLMClient, completion_text
 from deployments.parallel import BranchTimeout, Limits, Outcome, map_states, raise_if_none_succeeded
 from deployments.topics.base import LabelRun, Labeler
+from deployments.topics.domain import Domain
 
 logger = logging.getLogger("ray.serve")
 
 PromptBuilder = Callable[[str, int], str]  # (document text, max labels) -> completion prompt
-
-# Examples on art topics that are NOT in the shipped corpus, so the model learns the format and
-# the granularity (movement or medium first, no artist names) without being handed the answers.
-# Four of them are written in the register of the firm's own flow (an acquisition, a commission, a
-# conservation, a display): measured on the shipped corpus, the two "art history" examples alone
-# left the 135M model answering "Art history" or "Art criticism" for acquisitions, and these six
-# raised label F1 from 0.325 to 0.361 and NMI from 0.686 to 0.729 (README, "Choosing the labelling
-# prompt"), at a longer prompt to prefill per document: 2x the labelling time of 99 documents at the
-# default batch size, 1.13x in the 1,000-document batch benchmark (batches of 32).
-TWO_EXAMPLES = (
-    ("Gian Lorenzo Bernini carved the marble Ecstasy of Saint Teresa for a chapel in Rome.",
-     ["Baroque sculpture", "Marble carving", "Religious art"]),
-    ("Frida Kahlo's self-portrait with thorn necklace was lent to a Mexico City exhibition.",
-     ["Mexican painting", "Self-portraits", "Surrealism"]),
-)
-SIX_EXAMPLES = (
-    ("We acquired a Delftware plate in tin-glazed earthenware, painted in cobalt blue in the 1680s.",
-     ["Ceramics", "Dutch Golden Age", "Decorative arts"]),
-    ("The foundation commissioned a large mural for the station hall from a Los Angeles street artist.",
-     ["Street art", "Murals", "Public art"]),
-    ("Conservators cleaned the gilding of a Byzantine icon of the Virgin before its loan to Athens.",
-     ["Byzantine art", "Icons", "Religious art"]),
-    TWO_EXAMPLES[0],
-    (TWO_EXAMPLES[1][0], ["Mexican painting", "Surrealism", "Self-portraits"]),
-    ("Conservators stabilised the carved prow of a Maori war canoe before it went on display.",
-     ["Maori carving", "Woodcarving", "Oceanic art"]),
-)
-
-# Words too broad to tell one document from another in an art firm's flow: a label made only of
-# these (and joining words), such as "Art" or "Art and History", is dropped when parsed.
-GENERIC_WORDS = frozenset({"art", "arts", "artwork", "artworks", "artist", "artists", "painting", "paintings",
-                           "painter", "museum", "collection", "exhibition", "culture", "history", "work", "works",
-                           "and", "of", "the", "in", "a", "an", "&"})
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.):\-]|[-*\u2022])\s*")
 _STOP = ["\n\n", "Document:", "\nText:"]
@@ -61,29 +30,31 @@ _MAX_LABEL_CHARS = 60
 LABELLING = "labelling a document"  # what a labelling branch is called in its timeout's 504
 
 
-def few_shot_prompt(examples: tuple[tuple[str, list[str]], ...]) -> PromptBuilder:
-    """A few-shot prompt on `examples`; it ends with "Topics:\\n1." so the completion continues the list."""
+def few_shot_prompt(domain: Domain | None = None) -> PromptBuilder:
+    """The few-shot prompt of `domain` (None: the neutral default): its instruction, its examples, then
+    the document; it ends with "Topics:\\n1." so the completion continues the list."""
+    domain = domain or Domain()
 
     def build(text: str, max_labels: int) -> str:
-        head = f"List up to {max_labels} short topic labels (art movement, medium or genre) for each document.\n\n"
         shots = "".join(
-            f"Document: {doc}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(labels[:max_labels], 1))
-            + "\n" for doc, labels in examples
+            f"Document: {ex.text}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(ex.labels[:max_labels], 1))
+            + "\n" for ex in domain.examples
         )
-        return f"{head}{shots}Document: {' '.join(text.split())}\nTopics:\n1."
+        return f"{domain.head(max_labels)}\n\n{shots}Document: {' '.join(text.split())}\nTopics:\n1."
 
     return build
 
 
-build_prompt = few_shot_prompt(SIX_EXAMPLES)  # the default labeller's prompt
+build_prompt = few_shot_prompt()  # the default labeller's prompt: the neutral domain
 
 
 def clean_label(raw: str) -> str:
-    """Strip numbering, quotes, trailing punctuation and spaces; '' when nothing usable is left."""
+    """Strip numbering, quotes, trailing punctuation and spaces; '' when nothing usable is left.
+
+    Labels too broad to tell documents apart are not dropped here: which words are too broad depends
+    on the corpus, and assembly finds them from all its labels (`shared_words`)."""
     label = re.sub(r"\s+", " ", _NUMBERED.sub("", raw)).strip(" \"'`*.;:,-")
     if not label or len(label) > _MAX_LABEL_CHARS or not re.search(r"[A-Za-z]", label):
-        return ""
-    if all(word in GENERIC_WORDS for word in re.findall(r"[\w&]+", label.lower())):
         return ""
     return label
 
@@ -154,14 +125,16 @@ class PromptLabeler(Labeler):
     def __init__(self, client: LLMClient, max_labels: int = 3, max_tokens: int = 24,
                  max_text_chars: int = 600, concurrency: int = 16, timeout_s: float | None = None,
                  *, prompt: PromptBuilder = build_prompt, temperature: float = 0.0,
-                 model: str | None = None, seed: int | None = None) -> None:
+                 model: str | None = None, seed: int | None = None,
+                 in_flight: asyncio.Semaphore | None = None) -> None:
         self.client = client
         self.max_labels = max_labels
         self.max_tokens = max_tokens
         self.max_text_chars = max_text_chars
         self.limits = Limits(max_concurrency=concurrency, timeout_s=timeout_s)  # per call
         # and per replica: concurrent requests share one bound, so they do not multiply the LLM's queue
-        self._in_flight = asyncio.Semaphore(concurrency)
+        self.in_flight = in_flight or asyncio.Semaphore(concurrency)
+        self.served_model: str | None = None  # the model name the LLM answers with (a label cache's key)
         self.prompt = prompt
         self.temperature = temperature
         self.model = model
@@ -183,8 +156,9 @@ class PromptLabeler(Labeler):
 
     async def label_one(self, text: str) -> list[str]:
         """Labels of one document: the branch mapped over the documents."""
-        async with self._in_flight:
+        async with self.in_flight:
             response = await self.client.complete(self.request(text))
+        self.served_model = response.get("model") or self.served_model
         return parse_labels(completion_text(response), self.max_labels)
 
     async def label_run(self, texts: list[str]) -> LabelRun:

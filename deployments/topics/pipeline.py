@@ -21,10 +21,17 @@ from deployments.topics.chart import render_chart
 from deployments.topics.evaluation import markdown, score, vibe_rows
 from deployments.topics.experiment import ExperimentRequest, run_experiment
 from deployments.topics.experiment_models import ExperimentModels
-from deployments.topics.labeling import PromptLabeler
+from deployments.topics.domain import Domain
+from deployments.storage.database import open_database
+from deployments.topics.corpus import read_documents
+from deployments.topics.jobs import AssignRequest, JobRunner, public
+from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
+from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
-from deployments.topics.trends import ZScoreTrendDetector
+from deployments.topics.saved import assign_saved, save_topics
+from deployments.topics.store import JobStore, LanceJobStore, LanceLabelStore, MemoryJobStore
+from deployments.topics.trends import make_detector
 
 
 class TopicPipeline:
@@ -41,13 +48,21 @@ class TopicPipeline:
         canonicalizer: Canonicalizer | None = None,
         trend_detector: TrendDetector | None = None,
         model_clients: dict[str, LLMClient] | None = None,
+        label_store: LabelStore | None = None,
+        job_store: JobStore | None = None,
     ) -> None:
         self.settings = s = TopicSettings(**(settings or {}))
         self.embedder = text_embedder or HandleEmbedder(embedder)
         self.llm_client = llm_client or make_llm_client(s.llm_backend, llm)
-        self.labeler = labeler or PromptLabeler(
-            self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s
-        )
+        # labels are cached by (text, prompt, model), and jobs kept, in the durable store when one is set
+        database = open_database(s.storage.resolved_uri(), s.storage.storage_options, setting="topics.storage.uri",
+                                 read_consistency_s=s.storage.read_consistency_s) if s.storage else None
+        self.label_store = label_store or (LanceLabelStore(database) if database is not None else MemoryLabelStore())
+        self.jobs = JobRunner(job_store or (LanceJobStore(database) if database is not None else MemoryJobStore()),
+                              self.label_run, self._finish_job, read_documents, s.job_chunk, stale_s=s.job_stale_s,
+                              poll_s=s.job_poll_s)
+        self._labelers: dict[str, Labeler] = {}
+        self.labeler = labeler or self.labeler_for(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
         # (by served model name) and the external endpoints of the settings.
         self.models = ExperimentModels(self.llm_client, {
@@ -56,23 +71,45 @@ class TopicPipeline:
             **(model_clients or {}),
         })
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
-        self.trend_detector = trend_detector or ZScoreTrendDetector(s.recent_windows, s.z_threshold, s.min_new_count)
+        self.trend_detector = trend_detector or make_detector(
+            s.trend_method, alpha=s.trend_alpha, recent_windows=s.recent_windows, z_threshold=s.z_threshold,
+            min_new_count=s.min_new_count)
+
+    def labeler_for(self, domain: dict | Domain | None) -> Labeler:
+        """The labeller of a request's `domain` (None: the deployment's own), made once per domain and
+        kept. All share one in-flight bound, so concurrent domains do not multiply the LLM's queue;
+        with `label_cache` they read and fill the label store."""
+        if domain is None:
+            return self.labeler
+        domain = Domain.model_validate(domain)
+        if domain.key() not in self._labelers:
+            s = self.settings
+            if not hasattr(self, "_in_flight"):
+                self._in_flight = asyncio.Semaphore(s.label_concurrency)
+            labeler: Labeler = PromptLabeler(
+                self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
+                prompt=few_shot_prompt(domain), in_flight=self._in_flight)
+            if s.label_cache:
+                labeler = CachedLabeler(labeler, self.label_store)
+            self._labelers[domain.key()] = labeler
+        return self._labelers[domain.key()]
 
     def _check_size(self, n: int, limit: int | None = None, what: str = "request",
-                    hint: str = " (use the batch command for larger corpora)") -> None:
+                    hint: str = " (use POST /v1/topics/jobs for larger corpora)") -> None:
         limit = self.settings.max_documents if limit is None else limit
         if n > limit:
             raise ServiceError(413, f"{n} documents in one {what}; at most {limit}{hint}", "invalid_request_error",
                                "too_many_documents", "documents")
 
-    async def label_run(self, texts: list[str]) -> LabelRun:
+    async def label_run(self, texts: list[str], domain: dict | None = None) -> LabelRun:
         """Labels per text and the texts whose labelling failed: the unit of work the batch command
         spreads over replicas. If all failed, the first error is raised."""
-        return await self.labeler.label_run(texts)
+        return await self.labeler_for(domain).label_run(texts)
 
-    async def _labelled(self, documents: list[dict], window: str, taxonomy: list[str] | None) -> dict:
+    async def _labelled(self, documents: list[dict], window: str, taxonomy: list[str] | None,
+                        domain: dict | None = None) -> dict:
         """Label and assemble; the documents whose labelling failed are named in `labelling_errors`."""
-        run = await self.labeler.label_run([d["text"] for d in documents])
+        run = await self.labeler_for(domain).label_run([d["text"] for d in documents])
         result = await self.assemble(documents, run.labels, window, taxonomy)
         result["labelling_errors"] = run.named_errors(documents)
         return result
@@ -81,14 +118,15 @@ class TopicPipeline:
                        taxonomy: list[str] | None = None) -> dict:
         """Canonical topics and trends from labels already made (the batch command's second step)."""
         return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
-                              window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior)
+                              window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior,
+                              self.settings.shared_word_share, self.settings.shared_word_min_labels)
 
     async def topics(self, request: dict) -> dict:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""
         parsed = TopicsRequest.model_validate(request)
         self._check_size(len(parsed.documents))
         documents = [d.model_dump() for d in parsed.documents]
-        return await self._labelled(documents, parsed.window, parsed.taxonomy)
+        return await self._labelled(documents, parsed.window, parsed.taxonomy, parsed.domain)
 
     async def chart(self, request: dict) -> bytes:
         """`POST /v1/topics/chart`: the trend chart of the same analysis, as PNG bytes."""
@@ -101,7 +139,7 @@ class TopicPipeline:
         parsed = EvaluateRequest.model_validate(request)
         self._check_size(len(parsed.documents))
         documents = [d.model_dump() for d in parsed.documents]
-        result = await self._labelled(documents, parsed.window, parsed.taxonomy)
+        result = await self._labelled(documents, parsed.window, parsed.taxonomy, parsed.domain)
         return await self.evaluation(documents, result, parsed.window)
 
     async def evaluation(self, documents: list[dict], result: dict, window: str = "month") -> dict:
@@ -120,6 +158,61 @@ class TopicPipeline:
                                      f"{self.settings.experiment_max_cells}", "prompts", code="too_many_cells")
         clients = {name: await self.models.client(name) for name in parsed.models or [None]}
         return await run_experiment(parsed, clients, self.settings, self.assemble, self.evaluation)
+
+    async def _finish_job(self, documents: list[dict], labels: list[list[str]], request: dict) -> dict:
+        """A job's answer from its labels: the result and, when every document has human topics, the metrics."""
+        window = request.get("window", "month")
+        result = await self.assemble(documents, labels, window, request.get("taxonomy"))
+        metrics = None
+        if documents and all(d.get("human_topics") for d in documents):
+            metrics = (await self.evaluation(documents, result, window))["metrics"]
+        return {"result": result, "metrics": metrics, "saved_topics": await save_topics(documents, result, self.embedder)}
+
+    async def assign(self, request: dict) -> dict:
+        """`POST /v1/topics/assign`: new documents on a done job's saved topics (embeddings only, no LLM call)."""
+        parsed = AssignRequest.model_validate(request)
+        self._check_size(len(parsed.documents))
+        job = await self.jobs.store.get(parsed.job_id)
+        if job is None:
+            raise errors.not_found(f"no topic job '{parsed.job_id}'", "job_not_found")
+        if job["state"] != "done":
+            raise ServiceError(409, f"topic job '{parsed.job_id}' is {job['state']}; its topics come when it is done",
+                               "invalid_request_error", "job_not_done")
+        documents = [d.model_dump(mode="json") for d in parsed.documents]
+        return {"job_id": parsed.job_id, "documents": await assign_saved(
+            documents, job.get("saved_topics") or [], self.embedder, parsed.min_similarity)}
+
+    async def submit_job(self, request: dict) -> dict:
+        """`POST /v1/topics/jobs`: the job, stored, with its id; it runs in the background."""
+        self.jobs.watch()
+        if isinstance(request.get("documents"), list):
+            self._check_size(len(request["documents"]), self.settings.job_max_documents, "job", hint="")
+        return await self.jobs.submit(request)
+
+    async def job(self, job_id: str) -> dict:
+        """`GET /v1/topics/jobs/{id}`: state, progress and, when done, the results and metrics."""
+        self.jobs.watch()
+        job = await self.jobs.store.get(job_id)
+        if job is None:
+            raise errors.not_found(f"no topic job '{job_id}'", "job_not_found")
+        return public(job)
+
+    async def list_jobs(self) -> dict:
+        """`GET /v1/topics/jobs`: every job, newest first, without results."""
+        self.jobs.watch()
+        return {"jobs": [public(job, with_result=False) for job in await self.jobs.store.list()]}
+
+    async def job_chart(self, job_id: str) -> bytes:
+        """`GET /v1/topics/jobs/{id}/chart`: the finished job's trend chart, drawn from its stored result."""
+        job = await self.job(job_id)
+        if job["state"] != "done":
+            raise ServiceError(409, f"topic job '{job_id}' is {job['state']}; its chart comes when it is done",
+                               "invalid_request_error", "job_not_done")
+        return await asyncio.to_thread(render_chart, job["result"]["trends"], self.settings.chart_topics)
+
+    async def check_health(self) -> None:
+        """Serve's health check; it also starts the job watcher, so a restarted replica takes over stale jobs."""
+        self.jobs.watch()
 
     def info(self) -> dict:
         return {"settings": self.settings.model_dump(), "trend_method": self.trend_detector.method}

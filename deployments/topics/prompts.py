@@ -1,4 +1,5 @@
-"""Labelling prompts an experiment can compare: built-in variants by name, or the caller's template.
+"""Labelling prompts an experiment can compare: built-in shapes by name (filled with the domain's
+instruction and examples), or the caller's template.
 
 A custom template is plain `str.format` text with exactly the fields `{text}` and `{max_labels}`;
 anything else (another field, attribute access such as `{text.__class__}`, a format spec, an
@@ -10,27 +11,41 @@ comma-separated line.
 from __future__ import annotations
 
 from string import Formatter
+from typing import Callable
 
-from deployments.topics.labeling import TWO_EXAMPLES, PromptBuilder, build_prompt, few_shot_prompt
+from deployments.topics.domain import Domain
+from deployments.topics.labeling import PromptBuilder, few_shot_prompt
 
 _FIELDS = ("text", "max_labels")
 
 
-def _zero_shot(text: str, max_labels: int) -> str:
+def _zero_shot(domain: Domain) -> PromptBuilder:
     """The instruction alone, no examples: does the few-shot block earn its tokens?"""
-    return (f"List up to {max_labels} short topic labels (art movement, medium or genre) for the document.\n\n"
-            f"Document: {' '.join(text.split())}\nTopics:\n1.")
+
+    def build(text: str, max_labels: int) -> str:
+        return f"{domain.head(max_labels)}\n\nDocument: {' '.join(text.split())}\nTopics:\n1."
+
+    return build
 
 
-def _comma_line(text: str, max_labels: int) -> str:
+def _comma_line(domain: Domain) -> PromptBuilder:
     """One comma-separated line instead of a list: fewer tokens per label on a small model."""
-    return (f"Document: {' '.join(text.split())}\n"
-            f"Up to {max_labels} topic labels (art movement, medium or genre), separated by commas:")
+
+    def build(text: str, max_labels: int) -> str:
+        return f"{domain.head(max_labels)}\n\nDocument: {' '.join(text.split())}\nTopics, separated by commas:"
+
+    return build
 
 
-BUILT_IN: dict[str, PromptBuilder] = {
-    "few_shot_list": build_prompt,  # the default labeller's prompt: six examples
-    "two_shot_list": few_shot_prompt(TWO_EXAMPLES),  # the default until the prompt comparison: half the prefill
+def _two_shot(domain: Domain) -> PromptBuilder:
+    """The domain's first two examples only: half the prefill of a longer few-shot block."""
+    return few_shot_prompt(domain.model_copy(update={"examples": domain.examples[:2]}))
+
+
+# Built-in prompt shapes; each is filled with a domain's instruction and examples.
+BUILT_IN: dict[str, Callable[[Domain], PromptBuilder]] = {
+    "few_shot_list": few_shot_prompt,  # the default labeller's prompt
+    "two_shot_list": _two_shot,
     "zero_shot": _zero_shot,
     "comma_line": _comma_line,
 }
@@ -61,11 +76,12 @@ def template_prompt(template: str) -> PromptBuilder:
     return build
 
 
-def prompt_builder(name: str, template: str | None = None) -> PromptBuilder:
-    """The prompt named `name` (built in), or the custom `template` when one is given."""
+def prompt_builder(name: str, template: str | None = None, domain: Domain | None = None) -> PromptBuilder:
+    """The prompt named `name` (built in, filled from `domain`, None: the neutral one), or the custom
+    `template` when one is given."""
     if template is not None:
         return template_prompt(template)
     if name not in BUILT_IN:
         raise ValueError(f"unknown prompt '{name}'; built-in prompts: {', '.join(BUILT_IN)} "
                          "(or give a `template` with {text} and {max_labels})")
-    return BUILT_IN[name]
+    return BUILT_IN[name](domain or Domain())

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from deployments.topics.domain import Domain
 from deployments.validation import NonBlankStr
 
 
@@ -45,6 +46,7 @@ class _Common(BaseModel):
     window: Literal["day", "week", "month"] = Field("month", description="Trend window.")
     taxonomy: list[str] | None = Field(None, min_length=1, max_length=500,
                                        description="Expert categories to map topics onto.")
+    domain: Domain | None = Field(None, description="Labelling instruction and examples; None: the deployment's.")
 
     @field_validator("taxonomy")
     @classmethod

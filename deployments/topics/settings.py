@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments.llm.backend import LLMBackendSettings
+from deployments.storage.database import StorageSettings
+from deployments.topics.domain import Domain
 
 
 class TopicSettings(BaseModel):
@@ -14,6 +18,10 @@ class TopicSettings(BaseModel):
         default_factory=LLMBackendSettings, description="The in-cluster LLMServer (default) or an external endpoint."
     )
 
+    domain: Domain = Field(default_factory=Domain, description="The labelling instruction and examples (neutral "
+                           "by default; e.g. the contents of data/domains/art.yaml). A request's `domain` replaces it.")
+    label_cache: bool = Field(True, description="Keep labels by (text, prompt, model) and label only texts not "
+                              "seen before (the replica's memory, or the durable store when the app has one).")
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
@@ -22,6 +30,10 @@ class TopicSettings(BaseModel):
         None, gt=0, description="Longest wait for one document's labels (queueing at the LLM included); past it that "
         "document is reported in `labelling_errors`. None: only the LLM's own request timeout bounds it."
     )
+    shared_word_share: float = Field(
+        0.1, ge=0.0, le=1.0, description="A word in at least this share of a corpus's distinct labels is shared "
+        "(left out when labels are merged; a label made only of shared words makes no topic).")
+    shared_word_min_labels: int = Field(3, ge=1, description="...and in at least this many labels.")
     merge_threshold: float = Field(
         0.7, ge=0.0, le=1.0, description="Cosine at or above which a label joins a canonical topic (near-duplicates)."
     )
@@ -37,12 +49,26 @@ class TopicSettings(BaseModel):
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
     )
+    trend_method: Literal["changepoint", "zscore"] = Field(
+        "changepoint", description="changepoint: a change in the topic's share anywhere in the range (exact test); "
+        "zscore: the recent windows against the trailing baseline (misses a fade early in the range).")
+    trend_alpha: float = Field(0.05, gt=0.0, lt=1.0, description="changepoint: significance level of a change, "
+                               "after the Bonferroni correction over the quarter splits tried.")
     recent_windows: int | None = Field(
-        None, ge=1, description="Windows compared with the trailing baseline; None: a quarter of them (at least 1)."
+        None, ge=1, description="zscore: windows compared with the trailing baseline; None: a quarter of them (at least 1)."
     )
-    z_threshold: float = Field(2.0, gt=0.0, description="|z| at or above which a topic is rising or fading.")
+    z_threshold: float = Field(2.0, gt=0.0, description="zscore: |z| at or above which a topic is rising or fading.")
     min_new_count: int = Field(2, ge=1, description="Documents in the recent windows that make an unseen topic new.")
-    max_documents: int = Field(2000, ge=1, description="Most documents in one HTTP request (413 above).")
+    max_documents: int = Field(2000, ge=1, description="Most documents in one synchronous request (413 above, "
+                               "naming POST /v1/topics/jobs).")
+    storage: StorageSettings | None = Field(
+        None, description="The database of the label cache and the jobs (as the DocumentStore's `storage`); None: "
+        "the replica's memory, so labels and jobs are lost with the replica.")
+    job_max_documents: int = Field(100_000, ge=1, description="Most documents in one job (413 above).")
+    job_chunk: int = Field(32, ge=1, le=10_000, description="Documents labelled between two progress writes of a job.")
+    job_stale_s: float = Field(30.0, gt=0, description="A running job whose heartbeat is older than this is taken "
+                               "over by another replica (its replica died); the labelling resumes from the cache.")
+    job_poll_s: float = Field(5.0, gt=0, description="How often a replica looks for stale jobs.")
     chart_topics: int = Field(8, ge=1, le=30, description="Most topics drawn on the chart (largest first).")
     experiment_models: dict[str, LLMBackendSettings] = Field(
         default_factory=dict, description="External OpenAI-compatible endpoints an experiment may name in `models`, "

@@ -1,6 +1,7 @@
 """Stage 3, trends: documents per topic per window, and a status per topic.
 
-Method: a z-score of the recent windows' mean count against the trailing baseline (the windows
+The default method is `changepoint.ChangepointTrendDetector` (a change in share anywhere in the
+range; `make_detector` picks by the settings). Kept as `trend_method: zscore`: a z-score of the recent windows' mean count against the trailing baseline (the windows
 before them), z = (mean_recent - mean_base) / sqrt(max(var_base, mean_base, 0.5) / n_recent).
 The variance floor is the Poisson one (counts of rare events have variance ~ their mean), so a
 topic with a flat baseline does not turn "rising" on one extra document. Chosen over Kleinberg's
@@ -84,7 +85,7 @@ class ZScoreTrendDetector(TrendDetector):
         recent = self.recent_windows if self.recent_windows is not None else max(1, n // 4)
         return min(recent, n - 1)
 
-    def detect(self, counts: list[int]) -> Trend:
+    def detect(self, counts: list[int], totals: list[int] | None = None) -> Trend:
         n = len(counts)
         if n < 2:
             return Trend("steady", 0.0, list(counts))
@@ -116,11 +117,24 @@ def trend_table(timestamps: list[dt.datetime | None], groups: dict[str, list[int
         return [], {}
     windows = window_range(min(dated), max(dated), window)
     position = {key: i for i, key in enumerate(windows)}
+    totals = [0] * len(windows)
+    for when in dated:
+        totals[position[window_key(when, window)]] += 1
     trends: dict[str, Trend] = {}
     for topic, docs in groups.items():
         counts = [0] * len(windows)
         for d in docs:
             if timestamps[d] is not None:
                 counts[position[window_key(timestamps[d], window)]] += 1
-        trends[topic] = detector.detect(counts)
+        trends[topic] = detector.detect(counts, totals)
     return windows, trends
+
+
+def make_detector(method: str = "changepoint", *, alpha: float = 0.05, recent_windows: int | None = None,
+                  z_threshold: float = 2.0, min_new_count: int = 2) -> TrendDetector:
+    """The trend detector the settings name: `changepoint` (default) or `zscore`."""
+    if method == "zscore":
+        return ZScoreTrendDetector(recent_windows, z_threshold, min_new_count)
+    from deployments.topics.changepoint import ChangepointTrendDetector
+
+    return ChangepointTrendDetector(alpha, min_new_count)

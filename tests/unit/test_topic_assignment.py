@@ -3,14 +3,6 @@
 import numpy as np
 
 from deployments.topics.assignment import assign_primary, shared_topics
-from deployments.topics.canonical import clustering_text
-
-
-def test_generic_words_are_left_out_of_the_clustering_text():
-    assert clustering_text("Abstract art") == "Abstract"
-    assert clustering_text("Art and Architecture") == "Architecture"
-    assert clustering_text("Art of the Northern Renaissance") == "Northern Renaissance"
-    assert clustering_text("Art") == "Art"  # nothing else left: the label itself
 
 
 def test_a_shared_topic_becomes_primary_and_documents_without_one_get_the_nearest():

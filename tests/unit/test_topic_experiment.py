@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from deployments import errors
 from deployments.errors import ServiceError
+from deployments.topics.domain import Domain
 from deployments.topics.assemble import assemble
 from deployments.topics.canonical import LeaderCanonicalizer
 from deployments.topics.evaluation import score
@@ -160,7 +161,8 @@ def test_request_defaults_and_other_bounds():
 
 
 def test_built_in_prompts_hold_the_document_and_a_template_formats():
-    for name, build in BUILT_IN.items():
+    for name, shape in BUILT_IN.items():
+        build = shape(Domain())
         assert "A  Monet\nnote" not in build("A  Monet\nnote", 2) and "A Monet note" in build("A  Monet\nnote", 2)
     assert prompt_builder("x", "T: {text} ({max_labels}) {{json}}")("a  b", 2) == "T: a b (2) {json}"
     assert check_template("{text}") == "{text}"

@@ -76,8 +76,8 @@ def test_chart_is_a_png_and_too_many_documents_is_413():
 
 
 def test_documents_that_get_no_label_give_empty_topics_not_an_error():
-    # schemathesis found this one: every label filtered out (empty or generic) used to crash canonicalize
-    pipeline = TopicPipeline(settings={}, llm_client=FakeLLMClient({}, default=" Art"), text_embedder=FakeEmbedder())
+    # schemathesis found this one: every label filtered out (empty or junk) used to crash canonicalize
+    pipeline = TopicPipeline(settings={}, llm_client=FakeLLMClient({}, default=" 1999"), text_embedder=FakeEmbedder())
     docs = [{"id": "a", "text": "x", "timestamp": "2025-01-01T00:00:00Z"}, {"id": "b", "text": "y"}]
     result = asyncio.run(pipeline.topics({"documents": docs}))
     assert result["topics"] == []

@@ -18,4 +18,5 @@ def test_app_args_take_topic_settings_and_reject_unknown_ones():
 def test_topic_routes_are_mounted():
     app = build_fastapi_app(Services(settings=IngressSettings(), llm=None, embedder=None, topics=None))
     paths = set(app.openapi()["paths"])
-    assert {"/v1/topics", "/v1/topics/chart", "/v1/topics/evaluate"} <= paths
+    assert {"/v1/topics", "/v1/topics/chart", "/v1/topics/evaluate", "/v1/topics/jobs", "/v1/topics/jobs/{job_id}",
+            "/v1/topics/jobs/{job_id}/chart", "/v1/topics/assign"} <= paths

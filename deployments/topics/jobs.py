@@ -1,0 +1,213 @@
+"""Long topic runs as jobs: an id at once, then progress, then the results, kept in the job store.
+
+A synchronous `/v1/topics` call must finish within the proxy's timeout; at about one document a
+second on CPU a corpus of thousands cannot. A job answers its id at once and runs on the replica
+in the background: documents are labelled in chunks through the pipeline's cached labeller, and
+after each chunk (and every `heartbeat_s` while one runs) the job document is written with its
+progress (documents labelled / total, rate, ETA) and a heartbeat. When all are labelled it is
+assembled, scored when every document has `human_topics`, and the answer is stored with the job.
+
+Survival: the job document lives in the durable store and every label in the label cache. A
+replica that dies mid-job leaves a job whose heartbeat goes stale; any replica's watcher (started
+by its first health check) takes over a queued or running job whose heartbeat is older than
+`stale_s`, and the labelling resumes from the cache, so only unlabelled documents cost LLM calls.
+Two replicas taking over the same job at once would both finish it, the second mostly from cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Awaitable, Callable
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from deployments.topics.corpus import CorpusError
+from deployments.topics.labeling import failure_message
+from deployments.topics.protocol import LabelledDocument, TopicDocument, _Common, _unique_ids
+
+logger = logging.getLogger("ray.serve")
+
+
+class JobError(RuntimeError):
+    """A job failed for a reason its caller may read (every document's labelling failed)."""
+
+ACTIVE = ("queued", "running")
+
+
+class JobRequest(_Common):
+    """`POST /v1/topics/jobs`: documents inline, or a JSONL corpus at a URI the replica can read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[LabelledDocument | TopicDocument] | None = Field(None, min_length=1)
+    corpus_uri: str | None = Field(None, min_length=1, max_length=2000,
+                                   description="JSONL (id, text, timestamp?, human_topics?): local path, https, s3, gs, .gz")
+    limit: int | None = Field(None, ge=1, description="Read at most this many documents of the corpus.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "JobRequest":
+        if (self.documents is None) == (self.corpus_uri is None):
+            raise ValueError("give either `documents` or `corpus_uri`")
+        if self.documents is not None:
+            _unique_ids(self.documents)
+        return self
+
+
+class AssignRequest(BaseModel):
+    """`POST /v1/topics/assign`: new documents placed on a finished job's saved topics, without the LLM."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job_id: str = Field(..., min_length=1, max_length=100, description="A done job whose topics to use.")
+    documents: list[TopicDocument] = Field(..., min_length=1)
+    min_similarity: float = Field(0.0, ge=-1.0, le=1.0, description="Below this cosine a document gets no topic.")
+
+    _ids = field_validator("documents")(classmethod(lambda cls, v: _unique_ids(v)))
+
+
+class JobProgress(BaseModel):
+    labelled: int = 0
+    total: int | None = None
+    rate_docs_s: float | None = None
+    eta_s: float | None = None
+
+
+def new_job(request: dict) -> dict:
+    now = time.time()
+    return {"id": "job-" + uuid.uuid4().hex[:16], "state": "queued", "created": now, "updated": now,
+            "heartbeat": now, "request": request, "progress": JobProgress().model_dump(), "result": None,
+            "metrics": None, "labelling_errors": [], "error": None, "attempts": 0}
+
+
+def public(job: dict, with_result: bool = True) -> dict:
+    """What the routes show of a job: everything but the stored request's documents."""
+    shown = {k: v for k, v in job.items() if k != "request"}
+    request = job.get("request") or {}
+    shown["source"] = request.get("corpus_uri") or f"{len(request.get('documents') or [])} documents"
+    if not with_result:
+        shown.pop("result", None)
+        shown.pop("labelling_errors", None)
+        shown.pop("saved_topics", None)
+    return shown
+
+
+Label = Callable[[list[str], dict | None], Awaitable]  # (texts, domain) -> LabelRun
+Finish = Callable[[list[dict], list[list[str]], dict], Awaitable[dict]]  # (documents, labels, request) -> answer
+
+
+class JobRunner:
+    """Runs and watches jobs on one replica. `read_corpus(uri, limit)` reads a corpus in a worker thread."""
+
+    def __init__(self, store, label: Label, finish: Finish, read_corpus: Callable[[str, int | None], list[dict]],
+                 chunk: int = 32, heartbeat_s: float = 5.0, stale_s: float = 30.0, poll_s: float = 5.0) -> None:
+        self.store = store
+        self.label = label
+        self.finish = finish
+        self.read_corpus = read_corpus
+        self.chunk, self.heartbeat_s, self.stale_s, self.poll_s = chunk, heartbeat_s, stale_s, poll_s
+        self.running: dict[str, asyncio.Task] = {}
+        self._watcher: asyncio.Task | None = None
+
+    async def submit(self, request: dict) -> dict:
+        parsed = JobRequest.model_validate(request)
+        job = new_job(parsed.model_dump(mode="json", exclude_none=True))
+        await self.store.put(job)  # stored before the id is answered
+        self.start(job["id"])
+        return public(job)
+
+    def start(self, job_id: str) -> None:
+        if job_id not in self.running or self.running[job_id].done():
+            self.running[job_id] = asyncio.create_task(self._run(job_id))
+
+    def watch(self) -> None:
+        """Starts the watcher that takes over stale jobs (idempotent; needs a running loop)."""
+        if self._watcher is None or self._watcher.done():
+            self._watcher = asyncio.create_task(self._watch())
+
+    async def take_over_stale(self) -> list[str]:
+        """Starts every active job whose heartbeat is stale and that this replica does not run."""
+        taken = []
+        now = time.time()
+        for job in await self.store.list():
+            if job["state"] in ACTIVE and now - job["heartbeat"] > self.stale_s and job["id"] not in self.running:
+                job["heartbeat"] = now
+                await self.store.put(job)
+                self.start(job["id"])
+                taken.append(job["id"])
+        return taken
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                taken = await self.take_over_stale()
+                if taken:
+                    logger.info("took over stale topic jobs %s", taken)
+            except Exception:  # noqa: BLE001 - the watcher must outlive a failed store read
+                logger.exception("topic job watcher")
+            await asyncio.sleep(self.poll_s)
+
+    async def _run(self, job_id: str) -> None:
+        job = await self.store.get(job_id)
+        if job is None:
+            return
+        try:
+            await self._work(job)
+        except Exception as exc:  # noqa: BLE001 - a failed job says why in its document
+            logger.exception("topic job %s failed", job_id)
+            message = str(exc) if isinstance(exc, (CorpusError, JobError)) else failure_message(exc)
+            job.update(state="failed", error=message, updated=time.time(), heartbeat=time.time())
+            await self.store.put(job)
+        finally:
+            self.running.pop(job_id, None)
+
+    async def _work(self, job: dict) -> None:
+        request = job["request"]
+        job["attempts"] = job.get("attempts", 0) + 1  # 2 and more: taken over after its replica died
+        if "documents" in request:
+            documents = request["documents"]
+        else:
+            documents = await asyncio.to_thread(self.read_corpus, request["corpus_uri"], request.get("limit"))
+        total = len(documents)
+        job.update(state="running", updated=time.time())
+        job["progress"] = JobProgress(total=total).model_dump()
+        await self.store.put(job)
+        labels: list[list[str]] = []
+        errors: list[dict] = []
+        started = time.perf_counter()
+        beat = asyncio.create_task(self._heartbeat(job))
+        try:
+            for start in range(0, total, self.chunk):
+                part = documents[start : start + self.chunk]
+                try:
+                    run = await self.label([d["text"] for d in part], request.get("domain"))
+                    labels += run.labels
+                    errors += [{"id": part[e["index"]]["id"], **e, "index": start + e["index"]} for e in run.errors]
+                except Exception as exc:  # noqa: BLE001 - a whole failed chunk is reported, the job goes on
+                    labels += [[] for _ in part]
+                    errors += [{"id": d["id"], "index": start + i, "message": failure_message(exc)}
+                               for i, d in enumerate(part)]
+                done = len(labels)
+                rate = done / max(time.perf_counter() - started, 1e-9)
+                job["progress"] = JobProgress(labelled=done, total=total, rate_docs_s=round(rate, 3),
+                                              eta_s=round((total - done) / rate, 1) if rate > 0 else None).model_dump()
+                job["updated"] = job["heartbeat"] = time.time()
+                await self.store.put(job)
+        finally:
+            beat.cancel()
+        if total and len(errors) == total:
+            raise JobError(f"labelling failed for every document; the first: {errors[0]['message']}")
+        answer = await self.finish(documents, labels, request)
+        job.update(state="done", result=answer["result"], metrics=answer.get("metrics"), labelling_errors=errors,
+                   saved_topics=answer.get("saved_topics"),
+                   updated=time.time(), heartbeat=time.time())
+        await self.store.put(job)
+
+    async def _heartbeat(self, job: dict) -> None:
+        """Keeps the heartbeat fresh while a slow chunk runs, so no other replica takes the job over."""
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            job["heartbeat"] = time.time()
+            await self.store.put(job)

@@ -1,0 +1,107 @@
+"""Topic jobs through a real Serve app with a real LanceDB: a job survives a killed TopicPipeline replica.
+
+Its own app (route prefix /topicjobs) with `topics.storage` in a temporary directory, small label chunks
+and a short stale time, so the job is taken over within seconds of the kill and resumes from the
+label cache. Eight short documents: the LLM runs on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+import httpx
+import pytest
+
+from tests.integration.conftest import app_args_for_tests
+
+pytestmark = pytest.mark.integration
+
+APP = "topicjobs"
+TEXTS = ["The museum bought a Monet painting of water lilies.", "A bronze sculpture by Rodin went on display.",
+         "We restored a Byzantine icon of the Virgin.", "A Hokusai woodblock print joined the collection.",
+         "The gallery lent an Impressionist landscape to Paris.", "Conservators cleaned a marble Roman bust.",
+         "A street artist painted a mural for the station.", "The foundation acquired Delftware ceramics."]
+DOCS = [{"id": f"d{i}", "text": t, "timestamp": f"2025-{1 + i:02d}-05T00:00:00Z"} for i, t in enumerate(TEXTS)]
+
+
+def _replicas() -> list[str]:
+    import ray
+
+    return sorted(a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+                  if a["name"].startswith(f"SERVE_REPLICA::{APP}#TopicPipeline#"))
+
+
+@pytest.fixture(scope="module")
+def jobs_url(base_url: str):
+    from ray import serve
+
+    from app import build_app
+
+    args = app_args_for_tests()
+    args["topics"] = {**args["topics"], "storage": {"uri": tempfile.mkdtemp(prefix="medici-topic-jobs-")},
+                      "job_chunk": 2, "job_stale_s": 8, "job_poll_s": 1}
+    args["options"] = {"LLMServer": {"ray_actor_options": {"num_cpus": 0.5}},
+                       "Embedder": {"ray_actor_options": {"num_cpus": 0}},
+                       "Ingress": {"ray_actor_options": {"num_cpus": 0}},
+                       "TopicPipeline": {"ray_actor_options": {"num_cpus": 0}}}
+    serve.run(build_app(args), name=APP, route_prefix=f"/{APP}", blocking=False)
+    url = f"{base_url}/{APP}"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=10).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    try:
+        yield url
+    finally:
+        serve.delete(APP)
+
+
+def _job(url: str, job_id: str) -> dict:
+    response = httpx.get(f"{url}/v1/topics/jobs/{job_id}", timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str) -> None:
+    import ray
+
+    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"documents": DOCS}, timeout=60)
+    assert submitted.status_code == 202, submitted.text
+    job_id = submitted.json()["id"]
+    deadline = time.monotonic() + 600
+    while _job(jobs_url, job_id)["progress"]["labelled"] < 2:  # the first chunk is labelled and cached
+        assert time.monotonic() < deadline, "no progress"
+        time.sleep(0.5)
+    (victim,) = _replicas()
+    ray.kill(ray.get_actor(victim, namespace="serve"), no_restart=True)
+
+    job = None
+    while time.monotonic() < deadline:
+        try:
+            job = _job(jobs_url, job_id)
+        except (httpx.HTTPError, AssertionError):
+            time.sleep(1)  # the replica is restarting
+            continue
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(1)
+    assert job is not None and job["state"] == "done", job
+    assert job["progress"]["labelled"] == job["progress"]["total"] == len(DOCS)
+    assert job["attempts"] >= 2  # taken over by the new replica
+    assert _replicas() != [victim]
+    assert {d["id"] for d in job["result"]["documents"]} == {d["id"] for d in DOCS}
+    assert any(d["labels"] for d in job["result"]["documents"])
+
+    listed = httpx.get(f"{jobs_url}/v1/topics/jobs", timeout=60).json()["jobs"]
+    assert job_id in [j["id"] for j in listed]
+    chart = httpx.get(f"{jobs_url}/v1/topics/jobs/{job_id}/chart", timeout=60)
+    assert chart.status_code == 200 and chart.content[:8] == b"\x89PNG\r\n\x1a\n"
+    missing = httpx.get(f"{jobs_url}/v1/topics/jobs/job-nope", timeout=60)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "job_not_found"
+    bad = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"documents": DOCS, "corpus_uri": "x.jsonl"}, timeout=60)
+    assert 400 <= bad.status_code < 500 and "error" in bad.json()

@@ -1,0 +1,73 @@
+"""Labels are cached by (text, prompt, model): a grown corpus labels only its new documents."""
+
+import asyncio
+
+from deployments.topics.label_cache import CachedLabeler, JsonlLabelStore, MemoryLabelStore
+from deployments.topics.labeling import PromptLabeler
+from deployments.topics.pipeline import TopicPipeline
+from tests.unit.topic_fakes import FakeEmbedder, FakeLLMClient
+
+
+class NamedModel(FakeLLMClient):
+    """Answers like FakeLLMClient, naming `model` in every response."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__({"alpha": " Alpha", "beta": " Beta"})
+        self.model = model
+
+    async def complete(self, request: dict) -> dict:
+        return {**await super().complete(request), "model": self.model}
+
+
+def _docs(n: int) -> list[dict]:
+    return [{"id": f"d{i}", "text": f"{'alpha' if i % 2 else 'beta'} note {i}",
+             "timestamp": f"2025-{1 + i % 12:02d}-01T00:00:00Z"} for i in range(n)]
+
+
+def test_a_corpus_grown_by_ten_documents_makes_exactly_ten_llm_calls():
+    client = NamedModel("small")
+    pipeline = TopicPipeline(settings={}, llm_client=client, text_embedder=FakeEmbedder())
+    first = asyncio.run(pipeline.topics({"documents": _docs(30)}))
+    assert len(client.requests) == 30
+    second = asyncio.run(pipeline.topics({"documents": _docs(40)}))
+    assert len(client.requests) == 40  # exactly the 10 new documents
+    assert [d["labels"] for d in second["documents"][:30]] == [d["labels"] for d in first["documents"]]
+    asyncio.run(pipeline.chart({"documents": _docs(40)}))  # the chart reuses the labels
+    assert len(client.requests) == 40
+
+
+def test_another_domain_or_model_is_another_key():
+    client = NamedModel("small")
+    pipeline = TopicPipeline(settings={}, llm_client=client, text_embedder=FakeEmbedder())
+    asyncio.run(pipeline.topics({"documents": _docs(4)}))
+    asyncio.run(pipeline.topics({"documents": _docs(4), "domain": {"instruction": "Tag it ({max_labels})."}}))
+    assert len(client.requests) == 8
+    client.model = "large"  # the LLM behind the same store was swapped
+    asyncio.run(pipeline.topics({"documents": _docs(6)}))
+    assert len(client.requests) == 8 + 2  # the two new documents tell the new name...
+    asyncio.run(pipeline.topics({"documents": _docs(6)}))
+    assert len(client.requests) == 8 + 2 + 4  # ...so the next call relabels the old four with it, once
+    asyncio.run(pipeline.topics({"documents": _docs(6)}))
+    assert len(client.requests) == 14
+
+
+def test_a_file_store_survives_the_process_and_failures_are_not_cached(tmp_path):
+    path = tmp_path / "labels.jsonl"
+    client = NamedModel("small")
+    labeler = CachedLabeler(PromptLabeler(client), JsonlLabelStore(path))
+    texts = ["alpha one", "beta two", "alpha three"]
+    assert asyncio.run(labeler.label(texts)) == [["Alpha"], ["Beta"], ["Alpha"]]
+    again = CachedLabeler(PromptLabeler(client), JsonlLabelStore(path))  # a restarted replica
+    assert asyncio.run(again.label(texts)) == [["Alpha"], ["Beta"], ["Alpha"]]
+    assert (len(client.requests), again.llm_calls, again.cache_hits) == (3, 0, 3)
+
+    class Failing(NamedModel):
+        async def complete(self, request: dict) -> dict:
+            if "two" in request["prompt"].rsplit("Document:", 1)[-1]:
+                raise RuntimeError("down")
+            return await super().complete(request)
+
+    flaky = CachedLabeler(PromptLabeler(Failing("small")), MemoryLabelStore())
+    run = asyncio.run(flaky.label_run(texts))
+    assert [e["index"] for e in run.errors] == [1] and run.labels[1] == []
+    assert len(flaky.store.items) == 3  # two labels and the remembered model name, not the failure
