@@ -3,6 +3,7 @@
 // the vibe-check table. Runs are topic jobs (POST/GET /v1/topics/jobs) when the server has them; a
 // server without jobs gets the synchronous routes (/v1/topics, or /v1/topics/evaluate for labelled
 // documents) and the runs of this tab are remembered in memory.
+import { load as loadYaml } from "../vendor/js-yaml/js-yaml.mjs";
 import * as api from "./api.js";
 import { drawTrends } from "./trend_chart.js";
 import { renderResult } from "./topics_result.js";
@@ -11,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const DONE = new Set(["done", "succeeded", "completed", "finished"]);
 const FAILED = new Set(["failed", "error", "cancelled"]);
 const localRuns = []; // sync-mode runs of this tab: {id, started, source, n, payload}
+const jobDocs = new Map(); // job id -> the documents this tab uploaded for it (for the vibe-check table)
 let jobsRoute = null; // null: not asked yet; true/false once known
 let polling = null;
 
@@ -26,6 +28,14 @@ export function parseJsonl(text) {
   });
   if (!docs.length) throw new Error("the file holds no documents");
   return docs;
+}
+
+/** A labelling domain ({name, instruction, examples}) from YAML or JSON text; the server validates its fields. */
+export function parseDomain(text, name) {
+  let domain;
+  try { domain = loadYaml(text); } catch (e) { throw new Error(`${name} is not YAML or JSON: ${e.message}`); }
+  if (typeof domain !== "object" || domain === null || Array.isArray(domain)) throw new Error(`${name} holds no mapping`);
+  return domain;
 }
 
 async function hasJobs() {
@@ -53,16 +63,16 @@ function fmtSeconds(s) {
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
 
-// A finished job's results: {topics, documents, trends} itself, or an evaluation ({metrics, vibe_check,
-// result}) when the documents carried human labels; metrics may also sit on the job.
-function jobResult(job) {
-  let result = job.result ?? job.results ?? null;
-  let evaluation = job.evaluation ?? (job.metrics ? { metrics: job.metrics, vibe_check: job.vibe_check } : null);
-  if (result && result.result && !result.topics) {
-    evaluation = evaluation ?? result;
-    result = result.result;
-  }
-  return { result, evaluation };
+// A finished job's results and, with human labels, its metrics; the vibe-check rows come from the job when
+// it has them, else from the documents this tab sent (a corpus read by the server has none here).
+function jobResult(job, docs) {
+  const result = job.result ?? null;
+  if (!job.metrics) return { result, evaluation: null };
+  const sent = new Map((docs || []).map((d) => [d.id, d]));
+  const vibe = job.vibe_check ?? (sent.size && result ? result.documents.filter((d) => sent.has(d.id)).map((d) => ({
+    id: d.id, text: sent.get(d.id).text, human_topics: sent.get(d.id).human_topics || [], model_topics: d.topics,
+  })) : null);
+  return { result, evaluation: { metrics: job.metrics, vibe_check: vibe } };
 }
 
 async function pollJob(id, docs) {
@@ -72,7 +82,7 @@ async function pollJob(id, docs) {
   const p = job.progress || {};
   if (DONE.has(state)) {
     $("topics-progress").hidden = true;
-    const { result, evaluation } = jobResult(job);
+    const { result, evaluation } = jobResult(job, docs);
     show(result, evaluation, docs, `job ${id}`);
     refreshRuns();
     return;
@@ -85,7 +95,7 @@ async function pollJob(id, docs) {
   }
   const done = p.labelled ?? p.done ?? 0;
   const total = p.total ?? null;
-  const rate = p.rate ?? p.documents_per_s;
+  const rate = p.rate_docs_s ?? p.rate;
   progress(`${state || "queued"}: ${done}${total ? ` / ${total}` : ""} documents labelled` +
     (rate ? ` · ${Number(rate).toFixed(2)} documents/s` : "") +
     (p.eta_s != null ? ` · about ${fmtSeconds(p.eta_s)} left` : ""), done, total);
@@ -99,7 +109,7 @@ async function runSync(payload, source) {
   const tick = setInterval(() => progress(`Labelling ${n} documents… ${fmtSeconds((Date.now() - started) / 1000)}`), 1000);
   progress(`Labelling ${n} documents…`);
   try {
-    const body = { documents: payload.documents, window: payload.window };
+    const body = { documents: payload.documents, window: payload.window, ...(payload.domain ? { domain: payload.domain } : {}) };
     const answer = await api.post(labelled ? "/v1/topics/evaluate" : "/v1/topics", body);
     const run = { id: `run-${localRuns.length + 1}`, started, source, n, seconds: (Date.now() - started) / 1000,
       result: labelled ? answer.result : answer, evaluation: labelled ? answer : null, docs: payload.documents };
@@ -130,16 +140,18 @@ async function start(event) {
   const uri = $("topics-uri").value.trim();
   const file = $("topics-file").files[0];
   const window_ = $("topics-window").value;
-  const domain = $("topics-domain").value.trim();
+  const domainFile = $("topics-domain").files[0];
   if (!uri && !file) { $("topics-error").textContent = "Give a corpus URI or choose a JSONL file."; return; }
   const button = $("topics-start");
   button.disabled = true;
   try {
     const docs = file ? parseJsonl(await file.text()) : null;
+    const domain = domainFile ? parseDomain(await domainFile.text(), domainFile.name) : null;
     const source = file ? file.name : uri;
     const payload = { window: window_, ...(docs ? { documents: docs } : { corpus_uri: uri }), ...(domain ? { domain } : {}) };
     if (await hasJobs()) {
       const job = await api.post("/v1/topics/jobs", payload);
+      if (docs) jobDocs.set(job.id, docs);
       progress(`Run ${job.id} started`);
       await pollJob(job.id, docs);
     } else if (docs) {
@@ -177,9 +189,9 @@ async function refreshRuns() {
       const answer = await api.get("/v1/topics/jobs");
       const jobs = answer.data || answer.jobs || answer || [];
       for (const job of jobs) {
-        const when = job.created_at ? new Date(job.created_at * (job.created_at < 1e12 ? 1000 : 1)).toLocaleString() : "";
+        const when = job.created ? new Date(job.created * 1000).toLocaleString() : "";
         items.push(runItem(`${job.id} · ${job.state || job.status || ""} ${when} ${job.source || job.corpus_uri || ""}`.trim(),
-          () => pollJob(job.id, null)));
+          () => pollJob(job.id, jobDocs.get(job.id) || null)));
       }
     } catch (e) { if (e.status !== 404) fail(e); }
   }
