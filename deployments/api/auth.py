@@ -29,6 +29,8 @@ API_KEY_ENV = "MEDICI_API_KEY"
 API_KEY_FILE_ENV = "MEDICI_API_KEY_FILE"
 OPEN_PATHS = frozenset({"/healthz", "/ui"})  # probes (Kubernetes, load balancers) carry no token
 # The console's static files hold no secret; the page asks for the key and sends it on each API call.
+# Only the StaticFiles mount lives under /ui/ (routing matches the path as given, so "/ui/../v1/x" reaches
+# the mount, which refuses to leave its folder), so opening the prefix opens no API route.
 OPEN_PREFIXES = ("/ui/",)
 
 

@@ -66,3 +66,25 @@ def test_the_page_needs_no_network_and_every_import_is_shipped() -> None:
 
 def test_the_vendored_chart_library_keeps_its_licence() -> None:
     assert "MIT License" in (UI_DIR / "vendor" / "uplot" / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_a_dotted_path_under_ui_reaches_no_api_route(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The auth middleware opens /ui/...; a path that climbs out of it must still find only the static files."""
+    import asyncio
+
+    monkeypatch.setenv(API_KEY_ENV, KEY)
+    app = build_fastapi_app(Services(settings=IngressSettings(), llm=None, embedder=None))
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    # a raw ASGI call: HTTP clients would normalise the dots away before sending
+    scope = {"type": "http", "method": "GET", "path": "/ui/../v1/models", "raw_path": b"/ui/../v1/models",
+             "root_path": "", "query_string": b"", "headers": [], "scheme": "http", "server": ("t", 80),
+             "client": ("c", 1), "http_version": "1.1", "asgi": {"version": "3.0"}}
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 404

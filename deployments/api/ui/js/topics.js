@@ -66,7 +66,7 @@ function fmtSeconds(s) {
 // A finished job's results and, with human labels, its metrics; the vibe-check rows come from the job when
 // it has them, else from the documents this tab sent (a corpus read by the server has none here).
 function jobResult(job, docs) {
-  const result = job.result ?? null;
+  const result = job.result ? { labelling_errors: job.labelling_errors || [], ...job.result } : null;
   if (!job.metrics) return { result, evaluation: null };
   const sent = new Map((docs || []).map((d) => [d.id, d]));
   const vibe = job.vibe_check ?? (sent.size && result ? result.documents.filter((d) => sent.has(d.id)).map((d) => ({
