@@ -126,10 +126,7 @@ new MutationObserver((records) => {
 """
 
 
-def test_an_agent_question_shows_its_steps_one_by_one_before_the_answer(browser, base_url, http):
-    probe = http.post("/v1/agent/ask", json={"question": "x", "stream": True, "max_steps": 1})
-    if probe.status_code == 400 and probe.json()["error"].get("param") == "stream":
-        pytest.skip("this branch's /v1/agent/ask does not stream steps yet")
+def test_an_agent_question_shows_its_steps_one_by_one_before_the_answer(browser, base_url):
     _open(browser, base_url, "agent")
     browser.execute_script(_OBSERVE)
     question = browser.find_element("id", "agent-question")

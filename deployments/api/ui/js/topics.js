@@ -153,6 +153,7 @@ async function start(event) {
       const job = await api.post("/v1/topics/jobs", payload);
       if (docs) jobDocs.set(job.id, docs);
       progress(`Run ${job.id} started`);
+      refreshRuns();
       await pollJob(job.id, docs);
     } else if (docs) {
       await runSync(payload, source);
