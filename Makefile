@@ -14,7 +14,7 @@ LOCK_PLATFORM := --python-version $(PYTHON_VERSION) --python-platform x86_64-man
 TORCH_CPU_WHEELS ?= /opt/wheels
 UV := $(VENV)/bin/uv
 
-.PHONY: install python-version run test test-fast bench lock docs preflight preflight-git render pin clean
+.PHONY: install python-version browser run test test-fast bench lock docs preflight preflight-git render pin clean
 
 install: $(STAMP)
 
@@ -36,8 +36,12 @@ $(STAMP): $(LOCK) pyproject.toml | python-version
 run: install
 	$(VENV)/bin/serve run app:app
 
+# headless chromium + chromium-driver for the console's browser tests (apt-get, only when missing)
+browser:
+	sh tests/integration/browser_deps.sh
+
 # the whole suite: what CI runs (.ci/run)
-test: install
+test: install browser
 	$(PY) -m pytest
 
 # unit tests only: no Ray, no model

@@ -1,4 +1,5 @@
-"""API-key auth: with a key configured, every route but `/healthz` needs `Authorization: Bearer <key>`.
+"""API-key auth: with a key configured, every route but `/healthz` and the console's static files (`/ui`)
+needs `Authorization: Bearer <key>`.
 
 The key comes from the environment variable `MEDICI_API_KEY`, or from the file named by
 `MEDICI_API_KEY_FILE` (a mounted Kubernetes/Docker secret), read when the replica builds its app
@@ -26,7 +27,11 @@ from deployments.errors import ServiceError
 
 API_KEY_ENV = "MEDICI_API_KEY"
 API_KEY_FILE_ENV = "MEDICI_API_KEY_FILE"
-OPEN_PATHS = frozenset({"/healthz"})  # probes (Kubernetes, load balancers) carry no token
+OPEN_PATHS = frozenset({"/healthz", "/ui"})  # probes (Kubernetes, load balancers) carry no token
+# The console's static files hold no secret; the page asks for the key and sends it on each API call.
+# Only the StaticFiles mount lives under /ui/ (routing matches the path as given, so "/ui/../v1/x" reaches
+# the mount, which refuses to leave its folder), so opening the prefix opens no API route.
+OPEN_PREFIXES = ("/ui/",)
 
 
 def api_key_from_env(environ: Mapping[str, str] | None = None) -> str | None:
@@ -63,7 +68,8 @@ class BearerAuthMiddleware:
         return f"BearerAuthMiddleware(open_paths={sorted(self._open)})"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket") or _route_path(scope) in self._open:
+        path = _route_path(scope)
+        if scope["type"] not in ("http", "websocket") or path in self._open or path.startswith(OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
         token = _bearer_token(scope)

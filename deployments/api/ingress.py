@@ -15,6 +15,7 @@ from deployments.api.auth import BearerAuthMiddleware, api_key_from_env
 from deployments.api.body_limit import BodyLimitMiddleware
 from deployments.api.errors import install_error_handlers
 from deployments.api.settings import IngressSettings
+from deployments.api.ui_routes import install_ui
 
 
 @dataclass
@@ -48,6 +49,7 @@ def build_fastapi_app(services: Services) -> FastAPI:
     app.include_router(agent_routes.router)
     app.include_router(topic_routes.router)
     app.include_router(experiment_routes.router)
+    install_ui(app)
     return app
 
 

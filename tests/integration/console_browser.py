@@ -1,0 +1,95 @@
+"""Headless Chromium for the console tests: Debian's chromium and chromium-driver through selenium.
+
+Screenshots go to out/console/ (git-ignored), kept as test artifacts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "out" / "console"
+
+
+def chrome():
+    """A headless Chromium at 1280 x 900; fails with the fix when the browser is not installed."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not binary or not driver:
+        pytest.fail("chromium and chromium-driver are needed: run `make browser` (tests/integration/browser_deps.sh)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                "--window-size=1280,900", "--disable-extensions", "--no-first-run"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def wait_for(browser, condition: Callable, timeout_s: float, poll_s: float = 0.25):
+    """Poll `condition(browser)` until it is truthy; a readiness wait, not a timed assertion."""
+    from selenium.common.exceptions import StaleElementReferenceException, NoSuchElementException
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            value = condition(browser)
+            if value:
+                return value
+        except (StaleElementReferenceException, NoSuchElementException):
+            pass
+        if time.monotonic() > deadline:
+            screenshot(browser, "timeout")
+            raise TimeoutError(f"the page did not reach the expected state within {timeout_s}s")
+        time.sleep(poll_s)
+
+
+def screenshot(browser, name: str, full: bool = False) -> Path:
+    """out/console/<name>.png; `full` grows the window to the page's height first (up to 6,000 px)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    size = browser.get_window_size()
+    if full:
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.set_window_size(size["width"], min(6000, height + 140))
+    browser.save_screenshot(str(path))
+    if full:
+        browser.set_window_size(size["width"], size["height"])
+    return path
+
+
+# WCAG 2 contrast of every visible element that holds text of its own, against the first opaque background
+# behind it: returns the ones under `min` as [text, ratio]. Form fields and placeholders are left out (the
+# browser draws them), as is text inside the chart's canvas.
+LOW_CONTRAST_JS = """
+const min = arguments[0];
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+const background = (el) => {
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+  }
+  return [255, 255, 255];
+};
+const low = [];
+for (const el of document.querySelectorAll('body *')) {
+  if (['INPUT', 'TEXTAREA', 'SELECT', 'OPTION', 'SCRIPT', 'STYLE', 'CANVAS'].includes(el.tagName)) continue;
+  const own = [...el.childNodes].filter((n) => n.nodeType === 3 && n.textContent.trim()).map((n) => n.textContent.trim()).join(' ');
+  if (!own || !el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
+  const style = getComputedStyle(el);
+  if (el.closest('[hidden]') || el.closest('.sr-only')) continue;
+  const fg = rgb(style.color).slice(0, 3);
+  const [a, b] = [lum(fg), lum(background(el))];
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < min) low.push([own.slice(0, 40), Math.round(ratio * 100) / 100]);
+}
+return low;
+"""
