@@ -1,4 +1,4 @@
-"""`medici deploy pin|preflight|render` (or `medici deploy ...`): the three steps of shipping a pinned version.
+"""`medici deploy pin|preflight|render` (or `python -m cli.deploy ...`): the three steps of shipping a pinned version.
 
     medici deploy pin --repo ORG/REPO --commit "$(git rev-parse HEAD)"   # records the commit in both files
     medici deploy preflight --from-git                                   # that commit's code accepts the config
