@@ -27,6 +27,9 @@ class DocumentStoreSettings(BaseModel):
         "credentials come from the environment. Never logged.",
     )
     embed_batch_size: int = Field(256, ge=1, le=8192, description="Texts sent to the Embedder per call.")
+    write_batch_size: int = Field(
+        10_000, ge=1, description="Documents per database commit when adding many (each commit is durable)."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (60 in Cormack et al. 2009).")
     hybrid_depth: int = Field(50, ge=1, le=1000, description="Results taken from each ranking before fusion.")
     branch_timeout_s: float = Field(
