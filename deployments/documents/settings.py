@@ -44,3 +44,5 @@ class DocumentStoreSettings(BaseModel):
         5000, ge=256, description="Rows from which an IVF vector index replaces the exact full scan."
     )
     nprobes: int = Field(20, ge=1, description="IVF partitions a semantic search scans (recall vs speed).")
+    max_vector_segments: int = Field(
+        4, ge=1, description="Delta segments of the vector index (one per upkeep run) before it is retrained.")

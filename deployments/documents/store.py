@@ -44,7 +44,8 @@ class DocumentStore:
         self.table = DocumentTable(db, fts_language=self.settings.fts_language, fts_stem=self.settings.fts_stem,
                                    maintain_every=self.settings.maintain_every,
                                    vector_index_min_rows=self.settings.vector_index_min_rows,
-                                   nprobes=self.settings.nprobes)
+                                   nprobes=self.settings.nprobes,
+                                   max_vector_segments=self.settings.max_vector_segments)
         logger.info("documents database at %s", redacted(uri))
         if self.settings.corpus_uri:
             started = time.perf_counter()
