@@ -27,6 +27,9 @@ class DocumentStoreSettings(BaseModel):
         "credentials come from the environment. Never logged.",
     )
     embed_batch_size: int = Field(256, ge=1, le=8192, description="Texts sent to the Embedder per call.")
+    write_batch_size: int = Field(
+        10_000, ge=1, description="Documents per database commit when adding many (each commit is durable)."
+    )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant (60 in Cormack et al. 2009).")
     hybrid_depth: int = Field(50, ge=1, le=1000, description="Results taken from each ranking before fusion.")
     branch_timeout_s: float = Field(
@@ -41,3 +44,5 @@ class DocumentStoreSettings(BaseModel):
         5000, ge=256, description="Rows from which an IVF vector index replaces the exact full scan."
     )
     nprobes: int = Field(20, ge=1, description="IVF partitions a semantic search scans (recall vs speed).")
+    max_vector_segments: int = Field(
+        4, ge=1, description="Delta segments of the vector index (one per upkeep run) before it is retrained.")

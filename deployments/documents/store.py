@@ -44,7 +44,8 @@ class DocumentStore:
         self.table = DocumentTable(db, fts_language=self.settings.fts_language, fts_stem=self.settings.fts_stem,
                                    maintain_every=self.settings.maintain_every,
                                    vector_index_min_rows=self.settings.vector_index_min_rows,
-                                   nprobes=self.settings.nprobes)
+                                   nprobes=self.settings.nprobes,
+                                   max_vector_segments=self.settings.max_vector_segments)
         logger.info("documents database at %s", redacted(uri))
         if self.settings.corpus_uri:
             started = time.perf_counter()
@@ -61,9 +62,19 @@ class DocumentStore:
     async def add(self, documents: list[dict]) -> dict[str, int]:
         """Upsert documents (an id already stored is replaced); returns {"added", "total"} once committed."""
         checked = [check_document(doc, f"documents[{i}]") for i, doc in enumerate(documents)]
+        # Embedded a chunk per Embedder call, written a few big commits at a time: each commit is a merge
+        # against the whole table, so hundreds of small ones would cost far more than the embedding.
+        pending: list[dict] = []
+        pending_vectors: list[np.ndarray] = []
         async for chunk, vectors in embedded_chunks(self.embedder.embed.remote, checked, lambda doc: doc["text"],
                                                     self.settings.embed_batch_size):
-            await asyncio.to_thread(self.table.upsert, chunk, vectors)
+            pending.extend(chunk)
+            pending_vectors.append(vectors)
+            if len(pending) >= self.settings.write_batch_size:
+                await asyncio.to_thread(self.table.upsert, pending, np.concatenate(pending_vectors))
+                pending, pending_vectors = [], []
+        if pending:
+            await asyncio.to_thread(self.table.upsert, pending, np.concatenate(pending_vectors))
         return {"added": len(checked), "total": await asyncio.to_thread(self.table.count)}
 
     async def delete(self, doc_id: str) -> dict[str, Any]:

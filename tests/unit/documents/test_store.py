@@ -162,3 +162,18 @@ def test_upkeep_folds_writes_into_indexes_without_losing_any(tmp_path):
     assert any(index.columns == ["vector"] for index in table.table().list_indices())
     assert {hit["id"] for hit in table.keyword("topic3", 100)} == {f"d{i}" for i in range(300) if i % 7 == 3}
     assert table.semantic(np.asarray(_vector("note 5")), 1)[0]["score"] > 0.9
+
+
+def test_upkeep_retrains_the_vector_index_past_its_segment_limit(tmp_path):
+    table = DocumentTable(open_database(str(tmp_path / "db")), maintain_every=10**9, vector_index_min_rows=256,
+                          max_vector_segments=2)
+    table.upsert([{"id": f"d{i}", "text": f"note {i}"} for i in range(300)],
+                 np.asarray([_vector(f"note {i}") for i in range(300)]))
+    table.maintain()
+    segments = []
+    for round_ in range(4):
+        table.upsert([{"id": f"r{round_}", "text": f"round {round_}"}], np.asarray([_vector(f"round {round_}")]))
+        table.maintain()
+        segments.append(table.table().index_stats("vector_idx").num_indices)
+    assert max(segments) <= 2 and table.table().index_stats("vector_idx").num_unindexed_rows == 0
+    assert table.semantic(np.asarray(_vector("round 3")), 1)[0]["id"] == "r3"
