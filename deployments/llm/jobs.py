@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -42,3 +43,4 @@ class GenerationJob:
     finish_reason: str | None = None
     completion_tokens: int = 0
     token_logprobs: list[TokenLogprob] = field(default_factory=list)
+    call_id: str = field(default_factory=lambda: f"call_{uuid.uuid4().hex[:24]}")  # if the answer is a tool call

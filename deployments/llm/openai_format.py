@@ -28,11 +28,7 @@ def _finish_reason(job: GenerationJob, functions: list[FunctionDef] | None = Non
 
 
 def _call(job: GenerationJob, functions: list[FunctionDef]) -> dict[str, Any] | None:
-    if job.finish_reason == "length":
-        return None
-    if not hasattr(job, "_tool_call"):  # parsed once: its id must stay the same in every chunk
-        job._tool_call = parse_call(job.text, functions)  # type: ignore[attr-defined]
-    return job._tool_call  # type: ignore[attr-defined]
+    return None if job.finish_reason == "length" else parse_call(job.text, functions, job.call_id)
 
 
 def _message(job: GenerationJob, functions: list[FunctionDef] | None) -> dict[str, Any]:

@@ -13,7 +13,6 @@ model may not render ``tools`` itself. One call per answer (parallel calls are n
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -113,7 +112,7 @@ def tools_prompt(functions: list[FunctionDef]) -> str:
     return "\n".join(lines)
 
 
-def parse_call(text: str, functions: list[FunctionDef]) -> dict[str, Any] | None:
+def parse_call(text: str, functions: list[FunctionDef], call_id: str) -> dict[str, Any] | None:
     """An OpenAI ``tool_calls`` entry when ``text`` is exactly one call of a declared function, else None."""
     try:
         value = json.loads(text.strip())
@@ -123,7 +122,7 @@ def parse_call(text: str, functions: list[FunctionDef]) -> dict[str, Any] | None
         return None
     if value["name"] not in {f.name for f in functions}:
         return None
-    return {"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
+    return {"id": call_id, "type": "function",
             "function": {"name": value["name"], "arguments": json.dumps(value["arguments"])}}
 
 

@@ -78,7 +78,8 @@ def test_every_operation_holds_its_schema_under_generated_input(api_schema) -> N
     """Positive and negative cases for every operation the ingress declares: no 500, no schema violation."""
     operations = [result.ok() for result in api_schema.get_all_operations()]
     names = {f"{op.method.upper()} {op.path}" for op in operations}
-    assert {"GET /healthz", "GET /v1/models", "POST /v1/completions", "POST /v1/chat/completions"} <= names
+    assert {"GET /healthz", "GET /v1/models", "POST /v1/completions", "POST /v1/chat/completions",
+            "POST /v1/embeddings"} <= names
     failures = {}
     for operation in operations:
         modes = [GenerationMode.POSITIVE] + ([GenerationMode.NEGATIVE] if operation.method.upper() == "POST" else [])
