@@ -1,6 +1,6 @@
 import torch
 
-from deployments.llm.engine import _RowSampler, _RowStopper
+from tests.unit.llm.row_adapters import _RowSampler, _RowStopper
 from deployments.llm.rows import Row as _Row
 from deployments.llm.guided import ChoiceTrie
 from deployments.llm.jobs import GenerationJob
