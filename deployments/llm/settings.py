@@ -34,7 +34,7 @@ class LLMRuntimeConfig(BaseModel):
 
     max_batch_size: int = Field(16, ge=1, le=256, description="Most requests decoded together (running rows).")
     max_tokens_in_flight: int = Field(
-        65536,
+        32768,
         ge=1,
         description="KV-cache bound in tokens: running rows x the widest row's prompt + max_tokens. Past it, "
         "requests wait to join; a request wider than this alone runs when the batch is empty.",
@@ -43,7 +43,7 @@ class LLMRuntimeConfig(BaseModel):
         2048, ge=1, description="Prompt tokens prefilled per engine step (at least one request joins per step)."
     )
     prefix_cache_tokens: int = Field(
-        16384, ge=0, description="Prefix-cache size in tokens (least recently used evicted); 0 turns it off."
+        8192, ge=0, description="Prefix-cache size in tokens (least recently used evicted); 0 turns it off."
     )
     request_timeout_s: float = Field(60.0, gt=0.0, description="A request running longer gets 504.")
     default_max_tokens: int = Field(256, ge=1, description="max_tokens when the request gives none.")

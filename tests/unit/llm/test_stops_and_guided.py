@@ -1,9 +1,9 @@
 import torch
 
 from tests.unit.llm.fake_vocab import INDEX, VOCAB, constraint
+from tests.unit.llm.row_adapters import _RowSampler, _RowStopper
 
 from deployments.llm.rows import Row as _Row
-from deployments.llm.rows import advance_rows, pick_tokens
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.stops import StopMatcher
 
@@ -34,29 +34,6 @@ def test_choice_constraint_walks_shared_prefixes() -> None:
     assert c.can_end() and not c.must_end() and c.text == "ab"
     assert c.advance(ord("c")) and c.must_end() and c.text == "abc"
     assert not constraint("choice", ["ab"]).advance(ord("z"))
-
-
-class _RowSampler:
-    """The engine's per-step token choice as a logits processor: the picked token gets 0, the rest -inf."""
-
-    def __init__(self, rows: list[_Row], eos_ids: set[int]) -> None:
-        self.rows, self.eos_ids = rows, sorted(eos_ids)
-
-    def __call__(self, input_ids, scores: torch.Tensor) -> torch.Tensor:
-        forced = torch.full_like(scores, float("-inf"))
-        for i, token in enumerate(pick_tokens(self.rows, scores, self.eos_ids)):
-            forced[i, token] = 0.0
-        return forced
-
-
-class _RowStopper:
-    """The engine's after-step bookkeeping fed the last token of each row of ``input_ids``."""
-
-    def __init__(self, rows: list[_Row], eos_ids: set[int], decode) -> None:
-        self.rows, self.eos_ids, self.decode = rows, eos_ids, decode
-
-    def __call__(self, input_ids: torch.Tensor, scores) -> torch.Tensor:
-        return torch.tensor(advance_rows(self.rows, input_ids[:, -1].tolist(), self.eos_ids, self.decode))
 
 
 def _rows(*jobs: GenerationJob) -> list[_Row]:

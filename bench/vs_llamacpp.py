@@ -1,0 +1,169 @@
+"""Medici against the native llama.cpp server, side by side, on the same GGUF, prompts and token counts.
+
+Both servers speak the OpenAI HTTP API, so one client measures both in one run: for 1, 4, 16 and 64
+concurrent clients, generated tokens per second, p50/p95 request latency and p50 time to first
+token (streamed), then the head-of-line test: a 2-token request alone, and sent while 8 requests
+decode 200 tokens each (the ratio of the two; the issue's target is at most 3x).
+
+Run (the llama-server binary comes from bench/build_llama_server.sh, cached outside the repo):
+  .venv/bin/python -m bench.vs_llamacpp [--llama-server PATH] [--clients 1,4,16,64] [--tokens 64]
+Every request generates exactly --tokens tokens (`ignore_eos`, which both servers accept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import statistics
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+from bench.serve_harness import free_port, running_app
+
+DEFAULT_BINARY = Path(os.environ.get("MEDICI_CACHE", Path.home() / ".cache" / "medici")) / "llama-server-11434.0.0/bin/llama-server"
+
+
+def body(i: int, tokens: int, stream: bool) -> dict:
+    return {
+        "model": None,
+        "messages": [{"role": "user", "content": f"Tell me story number {i} about a painter."}],
+        "max_tokens": tokens,
+        "temperature": 0.7,
+        "seed": i,
+        "ignore_eos": True,
+        "stream": stream,
+    }
+
+
+def timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, float]:
+    """(time to first content, total time) of one streamed chat completion."""
+    started = time.perf_counter()
+    first = None
+    payload = {k: v for k, v in body(i, tokens, True).items() if v is not None}
+    with client.stream("POST", "/v1/chat/completions", json=payload) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if first is None and line.startswith("data: ") and line != "data: [DONE]":
+                delta = json.loads(line[6:])["choices"]
+                if delta and delta[0].get("delta", {}).get("content"):
+                    first = time.perf_counter() - started
+    total = time.perf_counter() - started
+    return (first if first is not None else total), total
+
+
+def plain(client: httpx.Client, i: int, tokens: int) -> float:
+    started = time.perf_counter()
+    payload = {k: v for k, v in body(i, tokens, False).items() if v is not None}
+    client.post("/v1/chat/completions", json=payload).raise_for_status()
+    return time.perf_counter() - started
+
+
+def load_run(url: str, clients: int, tokens: int, rounds: int) -> dict:
+    """``clients`` concurrent clients, each sending ``rounds`` requests back to back."""
+    with httpx.Client(base_url=url, timeout=900) as client:
+        def worker(c: int) -> list[tuple[float, float]]:
+            return [timed_stream(client, c * rounds + r, tokens) for r in range(rounds)]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            results = [x for per in pool.map(worker, range(clients)) for x in per]
+        elapsed = time.perf_counter() - started
+    latencies = sorted(total for _, total in results)
+    return {
+        "tok_s": len(results) * tokens / elapsed,
+        "p50": statistics.median(latencies),
+        "p95": latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))],
+        "ttft": statistics.median(first for first, _ in results),
+    }
+
+
+def head_of_line(url: str) -> tuple[float, float]:
+    """A 2-token request alone, then sent while 8 x 200-token requests decode (seconds each)."""
+    with httpx.Client(base_url=url, timeout=900) as client:
+        alone = statistics.median(plain(client, 1000 + k, 2) for k in range(3))
+        long = [threading.Thread(target=plain, args=(client, 2000 + k, 200)) for k in range(8)]
+        for thread in long:
+            thread.start()
+        time.sleep(2.0)  # the long ones are admitted and decoding
+        during = plain(client, 3000, 2)
+        for thread in long:
+            thread.join()
+    return alone, during
+
+
+@contextlib.contextmanager
+def llama_server(binary: Path, gguf: Path, parallel: int, threads: int) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(binary), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port), "-np", str(parallel),
+         "-c", str(parallel * 1024), "-t", str(threads)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            time.sleep(0.5)
+        else:
+            raise TimeoutError("llama-server did not become healthy")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def measure(name: str, url: str, clients: list[int], tokens: int, rounds: int) -> dict:
+    with httpx.Client(base_url=url, timeout=900) as client:
+        plain(client, 0, 4)  # warm-up
+    rows = {n: load_run(url, n, tokens, rounds if n < 16 else 1) for n in clients}
+    alone, during = head_of_line(url)
+    for n, r in rows.items():
+        print(f"{name:10s} {n:3d} clients: {r['tok_s']:7.1f} tok/s  p50 {r['p50']:6.2f}s  p95 {r['p95']:6.2f}s  "
+              f"TTFT p50 {r['ttft']:6.3f}s", flush=True)
+    print(f"{name:10s} 2-token request alone {alone:.3f}s, during 8 x 200-token decodes {during:.3f}s "
+          f"({during / alone:.1f}x)", flush=True)
+    return {"rows": rows, "alone": alone, "during": during}
+
+
+def main(argv: list[str] | None = None) -> None:
+    from deployments.llm.model_source import BUNDLED_GGUF, bundled_gguf_dir
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llama-server", type=Path, default=DEFAULT_BINARY)
+    parser.add_argument("--clients", default="1,4,16,64")
+    parser.add_argument("--tokens", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=2, help="requests per client below 16 clients")
+    parser.add_argument("--parallel", type=int, default=16, help="llama-server -np slots")
+    parser.add_argument("--batch", type=int, default=64, help="Medici's max_batch_size")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--skip-medici", action="store_true")
+    args = parser.parse_args(argv)
+    clients = [int(c) for c in args.clients.split(",")]
+    gguf = bundled_gguf_dir() / BUNDLED_GGUF
+    print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
+          f"tokens/request={args.tokens} gguf={gguf.name}", flush=True)
+    results = {}
+    with llama_server(args.llama_server, gguf, args.parallel, args.threads) as url:
+        results["llama"] = measure(f"llama -np{args.parallel}", url, clients, args.tokens, args.rounds)
+    if not args.skip_medici:
+        app_args = {"llm_runtime": {"max_batch_size": args.batch, "request_timeout_s": 900}}
+        with running_app(app_args) as url:
+            results["medici"] = measure("medici", url, clients, args.tokens, args.rounds)
+        llama, medici = results["llama"], results["medici"]
+        for n in clients:
+            print(f"ratio medici/llama at {n:3d} clients: {medici['rows'][n]['tok_s'] / llama['rows'][n]['tok_s']:.2f}x tok/s")
+
+
+if __name__ == "__main__":
+    main()
