@@ -61,3 +61,29 @@ def test_an_experiment_fills_its_built_in_prompts_with_the_domain():
     asyncio.run(pipeline.experiment({"documents": docs, "domain": RECIPES,
                                      "prompts": [{"name": "few_shot_list"}, {"name": "zero_shot"}]}))
     assert {r["prompt"].split("\n")[0] for r in client.requests} == {"Give up to 3 cuisine labels."}
+
+
+def test_the_batch_command_sends_its_domain_file_with_every_chunk():
+    from deployments.topics.base import LabelRun
+    from deployments.topics.batch import label_all, parse_args
+
+    sent = []
+
+    class Method:
+        def remote(self, texts, *domain):
+            sent.append(domain)
+
+            async def answer():
+                return LabelRun([[t] for t in texts])
+
+            return answer()
+
+    class Handle:
+        label_run = Method()
+
+    art = load_domain(ROOT / "data/domains/art.yaml").model_dump()
+    run = asyncio.run(label_all(Handle(), ["a", "b", "c"], chunk_size=2, in_flight=1, domain=art))
+    assert run.labels == [["a"], ["b"], ["c"]] and sent == [(art,), (art,)]
+    asyncio.run(label_all(Handle(), ["a"], chunk_size=2, in_flight=1))
+    assert sent[-1] == ()  # no --domain: the deployment's own
+    assert parse_args(["x.jsonl", "--domain", "data/domains/art.yaml"]).domain == "data/domains/art.yaml"
