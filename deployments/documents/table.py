@@ -58,7 +58,7 @@ class DocumentTable:
 
     def __init__(self, db: Any, fts_language: str = "English", fts_stem: bool = True,
                  maintain_every: int = 100, vector_index_min_rows: int = 5000, nprobes: int = 20,
-                 max_vector_segments: int = 4) -> None:
+                 max_vector_segments: int = 2) -> None:
         self.db = db
         self.fts_language = fts_language
         self.fts_stem = fts_stem
