@@ -45,4 +45,5 @@ class DocumentStoreSettings(BaseModel):
     )
     nprobes: int = Field(20, ge=1, description="IVF partitions a semantic search scans (recall vs speed).")
     max_vector_segments: int = Field(
-        4, ge=1, description="Delta segments of the vector index (one per upkeep run) before it is retrained.")
+        2, ge=1, description="Delta segments of the vector index (one per upkeep run) before it is retrained; "
+        "each segment is probed by every semantic search, so search time grows with their number.")

@@ -58,7 +58,7 @@ class DocumentTable:
 
     def __init__(self, db: Any, fts_language: str = "English", fts_stem: bool = True,
                  maintain_every: int = 100, vector_index_min_rows: int = 5000, nprobes: int = 20,
-                 max_vector_segments: int = 4) -> None:
+                 max_vector_segments: int = 2) -> None:
         self.db = db
         self.fts_language = fts_language
         self.fts_stem = fts_stem
@@ -105,19 +105,25 @@ class DocumentTable:
         """Insert or replace by id, in one commit; a later duplicate id in the batch wins."""
         if not documents:
             return
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(documents), -1)
-        rows: dict[str, dict[str, Any]] = {}
-        for doc, vector in zip(documents, vectors):
-            metadata = doc.get("metadata") or {}
-            rows[doc["id"]] = {
-                "id": doc["id"], "text": doc["text"], "metadata": json.dumps(metadata, ensure_ascii=False),
-                "pairs": [pair_key(k, v) for k, v in metadata.items() if isinstance(v, Scalar)],
-                "vector": vector.tolist(),
-            }
         import pyarrow as pa
 
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(documents), -1)
+        last = {doc["id"]: i for i, doc in enumerate(documents)}  # a later duplicate id wins
+        keep = sorted(last.values())
+        docs = [documents[i] for i in keep]
+        metadata = [doc.get("metadata") or {} for doc in docs]
         table = self.table(dimension=vectors.shape[1])
-        data = pa.Table.from_pylist(list(rows.values()), schema=table.schema)  # keeps the key non-nullable
+        # Columns built straight from the numpy matrix: per-row Python lists of floats would dominate
+        # the time of a bulk add. The table's schema keeps the key non-nullable.
+        data = pa.Table.from_arrays([
+            pa.array([doc["id"] for doc in docs], pa.string()),
+            pa.array([doc["text"] for doc in docs], pa.string()),
+            pa.array([json.dumps(m, ensure_ascii=False) for m in metadata], pa.string()),
+            pa.array([[pair_key(k, v) for k, v in m.items() if isinstance(v, Scalar)] for m in metadata],
+                     pa.list_(pa.string())),
+            pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(vectors[keep]).ravel()),
+                                              vectors.shape[1]),
+        ], schema=table.schema)
         table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
             data, timeout=timedelta(seconds=120))
         self._wrote()

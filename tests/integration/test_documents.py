@@ -142,26 +142,30 @@ def test_every_acknowledged_write_survives_killing_the_replicas(base_url, http):
     """A burst of single-document writes while every DocumentStore replica is killed: each 200 is kept."""
     import ray
 
-    def write(i: int) -> tuple[str, int]:
+    def write(i: int) -> tuple[str, int, float]:
         doc = {"id": f"burst-{i}", "text": f"burst document {i} about durable storage"}
         try:
-            return doc["id"], httpx.post(f"{base_url}/v1/documents", json={"documents": [doc]}, timeout=150).status_code
+            status = httpx.post(f"{base_url}/v1/documents", json={"documents": [doc]}, timeout=150).status_code
         except httpx.HTTPError:
-            return doc["id"], -1
+            status = -1
+        return doc["id"], status, time.monotonic()
 
     replicas = _document_replicas()
     with ThreadPoolExecutor(8) as pool:
-        futures = [pool.submit(write, i) for i in range(120)]
-        time.sleep(1.0)  # the burst is under way
+        futures = [pool.submit(write, i) for i in range(160)]
+        while sum(future.done() for future in futures) < 30:  # the burst is well under way
+            time.sleep(0.05)
         for name in replicas:
             ray.kill(ray.get_actor(name, namespace="serve"), no_restart=True)
+        killed_at = time.monotonic()
         results = [future.result() for future in futures]
-    acknowledged = [doc_id for doc_id, status in results if status == 200]
-    refused = [status for _, status in results if status != 200]
+    assert any(finished > killed_at for _, _, finished in results)  # the kill fell inside the burst
+    acknowledged = [doc_id for doc_id, status, _ in results if status == 200]
+    refused = [status for _, status, _ in results if status != 200]
     assert all(status in (503, 504, -1) for status in refused), refused  # never a 500
     _wait_for_replicas(http, len(replicas))
     assert set(_document_replicas()).isdisjoint(replicas)  # Serve started new ones
-    print(f"{len(acknowledged)} acknowledged, {len(refused)} refused during the kill")
+    print(f"{len(acknowledged)} acknowledged, {len(refused)} refused around the kill")
     for doc_id in acknowledged:
         reply = http.get(f"/v1/documents/{doc_id}")
         assert reply.status_code == 200, (doc_id, reply.text)
