@@ -1,7 +1,8 @@
 """Engine metrics, named as vLLM names them, exported through Ray Serve's metrics (Prometheus).
 
-Ray prefixes every application metric with ``ray_`` on its metrics endpoint, so a dashboard built
-for vLLM behind Ray Serve LLM (``ray_vllm:time_to_first_token_seconds`` ...) reads these as well.
+vLLM's names with its ``vllm:`` prefix written ``vllm_``: Ray deprecates ``:`` in metric names (a
+future Ray drops such metrics). Ray prefixes every application metric with ``ray_`` on its metrics
+endpoint: ``ray_vllm_time_to_first_token_seconds`` and so on.
 The engine calls `EngineMetrics`' hooks from its decoding thread; `NullMetrics` is the default, so
 the engine runs (and is unit-tested) without Ray.
 """
@@ -35,23 +36,23 @@ class EngineMetrics(NullMetrics):
 
         tags = ("model_name",)
         self.ttft = metrics.Histogram(
-            "vllm:time_to_first_token_seconds", "Time to first token.", _LATENCY_BUCKETS, tags
+            "vllm_time_to_first_token_seconds", "Time to first token.", _LATENCY_BUCKETS, tags
         )
         self.e2e = metrics.Histogram(
-            "vllm:e2e_request_latency_seconds", "End-to-end request latency.", _LATENCY_BUCKETS, tags
+            "vllm_e2e_request_latency_seconds", "End-to-end request latency.", _LATENCY_BUCKETS, tags
         )
-        self.prompt_tokens = metrics.Counter("vllm:prompt_tokens", "Prefill tokens processed.", tags)
-        self.generation_tokens = metrics.Counter("vllm:generation_tokens", "Generation tokens processed.", tags)
-        self.requests = metrics.Counter("vllm:request_success", "Requests finished.", tags)
-        self.running = metrics.Gauge("vllm:num_requests_running", "Requests in the running batch.", tags)
-        self.waiting = metrics.Gauge("vllm:num_requests_waiting", "Requests waiting to join the batch.", tags)
+        self.prompt_tokens = metrics.Counter("vllm_prompt_tokens", "Prefill tokens processed.", tags)
+        self.generation_tokens = metrics.Counter("vllm_generation_tokens", "Generation tokens processed.", tags)
+        self.requests = metrics.Counter("vllm_request_success", "Requests finished.", tags)
+        self.running = metrics.Gauge("vllm_num_requests_running", "Requests in the running batch.", tags)
+        self.waiting = metrics.Gauge("vllm_num_requests_waiting", "Requests waiting to join the batch.", tags)
         self.batch_size = metrics.Histogram(
-            "vllm:iteration_batch_size", "Rows decoded together in one engine step.", _BATCH_BUCKETS, tags
+            "vllm_iteration_batch_size", "Rows decoded together in one engine step.", _BATCH_BUCKETS, tags
         )
-        self.cache_queries = metrics.Counter("vllm:prefix_cache_queries", "Prompt tokens looked up in the prefix cache.", tags)
-        self.cache_hits = metrics.Counter("vllm:prefix_cache_hits", "Prompt tokens found in the prefix cache.", tags)
+        self.cache_queries = metrics.Counter("vllm_prefix_cache_queries", "Prompt tokens looked up in the prefix cache.", tags)
+        self.cache_hits = metrics.Counter("vllm_prefix_cache_hits", "Prompt tokens found in the prefix cache.", tags)
         self.cache_hit_rate = metrics.Gauge(
-            "vllm:gpu_prefix_cache_hit_rate", "Prefix-cache hit rate since start (tokens).", tags
+            "vllm_gpu_prefix_cache_hit_rate", "Prefix-cache hit rate since start (tokens).", tags
         )
         for metric in (
             self.ttft, self.e2e, self.prompt_tokens, self.generation_tokens, self.requests, self.running,

@@ -17,16 +17,16 @@ import pytest
 pytestmark = pytest.mark.integration
 
 NAMES = [
-    "ray_vllm:time_to_first_token_seconds_bucket",
-    "ray_vllm:e2e_request_latency_seconds_bucket",
-    "ray_vllm:prompt_tokens",
-    "ray_vllm:generation_tokens",
-    "ray_vllm:num_requests_running",
-    "ray_vllm:num_requests_waiting",
-    "ray_vllm:iteration_batch_size_bucket",
-    "ray_vllm:prefix_cache_queries",
-    "ray_vllm:prefix_cache_hits",
-    "ray_vllm:gpu_prefix_cache_hit_rate",
+    "ray_vllm_time_to_first_token_seconds_bucket",
+    "ray_vllm_e2e_request_latency_seconds_bucket",
+    "ray_vllm_prompt_tokens",
+    "ray_vllm_generation_tokens",
+    "ray_vllm_num_requests_running",
+    "ray_vllm_num_requests_waiting",
+    "ray_vllm_iteration_batch_size_bucket",
+    "ray_vllm_prefix_cache_queries",
+    "ray_vllm_prefix_cache_hits",
+    "ray_vllm_gpu_prefix_cache_hit_rate",
 ]
 
 
@@ -55,13 +55,13 @@ def test_engine_metrics_reach_the_ray_metrics_endpoint(http: httpx.Client) -> No
     text = ""
     for _ in range(60):  # Ray exports on an interval: wait for these requests to be in the counters
         text = httpx.get(url, timeout=10).text
-        if _sum(text, "ray_vllm:generation_tokens") >= 15 and all(name in text for name in NAMES):
+        if _sum(text, "ray_vllm_generation_tokens") >= 15 and all(name in text for name in NAMES):
             break
         time.sleep(2)
     missing = [name for name in NAMES if name not in text]
     assert not missing, missing
-    assert _sum(text, "ray_vllm:generation_tokens") >= 15
-    assert _sum(text, "ray_vllm:prompt_tokens") >= 3 * 16
+    assert _sum(text, "ray_vllm_generation_tokens") >= 15
+    assert _sum(text, "ray_vllm_prompt_tokens") >= 3 * 16
     # the same prompt three times: the later two reuse its cached whole blocks
-    assert _sum(text, "ray_vllm:prefix_cache_hits") > 0
-    assert _sum(text, "ray_vllm:time_to_first_token_seconds_count") >= 3
+    assert _sum(text, "ray_vllm_prefix_cache_hits") > 0
+    assert _sum(text, "ray_vllm_time_to_first_token_seconds_count") >= 3
