@@ -1,6 +1,6 @@
 """Batch topic detection for corpora too big for one request.
 
-    python -m cli.topics_batch data/art_corpus.jsonl --domain data/domains/art.yaml --out /tmp/medici-topics [--markdown]
+    medici topics batch data/art_corpus.jsonl --domain data/domains/art.yaml --out /tmp/medici-topics [--markdown]
 
 Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`) from any URI smart_open
 reads (local, https, s3, gs, .gz). Labelling goes through the TopicPipeline Serve handle in chunks,

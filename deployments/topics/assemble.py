@@ -51,7 +51,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             counts[key] = counts.get(key, 0) + 1
     keys = list(display)
     texts = [display[k] for k in keys]
-    vectors = np.asarray(await embedder.embed([clustering_text(t, shared) for t in texts]) if texts else [], dtype=np.float32)
+    embedded = await embedder.embed([clustering_text(t, shared) for t in texts]) if texts else []
+    vectors = np.asarray(embedded, dtype=np.float32)
     tax_vectors = np.asarray(await embedder.embed(taxonomy), dtype=np.float32) if taxonomy and keys else None
     # The CPU stages run in a worker thread, so the replica's event loop keeps serving its other
     # requests (and health checks) while a large corpus is canonicalized, assigned and counted.

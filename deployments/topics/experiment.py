@@ -146,7 +146,8 @@ async def run_experiment(request: ExperimentRequest, clients: dict[str | None, L
              for prompt in request.prompts for model in (request.models or [None]) for temperature in request.temperatures]
     actions = {cell.key: PromptLabeler(
         cell.client, settings.max_labels, request.max_tokens or settings.max_tokens, settings.max_text_chars,
-        prompt=prompt_builder(cell.prompt.name, cell.prompt.template, request.domain or settings.domain), temperature=cell.temperature,
+        prompt=prompt_builder(cell.prompt.name, cell.prompt.template, request.domain or settings.domain),
+        temperature=cell.temperature,
         model=cell.model, seed=request.seed).label_one for cell in cells}
     outcomes = await map_actions_and_states(
         actions, [d["text"] for d in documents],

@@ -44,7 +44,8 @@ class JobRequest(_Common):
 
     documents: list[LabelledDocument | TopicDocument] | None = Field(None, min_length=1)
     corpus_uri: str | None = Field(None, min_length=1, max_length=2000,
-                                   description="JSONL (id, text, timestamp?, human_topics?): local path, https, s3, gs, .gz")
+                                   description="JSONL (id, text, timestamp?, human_topics?): local path, https, "
+                                   "s3, gs, .gz")
     limit: int | None = Field(None, ge=1, description="Read at most this many documents of the corpus.")
 
     @model_validator(mode="after")

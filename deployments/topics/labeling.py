@@ -37,8 +37,9 @@ def few_shot_prompt(domain: Domain | None = None) -> PromptBuilder:
 
     def build(text: str, max_labels: int) -> str:
         shots = "".join(
-            f"Document: {ex.text}\nTopics:\n" + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(ex.labels[:max_labels], 1))
-            + "\n" for ex in domain.examples
+            f"Document: {ex.text}\nTopics:\n"
+            + "".join(f"{i}. {lbl}\n" for i, lbl in enumerate(ex.labels[:max_labels], 1)) + "\n"
+            for ex in domain.examples
         )
         return f"{domain.head(max_labels)}\n\n{shots}Document: {' '.join(text.split())}\nTopics:\n1."
 

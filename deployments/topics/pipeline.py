@@ -165,7 +165,8 @@ class TopicPipeline:
         metrics = None
         if documents and all(d.get("human_topics") for d in documents):
             metrics = (await self.evaluation(documents, result, window))["metrics"]
-        return {"result": result, "metrics": metrics, "saved_topics": await save_topics(documents, result, self.embedder)}
+        saved = await save_topics(documents, result, self.embedder)
+        return {"result": result, "metrics": metrics, "saved_topics": saved}
 
     async def assign(self, request: dict) -> dict:
         """`POST /v1/topics/assign`: new documents on a done job's saved topics (embeddings only, no LLM call)."""

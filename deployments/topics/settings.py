@@ -55,7 +55,8 @@ class TopicSettings(BaseModel):
     trend_alpha: float = Field(0.05, gt=0.0, lt=1.0, description="changepoint: significance level of a change, "
                                "after the Bonferroni correction over the quarter splits tried.")
     recent_windows: int | None = Field(
-        None, ge=1, description="zscore: windows compared with the trailing baseline; None: a quarter of them (at least 1)."
+        None, ge=1, description="zscore: windows compared with the trailing baseline; None: a quarter of them "
+        "(at least 1)."
     )
     z_threshold: float = Field(2.0, gt=0.0, description="zscore: |z| at or above which a topic is rising or fading.")
     min_new_count: int = Field(2, ge=1, description="Documents in the recent windows that make an unseen topic new.")

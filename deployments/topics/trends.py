@@ -1,8 +1,8 @@
 """Stage 3, trends: documents per topic per window, and a status per topic.
 
 The default method is `changepoint.ChangepointTrendDetector` (a change in share anywhere in the
-range; `make_detector` picks by the settings). Kept as `trend_method: zscore`: a z-score of the recent windows' mean count against the trailing baseline (the windows
-before them), z = (mean_recent - mean_base) / sqrt(max(var_base, mean_base, 0.5) / n_recent).
+range; `make_detector` picks by the settings). Kept as `trend_method: zscore`: a z-score of the
+recent windows' mean count against the trailing baseline (the windows before them), z = (mean_recent - mean_base) / sqrt(max(var_base, mean_base, 0.5) / n_recent).
 The variance floor is the Poisson one (counts of rare events have variance ~ their mean), so a
 topic with a flat baseline does not turn "rising" on one extra document. Chosen over Kleinberg's
 burst detection because (1) it marks fading as well as rising, which is what keeps funding even;
