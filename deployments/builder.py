@@ -49,6 +49,14 @@ class AppArgs(BaseModel):
     )
 
     @model_validator(mode="after")
+    def _one_database(self) -> "AppArgs":
+        """The topic label cache and jobs live in the documents' database unless topics name their own:
+        one embedded database per app, so labels and jobs outlive a replica like the documents do."""
+        if "storage" not in self.topics.model_fields_set:
+            self.topics = self.topics.model_copy(update={"storage": self.documents.storage})
+        return self
+
+    @model_validator(mode="after")
     def _extra_llm_names(self) -> "AppArgs":
         served = [self.llm.served_model_name]
         for name, settings in list(self.extra_llms.items()):
