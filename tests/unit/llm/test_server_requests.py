@@ -45,6 +45,8 @@ class FakeEngine:
         self.prompts.append(messages)
         return [1, 2, 3]
 
+    def shutdown(self) -> None: ...
+
 
 def _server() -> LLMServer:
     server = object.__new__(LLMServer)  # __init__ loads a model: the fields it sets, by hand
