@@ -3,7 +3,6 @@ each setting found by walking the pydantic models (independently of the generato
 
 from __future__ import annotations
 
-import typing
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -20,10 +19,9 @@ def _model_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
     paths = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
-        nested = [a for a in (annotation, *typing.get_args(annotation))
-                  if isinstance(a, type) and issubclass(a, BaseModel)]
-        if nested and typing.get_origin(annotation) is not dict:
-            paths += _model_paths(nested[0], f"{prefix}{name}.")
+        # a model-typed field is a section; a list, map or optional of models is one setting
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            paths += _model_paths(annotation, f"{prefix}{name}.")
         else:
             paths.append(f"{prefix}{name}")
     return paths

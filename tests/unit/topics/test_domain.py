@@ -65,7 +65,7 @@ def test_an_experiment_fills_its_built_in_prompts_with_the_domain():
 
 def test_the_batch_command_sends_its_domain_file_with_every_chunk():
     from deployments.topics.base import LabelRun
-    from deployments.topics.batch import label_all, parse_args
+    from cli.topics_batch import label_all, parse_args
 
     sent = []
 
