@@ -37,8 +37,14 @@ def run(spec: dict) -> dict:
     # An editable install of a checkout (`make` installs Medici with `pip install -e .`) maps package
     # names to that checkout through a meta-path finder, which would lend the archive modules it lacks.
     # A Ray worker has no such finder: drop it, so only the archive resolves the app's imports.
-    sys.meta_path[:] = [f for f in sys.meta_path
-                        if not (getattr(f, "__module__", "") or "").startswith("__editable__")]
+    # Its sys.path entry (`__editable__.<name>.finder.__path_hook__`) and path hook go too.
+    def editable(obj) -> bool:
+        return (getattr(obj, "__module__", "") or "").startswith("__editable__")
+
+    sys.meta_path[:] = [f for f in sys.meta_path if not editable(f)]
+    sys.path_hooks[:] = [h for h in sys.path_hooks if not editable(h)]
+    sys.path[:] = [p for p in sys.path if not str(p).startswith("__editable__")]
+    sys.path_importer_cache.clear()
     result: dict = {"sys_path": list(sys.path)}
     try:
         target = import_attr(spec["import_path"])
