@@ -24,7 +24,7 @@ def test_batch_run_writes_results_chart_errors_and_metrics(base_url, tmp_path: P
     source = tmp_path / "six.jsonl"
     source.write_text("".join(json.dumps(doc) + "\n" for doc in chosen))
     args = argparse.Namespace(input=str(source), out=str(tmp_path / "out"), window="month", taxonomy=None, limit=None,
-                              chunk_size=4, in_flight=2, markdown=False)
+                              chunk_size=4, in_flight=2, markdown=False, domain=None)
     handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
 
     summary = asyncio.run(run(args, handle))
