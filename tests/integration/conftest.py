@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import socket
 import tempfile
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Iterator
 
 import httpx
@@ -93,3 +95,26 @@ def openai_client(base_url: str):
 @pytest.fixture(scope="session")
 def model_name(http: httpx.Client) -> str:
     return http.get("/v1/models").json()["data"][0]["id"]
+
+
+@contextmanager
+def secured_ingress(key: str, key_dir: Path, deployment: str, app_name: str, route_prefix: str) -> Iterator[None]:
+    """A second ingress that asks for ``key`` (read from a file, as MEDICI_API_KEY_FILE says) in front of the
+    session app's models, served at ``route_prefix`` while the block runs."""
+    from ray import serve
+
+    from deployments.api.ingress import Ingress
+
+    key_file = key_dir / "api_key"
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    ingress = serve.deployment(serve.ingress()(Ingress), name=deployment,
+                               ray_actor_options={"num_cpus": 0,
+                                                  "runtime_env": {"env_vars": {"MEDICI_API_KEY_FILE": str(key_file)}}})
+    app = ingress.bind(llm=serve.get_deployment_handle("LLMServer", app_name="medici"),
+                       embedder=serve.get_deployment_handle("Embedder", app_name="medici"))
+    serve.run(app, name=app_name, route_prefix=route_prefix)
+    try:
+        yield
+    finally:
+        serve.delete(app_name)

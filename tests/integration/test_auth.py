@@ -14,6 +14,8 @@ import time
 import httpx
 import pytest
 
+from tests.integration.conftest import secured_ingress
+
 pytestmark = pytest.mark.integration
 
 KEY = "medici-integration-key-3e9d41c7"
@@ -22,22 +24,9 @@ WRONG = "wrong-token-77a0c2"
 
 @pytest.fixture(scope="module")
 def secured(base_url: str, tmp_path_factory):
-    from ray import serve
-
-    from deployments.api.ingress import Ingress
-
-    key_file = tmp_path_factory.mktemp("secret") / "api_key"
-    key_file.write_text(KEY)
-    key_file.chmod(0o600)
-    ingress = serve.deployment(serve.ingress()(Ingress), name="SecuredIngress",
-                               ray_actor_options={"num_cpus": 0,
-                                                  "runtime_env": {"env_vars": {"MEDICI_API_KEY_FILE": str(key_file)}}})
-    app = ingress.bind(llm=serve.get_deployment_handle("LLMServer", app_name="medici"),
-                       embedder=serve.get_deployment_handle("Embedder", app_name="medici"))
-    serve.run(app, name="auth-test", route_prefix="/secured")
-    with httpx.Client(base_url=f"{base_url}/secured", timeout=120) as client:
-        yield client
-    serve.delete("auth-test")
+    with secured_ingress(KEY, tmp_path_factory.mktemp("secret"), "SecuredIngress", "auth-test", "/secured"):
+        with httpx.Client(base_url=f"{base_url}/secured", timeout=120) as client:
+            yield client
 
 
 def test_healthz_is_open_and_everything_else_needs_the_key(secured: httpx.Client):

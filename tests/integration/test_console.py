@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver import ActionChains
 
+from tests.integration.conftest import secured_ingress
 from tests.integration.console_browser import LOW_CONTRAST_JS, ROOT, chrome, screenshot, wait_for
 
 pytestmark = pytest.mark.integration
@@ -150,22 +151,10 @@ def test_an_agent_question_shows_its_steps_one_by_one_before_the_answer(browser,
 
 @pytest.fixture(scope="module")
 def secured_url(base_url: str, tmp_path_factory):
-    """A second ingress with an API key (from a file, see test_auth.py) in front of the session's models."""
-    from ray import serve
-
-    from deployments.api.ingress import Ingress
-
-    key_file = tmp_path_factory.mktemp("console-secret") / "api_key"
-    key_file.write_text(KEY)
-    key_file.chmod(0o600)
-    ingress = serve.deployment(serve.ingress()(Ingress), name="ConsoleSecuredIngress",
-                               ray_actor_options={"num_cpus": 0,
-                                                  "runtime_env": {"env_vars": {"MEDICI_API_KEY_FILE": str(key_file)}}})
-    app = ingress.bind(llm=serve.get_deployment_handle("LLMServer", app_name="medici"),
-                       embedder=serve.get_deployment_handle("Embedder", app_name="medici"))
-    serve.run(app, name="console-auth-test", route_prefix="/console-secured")
-    yield f"{base_url}/console-secured"
-    serve.delete("console-auth-test")
+    """A second ingress with an API key in front of the session's models."""
+    with secured_ingress(KEY, tmp_path_factory.mktemp("console-secret"), "ConsoleSecuredIngress",
+                         "console-auth-test", "/console-secured"):
+        yield f"{base_url}/console-secured"
 
 
 def test_a_wrong_key_shows_a_clear_message_and_the_right_one_connects(browser, secured_url):
