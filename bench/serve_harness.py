@@ -16,6 +16,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_healthy(health_url: str, timeout_s: float, what: str, interval_s: float = 1.0) -> None:
+    """Poll ``health_url`` until it answers 200; past ``timeout_s`` raise TimeoutError naming ``what``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(health_url, timeout=5).status_code == 200:
+                return
+        time.sleep(interval_s)
+    raise TimeoutError(f"{what} did not become healthy")
+
+
 @contextlib.contextmanager
 def running_app(app_args: dict, timeout_s: float = 600.0) -> Iterator[str]:
     """Yield the base URL of the app served from a fresh local Ray; always shut both down."""
@@ -30,14 +41,7 @@ def running_app(app_args: dict, timeout_s: float = 600.0) -> Iterator[str]:
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         serve.run(build_app(app_args), name="medici", route_prefix="/", blocking=False)
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/healthz", timeout=5).status_code == 200:
-                    break
-            time.sleep(1)
-        else:
-            raise TimeoutError("the app did not become healthy")
+        wait_healthy(f"{url}/healthz", timeout_s, "the app")
         yield url
     finally:
         serve.shutdown()

@@ -26,7 +26,7 @@ from typing import Iterator
 
 import httpx
 
-from bench.serve_harness import free_port, running_app
+from bench.serve_harness import free_port, running_app, wait_healthy
 
 DEFAULT_BINARY = Path(os.environ.get("MEDICI_CACHE", Path.home() / ".cache" / "medici")) / "llama-server-11434.0.0/bin/llama-server"
 
@@ -109,14 +109,7 @@ def llama_server(binary: Path, gguf: Path, parallel: int, threads: int) -> Itera
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            time.sleep(0.5)
-        else:
-            raise TimeoutError("llama-server did not become healthy")
+        wait_healthy(f"{url}/health", 120, "llama-server", interval_s=0.5)
         yield url
     finally:
         proc.terminate()
