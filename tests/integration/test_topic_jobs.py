@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from tests.integration.conftest import app_args_for_tests
+from tests.integration.conftest import _wait_healthy, app_args_for_tests
 
 pytestmark = pytest.mark.integration
 
@@ -47,14 +47,7 @@ def jobs_url(base_url: str):
                        "TopicPipeline": {"ray_actor_options": {"num_cpus": 0}}}
     serve.run(build_app(args), name=APP, route_prefix=f"/{APP}", blocking=False)
     url = f"{base_url}/{APP}"
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=10).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
+    _wait_healthy(url, timeout_s=600)
     try:
         yield url
     finally:
