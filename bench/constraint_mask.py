@@ -1,6 +1,6 @@
 """What a grammar constraint costs per generated token: llguidance masks at batch 16, on this CPU.
 
-Run: .venv/bin/python -m bench.constraint_mask [--batch 16] [--steps 50] [--threads 1] [--kind json|regex|choice]
+Run: .venv/bin/python -m bench.constraint_mask [--batch 16] [--steps 50] [--threads 1] [--kind json|regex|choice|grammar]
 Loads only the default model's tokenizer (no weights), feeds random logits through the per-row rules
 (`rows.pick_tokens` + `rows.advance_rows`) with and without a constraint on every row, and prints
 microseconds per token for each and their difference (the constraint's cost), plus the mask step alone.
@@ -26,6 +26,14 @@ SPECS = {
         "required": ["name", "age", "tags"], "additionalProperties": False}),
     "regex": ConstraintSpec("regex", r"[A-Z][a-z]{2,12}( [A-Z][a-z]{2,12}){0,3}, [0-9]{1,4}"),
     "choice": ConstraintSpec("choice", [" search", " lookup", " calculator", " Final Answer"]),
+    # a Lark grammar in llguidance's dialect: a small arithmetic language, recursive
+    "grammar": ConstraintSpec("grammar", "\n".join([
+        "start: expr",
+        "expr: term ((\"+\" | \"-\") term)*",
+        "term: factor ((\"*\" | \"/\") factor)*",
+        "factor: NUMBER | \"(\" expr \")\"",
+        "NUMBER: /[0-9]{1,6}/",
+    ])),
 }
 
 

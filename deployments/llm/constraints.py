@@ -133,7 +133,7 @@ class ConstraintFields(BaseModel):
             try:
                 spec.validate()
             except ConstraintError as exc:
-                raise ValueError(f"{given[0]}: {exc}") from None
+                raise ValueError(f"{given[0] if given else 'tools'}: {exc}") from None
         return self
 
     def constraint_spec(self) -> ConstraintSpec | None:

@@ -11,7 +11,8 @@ import uuid
 from typing import Any, Callable
 
 from deployments.llm.jobs import GenerationJob
-from deployments.llm.tools import FunctionDef, parse_call
+from deployments.llm.tool_stream import parse_calls
+from deployments.llm.tools import FunctionDef
 
 TokenText = Callable[[int], str]
 
@@ -24,26 +25,21 @@ def _finish_reason(job: GenerationJob, functions: list[FunctionDef] | None = Non
     """OpenAI knows `stop`, `length` and `tool_calls`; a cancelled job only reaches a caller as an error."""
     if job.finish_reason == "length":
         return "length"  # a call cut short is never passed off as a call
-    return "tool_calls" if functions and _call(job, functions) else "stop"
+    return "tool_calls" if functions and calls(job, functions) else "stop"
 
 
-def _call(job: GenerationJob, functions: list[FunctionDef]) -> dict[str, Any] | None:
-    return None if job.finish_reason == "length" else parse_call(job.text, functions, job.call_id)
+def calls(job: GenerationJob, functions: list[FunctionDef]) -> list[dict[str, Any]] | None:
+    """The answer's tool calls, or None when it is text (or was cut short)."""
+    if job.finish_reason == "length":
+        return None
+    return parse_calls(job.text, {f.name for f in functions}, job.call_id)
 
 
 def _message(job: GenerationJob, functions: list[FunctionDef] | None) -> dict[str, Any]:
-    call = _call(job, functions) if functions else None
-    if call is not None:
-        return {"role": "assistant", "content": None, "tool_calls": [call]}
+    tool_calls = calls(job, functions) if functions else None
+    if tool_calls:
+        return {"role": "assistant", "content": None, "tool_calls": tool_calls}
     return {"role": "assistant", "content": job.text}
-
-
-def tool_delta(job: GenerationJob, functions: list[FunctionDef]) -> dict[str, Any]:
-    """The one delta of a streamed answer with tools: the call (with its index), or the text."""
-    call = _call(job, functions)
-    if call is None:
-        return {"content": job.text}
-    return {"tool_calls": [{"index": 0, **call}]}
 
 
 def usage(jobs: GenerationJob | list[GenerationJob]) -> dict[str, int]:
@@ -53,19 +49,22 @@ def usage(jobs: GenerationJob | list[GenerationJob]) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion_tokens, "total_tokens": prompt + completion_tokens}
 
 
-def _completion_logprobs(job: GenerationJob, text_of: TokenText) -> dict[str, Any] | None:
-    """The legacy completions shape: parallel lists of tokens, logprobs, top alternatives and offsets."""
+def completion_logprobs(job: GenerationJob, text_of: TokenText, start: int = 0, end: int | None = None,
+                        offset: int = 0) -> dict[str, Any] | None:
+    """The legacy completions shape for tokens ``start:end``: parallel lists of tokens, logprobs, top
+    alternatives and text offsets (``offset`` is where token ``start`` begins in the whole text)."""
     if job.logprobs is None:
         return None
-    tokens = [text_of(t.token) for t in job.token_logprobs]
-    offsets, at = [], 0
+    entries = job.token_logprobs[start:end]
+    tokens = [text_of(t.token) for t in entries]
+    offsets, at = [], offset
     for token in tokens:
         offsets.append(at)
         at += len(token)
     return {
         "tokens": tokens,
-        "token_logprobs": [t.logprob for t in job.token_logprobs],
-        "top_logprobs": [{text_of(i): lp for i, lp in t.top} for t in job.token_logprobs],
+        "token_logprobs": [t.logprob for t in entries],
+        "top_logprobs": [{text_of(i): lp for i, lp in t.top} for t in entries],
         "text_offset": offsets,
     }
 
@@ -75,12 +74,13 @@ def _entry(token: int, logprob: float, text_of: TokenText) -> dict[str, Any]:
     return {"token": text, "logprob": logprob, "bytes": list(text.encode("utf-8"))}
 
 
-def _chat_logprobs(job: GenerationJob, text_of: TokenText) -> dict[str, Any] | None:
+def chat_logprobs(job: GenerationJob, text_of: TokenText, start: int = 0, end: int | None = None) -> dict[str, Any] | None:
+    """The chat shape for tokens ``start:end``: one entry per token with its top alternatives."""
     if job.logprobs is None:
         return None
     return {"content": [
         {**_entry(t.token, t.logprob, text_of), "top_logprobs": [_entry(i, lp, text_of) for i, lp in t.top]}
-        for t in job.token_logprobs
+        for t in job.token_logprobs[start:end]
     ]}
 
 
@@ -92,7 +92,7 @@ def completion(jobs: list[GenerationJob], model: str, request_id: str, text_of: 
         "model": model,
         "choices": [
             {"index": i, "text": job.text, "finish_reason": _finish_reason(job),
-             "logprobs": _completion_logprobs(job, text_of)}
+             "logprobs": completion_logprobs(job, text_of)}
             for i, job in enumerate(jobs)
         ],
         "usage": usage(jobs),
@@ -111,7 +111,7 @@ def chat_completion(jobs: list[GenerationJob], model: str, request_id: str, text
                 "index": i,
                 "message": _message(job, functions),
                 "finish_reason": _finish_reason(job, functions),
-                "logprobs": _chat_logprobs(job, text_of),
+                "logprobs": chat_logprobs(job, text_of),
             }
             for i, job in enumerate(jobs)
         ],
@@ -120,16 +120,18 @@ def chat_completion(jobs: list[GenerationJob], model: str, request_id: str, text
 
 
 def completion_chunk(
-    model: str, request_id: str, text: str, job: GenerationJob | None = None, index: int = 0
+    model: str, request_id: str, text: str, job: GenerationJob | None = None, index: int = 0,
+    logprobs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A text delta; with ``job`` the choice's last chunk, carrying its finish_reason and usage."""
+    """A text delta with the logprobs of the tokens it delivers; with ``job`` the choice's last chunk,
+    carrying its finish_reason and usage."""
     return {
         "id": request_id,
         "object": "text_completion",
         "created": int(time.time()),
         "model": model,
         "choices": [
-            {"index": index, "text": text, "finish_reason": _finish_reason(job) if job else None, "logprobs": None}
+            {"index": index, "text": text, "finish_reason": _finish_reason(job) if job else None, "logprobs": logprobs}
         ],
         **({"usage": usage(job)} if job else {}),
     }
@@ -137,7 +139,7 @@ def completion_chunk(
 
 def chat_chunk(
     model: str, request_id: str, delta: dict[str, Any], job: GenerationJob | None = None, index: int = 0,
-    functions: list[FunctionDef] | None = None,
+    functions: list[FunctionDef] | None = None, logprobs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "id": request_id,
@@ -146,7 +148,7 @@ def chat_chunk(
         "model": model,
         "choices": [
             {"index": index, "delta": delta, "finish_reason": _finish_reason(job, functions) if job else None,
-             "logprobs": None}
+             "logprobs": logprobs}
         ],
         **({"usage": usage(job)} if job else {}),
     }

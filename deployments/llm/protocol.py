@@ -54,8 +54,7 @@ _UNSUPPORTED_OPENAI: dict[str, Any] = {
     "best_of": 1, "echo": False, "suffix": "",
 }
 # OpenAI-defined fields that do not change the output here: accepted without a warning.
-_HARMLESS_OPENAI = {"store", "metadata", "service_tier", "parallel_tool_calls", "prompt_cache_key",
-                    "safety_identifier"}
+_HARMLESS_OPENAI = {"store", "metadata", "service_tier", "prompt_cache_key", "safety_identifier"}
 
 
 def _unsupported(name: str) -> Any:
@@ -203,13 +202,14 @@ class ChatCompletionRequest(_SamplingFields, ToolFields):
         return (self.top_logprobs or 0) if self.logprobs else None
 
     def constraint_spec(self) -> ConstraintSpec | None:
-        """A required or named tool call constrains the output like a JSON Schema would."""
+        """With tools (auto, required or named) the tools grammar constrains the output."""
         return self.tool_constraint() or super().constraint_spec()
 
     @model_validator(mode="after")
     def _tools_or_constraint(self) -> "ChatCompletionRequest":
         if self.tool_constraint() is not None and ConstraintFields.constraint_spec(self) is not None:
-            raise ValueError("tool_choice required or named cannot be combined with an output constraint")
+            raise ValueError("tools (unless tool_choice is none) cannot be combined with an output constraint: "
+                             "a tool answer is constrained by the tools' own grammar")
         return self
 
     @model_validator(mode="after")

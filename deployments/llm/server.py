@@ -19,6 +19,7 @@ from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, 
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.llm.tool_stream import ToolCallStream
 from deployments.llm.tools import FunctionDef, message_text, tools_prompt
 
 logger = logging.getLogger("ray.serve")
@@ -92,25 +93,49 @@ class LLMServer:
                                    functions)
 
     async def completions_stream(self, request: dict) -> AsyncIterator[dict]:
+        """Text deltas, each with the logprobs of the tokens it delivers; then one last chunk per choice."""
         jobs, name, rid = self._completion_jobs(request), self.settings.served_model_name, fmt.new_id("cmpl")
-        async for index, piece in self._streams(jobs):
-            yield fmt.completion_chunk(name, rid, piece, index=index)
+        sent, offsets = [0] * len(jobs), [0] * len(jobs)
+
+        def logprobs(index: int, upto: int | None) -> dict | None:
+            lp = fmt.completion_logprobs(jobs[index], self._token_text, sent[index], upto, offsets[index])
+            if not (lp and lp["tokens"]):
+                return None
+            sent[index] += len(lp["tokens"])
+            offsets[index] += sum(len(t) for t in lp["tokens"])
+            return lp
+
+        async for index, piece, upto in self._streams(jobs):
+            yield fmt.completion_chunk(name, rid, piece, index=index, logprobs=logprobs(index, upto))
         for index, job in enumerate(jobs):
-            yield fmt.completion_chunk(name, rid, "", job, index=index)
+            yield self._last(request, fmt.completion_chunk(name, rid, "", job, index=index,
+                                                           logprobs=logprobs(index, None)))
         if self._include_usage(request):
             yield fmt.usage_chunk(name, rid, "text_completion", jobs)
 
     async def chat_stream(self, request: dict) -> AsyncIterator[dict]:
+        """Content deltas, or with tools the call deltas (`ToolCallStream`); logprobs ride on the chunk
+        that delivers their tokens (a token that delivers nothing yet waits for the next chunk)."""
         (jobs, functions), name, rid = self._chat_jobs(request), self.settings.served_model_name, fmt.new_id("chatcmpl")
+        parsers = [ToolCallStream(job.call_id) if functions else None for job in jobs]
+        sent = [0] * len(jobs)
+
+        def logprobs(index: int, upto: int | None) -> dict | None:
+            lp = fmt.chat_logprobs(jobs[index], self._token_text, sent[index], upto)
+            if not (lp and lp["content"]):
+                return None
+            sent[index] += len(lp["content"])
+            return lp
+
         for index in range(len(jobs)):
             yield fmt.chat_chunk(name, rid, {"role": "assistant", "content": ""}, index=index)
-        async for index, piece in self._streams(jobs):
-            if not functions:  # with tools, whether the answer is a call is known only at its end
-                yield fmt.chat_chunk(name, rid, {"content": piece}, index=index)
+        async for index, piece, upto in self._streams(jobs):
+            parser = parsers[index]
+            for delta in parser.feed(piece) if parser else [{"content": piece}]:
+                yield fmt.chat_chunk(name, rid, delta, index=index, logprobs=logprobs(index, upto))
         for index, job in enumerate(jobs):
-            if functions:
-                yield fmt.chat_chunk(name, rid, fmt.tool_delta(job, functions), index=index)
-            yield fmt.chat_chunk(name, rid, {}, job, index=index, functions=functions)
+            yield self._last(request, fmt.chat_chunk(name, rid, {}, job, index=index, functions=functions,
+                                                     logprobs=logprobs(index, None)))
         if self._include_usage(request):
             yield fmt.usage_chunk(name, rid, "chat.completion.chunk", jobs)
 
@@ -119,18 +144,27 @@ class LLMServer:
     def _include_usage(request: dict) -> bool:
         return bool((request.get("stream_options") or {}).get("include_usage"))
 
-    async def _streams(self, jobs: list[GenerationJob]) -> AsyncIterator[tuple[int, str]]:
-        """(choice index, text delta) of all ``jobs`` as they come; n streams decoded together."""
+    @classmethod
+    def _last(cls, request: dict, chunk: dict) -> dict:
+        """A choice's last chunk; its own usage goes when the usage chunk follows (clients that sum the
+        usage of every chunk, as LangChain does, would count it twice)."""
+        if cls._include_usage(request):
+            chunk.pop("usage", None)
+        return chunk
+
+    async def _streams(self, jobs: list[GenerationJob]) -> AsyncIterator[tuple[int, str, int]]:
+        """(choice index, text delta, tokens generated up to it) of all ``jobs`` as they come; n streams
+        decoded together."""
         if len(jobs) == 1:
-            async for piece in self._stream(jobs[0]):
-                yield 0, piece
+            async for piece, upto in self._stream(jobs[0]):
+                yield 0, piece, upto
             return
-        queue: asyncio.Queue[tuple[int, str] | None] = asyncio.Queue()
+        queue: asyncio.Queue[tuple[int, str, int] | None] = asyncio.Queue()
 
         async def pump(index: int, job: GenerationJob) -> None:
             try:
-                async for piece in self._stream(job):
-                    await queue.put((index, piece))
+                async for piece, upto in self._stream(job):
+                    await queue.put((index, piece, upto))
             finally:
                 await queue.put(None)
 
@@ -162,7 +196,7 @@ class LLMServer:
         messages = [{"role": m.role, "content": message_text(m)} for m in parsed.messages]
         functions = parsed.active_tools()
         if functions:
-            messages.insert(0, {"role": "system", "content": tools_prompt(functions)})
+            messages.insert(0, {"role": "system", "content": tools_prompt(functions, parsed.parallel_tool_calls)})
         return self._jobs(parsed, self.engine.chat_prompt(messages)), functions
 
     def _jobs(self, request: CompletionRequest | ChatCompletionRequest, prompt_ids: list[int]) -> list[GenerationJob]:
@@ -240,11 +274,12 @@ class LLMServer:
             job.cancelled.set()  # the caller went away
             raise
 
-    async def _stream(self, job: GenerationJob) -> AsyncIterator[str]:
-        """Text deltas of ``job`` as the engine's thread produces them."""
+    async def _stream(self, job: GenerationJob) -> AsyncIterator[tuple[str, int]]:
+        """Text deltas of ``job`` as the engine's thread produces them, each with the number of tokens
+        whose logprobs were recorded when it was emitted (the tokens it delivers end there)."""
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[str] = asyncio.Queue()
-        job.emit = lambda text: loop.call_soon_threadsafe(queue.put_nowait, text)
+        queue: asyncio.Queue[tuple[str, int]] = asyncio.Queue()
+        job.emit = lambda text: loop.call_soon_threadsafe(queue.put_nowait, (text, len(job.token_logprobs)))
         task = asyncio.ensure_future(self._generate(job))
         try:
             while not (task.done() and queue.empty()):

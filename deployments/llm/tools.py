@@ -1,13 +1,17 @@
-"""OpenAI tool calling: `tools` and `tool_choice` on chat requests, and `tool_calls` in the answer.
+"""OpenAI tool calling: `tools`, `tool_choice` and `parallel_tool_calls` on chat requests, `tool_calls` out.
 
-- ``required`` and a named function: the output is constrained (llguidance, JSON Schema) to one call
-  ``{"name": ..., "arguments": {...}}`` against the declared parameter schemas, so it always parses;
-- ``auto``: the model is free to answer in text or with a call in that same JSON shape, and the
-  answer is parsed (as vLLM's tool parsers do); text that is not a valid call stays content;
+Every mode but ``none`` is constrained decoding (llguidance) against the declared parameter schemas,
+so a call always parses and names a declared function:
+
+- ``required`` and a named function: the answer is one or more calls ``{"name":...,"arguments":{...}}``,
+  one per line (exactly one when ``parallel_tool_calls`` is false);
+- ``auto``: the same calls, or a text answer; the grammar lets a text answer start with anything
+  but ``{`` (and not with whitespace), so the first generated character says which it is and a
+  stream can send call deltas from the start (`tool_stream.py`);
 - ``none``: the tools are not shown to the model.
 
 The tools are described to the model in a system message, since the chat template of a small
-model may not render ``tools`` itself. One call per answer (parallel calls are not generated).
+model may not render ``tools`` itself.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ class ToolFields(BaseModel):
 
     tools: list[Tool] | None = Field(None, max_length=MAX_TOOLS, description="Functions the model may call.")
     tool_choice: ToolChoice | None = Field(None, description="none, auto (default with tools), required, or a named function.")
+    parallel_tool_calls: bool = Field(True, description="Several calls in one answer; false: at most one.")
 
     @model_validator(mode="after")
     def _choice_names_a_tool(self) -> "ToolFields":
@@ -87,11 +92,11 @@ class ToolFields(BaseModel):
         return [t.function for t in self.tools]
 
     def tool_constraint(self) -> ConstraintSpec | None:
-        """The JSON Schema of one call, for required and named; None for auto and none."""
-        if self.tool_mode() not in ("required", "named"):
+        """The grammar of a tool answer (calls, or for auto also text); None for none."""
+        mode = self.tool_mode()
+        if mode == "none":
             return None
-        options = [_call_schema(f) for f in self.active_tools()]
-        return ConstraintSpec("json", options[0] if len(options) == 1 else {"anyOf": options})
+        return ConstraintSpec("grammar", calls_grammar(self.active_tools(), self.parallel_tool_calls, mode == "auto"))
 
 
 def _parameters(function: FunctionDef) -> dict:
@@ -103,31 +108,35 @@ def _call_schema(function: FunctionDef) -> dict:
             "required": ["name", "arguments"], "additionalProperties": False}
 
 
-def tools_prompt(functions: list[FunctionDef]) -> str:
+def calls_grammar(functions: list[FunctionDef], parallel: bool, text_allowed: bool) -> str:
+    """The Lark grammar (llguidance's dialect) of a tool answer: compact JSON calls, one per line.
+
+    Compact JSON with keys in schema order fixes each call's bytes up to its values, which is what
+    lets `tool_stream.scan_calls` stream a call while it is generated.
+    """
+    options = [_call_schema(f) for f in functions]
+    schema = options[0] if len(options) == 1 else {"anyOf": options}
+    schema = {**schema, "x-guidance": {"whitespace_flexible": False}}
+    calls = 'call ("\\n" call)*' if parallel else "call"
+    lines = [f"start: calls{' | TEXT' if text_allowed else ''}", f"calls: {calls}", f"call: %json {json.dumps(schema)}"]
+    if text_allowed:
+        lines.append(r"TEXT: /[^{\s][\s\S]*/")
+    return "\n".join(lines)
+
+
+def tools_prompt(functions: list[FunctionDef], parallel: bool = True) -> str:
     """The system text that shows the tools to the model and the one shape a call takes."""
     lines = ["You can call these functions:"]
     for f in functions:
         lines.append(json.dumps({"name": f.name, "description": f.description or "", "parameters": _parameters(f)}))
     lines.append('To call one, answer only with JSON: {"name": <function name>, "arguments": <arguments object>}.')
+    if parallel:
+        lines.append("To call several, write one such JSON object per line.")
     return "\n".join(lines)
 
 
-def parse_call(text: str, functions: list[FunctionDef], call_id: str) -> dict[str, Any] | None:
-    """An OpenAI ``tool_calls`` entry when ``text`` is exactly one call of a declared function, else None."""
-    try:
-        value = json.loads(text.strip())
-    except ValueError:
-        return None
-    if not (isinstance(value, dict) and set(value) == {"name", "arguments"} and isinstance(value["arguments"], dict)):
-        return None
-    if value["name"] not in {f.name for f in functions}:
-        return None
-    return {"id": call_id, "type": "function",
-            "function": {"name": value["name"], "arguments": json.dumps(value["arguments"])}}
-
-
 def message_text(message: Any) -> str:
-    """An assistant message's earlier tool calls as text in the same call shape, so the history reads alike."""
+    """An assistant message's earlier tool calls as text in the shape the grammar generates, one per line."""
     calls = getattr(message, "tool_calls", None) or []
     texts = []
     for call in calls:
@@ -136,5 +145,5 @@ def message_text(message: Any) -> str:
             arguments = json.loads(function.get("arguments") or "{}")
         except ValueError:
             arguments = function.get("arguments")
-        texts.append(json.dumps({"name": function.get("name"), "arguments": arguments}))
+        texts.append(json.dumps({"name": function.get("name"), "arguments": arguments}, separators=(",", ":")))
     return "\n".join([message.content, *texts]).strip() if texts else message.content

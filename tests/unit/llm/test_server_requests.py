@@ -59,8 +59,8 @@ def _server() -> LLMServer:
             advance_rows(rows, pick_tokens(rows, torch.randn(1, len(VOCAB), generator=gen) * 3, [EOS]), {EOS}, decode)
 
     async def stream(job: GenerationJob):
-        pieces: list[str] = []
-        job.emit = pieces.append
+        pieces: list[tuple[str, int]] = []
+        job.emit = lambda text: pieces.append((text, len(job.token_logprobs)))  # as the replica's `_stream`
         await generate(job)
         for piece in pieces:
             yield piece
