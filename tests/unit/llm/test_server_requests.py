@@ -134,8 +134,8 @@ def test_tool_choice_none_hides_the_tools_and_answers_text() -> None:
 def test_streamed_tool_call_and_include_usage() -> None:
     async def collect() -> list[dict]:
         return [chunk async for chunk in _server().chat_stream(
-            {"messages": USER, "max_tokens": 300, "tools": TOOLS, "tool_choice": "required",
-             "stream": True, "stream_options": {"include_usage": True}})]
+            {"messages": USER, "max_tokens": 300, "seed": 1, "tools": TOOLS, "tool_choice": "required",
+             "parallel_tool_calls": False, "stream": True, "stream_options": {"include_usage": True}})]
 
     chunks = asyncio.run(collect())
     deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
