@@ -49,7 +49,9 @@ def quantize_int8(model, lm_head: bool = False):
     dynamic activation scales: a quarter of float32's bytes read per decode step, the step's bound on CPU.
 
     torch.ao's `quantize_dynamic` rather than hand-written kernels: it uses fbgemm/oneDNN's int8 GEMMs.
-    The embedding stays float32 (an embedding lookup reads one row per token, not the matrix)."""
+    The embedding stays float32 (an embedding lookup reads one row per token, not the matrix).
+    torch warns that its quantized tensor types are deprecated in favour of torchao; torchao's int8 paths
+    are built for torch.compile and CUDA, and this eager CPU path is the one measured (bench/engine_speed.py)."""
     from torch.ao.quantization import quantize_dynamic
 
     model.model = quantize_dynamic(model.model, {torch.nn.Linear}, dtype=torch.qint8)
