@@ -52,12 +52,15 @@ def quantize_int8(model, lm_head: bool = False):
     The embedding stays float32 (an embedding lookup reads one row per token, not the matrix).
     torch warns that its quantized tensor types are deprecated in favour of torchao; torchao's int8 paths
     are built for torch.compile and CUDA, and this eager CPU path is the one measured (bench/engine_speed.py)."""
-    from torch.ao.quantization import quantize_dynamic
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
-    model.model = quantize_dynamic(model.model, {torch.nn.Linear}, dtype=torch.qint8)
+    # one scale per output channel: a single scale per matrix (torch's default) lets one large weight
+    # flatten a whole layer's small ones
+    spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
+    model.model = quantize_dynamic(model.model, spec, dtype=torch.qint8)
     if lm_head:
         holder = torch.nn.Sequential(model.get_output_embeddings())
-        model.set_output_embeddings(quantize_dynamic(holder, {torch.nn.Linear}, dtype=torch.qint8)[0])
+        model.set_output_embeddings(quantize_dynamic(holder, spec, dtype=torch.qint8)[0])
     return model
 
 
