@@ -2,7 +2,8 @@
 
 Both servers speak the OpenAI HTTP API, so one client measures both in one run: for 1, 4, 16 and 64
 concurrent clients, generated tokens per second, p50/p95 request latency and p50 time to first
-token (streamed), then the head-of-line test: a 2-token request alone, and sent while 8 requests
+token (streamed), the peak resident memory of each server's process after the load levels (Medici:
+its LLMServer replica; /proc's VmHWM), then the head-of-line test: a 2-token request alone, and sent while 8 requests
 decode 200 tokens each (the ratio of the two; the issue's target is at most 3x).
 
 Run (the llama-server binary comes from bench/build_llama_server.sh, cached outside the repo):
@@ -22,9 +23,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
+import psutil
 
 from bench.serve_harness import free_port, running_app, wait_healthy
 
@@ -99,6 +101,30 @@ def head_of_line(url: str) -> tuple[float, float]:
     return alone, during
 
 
+def peak_rss_mib(pid: int) -> float | None:
+    """The process's peak resident set (VmHWM) in MiB; None where /proc does not say."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return None
+
+
+def replica_pids(name: str) -> list[int]:
+    """This process's own Ray workers running the ``name`` Serve replica (not another Ray's on the machine)."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any(name in part for part in child.cmdline()):
+                found.append(child.pid)
+    return found
+
+
+def medici_peak_rss() -> float | None:
+    peaks = [p for p in (peak_rss_mib(pid) for pid in replica_pids("LLMServer")) if p is not None]
+    return max(peaks) if peaks else None
+
+
 @contextlib.contextmanager
 def llama_server(binary: Path, gguf: Path, parallel: int, threads: int) -> Iterator[str]:
     port = free_port()
@@ -110,20 +136,27 @@ def llama_server(binary: Path, gguf: Path, parallel: int, threads: int) -> Itera
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(f"{url}/health", 120, "llama-server", interval_s=0.5)
-        yield url
+        yield url, lambda: peak_rss_mib(proc.pid)
     finally:
         proc.terminate()
         proc.wait(30)
 
 
-def measure(name: str, url: str, clients: list[int], tokens: int, rounds: int) -> dict:
+def measure(name: str, url: str, clients: list[int], tokens: int, rounds: int,
+            peak_rss: Callable[[], float | None], hol: bool = True) -> dict:
     with httpx.Client(base_url=url, timeout=900) as client:
         plain(client, 0, 4)  # warm-up
-    rows = {n: load_run(url, n, tokens, rounds if n < 16 else 1) for n in clients}
-    alone, during = head_of_line(url)
+    rows = {}
+    for n in clients:
+        rows[n] = load_run(url, n, tokens, rounds if n < 16 else 1)
+        rows[n]["rss"] = peak_rss()
     for n, r in rows.items():
+        rss = f"  peak RSS so far {r['rss']:.0f} MiB" if r["rss"] is not None else ""
         print(f"{name:10s} {n:3d} clients: {r['tok_s']:7.1f} tok/s  p50 {r['p50']:6.2f}s  p95 {r['p95']:6.2f}s  "
-              f"TTFT p50 {r['ttft']:6.3f}s", flush=True)
+              f"TTFT p50 {r['ttft']:6.3f}s{rss}", flush=True)
+    if not hol:
+        return {"rows": rows}
+    alone, during = head_of_line(url)
     print(f"{name:10s} 2-token request alone {alone:.3f}s, during 8 x 200-token decodes {during:.3f}s "
           f"({during / alone:.1f}x)", flush=True)
     return {"rows": rows, "alone": alone, "during": during}
@@ -141,18 +174,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=64, help="Medici's max_batch_size")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--skip-medici", action="store_true")
+    parser.add_argument("--skip-llama", action="store_true")
+    parser.add_argument("--no-head-of-line", action="store_true")
+    parser.add_argument("--llm", default="{}", help="JSON: Medici's LLM settings (e.g. {\"quantize\": \"int8\"})")
     args = parser.parse_args(argv)
     clients = [int(c) for c in args.clients.split(",")]
     gguf = bundled_gguf_dir() / BUNDLED_GGUF
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
           f"tokens/request={args.tokens} gguf={gguf.name}", flush=True)
     results = {}
-    with llama_server(args.llama_server, gguf, args.parallel, args.threads) as url:
-        results["llama"] = measure(f"llama -np{args.parallel}", url, clients, args.tokens, args.rounds)
+    hol = not args.no_head_of_line
+    if not args.skip_llama:
+        with llama_server(args.llama_server, gguf, args.parallel, args.threads) as (url, rss):
+            results["llama"] = measure(f"llama -np{args.parallel}", url, clients, args.tokens, args.rounds, rss, hol)
     if not args.skip_medici:
-        app_args = {"llm_runtime": {"max_batch_size": args.batch, "request_timeout_s": 900}}
+        app_args = {"llm": json.loads(args.llm), "llm_runtime": {"max_batch_size": args.batch, "request_timeout_s": 900}}
         with running_app(app_args) as url:
-            results["medici"] = measure("medici", url, clients, args.tokens, args.rounds)
+            results["medici"] = measure("medici", url, clients, args.tokens, args.rounds, medici_peak_rss, hol)
+    if "llama" in results and "medici" in results:
         llama, medici = results["llama"], results["medici"]
         for n in clients:
             print(f"ratio medici/llama at {n:3d} clients: {medici['rows'][n]['tok_s'] / llama['rows'][n]['tok_s']:.2f}x tok/s")

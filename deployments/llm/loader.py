@@ -32,11 +32,36 @@ def pick_dtype(setting: str, device: torch.device) -> torch.dtype:
     return _DTYPES[setting]
 
 
-def configure_threads(setting: int | None) -> int:
+def configure_threads(setting: int | None, interop: int | None = None) -> int:
     """Torch's CPU threads: the setting, else every core (Ray may have set OMP_NUM_THREADS lower)."""
     threads = setting or os.cpu_count() or 1
     torch.set_num_threads(threads)
+    if interop is not None and torch.get_num_interop_threads() != interop:
+        try:
+            torch.set_num_interop_threads(interop)
+        except RuntimeError:  # torch allows it once, before any inter-op work; later calls keep the first
+            logger.warning("torch inter-op threads already fixed at %d", torch.get_num_interop_threads())
     return threads
+
+
+def quantize_int8(model, lm_head: bool = False):
+    """The decoder's Linear layers (and the output head if ``lm_head``) as int8 weights with per-batch
+    dynamic activation scales: a quarter of float32's bytes read per decode step, the step's bound on CPU.
+
+    torch.ao's `quantize_dynamic` rather than hand-written kernels: it uses fbgemm/oneDNN's int8 GEMMs.
+    The embedding stays float32 (an embedding lookup reads one row per token, not the matrix).
+    torch warns that its quantized tensor types are deprecated in favour of torchao; torchao's int8 paths
+    are built for torch.compile and CUDA, and this eager CPU path is the one measured (bench/engine_speed.py)."""
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    # one scale per output channel: a single scale per matrix (torch's default) lets one large weight
+    # flatten a whole layer's small ones
+    spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
+    model.model = quantize_dynamic(model.model, spec, dtype=torch.qint8)
+    if lm_head:
+        holder = torch.nn.Sequential(model.get_output_embeddings())
+        model.set_output_embeddings(quantize_dynamic(holder, spec, dtype=torch.qint8)[0])
+    return model
 
 
 def load_engine(settings: LLMSettings, metrics=None) -> Engine:
@@ -47,16 +72,23 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     source = resolve(settings.model, settings.allow_download)
     device = pick_device(settings.device)
     dtype = pick_dtype(settings.dtype, device)
-    threads = configure_threads(settings.torch_threads)
+    if settings.quantize != "none":
+        if device.type != "cpu":
+            raise ValueError(f"quantize={settings.quantize} is a CPU setting; this replica runs on {device}")
+        dtype = torch.float32  # dynamic int8 layers take float32 activations
+    threads = configure_threads(settings.torch_threads, settings.torch_interop_threads)
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
+    if settings.quantize == "int8":
+        model = quantize_int8(model, settings.quantize_lm_head)
     logger.info(
-        "loaded %s%s on %s as %s with %d CPU threads in %.1fs",
+        "loaded %s%s on %s as %s%s with %d CPU threads in %.1fs",
         source.path,
         f" ({source.gguf_file})" if source.gguf_file else "",
         device,
         dtype,
+        f" ({settings.quantize} Linear layers)" if settings.quantize != "none" else "",
         threads,
         time.perf_counter() - started,
     )

@@ -25,6 +25,18 @@ class LLMSettings(BaseModel):
         "auto", description="auto: bfloat16 on GPU, float32 on CPU."
     )
     torch_threads: int | None = Field(None, ge=1, description="CPU threads for torch; None: all cores.")
+    torch_interop_threads: int | None = Field(
+        None, ge=1, description="Torch's inter-op threads (set once per process); None: torch's default."
+    )
+    quantize: Literal["none", "int8"] = Field(
+        "none",
+        description="CPU only. int8: the decoder's Linear layers quantized to int8 weights with dynamic "
+        "activation scales (torch.ao quantize_dynamic); fewer bytes read per decode step, greedy outputs may "
+        "differ from float32.",
+    )
+    quantize_lm_head: bool = Field(
+        False, description="With quantize=int8, quantize the output head too (the largest single matrix)."
+    )
 
 
 class LLMRuntimeConfig(BaseModel):
