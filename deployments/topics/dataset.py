@@ -75,15 +75,15 @@ def read_dataset(uri: str, limit: int | None = None, storage_options: dict | Non
 
     fs = filesystem(uri, storage_options)
     path = _path(uri, fs)
-    remote = {"num_cpus": read_cpus}
     if is_parquet(uri):
-        ds = ray.data.read_parquet(path, filesystem=fs, ray_remote_args=remote)
+        ds = ray.data.read_parquet(path, filesystem=fs, num_cpus=read_cpus)
     else:
         compression = next((ext[1:] for ext in _COMPRESSED if urlparse(uri).path.endswith(ext)), None)
         extra = {"arrow_open_stream_args": {"compression": {"gz": "gzip", "bz2": "bz2", "zst": "zstd",
                                                             "lz4": "lz4"}[compression]}} if compression else {}
-        ds = ray.data.read_json(path, filesystem=fs, lines=True, ray_remote_args=remote,
-                                file_extensions=None, **extra)
+        # Arrow's JSON reader (lines=False) reads newline-delimited JSON and takes a filesystem;
+        # Ray's `lines=True` reader (pandas) takes neither a filesystem nor a compression
+        ds = ray.data.read_json(path, filesystem=fs, num_cpus=read_cpus, file_extensions=None, **extra)
     if limit is not None:
         ds = ds.limit(limit)
     return ds.map_batches(validate_batch, batch_format="pyarrow", num_cpus=read_cpus, zero_copy_batch=True)
@@ -183,10 +183,13 @@ def configure(preserve_order: bool = True) -> None:
     ctx = DataContext.get_current()
     ctx.execution_options.preserve_order = preserve_order
     ctx.enable_progress_bars = False
+    ctx.raise_original_map_exception = True  # a bad row's CorpusError, not Ray's wrapper, reaches the caller
 
 
 def corpus_error(exc: BaseException) -> CorpusError | None:
-    """The `CorpusError` a Ray Data worker raised, found through the exceptions Ray wraps it in."""
+    """The `CorpusError` a Ray Data worker raised, found through the exceptions Ray wraps it in (a
+    `RayTaskError` keeps the worker's exception as `cause`; across processes only its traceback text
+    may survive, so that is read last)."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
@@ -195,8 +198,12 @@ def corpus_error(exc: BaseException) -> CorpusError | None:
             return current
         if type(current).__name__ == "ArrowInvalid":  # the JSON reader's parse error: the file, not the service
             return CorpusError(f"not valid JSONL or Parquet: {str(current).splitlines()[0]}")
-        # Ray's RayTaskError keeps the worker's exception as `cause`; Ray Data chains it with `from`
         current = getattr(current, "cause", None) or current.__cause__ or current.__context__
+    text = str(exc)
+    for marker in ("CorpusError: ", "ArrowInvalid: "):
+        if marker in text:
+            line = text.rsplit(marker, 1)[1].splitlines()[0].strip()
+            return CorpusError(line if marker == "CorpusError: " else f"not valid JSONL or Parquet: {line}")
     return None
 
 

@@ -85,3 +85,11 @@ def test_duplicate_ids_in_the_labelled_rows_are_a_corpus_error(tmp_path):
         writer.write(labelled_table(rows, [["A"], ["B"]], {}))
     with pytest.raises(CorpusError, match="unique"):
         read_labelled(writer.uri)
+
+
+def test_the_corpus_error_is_read_from_a_workers_traceback_text_when_only_that_survived():
+    wrapped = RuntimeError("ray::MapBatches(validate_batch)()\n  raise CorpusError(...)\n"
+                           "deployments.topics.corpus.CorpusError: document 'blank': text: must not be blank\n\nhint")
+    assert str(corpus_error(wrapped)) == "document 'blank': text: must not be blank"
+    parse = RuntimeError("pyarrow.lib.ArrowInvalid: JSON parse error: Invalid value. in row 1")
+    assert str(corpus_error(parse)).startswith("not valid JSONL or Parquet: JSON parse error")
