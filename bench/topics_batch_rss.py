@@ -12,8 +12,9 @@ Embedder, canonicalization, trends and the output files run for real.
 
 One local Ray cluster and Serve app are started here; each size runs `medici topics batch` in its own
 process against that app (`--address`), and that process reports its own peak RSS (`ru_maxrss`),
-which is the driver's: Ray's raylet and workers are other processes. Prints one line per size and
-the ratio of the largest to the smallest.
+which is the driver's: Ray's raylet and workers are other processes, and its RSS sampled every 50 ms
+while the command runs (after the imports). Prints one line per size and the ratio of the largest
+to the smallest.
 """
 
 from __future__ import annotations
@@ -90,14 +91,32 @@ def warm(docs: list[dict], topics: dict) -> None:
 
 def child(args: argparse.Namespace) -> None:
     """One measured batch run in this process; prints its summary and this process's peak RSS."""
+    import threading
+
+    import psutil
+
     from cli.topics_batch import main
 
+    process, samples, done = psutil.Process(), [], threading.Event()
+
+    def sample() -> None:  # the RSS while the command runs, so a startup peak does not hide the run's
+        while not done.wait(0.05):
+            samples.append(process.memory_info().rss)
+
+    start_mb = process.memory_info().rss / 2**20
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     summary = main([args.input, "--out", args.out, "--address", args.address, "--app-name", APP,
                     "--chunk-size", "64", "--in-flight", "2"])
+    done.set()
+    sampler.join()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps({"documents": summary["documents"], "topics": summary["topics"],
                                   "labelling_errors": summary["labelling_errors"], "total_s": summary["total_s"],
-                                  "driver_peak_rss_mb": round(peak_mb, 1)}), flush=True)
+                                  "driver_peak_rss_mb": round(peak_mb, 1),
+                                  "rss_before_run_mb": round(start_mb, 1),
+                                  "rss_sampled_max_during_run_mb": round(max(samples) / 2**20, 1),
+                                  "rss_after_run_mb": round(process.memory_info().rss / 2**20, 1)}), flush=True)
 
 
 def main() -> None:

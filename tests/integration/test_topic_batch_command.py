@@ -106,3 +106,43 @@ def test_a_bad_row_in_a_served_corpus_stops_the_run_naming_it(base_url, tmp_path
     handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
     with pytest.raises(SystemExit, match=r"bad\.jsonl\.gz: document 'blank': text"):
         asyncio.run(run(_args(f"{url}/bad.jsonl.gz", tmp_path / "out"), handle))
+
+
+def test_a_parquet_corpus_in_s3_is_read_and_the_answer_written_back_to_s3(base_url, tmp_path: Path):
+    """A moto S3 server on loopback: the corpus read from s3:// as Parquet, the files written to s3://
+    by the TopicPipeline replica (credentials in the storage options, which travel to Ray's workers)."""
+    import socket
+
+    import boto3
+    import pyarrow as pa
+    from moto.server import ThreadedMotoServer
+    from ray import serve
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        options = {"endpoint_url": endpoint, "key": "testing-key-id", "secret": "testing-secret-value"}
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=options["key"], aws_secret_access_key=options["secret"])
+        s3.create_bucket(Bucket="corpora")
+        chosen = _corpus(HTTP_IDS[:4])  # labelled by the loopback test before: label cache hits
+        local = tmp_path / "corpus.parquet"
+        pq.write_table(pa.Table.from_pylist([{k: d[k] for k in ("id", "text", "timestamp")} for d in chosen]), local)
+        s3.upload_file(str(local), "corpora", "in/corpus.parquet")
+        args = _args("s3://corpora/in/corpus.parquet", tmp_path, chunk_size=2)
+        args.out, args.storage_options = "s3://corpora/out", json.dumps(options)
+        handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
+
+        summary = asyncio.run(run(args, handle))
+
+        results = s3.get_object(Bucket="corpora", Key="out/results.jsonl")["Body"].read().decode()
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket="corpora", Prefix="out/")["Contents"]}
+    finally:
+        server.stop()
+    assert [json.loads(line)["id"] for line in results.splitlines()] == [d["id"] for d in chosen]
+    assert summary["documents"] == 4 and summary["labelling_errors"] == 0
+    assert {"out/labelled.parquet", "out/topics.json", "out/chart.png", "out/labelling_errors.jsonl"} <= keys
