@@ -2,13 +2,15 @@
 
     medici topics batch data/art_corpus.jsonl --domain data/domains/art.yaml --out /tmp/medici-topics [--markdown]
 
-Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`) from any URI smart_open
-reads (local, https, s3, gs, .gz). Labelling goes through the TopicPipeline Serve handle in chunks,
-so it spreads over every TopicPipeline and LLMServer replica of the cluster; a tqdm bar counts
-documents. Then one call canonicalizes and marks trends (linear in the number of labels). Writes
-`results.jsonl` (one line per document), `topics.json` (topics and trends), `chart.png`,
-`labelling_errors.jsonl` (`id`, `index`, `message` of each document whose labelling failed), and, when
-every document has `human_topics`, `metrics.json` and `vibe_check.md`.
+Reads JSONL (`id`, `text`, optional `timestamp`, optional `human_topics`; .gz too) or Parquet from a
+local path, https, s3 or gs as a Ray Data dataset, so the driver never holds the corpus. Labelling is
+a Ray Data `map_batches` stage whose actors call the TopicPipeline Serve handle (its label cache
+applies), spreading over every TopicPipeline and LLMServer replica of the cluster; the driver appends
+each labelled batch to `<out>/labelled.parquet`, and a tqdm bar counts documents when stdout is a
+terminal. Then one TopicPipeline replica reads that file, canonicalizes and marks trends, and writes
+to `--out` (a folder, s3:// or gs://) `results.jsonl` (one line per document), `topics.json` (topics
+and trends), `chart.png`, `labelling_errors.jsonl` (`id`, `index`, `message` of each document whose
+labelling failed), and, when every document has `human_topics`, `metrics.json` and `vibe_check.md`.
 
 `--address local` (the default) starts a local Ray and Serve with the app and stops them at the
 end; `--address auto` (or ray://...) uses the app already deployed under `--app-name`.
@@ -22,10 +24,11 @@ import json
 import logging
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
-from deployments.topics import corpus
+from deployments.topics import corpus, dataset
+from deployments.topics.batch_files import LabelledWriter
 from deployments.topics.base import LabelRun
-from deployments.topics.chart import render_chart
 from deployments.topics.domain import load_domain
 from deployments.topics.labeling import failure_message
 
@@ -85,59 +88,69 @@ def _handle(address: str, app_name: str, app_args: dict):
     return serve.get_deployment_handle("TopicPipeline", app_name=app_name)
 
 
-async def run(args: argparse.Namespace, handle) -> dict:
-    documents = read_documents(args.input, args.limit)
-    taxonomy = [c.strip() for c in args.taxonomy.split(",")] if args.taxonomy else None
-    started = time.perf_counter()
-    domain = load_domain(args.domain).model_dump() if args.domain else None
-    run = await label_all(handle, [d["text"] for d in documents], args.chunk_size, args.in_flight, domain)
-    if documents and len(run.errors) == len(documents):
-        raise SystemExit(f"labelling failed for every document; the first: {run.errors[0]['message']}")
-    labelled = time.perf_counter()
-    result = await handle.assemble.remote(documents, run.labels, args.window, taxonomy)
-    finished = time.perf_counter()
+def label_to_file(args: argparse.Namespace, app_name: str, domain: dict | None, out: str,
+                  storage_options: dict | None) -> LabelledWriter:
+    """Reads the corpus as a Ray Data dataset, labels it in streamed batches through the app's TopicPipeline
+    (its label cache applies), and appends each labelled batch to `<out>/labelled.parquet` as it comes.
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "results.jsonl", "w", encoding="utf-8") as f:
-        for row in result["documents"]:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    (out / "topics.json").write_text(json.dumps({"topics": result["topics"], "trends": result["trends"]}, indent=1))
-    (out / "chart.png").write_bytes(render_chart(result["trends"]))
-    with open(out / "labelling_errors.jsonl", "w", encoding="utf-8") as f:
-        for row in run.named_errors(documents):
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    summary = {
-        "documents": len(documents),
-        "topics": len(result["topics"]),
-        "labelling_errors": len(run.errors),
-        "labelling_s": round(labelled - started, 2),
-        "total_s": round(finished - started, 2),
-        "docs_per_s": round(len(documents) / (finished - started), 3),
-        "rising": result["trends"]["rising"],
-        "fading": result["trends"]["fading"],
-    }
-    if documents and all(d.get("human_topics") for d in documents):
-        evaluation = await handle.evaluation.remote(documents, result, args.window)
-        (out / "metrics.json").write_text(json.dumps(evaluation["metrics"], indent=1))
-        (out / "vibe_check.md").write_text(evaluation["markdown"])
-        summary["metrics"] = {k: v for k, v in evaluation["metrics"].items() if isinstance(v, (int, float))}
-        if args.markdown:
-            print(evaluation["markdown"])
-    return summary
+    The driver holds one batch at a time, so its memory does not grow with the corpus.
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    dataset.configure()
+    ds = dataset.read_dataset(args.input, args.limit, storage_options)
+    labelled = dataset.label_dataset(ds, app_name, domain, args.chunk_size, args.in_flight)
+    with LabelledWriter(out, storage_options) as writer, \
+            tqdm(unit="doc", desc="labelling", disable=not sys.stdout.isatty()) as bar:
+        try:
+            for batch in labelled.iter_batches(batch_format="pyarrow", batch_size=None):
+                writer.write(batch)
+                bar.update(batch.num_rows)
+        except Exception as exc:  # noqa: BLE001 - a bad corpus row stops the run naming it; the rest propagates
+            found = dataset.corpus_error(exc)
+            if found is not None:
+                raise SystemExit(f"{args.input}: {found}") from None
+            raise
+    return writer
+
+
+async def run(args: argparse.Namespace, handle) -> dict:
+    """Labels through Ray Data into the output folder, then one TopicPipeline replica assembles the topics
+    and writes the answer files there; answers the run's summary."""
+    taxonomy = [c.strip() for c in args.taxonomy.split(",")] if args.taxonomy else None
+    domain = load_domain(args.domain).model_dump() if getattr(args, "domain", None) else None
+    storage_options = json.loads(args.storage_options) if getattr(args, "storage_options", None) else None
+    out = args.out if urlparse(args.out).scheme else str(Path(args.out).resolve())
+    started = time.perf_counter()
+    writer = await asyncio.to_thread(label_to_file, args, getattr(args, "app_name", "medici"), domain, out,
+                                     storage_options)
+    if writer.rows and writer.failed == writer.rows:
+        raise SystemExit(f"labelling failed for every document; the first: {writer.first_error}")
+    labelled = time.perf_counter()
+    summary = await handle.finish_labelled.remote(writer.uri, out, args.window, taxonomy, storage_options)
+    finished = time.perf_counter()
+    markdown = summary.pop("markdown", None)
+    if markdown and args.markdown:
+        print(markdown)
+    return {**summary, "labelling_s": round(labelled - started, 2), "total_s": round(finished - started, 2),
+            "docs_per_s": round(summary["documents"] / (finished - started), 3)}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("input", help="JSONL URI (local path, https://, s3://, gs://, .gz)")
-    parser.add_argument("--out", default="/tmp/medici-topics", help="output folder")
+    parser.add_argument("input", help="JSONL (.gz too) or Parquet URI: local path, https://, s3://, gs://")
+    parser.add_argument("--out", default="/tmp/medici-topics", help="output folder: local path, s3://, gs://")
+    parser.add_argument("--storage-options", help="JSON options of the input's and output's filesystem, e.g. "
+                        '\'{"endpoint_url": "http://127.0.0.1:9000"}\' for an S3-compatible server')
     parser.add_argument("--window", choices=["day", "week", "month"], default="month")
     parser.add_argument("--taxonomy", help="comma-separated expert categories")
     parser.add_argument("--domain", help="YAML file with the labelling instruction and examples "
                         "(e.g. data/domains/art.yaml); default: the deployment's domain")
     parser.add_argument("--limit", type=int, help="read at most this many documents")
-    parser.add_argument("--chunk-size", type=int, default=16, help="documents per labelling call")
-    parser.add_argument("--in-flight", type=int, default=4, help="labelling calls in flight")
+    parser.add_argument("--chunk-size", type=int, default=16, help="documents per labelling call (Ray Data batch)")
+    parser.add_argument("--in-flight", type=int, default=4, help="labelling actors, one call in flight each")
     parser.add_argument("--address", default="local", help="'local' starts Ray+Serve here; else a Ray address")
     parser.add_argument("--app-name", default="medici")
     parser.add_argument("--app-args", default="{}", help="JSON AppArgs for a local app (e.g. topics settings)")

@@ -92,6 +92,7 @@ def public(job: dict, with_result: bool = True) -> dict:
         shown.pop("result", None)
         shown.pop("labelling_errors", None)
         shown.pop("saved_topics", None)
+        shown.pop("vibe_check", None)
     return shown
 
 
@@ -202,6 +203,7 @@ class JobRunner:
             raise JobError(f"labelling failed for every document; the first: {errors[0]['message']}")
         answer = await self.finish(documents, labels, request)
         job.update(state="done", result=answer["result"], metrics=answer.get("metrics"), labelling_errors=errors,
+                   vibe_check=answer.get("vibe_check"),
                    saved_topics=answer.get("saved_topics"),
                    updated=time.time(), heartbeat=time.time())
         await self.store.put(job)

@@ -18,12 +18,14 @@ from deployments.topics.assemble import assemble
 from deployments.topics.base import Canonicalizer, HandleEmbedder, LabelRun, Labeler, TextEmbedder, TrendDetector
 from deployments.topics.canonical import LeaderCanonicalizer
 from deployments.topics.chart import render_chart
+from deployments.topics.corpus import CorpusError
 from deployments.topics.evaluation import markdown, score, vibe_rows
 from deployments.topics.experiment import ExperimentRequest, run_experiment
 from deployments.topics.experiment_models import ExperimentModels
 from deployments.topics.domain import Domain
 from deployments.storage.database import open_database
-from deployments.topics.corpus import read_documents
+from deployments.topics.batch_files import read_labelled, write_outputs
+from deployments.topics.dataset import excerpt, read_corpus
 from deployments.topics.jobs import AssignRequest, JobRunner, public
 from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
@@ -59,7 +61,7 @@ class TopicPipeline:
                                  read_consistency_s=s.storage.read_consistency_s) if s.storage else None
         self.label_store = label_store or (LanceLabelStore(database) if database is not None else MemoryLabelStore())
         self.jobs = JobRunner(job_store or (LanceJobStore(database) if database is not None else MemoryJobStore()),
-                              self.label_run, self._finish_job, read_documents, s.job_chunk, stale_s=s.job_stale_s,
+                              self.label_run, self._finish_job, read_corpus, s.job_chunk, stale_s=s.job_stale_s,
                               poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
         self._in_flight = asyncio.Semaphore(s.label_concurrency)  # one bound for every domain's labeller
@@ -162,11 +164,37 @@ class TopicPipeline:
         """A job's answer from its labels: the result and, when every document has human topics, the metrics."""
         window = request.get("window", "month")
         result = await self.assemble(documents, labels, window, request.get("taxonomy"))
-        metrics = None
+        metrics = vibe = None
         if documents and all(d.get("human_topics") for d in documents):
-            metrics = (await self.evaluation(documents, result, window))["metrics"]
+            evaluation = await self.evaluation(documents, result, window)
+            metrics, vibe = evaluation["metrics"], evaluation["vibe_check"]
         saved = await save_topics(documents, result, self.embedder)
-        return {"result": result, "metrics": metrics, "saved_topics": saved}
+        # the job keeps each document's text (a bounded excerpt): a corpus read from a URI is not kept elsewhere
+        for doc, row in zip(documents, result["documents"]):
+            row["text"] = excerpt(doc["text"])
+        return {"result": result, "metrics": metrics, "vibe_check": vibe, "saved_topics": saved}
+
+    async def finish_labelled(self, labelled_uri: str, out_uri: str, window: str = "month",
+                              taxonomy: list[str] | None = None, storage_options: dict | None = None) -> dict:
+        """The batch command's second step: the labelled rows its Ray Data run wrote at `labelled_uri` are
+        assembled here (one replica holds the corpus, not the command's driver), and the answer files are
+        written to `out_uri` (see `batch_files`). Answers the run's summary."""
+        try:
+            documents, labels, failures = await asyncio.to_thread(read_labelled, labelled_uri, storage_options)
+        except CorpusError as exc:
+            raise errors.bad_request(str(exc), "corpus", code="invalid_corpus") from None
+        result = await self.assemble(documents, labels, window, taxonomy)
+        evaluation = None
+        if documents and all(d.get("human_topics") for d in documents):
+            evaluation = await self.evaluation(documents, result, window)
+        png = await asyncio.to_thread(render_chart, result["trends"], self.settings.chart_topics)
+        await asyncio.to_thread(write_outputs, out_uri, result, failures, png, evaluation, storage_options)
+        summary = {"documents": len(documents), "topics": len(result["topics"]), "labelling_errors": len(failures),
+                   "rising": result["trends"]["rising"], "fading": result["trends"]["fading"]}
+        if evaluation is not None:
+            summary["metrics"] = {k: v for k, v in evaluation["metrics"].items() if isinstance(v, (int, float))}
+            summary["markdown"] = evaluation["markdown"]
+        return summary
 
     async def assign(self, request: dict) -> dict:
         """`POST /v1/topics/assign`: new documents on a done job's saved topics (embeddings only, no LLM call)."""

@@ -1,12 +1,19 @@
-"""The batch command's run against the session's real Serve app, through the TopicPipeline handle."""
+"""The batch command's run against the session's real Serve app: the corpus read as a Ray Data dataset
+(a local file, and a gzipped JSONL from a loopback HTTP server), labelled in streamed batches through the
+TopicPipeline handle by the real model, the answer files written by a TopicPipeline replica."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import gzip
+import http.server
 import json
+import threading
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from cli.topics_batch import run
@@ -14,24 +21,47 @@ from cli.topics_batch import run
 pytestmark = pytest.mark.integration
 
 CORPUS_IDS = ["doc-005", "doc-006", "doc-015", "doc-068", "doc-069", "doc-025"]  # digital art and Japanese prints
+HTTP_IDS = ["doc-001", "doc-002", "doc-010", "doc-011", "doc-040", "doc-041", "doc-080"]  # none labelled above
+
+
+def _corpus(ids: list[str]) -> list[dict]:
+    corpus = [json.loads(line) for line in Path("data/art_corpus.jsonl").read_text().splitlines()]
+    return [doc for doc in corpus if doc["id"] in ids]
+
+
+def _args(source: str, out: Path, chunk_size: int = 4) -> argparse.Namespace:
+    return argparse.Namespace(input=source, out=str(out), window="month", taxonomy=None, limit=None,
+                              chunk_size=chunk_size, in_flight=2, markdown=False, domain=None, app_name="medici",
+                              storage_options=None)
+
+
+@pytest.fixture
+def loopback(tmp_path: Path):
+    """A plain HTTP server on loopback serving `tmp_path/www`."""
+    root = tmp_path / "www"
+    root.mkdir()
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
 
 
 def test_batch_run_writes_results_chart_errors_and_metrics(base_url, tmp_path: Path):
     from ray import serve
 
-    corpus = [json.loads(line) for line in Path("data/art_corpus.jsonl").read_text().splitlines()]
-    chosen = [doc for doc in corpus if doc["id"] in CORPUS_IDS]
+    chosen = _corpus(CORPUS_IDS)
     source = tmp_path / "six.jsonl"
     source.write_text("".join(json.dumps(doc) + "\n" for doc in chosen))
-    args = argparse.Namespace(input=str(source), out=str(tmp_path / "out"), window="month", taxonomy=None, limit=None,
-                              chunk_size=4, in_flight=2, markdown=False, domain=None)
     handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
 
-    summary = asyncio.run(run(args, handle))
+    summary = asyncio.run(run(_args(str(source), tmp_path / "out"), handle))
 
     out = tmp_path / "out"
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
-    assert [r["id"] for r in rows] == [doc["id"] for doc in chosen]  # order kept across two chunks
+    assert [r["id"] for r in rows] == [doc["id"] for doc in chosen]  # order kept across two batches
     assert all(r["primary_topic"] == (r["topics"][0] if r["topics"] else None) for r in rows)
     assert summary["documents"] == 6 and summary["labelling_errors"] == 0
     assert (out / "labelling_errors.jsonl").read_text() == ""
@@ -41,3 +71,78 @@ def test_batch_run_writes_results_chart_errors_and_metrics(base_url, tmp_path: P
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 <= metrics["nmi"] <= 1.0 and metrics["nmi"] == summary["metrics"]["nmi"]
     assert "| doc-005 |" in (out / "vibe_check.md").read_text()
+
+
+def test_a_gzipped_jsonl_from_loopback_http_is_labelled_through_ray_data(base_url, tmp_path: Path, loopback):
+    from ray import serve
+
+    root, url = loopback
+    chosen = _corpus(HTTP_IDS)
+    with gzip.open(root / "corpus.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps({k: v for k, v in doc.items() if k != "human_topics"}) + "\n" for doc in chosen))
+    handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
+
+    summary = asyncio.run(run(_args(f"{url}/corpus.jsonl.gz", tmp_path / "out", chunk_size=3), handle))
+
+    out = tmp_path / "out"
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == [doc["id"] for doc in chosen]
+    assert all(r["labels"] for r in rows), rows  # every document labelled by the model
+    assert summary["documents"] == len(chosen) and summary["labelling_errors"] == 0
+    topics = json.loads((out / "topics.json").read_text())["topics"]
+    assert topics and sum(t["count"] for t in topics) >= len(chosen)
+    assert {d for t in topics for d in t["document_ids"]} == set(HTTP_IDS)
+    labelled = pq.read_table(out / "labelled.parquet").to_pylist()
+    assert [r["id"] for r in labelled] == HTTP_IDS and all(r["label_error"] is None for r in labelled)
+    assert not (out / "metrics.json").exists()  # no human topics in this corpus
+
+
+def test_a_bad_row_in_a_served_corpus_stops_the_run_naming_it(base_url, tmp_path: Path, loopback):
+    from ray import serve
+
+    root, url = loopback
+    with gzip.open(root / "bad.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "fine", "text": "A mural."}) + "\n" + json.dumps({"id": "blank", "text": " "}) + "\n")
+    handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
+    with pytest.raises(SystemExit, match=r"bad\.jsonl\.gz: document 'blank': text"):
+        asyncio.run(run(_args(f"{url}/bad.jsonl.gz", tmp_path / "out"), handle))
+
+
+def test_a_parquet_corpus_in_s3_is_read_and_the_answer_written_back_to_s3(base_url, tmp_path: Path):
+    """A moto S3 server on loopback: the corpus read from s3:// as Parquet, the files written to s3://
+    by the TopicPipeline replica (credentials in the storage options, which travel to Ray's workers)."""
+    import socket
+
+    import boto3
+    import pyarrow as pa
+    from moto.server import ThreadedMotoServer
+    from ray import serve
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        options = {"endpoint_url": endpoint, "key": "testing-key-id", "secret": "testing-secret-value"}
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id=options["key"], aws_secret_access_key=options["secret"])
+        s3.create_bucket(Bucket="corpora")
+        chosen = _corpus(HTTP_IDS[:4])  # labelled by the loopback test before: label cache hits
+        local = tmp_path / "corpus.parquet"
+        pq.write_table(pa.Table.from_pylist([{k: d[k] for k in ("id", "text", "timestamp")} for d in chosen]), local)
+        s3.upload_file(str(local), "corpora", "in/corpus.parquet")
+        args = _args("s3://corpora/in/corpus.parquet", tmp_path, chunk_size=2)
+        args.out, args.storage_options = "s3://corpora/out", json.dumps(options)
+        handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
+
+        summary = asyncio.run(run(args, handle))
+
+        results = s3.get_object(Bucket="corpora", Key="out/results.jsonl")["Body"].read().decode()
+        keys = {o["Key"] for o in s3.list_objects_v2(Bucket="corpora", Prefix="out/")["Contents"]}
+    finally:
+        server.stop()
+    assert [json.loads(line)["id"] for line in results.splitlines()] == [d["id"] for d in chosen]
+    assert summary["documents"] == 4 and summary["labelling_errors"] == 0
+    assert {"out/labelled.parquet", "out/topics.json", "out/chart.png", "out/labelling_errors.jsonl"} <= keys

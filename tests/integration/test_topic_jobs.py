@@ -3,10 +3,15 @@
 Its own app (route prefix /topicjobs) with `topics.storage` in a temporary directory, small label chunks
 and a short stale time, so the job is taken over within seconds of the kill and resumes from the
 label cache. Eight short documents: the LLM runs on 2 CPU cores.
+
+A second job reads the same documents as a gzipped JSONL corpus URI, through Ray Data on the replica:
+every label is a cache hit, and the finished job keeps each document's text and the vibe-check rows.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import tempfile
 import time
 
@@ -22,7 +27,9 @@ TEXTS = ["The museum bought a Monet painting of water lilies.", "A bronze sculpt
          "We restored a Byzantine icon of the Virgin.", "A Hokusai woodblock print joined the collection.",
          "The gallery lent an Impressionist landscape to Paris.", "Conservators cleaned a marble Roman bust.",
          "A street artist painted a mural for the station.", "The foundation acquired Delftware ceramics."]
-DOCS = [{"id": f"d{i}", "text": t, "timestamp": f"2025-{1 + i:02d}-05T00:00:00Z"} for i, t in enumerate(TEXTS)]
+HUMAN = ["Painting", "Sculpture", "Icons", "Prints", "Painting", "Sculpture", "Street art", "Ceramics"]
+DOCS = [{"id": f"d{i}", "text": t, "timestamp": f"2025-{1 + i:02d}-05T00:00:00Z", "human_topics": [h]}
+        for i, (t, h) in enumerate(zip(TEXTS, HUMAN))]
 
 
 def _replicas() -> list[str]:
@@ -98,3 +105,38 @@ def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "job_not_found"
     bad = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"documents": DOCS, "corpus_uri": "x.jsonl"}, timeout=60)
     assert 400 <= bad.status_code < 500 and "error" in bad.json()
+
+
+def _until_finished(url: str, job_id: str) -> dict:
+    deadline = time.monotonic() + 600
+    while (job := _job(url, job_id))["state"] not in ("done", "failed"):
+        assert time.monotonic() < deadline, job
+        time.sleep(1)
+    return job
+
+
+def test_a_corpus_uri_job_keeps_texts_and_vibe_rows(jobs_url: str, tmp_path) -> None:
+    corpus = tmp_path / "corpus.jsonl.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(d) + "\n" for d in DOCS))
+    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(corpus)}, timeout=60)
+    assert submitted.status_code == 202, submitted.text
+
+    job = _until_finished(jobs_url, submitted.json()["id"])
+
+    assert job["state"] == "done", job
+    assert job["progress"]["labelled"] == job["progress"]["total"] == len(DOCS)
+    documents = {d["id"]: d for d in job["result"]["documents"]}
+    assert {i: d["text"] for i, d in documents.items()} == {d["id"]: d["text"] for d in DOCS}
+    assert all(d["labels"] for d in documents.values())
+    rows = {r["id"]: r for r in job["vibe_check"]}
+    assert set(rows) == set(documents)
+    assert all(rows[d["id"]]["human_topics"] == d["human_topics"] for d in DOCS)
+    assert all(rows[i]["model_topics"] == documents[i]["topics"] for i in rows)
+    assert 0.0 <= job["metrics"]["nmi"] <= 1.0
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "text": " "}) + "\n")
+    failed = _until_finished(jobs_url, httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(bad)},
+                                                  timeout=60).json()["id"])
+    assert failed["state"] == "failed" and "document 'x': text" in failed["error"], failed

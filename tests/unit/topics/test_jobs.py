@@ -161,3 +161,24 @@ def test_a_job_reads_a_gzipped_jsonl_corpus_served_from_loopback(tmp_path):
         server.shutdown()
     assert job["state"] == "done", job
     assert job["progress"]["total"] == 6 and job["metrics"]["nmi"] == pytest.approx(1.0)
+
+
+def test_a_done_job_keeps_its_vibe_rows_and_each_documents_text_with_its_topics():
+    pipeline = _pipeline(FakeLLMClient(ANSWERS))
+    long = {"id": "long", "text": "alpha " + "word " * 200, "human_topics": ["Alpha"]}
+
+    async def scenario():
+        human = await pipeline.submit_job({"documents": _docs(6) + [long]})
+        plain = await pipeline.submit_job({"documents": _docs(4, human=False)})
+        return (await _until_done(pipeline, human["id"]), await _until_done(pipeline, plain["id"]),
+                await pipeline.list_jobs())
+
+    human, plain, listed = asyncio.run(scenario())
+    rows = {r["id"]: r for r in human["vibe_check"]}
+    assert set(rows) == {f"d{i}" for i in range(6)} | {"long"}
+    assert rows["d1"]["human_topics"] == ["Alpha"] and rows["d1"]["model_topics"] == ["Alpha"]
+    documents = {d["id"]: d for d in human["result"]["documents"]}
+    assert documents["d0"]["text"] == "beta note 0" and documents["d0"]["primary_topic"] == "Beta"
+    assert documents["long"]["text"].endswith("\u2026") and len(documents["long"]["text"]) <= 300
+    assert plain["vibe_check"] is None and plain["result"]["documents"][0]["text"] == "beta note 0"
+    assert all("vibe_check" not in job for job in listed["jobs"])
