@@ -87,7 +87,7 @@ class TopicPipeline:
             s = self.settings
             labeler: Labeler = PromptLabeler(
                 self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
-                prompt=few_shot_prompt(domain), in_flight=self._in_flight)
+                prompt=few_shot_prompt(domain, s.label_format), in_flight=self._in_flight, label_format=s.label_format)
             if s.label_cache:
                 labeler = CachedLabeler(labeler, self.label_store)
             self._labelers[domain.key()] = labeler

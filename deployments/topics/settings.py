@@ -22,6 +22,10 @@ class TopicSettings(BaseModel):
                            "by default; e.g. the contents of data/domains/art.yaml). A request's `domain` replaces it.")
     label_cache: bool = Field(True, description="Keep labels by (text, prompt, model) and label only texts not "
                               "seen before (the replica's memory, or the durable store when the app has one).")
+    label_format: Literal["list", "json"] = Field(
+        "list", description="How the LLM gives its labels: list (a numbered list, parsed from free text) or json (a "
+        "JSON array of strings, constrained by a JSON Schema through structured_outputs; the token budget grows by "
+        "4 per label for the brackets and quotes).")
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
