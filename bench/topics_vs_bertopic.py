@@ -203,7 +203,8 @@ async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM) 
     docs = s["documents"]
     result = await assemble(docs, s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
                             settings.taxonomy_threshold), detector, "month", None, settings.assign_min_documents,
-                            settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels)
+                            settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels,
+                            settings.grouping, settings.cluster_distance, settings.cluster_label_weight)
     ours = [d["topics"] for d in result["documents"]]
     texts = [d["text"] for d in docs]
     theirs = bertopic_topics(texts, embedder.encode(texts), embedder.model)

@@ -118,7 +118,8 @@ class TopicPipeline:
         """Canonical topics and trends from labels already made (the batch command's second step)."""
         return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
                               window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior,
-                              self.settings.shared_word_share, self.settings.shared_word_min_labels)
+                              self.settings.shared_word_share, self.settings.shared_word_min_labels,
+                              self.settings.grouping, self.settings.cluster_distance, self.settings.cluster_label_weight)
 
     async def topics(self, request: dict) -> dict:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""
