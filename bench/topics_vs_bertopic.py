@@ -83,9 +83,19 @@ def corpus_sets(names: list[str], halves: list[str]) -> list[dict]:
     return sets
 
 
-def labeler(client, settings: TopicSettings, domain: Domain, store: JsonlLabelStore) -> CachedLabeler:
+def lance_store(directory: str):
+    """The deployment's durable label cache (LanceDB `topic_labels`) at a local directory."""
+    from deployments.storage.database import open_database
+    from deployments.topics.store import LanceLabelStore
+
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    return LanceLabelStore(open_database(str(Path(directory).resolve())))
+
+
+def labeler(client, settings: TopicSettings, domain: Domain, store) -> CachedLabeler:
     return CachedLabeler(PromptLabeler(client, settings.max_labels, settings.max_tokens, settings.max_text_chars,
-                                       settings.label_concurrency, prompt=few_shot_prompt(domain)), store)
+                                       settings.label_concurrency, prompt=few_shot_prompt(domain, settings.label_format),
+                                       label_format=settings.label_format), store)
 
 
 class NoLLM:
@@ -95,7 +105,7 @@ class NoLLM:
         raise LookupError("a label is missing from the cache")
 
 
-async def label_sets(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore, client,
+async def label_sets(sets: list[dict], settings: TopicSettings, store, client,
                      chunk: int = 16) -> dict[str, int]:
     """Labels of every set, test halves first (they are what is reported), in chunks written to the cache
     as they finish, so an interrupted run keeps what it labelled."""
@@ -112,7 +122,7 @@ async def label_sets(sets: list[dict], settings: TopicSettings, store: JsonlLabe
     return calls
 
 
-def missing_any(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore) -> bool:
+def missing_any(sets: list[dict], settings: TopicSettings, store) -> bool:
     try:
         asyncio.run(label_sets(sets, settings, store, NoLLM()))
     except Exception:  # noqa: BLE001 - NoLLM was asked: a label is missing (wrapped as the labeller reports it)
@@ -120,7 +130,7 @@ def missing_any(sets: list[dict], settings: TopicSettings, store: JsonlLabelStor
     return False
 
 
-def label_with_serve(sets: list[dict], settings: TopicSettings, store: JsonlLabelStore) -> dict[str, int]:
+def label_with_serve(sets: list[dict], settings: TopicSettings, store) -> dict[str, int]:
     """Starts a local Serve app with the default model and labels what the cache lacks."""
     import ray
     from ray import serve
@@ -193,7 +203,8 @@ async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM) 
     docs = s["documents"]
     result = await assemble(docs, s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
                             settings.taxonomy_threshold), detector, "month", None, settings.assign_min_documents,
-                            settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels)
+                            settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels,
+                            settings.grouping, settings.cluster_distance, settings.cluster_label_weight)
     ours = [d["topics"] for d in result["documents"]]
     texts = [d["text"] for d in docs]
     theirs = bertopic_topics(texts, embedder.encode(texts), embedder.model)
@@ -212,6 +223,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--halves", default="dev,test", help="comma-separated halves of the held-out corpora")
     parser.add_argument("--settings", default="{}", help="JSON TopicSettings overrides (tune on dev halves only)")
     parser.add_argument("--label-cache", default="/tmp/medici-bench-labels.jsonl", help="label cache file")
+    parser.add_argument("--label-db", help="keep labels in the LanceDB label cache at this directory (the "
+                        "deployment's `topic_labels` table) instead of the --label-cache file")
     parser.add_argument("--label-only", action="store_true", help="fill the label cache and stop")
     parser.add_argument("--out", help="write every row as JSON here")
     args = parser.parse_args(argv)
@@ -219,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     names = args.corpora or ["art", *sorted(p.parent.name for p in EVAL.glob("*/spec.yaml"))]
     settings = TopicSettings(**json.loads(args.settings))
     sets = corpus_sets(names, [h for h in args.halves.split(",") if h])
-    store = JsonlLabelStore(args.label_cache)
+    store = lance_store(args.label_db) if args.label_db else JsonlLabelStore(args.label_cache)
     if missing_any(sets, settings, store):
         started = time.perf_counter()
         calls = label_with_serve(sets, settings, store)

@@ -12,6 +12,7 @@ import numpy as np
 
 from deployments.embeddings.chunks import embedded_chunks
 from deployments.topics.assignment import Assignment, assign_primary, refine_primary, shared_topics
+from deployments.topics.clusters import cluster_primary
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
 from deployments.topics.shared_words import clustering_text, is_generic, shared_words
 from deployments.topics.trends import trend_table
@@ -28,7 +29,8 @@ def _timestamp(value) -> dt.datetime | None:
 async def assemble(documents: list[dict], labels: list[list[str]], embedder: TextEmbedder,
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
-                   label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3) -> dict:
+                   label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3,
+                   grouping: str = "labels", cluster_distance: float = 0.7, cluster_label_weight: float = 0.3) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
@@ -38,6 +40,9 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     The words all labels of this corpus share (`shared_words`, at `shared_share` and `shared_min_labels`)
     are left out when labels are embedded for merging, and a label made only of them makes no topic
     (it stays in the document's `labels`). `shared_words` in the answer lists them.
+
+    `grouping` "documents" makes the primary topics clusters of the documents' text (and label)
+    vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_label_weight`).
     """
     shared = shared_words([lbl for doc_labels in labels for lbl in doc_labels], shared_share, shared_min_labels)
     raw_labels = labels
@@ -67,7 +72,13 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             if t not in seen:
                 seen.append(t)
         doc_topics.append(seen)
-    assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents, label_prior)
+    if grouping == "documents":
+        doc_vectors = await _text_vectors(documents, embedder)
+        assignment = await asyncio.to_thread(cluster_primary, doc_topics, canonical, doc_vectors, labels,
+                                             cluster_label_weight, cluster_distance)
+    else:
+        assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents,
+                                           label_prior)
     doc_topics = assignment.topics
     members: dict[int, list[int]] = {}
     for d, topics in enumerate(doc_topics):

@@ -77,6 +77,8 @@ def prompt_key(labeler: PromptLabeler) -> str:
     the label count, the text cut, the token budget and the temperature."""
     parts = [labeler.prompt(_PLACEHOLDER, labeler.max_labels), str(labeler.max_text_chars), str(labeler.max_tokens),
              repr(labeler.temperature), repr(labeler.seed)]
+    if labeler.label_format != "list":  # keys of list labels stay what they were before formats existed
+        parts.append(labeler.label_format)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 

@@ -1,18 +1,23 @@
-"""Stage 1, labelling: a few-shot completion prompt that ends by opening a numbered list ("1."),
-so the model only has to continue it; the parser accepts that continuation as well as a full list,
-bullets, or one comma-separated line. Greedy decoding (temperature 0) makes labels repeatable.
-The instruction and examples come from a `Domain` (settings or request), never from code.
-Other prompts (for experiments) live in `prompts.py`; the labeller takes any of them.
+"""Stage 1, labelling: a few-shot completion prompt per document. Greedy decoding (temperature 0)
+makes labels repeatable. The instruction and examples come from a `Domain` (settings or request),
+never from code. Other prompts (for experiments) live in `prompts.py`; the labeller takes any of them.
 
-Hand-written: no library parses a small model's half-formatted list output.
+Two label formats (`topics.label_format`):
+- `list`: the prompt ends by opening a numbered list ("1."), so the model only has to continue it;
+  the parser accepts that continuation as well as a full list, bullets, or one comma-separated line.
+  Hand-written: no library parses a small model's half-formatted list output.
+- `json`: the examples show their labels as a JSON array, and the completion is constrained by the
+  LLM's grammar engine (`structured_outputs.json`, vLLM's spelling, which external endpoints get in
+  their own dialect) to an array of 1..k non-empty strings, read with `json.loads`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
-from typing import Callable
+from typing import Callable, Literal
 
 from deployments.errors import find_service_error
 from deployments.llm.client import LLMClient, completion_text
@@ -28,12 +33,23 @@ _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.):\-]|[-*\u2022])\s*")
 _STOP = ["\n\n", "Document:", "\nText:"]
 _MAX_LABEL_CHARS = 60
 LABELLING = "labelling a document"  # what a labelling branch is called in its timeout's 504
+LabelFormat = Literal["list", "json"]
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# Brackets, quotes and commas of a JSON array cost tokens a numbered list spends on numbers; each
+# label gets this many more so a `json` labelling is not cut short where a `list` one would not be.
+JSON_TOKENS_PER_LABEL = 4
 
 
-def few_shot_prompt(domain: Domain | None = None) -> PromptBuilder:
+def few_shot_prompt(domain: Domain | None = None, label_format: LabelFormat = "list") -> PromptBuilder:
     """The few-shot prompt of `domain` (None: the neutral default): its instruction, its examples, then
-    the document; it ends with "Topics:\\n1." so the completion continues the list."""
+    the document. `list`: it ends with "Topics:\\n1." so the completion continues the list; `json`:
+    the examples' labels are JSON arrays and it ends with "Topics: ", where the constrained array goes."""
     domain = domain or Domain()
+
+    def build_json(text: str, max_labels: int) -> str:
+        shots = "".join(f"Document: {ex.text}\nTopics: {json.dumps(ex.labels[:max_labels], ensure_ascii=False)}\n\n"
+                        for ex in domain.examples)
+        return f"{domain.head(max_labels)}\n\n{shots}Document: {' '.join(text.split())}\nTopics: "
 
     def build(text: str, max_labels: int) -> str:
         shots = "".join(
@@ -43,7 +59,7 @@ def few_shot_prompt(domain: Domain | None = None) -> PromptBuilder:
         )
         return f"{domain.head(max_labels)}\n\n{shots}Document: {' '.join(text.split())}\nTopics:\n1."
 
-    return build
+    return build_json if label_format == "json" else build
 
 
 build_prompt = few_shot_prompt()  # the default labeller's prompt: the neutral domain
@@ -90,6 +106,37 @@ def parse_labels(completion: str, max_labels: int) -> list[str]:
     return labels
 
 
+def labels_schema(max_labels: int) -> dict:
+    """The JSON Schema of one document's labels: an array of 1..`max_labels` non-blank short strings."""
+    return {"type": "array", "minItems": 1, "maxItems": max_labels,
+            "items": {"type": "string", "minLength": 1, "maxLength": _MAX_LABEL_CHARS}}
+
+
+def parse_json_labels(completion: str, max_labels: int) -> list[str]:
+    """Labels from a schema-constrained JSON array, cleaned and de-duplicated, at most k.
+
+    The grammar guarantees the array when the completion is whole; one cut by the token budget
+    (finish_reason "length") keeps the strings it completed."""
+    try:
+        items = json.loads(completion)
+    except ValueError:
+        items = [json.loads(m) for m in _JSON_STRING.findall(completion)]
+    if isinstance(items, str):
+        items = [items]
+    if not isinstance(items, list):
+        return []
+    labels: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        label = clean_label(item) if isinstance(item, str) else ""
+        if label and label.lower() not in seen:
+            seen.add(label.lower())
+            labels.append(label)
+        if len(labels) == max_labels:
+            break
+    return labels
+
+
 def failure_message(error: BaseException) -> str:
     """What a caller may read about a failed labelling: a ServiceError's own words, a timeout's, or
     only the error's kind (internal details stay in the log, as for 500s)."""
@@ -120,14 +167,16 @@ class PromptLabeler(Labeler):
     `concurrency` requests are in flight (the LLM batches what arrives together; the same bound holds
     across concurrent calls) and a document that fails or runs past `timeout_s` (waiting for a
     slot included) is reported without sinking the others.
-    `prompt`, `temperature`, `model` and `seed` are what an experiment varies.
+    `prompt`, `temperature`, `model` and `seed` are what an experiment varies. `label_format` `json`
+    constrains the completion to a JSON array of labels (the prompt should be built for it:
+    `few_shot_prompt(domain, "json")`).
     """
 
     def __init__(self, client: LLMClient, max_labels: int = 3, max_tokens: int = 24,
                  max_text_chars: int = 600, concurrency: int = 16, timeout_s: float | None = None,
                  *, prompt: PromptBuilder = build_prompt, temperature: float = 0.0,
                  model: str | None = None, seed: int | None = None,
-                 in_flight: asyncio.Semaphore | None = None) -> None:
+                 in_flight: asyncio.Semaphore | None = None, label_format: LabelFormat = "list") -> None:
         self.client = client
         self.max_labels = max_labels
         self.max_tokens = max_tokens
@@ -140,6 +189,7 @@ class PromptLabeler(Labeler):
         self.temperature = temperature
         self.model = model
         self.seed = seed
+        self.label_format = label_format
 
     def request(self, text: str) -> dict:
         """The completion request for one document."""
@@ -149,6 +199,9 @@ class PromptLabeler(Labeler):
             "temperature": self.temperature,
             "stop": _STOP,
         }
+        if self.label_format == "json":
+            request["max_tokens"] = self.max_tokens + JSON_TOKENS_PER_LABEL * self.max_labels
+            request["structured_outputs"] = {"json": labels_schema(self.max_labels)}
         if self.model is not None:
             request["model"] = self.model
         if self.seed is not None and self.temperature > 0:
@@ -160,7 +213,8 @@ class PromptLabeler(Labeler):
         async with self.in_flight:
             response = await self.client.complete(self.request(text))
         self.served_model = response.get("model") or self.served_model
-        return parse_labels(completion_text(response), self.max_labels)
+        parse = parse_json_labels if self.label_format == "json" else parse_labels
+        return parse(completion_text(response), self.max_labels)
 
     async def label_run(self, texts: list[str]) -> LabelRun:
         return await map_states(self.label_one, texts, reduce=reduce_labels, limits=self.limits)

@@ -89,7 +89,7 @@ class TopicPipeline:
             s = self.settings
             labeler: Labeler = PromptLabeler(
                 self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
-                prompt=few_shot_prompt(domain), in_flight=self._in_flight)
+                prompt=few_shot_prompt(domain, s.label_format), in_flight=self._in_flight, label_format=s.label_format)
             if s.label_cache:
                 labeler = CachedLabeler(labeler, self.label_store)
             self._labelers[domain.key()] = labeler
@@ -120,7 +120,8 @@ class TopicPipeline:
         """Canonical topics and trends from labels already made (the batch command's second step)."""
         return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
                               window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior,
-                              self.settings.shared_word_share, self.settings.shared_word_min_labels)
+                              self.settings.shared_word_share, self.settings.shared_word_min_labels,
+                              self.settings.grouping, self.settings.cluster_distance, self.settings.cluster_label_weight)
 
     async def topics(self, request: dict) -> dict:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""

@@ -22,6 +22,10 @@ class TopicSettings(BaseModel):
                            "by default; e.g. the contents of data/domains/art.yaml). A request's `domain` replaces it.")
     label_cache: bool = Field(True, description="Keep labels by (text, prompt, model) and label only texts not "
                               "seen before (the replica's memory, or the durable store when the app has one).")
+    label_format: Literal["list", "json"] = Field(
+        "list", description="How the LLM gives its labels: list (a numbered list, parsed from free text) or json (a "
+        "JSON array of strings, constrained by a JSON Schema through structured_outputs; the token budget grows by "
+        "4 per label for the brackets and quotes).")
     max_labels: int = Field(3, ge=1, le=10, description="Most topic labels the LLM proposes per document.")
     max_tokens: int = Field(24, ge=4, le=256, description="Token budget of one labelling completion.")
     max_text_chars: int = Field(600, ge=50, description="Document text is cut to this length in the prompt.")
@@ -46,6 +50,14 @@ class TopicSettings(BaseModel):
         "by text embedding (nearest document centroid): another topic must be this much nearer to win. 0: its text "
         "alone decides among the shared topics; 2: the primary is one of its own shared topics when it has one.",
     )
+    grouping: Literal["labels", "documents"] = Field(
+        "labels", description="How primary topics are formed: labels (a document's shared label topic, refined by "
+        "text embedding) or documents (average-linkage clusters of the documents' text vectors plus their labels', "
+        "named by the label topic most of a cluster's documents carry).")
+    cluster_distance: float = Field(0.7, gt=0.0, le=2.0, description="grouping documents: cosine distance at which "
+                                    "the clustering is cut (smaller: more, tighter topics).")
+    cluster_label_weight: float = Field(0.3, ge=0.0, le=10.0, description="grouping documents: weight of a document's "
+                                        "label vector against its text vector (0: the text alone).")
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
     )

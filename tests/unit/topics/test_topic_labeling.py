@@ -120,3 +120,49 @@ def test_concurrent_calls_share_the_bound():
 
     asyncio.run(two_calls())
     assert client.most_in_flight == 2 and len(client.requests) == 6
+
+
+# --- labels as a schema-constrained JSON array (label_format="json") ---
+
+def test_json_prompt_shows_examples_as_arrays_and_ends_where_the_array_goes():
+    from deployments.topics.domain import Domain, DomainExample
+    from deployments.topics.labeling import few_shot_prompt
+
+    domain = Domain(examples=[DomainExample(text="A cake recipe.", labels=["Baking", "Recipes", "Food", "Extra"])])
+    prompt = few_shot_prompt(domain, "json")("Some  new\ntext.", 3)
+    assert 'Document: A cake recipe.\nTopics: ["Baking", "Recipes", "Food"]\n\n' in prompt
+    assert prompt.endswith("Document: Some new text.\nTopics: ")
+    assert "1." not in prompt
+
+
+def test_json_labeler_requests_a_schema_constrained_array_and_reads_it():
+    from deployments.topics.labeling import labels_schema
+
+    client = FakeLLMClient({"Monet": '["Impressionism", "impressionism", " Oil painting. "]'})
+    labeler = PromptLabeler(client, max_labels=3, max_tokens=24, label_format="json")
+    assert asyncio.run(labeler.label(["Monet's lilies"])) == [["Impressionism", "Oil painting"]]
+    request = client.requests[0]
+    assert request["structured_outputs"] == {"json": labels_schema(3)}
+    assert request["structured_outputs"]["json"]["maxItems"] == 3
+    assert request["structured_outputs"]["json"]["items"]["type"] == "string"
+    assert request["max_tokens"] == 24 + 4 * 3
+    assert not any(key.startswith("guided_") for key in request)
+    assert "structured_outputs" not in PromptLabeler(client).request("x")  # the list format is unconstrained
+
+
+def test_json_labels_cut_by_the_token_budget_keep_their_complete_strings():
+    from deployments.topics.labeling import parse_json_labels
+
+    assert parse_json_labels('["Astronomy", "Star cat', 3) == ["Astronomy"]
+    assert parse_json_labels('["A \\"quoted\\" label", "B"]', 3) == ['A "quoted" label', "B"]
+    assert parse_json_labels('["One", "Two", "Three"]', 2) == ["One", "Two"]
+    assert parse_json_labels('{"not": "an array"}', 3) == []
+    assert parse_json_labels("", 3) == []
+
+
+def test_the_label_format_is_part_of_the_cache_key():
+    from deployments.topics.label_cache import prompt_key
+
+    listed = PromptLabeler(FakeLLMClient({}), prompt=lambda text, k: text)
+    as_json = PromptLabeler(FakeLLMClient({}), prompt=lambda text, k: text, label_format="json")
+    assert prompt_key(listed) != prompt_key(as_json)

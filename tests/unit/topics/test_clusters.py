@@ -1,0 +1,77 @@
+"""Primary topics by document clustering: the text groups, the labels name (clusters.py)."""
+
+import numpy as np
+
+from deployments.topics.base import Canonical, Topic
+from deployments.topics.changepoint import ChangepointTrendDetector
+from deployments.topics.clusters import cluster_points, cluster_primary, document_points
+
+
+def _unit(v):
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def _near(axis: int, jitter: float, seed: int, dim: int = 8) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    v = np.zeros(dim, dtype=np.float32)
+    v[axis] = 1.0
+    return _unit(v + jitter * rng.standard_normal(dim))
+
+
+def test_points_add_the_label_vector_and_a_document_without_labels_keeps_its_text():
+    text = np.array([[1.0, 0.0], [1.0, 0.0]])
+    labels = np.array([[0.0, 2.0], [0.0, 0.0]])
+    points = document_points(text, labels, 1.0)
+    assert np.allclose(points[0], _unit([1, 1]))
+    assert np.allclose(points[1], [1, 0])
+    assert np.allclose(document_points(text, labels, 0.0), text)
+
+
+def test_close_texts_cluster_together_and_a_large_corpus_is_clustered_by_sample():
+    points = np.stack([_near(i % 3, 0.05, i) for i in range(30)])
+    ids = cluster_points(points, 0.5)
+    assert len(set(ids)) == 3
+    assert all(ids[i] == ids[i % 3] for i in range(30))
+    sampled = cluster_points(points, 0.5, max_exact=12)
+    assert all(sampled[i] == sampled[i % 3] for i in range(30))
+    assert len(set(sampled)) == 3
+
+
+def _canonical(labels: list[str], dim: int = 8) -> Canonical:
+    return Canonical(topics=[Topic(label, [label], _near(i % dim, 0.0, i, dim)) for i, label in enumerate(labels)])
+
+
+def test_a_kind_of_document_whose_labels_scatter_stays_one_topic_and_its_planted_rise_is_found():
+    # 36 documents over 12 months: "A" documents all year; "B" documents only in the last quarter, each
+    # labelled differently (as a small model does), with texts that are close to each other.
+    canonical = _canonical(["Alpha", "Beta one", "Beta two", "Beta three", "Beta four", "Beta five", "Beta six"])
+    doc_topics, vectors, months = [], {}, []
+    for d in range(36):
+        late = d >= 27
+        doc_topics.append([1 + (d - 27) % 6] if late else [0])
+        vectors[d] = _near(1 if late else 0, 0.05, d)
+        months.append(9 + (d - 27) // 3 if late else d // 3)
+    assignment = cluster_primary(doc_topics, canonical, vectors, [[canonical.topics[t[0]].label] for t in doc_topics],
+                                 label_weight=0.3, distance=0.5)
+    primaries = [t[0] for t in assignment.topics]
+    assert len(set(primaries[27:])) == 1 and primaries[27] != primaries[0]
+    assert set(primaries[:27]) == {0}
+    assert canonical.topics[primaries[27]].label.startswith("Beta")
+    assert assignment.topics[28][1:] == doc_topics[28] or assignment.topics[28] == doc_topics[28]
+    counts = [sum(1 for d in range(27, 36) if months[d] == m) for m in range(12)]
+    totals = [sum(1 for m2 in months if m2 == m) for m in range(12)]
+    assert ChangepointTrendDetector().detect(counts, totals).status in ("rising", "new")
+
+
+def test_each_topic_names_one_cluster_and_a_cluster_left_without_one_gets_its_own():
+    canonical = _canonical(["Shared"])
+    doc_topics = [[0]] * 6
+    vectors = {d: _near(0 if d < 4 else 1, 0.02, d) for d in range(6)}
+    assignment = cluster_primary(doc_topics, canonical, vectors, [["Shared"]] * 4 + [["Other kind"]] * 2,
+                                 label_weight=0.0, distance=0.5)
+    primaries = [t[0] for t in assignment.topics]
+    assert primaries[:4] == [0] * 4
+    assert canonical.topics[primaries[4]].label == "Other kind" and primaries[4] == primaries[5]
+    assert assignment.assigned == [False] * 4 + [True] * 2
+    assert assignment.topics[4] == [primaries[4], 0]  # its own topic is kept after the primary
