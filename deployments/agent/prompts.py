@@ -97,6 +97,7 @@ class HistoryItem:
     action: str
     action_input: str
     observation: str
+    computed: bool = False  # the observation is a value computed from others (a calculator result)
 
 
 def describe_tools(tools: dict) -> str:
