@@ -50,18 +50,16 @@ class EntityPlan:
         """The documents the question names, each with the shortest span naming it, in question order."""
         candidates = [s for s in spans(question, self.max_words) if _LETTER.search(s)]
         found = await asyncio.gather(*(self._names(span) for span in candidates))
+        named = [(span, hit) for span, hit in zip(candidates, found) if hit is not None]
         best: dict[str, Lookup] = {}
-        for span, hit in zip(candidates, found):
-            if hit is None:
+        for span, hit in named:
+            # a span inside a longer one that names another document is part of that name, not a name
+            if any(span != other and span in other and hit["id"] != other_hit["id"] for other, other_hit in named):
                 continue
-            lookup = Lookup(span, hit, question.find(span))
             current = best.get(hit["id"])
             if current is None or len(span) < len(current.query):
-                best[hit["id"]] = lookup
-        # a span inside a longer one that names another document is part of that name, not a name
-        kept = [lk for lk in best.values()
-                if not any(lk.query != other.query and lk.query in other.query for other in best.values())]
-        return sorted(kept, key=lambda lk: lk.position)[: self.max_lookups]
+                best[hit["id"]] = Lookup(span, hit, question.find(span))
+        return sorted(best.values(), key=lambda lk: lk.position)[: self.max_lookups]
 
     async def _names(self, span: str) -> dict[str, Any] | None:
         try:
