@@ -34,23 +34,37 @@ class Lookup:
     position: int  # where the span starts in the question
 
 
+def _per_word(span: str, hit: dict[str, Any]) -> float:
+    """The keyword score of the span's best hit per word of the span: rare words score high."""
+    return float(hit.get("score", 1.0)) / max(1, len(span.split()))
+
+
 def _holds(text: str, phrase: str) -> bool:
-    """``text`` holds ``phrase`` as whole words (case-insensitive)."""
-    pattern = r"(?<![\w-])" + re.escape(phrase.lower()) + r"(?![\w-])"
-    return re.search(pattern, text.lower()) is not None
+    """``text`` holds ``phrase`` as whole words, written the same way (a name keeps its letter case:
+    "DO" is not "do")."""
+    pattern = r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
+    return re.search(pattern, text) is not None
 
 
 class EntityPlan:
     def __init__(self, documents: Documents, search: SearchTool, k: int = 5, max_words: int = 6,
-                 max_lookups: int = 3, mode: str = "keyword") -> None:
+                 max_lookups: int = 3, min_score_ratio: float = 0.5, max_holders: int = 2,
+                 mode: str = "keyword") -> None:
         self.documents, self.search = documents, search
         self.k, self.max_words, self.max_lookups, self.mode = k, max_words, max_lookups, mode
+        self.min_score_ratio, self.max_holders = min_score_ratio, max_holders
 
     async def lookups(self, question: str) -> list[Lookup]:
         """The documents the question names, each with the shortest span naming it, in question order."""
         candidates = [s for s in spans(question, self.max_words) if _LETTER.search(s)]
         found = await asyncio.gather(*(self._names(span) for span in candidates))
         named = [(span, hit) for span, hit in zip(candidates, found) if hit is not None]
+        if not named:
+            return []
+        # a name is rare: its keyword score is near the best of the question's names, while a span of
+        # common words that happens to be held by one hit scores far below
+        floor = self.min_score_ratio * max(_per_word(span, hit) for span, hit in named)
+        named = [(span, hit) for span, hit in named if _per_word(span, hit) >= floor]
         best: dict[str, Lookup] = {}
         for span, hit in named:
             # a span inside a longer one that names another document is part of that name, not a name
@@ -68,7 +82,8 @@ class EntityPlan:
             logger.debug("plan search failed for %r", span, exc_info=True)
             return None
         holding = [hit for hit in hits if _holds(hit["text"], span)]
-        return holding[0] if len(holding) == 1 else None
+        # the best hit holds the span and few others do (a name can recur, as "Northern Ireland" does)
+        return hits[0] if holding and holding[0] is hits[0] and len(holding) <= self.max_holders else None
 
     def observation(self, lookup: Lookup) -> str:
         return self.search.show([lookup.hit])
