@@ -29,7 +29,7 @@ class AgentSettings(BaseModel):
     choice_tokens: int = Field(48, ge=1, le=256, description="Most tokens of one constrained input or answer.")
     plan_lookups: int = Field(
         3, ge=0, le=8, description="The plan step: before the loop, search each document the question names (a span "
-        "that exactly one of the plan_k keyword hits holds), at most this many; 0: no plan step.")
+        "its best keyword hit holds as written, rare in the corpus), at most this many; 0: no plan step.")
     plan_k: int = Field(5, ge=2, le=50, description="Keyword hits the plan step checks per span of the question.")
     max_observation_chars: int = Field(800, ge=50, description="An observation is cut to this many characters.")
 
