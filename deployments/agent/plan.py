@@ -41,8 +41,10 @@ def _per_word(span: str, hit: dict[str, Any]) -> float:
 
 def _holds(text: str, phrase: str) -> bool:
     """``text`` holds ``phrase`` as whole words, written the same way (a name keeps its letter case:
-    "DO" is not "do")."""
-    pattern = r"(?<![\w-])" + re.escape(phrase) + r"(?![\w-])"
+    "DO" is not "do"), but for the first letter, which a sentence start capitalises ("the" / "The")."""
+    first = re.escape(phrase[0].lower()) if phrase[0].lower() == phrase[0].upper() else \
+        f"[{re.escape(phrase[0].lower())}{re.escape(phrase[0].upper())}]"
+    pattern = r"(?<![\w-])" + first + re.escape(phrase[1:]) + r"(?![\w-])"
     return re.search(pattern, text) is not None
 
 
