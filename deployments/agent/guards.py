@@ -26,6 +26,7 @@ class LoopState:
     question: str
     history: list[HistoryItem] = field(default_factory=list)
     planned: int = 0  # documents the plan step looked up before the loop (`plan.EntityPlan`)
+    computing: frozenset[str] = frozenset()  # actions whose result is a value computed from others
 
 
 class Guard:
@@ -119,17 +120,17 @@ class AnswerNotInQuestion(Guard):
 
 
 class CombineBeforeAnswer(Guard):
-    """When the plan step looked up two or more documents (the question names two things), no
-    Final Answer before a calculation has combined them: a small model otherwise answers with the
-    first looked-up value. Decided from structure (how many documents the question's spans name),
-    not from its words."""
+    """When the plan step looked up two or more documents (the question names two things), the next
+    action computes (a tool whose result combines values, the calculator) until something has been
+    computed: a small model otherwise answers with the first looked-up value, or wanders to another
+    tool. Decided from structure (how many documents the question's spans name), not from its words."""
 
     setting = "guard_combine_before_answer"
 
     def actions(self, actions: list[str], state: LoopState) -> list[str]:
         if state.planned < 2 or any(h.computed for h in state.history):
             return actions
-        return [a for a in actions if a != FINAL_ANSWER] or actions
+        return [a for a in actions if a in state.computing] or actions
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,

@@ -48,7 +48,7 @@ class ImprovedAgent:
         self.actions = [*tools, FINAL_ANSWER]
 
     async def run(self, question: str, max_steps: int, run: Run) -> Run:
-        state = LoopState(question)
+        state = LoopState(question, computing=frozenset(n for n, t in self.tools.items() if t.result_is_answer))
         if self.plan is not None:
             await self._plan(state, run)
         for _ in range(max_steps):

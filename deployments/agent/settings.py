@@ -44,7 +44,8 @@ class AgentSettings(BaseModel):
     guard_answer_not_in_question: bool = Field(
         True, description="Final-answer candidates the question itself states are not offered.")
     guard_combine_before_answer: bool = Field(
-        True, description="When the plan step looked up two or more documents, no Final Answer before a calculation.")
+        True, description="When the plan step looked up two or more documents, the calculator comes next "
+        "until something has been computed.")
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
 

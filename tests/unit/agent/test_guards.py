@@ -60,11 +60,11 @@ def test_answer_not_in_question_cuts_what_the_question_states_out_of_the_observa
     assert [c.text for c in guard.answers(restating, LoopState("Which product is a warehouse robot?"))] == ["Tessera"]
 
 
-def test_combine_before_answer_needs_a_calculation_after_two_planned_lookups():
+def test_combine_before_answer_computes_next_after_two_planned_lookups():
     guard = CombineBeforeAnswer()
     porto = HistoryItem("search", "Porto", "[office-porto] The Porto office has 85 employees.")
-    two = LoopState("q?", [SEARCHED, porto], planned=2)
-    assert guard.actions(ACTIONS, two) == ["search", "calculator"]
+    two = LoopState("q?", [SEARCHED, porto], planned=2, computing=frozenset({"calculator"}))
+    assert guard.actions(ACTIONS, two) == ["calculator"]
     two.history.append(HistoryItem("calculator", "120 + 85", "205", computed=True))
     assert guard.actions(ACTIONS, two) == ACTIONS
     assert guard.actions(ACTIONS, LoopState("q?", [SEARCHED], planned=1)) == ACTIONS
