@@ -43,9 +43,11 @@ def observation_text(observation: str) -> str:
     return _DOC_ID.sub(" ", observation).strip()
 
 
-def numbers(text: str) -> list[str]:
-    """Distinct numbers of ``text`` in order, thousands separators removed ("1,200" -> "1200")."""
-    return list(dict.fromkeys(m.group().replace(",", "") for m in _NUMBER.finditer(text)))
+def numbers(text: str, distinct: bool = True) -> list[str]:
+    """Numbers of ``text`` in order (distinct ones unless ``distinct`` is False), thousands
+    separators removed ("1,200" -> "1200")."""
+    found = [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
+    return list(dict.fromkeys(found)) if distinct else found
 
 
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:

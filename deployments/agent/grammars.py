@@ -27,6 +27,7 @@ EDGE = "\"'`.,;:!?()[]{}<>"
 _WORD = re.compile(r"\S+")
 # the largest grammar one request may carry is the server's MAX_CONSTRAINT_CHARS; stay well under it
 MAX_GRAMMAR_CHARS = 48 * 1024
+MAX_ONCE_OPERANDS = 4  # `each_once_grammar` has one rule per subset of its operands
 
 
 def literal(text: str) -> str:
@@ -108,6 +109,27 @@ def calculator_grammar(operands: Sequence[str]) -> str | None:
     ])
 
 
+def each_once_grammar(operands: Sequence[str]) -> str | None:
+    """Arithmetic that uses each of ``operands`` exactly once, in any order and grouping (+ - * /
+    and parentheses free): ``e_S`` is an expression over the operands in the set S (a bit mask), so
+    the grammar has one rule per subset. None past `MAX_ONCE_OPERANDS` operands or below two."""
+    values = list(operands)
+    if not 2 <= len(values) <= MAX_ONCE_OPERANDS:
+        return None
+    rules = []
+    for mask in range(1, 1 << len(values)):
+        options = [literal(values[i]) for i in range(len(values)) if mask == 1 << i]
+        part = (mask - 1) & mask
+        while part:  # every split of the set into two non-empty parts
+            options.append(f"e{part} op e{mask ^ part}")
+            part = (part - 1) & mask
+        options.append(f'"(" " "? e{mask} " "? ")"')
+        rules.append(f"e{mask}: " + " | ".join(options))
+    full = (1 << len(values)) - 1
+    return "\n".join([f'start: " "? e{full} "\\n"?', 'op: " "? OPERATOR " "?',
+                      'OPERATOR: "+" | "-" | "*" | "/"', *rules])
+
+
 def cleaned(text: str) -> str:
     """What the model wrote under one of these grammars, without the leading space and line break."""
     return text.strip()
@@ -121,6 +143,9 @@ class InputSpace:
     texts: tuple[str, ...] = ()
     operands: tuple[str, ...] = ()
     arithmetic: bool = False
+    each_once: bool = False  # arithmetic that uses every operand exactly once (`each_once_grammar`)
 
     def grammar(self) -> str | None:
-        return calculator_grammar(self.operands) if self.arithmetic else span_grammar(self.texts)
+        if not self.arithmetic:
+            return span_grammar(self.texts)
+        return (each_once_grammar(self.operands) if self.each_once else None) or calculator_grammar(self.operands)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from deployments.agent.choices import Candidate, cut_phrases, numbers, spans
-from deployments.agent.grammars import InputSpace
+from deployments.agent.grammars import MAX_ONCE_OPERANDS, InputSpace
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.trace import Step
@@ -119,6 +119,20 @@ class AnswerNotInQuestion(Guard):
         return kept or candidates
 
 
+class QuestionNumbersOnce(Guard):
+    """A question that states two or more numbers and names no document (the plan found none) is
+    computed from exactly those numbers: the calculator's grammar then uses each of them once, in
+    any order and grouping. A small model otherwise drops one ("348 minus 48, plus 4" -> 348 + 4)."""
+
+    setting = "guard_question_numbers_once"
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        stated = numbers(state.question, distinct=False)
+        if not space.arithmetic or state.planned or not 2 <= len(stated) <= MAX_ONCE_OPERANDS:
+            return space
+        return replace(space, operands=tuple(stated), each_once=True)
+
+
 class CombineBeforeAnswer(Guard):
     """When the plan step looked up two or more documents (the question names two things), the next
     action computes (a tool whose result combines values, the calculator) until something has been
@@ -134,7 +148,7 @@ class CombineBeforeAnswer(Guard):
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
-                                       AnswerNotInQuestion, CombineBeforeAnswer)
+                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce)
 
 
 def build_guards(settings: object) -> list[Guard]:

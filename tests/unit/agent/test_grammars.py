@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from deployments.agent.choices import answer_candidates, cut_phrases, numbers, observation_text, source_of, spans
-from deployments.agent.grammars import calculator_grammar, span_grammar
+from deployments.agent.grammars import calculator_grammar, each_once_grammar, span_grammar
 from deployments.agent.tools import CalculatorTool, SearchTool
 from deployments.llm.guided import ConstraintSpec, byte_matcher
 from tests.unit.fakes import FakeDocuments
@@ -89,3 +89,12 @@ def test_spans_do_not_cross_punctuation_and_keep_inner_punctuation():
     assert "Svalbard and Jan Mayen" in found and "SJM" in found
     assert not any("Mayen official" in s or "Mayen (official" in s or "none code" in s for s in found)
     assert "1.2.3-1" in spans("Version 1.2.3-1, section libs", 6)
+
+
+def test_an_each_once_expression_uses_every_operand_exactly_once_in_any_order():
+    grammar = each_once_grammar(["4", "48", "348"])
+    for written in [" 348 - 48 + 4", " 4 + (348 - 48)", "(4*48)/348\n", " 48 - 348 * 4"]:
+        assert accepts(grammar, written), written
+    for wrong in [" 348 + 4", " 348 - 48 + 4 + 4", " 348 - 48 + 5", " 3 + 48 + 448"]:
+        assert not accepts(grammar, wrong), wrong
+    assert each_once_grammar(["1"]) is None and each_once_grammar(["1", "2", "3", "4", "5"]) is None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from deployments.agent.choices import Candidate
 from deployments.agent.grammars import InputSpace
+from tests.unit.agent.constrained import allows
 from deployments.agent.guards import (
     STOP, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
-    SeenNumbersOnly, build_guards,
+    QuestionNumbersOnce, SeenNumbersOnly, build_guards,
 )
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.settings import AgentSettings
@@ -70,8 +71,21 @@ def test_combine_before_answer_computes_next_after_two_planned_lookups():
     assert guard.actions(ACTIONS, LoopState("q?", [SEARCHED], planned=1)) == ACTIONS
 
 
+def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
+    guard, free = QuestionNumbersOnce(), InputSpace(operands=("5", "120"), arithmetic=True)
+    narrowed = guard.inputs("calculator", free, LoopState("What is 5 times 5, minus 3?"))
+    assert narrowed.operands == ("5", "5", "3") and narrowed.each_once
+    grammar = narrowed.grammar()
+    assert allows(grammar, " 5 * 5 - 3") and allows(grammar, " (5 * 5) - 3")
+    assert not allows(grammar, " 5 - 3") and not allows(grammar, " 5 * 5 * 5 - 3") and not allows(grammar, " 120 - 3")
+    assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=1)) == free  # a document named
+    assert guard.inputs("calculator", free, LoopState("What is twice 5?")) == free  # one number: free arithmetic
+    assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
+
+
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 6
-    off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_combine_before_answer=False)
+    assert len(build_guards(AgentSettings())) == 7
+    off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_combine_before_answer=False,
+                        guard_question_numbers_once=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
