@@ -120,15 +120,16 @@ class AnswerNotInQuestion(Guard):
 
 
 class QuestionNumbersOnce(Guard):
-    """A question that states two or more numbers and names no document (the plan found none) is
-    computed from exactly those numbers: the calculator's grammar then uses each of them once, in
-    any order and grouping. A small model otherwise drops one ("348 minus 48, plus 4" -> 348 + 4)."""
+    """A question that states two to four numbers and names fewer than two documents (so it does not
+    combine looked-up values) is computed from exactly those numbers: the calculator's grammar then
+    uses each of them once, in any order and grouping. A small model otherwise drops one
+    ("348 minus 48, plus 4" -> 348 + 4)."""
 
     setting = "guard_question_numbers_once"
 
     def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
         stated = numbers(state.question, distinct=False)
-        if not space.arithmetic or state.planned or not 2 <= len(stated) <= MAX_ONCE_OPERANDS:
+        if not space.arithmetic or state.planned >= 2 or not 2 <= len(stated) <= MAX_ONCE_OPERANDS:
             return space
         return replace(space, operands=tuple(stated), each_once=True)
 

@@ -84,8 +84,9 @@ class EntityPlan:
             logger.debug("plan search failed for %r", span, exc_info=True)
             return None
         holding = [hit for hit in hits if _holds(hit["text"], span)]
-        # the best hit holds the span and few others do (a name can recur, as "Northern Ireland" does)
-        return hits[0] if holding and holding[0] is hits[0] and len(holding) <= self.max_holders else None
+        # the best-ranked hit that holds the span, when few others do (a name can recur, as "Ireland"
+        # does in "Northern Ireland"; a common word is held by many)
+        return holding[0] if holding and len(holding) <= self.max_holders else None
 
     def observation(self, lookup: Lookup) -> str:
         return self.search.show([lookup.hit])

@@ -47,8 +47,8 @@ class AgentSettings(BaseModel):
         True, description="When the plan step looked up two or more documents, the calculator comes next "
         "until something has been computed.")
     guard_question_numbers_once: bool = Field(
-        True, description="A question stating 2-4 numbers and naming no document: the calculator uses each of its "
-        "numbers exactly once.")
+        True, description="A question stating 2-4 numbers and naming fewer than two documents: the calculator "
+        "uses each of its numbers exactly once.")
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
 

@@ -27,7 +27,7 @@ def test_ask_a_question_answered_by_a_document(http):
     _check_shape(body)
     searches = [s for s in body["steps"] if s["action"] == "search"]
     assert searches and "office-krakow" in searches[0]["observation"]  # a real tool result, not a made-up one
-    assert "210" in body["answer"]
+    assert "210" in body["answer"], body
 
 
 def test_arithmetic_goes_through_the_calculator(http):

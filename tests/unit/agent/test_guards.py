@@ -78,7 +78,7 @@ def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
     grammar = narrowed.grammar()
     assert allows(grammar, " 5 * 5 - 3") and allows(grammar, " (5 * 5) - 3")
     assert not allows(grammar, " 5 - 3") and not allows(grammar, " 5 * 5 * 5 - 3") and not allows(grammar, " 120 - 3")
-    assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=1)) == free  # a document named
+    assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=2)) == free  # two things named
     assert guard.inputs("calculator", free, LoopState("What is twice 5?")) == free  # one number: free arithmetic
     assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
 
