@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import re
 import statistics
@@ -147,7 +148,35 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per question")
     parser.add_argument("--out", default="", help="write every run as JSONL here")
+    parser.add_argument("--serve", action="store_true",
+                        help="start the app of this checkout on a private local Ray Serve (fresh database) and "
+                        "evaluate against it instead of --url")
     args = parser.parse_args(argv)
+    if args.serve:
+        with serve_this_checkout() as url:
+            args.url = url
+            await evaluate(args)
+    else:
+        await evaluate(args)
+
+
+@contextlib.contextmanager
+def serve_this_checkout():
+    """The app of this checkout, on a fresh database, for one evaluation (stopped afterwards)."""
+    import sys
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from bench.serve_harness import running_app
+
+    app_args = {"llm": {"torch_threads": 2}, "llm_runtime": {"request_timeout_s": 1800, "max_batch_size": 16},
+                "ingress": {"request_timeout_s": 1800},
+                "documents": {"storage": {"data_dir": tempfile.mkdtemp(prefix="medici-agent-eval-")}}}
+    with running_app(app_args) as url:
+        yield url
+
+
+async def evaluate(args) -> None:
 
     sets = load_sets(args)
     out = open(args.out, "w", encoding="utf-8") if args.out else None

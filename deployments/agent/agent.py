@@ -17,6 +17,7 @@ from deployments import errors
 from deployments.agent.classic import ClassicAgent
 from deployments.agent.generation import Generator, Usage
 from deployments.agent.guards import build_guards
+from deployments.agent.plan import plan_for
 from deployments.agent.react import ImprovedAgent
 from deployments.agent.self_consistency import self_consistent
 from deployments.agent.settings import AgentSettings
@@ -102,6 +103,7 @@ class Agent:
         if mode == "naive":
             loop: ImprovedAgent | ClassicAgent = ClassicAgent(generate, self.tools, self.settings.classic_max_tokens)
         else:
-            loop = ImprovedAgent(generate, self.tools, build_guards(self.settings), self.settings)
+            loop = ImprovedAgent(generate, self.tools, build_guards(self.settings), self.settings,
+                                 plan_for(self.tools, self.documents, self.settings))
         run = Run(question=question, mode=mode, usage=usage, hooks=list(hooks or []))
         return await loop.run(question, steps, run)

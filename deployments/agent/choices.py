@@ -1,31 +1,24 @@
-"""What the model may write, as lists of things that exist, for constrained decoding (`guided_choice`).
+"""The things that exist, from which the improved loop's grammars (`grammars.py`) are built.
 
-Every decision of the improved loop is a choice: a search query is a span of the question, a
-calculator expression combines numbers seen in the question or the observations with free
-operators and parentheses, and a final answer is a span of an observation or a calculator result.
-Nothing here knows a corpus or a phrasing: spans are runs of words that do not cross punctuation,
-numbers are digit runs. Why lists and not a grammar: the LLM server's constrained decoding is a
-token trie over choices (`deployments/llm/guided.py`); a bounded enumeration is the same language
-for the short expressions a question needs, and the trie lets the model pick greedily token by token.
+A search query is a span of the question, a calculator expression combines numbers seen in the
+question or the observations, and a final answer is a span of an observation or a calculator
+result. Nothing here knows a corpus or a phrasing: spans are runs of words, numbers are digit runs.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 
-MAX_CHOICES = 256  # the LLM server's limit on one guided_choice list
 _WORD = re.compile(r"\S+")
 _EDGE = "\"'`.,;:!?()[]{}<>"
 _BREAK = re.compile(r"[.,;:!?)\]}>\"']$")  # a word ending so closes a phrase: spans do not run past it
 _OPEN = re.compile(r"^[(\[{<\"']")  # a word starting so opens one: spans do not run into it
 _DOC_ID = re.compile(r"^\s*\[[^\]]*\]\s*|\s\[[^\]]*\]\s")  # "[doc-3] " markers the search tool adds
 _NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
-OPERATORS = ("+", "-", "*", "/")
 
 
 def spans(text: str, max_words: int) -> list[str]:
@@ -50,44 +43,40 @@ def observation_text(observation: str) -> str:
     return _DOC_ID.sub(" ", observation).strip()
 
 
-def numbers(text: str) -> list[str]:
-    """Distinct numbers of ``text`` in order, thousands separators removed ("1,200" -> "1200")."""
-    return list(dict.fromkeys(m.group().replace(",", "") for m in _NUMBER.finditer(text)))
+def numbers(text: str, distinct: bool = True) -> list[str]:
+    """Numbers of ``text`` in order (distinct ones unless ``distinct`` is False), thousands
+    separators removed ("1,200" -> "1200")."""
+    found = [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
+    return list(dict.fromkeys(found)) if distinct else found
 
 
-def expressions(question_numbers: Sequence[str], seen_numbers: Sequence[str], limit: int = MAX_CHOICES) -> list[str]:
-    """Calculator inputs over numbers that exist: first every expression of the question's own
-    numbers in their order (up to four, any operators, flat or with one pair of parentheses: the
-    question states the arithmetic), then every ``a op b`` over all numbers seen (the question's
-    and the observations': sums and differences of looked-up values)."""
-    found: dict[str, None] = {}
-    ordered = list(question_numbers)[:4]
-    if len(ordered) >= 2:
-        for ops in itertools.product(OPERATORS, repeat=len(ordered) - 1):
-            for text in _shapes(ordered, ops):
-                found.setdefault(text)
-    pool = list(dict.fromkeys([*question_numbers, *seen_numbers]))
-    for a, b in itertools.permutations(pool, 2):
-        for op in OPERATORS:
-            found.setdefault(f"{a} {op} {b}")
-    return [text for text in found if _computable(text)][:limit]
-
-
-def _shapes(values: Sequence[str], ops: Sequence[str]) -> list[str]:
-    flat = " ".join(itertools.chain.from_iterable(zip(values, ops))) + f" {values[-1]}"
-    shapes = [flat]
-    if len(values) == 3:
-        a, b, c = values
-        shapes += [f"({a} {ops[0]} {b}) {ops[1]} {c}", f"{a} {ops[0]} ({b} {ops[1]} {c})"]
-    return shapes
-
-
-def _computable(text: str) -> bool:
-    try:
-        evaluate(text)
-    except CalculatorError:
-        return False
-    return True
+def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:
+    """``text`` split into the pieces left once every run of words matching one of ``phrases``
+    (case-insensitively, edge punctuation ignored, at least ``min_words`` long) is cut out: the
+    guards use it to keep a grammar from writing what the question already says, or a query that
+    was already searched."""
+    tokens = _WORD.findall(text)
+    keys = [w.strip(_EDGE).lower() for w in tokens]
+    cut = [False] * len(tokens)
+    for phrase in phrases:
+        target = [w.strip(_EDGE).lower() for w in phrase.split()]
+        target = [w for w in target if w]
+        if len(target) < min_words or not target:
+            continue
+        for i in range(len(keys) - len(target) + 1):
+            if keys[i: i + len(target)] == target:
+                cut[i: i + len(target)] = [True] * len(target)
+    pieces, current = [], []
+    for token, removed in zip(tokens, cut):
+        if removed:
+            if current:
+                pieces.append(" ".join(current))
+            current = []
+        else:
+            current.append(token)
+    if current:
+        pieces.append(" ".join(current))
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -99,22 +88,33 @@ class Candidate:
     kind: str  # "observation" or "calculation"
 
 
-def answer_candidates(observed: Iterable[tuple[int, str, bool]], max_words: int,
-                      limit: int = MAX_CHOICES) -> list[Candidate]:
-    """Calculator results (latest first), then spans of each observation (latest first).
+def answer_candidates(observed: Iterable[tuple[int, str, bool]]) -> list[Candidate]:
+    """Calculator results (latest first), then each observation's text (latest first), whose spans
+    are the answers (`grammars.span_grammar`).
 
     ``observed`` holds (step index, observation, is_calculation); error observations give nothing.
     """
     observed = [item for item in observed if not item[1].startswith("Error:")]
-    found: dict[str, Candidate] = {}
-    for step, text, is_calculation in reversed(observed):
-        if is_calculation:
-            found.setdefault(text.strip(), Candidate(text.strip(), step, "calculation"))
-    for step, text, is_calculation in reversed(observed):
-        if not is_calculation:
-            for span in spans(observation_text(text), max_words):
-                found.setdefault(span, Candidate(span, step, "observation"))
-    return list(found.values())[:limit]
+    found: dict[tuple[str, str], Candidate] = {}
+    for wanted in ("calculation", "observation"):
+        for step, text, is_calculation in reversed(observed):
+            kind = "calculation" if is_calculation else "observation"
+            value = text.strip() if is_calculation else observation_text(text)
+            if kind == wanted and value:
+                found.setdefault((kind, value), Candidate(value, step, kind))
+    return list(found.values())
+
+
+def source_of(answer: str, candidates: Sequence[Candidate]) -> Candidate | None:
+    """The candidate ``answer`` was written from: a calculation it equals, else the latest
+    observation holding it."""
+    for candidate in candidates:
+        if candidate.kind == "calculation" and candidate.text == answer:
+            return candidate
+    for candidate in candidates:
+        if candidate.kind == "observation" and answer and answer in candidate.text:
+            return candidate
+    return None
 
 
 def computed(expression: str) -> str | None:

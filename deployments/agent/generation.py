@@ -37,14 +37,19 @@ class Generator:
         self.client, self.usage, self.seed, self.temperature = client, usage, seed, temperature
 
     async def __call__(
-        self, prompt: str, max_tokens: int, stop: list[str] | None = None, choices: list[str] | None = None
+        self, prompt: str, max_tokens: int, stop: list[str] | None = None, choices: list[str] | None = None,
+        grammar: str | None = None,
     ) -> str:
+        """The completion of ``prompt``: free text cut at ``stop``, one of ``choices``, or a sentence of
+        the Lark ``grammar`` (vLLM's ``structured_outputs``, which the LLM server compiles with llguidance)."""
         request: dict[str, Any] = {"prompt": prompt, "max_tokens": max_tokens, "temperature": self.temperature,
                                    "seed": self.seed}
         if stop:
             request["stop"] = stop
         if choices:
-            request["guided_choice"] = choices
+            request["structured_outputs"] = {"choice": choices}
+        elif grammar:
+            request["structured_outputs"] = {"grammar": grammar}
         response = await self.client.complete(request)
         self.usage.add(response.get("usage"))
         return completion_text(response)

@@ -1,18 +1,19 @@
 """The improved loop's guards: each one small class, switched by its own setting, tested alone.
 
 A guard sees the loop at fixed points (lifecycle hooks, as Burr's): ``actions`` narrows the
-action choice, ``inputs`` narrows an action's input choices, ``answers`` narrows the final-answer
-candidates, and ``check`` may refuse a chosen step before its tool runs (an error Observation the
+action choice, ``inputs`` narrows what an action's input may be (the texts its spans come from),
+``answers`` narrows the final-answer candidates (the texts whose spans may be the answer), and ``check`` may refuse a chosen step before its tool runs (an error Observation the
 model can act on, fix 2) or end the run (``STOP``). The base class does nothing at every point,
 so a guard overrides only the point it needs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from deployments.agent.choices import Candidate, numbers, spans
+from deployments.agent.choices import Candidate, cut_phrases, numbers, spans
+from deployments.agent.grammars import MAX_ONCE_OPERANDS, InputSpace
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.trace import Step
@@ -24,6 +25,8 @@ STOP = "stop"  # what `check` returns to end the run with a grounded answer
 class LoopState:
     question: str
     history: list[HistoryItem] = field(default_factory=list)
+    planned: int = 0  # documents the plan step looked up before the loop (`plan.EntityPlan`)
+    computing: frozenset[str] = frozenset()  # actions whose result is a value computed from others
 
 
 class Guard:
@@ -32,8 +35,8 @@ class Guard:
     def actions(self, actions: list[str], state: LoopState) -> list[str]:
         return actions
 
-    def inputs(self, action: str, choices: list[str], state: LoopState) -> list[str]:
-        return choices
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        return space
 
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
         return candidates
@@ -63,14 +66,17 @@ class RepeatedAction(Guard):
 
 
 class NewInputsOnly(Guard):
-    """Input choices already used with the same action are not offered again, so after one search
-    the next search looks up something else (the second thing a question names)."""
+    """An input already used with the same action is cut out of the text its spans come from, so
+    after one search the next search looks up something else (the second thing a question names)."""
 
     setting = "guard_new_inputs_only"
 
-    def inputs(self, action: str, choices: list[str], state: LoopState) -> list[str]:
-        used = {h.action_input for h in state.history if h.action == action}
-        return [c for c in choices if c not in used] or choices
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        used = [h.action_input for h in state.history if h.action == action and h.action_input]
+        if space.arithmetic or not used:
+            return space
+        texts = tuple(piece for text in space.texts for piece in cut_phrases(text, used))
+        return replace(space, texts=texts) if texts else space
 
 
 class SeenNumbersOnly(Guard):
@@ -94,26 +100,56 @@ class SeenNumbersOnly(Guard):
 
 
 class AnswerNotInQuestion(Guard):
-    """A final answer is new information: candidates the question itself states, or that restate a
-    phrase of it (two words or more), are dropped (unless that leaves none). Without it, a reverse
-    lookup answered "Tessera is a warehouse robot" to "Which product is a warehouse robot?"."""
+    """A final answer is new information: every phrase of two words or more that the question
+    states is cut out of the observations the answer is a span of (unless that leaves nothing).
+    Without it, a reverse lookup answered "Tessera is a warehouse robot" to "Which product is a
+    warehouse robot?"."""
 
     setting = "guard_answer_not_in_question"
 
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
-        question = " ".join(state.question.lower().split())
-        phrases = [f" {p.lower()} " for p in spans(state.question, 6) if len(p.split()) >= 2]
-
-        def restates(text: str) -> bool:
-            padded = f" {' '.join(text.lower().split())} "
-            return text.lower() in question or any(phrase in padded for phrase in phrases)
-
-        kept = [c for c in candidates if c.kind == "calculation" or not restates(c.text)]
+        phrases = [p for p in spans(state.question, 8) if len(p.split()) >= 2]
+        kept: list[Candidate] = []
+        for candidate in candidates:
+            if candidate.kind == "calculation":
+                kept.append(candidate)
+                continue
+            kept += [replace(candidate, text=piece) for piece in cut_phrases(candidate.text, phrases, min_words=2)
+                     if piece.strip(" .,;:!?").lower() not in state.question.lower()]
         return kept or candidates
 
 
+class QuestionNumbersOnce(Guard):
+    """A question that states two to four numbers and names fewer than two documents (so it does not
+    combine looked-up values) is computed from exactly those numbers: the calculator's grammar then
+    uses each of them once, in any order and grouping. A small model otherwise drops one
+    ("348 minus 48, plus 4" -> 348 + 4)."""
+
+    setting = "guard_question_numbers_once"
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        stated = numbers(state.question, distinct=False)
+        if not space.arithmetic or state.planned >= 2 or not 2 <= len(stated) <= MAX_ONCE_OPERANDS:
+            return space
+        return replace(space, operands=tuple(stated), each_once=True)
+
+
+class CombineBeforeAnswer(Guard):
+    """When the plan step looked up two or more documents (the question names two things), the next
+    action computes (a tool whose result combines values, the calculator) until something has been
+    computed: a small model otherwise answers with the first looked-up value, or wanders to another
+    tool. Decided from structure (how many documents the question's spans name), not from its words."""
+
+    setting = "guard_combine_before_answer"
+
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        if state.planned < 2 or any(h.computed for h in state.history):
+            return actions
+        return [a for a in actions if a in state.computing] or actions
+
+
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
-                                       AnswerNotInQuestion)
+                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce)
 
 
 def build_guards(settings: object) -> list[Guard]:
@@ -127,10 +163,10 @@ def apply_actions(guards: Sequence[Guard], actions: list[str], state: LoopState)
     return actions
 
 
-def apply_inputs(guards: Sequence[Guard], action: str, choices: list[str], state: LoopState) -> list[str]:
+def apply_inputs(guards: Sequence[Guard], action: str, space: InputSpace, state: LoopState) -> InputSpace:
     for guard in guards:
-        choices = guard.inputs(action, choices, state)
-    return choices
+        space = guard.inputs(action, space, state)
+    return space
 
 
 def apply_answers(guards: Sequence[Guard], candidates: list[Candidate], state: LoopState) -> list[Candidate]:

@@ -46,7 +46,7 @@ Question: How many pages do Blue Harbour and Quiet Orchard have together?
 Thought: I need the pages of Blue Harbour first.
 Action: search
 Action Input: Blue Harbour
-Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, 312 pages, first printed in 1998.
+Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, shelf code SEA-7, 312 pages, first printed in 1998.
 Thought: Now I need the pages of Quiet Orchard.
 Action: search
 Action Input: Quiet Orchard
@@ -80,14 +80,14 @@ Action: Final Answer
 Action Input: Quiet Orchard
 
 Example 4
-Question: Who wrote Blue Harbour?
+Question: What is the shelf code of Blue Harbour?
 Thought: I need to search for Blue Harbour.
 Action: search
 Action Input: Blue Harbour
-Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, 312 pages, first printed in 1998.
-Thought: The observation says Ana Lind.
+Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, shelf code SEA-7, 312 pages, first printed in 1998.
+Thought: The observation says the shelf code is SEA-7.
 Action: Final Answer
-Action Input: Ana Lind"""
+Action Input: SEA-7"""
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,7 @@ class HistoryItem:
     action: str
     action_input: str
     observation: str
+    computed: bool = False  # the observation is a value computed from others (a calculator result)
 
 
 def describe_tools(tools: dict) -> str:

@@ -24,8 +24,13 @@ class AgentSettings(BaseModel):
         "expression uses numbers seen, a final answer is a span of an observation or a calculator result. "
         "False: the model writes them freely.",
     )
-    max_span_words: int = Field(6, ge=1, le=20, description="Longest span (in words) offered as a query or answer.")
-    choice_tokens: int = Field(48, ge=1, le=256, description="Most tokens of one constrained choice.")
+    max_span_words: int = Field(6, ge=1, le=20, description="Longest span of the question (in words) the plan step "
+                                "tries as the name of a document.")
+    choice_tokens: int = Field(48, ge=1, le=256, description="Most tokens of one constrained input or answer.")
+    plan_lookups: int = Field(
+        3, ge=0, le=8, description="The plan step: before the loop, search each document the question names (a span "
+        "its best keyword hit holds as written, rare in the corpus), at most this many; 0: no plan step.")
+    plan_k: int = Field(5, ge=2, le=50, description="Keyword hits the plan step checks per span of the question.")
     max_observation_chars: int = Field(800, ge=50, description="An observation is cut to this many characters.")
 
     # --- guards (guards.py): each one switched by its own setting ---
@@ -38,6 +43,12 @@ class AgentSettings(BaseModel):
         True, description="A calculator input with a number neither the question nor an observation holds is refused.")
     guard_answer_not_in_question: bool = Field(
         True, description="Final-answer candidates the question itself states are not offered.")
+    guard_combine_before_answer: bool = Field(
+        True, description="When the plan step looked up two or more documents, the calculator comes next "
+        "until something has been computed.")
+    guard_question_numbers_once: bool = Field(
+        True, description="A question stating 2-4 numbers and naming fewer than two documents: the calculator "
+        "uses each of its numbers exactly once.")
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
 

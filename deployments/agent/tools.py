@@ -14,7 +14,8 @@ import re
 from typing import Any, Protocol, Sequence
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
-from deployments.agent.choices import expressions, numbers, observation_text, spans
+from deployments.agent.choices import numbers, observation_text
+from deployments.agent.grammars import InputSpace
 
 logger = logging.getLogger("ray.serve")
 
@@ -40,8 +41,8 @@ class Tool(Protocol):
 
     def parse_input(self, raw: str) -> Any: ...
 
-    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> list[str] | None:
-        """The inputs that exist for this tool now (constrained decoding picks one), or None: free text."""
+    def input_space(self, question: str, observations: Sequence[str]) -> InputSpace | None:
+        """What this tool's input may be now (compiled to a grammar), or None: free text."""
 
     async def run(self, value: Any) -> str: ...
 
@@ -69,14 +70,18 @@ class SearchTool:
             raise ToolInputError(f"'{query}' has no words to search for; use calculator for arithmetic")
         return query
 
-    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> list[str]:
-        """The phrases the question names (spans that do not cross punctuation), then the whole question."""
-        return [*spans(question, max_words), question.strip().rstrip("?").strip()]
+    def input_space(self, question: str, observations: Sequence[str]) -> InputSpace:
+        """Any span of the question: the things it names, or the whole of it."""
+        return InputSpace(texts=(question.strip(),))
 
     async def run(self, query: str) -> str:
         hits = await self.documents.search(query, self.k, self.mode)
         if not hits:
             return f"no document matches '{query}'; try other words"
+        return self.show(hits)
+
+    def show(self, hits: Sequence[dict[str, Any]]) -> str:
+        """Hits as the Observation shows them: "[id] text" each."""
         return " ".join(f"[{hit['id']}] {_clip(hit['text'], self.max_chars)}" for hit in hits)
 
 
@@ -96,7 +101,7 @@ class LookupTool:
             raise ToolInputError(f"lookup needs {self.input_format}")
         return doc_id, phrase
 
-    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> None:
+    def input_space(self, question: str, observations: Sequence[str]) -> None:
         return None
 
     async def run(self, value: tuple[str, str]) -> str:
@@ -122,10 +127,11 @@ class CalculatorTool:
             raise ToolInputError(f"the expression is empty; give {self.input_format}")
         return expression
 
-    def input_choices(self, question: str, observations: Sequence[str], max_words: int) -> list[str]:
-        """Expressions over the numbers seen: the question's own, then the observations'."""
+    def input_space(self, question: str, observations: Sequence[str]) -> InputSpace | None:
+        """Arithmetic over the numbers seen: the question's own and the observations'."""
         seen = [n for o in observations if not o.startswith("Error:") for n in numbers(observation_text(o))]
-        return expressions(numbers(question), seen)
+        operands = tuple(dict.fromkeys([*numbers(question), *seen]))
+        return InputSpace(operands=operands, arithmetic=True) if operands else None
 
     async def run(self, expression: str) -> str:
         try:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from deployments.agent.react import PLAN_THOUGHT
 from deployments.agent.voting import normalise_answer
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,7 @@ def test_ask_a_question_answered_by_a_document(http):
     _check_shape(body)
     searches = [s for s in body["steps"] if s["action"] == "search"]
     assert searches and "office-krakow" in searches[0]["observation"]  # a real tool result, not a made-up one
-    assert "210" in body["answer"]
+    assert "210" in body["answer"], body
 
 
 def test_arithmetic_goes_through_the_calculator(http):
@@ -40,9 +41,10 @@ def test_max_steps_still_ends_with_an_answer(http):
     body = http.post("/v1/agent/ask", json={"question": "How many employees do the Lyon and Porto offices "
                                                         "have together?", "max_steps": 1}).json()
     _check_shape(body)
-    assert len(body["steps"]) == 1
+    decided = [s for s in body["steps"] if s["thought"] != PLAN_THOUGHT]  # the plan's lookups are not model steps
+    assert len(decided) == 1
     if body["stop_reason"] == "max_steps":
-        assert body["steps"][0]["action"] != "Final Answer"
+        assert decided[0]["action"] != "Final Answer"
 
 
 def test_naive_mode_runs_the_classic_loop(http):

@@ -5,18 +5,20 @@ import asyncio
 from deployments.agent.classic import FORCED_STOP, ClassicAgent
 from deployments.agent.generation import Generator, Usage
 from deployments.agent.guards import build_guards
+from deployments.agent.plan import plan_for
 from deployments.agent.react import NO_ANSWER, REPEATED, SEEDED_THOUGHT, ImprovedAgent
 from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import build_tools
 from deployments.agent.trace import Run
-from tests.unit.fakes import FakeDocuments, ScriptedLLM
+from tests.unit.agent.constrained import CheckedLLM, allows, choice, grammar
+from tests.unit.fakes import FakeDocuments
 
 DOCS = {"office-lyon": "The Lyon office opened in 2012 and has 120 employees.",
         "office-porto": "The Porto office opened in 2018 and has 85 employees."}
 
 
 def _run(respond, question="How many employees work in Lyon?", max_steps=4, agent_cls=ImprovedAgent, **kwargs):
-    llm = ScriptedLLM(respond)
+    llm = CheckedLLM(respond)
     usage = Usage()
     tools = build_tools(FakeDocuments(DOCS))
     if agent_cls is ImprovedAgent:
@@ -38,9 +40,9 @@ def improved_script(actions):
         real = _real(request["prompt"])
         step = real.count("Observation:")
         thought, action, action_input = actions[min(step, len(actions) - 1)]
-        if request.get("guided_choice") and real.endswith("Action Input:"):
+        if grammar(request):
             return f" {action_input}"  # a grounded answer, chosen among the observed values
-        if request.get("guided_choice"):
+        if choice(request):
             return f" {action}"
         if real.endswith("Thought:"):
             return f" {thought}"
@@ -59,11 +61,11 @@ def test_search_then_final_answer():
     assert run.usage.llm_calls == len(llm.requests) == 6
 
 
-def test_action_is_chosen_by_guided_choice_and_fields_use_stop_sequences():
+def test_action_is_chosen_from_a_choice_list_and_fields_use_stop_sequences():
     _, llm = _run(improved_script([("t", "Final Answer", "5")]), guard_answer_needs_observation=False)
-    choice = next(r for r in llm.requests if r.get("guided_choice"))
-    assert choice["guided_choice"] == [" search", " lookup", " calculator", " Final Answer"]
-    fields = [r for r in llm.requests if not r.get("guided_choice")]
+    chosen = next(r for r in llm.requests if choice(r))
+    assert choice(chosen) == [" search", " lookup", " calculator", " Final Answer"]
+    fields = [r for r in llm.requests if not r.get("structured_outputs")]
     assert all("\nObservation" in r["stop"] and r["temperature"] == 0.0 for r in fields)
 
 
@@ -76,7 +78,7 @@ def test_empty_thought_is_replaced_by_a_seeded_one():
 def test_empty_action_input_is_reprompted_with_a_seeded_thought():
     def respond(request):
         prompt = request["prompt"]
-        if request.get("guided_choice"):
+        if choice(request):
             return " calculator"
         if prompt.endswith("Thought:"):
             return " compute"
@@ -113,13 +115,13 @@ def test_a_repeated_action_ends_the_run_with_an_answer_from_the_observations():
     assert run.answer == "120"
     assert len(run.steps) == 2 and run.steps[1].observation == REPEATED
     assert run.stop_reason == "repeated_action"
-    assert " 120" in llm.requests[-1]["guided_choice"]  # answered from what was observed
+    assert allows(grammar(llm.requests[-1]), " 120")  # answered from what was observed
     assert "I must give the final answer now" in llm.requests[-1]["prompt"]
 
 
 def test_max_steps_asks_once_for_a_final_answer():
     def respond(request):
-        if request.get("guided_choice"):
+        if choice(request):
             return " search"
         if request["prompt"].endswith("Thought:"):
             return " search more"
@@ -133,7 +135,7 @@ def test_max_steps_asks_once_for_a_final_answer():
 
 
 def test_no_early_stop_action_exists_and_a_run_never_ends_without_an_answer():
-    run, _ = _run(lambda r: " search" if r.get("guided_choice") else "", max_steps=2)
+    run, _ = _run(lambda r: " search" if choice(r) else "", max_steps=2)
     assert run.stop_reason == "max_steps" and run.answer == NO_ANSWER
     assert all(s.recovered for s in run.steps)
     assert "Action Input is empty" in run.steps[0].observation
@@ -157,13 +159,12 @@ def test_grounded_answer_is_a_span_of_an_observation_with_its_source():
     run, llm = _run(improved_script([("find Lyon", "search", "Lyon office"), ("it says 120", "Final Answer", "120")]),
                     question="How many employees work in the Lyon office?", grounded_answers=True)
     assert run.answer == "120" and run.answer_source == {"kind": "observation", "step": 0}
-    choices = [r["guided_choice"] for r in llm.requests if r.get("guided_choice")]
-    assert " Final Answer" not in choices[0]  # nothing observed yet, so no answer yet
-    assert " Lyon office" in choices[1]  # the search query: a span of the question
-    answer_choice = choices[-1]
-    assert {" 120", " 2012", " opened in 2012"} <= set(answer_choice)
-    assert " Lyon" not in answer_choice and " The Lyon office opened in 2012" not in answer_choice  # restates the question
-    assert not any("office-lyon" in c for c in answer_choice)  # document ids are not content
+    assert " Final Answer" not in choice(llm.requests[1])  # nothing observed yet, so no answer yet
+    query, answer = [grammar(r) for r in llm.requests if grammar(r)]
+    assert allows(query, " Lyon office") and not allows(query, " Porto office")  # a span of the question
+    assert all(allows(answer, f" {a}") for a in ["120", "2012", "opened in 2012", "has 120 employees"])
+    assert not allows(answer, " The Lyon office opened in 2012")  # restates the question
+    assert not allows(answer, " office-lyon")  # document ids are not content
 
 
 def test_a_calculator_result_is_an_answer_and_its_source_is_the_calculation():
@@ -174,8 +175,8 @@ def test_a_calculator_result_is_an_answer_and_its_source_is_the_calculation():
     assert [s.action_input for s in run.steps[:3]] == ["Lyon office", "Porto office", "120 + 85"]
     assert run.steps[2].observation == "205" and run.answer == "205"
     assert run.answer_source == {"kind": "calculation", "step": 2}
-    calculator_choices = [r["guided_choice"] for r in llm.requests if r.get("guided_choice")][5]
-    assert " 120 + 85" in calculator_choices and not any("1 " in c for c in calculator_choices)
+    calculator = [grammar(r) for r in llm.requests if grammar(r)][2]
+    assert allows(calculator, " 120 + 85") and not allows(calculator, " 120 + 1")
 
 
 def test_a_calculation_with_a_number_nobody_observed_is_refused_with_a_precise_error():
@@ -190,14 +191,42 @@ def test_a_calculation_with_a_number_nobody_observed_is_refused_with_a_precise_e
 def test_word_arithmetic_is_written_over_the_question_s_numbers():
     def respond(request):
         real = _real(request["prompt"])
-        if request.get("guided_choice") and real.endswith("Action Input:"):
+        if grammar(request):
             wanted = " 40 * 33 + 5" if real.count("Observation:") == 0 else " 1325"
-            assert wanted in request["guided_choice"]
+            assert allows(grammar(request), wanted)
             return wanted
-        if request.get("guided_choice"):
+        if choice(request):
             return " calculator" if real.count("Observation:") == 0 else " Final Answer"
         return " compute it"
 
     run, _ = _run(respond, question="What is 40 multiplied by 33, plus 5?", grounded_answers=True)
     assert run.steps[0].observation == "1325" and run.answer == "1325"
     assert run.answer_source == {"kind": "calculation", "step": 0}
+
+
+def test_the_plan_looks_up_each_named_document_then_the_guard_asks_for_a_calculation():
+    docs = {**DOCS, "office-nagoya": "The Nagoya office opened in 2020 and has 40 employees.",
+            "handbook": "Every office has a manager. Employees get 25 days off."}
+
+    def respond(request):
+        real = _real(request["prompt"])
+        if choice(request):
+            assert real.count("Observation:") >= 2  # both offices were looked up before the first decision
+            return " calculator" if " calculator" in choice(request) and "Final Answer" not in "".join(
+                choice(request)) else " Final Answer"
+        if grammar(request):
+            return " 120 + 40" if real.count("Observation:") == 2 else " 160"
+        return " add them"
+
+    question = "How many employees do the Lyon and Nagoya offices have together?"
+    llm, usage = CheckedLLM(respond), Usage()
+    documents = FakeDocuments(docs)
+    tools = build_tools(documents)
+    settings = AgentSettings()
+    agent = ImprovedAgent(Generator(llm, usage), tools, build_guards(settings), settings,
+                          plan_for(tools, documents, settings))
+    run = asyncio.run(agent.run(question, 4, Run(question=question, mode="test", usage=usage)))
+    assert [(s.action, s.action_input) for s in run.steps[:2]] == [("search", "Lyon"), ("search", "Nagoya")]
+    assert run.steps[0].observation.startswith("[office-lyon]") and run.steps[1].observation.startswith("[office-nagoya]")
+    assert run.steps[2].action == "calculator" and run.answer == "160"
+    assert run.answer_source == {"kind": "calculation", "step": 2}

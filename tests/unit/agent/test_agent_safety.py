@@ -9,6 +9,7 @@ from deployments.agent.react import ImprovedAgent
 from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import build_tools
 from deployments.agent.trace import Run
+from tests.unit.agent.constrained import choice
 from tests.unit.fakes import FakeDocuments, ScriptedLLM
 from tests.unit.agent.test_agent_loop import improved_script
 
@@ -34,7 +35,7 @@ def test_an_obeyed_injection_stays_inside_the_typed_tools() -> None:
     ])
     run, llm = _run(FakeDocuments(INJECTION), obedient)
     assert {step.action for step in run.steps} <= ALLOWED
-    assert all({c.strip() for c in r["guided_choice"]} <= ALLOWED for r in llm.requests if r.get("guided_choice"))
+    assert all({c.strip() for c in choice(r)} <= ALLOWED for r in llm.requests if choice(r))
     calculator = next(step for step in run.steps if step.action == "calculator")
     assert "error" in calculator.observation.lower() and "Traceback" not in calculator.observation
     assert run.stop_reason == "final_answer"

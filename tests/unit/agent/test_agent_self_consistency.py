@@ -7,6 +7,7 @@ import pytest
 from deployments import errors
 from deployments.agent.agent import Agent
 from deployments.agent.tools import build_tools
+from tests.unit.agent.constrained import choice
 from tests.unit.fakes import FakeDocuments, ScriptedLLM
 
 DOCS = {"office-lyon": "The Lyon office opened in 2012 and has 120 employees.",
@@ -19,7 +20,7 @@ def by_seed(answers: dict[int, str]):
     def respond(request):
         real = request["prompt"].split("Now the real question.")[1]
         searched = real.count("Observation:") > 0
-        if request.get("guided_choice"):
+        if choice(request):
             return " Final Answer" if searched else " search"
         if real.endswith("Thought:"):
             return " look it up"

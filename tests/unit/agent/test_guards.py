@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from deployments.agent.choices import Candidate
+from deployments.agent.grammars import InputSpace
+from tests.unit.agent.constrained import allows
 from deployments.agent.guards import (
-    STOP, AnswerNeedsObservation, AnswerNotInQuestion, LoopState, NewInputsOnly, RepeatedAction, SeenNumbersOnly,
-    build_guards,
+    STOP, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
+    QuestionNumbersOnce, SeenNumbersOnly, build_guards,
 )
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.settings import AgentSettings
@@ -28,11 +30,15 @@ def test_repeated_action_stops_only_an_identical_action_and_input():
     assert guard.check(Step("t", "lookup", "Lyon office"), state) is None
 
 
-def test_new_inputs_only_drops_inputs_already_used_with_that_action():
+def test_new_inputs_only_cuts_inputs_already_used_with_that_action_out_of_the_question():
     guard, state = NewInputsOnly(), LoopState("q?", [SEARCHED])
-    assert guard.inputs("search", ["Lyon office", "Porto office"], state) == ["Porto office"]
-    assert guard.inputs("calculator", ["Lyon office"], state) == ["Lyon office"]
-    assert guard.inputs("search", ["Lyon office"], state) == ["Lyon office"]  # never leaves nothing
+    question = InputSpace(texts=("How many do the Lyon office and the Porto office have?",))
+    assert guard.inputs("search", question, state).texts == ("How many do the", "and the Porto office have?")
+    assert guard.inputs("lookup", question, state) == question  # another action: unchanged
+    only = InputSpace(texts=("Lyon office",))
+    assert guard.inputs("search", only, state) == only  # never leaves nothing
+    numbers = InputSpace(operands=("120",), arithmetic=True)
+    assert guard.inputs("search", numbers, state) == numbers
 
 
 def test_seen_numbers_only_refuses_an_invented_operand():
@@ -43,19 +49,43 @@ def test_seen_numbers_only_refuses_an_invented_operand():
     assert guard.check(Step("t", "search", "office 7"), state) is None  # words: not a calculation
 
 
-def test_answer_not_in_question_drops_what_the_question_states():
+def test_answer_not_in_question_cuts_what_the_question_states_out_of_the_observations():
     guard = AnswerNotInQuestion()
     state = LoopState("Which package is described as 'Cairo 2D vector graphics library'?")
-    candidates = [Candidate("Cairo 2D", 0, "observation"), Candidate("libcairo2", 0, "observation"),
+    candidates = [Candidate("libcairo2: Cairo 2D vector graphics library. Version 1.16", 0, "observation"),
                   Candidate("2", 1, "calculation")]
-    assert [c.text for c in guard.answers(candidates, state)] == ["libcairo2", "2"]
-    assert guard.answers(candidates[:1], state) == candidates[:1]  # never leaves nothing
-    restating = [Candidate("Tessera is a warehouse robot", 0, "observation"), Candidate("Tessera", 0, "observation")]
+    assert [c.text for c in guard.answers(candidates, state)] == ["libcairo2:", "Version 1.16", "2"]
+    whole = [Candidate("Cairo 2D vector graphics library", 0, "observation")]
+    assert guard.answers(whole, state) == whole  # never leaves nothing
+    restating = [Candidate("Tessera is a warehouse robot.", 0, "observation")]
     assert [c.text for c in guard.answers(restating, LoopState("Which product is a warehouse robot?"))] == ["Tessera"]
 
 
+def test_combine_before_answer_computes_next_after_two_planned_lookups():
+    guard = CombineBeforeAnswer()
+    porto = HistoryItem("search", "Porto", "[office-porto] The Porto office has 85 employees.")
+    two = LoopState("q?", [SEARCHED, porto], planned=2, computing=frozenset({"calculator"}))
+    assert guard.actions(ACTIONS, two) == ["calculator"]
+    two.history.append(HistoryItem("calculator", "120 + 85", "205", computed=True))
+    assert guard.actions(ACTIONS, two) == ACTIONS
+    assert guard.actions(ACTIONS, LoopState("q?", [SEARCHED], planned=1)) == ACTIONS
+
+
+def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
+    guard, free = QuestionNumbersOnce(), InputSpace(operands=("5", "120"), arithmetic=True)
+    narrowed = guard.inputs("calculator", free, LoopState("What is 5 times 5, minus 3?"))
+    assert narrowed.operands == ("5", "5", "3") and narrowed.each_once
+    grammar = narrowed.grammar()
+    assert allows(grammar, " 5 * 5 - 3") and allows(grammar, " (5 * 5) - 3")
+    assert not allows(grammar, " 5 - 3") and not allows(grammar, " 5 * 5 * 5 - 3") and not allows(grammar, " 120 - 3")
+    assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=2)) == free  # two things named
+    assert guard.inputs("calculator", free, LoopState("What is twice 5?")) == free  # one number: free arithmetic
+    assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
+
+
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 5
-    off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False)
+    assert len(build_guards(AgentSettings())) == 7
+    off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_combine_before_answer=False,
+                        guard_question_numbers_once=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}

@@ -90,11 +90,11 @@ def test_stream_error_before_the_first_event_is_a_plain_4xx():
 
 def _scripted(request):
     prompt = request["prompt"].split("Now the real question.")[1]
-    if request.get("guided_choice"):
-        wanted = " search" if "Observation:" not in prompt else " Final Answer"
-        if prompt.endswith("Action Input:"):
-            return " 120" if " 120" in request["guided_choice"] else " Lyon"
-        return wanted
+    constraint = request.get("structured_outputs") or {}
+    if constraint.get("grammar"):  # an input or answer written under a grammar (a span of a text)
+        return " 120" if "Observation:" in prompt else " Lyon"
+    if constraint.get("choice"):
+        return " search" if "Observation:" not in prompt else " Final Answer"
     return " Lyon office" if prompt.endswith("Action Input:") else " look it up"
 
 

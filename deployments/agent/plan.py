@@ -1,0 +1,109 @@
+"""The plan step: before the loop, look up each thing the question names, one search per thing.
+
+A question that names two things ("the combined size of A and B", "A minus B") needs both looked
+up; a 135M model searches the first and then answers. The plan finds the named things from
+structure, not from words: a span of the question names a document when, among the documents a
+keyword search for that span returns, exactly one holds the span itself (a common phrase such as
+"installed size" is in all of them; a name such as "libcairo2" or "Lyon" is in one). Each named
+document is shown once, as a search Observation with the shortest span naming it as the query, in
+the order the question names them; the loop then goes on from there (the calculator over the
+looked-up numbers, or the answer). Keyword search keeps the plan cheap (no embedding per span).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from deployments.agent.choices import spans
+from deployments.agent.tools import Documents, SearchTool
+
+logger = logging.getLogger("ray.serve")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One planned search: the span that names the document, and the document."""
+
+    query: str
+    hit: dict[str, Any]
+    position: int  # where the span starts in the question
+
+
+def _per_word(span: str, hit: dict[str, Any]) -> float:
+    """The keyword score of the span's best hit per word of the span: rare words score high."""
+    return float(hit.get("score", 1.0)) / max(1, len(span.split()))
+
+
+def _holds(text: str, phrase: str) -> bool:
+    """``text`` holds ``phrase`` as whole words, written the same way (a name keeps its letter case:
+    "DO" is not "do"), but for the first letter, which a sentence start capitalises ("the" / "The")."""
+    first = re.escape(phrase[0].lower()) if phrase[0].lower() == phrase[0].upper() else \
+        f"[{re.escape(phrase[0].lower())}{re.escape(phrase[0].upper())}]"
+    pattern = r"(?<![\w-])" + first + re.escape(phrase[1:]) + r"(?![\w-])"
+    return re.search(pattern, text) is not None
+
+
+class EntityPlan:
+    def __init__(self, documents: Documents, search: SearchTool, k: int = 5, max_words: int = 6,
+                 max_lookups: int = 3, min_score_ratio: float = 0.5, max_holders: int = 2,
+                 mode: str = "keyword") -> None:
+        self.documents, self.search = documents, search
+        self.k, self.max_words, self.max_lookups, self.mode = k, max_words, max_lookups, mode
+        self.min_score_ratio, self.max_holders = min_score_ratio, max_holders
+
+    async def lookups(self, question: str) -> list[Lookup]:
+        """The documents the question names, each with the shortest span naming it, in question order."""
+        candidates = [s for s in spans(question, self.max_words) if _LETTER.search(s)]
+        found = await asyncio.gather(*(self._names(span) for span in candidates))
+        named = [(span, hit) for span, hit in zip(candidates, found) if hit is not None]
+        if not named:
+            return []
+        # a name is rare: its keyword score is near the best of the question's names, while a span of
+        # common words that happens to be held by one hit scores far below
+        floor = self.min_score_ratio * max(_per_word(span, hit) for span, hit in named)
+        named = [(span, hit) for span, hit in named if _per_word(span, hit) >= floor]
+        best: dict[str, Lookup] = {}
+        for span, hit in named:
+            # a span inside a longer one that names another document is part of that name, not a name
+            if any(span != other and span in other and hit["id"] != other_hit["id"] for other, other_hit in named):
+                continue
+            current = best.get(hit["id"])
+            if current is None or len(span) < len(current.query):
+                best[hit["id"]] = Lookup(span, hit, question.find(span))
+        return sorted(best.values(), key=lambda lk: lk.position)[: self.max_lookups]
+
+    async def _names(self, span: str) -> dict[str, Any] | None:
+        try:
+            hits = await self.documents.search(span, self.k, self.mode)
+        except Exception:  # noqa: BLE001 - a span the search cannot parse names nothing; the loop can still search
+            logger.debug("plan search failed for %r", span, exc_info=True)
+            return None
+        holding = [hit for hit in hits if _holds(hit["text"], span)]
+        # the best-ranked hit that holds the span, when few others do (a name can recur, as "Ireland"
+        # does in "Northern Ireland"; a common word is held by many)
+        return holding[0] if holding and len(holding) <= self.max_holders else None
+
+    def observation(self, lookup: Lookup) -> str:
+        return self.search.show([lookup.hit])
+
+    @property
+    def action(self) -> str:
+        return self.search.name
+
+
+def plan_for(tools: dict, documents: Documents, settings: Any) -> EntityPlan | None:
+    """The plan step when it is switched on and a search tool exists."""
+    search = next((tool for tool in tools.values() if isinstance(tool, SearchTool)), None)
+    if not settings.plan_lookups or search is None:
+        return None
+    return EntityPlan(documents, search, k=settings.plan_k, max_words=settings.max_span_words,
+                      max_lookups=settings.plan_lookups)
+
+
+def queries(lookups: Sequence[Lookup]) -> list[str]:
+    return [lookup.query for lookup in lookups]
