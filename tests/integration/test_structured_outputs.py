@@ -264,3 +264,19 @@ def test_schemathesis_over_the_structured_output_fields(base_url: str) -> None:
             jsonschema.validate(json.loads(choice["message"]["content"]), schema)
 
     run()
+
+
+def test_auto_tools_answer_with_calls_or_text_never_a_broken_call(openai_client, model_name: str) -> None:
+    for content in ("What is the weather in Paris?", "Say hello."):
+        chunks = list(openai_client.chat.completions.create(
+            model=model_name, messages=[{"role": "user", "content": content}], max_tokens=60, temperature=0,
+            tools=[TOOL], tool_choice="auto", stream=True))
+        finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+        calls = _assemble_calls(chunks)
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        if finish == ["tool_calls"]:
+            assert calls and not text
+            for call in calls.values():
+                jsonschema.validate(json.loads(call["arguments"]), TOOL["function"]["parameters"])
+        else:
+            assert finish in (["stop"], ["length"]) and not calls and text and not text.startswith("{")
