@@ -14,7 +14,8 @@ re-normalised; average-linkage agglomerative clustering on cosine distance, cut 
 size is clustered and the rest join the nearest cluster centroid, so memory stays bounded (the exact
 method needs the document x document matrix). A cluster is named by the label topic most of its
 documents carry, largest cluster first, each topic naming at most one cluster; a cluster whose
-candidates are all taken gets a topic of its own named after its most frequent label.
+candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
+none of whose documents has a label makes no topic (there is nothing to name it by).
 """
 
 from __future__ import annotations
@@ -55,11 +56,12 @@ def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000) -
 
 
 def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canonical,
-                  raw_labels: list[list[str]]) -> dict[int, int]:
-    """Per cluster, the index of the topic that names it (new topics are appended to `canonical`)."""
+                  raw_labels: list[list[str]]) -> dict[int, int | None]:
+    """Per cluster, the index of the topic that names it (new topics are appended to `canonical`);
+    None for a cluster without any label."""
     order = sorted(set(ids.tolist()), key=lambda c: (-int(np.sum(ids == c)), c))
     taken: set[int] = set()
-    names: dict[int, int] = {}
+    names: dict[int, int | None] = {}
     for c in order:
         members = np.flatnonzero(ids == c)
         votes = Counter(t for d in members for t in dict.fromkeys(doc_topics[d]))
@@ -68,7 +70,10 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
             names[c] = free[0]
         else:
             words = Counter(label for d in members for label in raw_labels[d])
-            label = max(words, key=lambda w: (words[w], w)) if words else "Other"
+            if not words:
+                names[c] = None
+                continue
+            label = max(words, key=lambda w: (words[w], w))
             existing = {topic.label for topic in canonical.topics}
             suffix = 2
             name = label
@@ -103,6 +108,8 @@ def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vecto
     assigned = [False] * len(doc_topics)
     for row, d in enumerate(embedded):
         primary = names[int(ids[row])]
+        if primary is None:
+            continue
         result[d] = [primary, *(t for t in doc_topics[d] if t != primary)]
         assigned[d] = primary not in doc_topics[d]
     return Assignment(result, assigned)

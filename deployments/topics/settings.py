@@ -51,7 +51,7 @@ class TopicSettings(BaseModel):
         "alone decides among the shared topics; 2: the primary is one of its own shared topics when it has one.",
     )
     grouping: Literal["labels", "documents"] = Field(
-        "labels", description="How primary topics are formed: labels (a document's shared label topic, refined by "
+        "documents", description="How primary topics are formed: labels (a document's shared label topic, refined by "
         "text embedding) or documents (average-linkage clusters of the documents' text vectors plus their labels', "
         "named by the label topic most of a cluster's documents carry).")
     cluster_distance: float = Field(0.7, gt=0.0, le=2.0, description="grouping documents: cosine distance at which "

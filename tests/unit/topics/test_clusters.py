@@ -75,3 +75,21 @@ def test_each_topic_names_one_cluster_and_a_cluster_left_without_one_gets_its_ow
     assert canonical.topics[primaries[4]].label == "Other kind" and primaries[4] == primaries[5]
     assert assignment.assigned == [False] * 4 + [True] * 2
     assert assignment.topics[4] == [primaries[4], 0]  # its own topic is kept after the primary
+
+
+def test_assemble_with_document_grouping_names_each_primary_by_a_label():
+    import asyncio
+
+    from deployments.topics.assemble import assemble
+    from deployments.topics.canonical import LeaderCanonicalizer
+    from tests.unit.fakes import FakeEmbedder
+
+    docs = [{"id": f"d{i}", "text": text, "timestamp": f"2025-{1 + i % 12:02d}-01T00:00:00Z"}
+            for i, text in enumerate(["red apple pie", "red apple tart", "green apple pie", "blue boat sail",
+                                      "blue boat race", "blue boat trip"])]
+    labels = [["Apples"], ["Apples", "Tarts"], ["Apple pie"], ["Boats"], ["Sailing"], ["Boats"]]
+    result = asyncio.run(assemble(docs, labels, FakeEmbedder(), LeaderCanonicalizer(), ChangepointTrendDetector(),
+                                  grouping="documents", cluster_distance=0.8, cluster_label_weight=0.3))
+    primaries = [d["primary_topic"] for d in result["documents"]]
+    assert primaries[:3] == ["Apples"] * 3 and primaries[3:] == ["Boats"] * 3
+    assert result["documents"][1]["topics"] == ["Apples", "Tarts"]

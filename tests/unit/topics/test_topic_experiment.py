@@ -48,7 +48,8 @@ class ServedModel(FakeLLMClient):
 
 
 def _pipeline(**named) -> TopicPipeline:
-    return TopicPipeline(settings={"experiment_max_cells": 8}, llm_client=ServedModel("small"),
+    # grouping by labels: the fake texts differ by a word or two, so only their labels tell them apart
+    return TopicPipeline(settings={"experiment_max_cells": 8, "grouping": "labels"}, llm_client=ServedModel("small"),
                          text_embedder=FakeEmbedder(), model_clients=named)
 
 
@@ -66,7 +67,7 @@ def test_one_row_per_cell_with_the_evaluation_metrics_of_its_labels():
     embedder, detector = FakeEmbedder(), ZScoreTrendDetector()
     for temperature in (0.0, 0.7):
         labels = asyncio.run(PromptLabeler(ServedModel("small"), temperature=temperature).label([d["text"] for d in DOCS]))
-        result = asyncio.run(assemble(DOCS, labels, embedder, LeaderCanonicalizer(), detector))
+        result = asyncio.run(assemble(DOCS, labels, embedder, LeaderCanonicalizer(), detector, grouping="labels"))
         expected = asyncio.run(score(DOCS, [d["topics"] for d in result["documents"]], embedder, detector))
         for row in (r for r in table if r["temperature"] == temperature):
             for name in ("label_precision", "label_recall", "label_f1", "nmi", "ari", "trend_agreement"):

@@ -26,7 +26,8 @@ def _docs(month_of: dict[str, list[int]]) -> list[dict]:
 
 
 def _pipeline(**settings) -> TopicPipeline:
-    return TopicPipeline(settings=settings, llm_client=FakeLLMClient(ANSWERS), text_embedder=FakeEmbedder())
+    # grouping by labels: the fake texts differ by one word, so only their labels tell them apart
+    return TopicPipeline(settings={"grouping": "labels", **settings}, llm_client=FakeLLMClient(ANSWERS), text_embedder=FakeEmbedder())
 
 
 def test_topics_merges_labels_and_marks_the_planted_rise():
