@@ -46,7 +46,15 @@ def body(i: int, tokens: int, stream: bool) -> dict:
 
 
 def timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, float]:
-    """(time to first content, total time) of one streamed chat completion."""
+    """(time to first content, total time) of one streamed chat completion; a keep-alive connection
+    the server closed just before the request was sent is retried once (no response had started)."""
+    try:
+        return _timed_stream(client, i, tokens)
+    except httpx.RemoteProtocolError:
+        return _timed_stream(client, i, tokens)
+
+
+def _timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, float]:
     started = time.perf_counter()
     first = None
     payload = {k: v for k, v in body(i, tokens, True).items() if v is not None}
@@ -62,9 +70,15 @@ def timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, floa
 
 
 def plain(client: httpx.Client, i: int, tokens: int) -> float:
-    started = time.perf_counter()
     payload = {k: v for k, v in body(i, tokens, False).items() if v is not None}
-    client.post("/v1/chat/completions", json=payload).raise_for_status()
+    for attempt in (0, 1):  # one retry, as in timed_stream
+        started = time.perf_counter()
+        try:
+            client.post("/v1/chat/completions", json=payload).raise_for_status()
+            break
+        except httpx.RemoteProtocolError:
+            if attempt:
+                raise
     return time.perf_counter() - started
 
 
