@@ -19,6 +19,7 @@ import json
 import os
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -142,18 +143,24 @@ def medici_peak_rss() -> float | None:
 @contextlib.contextmanager
 def llama_server(binary: Path, gguf: Path, parallel: int, threads: int) -> Iterator[str]:
     port = free_port()
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [str(binary), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port), "-np", str(parallel),
          "-c", str(parallel * 1024), "-t", str(threads)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(f"{url}/health", 120, "llama-server", interval_s=0.5)
         yield url, lambda: peak_rss_mib(proc.pid)
+    except BaseException:
+        log.seek(0)
+        print("llama-server's last log lines:\n" + "".join(log.read().decode(errors="replace").splitlines(True)[-15:]))
+        raise
     finally:
         proc.terminate()
         proc.wait(30)
+        log.close()
 
 
 def measure(name: str, url: str, clients: list[int], tokens: int, rounds: int,
