@@ -19,6 +19,7 @@ import json
 import os
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,15 @@ def body(i: int, tokens: int, stream: bool) -> dict:
 
 
 def timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, float]:
-    """(time to first content, total time) of one streamed chat completion."""
+    """(time to first content, total time) of one streamed chat completion; a keep-alive connection
+    the server closed just before the request was sent is retried once (no response had started)."""
+    try:
+        return _timed_stream(client, i, tokens)
+    except httpx.RemoteProtocolError:
+        return _timed_stream(client, i, tokens)
+
+
+def _timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, float]:
     started = time.perf_counter()
     first = None
     payload = {k: v for k, v in body(i, tokens, True).items() if v is not None}
@@ -62,9 +71,15 @@ def timed_stream(client: httpx.Client, i: int, tokens: int) -> tuple[float, floa
 
 
 def plain(client: httpx.Client, i: int, tokens: int) -> float:
-    started = time.perf_counter()
     payload = {k: v for k, v in body(i, tokens, False).items() if v is not None}
-    client.post("/v1/chat/completions", json=payload).raise_for_status()
+    for attempt in (0, 1):  # one retry, as in timed_stream
+        started = time.perf_counter()
+        try:
+            client.post("/v1/chat/completions", json=payload).raise_for_status()
+            break
+        except httpx.RemoteProtocolError:
+            if attempt:
+                raise
     return time.perf_counter() - started
 
 
@@ -128,18 +143,24 @@ def medici_peak_rss() -> float | None:
 @contextlib.contextmanager
 def llama_server(binary: Path, gguf: Path, parallel: int, threads: int) -> Iterator[str]:
     port = free_port()
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [str(binary), "-m", str(gguf), "--host", "127.0.0.1", "--port", str(port), "-np", str(parallel),
          "-c", str(parallel * 1024), "-t", str(threads)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_healthy(f"{url}/health", 120, "llama-server", interval_s=0.5)
         yield url, lambda: peak_rss_mib(proc.pid)
+    except BaseException:
+        log.seek(0)
+        print("llama-server's last log lines:\n" + "".join(log.read().decode(errors="replace").splitlines(True)[-15:]))
+        raise
     finally:
         proc.terminate()
         proc.wait(30)
+        log.close()
 
 
 def measure(name: str, url: str, clients: list[int], tokens: int, rounds: int,
