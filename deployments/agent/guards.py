@@ -134,6 +134,20 @@ class QuestionNumbersOnce(Guard):
         return replace(space, operands=tuple(stated), each_once=True)
 
 
+class AnswerFromNamedDocuments(Guard):
+    """When the plan step looked up the documents the question names, the final answer is a span of
+    those (or a calculation): a later search the model wanders into (a phrase of the question that
+    names nothing) otherwise hands it an unrelated value to copy."""
+
+    setting = "guard_answer_from_named_documents"
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if not state.planned:
+            return candidates
+        kept = [c for c in candidates if c.kind == "calculation" or c.step < state.planned]
+        return kept or candidates
+
+
 class CombineBeforeAnswer(Guard):
     """When the plan step looked up two or more documents (the question names two things), the next
     action computes (a tool whose result combines values, the calculator) until something has been
@@ -149,12 +163,13 @@ class CombineBeforeAnswer(Guard):
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
-                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce)
+                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce,
+                                       AnswerFromNamedDocuments)
 
 
 def build_guards(settings: object) -> list[Guard]:
     """The guards whose setting is on."""
-    return [guard() for guard in ALL_GUARDS if getattr(settings, guard.setting, True)]
+    return [guard() for guard in ALL_GUARDS if getattr(settings, guard.setting, False)]
 
 
 def apply_actions(guards: Sequence[Guard], actions: list[str], state: LoopState) -> list[str]:

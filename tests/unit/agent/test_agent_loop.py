@@ -222,7 +222,7 @@ def test_the_plan_looks_up_each_named_document_then_the_guard_asks_for_a_calcula
     llm, usage = CheckedLLM(respond), Usage()
     documents = FakeDocuments(docs)
     tools = build_tools(documents)
-    settings = AgentSettings()
+    settings = AgentSettings(guard_combine_before_answer=True)
     agent = ImprovedAgent(Generator(llm, usage), tools, build_guards(settings), settings,
                           plan_for(tools, documents, settings))
     run = asyncio.run(agent.run(question, 4, Run(question=question, mode="test", usage=usage)))
