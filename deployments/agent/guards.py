@@ -100,21 +100,21 @@ class SeenNumbersOnly(Guard):
 
 
 class AnswerNotInQuestion(Guard):
-    """A final answer is new information: every phrase of two words or more that the question
-    states is cut out of the observations the answer is a span of (unless that leaves nothing).
-    Without it, a reverse lookup answered "Tessera is a warehouse robot" to "Which product is a
-    warehouse robot?"."""
+    """A final answer is new information: every word and phrase the question states is cut out of
+    the observations the answer is a span of (unless that leaves nothing). Without it, a reverse
+    lookup answered "Tessera is a warehouse robot" to "Which product is a warehouse robot?", and a
+    lookup answered "the" or "product" (single words of the question, copied from an observation)."""
 
     setting = "guard_answer_not_in_question"
 
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
-        phrases = [p for p in spans(state.question, 8) if len(p.split()) >= 2]
+        phrases = spans(state.question, 8)
         kept: list[Candidate] = []
         for candidate in candidates:
             if candidate.kind == "calculation":
                 kept.append(candidate)
                 continue
-            kept += [replace(candidate, text=piece) for piece in cut_phrases(candidate.text, phrases, min_words=2)
+            kept += [replace(candidate, text=piece) for piece in cut_phrases(candidate.text, phrases)
                      if piece.strip(" .,;:!?").lower() not in state.question.lower()]
         return kept or candidates
 
