@@ -100,21 +100,21 @@ class SeenNumbersOnly(Guard):
 
 
 class AnswerNotInQuestion(Guard):
-    """A final answer is new information: every phrase of two words or more that the question
-    states is cut out of the observations the answer is a span of (unless that leaves nothing).
-    Without it, a reverse lookup answered "Tessera is a warehouse robot" to "Which product is a
-    warehouse robot?"."""
+    """A final answer is new information: every word and phrase the question states is cut out of
+    the observations the answer is a span of (unless that leaves nothing). Without it, a reverse
+    lookup answered "Tessera is a warehouse robot" to "Which product is a warehouse robot?", and a
+    lookup answered "the" or "product" (single words of the question, copied from an observation)."""
 
     setting = "guard_answer_not_in_question"
 
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
-        phrases = [p for p in spans(state.question, 8) if len(p.split()) >= 2]
+        phrases = spans(state.question, 8)
         kept: list[Candidate] = []
         for candidate in candidates:
             if candidate.kind == "calculation":
                 kept.append(candidate)
                 continue
-            kept += [replace(candidate, text=piece) for piece in cut_phrases(candidate.text, phrases, min_words=2)
+            kept += [replace(candidate, text=piece) for piece in cut_phrases(candidate.text, phrases)
                      if piece.strip(" .,;:!?").lower() not in state.question.lower()]
         return kept or candidates
 
@@ -134,6 +134,20 @@ class QuestionNumbersOnce(Guard):
         return replace(space, operands=tuple(stated), each_once=True)
 
 
+class AnswerFromNamedDocuments(Guard):
+    """When the plan step looked up the documents the question names, the final answer is a span of
+    those (or a calculation): a later search the model wanders into (a phrase of the question that
+    names nothing) otherwise hands it an unrelated value to copy."""
+
+    setting = "guard_answer_from_named_documents"
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if not state.planned:
+            return candidates
+        kept = [c for c in candidates if c.kind == "calculation" or c.step < state.planned]
+        return kept or candidates
+
+
 class CombineBeforeAnswer(Guard):
     """When the plan step looked up two or more documents (the question names two things), the next
     action computes (a tool whose result combines values, the calculator) until something has been
@@ -149,12 +163,13 @@ class CombineBeforeAnswer(Guard):
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
-                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce)
+                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce,
+                                       AnswerFromNamedDocuments)
 
 
 def build_guards(settings: object) -> list[Guard]:
     """The guards whose setting is on."""
-    return [guard() for guard in ALL_GUARDS if getattr(settings, guard.setting, True)]
+    return [guard() for guard in ALL_GUARDS if getattr(settings, guard.setting, False)]
 
 
 def apply_actions(guards: Sequence[Guard], actions: list[str], state: LoopState) -> list[str]:

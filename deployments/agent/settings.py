@@ -44,8 +44,11 @@ class AgentSettings(BaseModel):
     guard_answer_not_in_question: bool = Field(
         True, description="Final-answer candidates the question itself states are not offered.")
     guard_combine_before_answer: bool = Field(
-        True, description="When the plan step looked up two or more documents, the calculator comes next "
-        "until something has been computed.")
+        False, description="Off by default: a common word the plan takes for a name makes a lookup look like two "
+        "things, and the forced calculation then becomes the answer. On: when the plan step looked up two or more "
+        "documents, the calculator comes next until something has been computed.")
+    guard_answer_from_named_documents: bool = Field(
+        True, description="When the plan step named documents, the final answer is a span of them or a calculation.")
     guard_question_numbers_once: bool = Field(
         True, description="A question stating 2-4 numbers and naming fewer than two documents: the calculator "
         "uses each of its numbers exactly once.")

@@ -83,26 +83,26 @@ def test_bad_ask_is_400(http, body, param):
     assert reply.status_code == 400 and reply.json()["error"]["param"] == param
 
 
-# Measured on the default 135M model (2026-11-29): the reverse lookup is answered; on the two-hop question
-# the model searched both offices but answered 85 without calculating, and on the word-form arithmetic it
-# wrote "40 + 5" (its Thought mistranslated the words). Kept as expected failures, checking the right
-# answer, so that a model or loop that gets them right shows up as XPASS.
-_GAP = "the default 135M model does not yet answer this kind reliably (see the comment above)"
+# Measured on the default 135M model (2026-11-29, branch agent): the reverse lookup and the word-form
+# arithmetic are answered (the calculator's grammar uses each stated number once). On the two-hop question
+# the plan step names only the Porto office ("Lyon" is held by three documents, so it is not taken for a
+# name), and the model does not search Lyon and add by itself; kept as an expected failure, checking the
+# right answer, so that a model or loop that gets it right shows up as XPASS.
+_GAP = "the plan step does not name Lyon (three documents hold it), and the 135M model does not add by itself"
 
 
 @pytest.mark.parametrize("question, expected, source", [
     ("Which product is a warehouse robot?", "Tessera", "observation"),  # reverse lookup: a name by a description
     pytest.param("How many employees do the Lyon and Porto offices have together?", "205", "calculation",
                  marks=pytest.mark.xfail(reason=_GAP, strict=False)),  # two hops
-    pytest.param("What is 40 multiplied by 33, plus 5?", "1325", "calculation",
-                 marks=pytest.mark.xfail(reason=_GAP, strict=False)),  # arithmetic stated in words
+    ("What is 40 multiplied by 33, plus 5?", "1325", "calculation"),  # arithmetic stated in words
 ])
 def test_reverse_lookup_two_hop_and_word_arithmetic(http, question, expected, source):
     reply = http.post("/v1/agent/ask", json={"question": question}, timeout=900)
     assert reply.status_code == 200, reply.text
     body = reply.json()
     _check_shape(body)
-    assert expected.lower() in body["answer"].lower(), body
+    assert expected.lower() in body["answer"].lower(), body["steps"]
     assert body["answer_source"]["kind"] == source
     step = body["steps"][body["answer_source"]["step"]]
     assert body["answer"] in step["observation"]  # copied from what a tool returned, not written

@@ -6,7 +6,7 @@ from deployments.agent.choices import Candidate
 from deployments.agent.grammars import InputSpace
 from tests.unit.agent.constrained import allows
 from deployments.agent.guards import (
-    STOP, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
+    STOP, AnswerFromNamedDocuments, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
     QuestionNumbersOnce, SeenNumbersOnly, build_guards,
 )
 from deployments.agent.prompts import HistoryItem
@@ -83,9 +83,19 @@ def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
     assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
 
 
+def test_answer_from_named_documents_keeps_the_planned_observations_and_calculations():
+    guard = AnswerFromNamedDocuments()
+    candidates = [Candidate("205", 3, "calculation"), Candidate("The CEO is Ana.", 2, "observation"),
+                  Candidate("The Lyon office has 120 employees.", 0, "observation")]
+    assert [c.step for c in guard.answers(candidates, LoopState("q?", planned=1))] == [3, 0]
+    assert guard.answers(candidates, LoopState("q?")) == candidates  # nothing planned: every observation
+    assert guard.answers(candidates[1:2], LoopState("q?", planned=1)) == candidates[1:2]  # never leaves nothing
+
+
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 7
-    off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_combine_before_answer=False,
+    assert len(build_guards(AgentSettings())) == 7  # CombineBeforeAnswer is off by default
+    assert len(build_guards(AgentSettings(guard_combine_before_answer=True))) == 8
+    off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_answer_from_named_documents=False,
                         guard_question_numbers_once=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
