@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 import re
-from typing import Callable, Literal
+from typing import Callable, Iterable, Literal
 
 from deployments.errors import find_service_error
 from deployments.llm.client import LLMClient, completion_text
@@ -94,16 +94,20 @@ def parse_labels(completion: str, max_labels: int) -> list[str]:
         lines.append(line)
     if len(lines) == 1 and "," in lines[0]:
         lines = lines[0].split(",")
-    labels: list[str] = []
+    return _distinct((clean_label(line) for line in lines), max_labels)
+
+
+def _distinct(labels: Iterable[str], max_labels: int) -> list[str]:
+    """The non-empty labels in order, case-insensitively de-duplicated, at most ``max_labels``."""
+    kept: list[str] = []
     seen: set[str] = set()
-    for line in lines:
-        label = clean_label(line)
+    for label in labels:
         if label and label.lower() not in seen:
             seen.add(label.lower())
-            labels.append(label)
-        if len(labels) == max_labels:
+            kept.append(label)
+        if len(kept) == max_labels:
             break
-    return labels
+    return kept
 
 
 def labels_schema(max_labels: int) -> dict:
@@ -125,16 +129,7 @@ def parse_json_labels(completion: str, max_labels: int) -> list[str]:
         items = [items]
     if not isinstance(items, list):
         return []
-    labels: list[str] = []
-    seen: set[str] = set()
-    for item in items:
-        label = clean_label(item) if isinstance(item, str) else ""
-        if label and label.lower() not in seen:
-            seen.add(label.lower())
-            labels.append(label)
-        if len(labels) == max_labels:
-            break
-    return labels
+    return _distinct((clean_label(item) if isinstance(item, str) else "" for item in items), max_labels)
 
 
 def failure_message(error: BaseException) -> str:
