@@ -151,9 +151,12 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--serve", action="store_true",
                         help="start the app of this checkout on a private local Ray Serve (fresh database) and "
                         "evaluate against it instead of --url")
+    parser.add_argument("--agent-settings", default="{}",
+                        help="with --serve: JSON of `agent` settings for that app, e.g. "
+                        "'{\"guard_combine_before_answer\": true}' (a setting tried on the dev halves)")
     args = parser.parse_args(argv)
     if args.serve:
-        with serve_this_checkout() as url:
+        with serve_this_checkout(json.loads(args.agent_settings)) as url:
             args.url = url
             await evaluate(args)
     else:
@@ -161,7 +164,7 @@ async def main(argv: list[str] | None = None) -> None:
 
 
 @contextlib.contextmanager
-def serve_this_checkout():
+def serve_this_checkout(agent_settings: dict | None = None):
     """The app of this checkout, on a fresh database, for one evaluation (stopped afterwards)."""
     import sys
     import tempfile
@@ -171,7 +174,8 @@ def serve_this_checkout():
 
     app_args = {"llm": {"torch_threads": 2}, "llm_runtime": {"request_timeout_s": 1800, "max_batch_size": 16},
                 "ingress": {"request_timeout_s": 1800},
-                "documents": {"storage": {"data_dir": tempfile.mkdtemp(prefix="medici-agent-eval-")}}}
+                "documents": {"storage": {"data_dir": tempfile.mkdtemp(prefix="medici-agent-eval-")}},
+                "agent": agent_settings or {}}
     with running_app(app_args) as url:
         yield url
 

@@ -16,6 +16,7 @@ Nothing here imports Ray at module import time: the unit tests check the row val
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 from urllib.parse import urlparse
 
@@ -198,9 +199,11 @@ def corpus_error(exc: BaseException) -> CorpusError | None:
             return current
         if type(current).__name__ == "ArrowInvalid":  # the JSON reader's parse error: the file, not the service
             return CorpusError(f"not valid JSONL or Parquet: {str(current).splitlines()[0]}")
+        if isinstance(current, json.JSONDecodeError):  # a line Ray Data's JSON reader handed to Python's json
+            return CorpusError(f"not valid JSONL: {current.msg} (line {current.lineno}, column {current.colno})")
         current = getattr(current, "cause", None) or current.__cause__ or current.__context__
     text = str(exc)
-    for marker in ("CorpusError: ", "ArrowInvalid: "):
+    for marker in ("CorpusError: ", "ArrowInvalid: ", "JSONDecodeError: "):
         if marker in text:
             line = text.rsplit(marker, 1)[1].splitlines()[0].strip()
             return CorpusError(line if marker == "CorpusError: " else f"not valid JSONL or Parquet: {line}")

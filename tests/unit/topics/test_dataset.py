@@ -45,6 +45,20 @@ def test_the_corpus_error_is_found_under_the_exceptions_ray_wraps_it_in():
     assert corpus_error(RuntimeError("unrelated")) is None
 
 
+def test_a_line_that_is_not_json_is_a_corpus_error_naming_the_line():
+    import json
+
+    class Wrapper(Exception):  # stands in for Ray's RayTaskError around the read task's exception
+        def __init__(self, cause):
+            super().__init__("read task failed")
+            self.cause = cause
+
+    try:
+        json.loads('{"id": "a"}\nnot json')
+    except json.JSONDecodeError as bad:
+        assert str(corpus_error(Wrapper(bad))) == "not valid JSONL: Extra data (line 2, column 1)"
+
+
 def test_filesystems_by_scheme():
     from fsspec.implementations.http import HTTPFileSystem
 

@@ -95,9 +95,14 @@ def test_job_errors_are_4xx():
         asyncio.run(pipeline.submit_job({"documents": _docs(2), "corpus_uri": "/tmp/x.jsonl"}))
 
 
-def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path):
+def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path, monkeypatch):
     import json
 
+    import ray
+
+    # The line-by-line reader, as in a pipeline built outside Ray, even when an earlier test of this
+    # process left Ray running (then `read_corpus` would take the Ray Data path, tested in integration).
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
     good, bad = tmp_path / "c.jsonl", tmp_path / "bad.jsonl"
     good.write_text("".join(json.dumps(d) + "\n" for d in _docs(5)))
     bad.write_text('{"id": "a", "text": "alpha"}\nnot json\n')
