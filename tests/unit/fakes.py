@@ -2,7 +2,8 @@
 
 - `HandleMethod`: a Serve handle method, `.remote(*args)` answering an awaitable, cancellable response;
 - `ScriptedLLM`, `FakeDocuments`: the agent's LLM client and document store;
-- `FakeLLMClient`, `FakeEmbedder`: the topic pipeline's LLM client and embedder.
+- `FakeLLMClient`, `FakeEmbedder`: the topic pipeline's LLM client and embedder;
+- `LoopbackJSONServer`: a JSON-over-HTTP server on loopback whose answers the test chooses (external endpoints).
 
 One module instead of copies in each test file, so a change to what a handle answers is made once.
 """
@@ -11,6 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
 import numpy as np
@@ -124,3 +128,35 @@ class FakeEmbedder:
     async def embed(self, texts: list[str]) -> list[list[float]]:
         self.calls += 1
         return [self.vector(t).tolist() for t in texts]
+
+
+Respond = Callable[[str, dict, dict], "tuple[int, dict]"]
+
+
+class LoopbackJSONServer:
+    """A JSON-over-HTTP server on loopback, in a thread: every POST's path, headers and JSON body go to
+    ``respond``, whose (status, payload) is the answer. Hand-written on `http.server` so the external
+    endpoint client's unit tests run without a network or a real inference server."""
+
+    def __init__(self, respond: Respond, port: int = 0) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                status, payload = respond(self.path, dict(self.headers), body)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

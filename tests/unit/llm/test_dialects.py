@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 import pytest
@@ -16,35 +14,21 @@ from deployments.errors import ServiceError
 from deployments.llm.backend import LLMBackendSettings
 from deployments.llm.dialects import translate
 from deployments.llm.external import OpenAIEndpointClient
+from tests.unit.fakes import LoopbackJSONServer
 
 
-class Endpoint:
+class Endpoint(LoopbackJSONServer):
     """Answers every completion with ``reply(body)`` and records the bodies."""
 
     def __init__(self, reply: Callable[[dict], str], finish: str = "stop") -> None:
-        seen = self.seen = []
+        self.seen: list = []
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                seen.append(body)
-                data = json.dumps({"choices": [{"index": 0, "text": reply(body), "finish_reason": finish}]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        def respond(path: str, headers: dict, body: dict) -> tuple[int, dict]:
+            self.seen.append(body)
+            return 200, {"choices": [{"index": 0, "text": reply(body), "finish_reason": finish}]}
 
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(respond)
+        self.url = f"http://127.0.0.1:{self.port}/v1"
 
 
 def _complete(endpoint: Endpoint, dialect: str, request: dict) -> dict:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,48 +12,26 @@ from deployments.llm.backend import LLMBackendSettings, make_llm_client
 from deployments.llm.client import HandleLLMClient
 from deployments.llm.external import OpenAIEndpointClient
 from tests.net import free_port
+from tests.unit.fakes import LoopbackJSONServer
 
 
-class FakeEndpoint:
+class FakeEndpoint(LoopbackJSONServer):
     """An OpenAI-ish endpoint: echoes what it got; `"model": "missing"` gets OpenAI's 404 body."""
 
     def __init__(self, port: int = 0) -> None:
-        seen = self.seen = []
+        self.seen: list = []
+        super().__init__(self._respond, port)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                seen.append((self.path, dict(self.headers), body))
-                if body.get("model") == "missing":
-                    self._send(404, {"error": {"message": "model 'missing' not found", "type": "not_found_error",
-                                               "param": "model", "code": "model_not_found"}})
-                elif body.get("model") == "crash":
-                    self._send(500, {"detail": "boom"})
-                else:
-                    key = "text" if self.path.endswith("/completions") and "chat" not in self.path else "message"
-                    choice = {"text": "echo"} if key == "text" else {"message": {"role": "assistant",
-                                                                                 "content": "echo"}}
-                    self._send(200, {"object": "ok", "path": self.path, "choices": [choice]})
-
-            def _send(self, status: int, payload: dict) -> None:
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+    def _respond(self, path: str, headers: dict, body: dict) -> tuple[int, dict]:
+        self.seen.append((path, headers, body))
+        if body.get("model") == "missing":
+            return 404, {"error": {"message": "model 'missing' not found", "type": "not_found_error",
+                                   "param": "model", "code": "model_not_found"}}
+        if body.get("model") == "crash":
+            return 500, {"detail": "boom"}
+        key = "text" if path.endswith("/completions") and "chat" not in path else "message"
+        choice = {"text": "echo"} if key == "text" else {"message": {"role": "assistant", "content": "echo"}}
+        return 200, {"object": "ok", "path": path, "choices": [choice]}
 
 
 @pytest.fixture
