@@ -66,13 +66,19 @@ def test_a_short_request_finishes_before_a_long_one_that_started_earlier() -> No
     assert long.finish_reason is None and len(engine.running) == 1
 
 
-def test_a_cancelled_row_frees_its_slot_at_once() -> None:
+def _one_running_one_waiting() -> tuple:
+    """One slot: a long request running after one step, a short one waiting behind it."""
     engine = _manual(max_batch_size=1)
     finished: list = []
     first, second = _job("first", 100), _job("second", 4)
     _submit(engine, first, finished)
     _submit(engine, second, finished)
     engine.step()
+    return engine, finished, first, second
+
+
+def test_a_cancelled_row_frees_its_slot_at_once() -> None:
+    engine, finished, first, second = _one_running_one_waiting()
     assert [a.row.job for a in engine.running] == [first] and len(engine.scheduler) == 1
     first.cancelled.set()
     engine.step()  # the cancelled row leaves before this step's admission: the waiting one takes its slot
@@ -81,12 +87,7 @@ def test_a_cancelled_row_frees_its_slot_at_once() -> None:
 
 
 def test_a_cancelled_waiting_request_is_dropped_without_running() -> None:
-    engine = _manual(max_batch_size=1)
-    finished: list = []
-    first, second = _job("first", 100), _job("second", 4)
-    _submit(engine, first, finished)
-    _submit(engine, second, finished)
-    engine.step()
+    engine, finished, first, second = _one_running_one_waiting()
     second.cancelled.set()
     engine.step()
     assert finished == [(second, None)] and second.finish_reason == "cancelled" and second.completion_tokens == 0
