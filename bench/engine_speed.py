@@ -9,7 +9,7 @@ lines `dev`, odd lines `test`). It counts equal outputs per half and gives the f
 character of each output that differs.
 
 A variant is a `+`-joined list: a dtype (`fp32`, `bf16`), `int8` (dynamic int8 Linear layers),
-`int8head` (the output head too), `tN` (N torch threads), `iN` (N inter-op threads), `compile`
+`int8head` (the output head too), `int4` (4-bit weight-only Linear layers), `int4head`, `tN` (N torch threads), `iN` (N inter-op threads), `compile`
 (torch.compile of the decoder, inductor, dynamic shapes; its compile time is reported apart).
 
 Run: .venv/bin/python -m bench.engine_speed [--variants fp32+t2,bf16+t2,int8+t2] [--requests 8] [--tokens 64]
@@ -46,8 +46,8 @@ def parse_variant(spec: str) -> dict:
     for part in spec.split("+"):
         if part in ("fp32", "bf16"):
             out["dtype"] = {"fp32": "float32", "bf16": "bfloat16"}[part]
-        elif part in ("int8", "int8head"):
-            out["quantize"], out["quantize_lm_head"] = "int8", part == "int8head"
+        elif part in ("int8", "int8head", "int4", "int4head"):
+            out["quantize"], out["quantize_lm_head"] = part[:4], part.endswith("head")
         elif part == "compile":
             out["compile"] = True
         elif part[:1] in "ti" and part[1:].isdigit():

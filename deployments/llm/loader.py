@@ -9,6 +9,7 @@ import time
 import torch
 
 from deployments.llm.engine import Engine
+from deployments.llm.int4 import quantize_int4
 from deployments.llm.model_source import resolve
 from deployments.llm.settings import LLMSettings
 
@@ -75,13 +76,19 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     if settings.quantize != "none":
         if device.type != "cpu":
             raise ValueError(f"quantize={settings.quantize} is a CPU setting; this replica runs on {device}")
-        dtype = torch.float32  # dynamic int8 layers take float32 activations
+        dtype = torch.float32  # quantized layers take float32 inputs (int4 casts its own to bfloat16)
     threads = configure_threads(settings.torch_threads, settings.torch_interop_threads)
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
     if settings.quantize == "int8":
         model = quantize_int8(model, settings.quantize_lm_head)
+    elif settings.quantize == "int4":
+        error = quantize_int4(model.model)
+        if settings.quantize_lm_head:
+            error = max(error, quantize_int4(holder := torch.nn.Sequential(model.get_output_embeddings())))
+            model.set_output_embeddings(holder[0])
+        logger.info("4-bit Linear layers: largest weight change %.3g", error)
     logger.info(
         "loaded %s%s on %s as %s%s with %d CPU threads in %.1fs",
         source.path,

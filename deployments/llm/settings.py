@@ -28,14 +28,15 @@ class LLMSettings(BaseModel):
     torch_interop_threads: int | None = Field(
         None, ge=1, description="Torch's inter-op threads (set once per process); None: torch's default."
     )
-    quantize: Literal["none", "int8"] = Field(
+    quantize: Literal["none", "int8", "int4"] = Field(
         "none",
-        description="CPU only. int8: the decoder's Linear layers quantized to int8 weights with dynamic "
-        "activation scales (torch.ao quantize_dynamic); fewer bytes read per decode step, greedy outputs may "
-        "differ from float32.",
+        description="CPU only. int4: the decoder's Linear layers as 4-bit weights in groups of 32 (torch's "
+        "int4pack kernel, bfloat16 matmul inputs; for a Q4_0/Q4_1 GGUF these are the file's own blocks). "
+        "int8: int8 weights with dynamic activation scales (torch.ao quantize_dynamic). Both read fewer bytes "
+        "per decode step; greedy outputs may differ from float32.",
     )
     quantize_lm_head: bool = Field(
-        False, description="With quantize=int8, quantize the output head too (the largest single matrix)."
+        False, description="Quantize the output head too (the largest single matrix; not 4-bit in the GGUF)."
     )
 
 

@@ -1,0 +1,74 @@
+"""4-bit weight-only Linear layers for the CPU, on torch's own int4 kernel.
+
+A decode step of a small model on the CPU is bound by the bytes of weights it reads: float32 weights
+are eight times the bytes of 4-bit ones. The bundled GGUF stores every decoder Linear layer as Q4_1
+(blocks of 32 weights, each block a float16 scale and minimum). transformers unpacks those to float32;
+this module packs them back into 4-bit groups of 32 for `torch.ops.aten._weight_int4pack_mm_for_cpu`,
+the kernel torchao's int4 CPU layout calls. A Q4_1 block's values are `min + scale * q` with q in 0..15
+and both ends used, so a min-max requantization recovers the file's own q; the only changes are the
+block constants rounded to bfloat16 and the matmul's input cast to bfloat16 (what the kernel takes).
+`max_error` says how far the packed weights are from the loaded ones, so a dense (non-GGUF) model's
+real quantization loss is logged rather than assumed.
+
+Written against the aten op rather than through torchao: torchao would add a dependency to call this one
+op, and its quantizer picks its own grouping and zero-point rounding, which would not reproduce the
+GGUF blocks.
+"""
+
+from __future__ import annotations
+
+import torch
+
+GROUP = 32  # GGUF's block size for Q4_0/Q4_1
+_INNER_K_TILES = 1  # the CPU pack ignores tiling; torch's API still takes the argument
+
+
+def fits(linear: torch.nn.Linear, group: int = GROUP) -> bool:
+    """The kernel needs whole groups along the input and whole 16-column tiles along the output."""
+    return linear.in_features % group == 0 and linear.out_features % 16 == 0
+
+
+class Int4Linear(torch.nn.Module):
+    """A Linear layer whose weight is held as packed 4-bit groups with a bfloat16 scale and zero each."""
+
+    def __init__(self, linear: torch.nn.Linear, group: int = GROUP) -> None:
+        super().__init__()
+        weight = linear.weight.detach().float()
+        out_features, in_features = weight.shape
+        blocks = weight.reshape(out_features, in_features // group, group)
+        low, high = blocks.amin(-1), blocks.amax(-1)
+        scale = ((high - low) / 15).clamp(min=torch.finfo(torch.float32).tiny)
+        q = torch.round((blocks - low[..., None]) / scale[..., None]).clamp(0, 15)
+        # the kernel computes (q - 8) * scale + zero, so its zero is the block's value at q = 8
+        zero = low + 8 * scale
+        constants = torch.stack([scale, zero], -1).to(torch.bfloat16)
+        restored = (q - 8) * constants[..., 0:1].float() + constants[..., 1:2].float()
+        self.max_error = float((restored - blocks).abs().max())
+        self.in_features, self.out_features, self.group = in_features, out_features, group
+        packed = torch.ops.aten._convert_weight_to_int4pack_for_cpu(
+            q.reshape(out_features, in_features).to(torch.int32), _INNER_K_TILES
+        )
+        self.register_buffer("packed", packed)
+        self.register_buffer("scales_and_zeros", constants.transpose(0, 1).contiguous())  # [groups, out, 2]
+        self.bias = None if linear.bias is None else torch.nn.Parameter(linear.bias.detach().clone(), False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.reshape(-1, self.in_features).to(torch.bfloat16)
+        y = torch.ops.aten._weight_int4pack_mm_for_cpu(flat, self.packed, self.group, self.scales_and_zeros)
+        y = y.to(x.dtype).reshape(*x.shape[:-1], self.out_features)
+        return y if self.bias is None else y + self.bias
+
+
+def quantize_int4(module: torch.nn.Module, group: int = GROUP) -> float:
+    """Replace every Linear layer under ``module`` that the kernel fits; returns the largest weight error.
+
+    Layers that do not fit keep their dense weights (correct, just not faster)."""
+    worst = 0.0
+    for name, child in list(module.named_children()):
+        if isinstance(child, torch.nn.Linear) and fits(child, group):
+            layer = Int4Linear(child, group)
+            worst = max(worst, layer.max_error)
+            setattr(module, name, layer)
+        else:
+            worst = max(worst, quantize_int4(child, group))
+    return worst
