@@ -33,9 +33,21 @@ def pick_dtype(setting: str, device: torch.device) -> torch.dtype:
     return _DTYPES[setting]
 
 
+def pick_quantize(setting: str, device: torch.device, gguf_file: str | None) -> str:
+    """auto: 4-bit layers on the CPU when the weights came from a GGUF file, whose Linear weights are 4-bit
+    blocks already; a dense checkpoint stays as it is unless quantization is asked for."""
+    if setting != "auto":
+        return setting
+    return "int4" if device.type == "cpu" and gguf_file is not None else "none"
+
+
 def configure_threads(setting: int | None, interop: int | None = None) -> int:
-    """Torch's CPU threads: the setting, else every core (Ray may have set OMP_NUM_THREADS lower)."""
-    threads = setting or os.cpu_count() or 1
+    """Torch's CPU threads: the setting, else every core but one (Ray may have set OMP_NUM_THREADS lower).
+
+    The decode loop runs in its own thread while the replica's event loop, the Serve proxy and the
+    tokenizer need a core too; on a small machine a decode team spread over every core contends with them
+    (bench/engine_speed.py's t1/t2 variants and bench/vs_llamacpp.py measure the choice)."""
+    threads = setting or max(1, (os.cpu_count() or 1) - 1)
     torch.set_num_threads(threads)
     if interop is not None and torch.get_num_interop_threads() != interop:
         try:
@@ -73,17 +85,18 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     source = resolve(settings.model, settings.allow_download)
     device = pick_device(settings.device)
     dtype = pick_dtype(settings.dtype, device)
-    if settings.quantize != "none":
+    quantize = pick_quantize(settings.quantize, device, source.gguf_file)
+    if quantize != "none":
         if device.type != "cpu":
-            raise ValueError(f"quantize={settings.quantize} is a CPU setting; this replica runs on {device}")
+            raise ValueError(f"quantize={quantize} is a CPU setting; this replica runs on {device}")
         dtype = torch.float32  # quantized layers take float32 inputs (int4 casts its own to bfloat16)
     threads = configure_threads(settings.torch_threads, settings.torch_interop_threads)
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
-    if settings.quantize == "int8":
+    if quantize == "int8":
         model = quantize_int8(model, settings.quantize_lm_head)
-    elif settings.quantize == "int4":
+    elif quantize == "int4":
         error = quantize_int4(model.model)
         if settings.quantize_lm_head:
             error = max(error, quantize_int4(holder := torch.nn.Sequential(model.get_output_embeddings())))
@@ -95,7 +108,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
         f" ({source.gguf_file})" if source.gguf_file else "",
         device,
         dtype,
-        f" ({settings.quantize} Linear layers)" if settings.quantize != "none" else "",
+        f" ({quantize} Linear layers)" if quantize != "none" else "",
         threads,
         time.perf_counter() - started,
     )

@@ -24,13 +24,17 @@ class LLMSettings(BaseModel):
     dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
         "auto", description="auto: bfloat16 on GPU, float32 on CPU."
     )
-    torch_threads: int | None = Field(None, ge=1, description="CPU threads for torch; None: all cores.")
+    torch_threads: int | None = Field(
+        None, ge=1, description="CPU threads for torch; None: all cores but one (at least one), left to the "
+        "Serve proxy, the replica's event loop and the tokenizer that run beside the decode loop.",
+    )
     torch_interop_threads: int | None = Field(
         None, ge=1, description="Torch's inter-op threads (set once per process); None: torch's default."
     )
-    quantize: Literal["none", "int8", "int4"] = Field(
-        "none",
-        description="CPU only. int4: the decoder's Linear layers as 4-bit weights in groups of 32 (torch's "
+    quantize: Literal["auto", "none", "int8", "int4"] = Field(
+        "auto",
+        description="CPU only. auto: int4 on the CPU for a GGUF model (its Linear weights are 4-bit blocks "
+        "already), none otherwise. int4: the decoder's Linear layers as 4-bit weights in groups of 32 (torch's "
         "int4pack kernel, bfloat16 matmul inputs; for a Q4_0/Q4_1 GGUF these are the file's own blocks). "
         "int8: int8 weights with dynamic activation scales (torch.ao quantize_dynamic). Both read fewer bytes "
         "per decode step; greedy outputs may differ from float32.",

@@ -35,7 +35,7 @@ def data_dir_for_tests() -> str:
 def app_args_for_tests() -> dict:
     """Application args of the session's Serve app; the integration tests of every feature share it."""
     return {
-        "llm": {"torch_threads": 2},
+        "llm": {"torch_threads": 1},
         "llm_runtime": {"request_timeout_s": REQUEST_TIMEOUT_S, "max_batch_size": 16},
         "ingress": {"max_body_bytes": 1024 * 1024, "request_timeout_s": INGRESS_DEADLINE_S},
         "documents": {"corpus_uri": "data/company_docs.jsonl", "storage": {"data_dir": data_dir_for_tests()}},

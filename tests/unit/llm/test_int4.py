@@ -77,3 +77,13 @@ def test_a_4_bit_model_decodes_through_the_engine_as_its_dense_twin() -> None:
     job = _greedy(model, "the same prompt", 12)
     assert job.completion_tokens == 12 and job.finish_reason == "length"
     assert job.text[:3] == reference.text[:3]
+
+
+def test_auto_picks_4_bits_only_for_a_gguf_on_the_cpu() -> None:
+    from deployments.llm.loader import pick_quantize
+
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert pick_quantize("auto", cpu, "model.Q4_1.gguf") == "int4"
+    assert pick_quantize("auto", cpu, None) == "none"  # a dense checkpoint is not quantized unasked
+    assert pick_quantize("auto", gpu, "model.Q4_1.gguf") == "none"
+    assert pick_quantize("int8", cpu, None) == "int8" and pick_quantize("none", cpu, "m.gguf") == "none"
