@@ -57,7 +57,7 @@ def configure_threads(setting: int | None, interop: int | None = None) -> int:
     return threads
 
 
-def quantize_int8(model, lm_head: bool = False):
+def quantize_int8(model, lm_head: bool = False, decoder: bool = True):
     """The decoder's Linear layers (and the output head if ``lm_head``) as int8 weights with per-batch
     dynamic activation scales: a quarter of float32's bytes read per decode step, the step's bound on CPU.
 
@@ -70,7 +70,8 @@ def quantize_int8(model, lm_head: bool = False):
     # one scale per output channel: a single scale per matrix (torch's default) lets one large weight
     # flatten a whole layer's small ones
     spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
-    model.model = quantize_dynamic(model.model, spec, dtype=torch.qint8)
+    if decoder:
+        model.model = quantize_dynamic(model.model, spec, dtype=torch.qint8)
     if lm_head:
         holder = torch.nn.Sequential(model.get_output_embeddings())
         model.set_output_embeddings(quantize_dynamic(holder, spec, dtype=torch.qint8)[0])
@@ -98,9 +99,8 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
         model = quantize_int8(model, settings.quantize_lm_head)
     elif quantize == "int4":
         error = quantize_int4(model.model)
-        if settings.quantize_lm_head:
-            error = max(error, quantize_int4(holder := torch.nn.Sequential(model.get_output_embeddings())))
-            model.set_output_embeddings(holder[0])
+        if settings.quantize_lm_head:  # the head is 8-bit in a GGUF: int8, not 4 bits
+            model = quantize_int8(model, lm_head=True, decoder=False)
         logger.info("4-bit Linear layers: largest weight change %.3g", error)
     logger.info(
         "loaded %s%s on %s as %s%s with %d CPU threads in %.1fs",

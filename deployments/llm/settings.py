@@ -40,7 +40,7 @@ class LLMSettings(BaseModel):
         "per decode step; greedy outputs may differ from float32.",
     )
     quantize_lm_head: bool = Field(
-        False, description="Quantize the output head too (the largest single matrix; not 4-bit in the GGUF)."
+        False, description="Quantize the output head too, to int8 (the largest single matrix; 8-bit in the GGUF)."
     )
 
 
