@@ -93,3 +93,58 @@ def test_assemble_with_document_grouping_names_each_primary_by_a_label():
     primaries = [d["primary_topic"] for d in result["documents"]]
     assert primaries[:3] == ["Apples"] * 3 and primaries[3:] == ["Boats"] * 3
     assert result["documents"][1]["topics"] == ["Apples", "Tarts"]
+
+
+def _two_kinds(late_kind: bool):
+    """48 documents over 12 months: 36 of kind A (4 a month) and 12 of kind B, whose texts are near A's
+    (a cut at distance 0.5 merges them); B's 12 are all in the last quarter when `late_kind`, else spread
+    like A's. Each B document has a label of its own, as a small model gives."""
+    b_dir = _unit([1.0, 1.0, 0, 0, 0, 0, 0, 0])
+    rng = np.random.default_rng(3)
+    canonical = _canonical(["Alpha"] + [f"Beta {i}" for i in range(12)])
+    doc_topics, vectors, windows = [], {}, []
+    for d in range(48):
+        if d < 36:
+            doc_topics.append([0])
+            vectors[d] = _near(0, 0.05, d)
+            windows.append(d // 3)
+        else:
+            doc_topics.append([1 + d - 36])
+            vectors[d] = _unit(b_dir + 0.05 * rng.standard_normal(8))
+            windows.append(9 + (d - 36) // 4 if late_kind else (d - 36))
+    raw = [[canonical.topics[t[0]].label] for t in doc_topics]
+    return canonical, doc_topics, vectors, raw, windows
+
+
+def test_a_late_kind_merged_into_a_steady_cluster_is_split_off_and_its_rise_is_found():
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    merged = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.5)
+    assert len({t[0] for t in merged.topics}) == 1  # the cut alone puts both kinds in one cluster
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    detector = ChangepointTrendDetector()
+    split = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.5,
+                            windows=windows, n_windows=12, detector=detector)
+    primaries = [t[0] for t in split.topics]
+    assert set(primaries[:36]) == {0}
+    assert len(set(primaries[36:])) == 1 and primaries[36] != 0
+    counts = [sum(1 for d in range(36, 48) if windows[d] == m) for m in range(12)]
+    totals = [sum(1 for w in windows if w == m) for m in range(12)]
+    assert detector.detect(counts, totals).status in ("rising", "new")
+
+
+def test_kinds_with_the_same_timing_stay_one_cluster():
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=False)
+    assignment = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.5,
+                                 windows=windows, n_windows=12, detector=ChangepointTrendDetector())
+    assert len({t[0] for t in assignment.topics}) == 1
+
+
+def test_a_large_cluster_is_split_on_a_sample_and_every_row_joins_a_part():
+    from deployments.topics.clusters import split_by_history
+
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    points = np.stack([vectors[d] for d in range(48)])
+    ids = np.zeros(48, dtype=int)
+    out = split_by_history(points, ids, windows, 12, ChangepointTrendDetector(), max_exact=30)
+    assert set(out[:36]) == {out[0]} and set(out[36:]) == {out[36]} and out[0] != out[36]
+    assert split_by_history(points, ids, [None] * 48, 12, ChangepointTrendDetector()).tolist() == ids.tolist()
