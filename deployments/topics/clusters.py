@@ -20,14 +20,16 @@ none of whose documents has a label makes no topic (there is nothing to name it 
 Clusters whose parts have different histories are split (`split_by_history`). Why: a cut at one
 distance can merge a kind of document that appeared in one period with a nearby kind present all
 year (radio programs with audio programs); the rise is then a fraction of a steady cluster and
-reads as "steady". Method: walk each cluster's average-linkage tree from the top; at each merge of
-two parts with at least `min_part` dated documents each, ask the trend detector whether one part's
-share of the merged documents changes over the windows (the same exact binomial test, the merged
-part's counts as the exposure); if so the merge is undone and both parts are walked in turn, else
-the part stays whole. The question is the one the trends answer, at the same significance level:
-two groups that the text puts together but whose timing differs beyond chance are two topics for
-an analyst asking what rose and what faded. Parts of a steady topic with the same timing are never
-split, whatever their size, so this adds no threshold fitted to a corpus.
+reads as "steady". Method: in each cluster's average-linkage tree, every merge of two sides with at
+least `min_part` dated documents each is tested: does one side's share of the merged documents
+change over the windows? (The trend detector's exact binomial test, the merged side's counts as the
+exposure, at `trend_alpha` divided by the number of merges tested in that cluster, Bonferroni, so a
+big steady cluster's many merges do not turn noise into splits.) A significant merge is undone, and
+so is every merge above it; parts smaller than `min_part` join the nearest part. Every merge is
+tested, not only the top one: average linkage often joins a few outliers or an unrelated kind last,
+above the merge that matters. The question is the one the trends answer: two groups the text puts
+together whose timing differs beyond chance are two topics for an analyst asking what rose and what
+faded. Parts with the same timing are never split, whatever their size, so no threshold is fitted.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import numpy as np
 
 from deployments.topics.assignment import Assignment
 from deployments.topics.base import Canonical, Topic, TrendDetector
+from deployments.topics.changepoint import ChangepointTrendDetector
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -75,13 +78,49 @@ def _window_counts(rows: np.ndarray, windows: list[int | None], n_windows: int) 
     return counts
 
 
+def _tree_parts(root, members: np.ndarray, dated: np.ndarray, windows: list[int | None], n_windows: int,
+                detector: TrendDetector, min_part: int) -> list[list[int]]:
+    """The parts of one cluster's tree (leaf positions): every merge of two sides with at least
+    `min_part` dated documents each is tested, at the detector's level divided by the number of
+    merges tested (Bonferroni); a significant merge is undone, and so is every merge above it."""
+    nodes, stack = [], [root]
+    while stack:  # explicit stack: a long chain of merges would pass Python's recursion limit
+        node = stack.pop()
+        if not node.is_leaf():
+            nodes.append(node)
+            stack += [node.get_left(), node.get_right()]
+    size = {id(n): int(dated[members[n.pre_order()]].sum()) for n in nodes}
+    size.update({id(n.get_left()): int(dated[members[n.get_left().pre_order()]].sum()) for n in nodes})
+    size.update({id(n.get_right()): int(dated[members[n.get_right().pre_order()]].sum()) for n in nodes})
+    tested = [n for n in nodes if min(size[id(n.get_left())], size[id(n.get_right())]) >= min_part]
+    if not tested:
+        return [root.pre_order()]
+    strict = detector.with_alpha(detector.alpha / len(tested))
+    cut = {id(n) for n in tested
+           if strict.detect(_window_counts(members[n.get_left().pre_order()], windows, n_windows),
+                            _window_counts(members[n.pre_order()], windows, n_windows)).status != "steady"}
+    broken = set(cut)
+    for node in reversed(nodes):  # children before parents: a merge above a cut is undone too
+        if id(node.get_left()) in broken or id(node.get_right()) in broken:
+            broken.add(id(node))
+    parts, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in broken:
+            stack += [node.get_right(), node.get_left()]
+        else:
+            parts.append(node.pre_order())
+    return parts
+
+
 def split_by_history(points: np.ndarray, ids: np.ndarray, windows: list[int | None], n_windows: int,
-                     detector: TrendDetector, min_part: int = 3, max_exact: int = 2000) -> np.ndarray:
-    """`ids` with every cluster split where its average-linkage tree joins two parts whose timing
-    differs (`detector.detect(part counts, merged counts)` is not steady); `windows` gives each
-    row's window index (None: undated). The subtree of a flat cluster is the tree of its members
-    alone, so each cluster is re-linked on its own (scipy), never the whole corpus; a cluster of more
-    than `max_exact` rows is split on a strided sample and the rest join the nearest part."""
+                     detector: ChangepointTrendDetector, min_part: int = 3, max_exact: int = 2000) -> np.ndarray:
+    """`ids` with every cluster split where its average-linkage tree joins two sides whose timing
+    differs (`_tree_parts`); `windows` gives each row's window index (None: undated). Parts with
+    fewer than `min_part` documents join the nearest larger part. The subtree of a flat cluster is
+    the tree of its members alone, so each cluster is re-linked on its own (scipy), never the whole
+    corpus; a cluster of more than `max_exact` rows is split on a strided sample and the rest join
+    the nearest part."""
     from scipy.cluster.hierarchy import linkage, to_tree
 
     if n_windows < 2:
@@ -96,31 +135,18 @@ def split_by_history(points: np.ndarray, ids: np.ndarray, windows: list[int | No
         if int(dated[members].sum()) < 2 * min_part:
             continue
         root = to_tree(linkage(points[members], method="average", metric="cosine"))
-        parts: list[list[int]] = []
-        stack = [root]
-        while stack:  # explicit stack: a long chain of merges would pass Python's recursion limit
-            node = stack.pop()
-            left, right = node.get_left(), node.get_right()
-            if node.is_leaf() or left is None or right is None:
-                parts.append(node.pre_order())
-                continue
-            left_rows, right_rows = members[left.pre_order()], members[right.pre_order()]
-            if min(int(dated[left_rows].sum()), int(dated[right_rows].sum())) >= min_part:
-                merged = _window_counts(members[node.pre_order()], windows, n_windows)
-                trend = detector.detect(_window_counts(left_rows, windows, n_windows), merged)
-                if trend.status != "steady":
-                    stack += [right, left]
-                    continue
-            parts.append(node.pre_order())
+        found = _tree_parts(root, members, dated, windows, n_windows, detector, min_part)
+        parts = [p for p in found if len(p) >= min_part]
         if len(parts) < 2:
             continue
-        part_ids = np.arange(next_id, next_id + len(parts) - 1)
-        for part, new in zip(parts[1:], part_ids):
+        centroids = _unit_rows(np.stack([points[members[p]].sum(axis=0) for p in parts]))
+        part_ids = np.concatenate([[c], np.arange(next_id, next_id + len(parts) - 1)])
+        small = members[[i for p in found if len(p) < min_part for i in p]]
+        rows = np.concatenate([np.setdiff1d(everyone, members), small]).astype(int)
+        for part, new in zip(parts, part_ids):
             out[members[part]] = new
-        if len(members) < len(everyone):
-            centroids = _unit_rows(np.stack([points[members[p]].sum(axis=0) for p in parts]))
-            nearest = np.argmax(points[everyone] @ centroids.T, axis=1)
-            out[everyone] = np.concatenate([[c], part_ids])[nearest]
+        if len(rows):
+            out[rows] = part_ids[np.argmax(points[rows] @ centroids.T, axis=1)]
         next_id += len(parts) - 1
     return out
 

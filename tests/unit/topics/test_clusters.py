@@ -148,3 +148,30 @@ def test_a_large_cluster_is_split_on_a_sample_and_every_row_joins_a_part():
     out = split_by_history(points, ids, windows, 12, ChangepointTrendDetector(), max_exact=30)
     assert set(out[:36]) == {out[0]} and set(out[36:]) == {out[36]} and out[0] != out[36]
     assert split_by_history(points, ids, [None] * 48, 12, ChangepointTrendDetector()).tolist() == ids.tolist()
+
+
+def test_a_late_kind_below_an_outlier_merge_is_still_split_off():
+    # Two outlier documents far from both kinds join the cluster last: the top merge (outliers vs the
+    # rest) is too small to test, and the late kind sits one merge below it.
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    for d, axis in ((48, 5), (49, 6)):
+        doc_topics.append([0])
+        vectors[d] = _unit(_near(0, 0.0, d) + _near(axis, 0.0, d) * 1.2)
+        raw.append(["Alpha"])
+        windows.append(d - 44)
+    detector = ChangepointTrendDetector()
+    split = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.9,
+                            windows=windows, n_windows=12, detector=detector)
+    primaries = [t[0] for t in split.topics]
+    assert len(set(primaries[36:48])) == 1 and primaries[36] not in set(primaries[:36])
+    assert set(primaries[48:]) <= set(primaries[:36])  # the outliers join the nearest part, not a part of their own
+
+
+def test_with_alpha_keeps_the_test_and_changes_only_its_level():
+    detector = ChangepointTrendDetector(0.05, min_new_count=3, parts=5)
+    strict = detector.with_alpha(0.01)
+    assert (strict.alpha, strict.min_new_count, strict.parts) == (0.01, 3, 5)
+    detector, strict = ChangepointTrendDetector(0.05), ChangepointTrendDetector(0.05).with_alpha(0.01)
+    counts, totals = [0, 0, 1, 0, 0, 1, 0, 1, 2, 2, 3, 2], [4] * 12
+    assert detector.detect(counts, totals).status == "rising"
+    assert strict.detect(counts, totals).status == "steady"
