@@ -39,7 +39,7 @@ from collections import Counter
 import numpy as np
 
 from deployments.topics.assignment import Assignment
-from deployments.topics.base import Canonical, Topic, TrendDetector
+from deployments.topics.base import Canonical, Topic
 from deployments.topics.changepoint import ChangepointTrendDetector
 
 
@@ -70,43 +70,40 @@ def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000) -
     return np.argmax(points @ centroids.T, axis=1)
 
 
-def _window_counts(rows: np.ndarray, windows: list[int | None], n_windows: int) -> list[int]:
-    counts = [0] * n_windows
-    for r in rows:
-        if windows[r] is not None:
-            counts[windows[r]] += 1
-    return counts
-
-
-def _tree_parts(root, members: np.ndarray, dated: np.ndarray, windows: list[int | None], n_windows: int,
-                detector: TrendDetector, min_part: int) -> list[list[int]]:
+def _tree_parts(root, members: np.ndarray, windows: list[int | None], n_windows: int,
+                detector: ChangepointTrendDetector, min_part: int) -> list[list[int]]:
     """The parts of one cluster's tree (leaf positions): every merge of two sides with at least
     `min_part` dated documents each is tested, at the detector's level divided by the number of
-    merges tested (Bonferroni); a significant merge is undone, and so is every merge above it."""
+    merges tested (Bonferroni); a significant merge is undone, and so is every merge above it.
+    Window counts are summed bottom-up, so the cost is nodes x windows, not nodes x leaves."""
     nodes, stack = [], [root]
     while stack:  # explicit stack: a long chain of merges would pass Python's recursion limit
         node = stack.pop()
+        nodes.append(node)
         if not node.is_leaf():
-            nodes.append(node)
             stack += [node.get_left(), node.get_right()]
-    size = {id(n): int(dated[members[n.pre_order()]].sum()) for n in nodes}
-    size.update({id(n.get_left()): int(dated[members[n.get_left().pre_order()]].sum()) for n in nodes})
-    size.update({id(n.get_right()): int(dated[members[n.get_right().pre_order()]].sum()) for n in nodes})
-    tested = [n for n in nodes if min(size[id(n.get_left())], size[id(n.get_right())]) >= min_part]
+    counts: dict[int, np.ndarray] = {}
+    for node in reversed(nodes):  # children before parents
+        if node.is_leaf():
+            counts[node.id] = np.zeros(n_windows, dtype=int)
+            if windows[members[node.id]] is not None:
+                counts[node.id][windows[members[node.id]]] = 1
+        else:
+            counts[node.id] = counts[node.get_left().id] + counts[node.get_right().id]
+    inner = [n for n in nodes if not n.is_leaf()]
+    tested = [n for n in inner if min(counts[n.get_left().id].sum(), counts[n.get_right().id].sum()) >= min_part]
     if not tested:
         return [root.pre_order()]
     strict = detector.with_alpha(detector.alpha / len(tested))
-    cut = {id(n) for n in tested
-           if strict.detect(_window_counts(members[n.get_left().pre_order()], windows, n_windows),
-                            _window_counts(members[n.pre_order()], windows, n_windows)).status != "steady"}
-    broken = set(cut)
-    for node in reversed(nodes):  # children before parents: a merge above a cut is undone too
-        if id(node.get_left()) in broken or id(node.get_right()) in broken:
-            broken.add(id(node))
+    broken = {n.id for n in tested
+              if strict.detect(counts[n.get_left().id].tolist(), counts[n.id].tolist()).status != "steady"}
+    for node in reversed(inner):  # children before parents: a merge above a cut is undone too
+        if node.get_left().id in broken or node.get_right().id in broken:
+            broken.add(node.id)
     parts, stack = [], [root]
     while stack:
         node = stack.pop()
-        if id(node) in broken:
+        if node.id in broken:
             stack += [node.get_right(), node.get_left()]
         else:
             parts.append(node.pre_order())
@@ -135,7 +132,7 @@ def split_by_history(points: np.ndarray, ids: np.ndarray, windows: list[int | No
         if int(dated[members].sum()) < 2 * min_part:
             continue
         root = to_tree(linkage(points[members], method="average", metric="cosine"))
-        found = _tree_parts(root, members, dated, windows, n_windows, detector, min_part)
+        found = _tree_parts(root, members, windows, n_windows, detector, min_part)
         parts = [p for p in found if len(p) >= min_part]
         if len(parts) < 2:
             continue
@@ -185,7 +182,7 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
 def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vectors: dict[int, np.ndarray],
                     raw_labels: list[list[str]], label_weight: float, distance: float,
                     max_exact: int = 2000, windows: list[int | None] | None = None, n_windows: int = 0,
-                    detector: TrendDetector | None = None) -> Assignment:
+                    detector: ChangepointTrendDetector | None = None) -> Assignment:
     """Each embedded document's primary is its cluster's topic; its own topics follow it. With
     `windows` (a window index per document) and a `detector`, clusters whose parts have different
     histories are split first (`split_by_history`)."""
