@@ -12,10 +12,11 @@ import numpy as np
 
 from deployments.embeddings.chunks import embedded_chunks
 from deployments.topics.assignment import Assignment, assign_primary, refine_primary, shared_topics
-from deployments.topics.clusters import cluster_primary
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
+from deployments.topics.changepoint import ChangepointTrendDetector
+from deployments.topics.clusters import cluster_primary
 from deployments.topics.shared_words import clustering_text, is_generic, shared_words
-from deployments.topics.trends import trend_table
+from deployments.topics.trends import trend_table, window_key, window_range
 
 EMBED_CHUNK = 256  # documents per Embedder call when their text vectors are needed
 
@@ -30,7 +31,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
                    label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3,
-                   grouping: str = "documents", cluster_distance: float = 0.7, cluster_label_weight: float = 0.3) -> dict:
+                   grouping: str = "documents", cluster_distance: float = 0.7, cluster_label_weight: float = 0.3,
+                   split_by_history: bool = True) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
@@ -42,7 +44,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     (it stays in the document's `labels`). `shared_words` in the answer lists them.
 
     `grouping` "documents" makes the primary topics clusters of the documents' text (and label)
-    vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_label_weight`).
+    vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_label_weight`); with
+    `split_by_history` a cluster whose parts' timing differs (the change-point test) is split.
     """
     shared = shared_words([lbl for doc_labels in labels for lbl in doc_labels], shared_share, shared_min_labels)
     raw_labels = labels
@@ -72,10 +75,16 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             if t not in seen:
                 seen.append(t)
         doc_topics.append(seen)
+    timestamps = [_timestamp(doc.get("timestamp")) for doc in documents]
     if grouping == "documents":
         doc_vectors = await _text_vectors(documents, embedder)
+        windows, n_windows = _window_indices(timestamps, window) if split_by_history else ([], 0)
+        # The split asks whether a part's share of its cluster changes: the change-point test (the
+        # z-score method has no exposure), at the detector's own level when it is that test.
+        splitter = detector if isinstance(detector, ChangepointTrendDetector) else ChangepointTrendDetector()
         assignment = await asyncio.to_thread(cluster_primary, doc_topics, canonical, doc_vectors, labels,
-                                             cluster_label_weight, cluster_distance)
+                                             cluster_label_weight, cluster_distance, 2000,
+                                             windows if split_by_history else None, n_windows, splitter)
     else:
         assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents,
                                            label_prior)
@@ -87,7 +96,6 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
 
     order = sorted(members, key=lambda t: (-len(members[t]), canonical.topics[t].label))
     names = {t: canonical.topics[t].label for t in order}
-    timestamps = [_timestamp(doc.get("timestamp")) for doc in documents]
     windows, trends = await asyncio.to_thread(trend_table, timestamps, {names[t]: members[t] for t in order},
                                               window, detector)
     return {
@@ -113,6 +121,16 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],
         },
     }
+
+
+def _window_indices(timestamps: list[dt.datetime | None], window: str) -> tuple[list[int | None], int]:
+    """Each document's window index (None when undated) and how many windows the corpus spans."""
+    dated = [t for t in timestamps if t is not None]
+    if not dated:
+        return [None] * len(timestamps), 0
+    keys = window_range(min(dated), max(dated), window)
+    position = {key: i for i, key in enumerate(keys)}
+    return [None if t is None else position[window_key(t, window)] for t in timestamps], len(keys)
 
 
 async def _text_vectors(documents: list[dict], embedder: TextEmbedder,

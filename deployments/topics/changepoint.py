@@ -44,6 +44,10 @@ class ChangepointTrendDetector(TrendDetector):
         self.min_new_count = min_new_count
         self.parts = parts
 
+    def with_alpha(self, alpha: float) -> "ChangepointTrendDetector":
+        """The same test at another significance level (a Bonferroni share of this one's)."""
+        return ChangepointTrendDetector(alpha, self.min_new_count, self.parts)
+
     def splits(self, n: int) -> list[int]:
         """Where the late part may start: the `parts` boundaries (every window when there are fewer)."""
         if n <= self.parts:

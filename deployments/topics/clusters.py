@@ -16,6 +16,20 @@ method needs the document x document matrix). A cluster is named by the label to
 documents carry, largest cluster first, each topic naming at most one cluster; a cluster whose
 candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
 none of whose documents has a label makes no topic (there is nothing to name it by).
+
+Clusters whose parts have different histories are split (`split_by_history`). Why: a cut at one
+distance can merge a kind of document that appeared in one period with a nearby kind present all
+year (radio programs with audio programs); the rise is then a fraction of a steady cluster and
+reads as "steady". Method: in each cluster's average-linkage tree, every merge of two sides with at
+least `min_part` dated documents each is tested: does one side's share of the merged documents
+change over the windows? (The trend detector's exact binomial test, the merged side's counts as the
+exposure, at `trend_alpha` divided by the number of merges tested in that cluster, Bonferroni, so a
+big steady cluster's many merges do not turn noise into splits.) A significant merge is undone, and
+so is every merge above it; parts smaller than `min_part` join the nearest part. Every merge is
+tested, not only the top one: average linkage often joins a few outliers or an unrelated kind last,
+above the merge that matters. The question is the one the trends answer: two groups the text puts
+together whose timing differs beyond chance are two topics for an analyst asking what rose and what
+faded. Parts with the same timing are never split, whatever their size, so no threshold is fitted.
 """
 
 from __future__ import annotations
@@ -26,6 +40,7 @@ import numpy as np
 
 from deployments.topics.assignment import Assignment
 from deployments.topics.base import Canonical, Topic
+from deployments.topics.changepoint import ChangepointTrendDetector
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
@@ -53,6 +68,84 @@ def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000) -
         return ids
     centroids = _unit_rows(np.stack([points[sample][ids == c].sum(axis=0) for c in range(ids.max() + 1)]))
     return np.argmax(points @ centroids.T, axis=1)
+
+
+def _tree_parts(root, members: np.ndarray, windows: list[int | None], n_windows: int,
+                detector: ChangepointTrendDetector, min_part: int) -> list[list[int]]:
+    """The parts of one cluster's tree (leaf positions): every merge of two sides with at least
+    `min_part` dated documents each is tested, at the detector's level divided by the number of
+    merges tested (Bonferroni); a significant merge is undone, and so is every merge above it.
+    Window counts are summed bottom-up, so the cost is nodes x windows, not nodes x leaves."""
+    nodes, stack = [], [root]
+    while stack:  # explicit stack: a long chain of merges would pass Python's recursion limit
+        node = stack.pop()
+        nodes.append(node)
+        if not node.is_leaf():
+            stack += [node.get_left(), node.get_right()]
+    counts: dict[int, np.ndarray] = {}
+    for node in reversed(nodes):  # children before parents
+        if node.is_leaf():
+            counts[node.id] = np.zeros(n_windows, dtype=int)
+            if windows[members[node.id]] is not None:
+                counts[node.id][windows[members[node.id]]] = 1
+        else:
+            counts[node.id] = counts[node.get_left().id] + counts[node.get_right().id]
+    inner = [n for n in nodes if not n.is_leaf()]
+    tested = [n for n in inner if min(counts[n.get_left().id].sum(), counts[n.get_right().id].sum()) >= min_part]
+    if not tested:
+        return [root.pre_order()]
+    strict = detector.with_alpha(detector.alpha / len(tested))
+    broken = {n.id for n in tested
+              if strict.detect(counts[n.get_left().id].tolist(), counts[n.id].tolist()).status != "steady"}
+    for node in reversed(inner):  # children before parents: a merge above a cut is undone too
+        if node.get_left().id in broken or node.get_right().id in broken:
+            broken.add(node.id)
+    parts, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if node.id in broken:
+            stack += [node.get_right(), node.get_left()]
+        else:
+            parts.append(node.pre_order())
+    return parts
+
+
+def split_by_history(points: np.ndarray, ids: np.ndarray, windows: list[int | None], n_windows: int,
+                     detector: ChangepointTrendDetector, min_part: int = 3, max_exact: int = 2000) -> np.ndarray:
+    """`ids` with every cluster split where its average-linkage tree joins two sides whose timing
+    differs (`_tree_parts`); `windows` gives each row's window index (None: undated). Parts with
+    fewer than `min_part` documents join the nearest larger part. The subtree of a flat cluster is
+    the tree of its members alone, so each cluster is re-linked on its own (scipy), never the whole
+    corpus; a cluster of more than `max_exact` rows is split on a strided sample and the rest join
+    the nearest part."""
+    from scipy.cluster.hierarchy import linkage, to_tree
+
+    if n_windows < 2:
+        return ids
+    dated = np.asarray([w is not None for w in windows])
+    out = ids.copy()
+    next_id = int(ids.max()) + 1 if len(ids) else 0
+    for c in sorted(set(ids.tolist())):
+        everyone = np.flatnonzero(ids == c)
+        members = everyone if len(everyone) <= max_exact else \
+            everyone[np.linspace(0, len(everyone) - 1, max_exact).round().astype(int)]
+        if int(dated[members].sum()) < 2 * min_part:
+            continue
+        root = to_tree(linkage(points[members], method="average", metric="cosine"))
+        found = _tree_parts(root, members, windows, n_windows, detector, min_part)
+        parts = [p for p in found if len(p) >= min_part]
+        if len(parts) < 2:
+            continue
+        centroids = _unit_rows(np.stack([points[members[p]].sum(axis=0) for p in parts]))
+        part_ids = np.concatenate([[c], np.arange(next_id, next_id + len(parts) - 1)])
+        small = members[[i for p in found if len(p) < min_part for i in p]]
+        rows = np.concatenate([np.setdiff1d(everyone, members), small]).astype(int)
+        for part, new in zip(parts, part_ids):
+            out[members[part]] = new
+        if len(rows):
+            out[rows] = part_ids[np.argmax(points[rows] @ centroids.T, axis=1)]
+        next_id += len(parts) - 1
+    return out
 
 
 def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canonical,
@@ -88,8 +181,11 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
 
 def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vectors: dict[int, np.ndarray],
                     raw_labels: list[list[str]], label_weight: float, distance: float,
-                    max_exact: int = 2000) -> Assignment:
-    """Each embedded document's primary is its cluster's topic; its own topics follow it."""
+                    max_exact: int = 2000, windows: list[int | None] | None = None, n_windows: int = 0,
+                    detector: ChangepointTrendDetector | None = None) -> Assignment:
+    """Each embedded document's primary is its cluster's topic; its own topics follow it. With
+    `windows` (a window index per document) and a `detector`, clusters whose parts have different
+    histories are split first (`split_by_history`)."""
     embedded = sorted(doc_vectors)
     if not embedded:
         return Assignment([list(t) for t in doc_topics], [False] * len(doc_topics))
@@ -101,6 +197,8 @@ def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vecto
             label_rows[row] = np.mean(centroids, axis=0)
     points = document_points(np.stack([doc_vectors[d] for d in embedded]), label_rows, label_weight)
     ids = cluster_points(points, distance, max_exact)
+    if windows is not None and detector is not None:
+        ids = split_by_history(points, ids, [windows[d] for d in embedded], n_windows, detector)
     sub_topics = [doc_topics[d] for d in embedded]
     sub_labels = [raw_labels[d] for d in embedded]
     names = name_clusters(ids, sub_topics, canonical, sub_labels)

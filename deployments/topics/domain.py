@@ -15,7 +15,8 @@ from string import Formatter
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-NEUTRAL_INSTRUCTION = "List up to {max_labels} short topic labels (subject, field or kind of text) for each document."
+NEUTRAL_INSTRUCTION = ("List up to {max_labels} short topic labels for each document: first the general field it "
+                       "belongs to, then narrower subjects.")
 
 
 class DomainExample(BaseModel):
@@ -33,15 +34,19 @@ class DomainExample(BaseModel):
         return cleaned
 
 
-# Three documents from unrelated walks of life (none of them the subject of a corpus in the
-# repository): they teach the list format and the grain of a label, not a domain's words.
+# Four documents from unrelated everyday walks of life (none of them the theme of a corpus in the
+# repository, so no label of theirs is a plausible answer there): they teach the list format and the
+# grain of a label (a short, general noun phrase first, narrower ones after, fewer when fewer fit),
+# not a domain's words.
 _NEUTRAL_EXAMPLES = (
     DomainExample(text="The council approved a new cycle lane along the river and cut parking fees in the centre.",
-                  labels=["Urban transport", "Local government", "Cycling"]),
+                  labels=["Transport", "Local government", "Cycling"]),
     DomainExample(text="Knead the dough for ten minutes, let it rise overnight and bake it in a hot oven.",
-                  labels=["Baking", "Bread", "Recipes"]),
-    DomainExample(text="The striker scored twice in the second half and the club moved to the top of the league.",
-                  labels=["Football", "Match reports", "Sports"]),
+                  labels=["Cooking", "Bread"]),
+    DomainExample(text="The hotel is a short walk from the old harbour; book the ferry to the islands a day ahead.",
+                  labels=["Travel", "Hotels", "Ferries"]),
+    DomainExample(text="Fill the gaps around the window frame with sealant before the first frost.",
+                  labels=["Home repair"]),
 )
 
 

@@ -93,3 +93,85 @@ def test_assemble_with_document_grouping_names_each_primary_by_a_label():
     primaries = [d["primary_topic"] for d in result["documents"]]
     assert primaries[:3] == ["Apples"] * 3 and primaries[3:] == ["Boats"] * 3
     assert result["documents"][1]["topics"] == ["Apples", "Tarts"]
+
+
+def _two_kinds(late_kind: bool):
+    """48 documents over 12 months: 36 of kind A (4 a month) and 12 of kind B, whose texts are near A's
+    (a cut at distance 0.5 merges them); B's 12 are all in the last quarter when `late_kind`, else spread
+    like A's. Each B document has a label of its own, as a small model gives."""
+    b_dir = _unit([1.0, 1.0, 0, 0, 0, 0, 0, 0])
+    rng = np.random.default_rng(3)
+    canonical = _canonical(["Alpha"] + [f"Beta {i}" for i in range(12)])
+    doc_topics, vectors, windows = [], {}, []
+    for d in range(48):
+        if d < 36:
+            doc_topics.append([0])
+            vectors[d] = _near(0, 0.05, d)
+            windows.append(d // 3)
+        else:
+            doc_topics.append([1 + d - 36])
+            vectors[d] = _unit(b_dir + 0.05 * rng.standard_normal(8))
+            windows.append(9 + (d - 36) // 4 if late_kind else (d - 36))
+    raw = [[canonical.topics[t[0]].label] for t in doc_topics]
+    return canonical, doc_topics, vectors, raw, windows
+
+
+def test_a_late_kind_merged_into_a_steady_cluster_is_split_off_and_its_rise_is_found():
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    merged = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.5)
+    assert len({t[0] for t in merged.topics}) == 1  # the cut alone puts both kinds in one cluster
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    detector = ChangepointTrendDetector()
+    split = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.5,
+                            windows=windows, n_windows=12, detector=detector)
+    primaries = [t[0] for t in split.topics]
+    assert set(primaries[:36]) == {0}
+    assert len(set(primaries[36:])) == 1 and primaries[36] != 0
+    counts = [sum(1 for d in range(36, 48) if windows[d] == m) for m in range(12)]
+    totals = [sum(1 for w in windows if w == m) for m in range(12)]
+    assert detector.detect(counts, totals).status in ("rising", "new")
+
+
+def test_kinds_with_the_same_timing_stay_one_cluster():
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=False)
+    assignment = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.5,
+                                 windows=windows, n_windows=12, detector=ChangepointTrendDetector())
+    assert len({t[0] for t in assignment.topics}) == 1
+
+
+def test_a_large_cluster_is_split_on_a_sample_and_every_row_joins_a_part():
+    from deployments.topics.clusters import split_by_history
+
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    points = np.stack([vectors[d] for d in range(48)])
+    ids = np.zeros(48, dtype=int)
+    out = split_by_history(points, ids, windows, 12, ChangepointTrendDetector(), max_exact=30)
+    assert set(out[:36]) == {out[0]} and set(out[36:]) == {out[36]} and out[0] != out[36]
+    assert split_by_history(points, ids, [None] * 48, 12, ChangepointTrendDetector()).tolist() == ids.tolist()
+
+
+def test_a_late_kind_below_an_outlier_merge_is_still_split_off():
+    # Two outlier documents far from both kinds join the cluster last: the top merge (outliers vs the
+    # rest) is too small to test, and the late kind sits one merge below it.
+    canonical, doc_topics, vectors, raw, windows = _two_kinds(late_kind=True)
+    for d, axis in ((48, 5), (49, 6)):
+        doc_topics.append([0])
+        vectors[d] = _unit(_near(0, 0.0, d) + _near(axis, 0.0, d) * 1.2)
+        raw.append(["Alpha"])
+        windows.append(d - 44)
+    detector = ChangepointTrendDetector()
+    split = cluster_primary(doc_topics, canonical, vectors, raw, label_weight=0.0, distance=0.9,
+                            windows=windows, n_windows=12, detector=detector)
+    primaries = [t[0] for t in split.topics]
+    assert len(set(primaries[36:48])) == 1 and primaries[36] not in set(primaries[:36])
+    assert set(primaries[48:]) <= set(primaries[:36])  # the outliers join the nearest part, not a part of their own
+
+
+def test_with_alpha_keeps_the_test_and_changes_only_its_level():
+    detector = ChangepointTrendDetector(0.05, min_new_count=3, parts=5)
+    strict = detector.with_alpha(0.01)
+    assert (strict.alpha, strict.min_new_count, strict.parts) == (0.01, 3, 5)
+    detector, strict = ChangepointTrendDetector(0.05), ChangepointTrendDetector(0.05).with_alpha(0.01)
+    counts, totals = [0, 0, 1, 0, 0, 1, 0, 1, 2, 2, 3, 2], [4] * 12
+    assert detector.detect(counts, totals).status == "rising"
+    assert strict.detect(counts, totals).status == "steady"
