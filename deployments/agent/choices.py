@@ -19,6 +19,7 @@ _BREAK = re.compile(r"[.,;:!?)\]}>\"']$")  # a word ending so closes a phrase: s
 _OPEN = re.compile(r"^[(\[{<\"']")  # a word starting so opens one: spans do not run into it
 _DOC_ID = re.compile(r"^\s*\[[^\]]*\]\s*|\s\[[^\]]*\]\s")  # "[doc-3] " markers the search tool adds
 _NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
+_WHOLE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 def spans(text: str, max_words: int) -> list[str]:
@@ -48,6 +49,23 @@ def numbers(text: str, distinct: bool = True) -> list[str]:
     separators removed ("1,200" -> "1200")."""
     found = [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
     return list(dict.fromkeys(found)) if distinct else found
+
+
+def numbers_beside(text: str) -> dict[str, list[str]]:
+    """Each word of ``text`` that stands right before or after a number (edges trimmed, lower-cased)
+    -> those numbers, in order: the label a document gives a value ("numeric code 533", "has 45
+    employees", "installed size 388 kB"). A word shared with a question tells which value it asks."""
+    tokens = [w.strip(_EDGE) for w in _WORD.findall(text)]
+    beside: dict[str, list[str]] = {}
+    for i, token in enumerate(tokens):
+        if not _WHOLE_NUMBER.fullmatch(token):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and tokens[j] and not _WHOLE_NUMBER.fullmatch(tokens[j]):
+                values = beside.setdefault(tokens[j].lower(), [])
+                if token.replace(",", "") not in values:
+                    values.append(token.replace(",", ""))
+    return beside
 
 
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:

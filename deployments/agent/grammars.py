@@ -130,6 +130,22 @@ def each_once_grammar(operands: Sequence[str]) -> str | None:
                       'OPERATOR: "+" | "-" | "*" | "/"', *rules])
 
 
+def pair_grammar(first: Sequence[str], second: Sequence[str]) -> str | None:
+    """One number of ``first`` and one of ``second``, in either order, with one free operator (+ - *
+    /): a value combined from two looked-up documents, nothing else. None when a side is empty."""
+    a, b = list(dict.fromkeys(n for n in first if n)), list(dict.fromkeys(n for n in second if n))
+    if not a or not b:
+        return None
+    return "\n".join([
+        'start: " "? expr "\\n"?',
+        "expr: a op b | b op a",
+        "a: " + " | ".join(literal(n) for n in a),
+        "b: " + " | ".join(literal(n) for n in b),
+        'op: " "? OPERATOR " "?',
+        'OPERATOR: "+" | "-" | "*" | "/"',
+    ])
+
+
 def cleaned(text: str) -> str:
     """What the model wrote under one of these grammars, without the leading space and line break."""
     return text.strip()
@@ -144,8 +160,11 @@ class InputSpace:
     operands: tuple[str, ...] = ()
     arithmetic: bool = False
     each_once: bool = False  # arithmetic that uses every operand exactly once (`each_once_grammar`)
+    pair: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # one number of each side (`pair_grammar`)
 
     def grammar(self) -> str | None:
         if not self.arithmetic:
             return span_grammar(self.texts)
+        if self.pair is not None:
+            return pair_grammar(*self.pair) or calculator_grammar(self.operands)
         return (each_once_grammar(self.operands) if self.each_once else None) or calculator_grammar(self.operands)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from deployments.agent.choices import Candidate, cut_phrases, numbers, spans
-from deployments.agent.grammars import MAX_ONCE_OPERANDS, InputSpace
+from deployments.agent.choices import Candidate, cut_phrases, numbers, numbers_beside, observation_text, spans
+from deployments.agent.grammars import EDGE, MAX_ONCE_OPERANDS, InputSpace
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.trace import Step
@@ -149,17 +149,51 @@ class AnswerFromNamedDocuments(Guard):
 
 
 class CombineBeforeAnswer(Guard):
-    """When the plan step looked up two or more documents (the question names two things), the next
-    action computes (a tool whose result combines values, the calculator) until something has been
-    computed: a small model otherwise answers with the first looked-up value, or wanders to another
-    tool. Decided from structure (how many documents the question's spans name), not from its words."""
+    """When two documents the plan step looked up give the same asked-for value, the run combines
+    them: the next action computes (a tool whose result combines values, the calculator), its input
+    is one of those values from each document with a free operator (`grammars.pair_grammar`), and
+    the answer is the result. A small model otherwise answers with the first looked-up value.
+
+    "The same asked-for value" is structure, not words: a word of the question outside the spans
+    that name the documents stands beside a number in both ("numeric code 533", "has 45 employees"),
+    and that number is not one the question states. A reverse lookup whose plan also names a
+    spurious document shares no such word, so it is not turned into a calculation."""
 
     setting = "guard_combine_before_answer"
 
     def actions(self, actions: list[str], state: LoopState) -> list[str]:
-        if state.planned < 2 or any(h.computed for h in state.history):
+        if any(h.computed for h in state.history) or self.sides(state) is None:
             return actions
         return [a for a in actions if a in state.computing] or actions
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        sides = self.sides(state) if space.arithmetic else None
+        return space if sides is None else replace(space, pair=sides)
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if self.sides(state) is None:
+            return candidates
+        return [c for c in candidates if c.kind == "calculation"] or candidates
+
+    @staticmethod
+    def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The asked-for numbers of the first two planned documents that share a label, or None."""
+        planned = state.history[: state.planned]
+        names = [h.action_input.lower() for h in planned]
+        if len(planned) < 2 or any(a != b and a in b for a in names for b in names):
+            return None  # one span inside another: one name, not two
+        named = {w.strip(EDGE) for name in names for w in name.split()}
+        stated = set(numbers(state.question))
+        asked = {w.strip(EDGE).lower() for w in state.question.split()} - named - stated - {""}
+        labels = [numbers_beside(observation_text(h.observation)) for h in planned]
+        for i in range(len(planned)):
+            for j in range(i + 1, len(planned)):
+                shared = asked & labels[i].keys() & labels[j].keys()
+                first = [n for w in sorted(shared) for n in labels[i][w] if n not in stated]
+                second = [n for w in sorted(shared) for n in labels[j][w] if n not in stated]
+                if first and second:
+                    return tuple(dict.fromkeys(first)), tuple(dict.fromkeys(second))
+        return None
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,

@@ -44,9 +44,9 @@ class AgentSettings(BaseModel):
     guard_answer_not_in_question: bool = Field(
         True, description="Final-answer candidates the question itself states are not offered.")
     guard_combine_before_answer: bool = Field(
-        False, description="Off by default: a common word the plan takes for a name makes a lookup look like two "
-        "things, and the forced calculation then becomes the answer. On: when the plan step looked up two or more "
-        "documents, the calculator comes next until something has been computed.")
+        True, description="When two documents the plan step looked up label a number with the same word of the "
+        "question (one the spans naming them do not hold), the calculator comes next, its input is one such number "
+        "of each document with a free operator, and the answer is its result.")
     guard_answer_from_named_documents: bool = Field(
         True, description="When the plan step named documents, the final answer is a span of them or a calculation.")
     guard_question_numbers_once: bool = Field(

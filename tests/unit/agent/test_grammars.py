@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 
-from deployments.agent.choices import answer_candidates, cut_phrases, numbers, observation_text, source_of, spans
-from deployments.agent.grammars import calculator_grammar, each_once_grammar, span_grammar
+from deployments.agent.choices import answer_candidates, cut_phrases, numbers, numbers_beside, observation_text, source_of, spans
+from deployments.agent.grammars import calculator_grammar, each_once_grammar, pair_grammar, span_grammar
 from deployments.agent.tools import CalculatorTool, SearchTool
 from deployments.llm.guided import ConstraintSpec, byte_matcher
 from tests.unit.fakes import FakeDocuments
@@ -98,3 +98,17 @@ def test_an_each_once_expression_uses_every_operand_exactly_once_in_any_order():
     for wrong in [" 348 + 4", " 348 - 48 + 4 + 4", " 348 - 48 + 5", " 3 + 48 + 448"]:
         assert not accepts(grammar, wrong), wrong
     assert each_once_grammar(["1"]) is None and each_once_grammar(["1", "2", "3", "4", "5"]) is None
+
+
+def test_a_pair_expression_takes_one_number_of_each_side_in_either_order():
+    grammar = pair_grammar(["430"], ["372", "12"])
+    for text in (" 430 - 372", " 372 + 430", " 12 * 430", " 430 / 12\n"):
+        assert accepts(grammar, text), text
+    for text in (" 430 - 430", " 372 + 12", " 430", " 430 - 372 + 12", " 431 - 372"):
+        assert not accepts(grammar, text), text
+    assert pair_grammar([], ["1"]) is None
+
+
+def test_numbers_beside_gives_the_words_that_label_each_number():
+    found = numbers_beside("libfoo: tools. Version 1.2-3, section libs, installed size 1,388 kB. Has 45 employees.")
+    assert found == {"size": ["1388"], "kb": ["1388"], "has": ["45"], "employees": ["45"]}

@@ -61,14 +61,35 @@ def test_answer_not_in_question_cuts_what_the_question_states_out_of_the_observa
     assert [c.text for c in guard.answers(restating, LoopState("Which product is a warehouse robot?"))] == ["Tessera"]
 
 
-def test_combine_before_answer_computes_next_after_two_planned_lookups():
+def test_combine_before_answer_computes_one_labelled_value_of_each_named_document():
     guard = CombineBeforeAnswer()
-    porto = HistoryItem("search", "Porto", "[office-porto] The Porto office has 85 employees.")
-    two = LoopState("q?", [SEARCHED, porto], planned=2, computing=frozenset({"calculator"}))
+    porto = HistoryItem("search", "Porto", "[office-porto] The Porto office opened in 2018 and has 85 employees.")
+    question = "How many employees do the Lyon office and Porto have together?"
+    two = LoopState(question, [SEARCHED, porto], planned=2, computing=frozenset({"calculator"}))
+    assert guard.sides(two) == (("120",), ("85",))  # "employees" labels a number in both; "2018" is not asked
     assert guard.actions(ACTIONS, two) == ["calculator"]
+    grammar = guard.inputs("calculator", InputSpace(operands=("120", "85", "2018"), arithmetic=True), two).grammar()
+    assert allows(grammar, " 120 + 85") and allows(grammar, " 85 - 120") and allows(grammar, " 120 * 85")
+    assert not allows(grammar, " 120 + 2018") and not allows(grammar, " 120 + 120") and not allows(grammar, " 120")
+    candidates = [Candidate("205", 2, "calculation"), Candidate("The Porto office has 85 employees.", 1, "observation")]
     two.history.append(HistoryItem("calculator", "120 + 85", "205", computed=True))
-    assert guard.actions(ACTIONS, two) == ACTIONS
-    assert guard.actions(ACTIONS, LoopState("q?", [SEARCHED], planned=1)) == ACTIONS
+    assert guard.actions(ACTIONS, two) == ACTIONS  # computed: the loop goes on freely
+    assert guard.answers(candidates, two) == candidates[:1]  # the answer is the calculation
+    assert guard.sides(LoopState(question, [SEARCHED], planned=1)) is None
+
+
+def test_combine_before_answer_leaves_a_question_whose_named_documents_share_no_label():
+    guard = CombineBeforeAnswer()
+    robot = HistoryItem("search", "warehouse robot", "[p-t] Tessera is a warehouse robot. It costs 42000 dollars.")
+    drone = HistoryItem("search", "product", "[p-k] Kestrel is a drone. It costs 9000 dollars.")
+    state = LoopState("Which product is a warehouse robot?", [robot, drone], planned=2, computing=frozenset({"calculator"}))
+    assert guard.sides(state) is None and guard.actions(ACTIONS, state) == ACTIONS
+    nested = [SEARCHED, HistoryItem("search", "Lyon", "[office-lyon2] The Lyon office has 12 employees.")]
+    assert guard.sides(LoopState("Employees of the Lyon office?", nested, planned=2)) is None  # one name, two spans
+    stated = LoopState("What is the 2018 size of Lyon office and Porto?",
+                       [HistoryItem("search", "Lyon office", "[a] Lyon office: size in 2018 was 7."),
+                        HistoryItem("search", "Porto", "[b] Porto: size in 2018 was 9.")], planned=2)
+    assert guard.sides(stated) is None  # the only labelled numbers are the one the question states
 
 
 def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
@@ -93,9 +114,9 @@ def test_answer_from_named_documents_keeps_the_planned_observations_and_calculat
 
 
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 7  # CombineBeforeAnswer is off by default
-    assert len(build_guards(AgentSettings(guard_combine_before_answer=True))) == 8
+    assert len(build_guards(AgentSettings())) == 8
+    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 7
     off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_answer_from_named_documents=False,
-                        guard_question_numbers_once=False)
+                        guard_question_numbers_once=False, guard_combine_before_answer=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
