@@ -177,7 +177,8 @@ class CombineBeforeAnswer(Guard):
 
     @staticmethod
     def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-        """The asked-for numbers of the first two planned documents that share a label, or None."""
+        """The asked-for numbers of the first two planned documents that share a label, or None. The
+        longest shared label decides: a short common word ("in", "and") often stands beside a number too."""
         planned = state.history[: state.planned]
         names = [h.action_input.lower() for h in planned]
         if len(planned) < 2 or any(a != b and a in b for a in names for b in names):
@@ -188,12 +189,20 @@ class CombineBeforeAnswer(Guard):
         labels = [numbers_beside(observation_text(h.observation)) for h in planned]
         for i in range(len(planned)):
             for j in range(i + 1, len(planned)):
-                shared = asked & labels[i].keys() & labels[j].keys()
-                first = [n for w in sorted(shared) for n in labels[i][w] if n not in stated]
-                second = [n for w in sorted(shared) for n in labels[j][w] if n not in stated]
-                if first and second:
-                    return tuple(dict.fromkeys(first)), tuple(dict.fromkeys(second))
+                for word in sorted(asked, key=lambda w: (-len(w), w)):  # longer words say more ("and" least)
+                    first = [n for label, ns in labels[i].items() if same_word(word, label) for n in ns]
+                    second = [n for label, ns in labels[j].items() if same_word(word, label) for n in ns]
+                    first, second = [n for n in first if n not in stated], [n for n in second if n not in stated]
+                    if first and second:
+                        return tuple(dict.fromkeys(first)), tuple(dict.fromkeys(second))
         return None
+
+
+def same_word(a: str, b: str) -> bool:
+    """The same word, or one a short ending longer than a word of four letters or more ("code" /
+    "codes", "open" / "opened"): a question and a document inflect a label differently."""
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,

@@ -76,6 +76,8 @@ def test_combine_before_answer_computes_one_labelled_value_of_each_named_documen
     assert guard.actions(ACTIONS, two) == ACTIONS  # computed: the loop goes on freely
     assert guard.answers(candidates, two) == candidates[:1]  # the answer is the calculation
     assert guard.sides(LoopState(question, [SEARCHED], planned=1)) is None
+    plural = LoopState("What is the sum of the employee counts of the Lyon office and Porto?", two.history[:2], planned=2)
+    assert guard.sides(plural) == (("120",), ("85",))  # "employee" labels "employees"
 
 
 def test_combine_before_answer_leaves_a_question_whose_named_documents_share_no_label():
