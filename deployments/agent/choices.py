@@ -68,6 +68,49 @@ def numbers_beside(text: str) -> dict[str, list[str]]:
     return beside
 
 
+def beside_label(text: str, question: str, name: str, max_words: int = 8) -> str | None:
+    """The words of ``text`` that a phrase of ``question`` labels: the longest question phrase away
+    from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in "... the numeric code 508."), then the words
+    right after it ("508.") or, when none follow within its clause, right before it ("has 60" in
+    "has 60 employees."), up to punctuation or a word of the question. None when no phrase is held
+    or the labelled words are the name itself (a reverse lookup: the label describes the name)."""
+    tokens = _WORD.findall(text)
+    keys = [w.strip(_EDGE).lower() for w in tokens]
+    asked = {w.strip(_EDGE).lower() for w in question.split()}
+    named = {w.strip(_EDGE).lower() for w in name.split()}
+    at = question.lower().find(name.lower())
+    if at < 0:
+        return None
+    # the words right beside the name belong to it ("the Tessera robot"), not to the asked label
+    pieces = [" ".join(question[:at].split()[:-1]), " ".join(question[at + len(name):].split()[1:])]
+    phrases = [p.lower().split() for piece in pieces for p in spans(piece, max_words)]
+    phrases = [p for p in phrases if not named & set(p)]
+    for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
+        at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+        if at is None:
+            continue
+        end, after = at + len(phrase), []
+        if not _BREAK.search(tokens[end - 1]):
+            for k in range(end, len(tokens)):
+                if keys[k] in asked or not keys[k]:
+                    break
+                after.append(tokens[k])
+                if _BREAK.search(tokens[k]):
+                    break
+        before: list[str] = []
+        for k in range(at - 1, -1, -1):
+            if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and k == at - 1):
+                break
+            if _BREAK.search(tokens[k]):
+                break
+            before.insert(0, tokens[k])
+        words = after or before
+        if not words or named & {w.strip(_EDGE).lower() for w in words}:
+            return None
+        return " ".join(words)
+    return None
+
+
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:
     """``text`` split into the pieces left once every run of words matching one of ``phrases``
     (case-insensitively, edge punctuation ignored, at least ``min_words`` long) is cut out: the

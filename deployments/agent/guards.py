@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from deployments.agent.choices import Candidate, cut_phrases, numbers, numbers_beside, observation_text, spans
+from deployments.agent.choices import (Candidate, beside_label, cut_phrases, numbers, numbers_beside, observation_text,
+                                       spans)
 from deployments.agent.grammars import EDGE, MAX_ONCE_OPERANDS, InputSpace
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
@@ -123,13 +124,26 @@ class QuestionNumbersOnce(Guard):
     """A question that states two to four numbers and names fewer than two documents (so it does not
     combine looked-up values) is computed from exactly those numbers: the calculator's grammar then
     uses each of them once, in any order and grouping. A small model otherwise drops one
-    ("348 minus 48, plus 4" -> 348 + 4)."""
+    ("348 minus 48, plus 4" -> 348 + 4). When the plan named nothing, the calculator is also the
+    first action."""
 
     setting = "guard_question_numbers_once"
 
-    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        """Nothing named and numbers stated: the question is arithmetic, so the calculator comes first
+        (a small model otherwise searches for a bare number)."""
+        if state.planned or any(h.computed for h in state.history) or not self._stated(state):
+            return actions
+        return [a for a in actions if a in state.computing] or actions
+
+    @staticmethod
+    def _stated(state: LoopState) -> list[str]:
         stated = numbers(state.question, distinct=False)
-        if not space.arithmetic or state.planned >= 2 or not 2 <= len(stated) <= MAX_ONCE_OPERANDS:
+        return stated if 2 <= len(stated) <= MAX_ONCE_OPERANDS else []
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        stated = self._stated(state)
+        if not space.arithmetic or state.planned >= 2 or not stated:
             return space
         return replace(space, operands=tuple(stated), each_once=True)
 
@@ -205,9 +219,28 @@ def same_word(a: str, b: str) -> bool:
     return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
 
 
+class AnswerBesideLabel(Guard):
+    """When the plan named one document and the question asks for a value that document labels with
+    a phrase of the question ("the numeric code" in "... the numeric code 508."), the answer is a span
+    of the words beside that label (`choices.beside_label`), not any word of the document: a small
+    model otherwise copies another value of the same record (a number for a code). Left alone when no
+    phrase is held, or when the label stands beside the name (a reverse lookup)."""
+
+    setting = "guard_answer_beside_label"
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if state.planned != 1 or not state.history:
+            return candidates
+        named = state.history[0]
+        words = beside_label(observation_text(named.observation), state.question, named.action_input)
+        if not words:
+            return candidates
+        return [c for c in candidates if c.step != 0 or c.kind != "observation"] + [Candidate(words, 0, "observation")]
+
+
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
                                        AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce,
-                                       AnswerFromNamedDocuments)
+                                       AnswerFromNamedDocuments, AnswerBesideLabel)
 
 
 def build_guards(settings: object) -> list[Guard]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from deployments.agent.choices import Candidate
+from dataclasses import replace
+
+from deployments.agent.choices import Candidate, observation_text
 from deployments.agent.grammars import InputSpace
 from tests.unit.agent.constrained import allows
 from deployments.agent.guards import (
-    STOP, AnswerFromNamedDocuments, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
+    STOP, AnswerBesideLabel, AnswerFromNamedDocuments, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
     QuestionNumbersOnce, SeenNumbersOnly, build_guards,
 )
 from deployments.agent.prompts import HistoryItem
@@ -104,6 +106,11 @@ def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
     assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=2)) == free  # two things named
     assert guard.inputs("calculator", free, LoopState("What is twice 5?")) == free  # one number: free arithmetic
     assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
+    arithmetic = LoopState("What is 5 times 5, minus 3?", computing=frozenset({"calculator"}))
+    assert guard.actions(ACTIONS, arithmetic) == ["calculator"]
+    assert guard.actions(ACTIONS, LoopState("What is 5 times 5, minus 3?", [SEARCHED], planned=1)) == ACTIONS
+    arithmetic.history.append(HistoryItem("calculator", "5 * 5 - 3", "22", computed=True))
+    assert guard.actions(ACTIONS, arithmetic) == ACTIONS
 
 
 def test_answer_from_named_documents_keeps_the_planned_observations_and_calculations():
@@ -116,9 +123,29 @@ def test_answer_from_named_documents_keeps_the_planned_observations_and_calculat
 
 
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 8
-    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 7
+    assert len(build_guards(AgentSettings())) == 9
+    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 8
     off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_answer_from_named_documents=False,
-                        guard_question_numbers_once=False, guard_combine_before_answer=False)
+                        guard_question_numbers_once=False, guard_combine_before_answer=False,
+                        guard_answer_beside_label=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
+
+
+def test_answer_beside_label_keeps_the_words_the_question_labels():
+    guard = AnswerBesideLabel()
+    record = HistoryItem("search", "Haiti", "[iso-ht] Haiti has the alpha-2 code HT, the alpha-3 code HTI and the numeric code 332.")
+    calculation = Candidate("7", 1, "calculation")
+    whole = [Candidate(observation_text(record.observation), 0, "observation"), calculation]
+    lookup = LoopState("What is the alpha-3 code of Haiti?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, lookup)] == ["7", "HTI and"]
+    reverse = LoopState("Which country has the alpha-3 code HTI?", [replace(record, action_input="HTI")], planned=1)
+    assert guard.answers(whole, reverse) == whole  # the label stands beside the name: a reverse lookup
+    assert guard.answers(whole, LoopState("What is the alpha-3 code of Haiti?", [record], planned=2)) == whole
+    labelled_before = HistoryItem("search", "Krakow", "[o-k] The Krakow office has 60 employees. It opened in 2015.")
+    before = LoopState("How many employees does the Krakow office have?", [labelled_before], planned=1)
+    assert [c.text for c in guard.answers([Candidate("x", 0, "observation")], before)] == ["has 60"]
+    beside_name = LoopState("How much does the Tessera robot cost?",
+                            [HistoryItem("search", "Tessera", "[p] Tessera is a warehouse robot. It costs 42000 dollars.")],
+                            planned=1)
+    assert guard.answers(whole, beside_name) == whole  # "robot" names the thing with "Tessera"; "cost" is not held
