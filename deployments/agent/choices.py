@@ -68,12 +68,13 @@ def numbers_beside(text: str) -> dict[str, list[str]]:
     return beside
 
 
-def beside_label(text: str, question: str, name: str, max_words: int = 8) -> str | None:
+def beside_label(text: str, question: str, name: str, max_words: int = 8) -> list[str]:
     """The words of ``text`` that a phrase of ``question`` labels: the longest question phrase away
-    from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in "... the numeric code 508."), then the words
-    right after it ("508.") or, when none follow within its clause, right before it ("has 60" in
-    "has 60 employees."), up to punctuation or a word of the question. None when no phrase is held
-    or the labelled words are the name itself (a reverse lookup: the label describes the name)."""
+    from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in
+    "... MOZ and the numeric code 508."), then the words right after it ("508.") and right before it
+    ("MOZ and"), each up to punctuation or a word of the question (a value comes after its label, as
+    "Version 1.2", or before, as "60 employees"). Empty when no phrase is held or the labelled words
+    hold the name (a reverse lookup: the label describes the name, not the answer)."""
     tokens = _WORD.findall(text)
     keys = [w.strip(_EDGE).lower() for w in tokens]
     asked = {w.strip(_EDGE).lower() for w in question.split()}
@@ -104,11 +105,11 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> str
             if _BREAK.search(tokens[k]):
                 break
             before.insert(0, tokens[k])
-        words = after or before
-        if not words or named & {w.strip(_EDGE).lower() for w in words}:
-            return None
-        return " ".join(words)
-    return None
+        pieces = [" ".join(words) for words in (after, before) if words]
+        if not pieces or any(named & {w.strip(_EDGE).lower() for w in piece.split()} for piece in pieces):
+            return []
+        return pieces
+    return []
 
 
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:

@@ -222,7 +222,7 @@ def same_word(a: str, b: str) -> bool:
 class AnswerBesideLabel(Guard):
     """When the plan named one document and the question asks for a value that document labels with
     a phrase of the question ("the numeric code" in "... the numeric code 508."), the answer is a span
-    of the words beside that label (`choices.beside_label`), not any word of the document: a small
+    of the words right before or after that label (`choices.beside_label`), not any word of the document: a small
     model otherwise copies another value of the same record (a number for a code). Left alone when no
     phrase is held, or when the label stands beside the name (a reverse lookup)."""
 
@@ -232,10 +232,11 @@ class AnswerBesideLabel(Guard):
         if state.planned != 1 or not state.history:
             return candidates
         named = state.history[0]
-        words = beside_label(observation_text(named.observation), state.question, named.action_input)
-        if not words:
+        pieces = beside_label(observation_text(named.observation), state.question, named.action_input)
+        if not pieces:
             return candidates
-        return [c for c in candidates if c.step != 0 or c.kind != "observation"] + [Candidate(words, 0, "observation")]
+        return [c for c in candidates if c.step != 0 or c.kind != "observation"] + \
+            [Candidate(piece, 0, "observation") for piece in pieces]
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,

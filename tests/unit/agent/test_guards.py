@@ -145,6 +145,8 @@ def test_answer_beside_label_keeps_the_words_the_question_labels():
     labelled_before = HistoryItem("search", "Krakow", "[o-k] The Krakow office has 60 employees. It opened in 2015.")
     before = LoopState("How many employees does the Krakow office have?", [labelled_before], planned=1)
     assert [c.text for c in guard.answers([Candidate("x", 0, "observation")], before)] == ["has 60"]
+    both = LoopState("What is the numeric code of Haiti?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, both)] == ["7", "332.", "HTI and"]
     beside_name = LoopState("How much does the Tessera robot cost?",
                             [HistoryItem("search", "Tessera", "[p] Tessera is a warehouse robot. It costs 42000 dollars.")],
                             planned=1)
