@@ -131,14 +131,15 @@ def each_once_grammar(operands: Sequence[str]) -> str | None:
 
 
 def pair_grammar(first: Sequence[str], second: Sequence[str]) -> str | None:
-    """One number of ``first`` and one of ``second``, in either order, with one free operator (+ - *
-    /): a value combined from two looked-up documents, nothing else. None when a side is empty."""
+    """One number of ``first`` then one of ``second`` with one free operator (+ - * /): a value
+    combined from two looked-up documents, in the order the question names them ("A minus B", "A
+    and B together"), nothing else. None when a side is empty."""
     a, b = list(dict.fromkeys(n for n in first if n)), list(dict.fromkeys(n for n in second if n))
     if not a or not b:
         return None
     return "\n".join([
         'start: " "? expr "\\n"?',
-        "expr: a op b | b op a",
+        "expr: a op b",
         "a: " + " | ".join(literal(n) for n in a),
         "b: " + " | ".join(literal(n) for n in b),
         'op: " "? OPERATOR " "?',

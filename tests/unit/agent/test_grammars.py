@@ -100,11 +100,11 @@ def test_an_each_once_expression_uses_every_operand_exactly_once_in_any_order():
     assert each_once_grammar(["1"]) is None and each_once_grammar(["1", "2", "3", "4", "5"]) is None
 
 
-def test_a_pair_expression_takes_one_number_of_each_side_in_either_order():
+def test_a_pair_expression_takes_one_number_of_each_side_in_order():
     grammar = pair_grammar(["430"], ["372", "12"])
-    for text in (" 430 - 372", " 372 + 430", " 12 * 430", " 430 / 12\n"):
+    for text in (" 430 - 372", " 430 + 372", " 430 * 12", " 430 / 12\n"):
         assert accepts(grammar, text), text
-    for text in (" 430 - 430", " 372 + 12", " 430", " 430 - 372 + 12", " 431 - 372"):
+    for text in (" 372 - 430", " 430 - 430", " 372 + 12", " 430", " 430 - 372 + 12", " 431 - 372"):
         assert not accepts(grammar, text), text
     assert pair_grammar([], ["1"]) is None
 
