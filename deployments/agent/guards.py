@@ -145,7 +145,7 @@ class QuestionNumbersOnce(Guard):
         stated = self._stated(state)
         if not space.arithmetic or state.planned >= 2 or not stated:
             return space
-        return replace(space, operands=tuple(stated), each_once=True)
+        return replace(space, operands=tuple(stated), each_once=True, in_order=True)
 
 
 class AnswerFromNamedDocuments(Guard):

@@ -60,23 +60,6 @@ Action: Final Answer
 Action Input: 408
 
 Example 2
-Question: How many more pages does Blue Harbour have than Quiet Orchard?
-Thought: I need the pages of both books.
-Action: search
-Action Input: Blue Harbour
-Observation: [book-17] Blue Harbour: a sea novel by Ana Lind, shelf code SEA-7, 312 pages, first printed in 1998.
-Action: search
-Action Input: Quiet Orchard
-Observation: [book-4] Quiet Orchard: poems about rural life by Sam Okafor, 96 pages, first printed in 2004.
-Thought: I subtract the pages of Quiet Orchard from the pages of Blue Harbour.
-Action: calculator
-Action Input: 312 - 96
-Observation: 216
-Thought: The calculator says 216.
-Action: Final Answer
-Action Input: 216
-
-Example 3
 Question: What is 12 multiplied by 9, minus 4?
 Thought: This is arithmetic, so I calculate it.
 Action: calculator
@@ -86,7 +69,7 @@ Thought: The calculator says 104.
 Action: Final Answer
 Action Input: 104
 
-Example 4
+Example 3
 Question: Which book is described as 'poems about rural life'?
 Thought: I search for the description.
 Action: search
@@ -96,7 +79,7 @@ Thought: The book is Quiet Orchard.
 Action: Final Answer
 Action Input: Quiet Orchard
 
-Example 5
+Example 4
 Question: What is the shelf code of Blue Harbour?
 Thought: I need to search for Blue Harbour.
 Action: search

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from deployments.agent.choices import answer_candidates, cut_phrases, numbers, numbers_beside, observation_text, source_of, spans
-from deployments.agent.grammars import calculator_grammar, each_once_grammar, pair_grammar, span_grammar
+from deployments.agent.grammars import calculator_grammar, each_once_grammar, ordered_grammar, pair_grammar, span_grammar
 from deployments.agent.tools import CalculatorTool, SearchTool
 from deployments.llm.guided import ConstraintSpec, byte_matcher
 from tests.unit.fakes import FakeDocuments
@@ -112,3 +112,12 @@ def test_a_pair_expression_takes_one_number_of_each_side_in_order():
 def test_numbers_beside_gives_the_words_that_label_each_number():
     found = numbers_beside("libfoo: tools. Version 1.2-3, section libs, installed size 1,388 kB. Has 45 employees.")
     assert found == {"size": ["1388"], "kb": ["1388"], "has": ["45"], "employees": ["45"]}
+
+
+def test_an_ordered_expression_keeps_the_stated_order_grouped_left_to_right():
+    grammar = ordered_grammar(["348", "48", "4"])
+    for written in [" (348 - 48) + 4", "(348*48)/4\n"]:
+        assert accepts(grammar, written), written
+    for wrong in [" 348 - 48 + 4", " (48 - 348) + 4", " 348 - (48 + 4)", " (348 - 48)"]:
+        assert not accepts(grammar, wrong), wrong
+    assert accepts(ordered_grammar(["120", "47"]), " 120 - 47") and ordered_grammar(["1"]) is None

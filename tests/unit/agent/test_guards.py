@@ -100,10 +100,11 @@ def test_combine_before_answer_leaves_a_question_whose_named_documents_share_no_
 def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
     guard, free = QuestionNumbersOnce(), InputSpace(operands=("5", "120"), arithmetic=True)
     narrowed = guard.inputs("calculator", free, LoopState("What is 5 times 5, minus 3?"))
-    assert narrowed.operands == ("5", "5", "3") and narrowed.each_once
+    assert narrowed.operands == ("5", "5", "3") and narrowed.each_once and narrowed.in_order
     grammar = narrowed.grammar()
-    assert allows(grammar, " 5 * 5 - 3") and allows(grammar, " (5 * 5) - 3")
-    assert not allows(grammar, " 5 - 3") and not allows(grammar, " 5 * 5 * 5 - 3") and not allows(grammar, " 120 - 3")
+    assert allows(grammar, " (5 * 5) - 3") and allows(grammar, " (5+5)/3")
+    assert not allows(grammar, " 5 - 3") and not allows(grammar, " (5 * 5 * 5) - 3") and not allows(grammar, " (120 - 3)")
+    assert not allows(grammar, " (5 - 3) * 5") and not allows(grammar, " 5 * 5 - 3")  # in order, grouped left to right
     assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=2)) == free  # two things named
     assert guard.inputs("calculator", free, LoopState("What is twice 5?")) == free  # one number: free arithmetic
     assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
