@@ -73,7 +73,7 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
     from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in
     "... MOZ and the numeric code 508."), then the words right after it ("508.") and right before it
     ("MOZ and"), each up to punctuation or a word of the question (a value comes after its label, as
-    "Version 1.2", or before, as "60 employees"). Empty when no phrase is held or the labelled words
+    "Version 1.2", or before, as "60 employees"; a name before a colon, as "libfoo: the foo library"). Empty when no phrase is held or the labelled words
     hold the name (a reverse lookup: the label describes the name, not the answer)."""
     tokens = _WORD.findall(text)
     keys = [w.strip(_EDGE).lower() for w in tokens]
@@ -100,9 +100,8 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
                     break
         before: list[str] = []
         for k in range(at - 1, -1, -1):
-            if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and k == at - 1):
-                break
-            if _BREAK.search(tokens[k]):
+            # a word ending a clause belongs to the one before, but a colon introduces the label ("libfoo: ...")
+            if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
                 break
             before.insert(0, tokens[k])
         pieces = [" ".join(words) for words in (after, before) if words]

@@ -153,3 +153,6 @@ def test_answer_beside_label_keeps_the_words_the_question_labels():
                             [HistoryItem("search", "Tessera", "[p] Tessera is a warehouse robot. It costs 42000 dollars.")],
                             planned=1)
     assert guard.answers(whole, beside_name) == whole  # "robot" names the thing with "Tessera"; "cost" is not held
+    package = HistoryItem("search", "graphics library", "[d] libcairo2: Cairo 2D vector graphics library. Version 1.16.")
+    described = LoopState("Which package is described as 'Cairo 2D vector graphics library'?", [package], planned=1)
+    assert [c.text for c in guard.answers(whole[:1], described)] == ["libcairo2:"]  # a name before a colon
