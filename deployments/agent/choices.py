@@ -19,6 +19,7 @@ _BREAK = re.compile(r"[.,;:!?)\]}>\"']$")  # a word ending so closes a phrase: s
 _OPEN = re.compile(r"^[(\[{<\"']")  # a word starting so opens one: spans do not run into it
 _DOC_ID = re.compile(r"^\s*\[[^\]]*\]\s*|\s\[[^\]]*\]\s")  # "[doc-3] " markers the search tool adds
 _NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
+_WHOLE_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
 def spans(text: str, max_words: int) -> list[str]:
@@ -48,6 +49,66 @@ def numbers(text: str, distinct: bool = True) -> list[str]:
     separators removed ("1,200" -> "1200")."""
     found = [m.group().replace(",", "") for m in _NUMBER.finditer(text)]
     return list(dict.fromkeys(found)) if distinct else found
+
+
+def numbers_beside(text: str) -> dict[str, list[str]]:
+    """Each word of ``text`` that stands right before or after a number (edges trimmed, lower-cased)
+    -> those numbers, in order: the label a document gives a value ("numeric code 533", "has 45
+    employees", "installed size 388 kB"). A word shared with a question tells which value it asks."""
+    tokens = [w.strip(_EDGE) for w in _WORD.findall(text)]
+    beside: dict[str, list[str]] = {}
+    for i, token in enumerate(tokens):
+        if not _WHOLE_NUMBER.fullmatch(token):
+            continue
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(tokens) and tokens[j] and not _WHOLE_NUMBER.fullmatch(tokens[j]):
+                values = beside.setdefault(tokens[j].lower(), [])
+                if token.replace(",", "") not in values:
+                    values.append(token.replace(",", ""))
+    return beside
+
+
+def beside_label(text: str, question: str, name: str, max_words: int = 8) -> list[str]:
+    """The words of ``text`` that a phrase of ``question`` labels: the longest question phrase away
+    from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in
+    "... MOZ and the numeric code 508."), then the words right after it ("508.") and right before it
+    ("MOZ and"), each up to punctuation or a word of the question (a value comes after its label, as
+    "Version 1.2", or before, as "60 employees"; a name before a colon, as "libfoo: the foo library"). Empty when no phrase is held or the labelled words
+    hold the name (a reverse lookup: the label describes the name, not the answer)."""
+    tokens = _WORD.findall(text)
+    keys = [w.strip(_EDGE).lower() for w in tokens]
+    asked = {w.strip(_EDGE).lower() for w in question.split()}
+    named = {w.strip(_EDGE).lower() for w in name.split()}
+    at = question.lower().find(name.lower())
+    if at < 0:
+        return None
+    # the words right beside the name belong to it ("the Tessera robot"), not to the asked label
+    pieces = [" ".join(question[:at].split()[:-1]), " ".join(question[at + len(name):].split()[1:])]
+    phrases = [p.lower().split() for piece in pieces for p in spans(piece, max_words)]
+    phrases = [p for p in phrases if not named & set(p)]
+    for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
+        at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+        if at is None:
+            continue
+        end, after = at + len(phrase), []
+        if not _BREAK.search(tokens[end - 1]):
+            for k in range(end, len(tokens)):
+                if keys[k] in asked or not keys[k]:
+                    break
+                after.append(tokens[k])
+                if _BREAK.search(tokens[k]):
+                    break
+        before: list[str] = []
+        for k in range(at - 1, -1, -1):
+            # a word ending a clause belongs to the one before, but a colon introduces the label ("libfoo: ...")
+            if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
+                break
+            before.insert(0, tokens[k])
+        pieces = [" ".join(words) for words in (after, before) if words]
+        if not pieces or any(named & {w.strip(_EDGE).lower() for w in piece.split()} for piece in pieces):
+            return []
+        return pieces
+    return []
 
 
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:

@@ -130,6 +130,36 @@ def each_once_grammar(operands: Sequence[str]) -> str | None:
                       'OPERATOR: "+" | "-" | "*" | "/"', *rules])
 
 
+def ordered_grammar(operands: Sequence[str]) -> str | None:
+    """Arithmetic over ``operands`` in the order given, grouped left to right ("(a op b) op c"), one
+    free operator (+ - * /) between each two: arithmetic stated in words reads so ("a minus b, plus
+    c"). None past `MAX_ONCE_OPERANDS` operands or below two."""
+    values = list(operands)
+    if not 2 <= len(values) <= MAX_ONCE_OPERANDS:
+        return None
+    body = '"(" ' * (len(values) - 2) + literal(values[0])
+    for i, value in enumerate(values[1:]):
+        body += f" op {literal(value)}" + (' ")"' if i < len(values) - 2 else "")
+    return "\n".join([f'start: " "? {body} "\\n"?', 'op: " "? OPERATOR " "?', 'OPERATOR: "+" | "-" | "*" | "/"'])
+
+
+def pair_grammar(first: Sequence[str], second: Sequence[str]) -> str | None:
+    """One number of ``first`` then one of ``second`` with one free operator (+ - * /): a value
+    combined from two looked-up documents, in the order the question names them ("A minus B", "A
+    and B together"), nothing else. None when a side is empty."""
+    a, b = list(dict.fromkeys(n for n in first if n)), list(dict.fromkeys(n for n in second if n))
+    if not a or not b:
+        return None
+    return "\n".join([
+        'start: " "? expr "\\n"?',
+        "expr: a op b",
+        "a: " + " | ".join(literal(n) for n in a),
+        "b: " + " | ".join(literal(n) for n in b),
+        'op: " "? OPERATOR " "?',
+        'OPERATOR: "+" | "-" | "*" | "/"',
+    ])
+
+
 def cleaned(text: str) -> str:
     """What the model wrote under one of these grammars, without the leading space and line break."""
     return text.strip()
@@ -144,8 +174,15 @@ class InputSpace:
     operands: tuple[str, ...] = ()
     arithmetic: bool = False
     each_once: bool = False  # arithmetic that uses every operand exactly once (`each_once_grammar`)
+    pair: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # one number of each side (`pair_grammar`)
+    in_order: bool = False  # with each_once: in the operands' order, grouped left to right (`ordered_grammar`)
 
     def grammar(self) -> str | None:
         if not self.arithmetic:
             return span_grammar(self.texts)
-        return (each_once_grammar(self.operands) if self.each_once else None) or calculator_grammar(self.operands)
+        if self.pair is not None:
+            return pair_grammar(*self.pair) or calculator_grammar(self.operands)
+        if self.each_once:
+            once = ordered_grammar(self.operands) if self.in_order else each_once_grammar(self.operands)
+            return once or calculator_grammar(self.operands)
+        return calculator_grammar(self.operands)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from deployments.agent.choices import Candidate, cut_phrases, numbers, spans
-from deployments.agent.grammars import MAX_ONCE_OPERANDS, InputSpace
+from deployments.agent.choices import (Candidate, beside_label, cut_phrases, numbers, numbers_beside, observation_text,
+                                       spans)
+from deployments.agent.grammars import EDGE, MAX_ONCE_OPERANDS, InputSpace
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.trace import Step
@@ -123,15 +124,28 @@ class QuestionNumbersOnce(Guard):
     """A question that states two to four numbers and names fewer than two documents (so it does not
     combine looked-up values) is computed from exactly those numbers: the calculator's grammar then
     uses each of them once, in any order and grouping. A small model otherwise drops one
-    ("348 minus 48, plus 4" -> 348 + 4)."""
+    ("348 minus 48, plus 4" -> 348 + 4). When the plan named nothing, the calculator is also the
+    first action."""
 
     setting = "guard_question_numbers_once"
 
-    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        """Nothing named and numbers stated: the question is arithmetic, so the calculator comes first
+        (a small model otherwise searches for a bare number)."""
+        if state.planned or any(h.computed for h in state.history) or not self._stated(state):
+            return actions
+        return [a for a in actions if a in state.computing] or actions
+
+    @staticmethod
+    def _stated(state: LoopState) -> list[str]:
         stated = numbers(state.question, distinct=False)
-        if not space.arithmetic or state.planned >= 2 or not 2 <= len(stated) <= MAX_ONCE_OPERANDS:
+        return stated if 2 <= len(stated) <= MAX_ONCE_OPERANDS else []
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        stated = self._stated(state)
+        if not space.arithmetic or state.planned >= 2 or not stated:
             return space
-        return replace(space, operands=tuple(stated), each_once=True)
+        return replace(space, operands=tuple(stated), each_once=True, in_order=True)
 
 
 class AnswerFromNamedDocuments(Guard):
@@ -149,22 +163,85 @@ class AnswerFromNamedDocuments(Guard):
 
 
 class CombineBeforeAnswer(Guard):
-    """When the plan step looked up two or more documents (the question names two things), the next
-    action computes (a tool whose result combines values, the calculator) until something has been
-    computed: a small model otherwise answers with the first looked-up value, or wanders to another
-    tool. Decided from structure (how many documents the question's spans name), not from its words."""
+    """When two documents the plan step looked up give the same asked-for value, the run combines
+    them: the next action computes (a tool whose result combines values, the calculator), its input
+    is one of those values from each document with a free operator (`grammars.pair_grammar`), and
+    the answer is the result. A small model otherwise answers with the first looked-up value.
+
+    "The same asked-for value" is structure, not words: a word of the question outside the spans
+    that name the documents stands beside a number in both ("numeric code 533", "has 45 employees"),
+    and that number is not one the question states. A reverse lookup whose plan also names a
+    spurious document shares no such word, so it is not turned into a calculation."""
 
     setting = "guard_combine_before_answer"
 
     def actions(self, actions: list[str], state: LoopState) -> list[str]:
-        if state.planned < 2 or any(h.computed for h in state.history):
+        if any(h.computed for h in state.history) or self.sides(state) is None:
             return actions
         return [a for a in actions if a in state.computing] or actions
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        sides = self.sides(state) if space.arithmetic else None
+        return space if sides is None else replace(space, pair=sides)
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if self.sides(state) is None:
+            return candidates
+        return [c for c in candidates if c.kind == "calculation"] or candidates
+
+    @staticmethod
+    def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The asked-for numbers of the first two planned documents that share a label, or None. The
+        longest shared label decides: a short common word ("in", "and") often stands beside a number too."""
+        planned = state.history[: state.planned]
+        names = [h.action_input.lower() for h in planned]
+        if len(planned) < 2 or any(a != b and a in b for a in names for b in names):
+            return None  # one span inside another: one name, not two
+        named = {w.strip(EDGE) for name in names for w in name.split()}
+        stated = set(numbers(state.question))
+        asked = {w.strip(EDGE).lower() for w in state.question.split()} - named - stated - {""}
+        labels = [numbers_beside(observation_text(h.observation)) for h in planned]
+        for i in range(len(planned)):
+            for j in range(i + 1, len(planned)):
+                for word in sorted(asked, key=lambda w: (-len(w), w)):  # longer words say more ("and" least)
+                    first = [n for label, ns in labels[i].items() if same_word(word, label) for n in ns]
+                    second = [n for label, ns in labels[j].items() if same_word(word, label) for n in ns]
+                    first, second = [n for n in first if n not in stated], [n for n in second if n not in stated]
+                    if first and second:
+                        return tuple(dict.fromkeys(first)), tuple(dict.fromkeys(second))
+        return None
+
+
+def same_word(a: str, b: str) -> bool:
+    """The same word, or one a short ending longer than a word of four letters or more ("code" /
+    "codes", "open" / "opened"): a question and a document inflect a label differently."""
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
+
+
+class AnswerBesideLabel(Guard):
+    """When the plan named one document and the question asks for a value that document labels with
+    a phrase of the question ("the numeric code" in "... the numeric code 508."), the answer is a span
+    of the words right before or after that label (`choices.beside_label`), not any word of the document: a small
+    model otherwise copies another value of the same record (a number for a code). Left alone when no
+    phrase is held, or when the label stands beside the name (a reverse lookup)."""
+
+    setting = "guard_answer_beside_label"
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if state.planned != 1 or not state.history:
+            return candidates
+        named = state.history[0]
+        pieces = beside_label(observation_text(named.observation), state.question, named.action_input)
+        if not pieces:
+            return candidates
+        return [c for c in candidates if c.step != 0 or c.kind != "observation"] + \
+            [Candidate(piece, 0, "observation") for piece in pieces]
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
                                        AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce,
-                                       AnswerFromNamedDocuments)
+                                       AnswerFromNamedDocuments, AnswerBesideLabel)
 
 
 def build_guards(settings: object) -> list[Guard]:

@@ -44,14 +44,17 @@ class AgentSettings(BaseModel):
     guard_answer_not_in_question: bool = Field(
         True, description="Final-answer candidates the question itself states are not offered.")
     guard_combine_before_answer: bool = Field(
-        False, description="Off by default: a common word the plan takes for a name makes a lookup look like two "
-        "things, and the forced calculation then becomes the answer. On: when the plan step looked up two or more "
-        "documents, the calculator comes next until something has been computed.")
+        True, description="When two documents the plan step looked up label a number with the same word of the "
+        "question (one the spans naming them do not hold), the calculator comes next, its input is one such number "
+        "of each document with a free operator, and the answer is its result.")
     guard_answer_from_named_documents: bool = Field(
         True, description="When the plan step named documents, the final answer is a span of them or a calculation.")
+    guard_answer_beside_label: bool = Field(
+        True, description="When the plan named one document that holds a phrase of the question away from the name, "
+        "the final answer is a span of the words beside that phrase.")
     guard_question_numbers_once: bool = Field(
         True, description="A question stating 2-4 numbers and naming fewer than two documents: the calculator "
-        "uses each of its numbers exactly once.")
+        "uses each of its numbers exactly once, and when the plan named nothing it is the first action.")
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
 

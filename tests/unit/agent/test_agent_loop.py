@@ -193,7 +193,7 @@ def test_word_arithmetic_is_written_over_the_question_s_numbers():
     def respond(request):
         real = _real(request["prompt"])
         if grammar(request):
-            wanted = " 40 * 33 + 5" if real.count("Observation:") == 0 else " 1325"
+            wanted = " (40 * 33) + 5" if real.count("Observation:") == 0 else " 1325"
             assert allows(grammar(request), wanted)
             return wanted
         if choice(request):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import itertools
 
-from deployments.agent.choices import answer_candidates, cut_phrases, numbers, observation_text, source_of, spans
-from deployments.agent.grammars import calculator_grammar, each_once_grammar, span_grammar
+from deployments.agent.choices import answer_candidates, cut_phrases, numbers, numbers_beside, observation_text, source_of, spans
+from deployments.agent.grammars import calculator_grammar, each_once_grammar, ordered_grammar, pair_grammar, span_grammar
 from deployments.agent.tools import CalculatorTool, SearchTool
 from deployments.llm.guided import ConstraintSpec, byte_matcher
 from tests.unit.fakes import FakeDocuments
@@ -98,3 +98,26 @@ def test_an_each_once_expression_uses_every_operand_exactly_once_in_any_order():
     for wrong in [" 348 + 4", " 348 - 48 + 4 + 4", " 348 - 48 + 5", " 3 + 48 + 448"]:
         assert not accepts(grammar, wrong), wrong
     assert each_once_grammar(["1"]) is None and each_once_grammar(["1", "2", "3", "4", "5"]) is None
+
+
+def test_a_pair_expression_takes_one_number_of_each_side_in_order():
+    grammar = pair_grammar(["430"], ["372", "12"])
+    for text in (" 430 - 372", " 430 + 372", " 430 * 12", " 430 / 12\n"):
+        assert accepts(grammar, text), text
+    for text in (" 372 - 430", " 430 - 430", " 372 + 12", " 430", " 430 - 372 + 12", " 431 - 372"):
+        assert not accepts(grammar, text), text
+    assert pair_grammar([], ["1"]) is None
+
+
+def test_numbers_beside_gives_the_words_that_label_each_number():
+    found = numbers_beside("libfoo: tools. Version 1.2-3, section libs, installed size 1,388 kB. Has 45 employees.")
+    assert found == {"size": ["1388"], "kb": ["1388"], "has": ["45"], "employees": ["45"]}
+
+
+def test_an_ordered_expression_keeps_the_stated_order_grouped_left_to_right():
+    grammar = ordered_grammar(["348", "48", "4"])
+    for written in [" (348 - 48) + 4", "(348*48)/4\n"]:
+        assert accepts(grammar, written), written
+    for wrong in [" 348 - 48 + 4", " (48 - 348) + 4", " 348 - (48 + 4)", " (348 - 48)"]:
+        assert not accepts(grammar, wrong), wrong
+    assert accepts(ordered_grammar(["120", "47"]), " 120 - 47") and ordered_grammar(["1"]) is None

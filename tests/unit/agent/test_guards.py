@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from deployments.agent.choices import Candidate
+from dataclasses import replace
+
+from deployments.agent.choices import Candidate, observation_text
 from deployments.agent.grammars import InputSpace
 from tests.unit.agent.constrained import allows
 from deployments.agent.guards import (
-    STOP, AnswerFromNamedDocuments, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
+    STOP, AnswerBesideLabel, AnswerFromNamedDocuments, AnswerNeedsObservation, AnswerNotInQuestion, CombineBeforeAnswer, LoopState, NewInputsOnly, RepeatedAction,
     QuestionNumbersOnce, SeenNumbersOnly, build_guards,
 )
 from deployments.agent.prompts import HistoryItem
@@ -61,26 +63,56 @@ def test_answer_not_in_question_cuts_what_the_question_states_out_of_the_observa
     assert [c.text for c in guard.answers(restating, LoopState("Which product is a warehouse robot?"))] == ["Tessera"]
 
 
-def test_combine_before_answer_computes_next_after_two_planned_lookups():
+def test_combine_before_answer_computes_one_labelled_value_of_each_named_document():
     guard = CombineBeforeAnswer()
-    porto = HistoryItem("search", "Porto", "[office-porto] The Porto office has 85 employees.")
-    two = LoopState("q?", [SEARCHED, porto], planned=2, computing=frozenset({"calculator"}))
+    porto = HistoryItem("search", "Porto", "[office-porto] The Porto office opened in 2018 and has 85 employees.")
+    question = "How many employees do the Lyon office and Porto have together?"
+    two = LoopState(question, [SEARCHED, porto], planned=2, computing=frozenset({"calculator"}))
+    assert guard.sides(two) == (("120",), ("85",))  # "employees" labels a number in both; "2018" is not asked
     assert guard.actions(ACTIONS, two) == ["calculator"]
+    grammar = guard.inputs("calculator", InputSpace(operands=("120", "85", "2018"), arithmetic=True), two).grammar()
+    assert allows(grammar, " 120 + 85") and allows(grammar, " 120 - 85") and allows(grammar, " 120 * 85")
+    assert not allows(grammar, " 85 - 120")  # in the order the question names them
+    assert not allows(grammar, " 120 + 2018") and not allows(grammar, " 120 + 120") and not allows(grammar, " 120")
+    candidates = [Candidate("205", 2, "calculation"), Candidate("The Porto office has 85 employees.", 1, "observation")]
     two.history.append(HistoryItem("calculator", "120 + 85", "205", computed=True))
-    assert guard.actions(ACTIONS, two) == ACTIONS
-    assert guard.actions(ACTIONS, LoopState("q?", [SEARCHED], planned=1)) == ACTIONS
+    assert guard.actions(ACTIONS, two) == ACTIONS  # computed: the loop goes on freely
+    assert guard.answers(candidates, two) == candidates[:1]  # the answer is the calculation
+    assert guard.sides(LoopState(question, [SEARCHED], planned=1)) is None
+    plural = LoopState("What is the sum of the employee counts of the Lyon office and Porto?", two.history[:2], planned=2)
+    assert guard.sides(plural) == (("120",), ("85",))  # "employee" labels "employees"
+
+
+def test_combine_before_answer_leaves_a_question_whose_named_documents_share_no_label():
+    guard = CombineBeforeAnswer()
+    robot = HistoryItem("search", "warehouse robot", "[p-t] Tessera is a warehouse robot. It costs 42000 dollars.")
+    drone = HistoryItem("search", "product", "[p-k] Kestrel is a drone. It costs 9000 dollars.")
+    state = LoopState("Which product is a warehouse robot?", [robot, drone], planned=2, computing=frozenset({"calculator"}))
+    assert guard.sides(state) is None and guard.actions(ACTIONS, state) == ACTIONS
+    nested = [SEARCHED, HistoryItem("search", "Lyon", "[office-lyon2] The Lyon office has 12 employees.")]
+    assert guard.sides(LoopState("Employees of the Lyon office?", nested, planned=2)) is None  # one name, two spans
+    stated = LoopState("What is the 2018 size of Lyon office and Porto?",
+                       [HistoryItem("search", "Lyon office", "[a] Lyon office: size in 2018 was 7."),
+                        HistoryItem("search", "Porto", "[b] Porto: size in 2018 was 9.")], planned=2)
+    assert guard.sides(stated) is None  # the only labelled numbers are the one the question states
 
 
 def test_question_numbers_once_uses_every_stated_number_when_nothing_is_named():
     guard, free = QuestionNumbersOnce(), InputSpace(operands=("5", "120"), arithmetic=True)
     narrowed = guard.inputs("calculator", free, LoopState("What is 5 times 5, minus 3?"))
-    assert narrowed.operands == ("5", "5", "3") and narrowed.each_once
+    assert narrowed.operands == ("5", "5", "3") and narrowed.each_once and narrowed.in_order
     grammar = narrowed.grammar()
-    assert allows(grammar, " 5 * 5 - 3") and allows(grammar, " (5 * 5) - 3")
-    assert not allows(grammar, " 5 - 3") and not allows(grammar, " 5 * 5 * 5 - 3") and not allows(grammar, " 120 - 3")
+    assert allows(grammar, " (5 * 5) - 3") and allows(grammar, " (5+5)/3")
+    assert not allows(grammar, " 5 - 3") and not allows(grammar, " (5 * 5 * 5) - 3") and not allows(grammar, " (120 - 3)")
+    assert not allows(grammar, " (5 - 3) * 5") and not allows(grammar, " 5 * 5 - 3")  # in order, grouped left to right
     assert guard.inputs("calculator", free, LoopState("What is 5 times 5?", planned=2)) == free  # two things named
     assert guard.inputs("calculator", free, LoopState("What is twice 5?")) == free  # one number: free arithmetic
     assert guard.inputs("search", InputSpace(texts=("q",)), LoopState("1 and 2?")) == InputSpace(texts=("q",))
+    arithmetic = LoopState("What is 5 times 5, minus 3?", computing=frozenset({"calculator"}))
+    assert guard.actions(ACTIONS, arithmetic) == ["calculator"]
+    assert guard.actions(ACTIONS, LoopState("What is 5 times 5, minus 3?", [SEARCHED], planned=1)) == ACTIONS
+    arithmetic.history.append(HistoryItem("calculator", "5 * 5 - 3", "22", computed=True))
+    assert guard.actions(ACTIONS, arithmetic) == ACTIONS
 
 
 def test_answer_from_named_documents_keeps_the_planned_observations_and_calculations():
@@ -93,9 +125,34 @@ def test_answer_from_named_documents_keeps_the_planned_observations_and_calculat
 
 
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 7  # CombineBeforeAnswer is off by default
-    assert len(build_guards(AgentSettings(guard_combine_before_answer=True))) == 8
+    assert len(build_guards(AgentSettings())) == 9
+    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 8
     off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_answer_from_named_documents=False,
-                        guard_question_numbers_once=False)
+                        guard_question_numbers_once=False, guard_combine_before_answer=False,
+                        guard_answer_beside_label=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
+
+
+def test_answer_beside_label_keeps_the_words_the_question_labels():
+    guard = AnswerBesideLabel()
+    record = HistoryItem("search", "Haiti", "[iso-ht] Haiti has the alpha-2 code HT, the alpha-3 code HTI and the numeric code 332.")
+    calculation = Candidate("7", 1, "calculation")
+    whole = [Candidate(observation_text(record.observation), 0, "observation"), calculation]
+    lookup = LoopState("What is the alpha-3 code of Haiti?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, lookup)] == ["7", "HTI and"]
+    reverse = LoopState("Which country has the alpha-3 code HTI?", [replace(record, action_input="HTI")], planned=1)
+    assert guard.answers(whole, reverse) == whole  # the label stands beside the name: a reverse lookup
+    assert guard.answers(whole, LoopState("What is the alpha-3 code of Haiti?", [record], planned=2)) == whole
+    labelled_before = HistoryItem("search", "Krakow", "[o-k] The Krakow office has 60 employees. It opened in 2015.")
+    before = LoopState("How many employees does the Krakow office have?", [labelled_before], planned=1)
+    assert [c.text for c in guard.answers([Candidate("x", 0, "observation")], before)] == ["has 60"]
+    both = LoopState("What is the numeric code of Haiti?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, both)] == ["7", "332.", "HTI and"]
+    beside_name = LoopState("How much does the Tessera robot cost?",
+                            [HistoryItem("search", "Tessera", "[p] Tessera is a warehouse robot. It costs 42000 dollars.")],
+                            planned=1)
+    assert guard.answers(whole, beside_name) == whole  # "robot" names the thing with "Tessera"; "cost" is not held
+    package = HistoryItem("search", "graphics library", "[d] libcairo2: Cairo 2D vector graphics library. Version 1.16.")
+    described = LoopState("Which package is described as 'Cairo 2D vector graphics library'?", [package], planned=1)
+    assert [c.text for c in guard.answers(whole[:1], described)] == ["libcairo2:"]  # a name before a colon
