@@ -67,10 +67,13 @@ def _path(uri: str, fs: Any) -> str:
 
 
 def read_dataset(uri: str, limit: int | None = None, storage_options: dict | None = None,
-                 read_cpus: float = 0.25):
+                 read_cpus: float = 0.0):
     """The validated corpus at `uri` as a Ray Data dataset of `id`, `text`, `timestamp`, `human_topics` rows.
 
-    A row that is not a valid document fails the dataset with a `CorpusError` naming it.
+    A row that is not a valid document fails the dataset with a `CorpusError` naming it. Reading and
+    validating reserve no CPU by default: the app's deployments may hold every CPU of a small node, and a
+    read task waiting for a reservation it can never get stalls the whole run while the labelling
+    actors wait for its rows.
     """
     import ray.data
 
@@ -164,8 +167,11 @@ class ServeLabeler:
 
 
 def label_dataset(ds, app_name: str, domain: dict | None = None, batch_size: int = 16, in_flight: int = 2,
-                  actor_cpus: float = 0.1):
-    """`ds` with `labels` and `label_error` columns, labelled by `in_flight` actors of `batch_size` rows."""
+                  actor_cpus: float = 0.0):
+    """`ds` with `labels` and `label_error` columns, labelled by `in_flight` actors of `batch_size` rows.
+
+    The actors only wait on the TopicPipeline handle (the LLM work is in the deployments' replicas), so
+    by default they reserve no CPU: reserving some left `in_flight` actors unscheduled on a 2-core node."""
     return ds.map_batches(ServeLabeler, fn_constructor_kwargs={"app_name": app_name, "domain": domain},
                           batch_format="pyarrow", batch_size=batch_size, concurrency=in_flight, num_cpus=actor_cpus)
 
