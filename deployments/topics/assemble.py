@@ -16,7 +16,7 @@ from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, Tren
 from deployments.topics.changepoint import ChangepointTrendDetector
 from deployments.topics.clusters import cluster_primary
 from deployments.topics.shared_words import clustering_text, is_generic, shared_words
-from deployments.topics.trends import trend_table, window_key, window_range
+from deployments.topics.trends import trend_table, window_indices
 
 EMBED_CHUNK = 256  # documents per Embedder call when their text vectors are needed
 
@@ -78,13 +78,13 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     timestamps = [_timestamp(doc.get("timestamp")) for doc in documents]
     if grouping == "documents":
         doc_vectors = await _text_vectors(documents, embedder)
-        windows, n_windows = _window_indices(timestamps, window) if split_by_history else ([], 0)
+        keys, windows = window_indices(timestamps, window)
         # The split asks whether a part's share of its cluster changes: the change-point test (the
         # z-score method has no exposure), at the detector's own level when it is that test.
         splitter = detector if isinstance(detector, ChangepointTrendDetector) else ChangepointTrendDetector()
         assignment = await asyncio.to_thread(cluster_primary, doc_topics, canonical, doc_vectors, labels,
                                              cluster_label_weight, cluster_distance, 2000,
-                                             windows if split_by_history else None, n_windows, splitter)
+                                             windows if split_by_history else None, len(keys), splitter)
     else:
         assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents,
                                            label_prior)
@@ -121,16 +121,6 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],
         },
     }
-
-
-def _window_indices(timestamps: list[dt.datetime | None], window: str) -> tuple[list[int | None], int]:
-    """Each document's window index (None when undated) and how many windows the corpus spans."""
-    dated = [t for t in timestamps if t is not None]
-    if not dated:
-        return [None] * len(timestamps), 0
-    keys = window_range(min(dated), max(dated), window)
-    position = {key: i for i, key in enumerate(keys)}
-    return [None if t is None else position[window_key(t, window)] for t in timestamps], len(keys)
 
 
 async def _text_vectors(documents: list[dict], embedder: TextEmbedder,

@@ -112,22 +112,31 @@ def trend_table(timestamps: list[dt.datetime | None], groups: dict[str, list[int
 
     Documents without a timestamp count towards topics but not towards trends.
     """
-    dated = [t for t in timestamps if t is not None]
-    if not dated:
+    windows, index = window_indices(timestamps, window)
+    if not windows:
         return [], {}
-    windows = window_range(min(dated), max(dated), window)
-    position = {key: i for i, key in enumerate(windows)}
     totals = [0] * len(windows)
-    for when in dated:
-        totals[position[window_key(when, window)]] += 1
+    for i in index:
+        if i is not None:
+            totals[i] += 1
     trends: dict[str, Trend] = {}
     for topic, docs in groups.items():
         counts = [0] * len(windows)
         for d in docs:
-            if timestamps[d] is not None:
-                counts[position[window_key(timestamps[d], window)]] += 1
+            if index[d] is not None:
+                counts[index[d]] += 1
         trends[topic] = detector.detect(counts, totals)
     return windows, trends
+
+
+def window_indices(timestamps: list[dt.datetime | None], window: str) -> tuple[list[str], list[int | None]]:
+    """The corpus's windows (oldest first) and each document's window index (None when undated)."""
+    dated = [t for t in timestamps if t is not None]
+    if not dated:
+        return [], [None] * len(timestamps)
+    windows = window_range(min(dated), max(dated), window)
+    position = {key: i for i, key in enumerate(windows)}
+    return windows, [None if t is None else position[window_key(t, window)] for t in timestamps]
 
 
 def make_detector(method: str = "changepoint", *, alpha: float = 0.05, recent_windows: int | None = None,
