@@ -57,25 +57,31 @@ def configure_threads(setting: int | None, interop: int | None = None) -> int:
     return threads
 
 
-def quantize_int8(model, lm_head: bool = False, decoder: bool = True):
-    """The decoder's Linear layers (and the output head if ``lm_head``) as int8 weights with per-batch
-    dynamic activation scales: a quarter of float32's bytes read per decode step, the step's bound on CPU.
+def _int8_dynamic(module: torch.nn.Module) -> torch.nn.Module:
+    """``module``'s Linear layers as int8 weights with per-batch dynamic activation scales.
 
     torch.ao's `quantize_dynamic` rather than hand-written kernels: it uses fbgemm/oneDNN's int8 GEMMs.
-    The embedding stays float32 (an embedding lookup reads one row per token, not the matrix).
     torch warns that its quantized tensor types are deprecated in favour of torchao; torchao's int8 paths
     are built for torch.compile and CUDA, and this eager CPU path is the one measured (bench/engine_speed.py)."""
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
 
     # one scale per output channel: a single scale per matrix (torch's default) lets one large weight
     # flatten a whole layer's small ones
-    spec = {torch.nn.Linear: per_channel_dynamic_qconfig}
-    if decoder:
-        model.model = quantize_dynamic(model.model, spec, dtype=torch.qint8)
-    if lm_head:
-        holder = torch.nn.Sequential(model.get_output_embeddings())
-        model.set_output_embeddings(quantize_dynamic(holder, spec, dtype=torch.qint8)[0])
+    return quantize_dynamic(module, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
+
+
+def quantize_head_int8(model):
+    """The output head as int8 (`_int8_dynamic`); the input embedding it may share stays float32."""
+    model.set_output_embeddings(_int8_dynamic(torch.nn.Sequential(model.get_output_embeddings()))[0])
     return model
+
+
+def quantize_int8(model, lm_head: bool = False):
+    """The decoder's Linear layers (and the output head if ``lm_head``) as int8 weights with per-batch
+    dynamic activation scales: a quarter of float32's bytes read per decode step, the step's bound on CPU.
+    The embedding stays float32 (an embedding lookup reads one row per token, not the matrix)."""
+    model.model = _int8_dynamic(model.model)
+    return quantize_head_int8(model) if lm_head else model
 
 
 def load_engine(settings: LLMSettings, metrics=None) -> Engine:
@@ -100,7 +106,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     elif quantize == "int4":
         error = quantize_int4(model.model)
         if settings.quantize_lm_head:  # the head is 8-bit in a GGUF: int8, not 4 bits
-            model = quantize_int8(model, lm_head=True, decoder=False)
+            model = quantize_head_int8(model)
         logger.info("4-bit Linear layers: largest weight change %.3g", error)
     logger.info(
         "loaded %s%s on %s as %s%s with %d CPU threads in %.1fs",
