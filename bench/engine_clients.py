@@ -25,6 +25,7 @@ import statistics
 import threading
 import time
 
+from bench import head_of_line
 from bench.engine_speed import QUESTIONS, agreement, quality_prompts
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.loader import load_engine
@@ -90,29 +91,6 @@ def run_peer(engine, prompts: list[list[int]], clients: int, per_client: int, to
     return produced / (time.perf_counter() - started)
 
 
-def head_of_line(engine) -> tuple[float, float]:
-    """A 2-token request alone (median of 3) and while 8 requests decode 200 tokens each."""
-    short = engine.chat_prompt([{"role": "user", "content": "Answer yes or no: is water wet?"}])
-
-    def timed() -> float:
-        started = time.perf_counter()
-        engine.generate([GenerationJob(short, 2, temperature=0.0, ignore_eos=True)])
-        return time.perf_counter() - started
-
-    timed()
-    alone = statistics.median(timed() for _ in range(3))
-    longs = [GenerationJob(engine.chat_prompt([{"role": "user", "content": f"Tell story {i} about a painter."}]), 200,
-                           temperature=0.0, ignore_eos=True) for i in range(8)]
-    runner = threading.Thread(target=engine.generate, args=(longs,))
-    runner.start()
-    while not engine.running:
-        time.sleep(0.001)
-    time.sleep(0.05)
-    during = timed()
-    runner.join()
-    return alone, during
-
-
 def greedy_texts(engine, per_set: int, tokens: int) -> tuple[list[str], list[str]]:
     prompts = quality_prompts(engine, per_set)
     jobs = [GenerationJob(p, tokens, temperature=0.0) for _, p in prompts]
@@ -154,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         tail = "" if peer is None else f" {peer:17.1f} {r['tok_s'] / peer:5.2f}x"
         print(f"{clients:7d} {r['tok_s']:8.1f} {r['p50']:7.3f} {r['p95']:7.3f} {r['ttft50']:9.3f} {r['ttft95']:9.3f}{tail}",
               flush=True)
-    alone, during = head_of_line(engine)
+    alone, during, _ = head_of_line.measure(engine, settle_s=0.05)
     print(f"head of line: 2-token request alone {alone:.3f}s, during 8 x 200-token decodes {during:.3f}s "
           f"({during / alone:.1f}x)", flush=True)
     stats = engine.stats()
