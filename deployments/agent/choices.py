@@ -81,7 +81,7 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
     named = {w.strip(_EDGE).lower() for w in name.split()}
     at = question.lower().find(name.lower())
     if at < 0:
-        return None
+        return []
     # the words right beside the name belong to it ("the Tessera robot"), not to the asked label
     pieces = [" ".join(question[:at].split()[:-1]), " ".join(question[at + len(name):].split()[1:])]
     phrases = [p.lower().split() for piece in pieces for p in spans(piece, max_words)]
