@@ -12,8 +12,9 @@ topics' centroids (the labels pull documents the model read alike together, the 
 re-normalised; average-linkage agglomerative clustering on cosine distance, cut at `distance`
 (scikit-learn's `AgglomerativeClustering`). Above `max_exact` documents, a strided sample of that
 size is clustered and the rest join the nearest cluster centroid, so memory stays bounded (the exact
-method needs the document x document matrix). A cluster is named by the label topic most of its
-documents carry, largest cluster first, each topic naming at most one cluster; a cluster whose
+method needs the document x document matrix). A cluster is named by the label topic that best covers
+its documents' labels (`cover_votes`: each member votes for a candidate with its best cosine to it, 1
+when it carries it), largest cluster first, each topic naming at most one cluster; a cluster whose
 candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
 none of whose documents has a label makes no topic (there is nothing to name it by).
 
@@ -148,6 +149,29 @@ def split_by_history(points: np.ndarray, ids: np.ndarray, windows: list[int | No
     return out
 
 
+def cover_votes(member_topics: list[list[int]], canonical: Canonical) -> dict[int, float]:
+    """Per topic carried by a member, its vote to name the cluster: the sum over members of the best
+    cosine between that topic's centroid and the member's own topics (1 for a member carrying it).
+
+    Why not a count of the members carrying it: a small model names one kind of document with
+    near-synonyms ("Banking", "Credit card", "Bank"), so a count picks whichever variant happened to
+    repeat, often a narrow one; a member whose labels are close to a candidate supports it in part,
+    so the name chosen is the label that best covers what all members were called. A member without
+    labels does not vote. Cost: candidates x members' topics, each cluster on its own."""
+    candidates = sorted({t for topics in member_topics for t in topics})
+    if not candidates:
+        return {}
+    vectors = np.stack([canonical.topics[t].centroid for t in candidates]).astype(np.float64)
+    index = {t: i for i, t in enumerate(candidates)}
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, 1.0)  # a topic fully supports itself, whatever its centroid's norm
+    votes = np.zeros(len(candidates))
+    for topics in member_topics:
+        if topics:
+            votes += sims[:, [index[t] for t in dict.fromkeys(topics)]].max(axis=1)
+    return {t: float(votes[index[t]]) for t in candidates}
+
+
 def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canonical,
                   raw_labels: list[list[str]]) -> dict[int, int | None]:
     """Per cluster, the index of the topic that names it (new topics are appended to `canonical`);
@@ -157,7 +181,7 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
     names: dict[int, int | None] = {}
     for c in order:
         members = np.flatnonzero(ids == c)
-        votes = Counter(t for d in members for t in dict.fromkeys(doc_topics[d]))
+        votes = cover_votes([doc_topics[d] for d in members], canonical)
         free = [t for t, _ in sorted(votes.items(), key=lambda item: (-item[1], item[0])) if t not in taken]
         if free:
             names[c] = free[0]

@@ -4,7 +4,7 @@ import numpy as np
 
 from deployments.topics.base import Canonical, Topic
 from deployments.topics.changepoint import ChangepointTrendDetector
-from deployments.topics.clusters import cluster_points, cluster_primary, document_points
+from deployments.topics.clusters import cluster_points, cluster_primary, cover_votes, document_points
 
 
 def _unit(v):
@@ -175,3 +175,24 @@ def test_with_alpha_keeps_the_test_and_changes_only_its_level():
     counts, totals = [0, 0, 1, 0, 0, 1, 0, 1, 2, 2, 3, 2], [4] * 12
     assert detector.detect(counts, totals).status == "rising"
     assert strict.detect(counts, totals).status == "steady"
+
+
+def test_a_cluster_is_named_by_the_label_that_covers_its_members_not_the_one_repeated_most():
+    # Two members repeat a narrow label; four others carry near-synonyms of a broader one. A count
+    # picks the narrow label; the cover vote picks the label nearest what every member was called.
+    broad = _unit([1.0, 0.0, 0.0, 0.0])
+    canonical = Canonical(topics=[
+        Topic("Narrow", ["Narrow"], _unit([0.3, 1.0, 0.0, 0.0])),
+        Topic("Broad", ["Broad"], broad),
+        Topic("Broad variant one", ["Broad variant one"], _unit([1.0, 0.0, 0.25, 0.0])),
+        Topic("Broad variant two", ["Broad variant two"], _unit([1.0, 0.0, 0.0, 0.25])),
+    ])
+    doc_topics = [[0], [0], [1], [2], [3], [2, 1], []]
+    votes = cover_votes(doc_topics, canonical)
+    assert max(votes, key=votes.get) == 1
+    assert votes[0] < votes[1] and votes[1] > 4.0  # two full votes plus two near-full ones
+    vectors = {d: _near(0, 0.01, d, 4) for d in range(len(doc_topics))}
+    labels = [[canonical.topics[t].label for t in topics] for topics in doc_topics]
+    assignment = cluster_primary(doc_topics, canonical, vectors, labels, label_weight=0.0, distance=0.5)
+    assert {topics[0] for topics in assignment.topics} == {1}
+    assert assignment.topics[0] == [1, 0]  # its own narrow label is kept after the name
