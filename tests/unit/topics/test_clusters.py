@@ -196,3 +196,46 @@ def test_a_cluster_is_named_by_the_label_that_covers_its_members_not_the_one_rep
     assignment = cluster_primary(doc_topics, canonical, vectors, labels, label_weight=0.0, distance=0.5)
     assert {topics[0] for topics in assignment.topics} == {1}
     assert assignment.topics[0] == [1, 0]  # its own narrow label is kept after the name
+
+
+def test_a_late_kind_next_to_a_steady_one_among_several_kinds_is_split_off():
+    # Three steady kinds (12 documents each, one a month) and a late kind (12 documents, all in the
+    # last quarter) whose texts are nearest one of them; no cut separates it from the rest. The merge
+    # that matters sits among many tested merges inside the kinds: Bonferroni over the merges counted
+    # them all against it and left this cluster whole; the permutation level splits it off.
+    from deployments.topics.clusters import split_by_history
+
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        directions = [_near(0, 0.0, 0), _near(1, 0.0, 0), _near(2, 0.0, 0)]
+        late_dir = _unit(directions[2] + _near(3, 0.0, 0))
+        points, windows, kinds = [], [], []
+        for k, direction in enumerate(directions):
+            for m in range(12):
+                points.append(_unit(direction + 0.1 * rng.standard_normal(8)))
+                windows.append(m)
+                kinds.append(k)
+        for i in range(12):
+            points.append(_unit(late_dir + 0.1 * rng.standard_normal(8)))
+            windows.append(9 + i % 3)
+            kinds.append(3)
+        out = split_by_history(np.stack(points), np.zeros(len(points), dtype=int), windows, 12,
+                               ChangepointTrendDetector())
+        late = {int(out[i]) for i in range(len(points)) if kinds[i] == 3}
+        assert len(late) == 1
+        assert all(int(out[i]) not in late for i in range(36))
+
+
+def test_kinds_with_the_same_timing_are_rarely_split():
+    # The level holds over the whole tree: steady random clusters are left whole.
+    from deployments.topics.clusters import split_by_history
+
+    split = 0
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        points = rng.standard_normal((60, 8))
+        points /= np.linalg.norm(points, axis=1, keepdims=True)
+        out = split_by_history(points, np.zeros(60, dtype=int), rng.integers(0, 12, 60).tolist(), 12,
+                               ChangepointTrendDetector())
+        split += len(set(out.tolist())) > 1
+    assert split <= 2
