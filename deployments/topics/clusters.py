@@ -23,14 +23,15 @@ distance can merge a kind of document that appeared in one period with a nearby 
 year (radio programs with audio programs); the rise is then a fraction of a steady cluster and
 reads as "steady". Method: in each cluster's average-linkage tree, every merge of two sides with at
 least `min_part` dated documents each is tested: does one side's share of the merged documents
-change over the windows? (The trend detector's exact binomial test, the merged side's counts as the
-exposure, at `trend_alpha` divided by the number of merges tested in that cluster, Bonferroni, so a
-big steady cluster's many merges do not turn noise into splits.) A significant merge is undone, and
+change over the windows? (The trend detector's question, the merged counts as the exposure, its
+level `trend_alpha` held over all merges of the cluster at once by permutation, so a big steady
+cluster's many merges do not turn noise into splits: `_tree_parts`.) A significant merge is undone, and
 so is every merge above it; parts smaller than `min_part` join the nearest part. Every merge is
 tested, not only the top one: average linkage often joins a few outliers or an unrelated kind last,
 above the merge that matters. The question is the one the trends answer: two groups the text puts
 together whose timing differs beyond chance are two topics for an analyst asking what rose and what
-faded. Parts with the same timing are never split, whatever their size, so no threshold is fitted.
+faded. Parts with the same timing are split only by chance, at the test's level, whatever their
+size, so no threshold is fitted.
 """
 
 from __future__ import annotations
