@@ -31,7 +31,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
                    canonicalizer: Canonicalizer, detector: TrendDetector, window: str = "month",
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
                    label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3,
-                   grouping: str = "documents", cluster_distance: float = 0.7, cluster_label_weight: float = 0.3,
+                   grouping: str = "documents", cluster_distance: float = 0.68, cluster_label_weight: float = 0.2,
                    split_by_history: bool = True) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 

@@ -12,8 +12,9 @@ topics' centroids (the labels pull documents the model read alike together, the 
 re-normalised; average-linkage agglomerative clustering on cosine distance, cut at `distance`
 (scikit-learn's `AgglomerativeClustering`). Above `max_exact` documents, a strided sample of that
 size is clustered and the rest join the nearest cluster centroid, so memory stays bounded (the exact
-method needs the document x document matrix). A cluster is named by the label topic most of its
-documents carry, largest cluster first, each topic naming at most one cluster; a cluster whose
+method needs the document x document matrix). A cluster is named by the label topic that best covers
+its documents' labels (`cover_votes`: each member votes for a candidate with its best cosine to it, 1
+when it carries it), largest cluster first, each topic naming at most one cluster; a cluster whose
 candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
 none of whose documents has a label makes no topic (there is nothing to name it by).
 
@@ -22,14 +23,15 @@ distance can merge a kind of document that appeared in one period with a nearby 
 year (radio programs with audio programs); the rise is then a fraction of a steady cluster and
 reads as "steady". Method: in each cluster's average-linkage tree, every merge of two sides with at
 least `min_part` dated documents each is tested: does one side's share of the merged documents
-change over the windows? (The trend detector's exact binomial test, the merged side's counts as the
-exposure, at `trend_alpha` divided by the number of merges tested in that cluster, Bonferroni, so a
-big steady cluster's many merges do not turn noise into splits.) A significant merge is undone, and
+change over the windows? (The trend detector's question, the merged counts as the exposure, its
+level `trend_alpha` held over all merges of the cluster at once by permutation, so a big steady
+cluster's many merges do not turn noise into splits: `_tree_parts`.) A significant merge is undone, and
 so is every merge above it; parts smaller than `min_part` join the nearest part. Every merge is
 tested, not only the top one: average linkage often joins a few outliers or an unrelated kind last,
 above the merge that matters. The question is the one the trends answer: two groups the text puts
 together whose timing differs beyond chance are two topics for an analyst asking what rose and what
-faded. Parts with the same timing are never split, whatever their size, so no threshold is fitted.
+faded. Parts with the same timing are split only by chance, at the test's level, whatever their
+size, so no threshold is fitted.
 """
 
 from __future__ import annotations
@@ -70,33 +72,86 @@ def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000) -
     return np.argmax(points @ centroids.T, axis=1)
 
 
+PERMUTATIONS = 199  # null draws of the split test: the smallest p it can give is 1 / 200
+
+
+def _merge_statistics(ranges: np.ndarray, prefix: np.ndarray) -> np.ndarray:
+    """Per tested merge (rows of `ranges`: left start, left end = right start, right end, as positions
+    in the tree's leaf order) and per draw (first axis of `prefix`, cumulative counts per segment
+    between the detector's splits along the leaf order), the largest |z| over the splits of the left
+    side's late share against the merged counts' late share: (late - C q) / sqrt(C q (1 - q)),
+    splits where q is 0 or 1 left out."""
+    left = prefix[:, ranges[:, 1]] - prefix[:, ranges[:, 0]]  # draws x merges x segments
+    merged = prefix[:, ranges[:, 2]] - prefix[:, ranges[:, 0]]
+    c, total = left.sum(axis=2), merged.sum(axis=2)
+    best = np.zeros(c.shape)
+    for k in range(1, left.shape[2]):  # the late part starts at segment k
+        q = merged[:, :, k:].sum(axis=2) / np.maximum(total, 1)
+        var = c * q * (1 - q)
+        z = np.where(var > 0, (left[:, :, k:].sum(axis=2) - c * q) / np.sqrt(np.where(var > 0, var, 1)), 0.0)
+        best = np.maximum(best, np.abs(z))
+    return best
+
+
 def _tree_parts(root, members: np.ndarray, windows: list[int | None], n_windows: int,
                 detector: ChangepointTrendDetector, min_part: int) -> list[list[int]]:
     """The parts of one cluster's tree (leaf positions): every merge of two sides with at least
-    `min_part` dated documents each is tested, at the detector's level divided by the number of
-    merges tested (Bonferroni); a significant merge is undone, and so is every merge above it.
-    Window counts are summed bottom-up, so the cost is nodes x windows, not nodes x leaves."""
+    `min_part` dated documents each is tested; a significant merge is undone, and so is every merge
+    above it.
+
+    The test of one merge is the change-point detector's question (does one side's share of the
+    merged documents change at a split of the windows?), scored by |z|. The level is held over all
+    merges of the cluster at once by permutation (Westfall and Young's max-statistic method): the
+    cluster's dates are shuffled over its documents `PERMUTATIONS` times (its own history kept, any
+    link between where a document sits in the tree and when it is dated broken), and a merge is
+    undone when its |z| is beyond the largest |z| of any merge in all but `alpha` of the shuffles.
+    Why not Bonferroni over the merges: the merges are nested, so their tests are strongly
+    dependent, and dividing the level by their number is so conservative that a late kind of seven
+    documents under a merge of seventeen stays merged; the permutation gives the exact level for
+    the tree at hand, with no threshold or distribution to fit. A fixed seed keeps answers
+    repeatable. Hand-written: neither scipy nor statsmodels offers a max-statistic permutation test
+    over the nodes of a tree. Cost: nodes x splits x draws, from prefix sums along the leaf order
+    (each subtree is a run of consecutive leaves)."""
     nodes, stack = [], [root]
     while stack:  # explicit stack: a long chain of merges would pass Python's recursion limit
         node = stack.pop()
         nodes.append(node)
         if not node.is_leaf():
-            stack += [node.get_left(), node.get_right()]
-    counts: dict[int, np.ndarray] = {}
+            stack += [node.get_right(), node.get_left()]
+    order = root.pre_order()
+    position = {leaf: i for i, leaf in enumerate(order)}
+    span: dict[int, tuple[int, int]] = {}
     for node in reversed(nodes):  # children before parents
         if node.is_leaf():
-            counts[node.id] = np.zeros(n_windows, dtype=int)
-            if windows[members[node.id]] is not None:
-                counts[node.id][windows[members[node.id]]] = 1
+            span[node.id] = (position[node.id], position[node.id] + 1)
         else:
-            counts[node.id] = counts[node.get_left().id] + counts[node.get_right().id]
+            span[node.id] = (span[node.get_left().id][0], span[node.get_right().id][1])
+    # Only the counts on either side of each split matter: windows are mapped to the segments
+    # between the detector's splits, so the cost does not grow with the number of windows.
+    splits = detector.splits(n_windows)
+    leaf_window = np.asarray([-1 if windows[members[leaf]] is None else
+                              int(np.searchsorted(splits, windows[members[leaf]], side="right"))
+                              for leaf in order])
+    dated_prefix = np.concatenate([[0], np.cumsum(leaf_window >= 0)])
     inner = [n for n in nodes if not n.is_leaf()]
-    tested = [n for n in inner if min(counts[n.get_left().id].sum(), counts[n.get_right().id].sum()) >= min_part]
+    tested = [n for n in inner if min(dated_prefix[span[side.id][1]] - dated_prefix[span[side.id][0]]
+                                      for side in (n.get_left(), n.get_right())) >= min_part]
     if not tested:
         return [root.pre_order()]
-    strict = detector.with_alpha(detector.alpha / len(tested))
-    broken = {n.id for n in tested
-              if strict.detect(counts[n.get_left().id].tolist(), counts[n.id].tolist()).status != "steady"}
+    ranges = np.asarray([(span[n.id][0], span[n.get_left().id][1], span[n.id][1]) for n in tested])
+    dated = np.flatnonzero(leaf_window >= 0)
+    rng = np.random.default_rng(0)
+    draws = np.tile(leaf_window, (PERMUTATIONS + 1, 1))
+    for b in range(1, PERMUTATIONS + 1):
+        draws[b, dated] = rng.permutation(leaf_window[dated])
+    onehot = np.zeros((PERMUTATIONS + 1, len(order) + 1, len(splits) + 1), dtype=np.int32)
+    rows, cols = np.nonzero(draws >= 0)
+    onehot[rows, cols + 1, draws[rows, cols]] = 1
+    stats = _merge_statistics(ranges, np.cumsum(onehot, axis=1))
+    null_max = stats[1:].max(axis=1)
+    observed = stats[0]
+    p_values = (1 + (null_max[None, :] >= observed[:, None] - 1e-9).sum(axis=1)) / (PERMUTATIONS + 1)
+    broken = {n.id for n, p in zip(tested, p_values) if p <= detector.alpha}
     for node in reversed(inner):  # children before parents: a merge above a cut is undone too
         if node.get_left().id in broken or node.get_right().id in broken:
             broken.add(node.id)
@@ -148,6 +203,29 @@ def split_by_history(points: np.ndarray, ids: np.ndarray, windows: list[int | No
     return out
 
 
+def cover_votes(member_topics: list[list[int]], canonical: Canonical) -> dict[int, float]:
+    """Per topic carried by a member, its vote to name the cluster: the sum over members of the best
+    cosine between that topic's centroid and the member's own topics (1 for a member carrying it).
+
+    Why not a count of the members carrying it: a small model names one kind of document with
+    near-synonyms ("Banking", "Credit card", "Bank"), so a count picks whichever variant happened to
+    repeat, often a narrow one; a member whose labels are close to a candidate supports it in part,
+    so the name chosen is the label that best covers what all members were called. A member without
+    labels does not vote. Cost: candidates x members' topics, each cluster on its own."""
+    candidates = sorted({t for topics in member_topics for t in topics})
+    if not candidates:
+        return {}
+    vectors = np.stack([canonical.topics[t].centroid for t in candidates]).astype(np.float64)
+    index = {t: i for i, t in enumerate(candidates)}
+    sims = vectors @ vectors.T
+    np.fill_diagonal(sims, 1.0)  # a topic fully supports itself, whatever its centroid's norm
+    votes = np.zeros(len(candidates))
+    for topics in member_topics:
+        if topics:
+            votes += sims[:, [index[t] for t in dict.fromkeys(topics)]].max(axis=1)
+    return {t: float(votes[index[t]]) for t in candidates}
+
+
 def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canonical,
                   raw_labels: list[list[str]]) -> dict[int, int | None]:
     """Per cluster, the index of the topic that names it (new topics are appended to `canonical`);
@@ -157,7 +235,7 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
     names: dict[int, int | None] = {}
     for c in order:
         members = np.flatnonzero(ids == c)
-        votes = Counter(t for d in members for t in dict.fromkeys(doc_topics[d]))
+        votes = cover_votes([doc_topics[d] for d in members], canonical)
         free = [t for t, _ in sorted(votes.items(), key=lambda item: (-item[1], item[0])) if t not in taken]
         if free:
             names[c] = free[0]

@@ -54,9 +54,9 @@ class TopicSettings(BaseModel):
         "documents", description="How primary topics are formed: labels (a document's shared label topic, refined by "
         "text embedding) or documents (average-linkage clusters of the documents' text vectors plus their labels', "
         "named by the label topic most of a cluster's documents carry).")
-    cluster_distance: float = Field(0.7, gt=0.0, le=2.0, description="grouping documents: cosine distance at which "
+    cluster_distance: float = Field(0.68, gt=0.0, le=2.0, description="grouping documents: cosine distance at which "
                                     "the clustering is cut (smaller: more, tighter topics).")
-    cluster_label_weight: float = Field(0.3, ge=0.0, le=10.0, description="grouping documents: weight of a document's "
+    cluster_label_weight: float = Field(0.2, ge=0.0, le=10.0, description="grouping documents: weight of a document's "
                                         "label vector against its text vector (0: the text alone).")
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."

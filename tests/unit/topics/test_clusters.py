@@ -4,7 +4,7 @@ import numpy as np
 
 from deployments.topics.base import Canonical, Topic
 from deployments.topics.changepoint import ChangepointTrendDetector
-from deployments.topics.clusters import cluster_points, cluster_primary, document_points
+from deployments.topics.clusters import cluster_points, cluster_primary, cover_votes, document_points
 
 
 def _unit(v):
@@ -175,3 +175,67 @@ def test_with_alpha_keeps_the_test_and_changes_only_its_level():
     counts, totals = [0, 0, 1, 0, 0, 1, 0, 1, 2, 2, 3, 2], [4] * 12
     assert detector.detect(counts, totals).status == "rising"
     assert strict.detect(counts, totals).status == "steady"
+
+
+def test_a_cluster_is_named_by_the_label_that_covers_its_members_not_the_one_repeated_most():
+    # Two members repeat a narrow label; four others carry near-synonyms of a broader one. A count
+    # picks the narrow label; the cover vote picks the label nearest what every member was called.
+    broad = _unit([1.0, 0.0, 0.0, 0.0])
+    canonical = Canonical(topics=[
+        Topic("Narrow", ["Narrow"], _unit([0.3, 1.0, 0.0, 0.0])),
+        Topic("Broad", ["Broad"], broad),
+        Topic("Broad variant one", ["Broad variant one"], _unit([1.0, 0.0, 0.25, 0.0])),
+        Topic("Broad variant two", ["Broad variant two"], _unit([1.0, 0.0, 0.0, 0.25])),
+    ])
+    doc_topics = [[0], [0], [1], [2], [3], [2, 1], []]
+    votes = cover_votes(doc_topics, canonical)
+    assert max(votes, key=votes.get) == 1
+    assert votes[0] < votes[1] and votes[1] > 4.0  # two full votes plus two near-full ones
+    vectors = {d: _near(0, 0.01, d, 4) for d in range(len(doc_topics))}
+    labels = [[canonical.topics[t].label for t in topics] for topics in doc_topics]
+    assignment = cluster_primary(doc_topics, canonical, vectors, labels, label_weight=0.0, distance=0.5)
+    assert {topics[0] for topics in assignment.topics} == {1}
+    assert assignment.topics[0] == [1, 0]  # its own narrow label is kept after the name
+
+
+def test_a_late_kind_next_to_a_steady_one_among_several_kinds_is_split_off():
+    # Three steady kinds (12 documents each, one a month) and a late kind (12 documents, all in the
+    # last quarter) whose texts are nearest one of them; no cut separates it from the rest. The merge
+    # that matters sits among many tested merges inside the kinds: Bonferroni over the merges counted
+    # them all against it and left this cluster whole; the permutation level splits it off.
+    from deployments.topics.clusters import split_by_history
+
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        directions = [_near(0, 0.0, 0), _near(1, 0.0, 0), _near(2, 0.0, 0)]
+        late_dir = _unit(directions[2] + _near(3, 0.0, 0))
+        points, windows, kinds = [], [], []
+        for k, direction in enumerate(directions):
+            for m in range(12):
+                points.append(_unit(direction + 0.1 * rng.standard_normal(8)))
+                windows.append(m)
+                kinds.append(k)
+        for i in range(12):
+            points.append(_unit(late_dir + 0.1 * rng.standard_normal(8)))
+            windows.append(9 + i % 3)
+            kinds.append(3)
+        out = split_by_history(np.stack(points), np.zeros(len(points), dtype=int), windows, 12,
+                               ChangepointTrendDetector())
+        late = {int(out[i]) for i in range(len(points)) if kinds[i] == 3}
+        assert len(late) == 1
+        assert all(int(out[i]) not in late for i in range(36))
+
+
+def test_kinds_with_the_same_timing_are_rarely_split():
+    # The level holds over the whole tree: steady random clusters are left whole.
+    from deployments.topics.clusters import split_by_history
+
+    split = 0
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        points = rng.standard_normal((60, 8))
+        points /= np.linalg.norm(points, axis=1, keepdims=True)
+        out = split_by_history(points, np.zeros(60, dtype=int), rng.integers(0, 12, 60).tolist(), 12,
+                               ChangepointTrendDetector())
+        split += len(set(out.tolist())) > 1
+    assert split <= 2
