@@ -11,6 +11,7 @@ import torch
 from deployments.llm.engine import Engine
 from deployments.llm.head import int8_dynamic, quantize_head_int8
 from deployments.llm.int4 import quantize_int4
+from deployments.llm.llama_decoder import use_llama_decoder
 from deployments.llm.model_source import resolve
 from deployments.llm.settings import LLMSettings
 
@@ -88,6 +89,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
+    own_decoder = settings.llama_decoder and use_llama_decoder(model)  # before quantizing: it fuses layers
     if quantize == "int8":
         model = quantize_int8(model)
     elif quantize == "int4":
@@ -99,13 +101,14 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
             raise ValueError(f"quantize_lm_head is a CPU setting; this replica runs on {device}")
         model = quantize_head_int8(model, settings.lm_head_exact_top_k)
     logger.info(
-        "loaded %s%s on %s as %s%s%s with %d CPU threads in %.1fs",
+        "loaded %s%s on %s as %s%s%s%s with %d CPU threads in %.1fs",
         source.path,
         f" ({source.gguf_file})" if source.gguf_file else "",
         device,
         dtype,
         f" ({quantize} Linear layers)" if quantize != "none" else "",
         f", int8 head rescoring the best {settings.lm_head_exact_top_k}" if head else "",
+        ", Medici's Llama decoder" if own_decoder else "",
         threads,
         time.perf_counter() - started,
     )

@@ -45,6 +45,11 @@ class LLMSettings(BaseModel):
         "lm_head_exact_top_k of each row rescored in float32. None: on whenever the decoder's layers are "
         "quantized.",
     )
+    llama_decoder: bool = Field(
+        True, description="For a plain Llama-architecture model, decode with Medici's own forward "
+        "(deployments/llm/llama_decoder.py: fused projections, one rotary table), which computes what "
+        "transformers' forward computes with fewer operations per layer; false: transformers' forward.",
+    )
     lm_head_exact_top_k: int = Field(
         64, ge=0, description="Tokens per row whose int8 head logits are recomputed in float32, so greedy "
         "choices equal the float32 head's whenever its best token is among them; 0: int8 logits only.",
