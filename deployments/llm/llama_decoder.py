@@ -65,6 +65,9 @@ class _Layer(torch.nn.Module):
         self.down_proj = mlp.down_proj
         self.split = (attention.q_proj.out_features, attention.k_proj.out_features, attention.v_proj.out_features)
         self.intermediate = mlp.gate_proj.out_features
+        # the fused copies replace the originals: free each layer's as it is built, so loading never holds
+        # two copies of every weight
+        del attention.q_proj, attention.k_proj, attention.v_proj, mlp.gate_proj, mlp.up_proj
 
 
 def _rms_norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
