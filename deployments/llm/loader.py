@@ -9,7 +9,9 @@ import time
 import torch
 
 from deployments.llm.engine import Engine
+from deployments.llm.head import int8_dynamic, quantize_head_int8
 from deployments.llm.int4 import quantize_int4
+from deployments.llm.llama_decoder import use_llama_decoder
 from deployments.llm.model_source import resolve
 from deployments.llm.settings import LLMSettings
 
@@ -57,31 +59,17 @@ def configure_threads(setting: int | None, interop: int | None = None) -> int:
     return threads
 
 
-def _int8_dynamic(module: torch.nn.Module) -> torch.nn.Module:
-    """``module``'s Linear layers as int8 weights with per-batch dynamic activation scales.
-
-    torch.ao's `quantize_dynamic` rather than hand-written kernels: it uses fbgemm/oneDNN's int8 GEMMs.
-    torch warns that its quantized tensor types are deprecated in favour of torchao; torchao's int8 paths
-    are built for torch.compile and CUDA, and this eager CPU path is the one measured (bench/engine_speed.py)."""
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    # one scale per output channel: a single scale per matrix (torch's default) lets one large weight
-    # flatten a whole layer's small ones
-    return quantize_dynamic(module, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
-
-
-def quantize_head_int8(model):
-    """The output head as int8 (`_int8_dynamic`); the input embedding it may share stays float32."""
-    model.set_output_embeddings(_int8_dynamic(torch.nn.Sequential(model.get_output_embeddings()))[0])
+def quantize_int8(model):
+    """The decoder's Linear layers as int8 weights with per-batch dynamic activation scales: a quarter of
+    float32's bytes read per decode step, the step's bound on CPU. The embedding stays float32 (an
+    embedding lookup reads one row per token, not the matrix); the head is `quantize_head_int8`'s."""
+    model.model = int8_dynamic(model.model)
     return model
 
 
-def quantize_int8(model, lm_head: bool = False):
-    """The decoder's Linear layers (and the output head if ``lm_head``) as int8 weights with per-batch
-    dynamic activation scales: a quarter of float32's bytes read per decode step, the step's bound on CPU.
-    The embedding stays float32 (an embedding lookup reads one row per token, not the matrix)."""
-    model.model = _int8_dynamic(model.model)
-    return quantize_head_int8(model) if lm_head else model
+def pick_head(setting: bool | None, quantize: str) -> bool:
+    """auto (None): an int8 head whenever the decoder's layers are quantized, i.e. on the CPU for a GGUF."""
+    return quantize != "none" if setting is None else setting
 
 
 def load_engine(settings: LLMSettings, metrics=None) -> Engine:
@@ -101,20 +89,26 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
+    own_decoder = settings.llama_decoder and use_llama_decoder(model)  # before quantizing: it fuses layers
     if quantize == "int8":
-        model = quantize_int8(model, settings.quantize_lm_head)
+        model = quantize_int8(model)
     elif quantize == "int4":
         error = quantize_int4(model.model)
-        if settings.quantize_lm_head:  # the head is 8-bit in a GGUF: int8, not 4 bits
-            model = quantize_head_int8(model)
         logger.info("4-bit Linear layers: largest weight change %.3g", error)
+    head = pick_head(settings.quantize_lm_head, quantize)
+    if head:  # 8-bit, as a GGUF stores it: a 4-bit head loses too much
+        if device.type != "cpu":
+            raise ValueError(f"quantize_lm_head is a CPU setting; this replica runs on {device}")
+        model = quantize_head_int8(model, settings.lm_head_exact_top_k)
     logger.info(
-        "loaded %s%s on %s as %s%s with %d CPU threads in %.1fs",
+        "loaded %s%s on %s as %s%s%s%s with %d CPU threads in %.1fs",
         source.path,
         f" ({source.gguf_file})" if source.gguf_file else "",
         device,
         dtype,
         f" ({quantize} Linear layers)" if quantize != "none" else "",
+        f", int8 head rescoring the best {settings.lm_head_exact_top_k}" if head else "",
+        ", Medici's Llama decoder" if own_decoder else "",
         threads,
         time.perf_counter() - started,
     )

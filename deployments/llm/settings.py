@@ -39,8 +39,20 @@ class LLMSettings(BaseModel):
         "int8: int8 weights with dynamic activation scales (torch.ao quantize_dynamic). Both read fewer bytes "
         "per decode step; greedy outputs may differ from float32.",
     )
-    quantize_lm_head: bool = Field(
-        False, description="Quantize the output head too, to int8 (the largest single matrix; 8-bit in the GGUF)."
+    quantize_lm_head: bool | None = Field(
+        None,
+        description="CPU only. The output head (the largest single matrix) as int8 logits, the best "
+        "lm_head_exact_top_k of each row rescored in float32. None: on whenever the decoder's layers are "
+        "quantized.",
+    )
+    llama_decoder: bool = Field(
+        True, description="For a plain Llama-architecture model, decode with Medici's own forward "
+        "(deployments/llm/llama_decoder.py: fused projections, one rotary table), which computes what "
+        "transformers' forward computes with fewer operations per layer; false: transformers' forward.",
+    )
+    lm_head_exact_top_k: int = Field(
+        64, ge=0, description="Tokens per row whose int8 head logits are recomputed in float32, so greedy "
+        "choices equal the float32 head's whenever its best token is among them; 0: int8 logits only.",
     )
 
 

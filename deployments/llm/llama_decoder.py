@@ -1,0 +1,157 @@
+"""A Llama-architecture decoder forward written for the engine's two shapes: one row's prompt, one token per row.
+
+transformers' generic modelling code runs about twenty small tensor operations per layer beside the
+matrix products (rotary tables recomputed every forward, dtype casts, three query/key/value products,
+per-call mask and GQA handling). With 4-bit weights on the CPU those operations, not the weights,
+set most of a small model's decode step. This module keeps the same arithmetic and removes the rest:
+
+- the query, key and value projections are one Linear layer, and so are the MLP's gate and up
+  projections (one kernel call instead of three and two; each output column is computed as before);
+- the rotary cos/sin come from a table built once with transformers' own formula;
+- attention calls SDPA the way transformers' SDPA integration does (one query token: the query heads
+  of each key/value head packed as its queries; a prompt: key/value heads repeated).
+
+Greedy outputs match transformers' forward on the same weights (tests/unit/llm/test_llama_decoder.py).
+It is used only for configurations it reproduces (`supports`); any other model keeps transformers'
+forward. Written by hand because no maintained library offers a CPU decode path for continuously
+batched rows of different lengths (vLLM's CPU backend is a separate server, llama.cpp is not torch).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import torch
+import torch.nn.functional as F
+
+
+def supports(decoder: torch.nn.Module) -> bool:
+    """True for a plain Llama decoder: default rotary embedding, SiLU MLP, no sliding window."""
+    config = getattr(decoder, "config", None)
+    if config is None or getattr(config, "model_type", None) != "llama":
+        return False
+    rope = getattr(config, "rope_parameters", None) or {}
+    return (
+        rope.get("rope_type", "default") == "default"
+        and getattr(config, "hidden_act", None) == "silu"
+        and not getattr(config, "pretraining_tp", 1) > 1
+        and hasattr(decoder, "layers")
+        and hasattr(decoder, "rotary_emb")
+    )
+
+
+def _fused(*linears: torch.nn.Linear) -> torch.nn.Linear:
+    """One Linear layer whose output is the given layers' outputs side by side."""
+    bias = any(linear.bias is not None for linear in linears)
+    fused = torch.nn.Linear(linears[0].in_features, sum(x.out_features for x in linears), bias=bias,
+                            dtype=linears[0].weight.dtype, device=linears[0].weight.device)
+    with torch.no_grad():
+        fused.weight.copy_(torch.cat([x.weight for x in linears]))
+        if bias:
+            fused.bias.copy_(torch.cat([x.bias if x.bias is not None else torch.zeros(x.out_features) for x in linears]))
+    fused.requires_grad_(False)
+    return fused
+
+
+class _Layer(torch.nn.Module):
+    def __init__(self, layer: torch.nn.Module) -> None:
+        super().__init__()
+        attention, mlp = layer.self_attn, layer.mlp
+        self.input_norm = layer.input_layernorm
+        self.post_norm = layer.post_attention_layernorm
+        self.qkv = _fused(attention.q_proj, attention.k_proj, attention.v_proj)
+        self.o_proj = attention.o_proj
+        self.gate_up = _fused(mlp.gate_proj, mlp.up_proj)
+        self.down_proj = mlp.down_proj
+        self.split = (attention.q_proj.out_features, attention.k_proj.out_features, attention.v_proj.out_features)
+        self.intermediate = mlp.gate_proj.out_features
+        # the fused copies replace the originals: free each layer's as it is built, so loading never holds
+        # two copies of every weight
+        del attention.q_proj, attention.k_proj, attention.v_proj, mlp.gate_proj, mlp.up_proj
+
+
+def _rms_norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """transformers' LlamaRMSNorm, operation for operation (float32 statistics)."""
+    dtype = x.dtype
+    x = x.to(torch.float32)
+    x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + norm.variance_epsilon)
+    return norm.weight * x.to(dtype)
+
+
+def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
+class LlamaDecoder(torch.nn.Module):
+    """Drop-in for a LlamaModel inside the engine: same call (ids, positions, 4D mask, slot cache)."""
+
+    def __init__(self, decoder: torch.nn.Module) -> None:
+        super().__init__()
+        config = decoder.config
+        self.config = config
+        self.embed_tokens = decoder.embed_tokens
+        self.norm = decoder.norm
+        self.layers = torch.nn.ModuleList(_Layer(layer) for layer in decoder.layers)
+        self.heads = config.num_attention_heads
+        self.kv_heads = getattr(config, "num_key_value_heads", None) or self.heads
+        self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads
+        self.scaling = self.head_dim**-0.5
+        rotary = decoder.rotary_emb
+        self.register_buffer("inv_freq", rotary.inv_freq.detach().clone(), persistent=False)
+        self.attention_scaling = rotary.attention_scaling
+        self._cos = self._sin = None
+
+    def get_input_embeddings(self) -> torch.nn.Module:
+        return self.embed_tokens
+
+    def _rotary(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
+        """cos and sin at ``positions`` ([batch, tokens]), from a table grown to the largest position seen."""
+        needed = int(positions.max()) + 1
+        if self._cos is None or self._cos.shape[0] < needed:
+            size = max(needed, 2 * (0 if self._cos is None else self._cos.shape[0]), 256)
+            # transformers' LlamaRotaryEmbedding formula, evaluated once per position
+            freqs = torch.arange(size, device=self.inv_freq.device)[:, None].float() * self.inv_freq.float()
+            emb = torch.cat((freqs, freqs), dim=-1)
+            self._cos = emb.cos() * self.attention_scaling
+            self._sin = emb.sin() * self.attention_scaling
+        return self._cos[positions].to(dtype), self._sin[positions].to(dtype)
+
+    def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention_mask: torch.Tensor,
+                past_key_values, use_cache: bool = True) -> SimpleNamespace:
+        hidden = self.embed_tokens(input_ids)
+        batch, tokens = input_ids.shape
+        cos, sin = self._rotary(position_ids, hidden.dtype)
+        cos, sin = cos[:, None], sin[:, None]  # broadcast over heads
+        groups = self.heads // self.kv_heads
+        for index, layer in enumerate(self.layers):
+            residual = hidden
+            q, k, v = layer.qkv(_rms_norm(layer.input_norm, hidden)).split(layer.split, dim=-1)
+            q = q.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
+            k = k.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
+            v = v.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
+            q = q * cos + _rotate_half(q) * sin
+            k = k * cos + _rotate_half(k) * sin
+            k, v = past_key_values.update(k, v, index)
+            if groups > 1 and tokens == 1:  # one query token: each key/value head's query heads as its queries
+                out = F.scaled_dot_product_attention(q.reshape(batch, self.kv_heads, groups, self.head_dim), k, v,
+                                                     attn_mask=attention_mask, scale=self.scaling)
+            else:
+                if groups > 1:
+                    k = k.repeat_interleave(groups, dim=1)
+                    v = v.repeat_interleave(groups, dim=1)
+                out = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, scale=self.scaling)
+            out = out.reshape(batch, -1, tokens, self.head_dim).transpose(1, 2).reshape(batch, tokens, -1)
+            hidden = residual + layer.o_proj(out)
+            residual = hidden
+            gate, up = layer.gate_up(_rms_norm(layer.post_norm, hidden)).split(layer.intermediate, dim=-1)
+            hidden = residual + layer.down_proj(F.silu(gate) * up)
+        return SimpleNamespace(last_hidden_state=_rms_norm(self.norm, hidden))
+
+
+def use_llama_decoder(model) -> bool:
+    """Replace ``model.model`` by a `LlamaDecoder` when it reproduces it; True if it did."""
+    if not supports(model.model):
+        return False
+    model.model = LlamaDecoder(model.model)
+    return True

@@ -1,0 +1,75 @@
+"""Medici's Llama decoder computes what transformers' forward computes, through the engine's runner."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+import torch
+
+from deployments.llm.int4 import quantize_int4
+from deployments.llm.llama_decoder import LlamaDecoder, supports, use_llama_decoder
+from deployments.llm.runner import ModelRunner
+from tests.unit.llm.tiny_model import tiny_model
+
+PROMPTS = [[5, 9, 13, 2, 40, 41, 7], [3, 3, 60], [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21]]
+
+
+def _trace(model, steps: int = 6) -> tuple[list[torch.Tensor], list[list[int]]]:
+    """Prefill three rows of different lengths (one joins late), decode greedily; every step's logits."""
+    runner = ModelRunner(model, torch.device("cpu"))
+    logits, tokens = [], [[] for _ in PROMPTS]
+    for prompt in PROMPTS[:2]:
+        first, _ = runner.add(prompt, len(prompt) + steps + 2)
+        logits.append(first)
+        tokens[runner.rows - 1].append(int(first.argmax()))
+    for step in range(steps):
+        if step == 2:  # a row joins a running batch
+            first, _ = runner.add(PROMPTS[2], len(PROMPTS[2]) + steps + 2)
+            logits.append(first)
+            tokens[2].append(int(first.argmax()))
+        out = runner.decode([row[-1] for row in tokens[: runner.rows]])
+        logits.append(out)
+        for i in range(runner.rows):
+            tokens[i].append(int(out[i].argmax()))
+    return logits, tokens
+
+
+@pytest.mark.parametrize("kv_heads", [2, 4])  # grouped-query and plain multi-head attention
+def test_same_logits_and_greedy_tokens_as_transformers(kv_heads: int) -> None:
+    reference = tiny_model(layers=3)
+    if kv_heads != reference.config.num_key_value_heads:
+        from transformers import LlamaForCausalLM
+
+        config = copy.deepcopy(reference.config)
+        config.num_key_value_heads = kv_heads
+        torch.manual_seed(1)
+        reference = LlamaForCausalLM(config).eval()
+    ours = copy.deepcopy(reference)
+    assert use_llama_decoder(ours) and isinstance(ours.model, LlamaDecoder)
+    want, want_tokens = _trace(reference)
+    got, got_tokens = _trace(ours)
+    assert got_tokens == want_tokens
+    for a, b in zip(got, want):
+        assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
+
+
+def test_fused_4bit_layers_give_the_same_outputs_as_separate_ones() -> None:
+    separate = tiny_model(layers=2)
+    fused = copy.deepcopy(separate)
+    use_llama_decoder(fused)
+    quantize_int4(separate.model)
+    quantize_int4(fused.model)
+    want, want_tokens = _trace(separate)
+    got, got_tokens = _trace(fused)
+    assert got_tokens == want_tokens
+    assert all(torch.allclose(a, b, atol=1e-3, rtol=1e-3) for a, b in zip(got, want))
+
+
+def test_other_architectures_keep_the_transformers_forward() -> None:
+    model = tiny_model()
+    model.model.config.model_type = "mistral"
+    assert not supports(model.model) and not use_llama_decoder(model)
+    model.model.config.model_type = "llama"
+    model.model.config.hidden_act = "gelu"
+    assert not supports(model.model)
