@@ -68,13 +68,20 @@ def numbers_beside(text: str) -> dict[str, list[str]]:
     return beside
 
 
-def beside_label(text: str, question: str, name: str, max_words: int = 8) -> list[str]:
+def beside_label(text: str, question: str, name: str, max_words: int = 8, stop_words: frozenset[str] = frozenset(),
+                 kind_words: Sequence[str] = ()) -> list[str]:
     """The words of ``text`` that a phrase of ``question`` labels: the longest question phrase away
     from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in
     "... MOZ and the numeric code 508."), then the words right after it ("508.") and right before it
     ("MOZ and"), each up to punctuation or a word of the question (a value comes after its label, as
     "Version 1.2", or before, as "60 employees"; a name before a colon, as "libfoo: the foo library"). Empty when no phrase is held or the labelled words
-    hold the name (a reverse lookup: the label describes the name, not the answer)."""
+    hold the name (a reverse lookup: the label describes the name, not the answer).
+
+    A phrase of function words only (``stop_words``: "is the") labels nothing. A question that asks
+    for a kind of thing ("Which office ...": a word of ``kind_words`` then a content word) asks for
+    what the text writes beside that word ("The Nagoya office opened"), up to a function word or
+    punctuation, outside the text's own copy of ``name``; that word is never a label of another
+    value."""
     tokens = _WORD.findall(text)
     keys = [w.strip(_EDGE).lower() for w in tokens]
     asked = {w.strip(_EDGE).lower() for w in question.split()}
@@ -82,10 +89,16 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
     at = question.lower().find(name.lower())
     if at < 0:
         return []
+    kind = asked_kind(question, stop_words, kind_words)
+    if kind is not None:
+        beside = _beside_kind(tokens, keys, kind, _covered(keys, name), asked | set(stop_words))
+        if beside:
+            return beside
     # the words right beside the name belong to it ("the Tessera robot"), not to the asked label
     pieces = [" ".join(question[:at].split()[:-1]), " ".join(question[at + len(name):].split()[1:])]
     phrases = [p.lower().split() for piece in pieces for p in spans(piece, max_words)]
-    phrases = [p for p in phrases if not named & set(p)]
+    phrases = [p for p in phrases if not named & set(p) and kind not in p
+               and not all(w.strip(_EDGE) in stop_words for w in p)]
     for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
         at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
         if at is None:
@@ -108,6 +121,48 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
         if not pieces or any(named & {w.strip(_EDGE).lower() for w in piece.split()} for piece in pieces):
             return []
         return pieces
+    return []
+
+
+def asked_kind(question: str, stop_words: frozenset[str], kind_words: Sequence[str]) -> str | None:
+    """The kind of thing a question asks for: the content word right after one of ``kind_words``
+    ("office" in "Which office works with ..."), or None."""
+    keys = [w.strip(_EDGE).lower() for w in _WORD.findall(question)]
+    for i, key in enumerate(keys[:-1]):
+        if key in kind_words and keys[i + 1] and keys[i + 1] not in stop_words:
+            return keys[i + 1]
+    return None
+
+
+def _covered(keys: list[str], name: str) -> set[int]:
+    """The token positions of ``keys`` where ``name`` itself is written."""
+    target = [w for w in (t.strip(_EDGE).lower() for t in name.split()) if w]
+    covered: set[int] = set()
+    for i in range(len(keys) - len(target) + 1):
+        if target and keys[i: i + len(target)] == target:
+            covered.update(range(i, i + len(target)))
+    return covered
+
+
+def _beside_kind(tokens: list[str], keys: list[str], kind: str, covered: set[int], ends: set[str]) -> list[str]:
+    """The words right before and after the first ``kind`` outside ``covered``, each up to a word of
+    ``ends`` (the question's words and function words) or punctuation."""
+    for i, key in enumerate(keys):
+        if key != kind or i in covered:
+            continue
+        before: list[str] = []
+        for k in range(i - 1, -1, -1):
+            if keys[k] in ends or not keys[k] or _BREAK.search(tokens[k]):
+                break
+            before.insert(0, tokens[k])
+        after: list[str] = []
+        for k in range(i + 1, len(tokens)) if not _BREAK.search(tokens[i]) else ():
+            if keys[k] in ends or not keys[k]:
+                break
+            after.append(tokens[k])
+            if _BREAK.search(tokens[k]):
+                break
+        return [" ".join(words) for words in (before, after) if words]
     return []
 
 

@@ -6,7 +6,9 @@ structure, not from words: a span of the question names a document when, among t
 keyword search for that span returns, exactly one holds the span itself (a common phrase such as
 "installed size" is in all of them; a name such as "libcairo2" or "Lyon" is in one). Each named
 document is shown once, as a search Observation with the shortest span naming it as the query, in
-the order the question names them; the loop then goes on from there (the calculator over the
+the order the question names them. A span that starts or ends with one of the language's function
+words (`language.Language.stop_words`: "than", "is the", "the Tessera") is not a name: in a small
+corpus one document may happen to hold it. The loop then goes on from there (the calculator over the
 looked-up numbers, or the answer). Keyword search keeps the plan cheap (no embedding per span).
 """
 
@@ -19,10 +21,12 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from deployments.agent.choices import spans
+from deployments.agent.language import load_language
 from deployments.agent.tools import Documents, SearchTool
 
 logger = logging.getLogger("ray.serve")
 _LETTER = re.compile(r"[^\W\d_]")
+_EDGE = "\"'`.,;:!?()[]{}<>"
 
 
 @dataclass(frozen=True)
@@ -51,14 +55,16 @@ def _holds(text: str, phrase: str) -> bool:
 class EntityPlan:
     def __init__(self, documents: Documents, search: SearchTool, k: int = 5, max_words: int = 6,
                  max_lookups: int = 3, min_score_ratio: float = 0.5, max_holders: int = 2,
-                 mode: str = "keyword") -> None:
-        self.documents, self.search = documents, search
+                 mode: str = "keyword", stop_words: frozenset[str] = frozenset()) -> None:
+        self.documents, self.search, self.stop_words = documents, search, stop_words
         self.k, self.max_words, self.max_lookups, self.mode = k, max_words, max_lookups, mode
         self.min_score_ratio, self.max_holders = min_score_ratio, max_holders
 
     async def lookups(self, question: str) -> list[Lookup]:
         """The documents the question names, each with the shortest span naming it, in question order."""
-        candidates = [s for s in spans(question, self.max_words) if _LETTER.search(s)]
+        # a span that starts or ends with a function word ("than", "is the", "the Tessera") is not a name,
+        # however few documents hold it: the name is the span without it
+        candidates = [s for s in spans(question, self.max_words) if _LETTER.search(s) and not self._common(s)]
         found = await asyncio.gather(*(self._names(span) for span in candidates))
         named = [(span, hit) for span, hit in zip(candidates, found) if hit is not None]
         if not named:
@@ -76,6 +82,10 @@ class EntityPlan:
             if current is None or len(span) < len(current.query):
                 best[hit["id"]] = Lookup(span, hit, question.find(span))
         return sorted(best.values(), key=lambda lk: lk.position)[: self.max_lookups]
+
+    def _common(self, span: str) -> bool:
+        edges = [w.strip(_EDGE).lower() for w in span.split()]
+        return not edges or edges[0] in self.stop_words or edges[-1] in self.stop_words
 
     async def _names(self, span: str) -> dict[str, Any] | None:
         try:
@@ -102,7 +112,8 @@ def plan_for(tools: dict, documents: Documents, settings: Any) -> EntityPlan | N
     if not settings.plan_lookups or search is None:
         return None
     return EntityPlan(documents, search, k=settings.plan_k, max_words=settings.max_span_words,
-                      max_lookups=settings.plan_lookups)
+                      max_lookups=settings.plan_lookups,
+                      stop_words=load_language(getattr(settings, "language_file", None)).stop_words)
 
 
 def queries(lookups: Sequence[Lookup]) -> list[str]:

@@ -121,3 +121,14 @@ def test_an_ordered_expression_keeps_the_stated_order_grouped_left_to_right():
     for wrong in [" 348 - 48 + 4", " (48 - 348) + 4", " 348 - (48 + 4)", " (348 - 48)"]:
         assert not accepts(grammar, wrong), wrong
     assert accepts(ordered_grammar(["120", "47"]), " 120 - 47") and ordered_grammar(["1"]) is None
+
+
+def test_a_named_operator_is_the_only_one_a_gap_or_a_pair_may_take():
+    grammar = ordered_grammar(["348", "48", "4"], ["-", "+-*/"])
+    assert accepts(grammar, " (348 - 48) * 4") and accepts(grammar, "(348-48)+4")
+    assert not accepts(grammar, " (348 + 48) + 4") and not accepts(grammar, " (348 * 48) - 4")
+    minus = pair_grammar(["430"], ["372", "12"], "-")
+    assert accepts(minus, " 430 - 372") and not accepts(minus, " 430 + 372")
+    distance = pair_grammar(["12"], ["430", "5"], "-", larger_first=True)
+    assert accepts(distance, " 430 - 12") and accepts(distance, " 12 - 5")
+    assert not accepts(distance, " 12 - 430") and not accepts(distance, " 430 + 12")

@@ -66,3 +66,13 @@ def test_a_name_written_in_other_letter_case_is_not_that_name_and_common_words_s
     documents = Scored(DOCS)
     found = asyncio.run(EntityPlan(documents, SearchTool(documents)).lookups("Is the libfoo1 for qux?"))
     assert [lk.hit["id"] for lk in found] == ["pkg-a"]
+
+
+def test_a_span_starting_or_ending_with_a_function_word_names_nothing():
+    docs = {**DOCS, "note": "Nothing is better than this tool; get it now."}
+    words = frozenset({"than", "get", "is", "the", "it", "what"})
+    assert _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs) != \
+        _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs, stop_words=words)
+    found = _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs, stop_words=words)
+    assert [doc for _, doc in found] == ["pkg-a", "pkg-d"]  # "than" and "to get" name the note only without the list
+    assert plan_for(build_tools(FakeDocuments(DOCS)), FakeDocuments(DOCS), AgentSettings()).stop_words  # English
