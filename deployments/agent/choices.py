@@ -166,6 +166,13 @@ def _beside_kind(tokens: list[str], keys: list[str], kind: str, covered: set[int
     return []
 
 
+def same_word(a: str, b: str) -> bool:
+    """The same word, or one a short ending longer than a word of four letters or more ("code" /
+    "codes", "open" / "opened"): a question and a document inflect a label differently."""
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
+
+
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:
     """``text`` split into the pieces left once every run of words matching one of ``phrases``
     (case-insensitively, edge punctuation ignored, at least ``min_words`` long) is cut out: the

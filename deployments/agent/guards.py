@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from deployments.agent.choices import (Candidate, beside_label, cut_phrases, numbers, numbers_beside, observation_text,
-                                       spans)
+                                       same_word, spans)
 from deployments.agent.grammars import EDGE, MAX_ONCE_OPERANDS, InputSpace
 from deployments.agent.language import Language, load_language
 from deployments.agent.parser import FINAL_ANSWER
@@ -260,13 +260,6 @@ class CombineBeforeAnswer(Guard):
                     if first and second:
                         return tuple(dict.fromkeys(first)), tuple(dict.fromkeys(second))
         return None
-
-
-def same_word(a: str, b: str) -> bool:
-    """The same word, or one a short ending longer than a word of four letters or more ("code" /
-    "codes", "open" / "opened"): a question and a document inflect a label differently."""
-    short, long = sorted((a, b), key=len)
-    return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
 
 
 class AnswerBesideLabel(Guard):

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.choices import spans
+from deployments.agent.choices import same_word, spans
 from deployments.agent.language import load_language
 from deployments.agent.tools import Documents, SearchTool
 
@@ -65,7 +65,7 @@ class EntityPlan:
         # a span that starts or ends with a function word ("than", "is the", "the Tessera") is not a name,
         # however few documents hold it: the name is the span without it
         candidates = [s for s in spans(question, self.max_words) if _LETTER.search(s) and not self._common(s)]
-        found = await asyncio.gather(*(self._names(span) for span in candidates))
+        found = await asyncio.gather(*(self._names(span, question) for span in candidates))
         named = [(span, hit) for span, hit in zip(candidates, found) if hit is not None]
         if not named:
             return []
@@ -87,7 +87,7 @@ class EntityPlan:
         edges = [w.strip(_EDGE).lower() for w in span.split()]
         return not edges or edges[0] in self.stop_words or edges[-1] in self.stop_words
 
-    async def _names(self, span: str) -> dict[str, Any] | None:
+    async def _names(self, span: str, question: str) -> dict[str, Any] | None:
         try:
             hits = await self.documents.search(span, self.k, self.mode)
         except Exception:  # noqa: BLE001 - a span the search cannot parse names nothing; the loop can still search
@@ -96,7 +96,23 @@ class EntityPlan:
         holding = [hit for hit in hits if _holds(hit["text"], span)]
         # the best-ranked hit that holds the span, when few others do (a name can recur, as "Ireland"
         # does in "Northern Ireland"; a common word is held by many)
-        return holding[0] if holding and len(holding) <= self.max_holders else None
+        if holding and len(holding) <= self.max_holders:
+            return holding[0]
+        # a name a few documents hold ("Lyon": an office, a founding place), yet not every hit: the one
+        # holding the most other content words of the question ("employees", "offices"), when one does
+        if self.max_holders < len(holding) < self.k:
+            return self._in_context(holding, span, question)
+        return None
+
+    def _in_context(self, holding: list[dict[str, Any]], span: str, question: str) -> dict[str, Any] | None:
+        own = {w.strip(_EDGE).lower() for w in span.split()}
+        context = {w.strip(_EDGE).lower() for w in question.split()} - own - self.stop_words - {""}
+        shared = []
+        for hit in holding:
+            words = {w.strip(_EDGE).lower() for w in hit["text"].split()}
+            shared.append(sum(any(same_word(c, w) for w in words) for c in context))
+        top = max(shared)
+        return holding[shared.index(top)] if top and shared.count(top) == 1 else None
 
     def observation(self, lookup: Lookup) -> str:
         return self.search.show([lookup.hit])

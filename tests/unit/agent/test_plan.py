@@ -76,3 +76,15 @@ def test_a_span_starting_or_ending_with_a_function_word_names_nothing():
     found = _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs, stop_words=words)
     assert [doc for _, doc in found] == ["pkg-a", "pkg-d"]  # "than" and "to get" name the note only without the list
     assert plan_for(build_tools(FakeDocuments(DOCS)), FakeDocuments(DOCS), AgentSettings()).stop_words  # English
+
+
+def test_a_name_a_few_documents_hold_is_the_one_sharing_the_question_s_other_words():
+    docs = {"founding": "The company was founded in Lyon by two engineers.",
+            "summit": "The summit took place in Lyon with many visitors.",
+            "office-lyon": "The Lyon office has 120 employees.",
+            "office-porto": "The Porto office has 85 employees.",
+            **{f"filler-{i}": f"Filler record {i} about nothing." for i in range(4)}}
+    found = _lookups("How many employees do the Lyon and Porto offices have?", docs=docs, stop_words=frozenset(
+        {"how", "many", "do", "the", "and", "have"}))
+    assert found == [("Lyon", "office-lyon"), ("Porto", "office-porto")]
+    assert _lookups("Where is Lyon?", docs=docs) == []  # no other word tells the holders apart
