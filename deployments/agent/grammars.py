@@ -93,14 +93,16 @@ def span_grammar(texts: Sequence[str], extra: Iterable[str] = (), limit: int = M
 
 
 def calculator_grammar(operands: Sequence[str]) -> str | None:
-    """Arithmetic over ``operands`` (number strings) only: + - * / and parentheses free. None when no
-    number was seen (nothing to calculate with)."""
+    """Arithmetic over ``operands`` (number strings) only: + - * / and parentheses free, at least one
+    operator (a bare number computes nothing; a small model otherwise "calculates" 1800 for "3
+    licences at 1800"). None when no number was seen (nothing to calculate with)."""
     values = [n for n in dict.fromkeys(operands) if n]
     if not values:
         return None
     number = " | ".join(literal(n) for n in sorted(values, key=len, reverse=True))
     return "\n".join([
-        'start: " "? expr "\\n"?',
+        'start: " "? top "\\n"?',
+        'top: term (op term)+ | "(" " "? top " "? ")"',
         'expr: term (op term)*',
         'term: NUMBER | "(" " "? expr " "? ")"',
         'op: " "? OPERATOR " "?',

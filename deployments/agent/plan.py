@@ -98,9 +98,11 @@ class EntityPlan:
         # does in "Northern Ireland"; a common word is held by many)
         if holding and len(holding) <= self.max_holders:
             return holding[0]
-        # a name a few documents hold ("Lyon": an office, a founding place), yet not every hit: the one
-        # holding the most other content words of the question ("employees", "offices"), when one does
-        if self.max_holders < len(holding) < self.k:
+        # a name a few documents hold ("Lyon": an office, a founding place): the one holding the most
+        # other content words of the question ("employees", "offices"), when one does. Only when the
+        # search found fewer than k documents at all, so the span is known to be rare in the store (a
+        # common word such as "year" fills every hit, with "years" and "yearly" besides)
+        if self.max_holders < len(holding) and len(hits) < self.k:
             return self._in_context(holding, span, question)
         return None
 

@@ -22,9 +22,9 @@ def test_a_calculator_expression_only_uses_numbers_seen():
     question = "What is 40 multiplied by 33, plus 5?"
     observations = ["[x] The Lyon office has 120 employees.", "Error: 7 is not a tool"]
     grammar = CalculatorTool().input_space(question, observations).grammar()
-    for written in [" 40 * 33 + 5", " (40 - 33) * 5", " 120 + 40", "40*33+5\n", " ((120))"]:
+    for written in [" 40 * 33 + 5", " (40 - 33) * 5", " 120 + 40", "40*33+5\n", " ((120) + 5)"]:
         assert accepts(grammar, written), written  # arithmetic in words, looked-up values, free parentheses
-    for invented in [" 40 * 34 + 5", " 7 + 40", " 4 + 0", " 1200", " 40 +", " 40 ^ 2", " forty"]:
+    for invented in [" 40 * 34 + 5", " 7 + 40", " 4 + 0", " 1200", " 40 +", " 40 ^ 2", " forty", " 120", " ((120))"]:
         assert not accepts(grammar, invented), invented  # an operand nobody saw, or not arithmetic
 
 
