@@ -81,7 +81,9 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8, stop_w
     for a kind of thing ("Which office ...": a word of ``kind_words`` then a content word) asks for
     what the text writes beside that word ("The Nagoya office opened"), up to a function word or
     punctuation, outside the text's own copy of ``name``; that word is never a label of another
-    value."""
+    value; asked by its description ("Which product is a warehouse robot?"), it is the words beside
+    the text's copy of that description ("Tessera"). Words that are all function words ("It") are
+    never the answer."""
     tokens = _WORD.findall(text)
     keys = [w.strip(_EDGE).lower() for w in tokens]
     asked = {w.strip(_EDGE).lower() for w in question.split()}
@@ -91,7 +93,9 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8, stop_w
         return []
     kind = asked_kind(question, stop_words, kind_words)
     if kind is not None:
-        beside = _beside_kind(tokens, keys, kind, _covered(keys, name), asked | set(stop_words))
+        ends = asked | set(stop_words)
+        beside = _beside_kind(tokens, keys, kind, _covered(keys, name), ends) or \
+            _beside_description(tokens, keys, question, stop_words, ends)
         if beside:
             return beside
     # the words right beside the name belong to it ("the Tessera robot"), not to the asked label
@@ -117,7 +121,9 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8, stop_w
             if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
                 break
             before.insert(0, tokens[k])
-        pieces = [" ".join(words) for words in (after, before) if words]
+        # words that are all function words ("It") are no value
+        pieces = [" ".join(words) for words in (after, before)
+                  if words and not all(w.strip(_EDGE).lower() in stop_words for w in words)]
         if not pieces or any(named & {w.strip(_EDGE).lower() for w in piece.split()} for piece in pieces):
             return []
         return pieces
@@ -132,6 +138,35 @@ def asked_kind(question: str, stop_words: frozenset[str], kind_words: Sequence[s
         if key in kind_words and keys[i + 1] and keys[i + 1] not in stop_words:
             return keys[i + 1]
     return None
+
+
+def _beside_description(tokens: list[str], keys: list[str], question: str, stop_words: frozenset[str],
+                        ends: set[str], max_words: int = 12) -> list[str]:
+    """For a question asking for a kind of thing by its description ("Which product is a warehouse
+    robot?"): the words right before and after the longest span of the question (two content words at
+    least) that the text holds ("Tessera" in "Tessera is a warehouse robot."; "libfoo:" before
+    "libfoo: the foo library"), each up to a word of ``ends`` or punctuation."""
+    phrases = [p.lower().split() for p in spans(question, max_words)]
+    phrases = [[w.strip(_EDGE) for w in p] for p in phrases]
+    phrases = [p for p in phrases if sum(w not in stop_words for w in p) >= 2]
+    for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
+        at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+        if at is None:
+            continue
+        before: list[str] = []
+        for k in range(at - 1, -1, -1):
+            if keys[k] in ends or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
+                break
+            before.insert(0, tokens[k])
+        end, after = at + len(phrase), []
+        for k in range(end, len(tokens)) if not _BREAK.search(tokens[end - 1]) else ():
+            if keys[k] in ends or not keys[k]:
+                break
+            after.append(tokens[k])
+            if _BREAK.search(tokens[k]):
+                break
+        return [" ".join(words) for words in (before, after) if words]
+    return []
 
 
 def _covered(keys: list[str], name: str) -> set[int]:

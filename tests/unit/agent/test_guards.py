@@ -191,3 +191,19 @@ def test_answer_beside_label_answers_a_kind_question_with_the_words_beside_that_
     assert [c.text for c in guard.answers(whole, kind)] == ["Nagoya", "opened"]  # not "30 employees" beside "office"
     described = LoopState("Which office is the home of car makers?", [record], planned=1)
     assert [c.text for c in guard.answers(whole, described)] == ["Nagoya", "opened"]  # "is the" labels nothing
+
+
+def test_answer_beside_label_answers_a_description_with_the_words_beside_its_copy_and_never_a_function_word():
+    guard = AnswerBesideLabel()
+    record = HistoryItem("search", "robot", "[p] Tessera is a warehouse robot. It costs 42000 dollars.")
+    whole = [Candidate(observation_text(record.observation), 0, "observation")]
+    described = LoopState("Which product is a warehouse robot?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, described)] == ["Tessera"]
+    package = HistoryItem("search", "2D", "[d] libcairo2: Cairo 2D vector graphics library. Version 1.16, size 1307 kB.")
+    quoted = LoopState("Which package is described as 'Cairo 2D vector graphics library'?", [package], planned=1)
+    assert [c.text for c in guard.answers(whole[:0] + [Candidate(observation_text(package.observation), 0,
+                                                                 "observation")], quoted)] == ["libcairo2:"]
+    legal = HistoryItem("search", "year", "[l] The legal team is led by Ines Duarte. It reviews 300 contracts per year.")
+    who = LoopState("Who leads the team that reviews 300 contracts per year?", [legal], planned=1)
+    kept = [Candidate(observation_text(legal.observation), 0, "observation")]
+    assert guard.answers(kept, who) == kept  # "It" beside the label is no answer: left alone
