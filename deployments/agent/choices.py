@@ -251,6 +251,8 @@ def answer_candidates(observed: Iterable[tuple[int, str, bool]]) -> list[Candida
     are the answers (`grammars.span_grammar`).
 
     ``observed`` holds (step index, observation, is_calculation); error observations give nothing.
+    A text seen at several steps keeps its latest place in the order but its first step: a document
+    the plan looked up and the loop searched again is still one the plan named.
     """
     observed = [item for item in observed if not item[1].startswith("Error:")]
     found: dict[tuple[str, str], Candidate] = {}
@@ -259,7 +261,8 @@ def answer_candidates(observed: Iterable[tuple[int, str, bool]]) -> list[Candida
             kind = "calculation" if is_calculation else "observation"
             value = text.strip() if is_calculation else observation_text(text)
             if kind == wanted and value:
-                found.setdefault((kind, value), Candidate(value, step, kind))
+                found[(kind, value)] = Candidate(value, step, kind) if (kind, value) not in found else \
+                    Candidate(value, min(step, found[(kind, value)].step), kind)
     return list(found.values())
 
 

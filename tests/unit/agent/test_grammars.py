@@ -44,6 +44,8 @@ def test_a_final_answer_is_any_span_of_an_observation_or_a_calculator_result():
     observed = [(0, OBSERVATION, False), (1, "Error: bad input", False), (2, "2,022", True)]
     candidates = answer_candidates(observed)
     assert [(c.kind, c.step) for c in candidates] == [("calculation", 2), ("observation", 0)]
+    again = answer_candidates([(0, OBSERVATION, False), (1, "[x] other", False), (2, OBSERVATION, False)])
+    assert [(c.text[:5], c.step) for c in again] == [("libca", 0), ("other", 1)]  # seen again: still its first step
     text = observation_text(OBSERVATION)
     grammar = span_grammar([text], extra=["2,022"])
     words = text.split()
