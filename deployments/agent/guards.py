@@ -153,6 +153,50 @@ class QuestionNumbersOnce(Guard):
         return replace(space, operands=tuple(stated), each_once=True, in_order=True)
 
 
+class CombineStatedWithNamed(Guard):
+    """When the plan named one document and the question states one number that document does not
+    hold ("How much do 3 licences cost?"), the run combines that number with the document's value the
+    question asks for (a number the document labels with a word of the question, "costs 1800"): the
+    calculator comes next, its input is the stated number and one such value with one operator
+    (`grammars.pair_grammar`; `OperatorFromWords` narrows it when the words name one), and the answer
+    is the result. A stated number the document holds ("the 2024 budget") names, it does not count."""
+
+    setting = "guard_combine_stated_with_named"
+
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        if any(h.computed for h in state.history) or self.sides(state) is None:
+            return actions
+        return [a for a in actions if a in state.computing] or actions
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        sides = self.sides(state) if space.arithmetic else None
+        return space if sides is None else replace(space, pair=sides)
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if self.sides(state) is None:
+            return candidates
+        return [c for c in candidates if c.kind == "calculation"] or candidates
+
+    @staticmethod
+    def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        if state.planned != 1 or not state.history:
+            return None
+        named = state.history[0]
+        text = observation_text(named.observation)
+        held = set(numbers(text))
+        stated = [n for n in numbers(state.question) if n not in held]
+        if len(stated) != 1 or len(numbers(state.question)) != 1:
+            return None
+        own = {w.strip(EDGE).lower() for w in named.action_input.split()}
+        asked = {w.strip(EDGE).lower() for w in state.question.split()} - own - set(stated) - {""}
+        labels = numbers_beside(text)
+        for word in sorted(asked, key=lambda w: (-len(w), w)):  # longer words say more
+            values = [n for label, ns in labels.items() if same_word(word, label) for n in ns if n not in stated]
+            if values:
+                return tuple(stated), tuple(dict.fromkeys(values))
+        return None
+
+
 class OperatorFromWords(Guard):
     """When the question's words name the operation, the calculator's grammar offers only that
     operator (`language.Language`): a 135M model writes "+" for "minus" and for "how many more ...
@@ -281,8 +325,9 @@ class AnswerBesideLabel(Guard):
         return cls(load_language(getattr(settings, "language_file", None)))
 
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
-        if state.planned != 1 or not state.history:
-            return candidates
+        if state.planned != 1 or not state.history or not any(c.step == 0 and c.kind == "observation"
+                                                                  for c in candidates):
+            return candidates  # nothing of the named document is offered (an earlier guard kept calculations)
         named = state.history[0]
         pieces = beside_label(observation_text(named.observation), state.question, named.action_input,
                               stop_words=self.language.stop_words, kind_words=self.language.kind_words)
@@ -293,8 +338,9 @@ class AnswerBesideLabel(Guard):
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
-                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce,
-                                       OperatorFromWords, AnswerFromNamedDocuments, AnswerBesideLabel)
+                                       AnswerNotInQuestion, CombineBeforeAnswer, CombineStatedWithNamed,
+                                       QuestionNumbersOnce, OperatorFromWords, AnswerFromNamedDocuments,
+                                       AnswerBesideLabel)
 
 
 def build_guards(settings: object) -> list[Guard]:

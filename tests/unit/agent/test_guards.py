@@ -125,11 +125,12 @@ def test_answer_from_named_documents_keeps_the_planned_observations_and_calculat
 
 
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 10
-    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 9
+    assert len(build_guards(AgentSettings())) == 11
+    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 10
     off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_answer_from_named_documents=False,
                         guard_question_numbers_once=False, guard_combine_before_answer=False,
-                        guard_answer_beside_label=False, guard_operator_from_words=False)
+                        guard_answer_beside_label=False, guard_operator_from_words=False,
+                        guard_combine_stated_with_named=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
 
@@ -207,3 +208,25 @@ def test_answer_beside_label_answers_a_description_with_the_words_beside_its_cop
     who = LoopState("Who leads the team that reviews 300 contracts per year?", [legal], planned=1)
     kept = [Candidate(observation_text(legal.observation), 0, "observation")]
     assert guard.answers(kept, who) == kept  # "It" beside the label is no answer: left alone
+
+
+def test_combine_stated_with_named_computes_a_stated_number_with_the_asked_value():
+    from deployments.agent.guards import CombineStatedWithNamed
+
+    guard = CombineStatedWithNamed()
+    record = HistoryItem("search", "Fjord", "[p] Fjord is a platform. A Fjord licence costs 1800 dollars per year.")
+    state = LoopState("How much do 3 Fjord licences cost per year?", [record], planned=1,
+                      computing=frozenset({"calculator"}))
+    assert guard.sides(state) == (("3",), ("1800",))
+    assert guard.actions(ACTIONS, state) == ["calculator"]
+    space = guard.inputs("calculator", InputSpace(operands=("3", "1800"), arithmetic=True), state)
+    assert allows(space.grammar(), " 3 * 1800") and not allows(space.grammar(), " 1800 * 1800")
+    held = LoopState("What is the 2024 budget of sales?", [HistoryItem("search", "sales", "[s] The 2024 budget of "
+                                                                      "sales is 8 million dollars.")], planned=1)
+    assert guard.sides(held) is None  # a stated number the document holds names, it is no operand
+    assert guard.sides(LoopState("How much do 3 Fjord licences cost?", [record], planned=2)) is None
+    done = replace(state, history=[record, HistoryItem("calculator", "3 * 1800", "5400", computed=True)])
+    assert guard.actions(ACTIONS, done) == ACTIONS
+    answers = [Candidate("5400", 1, "calculation"), Candidate("Fjord is a platform.", 0, "observation")]
+    assert guard.answers(answers, done) == answers[:1]
+    assert AnswerBesideLabel().answers(answers[:1], done) == answers[:1]  # nothing of the document is put back
