@@ -73,11 +73,23 @@ class EntityPlan:
         # common words that happens to be held by one hit scores far below
         floor = self.min_score_ratio * max(_per_word(span, hit) for span, hit in named)
         named = [(span, hit) for span, hit in named if _per_word(span, hit) >= floor]
-        best: dict[str, Lookup] = {}
+        # a span inside a longer one that names another document is part of that name, not a name;
+        # unless its own document holds more of the question's other words ("How much does the Tessera
+        # robot cost?": "Tessera" names the product, which "costs", over a record that mentions "the
+        # Tessera robot"), and then the longer span is the one dropped
+        beaten: set[tuple[str, str]] = set()  # (span, document) pairs a name inside them beat
+        kept: list[tuple[str, dict[str, Any]]] = []
         for span, hit in named:
-            # a span inside a longer one that names another document is part of that name, not a name
-            if any(span != other and span in other and hit["id"] != other_hit["id"] for other, other_hit in named):
+            outer = [(o, oh) for o, oh in named if span != o and span in o and hit["id"] != oh["id"]]
+            if outer and all(self._shares(hit, o, question) > self._shares(oh, o, question) for o, oh in outer):
+                beaten.update((o, oh["id"]) for o, oh in outer)
+            elif outer:
                 continue
+            kept.append((span, hit))
+        best: dict[str, Lookup] = {}
+        for span, hit in kept:
+            if any(span in o and hit["id"] == doc for o, doc in beaten):
+                continue  # the beaten span, or a piece of it naming the same document
             current = best.get(hit["id"])
             if current is None or len(span) < len(current.query):
                 best[hit["id"]] = Lookup(span, hit, question.find(span))
@@ -106,13 +118,15 @@ class EntityPlan:
             return self._in_context(holding, span, question)
         return None
 
-    def _in_context(self, holding: list[dict[str, Any]], span: str, question: str) -> dict[str, Any] | None:
+    def _shares(self, hit: dict[str, Any], span: str, question: str) -> int:
+        """How many content words of the question outside ``span`` the hit's text holds (a short ending aside)."""
         own = {w.strip(_EDGE).lower() for w in span.split()}
         context = {w.strip(_EDGE).lower() for w in question.split()} - own - self.stop_words - {""}
-        shared = []
-        for hit in holding:
-            words = {w.strip(_EDGE).lower() for w in hit["text"].split()}
-            shared.append(sum(any(same_word(c, w) for w in words) for c in context))
+        words = {w.strip(_EDGE).lower() for w in hit["text"].split()}
+        return sum(any(same_word(c, w) for w in words) for c in context)
+
+    def _in_context(self, holding: list[dict[str, Any]], span: str, question: str) -> dict[str, Any] | None:
+        shared = [self._shares(hit, span, question) for hit in holding]
         top = max(shared)
         return holding[shared.index(top)] if top and shared.count(top) == 1 else None
 

@@ -88,3 +88,15 @@ def test_a_name_a_few_documents_hold_is_the_one_sharing_the_question_s_other_wor
         {"how", "many", "do", "the", "and", "have"}))
     assert found == [("Lyon", "office-lyon"), ("Porto", "office-porto")]
     assert _lookups("Where is Lyon?", docs=docs) == []  # no other word tells the holders apart
+
+
+def test_a_name_inside_a_longer_span_wins_when_its_document_holds_more_of_the_question():
+    docs = {"product": "Tessera is a warehouse robot. It costs 42000 dollars.",
+            "revenue": "Revenue was 96 million dollars. The Tessera robot brought the largest share.",
+            "office": "The Lagos office sells the Tessera product.",
+            **{f"filler-{i}": f"Filler record {i} about nothing." for i in range(4)}}
+    words = frozenset({"how", "much", "does", "the"})
+    assert _lookups("How much does the Tessera robot cost?", docs=docs, stop_words=words) == [("Tessera", "product")]
+    # without a word outside the longer span to tell them apart, the longer span names its document
+    found = _lookups("Where is the Tessera robot?", docs=docs, stop_words=words | {"where", "is"})
+    assert [doc for _, doc in found] == ["revenue"]
