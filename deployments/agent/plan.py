@@ -26,6 +26,7 @@ from deployments.agent.tools import Documents, SearchTool
 
 logger = logging.getLogger("ray.serve")
 _LETTER = re.compile(r"[^\W\d_]")
+_TOKEN = re.compile(r"[^\W_]+")
 _EDGE = "\"'`.,;:!?()[]{}<>"
 
 
@@ -39,8 +40,10 @@ class Lookup:
 
 
 def _per_word(span: str, hit: dict[str, Any]) -> float:
-    """The keyword score of the span's best hit per word of the span: rare words score high."""
-    return float(hit.get("score", 1.0)) / max(1, len(span.split()))
+    """The keyword score of the span's best hit per word of the span, as a keyword index splits words
+    (at every mark that is not a letter or digit: "libxcb-dri2-0" is three): rare words score high, and
+    a name that the index splits is not worth three of another."""
+    return float(hit.get("score", 1.0)) / max(1, len(_TOKEN.findall(span)))
 
 
 def _holds(text: str, phrase: str) -> bool:

@@ -100,3 +100,9 @@ def test_a_name_inside_a_longer_span_wins_when_its_document_holds_more_of_the_qu
     # without a word outside the longer span to tell them apart, the longer span names its document
     found = _lookups("Where is the Tessera robot?", docs=docs, stop_words=words | {"where", "is"})
     assert [doc for _, doc in found] == ["revenue"]
+
+
+def test_a_name_the_index_splits_scores_per_piece():
+    from deployments.agent.plan import _per_word
+
+    assert _per_word("libxcb-dri2-0", {"score": 12.0}) == 4.0 and _per_word("libmnl0", {"score": 6.0}) == 6.0
