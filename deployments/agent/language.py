@@ -141,6 +141,9 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    raw["stop_words"] = [str(w).lower() for w in raw.get("stop_words", [])]
-    raw["kind_words"] = [str(w).lower() for w in raw.get("kind_words", [])]
+    for key in ("stop_words", "kind_words"):
+        values = raw.get(key, [])
+        if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
+            raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")
+        raw[key] = [w.lower() for w in values]
     return Language.model_validate(raw)

@@ -49,3 +49,15 @@ def test_a_language_is_data_and_stop_words_are_its_function_words():
     assert other.operation("12 moins 5").op == "-" and EN.operation("12 moins 5") is None
     assert other.is_stop_phrase("le") and not other.is_stop_phrase("le chat")
     assert {"than", "the", "is", "get"} <= EN.stop_words and "which" in EN.kind_words
+
+
+def test_words_yaml_reads_as_booleans_are_quoted_and_an_unquoted_one_is_refused(tmp_path):
+    assert {"on", "off", "no"} <= EN.stop_words and not {"true", "false"} & EN.stop_words
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stop_words: [the, on]\n", encoding="utf-8")
+    try:
+        load_language(str(bad))
+    except ValueError as exc:
+        assert "quote" in str(exc)
+    else:
+        raise AssertionError("an unquoted boolean was accepted")
