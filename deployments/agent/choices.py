@@ -68,13 +68,22 @@ def numbers_beside(text: str) -> dict[str, list[str]]:
     return beside
 
 
-def beside_label(text: str, question: str, name: str, max_words: int = 8) -> list[str]:
+def beside_label(text: str, question: str, name: str, max_words: int = 8, stop_words: frozenset[str] = frozenset(),
+                 kind_words: Sequence[str] = ()) -> list[str]:
     """The words of ``text`` that a phrase of ``question`` labels: the longest question phrase away
     from ``name`` (neither in it nor right beside it) that ``text`` holds ("the numeric code" in
     "... MOZ and the numeric code 508."), then the words right after it ("508.") and right before it
     ("MOZ and"), each up to punctuation or a word of the question (a value comes after its label, as
     "Version 1.2", or before, as "60 employees"; a name before a colon, as "libfoo: the foo library"). Empty when no phrase is held or the labelled words
-    hold the name (a reverse lookup: the label describes the name, not the answer)."""
+    hold the name (a reverse lookup: the label describes the name, not the answer).
+
+    A phrase of function words only (``stop_words``: "is the") labels nothing. A question that asks
+    for a kind of thing ("Which office ...": a word of ``kind_words`` then a content word) asks for
+    what the text writes beside that word ("The Nagoya office opened"), up to a function word or
+    punctuation, outside the text's own copy of ``name``; that word is never a label of another
+    value; asked by its description ("Which product is a warehouse robot?"), it is the words beside
+    the text's copy of that description ("Tessera"). Words that are all function words ("It") are
+    never the answer."""
     tokens = _WORD.findall(text)
     keys = [w.strip(_EDGE).lower() for w in tokens]
     asked = {w.strip(_EDGE).lower() for w in question.split()}
@@ -82,10 +91,18 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
     at = question.lower().find(name.lower())
     if at < 0:
         return []
+    kind = asked_kind(question, stop_words, kind_words)
+    if kind is not None:
+        ends = asked | set(stop_words)
+        beside = _beside_kind(tokens, keys, kind, _covered(keys, name), ends) or \
+            _beside_description(tokens, keys, question, stop_words, ends)
+        if beside:
+            return beside
     # the words right beside the name belong to it ("the Tessera robot"), not to the asked label
     pieces = [" ".join(question[:at].split()[:-1]), " ".join(question[at + len(name):].split()[1:])]
     phrases = [p.lower().split() for piece in pieces for p in spans(piece, max_words)]
-    phrases = [p for p in phrases if not named & set(p)]
+    phrases = [p for p in phrases if not named & set(p) and kind not in p
+               and not all(w.strip(_EDGE) in stop_words for w in p)]
     for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
         at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
         if at is None:
@@ -104,11 +121,91 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8) -> lis
             if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
                 break
             before.insert(0, tokens[k])
-        pieces = [" ".join(words) for words in (after, before) if words]
+        # words that are all function words ("It") are no value
+        pieces = [" ".join(words) for words in (after, before)
+                  if words and not all(w.strip(_EDGE).lower() in stop_words for w in words)]
         if not pieces or any(named & {w.strip(_EDGE).lower() for w in piece.split()} for piece in pieces):
             return []
         return pieces
     return []
+
+
+def asked_kind(question: str, stop_words: frozenset[str], kind_words: Sequence[str]) -> str | None:
+    """The kind of thing a question asks for: the content word right after one of ``kind_words``
+    ("office" in "Which office works with ..."), or None."""
+    keys = [w.strip(_EDGE).lower() for w in _WORD.findall(question)]
+    for i, key in enumerate(keys[:-1]):
+        if key in kind_words and keys[i + 1] and keys[i + 1] not in stop_words:
+            return keys[i + 1]
+    return None
+
+
+def _beside_description(tokens: list[str], keys: list[str], question: str, stop_words: frozenset[str],
+                        ends: set[str], max_words: int = 12) -> list[str]:
+    """For a question asking for a kind of thing by its description ("Which product is a warehouse
+    robot?"): the words right before and after the longest span of the question (two content words at
+    least) that the text holds ("Tessera" in "Tessera is a warehouse robot."; "libfoo:" before
+    "libfoo: the foo library"), each up to a word of ``ends`` or punctuation."""
+    phrases = [p.lower().split() for p in spans(question, max_words)]
+    phrases = [[w.strip(_EDGE) for w in p] for p in phrases]
+    phrases = [p for p in phrases if sum(w not in stop_words for w in p) >= 2]
+    for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
+        at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+        if at is None:
+            continue
+        before: list[str] = []
+        for k in range(at - 1, -1, -1):
+            if keys[k] in ends or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
+                break
+            before.insert(0, tokens[k])
+        end, after = at + len(phrase), []
+        for k in range(end, len(tokens)) if not _BREAK.search(tokens[end - 1]) else ():
+            if keys[k] in ends or not keys[k]:
+                break
+            after.append(tokens[k])
+            if _BREAK.search(tokens[k]):
+                break
+        return [" ".join(words) for words in (before, after) if words]
+    return []
+
+
+def _covered(keys: list[str], name: str) -> set[int]:
+    """The token positions of ``keys`` where ``name`` itself is written."""
+    target = [w for w in (t.strip(_EDGE).lower() for t in name.split()) if w]
+    covered: set[int] = set()
+    for i in range(len(keys) - len(target) + 1):
+        if target and keys[i: i + len(target)] == target:
+            covered.update(range(i, i + len(target)))
+    return covered
+
+
+def _beside_kind(tokens: list[str], keys: list[str], kind: str, covered: set[int], ends: set[str]) -> list[str]:
+    """The words right before and after the first ``kind`` outside ``covered``, each up to a word of
+    ``ends`` (the question's words and function words) or punctuation."""
+    for i, key in enumerate(keys):
+        if key != kind or i in covered:
+            continue
+        before: list[str] = []
+        for k in range(i - 1, -1, -1):
+            if keys[k] in ends or not keys[k] or _BREAK.search(tokens[k]):
+                break
+            before.insert(0, tokens[k])
+        after: list[str] = []
+        for k in range(i + 1, len(tokens)) if not _BREAK.search(tokens[i]) else ():
+            if keys[k] in ends or not keys[k]:
+                break
+            after.append(tokens[k])
+            if _BREAK.search(tokens[k]):
+                break
+        return [" ".join(words) for words in (before, after) if words]
+    return []
+
+
+def same_word(a: str, b: str) -> bool:
+    """The same word, or one a short ending longer than a word of four letters or more ("code" /
+    "codes", "open" / "opened"): a question and a document inflect a label differently."""
+    short, long = sorted((a, b), key=len)
+    return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
 
 
 def cut_phrases(text: str, phrases: Iterable[str], min_words: int = 1) -> list[str]:
@@ -154,6 +251,8 @@ def answer_candidates(observed: Iterable[tuple[int, str, bool]]) -> list[Candida
     are the answers (`grammars.span_grammar`).
 
     ``observed`` holds (step index, observation, is_calculation); error observations give nothing.
+    A text seen at several steps keeps its latest place in the order but its first step: a document
+    the plan looked up and the loop searched again is still one the plan named.
     """
     observed = [item for item in observed if not item[1].startswith("Error:")]
     found: dict[tuple[str, str], Candidate] = {}
@@ -162,7 +261,8 @@ def answer_candidates(observed: Iterable[tuple[int, str, bool]]) -> list[Candida
             kind = "calculation" if is_calculation else "observation"
             value = text.strip() if is_calculation else observation_text(text)
             if kind == wanted and value:
-                found.setdefault((kind, value), Candidate(value, step, kind))
+                found[(kind, value)] = Candidate(value, step, kind) if (kind, value) not in found else \
+                    Candidate(value, min(step, found[(kind, value)].step), kind)
     return list(found.values())
 
 

@@ -93,14 +93,16 @@ def span_grammar(texts: Sequence[str], extra: Iterable[str] = (), limit: int = M
 
 
 def calculator_grammar(operands: Sequence[str]) -> str | None:
-    """Arithmetic over ``operands`` (number strings) only: + - * / and parentheses free. None when no
-    number was seen (nothing to calculate with)."""
+    """Arithmetic over ``operands`` (number strings) only: + - * / and parentheses free, at least one
+    operator (a bare number computes nothing; a small model otherwise "calculates" 1800 for "3
+    licences at 1800"). None when no number was seen (nothing to calculate with)."""
     values = [n for n in dict.fromkeys(operands) if n]
     if not values:
         return None
     number = " | ".join(literal(n) for n in sorted(values, key=len, reverse=True))
     return "\n".join([
-        'start: " "? expr "\\n"?',
+        'start: " "? top "\\n"?',
+        'top: term (op term)+ | "(" " "? top " "? ")"',
         'expr: term (op term)*',
         'term: NUMBER | "(" " "? expr " "? ")"',
         'op: " "? OPERATOR " "?',
@@ -130,29 +132,41 @@ def each_once_grammar(operands: Sequence[str]) -> str | None:
                       'OPERATOR: "+" | "-" | "*" | "/"', *rules])
 
 
-def ordered_grammar(operands: Sequence[str]) -> str | None:
+def _op(allowed: str) -> str:
+    """The operator rule for a gap: ``op`` (any of + - * /) or the only one allowed."""
+    return "op" if len(allowed) != 1 else f'" "? {literal(allowed)} " "?'
+
+
+def ordered_grammar(operands: Sequence[str], operators: Sequence[str] = ()) -> str | None:
     """Arithmetic over ``operands`` in the order given, grouped left to right ("(a op b) op c"), one
-    free operator (+ - * /) between each two: arithmetic stated in words reads so ("a minus b, plus
-    c"). None past `MAX_ONCE_OPERANDS` operands or below two."""
+    operator between each two: arithmetic stated in words reads so ("a minus b, plus c"). Gap i takes
+    any of + - * / unless ``operators[i]`` names one (`language.Language.stated`). None past
+    `MAX_ONCE_OPERANDS` operands or below two."""
     values = list(operands)
     if not 2 <= len(values) <= MAX_ONCE_OPERANDS:
         return None
+    gaps = list(operators) if len(operators) == len(values) - 1 else ["+-*/"] * (len(values) - 1)
     body = '"(" ' * (len(values) - 2) + literal(values[0])
     for i, value in enumerate(values[1:]):
-        body += f" op {literal(value)}" + (' ")"' if i < len(values) - 2 else "")
+        body += f" {_op(gaps[i])} {literal(value)}" + (' ")"' if i < len(values) - 2 else "")
     return "\n".join([f'start: " "? {body} "\\n"?', 'op: " "? OPERATOR " "?', 'OPERATOR: "+" | "-" | "*" | "/"'])
 
 
-def pair_grammar(first: Sequence[str], second: Sequence[str]) -> str | None:
-    """One number of ``first`` then one of ``second`` with one free operator (+ - * /): a value
+def pair_grammar(first: Sequence[str], second: Sequence[str], operators: str = "+-*/",
+                 larger_first: bool = False) -> str | None:
+    """One number of ``first`` then one of ``second`` with one operator of ``operators``: a value
     combined from two looked-up documents, in the order the question names them ("A minus B", "A
-    and B together"), nothing else. None when a side is empty."""
+    and B together"), nothing else. With ``larger_first`` (a comparison, "-" only) each pair is
+    written larger value first, so the result is how far apart they are. None when a side is empty."""
     a, b = list(dict.fromkeys(n for n in first if n)), list(dict.fromkeys(n for n in second if n))
     if not a or not b:
         return None
+    if larger_first and operators == "-":
+        pairs = dict.fromkeys(f"{x} - {y}" if float(x) >= float(y) else f"{y} - {x}" for x in a for y in b)
+        return "\n".join(['start: " "? expr "\\n"?', "expr: " + " | ".join(literal(p) for p in pairs)])
     return "\n".join([
         'start: " "? expr "\\n"?',
-        "expr: a op b",
+        f"expr: a {_op(operators)} b",
         "a: " + " | ".join(literal(n) for n in a),
         "b: " + " | ".join(literal(n) for n in b),
         'op: " "? OPERATOR " "?',
@@ -176,13 +190,16 @@ class InputSpace:
     each_once: bool = False  # arithmetic that uses every operand exactly once (`each_once_grammar`)
     pair: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # one number of each side (`pair_grammar`)
     in_order: bool = False  # with each_once: in the operands' order, grouped left to right (`ordered_grammar`)
+    operators: tuple[str, ...] = ()  # the operators each gap may take, when the question's words name them
+    larger_first: bool = False  # with pair: a comparison, written larger value first
 
     def grammar(self) -> str | None:
         if not self.arithmetic:
             return span_grammar(self.texts)
         if self.pair is not None:
-            return pair_grammar(*self.pair) or calculator_grammar(self.operands)
+            ops = self.operators[0] if len(self.operators) == 1 else "+-*/"
+            return pair_grammar(*self.pair, ops, self.larger_first) or calculator_grammar(self.operands)
         if self.each_once:
-            once = ordered_grammar(self.operands) if self.in_order else each_once_grammar(self.operands)
+            once = ordered_grammar(self.operands, self.operators) if self.in_order else each_once_grammar(self.operands)
             return once or calculator_grammar(self.operands)
         return calculator_grammar(self.operands)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 from deployments.agent.choices import (Candidate, beside_label, cut_phrases, numbers, numbers_beside, observation_text,
-                                       spans)
+                                       same_word, spans)
 from deployments.agent.grammars import EDGE, MAX_ONCE_OPERANDS, InputSpace
+from deployments.agent.language import Language, load_language
 from deployments.agent.parser import FINAL_ANSWER
 from deployments.agent.prompts import HistoryItem
 from deployments.agent.trace import Step
@@ -32,6 +33,10 @@ class LoopState:
 
 class Guard:
     setting = ""  # the AgentSettings field that switches it on
+
+    @classmethod
+    def from_settings(cls, settings: object) -> "Guard":
+        return cls()
 
     def actions(self, actions: list[str], state: LoopState) -> list[str]:
         return actions
@@ -148,6 +153,95 @@ class QuestionNumbersOnce(Guard):
         return replace(space, operands=tuple(stated), each_once=True, in_order=True)
 
 
+class CombineStatedWithNamed(Guard):
+    """When the plan named one document and the question states one number that document does not
+    hold ("How much do 3 licences cost?"), the run combines that number with the document's value the
+    question asks for (a number the document labels with a word of the question, "costs 1800"): the
+    calculator comes next, its input is the stated number and one such value with one operator
+    (`grammars.pair_grammar`; `OperatorFromWords` narrows it when the words name one), and the answer
+    is the result. A stated number the document holds ("the 2024 budget") names, it does not count."""
+
+    setting = "guard_combine_stated_with_named"
+
+    def actions(self, actions: list[str], state: LoopState) -> list[str]:
+        if any(h.computed for h in state.history) or self.sides(state) is None:
+            return actions
+        return [a for a in actions if a in state.computing] or actions
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        sides = self.sides(state) if space.arithmetic else None
+        return space if sides is None else replace(space, pair=sides)
+
+    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
+        if self.sides(state) is None:
+            return candidates
+        return [c for c in candidates if c.kind == "calculation"] or candidates
+
+    @staticmethod
+    def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        if state.planned != 1 or not state.history:
+            return None
+        named = state.history[0]
+        text = observation_text(named.observation)
+        held = set(numbers(text))
+        stated = [n for n in numbers(state.question) if n not in held]
+        if len(stated) != 1 or len(numbers(state.question)) != 1:
+            return None
+        own = {w.strip(EDGE).lower() for w in named.action_input.split()}
+        asked = {w.strip(EDGE).lower() for w in state.question.split()} - own - set(stated) - {""}
+        labels = numbers_beside(text)
+        for word in sorted(asked, key=lambda w: (-len(w), w)):  # longer words say more
+            values = [n for label, ns in labels.items() if same_word(word, label) for n in ns if n not in stated]
+            if values:
+                return tuple(stated), tuple(dict.fromkeys(values))
+        return None
+
+
+class OperatorFromWords(Guard):
+    """When the question's words name the operation, the calculator's grammar offers only that
+    operator (`language.Language`): a 135M model writes "+" for "minus" and for "how many more ...
+    than". For two looked-up values (`CombineBeforeAnswer`'s pair) the whole question must name exactly
+    one operation; a comparison ("larger ... than") writes the larger value first, and "subtract A
+    from B" swaps the sides. For arithmetic stated in words (`QuestionNumbersOnce`'s ordered form)
+    each gap between two stated numbers is read on its own. Where the words name none or several
+    operations, the model chooses as before. The words are a language file, not a question set's."""
+
+    setting = "guard_operator_from_words"
+
+    def __init__(self, language: Language | None = None) -> None:
+        self.language = language or load_language()
+
+    @classmethod
+    def from_settings(cls, settings: object) -> "Guard":
+        return cls(load_language(getattr(settings, "language_file", None)))
+
+    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
+        if not space.arithmetic:
+            return space
+        if space.pair is not None:
+            operation = self.language.operation(state.question)
+            if operation is None:
+                return space
+            first, second = space.pair
+            named = [h.action_input for h in state.history[: state.planned]]
+            if len(named) >= 2 and self._reversed(state.question, named[0], named[1]):
+                first, second = second, first
+            return replace(space, pair=(first, second), operators=(operation.op,),
+                           larger_first=operation.larger_first and operation.op == "-")
+        if space.each_once and space.in_order:
+            stated = self.language.stated(state.question, space.operands)
+            if stated is not None:
+                return replace(space, operands=stated[0], operators=stated[1])
+        return space
+
+    def _reversed(self, question: str, first: str, second: str) -> bool:
+        """"subtract A from B": the phrase starts before the first name and ends between the two."""
+        a, b = question.find(first), question.find(second)
+        if a < 0 or b < a + len(first):
+            return False
+        return self.language.reverses(question[:a], question[a + len(first): b])
+
+
 class AnswerFromNamedDocuments(Guard):
     """When the plan step looked up the documents the question names, the final answer is a span of
     those (or a calculation): a later search the model wanders into (a phrase of the question that
@@ -212,27 +306,31 @@ class CombineBeforeAnswer(Guard):
         return None
 
 
-def same_word(a: str, b: str) -> bool:
-    """The same word, or one a short ending longer than a word of four letters or more ("code" /
-    "codes", "open" / "opened"): a question and a document inflect a label differently."""
-    short, long = sorted((a, b), key=len)
-    return short == long or (len(short) >= 4 and long.startswith(short) and len(long) - len(short) <= 2)
-
-
 class AnswerBesideLabel(Guard):
     """When the plan named one document and the question asks for a value that document labels with
     a phrase of the question ("the numeric code" in "... the numeric code 508."), the answer is a span
     of the words right before or after that label (`choices.beside_label`), not any word of the document: a small
     model otherwise copies another value of the same record (a number for a code). Left alone when no
-    phrase is held, or when the label stands beside the name (a reverse lookup)."""
+    phrase is held, or when the label stands beside the name (a reverse lookup). A question asking for
+    a kind of thing ("Which office ...", the language file's kind words) is answered by the words
+    beside that kind word in the document ("The Nagoya office"), never by a value it seems to label."""
 
     setting = "guard_answer_beside_label"
 
+    def __init__(self, language: Language | None = None) -> None:
+        self.language = language or load_language()
+
+    @classmethod
+    def from_settings(cls, settings: object) -> "Guard":
+        return cls(load_language(getattr(settings, "language_file", None)))
+
     def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
-        if state.planned != 1 or not state.history:
-            return candidates
+        if state.planned != 1 or not state.history or not any(c.step == 0 and c.kind == "observation"
+                                                                  for c in candidates):
+            return candidates  # nothing of the named document is offered (an earlier guard kept calculations)
         named = state.history[0]
-        pieces = beside_label(observation_text(named.observation), state.question, named.action_input)
+        pieces = beside_label(observation_text(named.observation), state.question, named.action_input,
+                              stop_words=self.language.stop_words, kind_words=self.language.kind_words)
         if not pieces:
             return candidates
         return [c for c in candidates if c.step != 0 or c.kind != "observation"] + \
@@ -240,13 +338,14 @@ class AnswerBesideLabel(Guard):
 
 
 ALL_GUARDS: tuple[type[Guard], ...] = (AnswerNeedsObservation, RepeatedAction, NewInputsOnly, SeenNumbersOnly,
-                                       AnswerNotInQuestion, CombineBeforeAnswer, QuestionNumbersOnce,
-                                       AnswerFromNamedDocuments, AnswerBesideLabel)
+                                       AnswerNotInQuestion, CombineBeforeAnswer, CombineStatedWithNamed,
+                                       QuestionNumbersOnce, OperatorFromWords, AnswerFromNamedDocuments,
+                                       AnswerBesideLabel)
 
 
 def build_guards(settings: object) -> list[Guard]:
     """The guards whose setting is on."""
-    return [guard() for guard in ALL_GUARDS if getattr(settings, guard.setting, False)]
+    return [guard.from_settings(settings) for guard in ALL_GUARDS if getattr(settings, guard.setting, False)]
 
 
 def apply_actions(guards: Sequence[Guard], actions: list[str], state: LoopState) -> list[str]:

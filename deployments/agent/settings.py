@@ -55,6 +55,17 @@ class AgentSettings(BaseModel):
     guard_question_numbers_once: bool = Field(
         True, description="A question stating 2-4 numbers and naming fewer than two documents: the calculator "
         "uses each of its numbers exactly once, and when the plan named nothing it is the first action.")
+    guard_combine_stated_with_named: bool = Field(
+        True, description="When the plan named one document and the question states one number that document does "
+        "not hold, the calculator comes next, combining that number with a number the document labels with a word "
+        "of the question, and the answer is its result.")
+    guard_operator_from_words: bool = Field(
+        True, description="When the question's words name one arithmetic operation (the language file's operator "
+        "words: \"minus\", \"more ... than\", \"multiplied by\"), the calculator's grammar offers only that operator; "
+        "a comparison writes the larger value first, \"subtract A from B\" is B - A.")
+    language_file: str | None = Field(
+        None, description="The language file (YAML: operator words, operand-order phrases, kind words, stop words) "
+        "the guards and the plan step read; None: the bundled English data/lang/en.yaml.")
     search_k: int = Field(1, ge=1, le=20, description="Documents the search tool shows; 1 suits a 135M model best (fewer numbers to confuse).")
     max_question_chars: int = Field(1000, ge=1)
 

@@ -83,18 +83,12 @@ def test_bad_ask_is_400(http, body, param):
     assert reply.status_code == 400 and reply.json()["error"]["param"] == param
 
 
-# Measured on the default 135M model (2026-11-29, branch agent): the reverse lookup and the word-form
-# arithmetic are answered (the calculator's grammar uses each stated number once). On the two-hop question
-# the plan step names only the Porto office ("Lyon" is held by three documents, so it is not taken for a
-# name), and the model does not search Lyon and add by itself; kept as an expected failure, checking the
-# right answer, so that a model or loop that gets it right shows up as XPASS.
-_GAP = "the plan step does not name Lyon (three documents hold it), and the 135M model does not add by itself"
-
-
+# Measured on the default 135M model (2026-11-30, branch agent): the plan step names both offices ("Lyon",
+# held by three documents, is the one sharing "employees" and "offices" with the question), the
+# calculator adds them, and the answer is the calculation.
 @pytest.mark.parametrize("question, expected, source", [
     ("Which product is a warehouse robot?", "Tessera", "observation"),  # reverse lookup: a name by a description
-    pytest.param("How many employees do the Lyon and Porto offices have together?", "205", "calculation",
-                 marks=pytest.mark.xfail(reason=_GAP, strict=False)),  # two hops
+    ("How many employees do the Lyon and Porto offices have together?", "205", "calculation"),  # two hops
     ("What is 40 multiplied by 33, plus 5?", "1325", "calculation"),  # arithmetic stated in words
 ])
 def test_reverse_lookup_two_hop_and_word_arithmetic(http, question, expected, source):

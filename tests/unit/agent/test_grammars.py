@@ -22,9 +22,9 @@ def test_a_calculator_expression_only_uses_numbers_seen():
     question = "What is 40 multiplied by 33, plus 5?"
     observations = ["[x] The Lyon office has 120 employees.", "Error: 7 is not a tool"]
     grammar = CalculatorTool().input_space(question, observations).grammar()
-    for written in [" 40 * 33 + 5", " (40 - 33) * 5", " 120 + 40", "40*33+5\n", " ((120))"]:
+    for written in [" 40 * 33 + 5", " (40 - 33) * 5", " 120 + 40", "40*33+5\n", " ((120) + 5)"]:
         assert accepts(grammar, written), written  # arithmetic in words, looked-up values, free parentheses
-    for invented in [" 40 * 34 + 5", " 7 + 40", " 4 + 0", " 1200", " 40 +", " 40 ^ 2", " forty"]:
+    for invented in [" 40 * 34 + 5", " 7 + 40", " 4 + 0", " 1200", " 40 +", " 40 ^ 2", " forty", " 120", " ((120))"]:
         assert not accepts(grammar, invented), invented  # an operand nobody saw, or not arithmetic
 
 
@@ -44,6 +44,8 @@ def test_a_final_answer_is_any_span_of_an_observation_or_a_calculator_result():
     observed = [(0, OBSERVATION, False), (1, "Error: bad input", False), (2, "2,022", True)]
     candidates = answer_candidates(observed)
     assert [(c.kind, c.step) for c in candidates] == [("calculation", 2), ("observation", 0)]
+    again = answer_candidates([(0, OBSERVATION, False), (1, "[x] other", False), (2, OBSERVATION, False)])
+    assert [(c.text[:5], c.step) for c in again] == [("libca", 0), ("other", 1)]  # seen again: still its first step
     text = observation_text(OBSERVATION)
     grammar = span_grammar([text], extra=["2,022"])
     words = text.split()
@@ -121,3 +123,14 @@ def test_an_ordered_expression_keeps_the_stated_order_grouped_left_to_right():
     for wrong in [" 348 - 48 + 4", " (48 - 348) + 4", " 348 - (48 + 4)", " (348 - 48)"]:
         assert not accepts(grammar, wrong), wrong
     assert accepts(ordered_grammar(["120", "47"]), " 120 - 47") and ordered_grammar(["1"]) is None
+
+
+def test_a_named_operator_is_the_only_one_a_gap_or_a_pair_may_take():
+    grammar = ordered_grammar(["348", "48", "4"], ["-", "+-*/"])
+    assert accepts(grammar, " (348 - 48) * 4") and accepts(grammar, "(348-48)+4")
+    assert not accepts(grammar, " (348 + 48) + 4") and not accepts(grammar, " (348 * 48) - 4")
+    minus = pair_grammar(["430"], ["372", "12"], "-")
+    assert accepts(minus, " 430 - 372") and not accepts(minus, " 430 + 372")
+    distance = pair_grammar(["12"], ["430", "5"], "-", larger_first=True)
+    assert accepts(distance, " 430 - 12") and accepts(distance, " 12 - 5")
+    assert not accepts(distance, " 12 - 430") and not accepts(distance, " 430 + 12")

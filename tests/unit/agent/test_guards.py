@@ -125,11 +125,12 @@ def test_answer_from_named_documents_keeps_the_planned_observations_and_calculat
 
 
 def test_each_guard_has_its_own_setting():
-    assert len(build_guards(AgentSettings())) == 9
-    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 8
+    assert len(build_guards(AgentSettings())) == 11
+    assert len(build_guards(AgentSettings(guard_combine_before_answer=False))) == 10
     off = AgentSettings(guard_repeated_action=False, guard_new_inputs_only=False, guard_answer_from_named_documents=False,
                         guard_question_numbers_once=False, guard_combine_before_answer=False,
-                        guard_answer_beside_label=False)
+                        guard_answer_beside_label=False, guard_operator_from_words=False,
+                        guard_combine_stated_with_named=False)
     assert {type(g).__name__ for g in build_guards(off)} == {"AnswerNeedsObservation", "SeenNumbersOnly",
                                                             "AnswerNotInQuestion"}
 
@@ -156,3 +157,76 @@ def test_answer_beside_label_keeps_the_words_the_question_labels():
     package = HistoryItem("search", "graphics library", "[d] libcairo2: Cairo 2D vector graphics library. Version 1.16.")
     described = LoopState("Which package is described as 'Cairo 2D vector graphics library'?", [package], planned=1)
     assert [c.text for c in guard.answers(whole[:1], described)] == ["libcairo2:"]  # a name before a colon
+
+
+def test_operator_from_words_narrows_the_pair_and_the_stated_gaps():
+    from deployments.agent.guards import OperatorFromWords
+
+    guard = OperatorFromWords()
+    looked_up = [HistoryItem("search", "Lyon", "[a] The Lyon office has 120 employees."),
+                 HistoryItem("search", "Porto", "[b] The Porto office has 85 employees.")]
+    pair = InputSpace(operands=("120", "85"), arithmetic=True, pair=(("85",), ("120",)))
+    more = guard.inputs("calculator", pair, LoopState("How many more employees does Porto have than Lyon?",
+                                                      list(looked_up), planned=2))
+    assert allows(more.grammar(), " 120 - 85") and not allows(more.grammar(), " 85 - 120")
+    assert not allows(more.grammar(), " 85 + 120")
+    total = guard.inputs("calculator", pair, LoopState("What is the total of Porto and Lyon?", list(looked_up), planned=2))
+    assert allows(total.grammar(), " 85 + 120") and not allows(total.grammar(), " 85 - 120")
+    taken = guard.inputs("calculator", pair, LoopState("Subtract the staff of Porto from the staff of Lyon?",
+                                                       [looked_up[1], looked_up[0]], planned=2))
+    assert allows(taken.grammar(), " 120 - 85") and not allows(taken.grammar(), " 85 - 120")
+    vague = LoopState("Compare Porto and Lyon?", list(looked_up), planned=2)
+    assert guard.inputs("calculator", pair, vague) == pair  # no operation named: the model chooses
+    stated = replace(InputSpace(operands=("47", "120"), arithmetic=True), each_once=True, in_order=True)
+    narrowed = guard.inputs("calculator", stated, LoopState("What do you get when you subtract 47 from 120?"))
+    assert allows(narrowed.grammar(), " 120 - 47") and not allows(narrowed.grammar(), " 47 - 120")
+    assert guard.inputs("search", InputSpace(texts=("q",)), vague) == InputSpace(texts=("q",))
+
+
+def test_answer_beside_label_answers_a_kind_question_with_the_words_beside_that_kind():
+    guard = AnswerBesideLabel()
+    record = HistoryItem("search", "car makers", "[o] The Nagoya office opened in 2021 and has 30 employees. "
+                                                 "It works with car makers.")
+    whole = [Candidate(observation_text(record.observation), 0, "observation")]
+    kind = LoopState("Which office works with car makers?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, kind)] == ["Nagoya", "opened"]  # not "30 employees" beside "office"
+    described = LoopState("Which office is the home of car makers?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, described)] == ["Nagoya", "opened"]  # "is the" labels nothing
+
+
+def test_answer_beside_label_answers_a_description_with_the_words_beside_its_copy_and_never_a_function_word():
+    guard = AnswerBesideLabel()
+    record = HistoryItem("search", "robot", "[p] Tessera is a warehouse robot. It costs 42000 dollars.")
+    whole = [Candidate(observation_text(record.observation), 0, "observation")]
+    described = LoopState("Which product is a warehouse robot?", [record], planned=1)
+    assert [c.text for c in guard.answers(whole, described)] == ["Tessera"]
+    package = HistoryItem("search", "2D", "[d] libcairo2: Cairo 2D vector graphics library. Version 1.16, size 1307 kB.")
+    quoted = LoopState("Which package is described as 'Cairo 2D vector graphics library'?", [package], planned=1)
+    assert [c.text for c in guard.answers(whole[:0] + [Candidate(observation_text(package.observation), 0,
+                                                                 "observation")], quoted)] == ["libcairo2:"]
+    legal = HistoryItem("search", "year", "[l] The legal team is led by Ines Duarte. It reviews 300 contracts per year.")
+    who = LoopState("Who leads the team that reviews 300 contracts per year?", [legal], planned=1)
+    kept = [Candidate(observation_text(legal.observation), 0, "observation")]
+    assert guard.answers(kept, who) == kept  # "It" beside the label is no answer: left alone
+
+
+def test_combine_stated_with_named_computes_a_stated_number_with_the_asked_value():
+    from deployments.agent.guards import CombineStatedWithNamed
+
+    guard = CombineStatedWithNamed()
+    record = HistoryItem("search", "Fjord", "[p] Fjord is a platform. A Fjord licence costs 1800 dollars per year.")
+    state = LoopState("How much do 3 Fjord licences cost per year?", [record], planned=1,
+                      computing=frozenset({"calculator"}))
+    assert guard.sides(state) == (("3",), ("1800",))
+    assert guard.actions(ACTIONS, state) == ["calculator"]
+    space = guard.inputs("calculator", InputSpace(operands=("3", "1800"), arithmetic=True), state)
+    assert allows(space.grammar(), " 3 * 1800") and not allows(space.grammar(), " 1800 * 1800")
+    held = LoopState("What is the 2024 budget of sales?", [HistoryItem("search", "sales", "[s] The 2024 budget of "
+                                                                      "sales is 8 million dollars.")], planned=1)
+    assert guard.sides(held) is None  # a stated number the document holds names, it is no operand
+    assert guard.sides(LoopState("How much do 3 Fjord licences cost?", [record], planned=2)) is None
+    done = replace(state, history=[record, HistoryItem("calculator", "3 * 1800", "5400", computed=True)])
+    assert guard.actions(ACTIONS, done) == ACTIONS
+    answers = [Candidate("5400", 1, "calculation"), Candidate("Fjord is a platform.", 0, "observation")]
+    assert guard.answers(answers, done) == answers[:1]
+    assert AnswerBesideLabel().answers(answers[:1], done) == answers[:1]  # nothing of the document is put back

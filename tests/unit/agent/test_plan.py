@@ -66,3 +66,43 @@ def test_a_name_written_in_other_letter_case_is_not_that_name_and_common_words_s
     documents = Scored(DOCS)
     found = asyncio.run(EntityPlan(documents, SearchTool(documents)).lookups("Is the libfoo1 for qux?"))
     assert [lk.hit["id"] for lk in found] == ["pkg-a"]
+
+
+def test_a_span_starting_or_ending_with_a_function_word_names_nothing():
+    docs = {**DOCS, "note": "Nothing is better than this tool; get it now."}
+    words = frozenset({"than", "get", "is", "the", "it", "what"})
+    assert _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs) != \
+        _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs, stop_words=words)
+    found = _lookups("Is libfoo1 cheaper than libbaz0 to get?", docs=docs, stop_words=words)
+    assert [doc for _, doc in found] == ["pkg-a", "pkg-d"]  # "than" and "to get" name the note only without the list
+    assert plan_for(build_tools(FakeDocuments(DOCS)), FakeDocuments(DOCS), AgentSettings()).stop_words  # English
+
+
+def test_a_name_a_few_documents_hold_is_the_one_sharing_the_question_s_other_words():
+    docs = {"founding": "The company was founded in Lyon by two engineers.",
+            "summit": "The summit took place in Lyon with many visitors.",
+            "office-lyon": "The Lyon office has 120 employees.",
+            "office-porto": "The Porto office has 85 employees.",
+            **{f"filler-{i}": f"Filler record {i} about nothing." for i in range(4)}}
+    found = _lookups("How many employees do the Lyon and Porto offices have?", docs=docs, stop_words=frozenset(
+        {"how", "many", "do", "the", "and", "have"}))
+    assert found == [("Lyon", "office-lyon"), ("Porto", "office-porto")]
+    assert _lookups("Where is Lyon?", docs=docs) == []  # no other word tells the holders apart
+
+
+def test_a_name_inside_a_longer_span_wins_when_its_document_holds_more_of_the_question():
+    docs = {"product": "Tessera is a warehouse robot. It costs 42000 dollars.",
+            "revenue": "Revenue was 96 million dollars. The Tessera robot brought the largest share.",
+            "office": "The Lagos office sells the Tessera product.",
+            **{f"filler-{i}": f"Filler record {i} about nothing." for i in range(4)}}
+    words = frozenset({"how", "much", "does", "the"})
+    assert _lookups("How much does the Tessera robot cost?", docs=docs, stop_words=words) == [("Tessera", "product")]
+    # without a word outside the longer span to tell them apart, the longer span names its document
+    found = _lookups("Where is the Tessera robot?", docs=docs, stop_words=words | {"where", "is"})
+    assert [doc for _, doc in found] == ["revenue"]
+
+
+def test_a_name_the_index_splits_scores_per_piece():
+    from deployments.agent.plan import _per_word
+
+    assert _per_word("libxcb-dri2-0", {"score": 12.0}) == 4.0 and _per_word("libmnl0", {"score": 6.0}) == 6.0

@@ -1,0 +1,149 @@
+"""The language the questions are written in, as data (`data/lang/en.yaml` by default).
+
+A 135M model cannot pick an arithmetic operator: it writes "+" for "minus" and for "how many more
+... than". Which operation a question names is a fact of the language, not of a corpus or a question
+set, so it lives in a language file, like a domain: the words that name each operation, the phrases
+that state the second operand first ("subtract A from B"), the determiners that ask for a kind of
+thing ("Which office"), and the function words that name no document. Another language is another
+file (setting ``agent.language_file``); nothing here is English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_LANGUAGE_FILE = Path(__file__).resolve().parents[2] / "data" / "lang" / "en.yaml"
+GAP = "..."  # in a phrase: any words in between ("more ... than")
+_WORD = re.compile(r"\S+")
+_EDGE = "\"'`.,;:!?()[]{}<>"
+# the numbers a question states, as `choices.numbers` finds them (not inside "alpha-3" or "1.2.3")
+_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
+
+
+class OperatorWords(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    op: Literal["+", "-", "*", "/"]
+    phrases: list[str]
+    larger_first: bool = Field(False, description="A comparison: the larger value comes first (a distance).")
+
+
+class Language(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    operators: list[OperatorWords] = []
+    reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
+    kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
+    stop_words: frozenset[str] = frozenset()
+
+    def operations(self, text: str) -> dict[str, bool]:
+        """Each operator ``text`` names -> whether a comparison named it (the larger value first)."""
+        tokens = words(text)
+        found: dict[str, bool] = {}
+        for entry in self.operators:
+            if any(holds(tokens, phrase) for phrase in entry.phrases):
+                found[entry.op] = found.get(entry.op, False) or entry.larger_first
+        return found
+
+    def operation(self, text: str) -> Operation | None:
+        """The one operation ``text`` names, or None when it names none or several."""
+        found = self.operations(text)
+        return Operation(*next(iter(found.items()))) if len(found) == 1 else None
+
+    def reverses(self, before: str, between: str) -> bool:
+        """Whether a phrase such as "subtract ... from" starts in ``before`` (the text before the first
+        operand) and ends in ``between`` (the text between the two): then the second comes first."""
+        head, rest = words(before), words(between)
+        for phrase in self.reversed_order:
+            parts = [p.split() for p in phrase.lower().split(GAP)]
+            if len(parts) == 2 and parts[0] and parts[1] and _find(head, parts[0], 0) is not None \
+                    and _find(rest, parts[1], 0) is not None:
+                return True
+        return False
+
+    def is_stop_phrase(self, text: str) -> bool:
+        """True when every word of ``text`` is a function word (or there is none)."""
+        return all(w in self.stop_words for w in words(text))
+
+    def stated(self, question: str, operands: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The operands of arithmetic stated in words, in the order to compute them, and the operators
+        each gap may take ("+-*/" when the words name none or several). Gap i is read from the words
+        between operand i and i+1 (the first gap also from the words before the first operand: "the
+        difference between 260 and 32"); a gap that names nothing after one that did (a list: "the sum
+        of 216, 36 and 2") takes that one's operator. The first two operands swap for "subtract A
+        from B" and, for a comparison, when the first is the smaller. None when ``operands`` are not
+        the question's numbers in order."""
+        found = list(_NUMBER.finditer(question))
+        if [m.group().replace(",", "") for m in found] != list(operands) or len(found) < 2:
+            return None
+        order, ops = list(operands), []
+        previous: Operation | None = None
+        for i in range(len(found) - 1):
+            start = 0 if i == 0 else found[i].end()
+            gap = question[start: found[i + 1].start()]
+            op = self.operation(gap) or (previous if self.operations(gap) == {} else None)
+            ops.append(op.op if op else "+-*/")
+            previous = op
+            if i == 0 and op is not None and op.op == "-":
+                swap = self.reverses(question[: found[0].start()], question[found[0].end(): found[1].start()]) \
+                    or (op.larger_first and _value(order[0]) < _value(order[1]))
+                if swap:
+                    order[0], order[1] = order[1], order[0]
+        return tuple(order), tuple(ops)
+
+
+@dataclass(frozen=True)
+class Operation:
+    op: str
+    larger_first: bool = False
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, edge punctuation trimmed, empty ones dropped."""
+    return [w for w in (t.strip(_EDGE).lower() for t in _WORD.findall(text)) if w]
+
+
+def _find(tokens: list[str], part: list[str], start: int) -> int | None:
+    """Where ``part`` (words) next occurs in ``tokens`` from ``start``: the index after it, or None."""
+    for i in range(start, len(tokens) - len(part) + 1):
+        if tokens[i: i + len(part)] == part:
+            return i + len(part)
+    return None
+
+
+def holds(tokens: list[str], phrase: str) -> bool:
+    """Whether ``tokens`` hold ``phrase``, its parts in order with any words in between at a ``...``."""
+    at: int | None = 0
+    for part in phrase.lower().split(GAP):
+        part_words = part.split()
+        if not part_words:
+            continue
+        at = _find(tokens, part_words, at)
+        if at is None:
+            return False
+    return True
+
+
+def _value(number: str) -> float:
+    return float(number.replace(",", ""))
+
+
+@lru_cache(maxsize=8)
+def load_language(path: str | None = None) -> Language:
+    """The language file at ``path`` (YAML), the bundled English one when None."""
+    import yaml  # only when a language is loaded, never at import
+
+    raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
+    for key in ("stop_words", "kind_words"):
+        values = raw.get(key, [])
+        if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
+            raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")
+        raw[key] = [w.lower() for w in values]
+    return Language.model_validate(raw)

@@ -1,0 +1,63 @@
+"""The language file: which operation a question's words name, in which operand order (no model)."""
+
+from __future__ import annotations
+
+from deployments.agent.choices import numbers
+from deployments.agent.language import Language, OperatorWords, holds, load_language, words
+
+EN = load_language()
+
+
+def stated(question: str):
+    return EN.stated(question, numbers(question, distinct=False))
+
+
+def test_the_bundled_english_file_names_each_operation():
+    assert EN.operation("What is A minus B?").op == "-"
+    assert EN.operation("What is the total of A and B?").op == "+"
+    assert EN.operation("A multiplied by B").op == "*" and EN.operation("A divided by B").op == "/"
+    comparison = EN.operation("How many kB larger is A than B?")
+    assert comparison.op == "-" and comparison.larger_first
+    assert EN.operation("How many more people live in A than in B?").larger_first
+    assert EN.operation("What is the size of A?") is None  # names none: the model chooses
+    assert EN.operation("A plus B, multiplied by C") is None  # names several: the model chooses
+
+
+def test_a_gapped_phrase_needs_its_parts_in_order():
+    assert holds(words("more apples than pears"), "more ... than")
+    assert not holds(words("than pears more"), "more ... than")
+    assert holds(words("Divided by two"), "divided by")
+
+
+def test_each_gap_between_stated_numbers_is_read_on_its_own():
+    assert stated("What is 348 minus 48, plus 4?") == (("348", "48", "4"), ("-", "+"))
+    assert stated("What is the difference between 26 and 32, multiplied by 2?") == (("32", "26", "2"), ("-", "*"))
+    assert stated("What is the sum of 216, 36 and 2?") == (("216", "36", "2"), ("+", "+"))  # a list
+    assert stated("What is 3 and 4?") == (("3", "4"), ("+-*/",))  # nothing named: the model chooses
+    assert stated("What is 5 or 6?") == (("5", "6"), ("+-*/",))
+    assert EN.stated("What is 5 minus 6?", ["6", "5"]) is None  # not the question's numbers in order
+
+
+def test_subtract_a_from_b_puts_b_first():
+    assert stated("What do you get when you subtract 47 from 120?") == (("120", "47"), ("-",))
+    assert stated("What is 120 minus 47?") == (("120", "47"), ("-",))
+    assert EN.reverses("subtract ", " from ") and not EN.reverses("", " from ")
+
+
+def test_a_language_is_data_and_stop_words_are_its_function_words():
+    other = Language(operators=[OperatorWords(op="-", phrases=["moins"])], stop_words=frozenset({"le"}))
+    assert other.operation("12 moins 5").op == "-" and EN.operation("12 moins 5") is None
+    assert other.is_stop_phrase("le") and not other.is_stop_phrase("le chat")
+    assert {"than", "the", "is", "get"} <= EN.stop_words and "which" in EN.kind_words
+
+
+def test_words_yaml_reads_as_booleans_are_quoted_and_an_unquoted_one_is_refused(tmp_path):
+    assert {"on", "off", "no"} <= EN.stop_words and not {"true", "false"} & EN.stop_words
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("stop_words: [the, on]\n", encoding="utf-8")
+    try:
+        load_language(str(bad))
+    except ValueError as exc:
+        assert "quote" in str(exc)
+    else:
+        raise AssertionError("an unquoted boolean was accepted")
