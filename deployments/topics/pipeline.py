@@ -31,6 +31,7 @@ from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabe
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
+from deployments.topics.results_uri import write_results
 from deployments.topics.saved import assign_saved, save_topics
 from deployments.topics.store import JobStore, LanceJobStore, LanceLabelStore, MemoryJobStore
 from deployments.topics.trends import make_detector
@@ -176,10 +177,12 @@ class TopicPipeline:
         return {"result": result, "metrics": metrics, "vibe_check": vibe, "saved_topics": saved}
 
     async def finish_labelled(self, labelled_uri: str, out_uri: str, window: str = "month",
-                              taxonomy: list[str] | None = None, storage_options: dict | None = None) -> dict:
+                              taxonomy: list[str] | None = None, storage_options: dict | None = None,
+                              output_uri: str | None = None) -> dict:
         """The batch command's second step: the labelled rows its Ray Data run wrote at `labelled_uri` are
         assembled here (one replica holds the corpus, not the command's driver), and the answer files are
-        written to `out_uri` (see `batch_files`). Answers the run's summary."""
+        written to `out_uri` (see `batch_files`) and, when given, the assignments and summary to `output_uri`
+        (see `results_uri`; a failed write raises its `OutputError`). Answers the run's summary."""
         try:
             documents, labels, failures = await asyncio.to_thread(read_labelled, labelled_uri, storage_options)
         except CorpusError as exc:
@@ -190,8 +193,14 @@ class TopicPipeline:
             evaluation = await self.evaluation(documents, result, window)
         png = await asyncio.to_thread(render_chart, result["trends"], self.settings.chart_topics)
         await asyncio.to_thread(write_outputs, out_uri, result, failures, png, evaluation, storage_options)
+        written = None
+        if output_uri:
+            written = await asyncio.to_thread(write_results, output_uri, result,
+                                              evaluation["metrics"] if evaluation else None, failures, storage_options)
         summary = {"documents": len(documents), "topics": len(result["topics"]), "labelling_errors": len(failures),
                    "rising": result["trends"]["rising"], "fading": result["trends"]["fading"]}
+        if written is not None:
+            summary["output"] = written
         if evaluation is not None:
             summary["metrics"] = {k: v for k, v in evaluation["metrics"].items() if isinstance(v, (int, float))}
             summary["markdown"] = evaluation["markdown"]
