@@ -27,7 +27,7 @@ from deployments.storage.database import open_database
 from deployments.topics.batch_files import read_labelled, write_outputs
 from deployments.topics.dataset import excerpt, read_corpus
 from deployments.topics.jobs import AssignRequest, JobRunner, public
-from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
+from deployments.topics.label_cache import CachedLabeler, LabelStore, LLMFingerprint, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
@@ -65,6 +65,7 @@ class TopicPipeline:
                               self.label_run, self._finish_job, read_corpus, s.job_chunk, stale_s=s.job_stale_s,
                               poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
+        self.llm_fingerprint = LLMFingerprint(self.llm_client)  # the LLM's precision, in every label key
         self._in_flight = asyncio.Semaphore(s.label_concurrency)  # one bound for every domain's labeller
         self.labeler = labeler or self.labeler_for(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
@@ -92,7 +93,7 @@ class TopicPipeline:
                 self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
                 prompt=few_shot_prompt(domain, s.label_format), in_flight=self._in_flight, label_format=s.label_format)
             if s.label_cache:
-                labeler = CachedLabeler(labeler, self.label_store)
+                labeler = CachedLabeler(labeler, self.label_store, fingerprint=self.llm_fingerprint)
             self._labelers[domain.key()] = labeler
         return self._labelers[domain.key()]
 
