@@ -162,3 +162,18 @@ def test_a_parquet_corpus_in_s3_is_read_and_the_answer_written_back_to_s3(base_u
     assert written["metrics"] is None and written["labelling_errors"] == []  # no human topics, nothing failed
     assert summary["output"] == {"assignments": "s3://corpora/results/run.jsonl.gz",
                                  "summary": "s3://corpora/results/run.summary.json.gz"}
+
+
+def test_the_real_llm_server_reports_the_settings_the_label_cache_keys_on(base_url):
+    """The label keys name the LLM's precision: the deployed LLMServer answers its settings through its handle."""
+    from ray import serve
+
+    from deployments.llm.client import HandleLLMClient
+    from deployments.topics.label_cache import LLMFingerprint, settings_fingerprint
+
+    handle = serve.get_deployment_handle("LLMServer", app_name="medici")
+    settings = handle.output_settings.remote().result()
+    assert settings["device"] == "cpu" and settings["quantize"] in ("auto", "none", "int8", "int4")
+    assert set(settings) == {"model", "served_model_name", "device", "dtype", "quantize", "quantize_lm_head"}
+    fingerprint = asyncio.run(LLMFingerprint(HandleLLMClient(handle))())
+    assert fingerprint == settings_fingerprint(settings) and len(fingerprint) == 16
