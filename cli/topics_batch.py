@@ -12,6 +12,11 @@ to `--out` (a folder, s3:// or gs://) `results.jsonl` (one line per document), `
 and trends), `chart.png`, `labelling_errors.jsonl` (`id`, `index`, `message` of each document whose
 labelling failed), and, when every document has `human_topics`, `metrics.json` and `vibe_check.md`.
 
+With `--output URI` the per-document assignments (JSONL) and the summary (topics, chart table, metrics;
+JSON) are also written to a URI smart_open writes (a file, or a folder ending in `/`; `.gz` compresses);
+see `deployments.topics.results_uri`. A bad scheme stops the run before labelling; a failed write ends it
+with the replica's message.
+
 `--address local` (the default) starts a local Ray and Serve with the app and stops them at the
 end; `--address auto` (or ray://...) uses the app already deployed under `--app-name`.
 """
@@ -31,6 +36,7 @@ from deployments.topics.batch_files import LabelledWriter
 from deployments.topics.base import LabelRun
 from deployments.topics.domain import load_domain
 from deployments.topics.labeling import failure_message
+from deployments.topics.results_uri import OutputError, check_output_uri
 
 logger = logging.getLogger(__name__)
 
@@ -123,13 +129,25 @@ async def run(args: argparse.Namespace, handle) -> dict:
     domain = load_domain(args.domain).model_dump() if getattr(args, "domain", None) else None
     storage_options = json.loads(args.storage_options) if getattr(args, "storage_options", None) else None
     out = args.out if urlparse(args.out).scheme else str(Path(args.out).resolve())
+    output = getattr(args, "output", None)
+    if output:
+        try:  # a bad scheme stops the run before any labelling, not after it
+            check_output_uri(output)
+        except ValueError as exc:
+            raise SystemExit(f"--output: {exc}") from None
+        if not urlparse(output).scheme:
+            output = str(Path(output).resolve()) + ("/" if output.endswith("/") else "")
     started = time.perf_counter()
     writer = await asyncio.to_thread(label_to_file, args, getattr(args, "app_name", "medici"), domain, out,
                                      storage_options)
     if writer.rows and writer.failed == writer.rows:
         raise SystemExit(f"labelling failed for every document; the first: {writer.first_error}")
     labelled = time.perf_counter()
-    summary = await handle.finish_labelled.remote(writer.uri, out, args.window, taxonomy, storage_options)
+    try:
+        summary = await handle.finish_labelled.remote(writer.uri, out, args.window, taxonomy, storage_options,
+                                                      output_uri=output)
+    except OutputError as exc:  # Ray's error from the replica is also an OutputError; its message names the URI
+        raise SystemExit(str(exc.cause if hasattr(exc, "cause") else exc)) from None
     finished = time.perf_counter()
     markdown = summary.pop("markdown", None)
     if markdown and args.markdown:
@@ -142,6 +160,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("input", help="JSONL (.gz too) or Parquet URI: local path, https://, s3://, gs://")
     parser.add_argument("--out", default="/tmp/medici-topics", help="output folder: local path, s3://, gs://")
+    parser.add_argument("--output", help="also write the assignments (JSONL) and the summary (JSON) here: a file or "
+                        "folder/ URI smart_open writes (local, s3://, gs://, ...); .gz compresses")
     parser.add_argument("--storage-options", help="JSON options of the input's and output's filesystem, e.g. "
                         '\'{"endpoint_url": "http://127.0.0.1:9000"}\' for an S3-compatible server')
     parser.add_argument("--window", choices=["day", "week", "month"], default="month")

@@ -77,6 +77,14 @@ class LLMServer:
             "device": str(self.engine.device),
         }
 
+    def output_settings(self) -> dict[str, Any]:
+        """The settings that change what the model answers (not how fast): a label cache keys on them, since
+        int4/int8 weights or another dtype can change even greedy outputs. `auto` values resolve from the
+        model and the device, both named here."""
+        s = self.settings
+        return {"model": s.model, "served_model_name": s.served_model_name, "device": str(self.engine.device),
+                "dtype": s.dtype, "quantize": s.quantize, "quantize_lm_head": s.quantize_lm_head}
+
     def models(self) -> list[dict[str, Any]]:
         return [fmt.model_card(self.settings.served_model_name)]
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from deployments.topics.corpus import CorpusError
 from deployments.topics.labeling import failure_message
+from deployments.topics.results_uri import OutputError, check_output_uri, write_results
 from deployments.topics.protocol import LabelledDocument, TopicDocument, _Common, _unique_ids
 
 logger = logging.getLogger("ray.serve")
@@ -33,6 +34,7 @@ logger = logging.getLogger("ray.serve")
 
 class JobError(RuntimeError):
     """A job failed for a reason its caller may read (every document's labelling failed)."""
+
 
 ACTIVE = ("queued", "running")
 
@@ -47,6 +49,11 @@ class JobRequest(_Common):
                                    description="JSONL (id, text, timestamp?, human_topics?): local path, https, "
                                    "s3, gs, .gz")
     limit: int | None = Field(None, ge=1, description="Read at most this many documents of the corpus.")
+    output_uri: str | None = Field(None, min_length=1, max_length=2000,
+                                   description="Where the finished job also writes its results: assignments JSONL "
+                                   "and a summary JSON (local path, s3, gs, any smart_open URI; .gz compresses)")
+
+    _output = field_validator("output_uri")(classmethod(lambda cls, v: v if v is None else check_output_uri(v)))
 
     @model_validator(mode="after")
     def _one_source(self) -> "JobRequest":
@@ -98,14 +105,19 @@ def public(job: dict, with_result: bool = True) -> dict:
 
 Label = Callable[[list[str], dict | None], Awaitable]  # (texts, domain) -> LabelRun
 Finish = Callable[[list[dict], list[list[str]], dict], Awaitable[dict]]  # (documents, labels, request) -> answer
+WriteOutput = Callable[[str, dict, dict | None, list[dict]], dict]  # (uri, result, metrics, errors) -> written URIs
 
 
 class JobRunner:
-    """Runs and watches jobs on one replica. `read_corpus(uri, limit)` reads a corpus in a worker thread."""
+    """Runs and watches jobs on one replica. `read_corpus(uri, limit)` reads a corpus in a worker thread;
+    `write_output(uri, result, metrics, errors)` writes a done job's results to its `output_uri`, also in
+    a thread."""
 
     def __init__(self, store, label: Label, finish: Finish, read_corpus: Callable[[str, int | None], list[dict]],
-                 chunk: int = 32, heartbeat_s: float = 5.0, stale_s: float = 30.0, poll_s: float = 5.0) -> None:
+                 chunk: int = 32, heartbeat_s: float = 5.0, stale_s: float = 30.0, poll_s: float = 5.0,
+                 write_output: WriteOutput = write_results) -> None:
         self.store = store
+        self.write_output = write_output
         self.label = label
         self.finish = finish
         self.read_corpus = read_corpus
@@ -159,7 +171,7 @@ class JobRunner:
             await self._work(job)
         except Exception as exc:  # noqa: BLE001 - a failed job says why in its document
             logger.exception("topic job %s failed", job_id)
-            message = str(exc) if isinstance(exc, (CorpusError, JobError)) else failure_message(exc)
+            message = str(exc) if isinstance(exc, (CorpusError, JobError, OutputError)) else failure_message(exc)
             job.update(state="failed", error=message, updated=time.time(), heartbeat=time.time())
             await self.store.put(job)
         finally:
@@ -202,10 +214,20 @@ class JobRunner:
         if total and len(errors) == total:
             raise JobError(f"labelling failed for every document; the first: {errors[0]['message']}")
         answer = await self.finish(documents, labels, request)
-        job.update(state="done", result=answer["result"], metrics=answer.get("metrics"), labelling_errors=errors,
-                   vibe_check=answer.get("vibe_check"),
-                   saved_topics=answer.get("saved_topics"),
-                   updated=time.time(), heartbeat=time.time())
+        # the answer goes on the job before the output is written: a failed write fails the job, saying why,
+        # and the results stay readable from the job
+        job.update(result=answer["result"], metrics=answer.get("metrics"), labelling_errors=errors,
+                   vibe_check=answer.get("vibe_check"), saved_topics=answer.get("saved_topics"))
+        if request.get("output_uri"):
+            try:
+                job["output"] = await asyncio.to_thread(self.write_output, request["output_uri"], answer["result"],
+                                                        answer.get("metrics"), errors)
+            except OutputError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a writer that raised something else still fails the job clearly
+                raise OutputError(f"writing results to '{request['output_uri']}' failed: {failure_message(exc)}") \
+                    from exc
+        job.update(state="done", updated=time.time(), heartbeat=time.time())
         await self.store.put(job)
 
     async def _heartbeat(self, job: dict) -> None:

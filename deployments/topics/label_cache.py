@@ -4,8 +4,10 @@ Labelling is the slow stage (one LLM completion per document); canonicalization,
 trends take seconds. So a label, once made, is kept under a key of everything that decides it:
 the document text (as cut for the prompt), the prompt (domain instruction and examples, prompt
 shape, label count: the prompt rendered around a placeholder), the decoding (max tokens,
-temperature) and the model's name. Change any of them and the key changes; nothing is invalidated
-by hand. Only successful labellings are stored: a failed document is tried again next time.
+temperature), the model's name and a fingerprint of the LLM's output-affecting settings (weights,
+dtype, quantization of the layers and of the output head, device: int4 or int8 weights can change
+even greedy outputs, under the same model name). Change any of them and the key changes; nothing is
+invalidated by hand. Only successful labellings are stored: a failed document is tried again next time.
 
 The store is a small interface (`LabelStore`) so the pipeline does not depend on where labels live:
 `MemoryLabelStore` for one replica's life and tests, `JsonlLabelStore` for the batch command and the
@@ -17,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
+import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Awaitable, Callable, Protocol
 
 from deployments.topics.base import LabelRun, Labeler
 from deployments.topics.labeling import PromptLabeler, failure_message
@@ -82,10 +86,59 @@ def prompt_key(labeler: PromptLabeler) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
 
 
-def label_key(text: str, prompt: str, model: str) -> str:
-    """The cache key of one document's labels."""
+def label_key(text: str, prompt: str, model: str, fingerprint: str = "") -> str:
+    """The cache key of one document's labels. Without a fingerprint (an external endpoint, whose
+    precision is not known) the key is what it was before fingerprints existed."""
     text_hash = hashlib.sha256(text.encode()).hexdigest()
+    if fingerprint:
+        model = f"{model}\x1f{fingerprint}"
     return hashlib.sha256(f"{model}\x1f{prompt}\x1f{text_hash}".encode()).hexdigest()
+
+
+def settings_fingerprint(settings: dict[str, Any] | None) -> str:
+    """A short digest of an LLM's output-affecting settings (`LLMServer.output_settings`); "" for none."""
+    if not settings:
+        return ""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+Fingerprint = Callable[[], Awaitable[str]]
+
+
+class LLMFingerprint:
+    """The fingerprint of the LLM behind a client, asked again after `ttl_s`.
+
+    The in-cluster `LLMServer` reports its settings (`output_settings`) through the client's handle; a
+    client may also answer `output_settings()` itself. An external endpoint reports nothing and gets "".
+    The answer is kept for `ttl_s`, so labelling does not ask on every call, yet an LLMServer redeployed
+    with other quantization under a TopicPipeline that stayed up changes the keys within `ttl_s`.
+    """
+
+    def __init__(self, client: Any, ttl_s: float = 60.0) -> None:
+        self.client = client
+        self.ttl_s = ttl_s
+        self._value: str | None = None
+        self._at = 0.0
+
+    async def _settings(self) -> dict | None:
+        own = getattr(self.client, "output_settings", None)
+        if callable(own):
+            return await own()
+        handle = getattr(self.client, "handle", None)
+        if handle is not None and hasattr(handle, "output_settings"):
+            return await handle.output_settings.remote()
+        return None
+
+    async def __call__(self) -> str:
+        if self._value is None or time.monotonic() - self._at > self.ttl_s:
+            try:
+                self._value = settings_fingerprint(await self._settings())
+            except Exception:  # noqa: BLE001 - an LLM that cannot say (an older server): keys without it
+                logging.getLogger("ray.serve").warning("LLM output settings unavailable; label keys lack them",
+                                                       exc_info=True)
+                self._value = ""
+            self._at = time.monotonic()
+        return self._value
 
 
 class CachedLabeler(Labeler):
@@ -95,14 +148,19 @@ class CachedLabeler(Labeler):
     with, remembered in the store per prompt: a labeller on an empty store labels its first text alone
     to learn it; when the LLM later answers with another name, later keys follow it (a swapped model
     relabels).
-    `llm_calls` and `cache_hits` count what happened, for reports and tests.
+    `fingerprint` names the LLM's output-affecting settings (a string, or an async callable asked at the
+    start of each run, e.g. `LLMFingerprint`); labels made under one fingerprint are not found under
+    another. `llm_calls` and `cache_hits` count what happened, for reports and tests.
     """
 
-    def __init__(self, labeler: PromptLabeler, store: LabelStore, model: str | None = None) -> None:
+    def __init__(self, labeler: PromptLabeler, store: LabelStore, model: str | None = None,
+                 fingerprint: str | Fingerprint | None = None) -> None:
         self.labeler = labeler
         self.store = store
         self.model = model or labeler.model
         self.prompt = prompt_key(labeler)
+        self.fingerprint_source = fingerprint
+        self.fingerprint = fingerprint if isinstance(fingerprint, str) else ""
         self.llm_calls = 0
         self.cache_hits = 0
 
@@ -121,7 +179,7 @@ class CachedLabeler(Labeler):
 
     def _keys(self, texts: list[str]) -> list[str]:
         cut = self.labeler.max_text_chars
-        return [label_key(t[:cut], self.prompt, self.model or "") for t in texts]
+        return [label_key(t[:cut], self.prompt, self.model or "", self.fingerprint) for t in texts]
 
     async def label(self, texts: list[str]) -> list[list[str]]:
         return (await self.label_run(texts)).labels
@@ -130,6 +188,8 @@ class CachedLabeler(Labeler):
         labels: list[list[str] | None] = [None] * len(texts)
         errors: list[dict] = []
         start = 0
+        if callable(self.fingerprint_source) and texts:
+            self.fingerprint = await self.fingerprint_source()
         if self.model is None and texts:
             remembered = await self.store.get_many([self._model_marker()])
             if remembered:

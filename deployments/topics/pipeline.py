@@ -27,10 +27,11 @@ from deployments.storage.database import open_database
 from deployments.topics.batch_files import read_labelled, write_outputs
 from deployments.topics.dataset import excerpt, read_corpus
 from deployments.topics.jobs import AssignRequest, JobRunner, public
-from deployments.topics.label_cache import CachedLabeler, LabelStore, MemoryLabelStore
+from deployments.topics.label_cache import CachedLabeler, LabelStore, LLMFingerprint, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 from deployments.topics.settings import TopicSettings
+from deployments.topics.results_uri import write_results
 from deployments.topics.saved import assign_saved, save_topics
 from deployments.topics.store import JobStore, LanceJobStore, LanceLabelStore, MemoryJobStore
 from deployments.topics.trends import make_detector
@@ -64,6 +65,7 @@ class TopicPipeline:
                               self.label_run, self._finish_job, read_corpus, s.job_chunk, stale_s=s.job_stale_s,
                               poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
+        self.llm_fingerprint = LLMFingerprint(self.llm_client)  # the LLM's precision, in every label key
         self._in_flight = asyncio.Semaphore(s.label_concurrency)  # one bound for every domain's labeller
         self.labeler = labeler or self.labeler_for(s.domain)
         # Models an experiment may name besides the default one: the app's extra LLMServer deployments
@@ -91,7 +93,7 @@ class TopicPipeline:
                 self.llm_client, s.max_labels, s.max_tokens, s.max_text_chars, s.label_concurrency, s.label_timeout_s,
                 prompt=few_shot_prompt(domain, s.label_format), in_flight=self._in_flight, label_format=s.label_format)
             if s.label_cache:
-                labeler = CachedLabeler(labeler, self.label_store)
+                labeler = CachedLabeler(labeler, self.label_store, fingerprint=self.llm_fingerprint)
             self._labelers[domain.key()] = labeler
         return self._labelers[domain.key()]
 
@@ -176,10 +178,12 @@ class TopicPipeline:
         return {"result": result, "metrics": metrics, "vibe_check": vibe, "saved_topics": saved}
 
     async def finish_labelled(self, labelled_uri: str, out_uri: str, window: str = "month",
-                              taxonomy: list[str] | None = None, storage_options: dict | None = None) -> dict:
+                              taxonomy: list[str] | None = None, storage_options: dict | None = None,
+                              output_uri: str | None = None) -> dict:
         """The batch command's second step: the labelled rows its Ray Data run wrote at `labelled_uri` are
         assembled here (one replica holds the corpus, not the command's driver), and the answer files are
-        written to `out_uri` (see `batch_files`). Answers the run's summary."""
+        written to `out_uri` (see `batch_files`) and, when given, the assignments and summary to `output_uri`
+        (see `results_uri`; a failed write raises its `OutputError`). Answers the run's summary."""
         try:
             documents, labels, failures = await asyncio.to_thread(read_labelled, labelled_uri, storage_options)
         except CorpusError as exc:
@@ -190,8 +194,14 @@ class TopicPipeline:
             evaluation = await self.evaluation(documents, result, window)
         png = await asyncio.to_thread(render_chart, result["trends"], self.settings.chart_topics)
         await asyncio.to_thread(write_outputs, out_uri, result, failures, png, evaluation, storage_options)
+        written = None
+        if output_uri:
+            written = await asyncio.to_thread(write_results, output_uri, result,
+                                              evaluation["metrics"] if evaluation else None, failures, storage_options)
         summary = {"documents": len(documents), "topics": len(result["topics"]), "labelling_errors": len(failures),
                    "rising": result["trends"]["rising"], "fading": result["trends"]["fading"]}
+        if written is not None:
+            summary["output"] = written
         if evaluation is not None:
             summary["metrics"] = {k: v for k, v in evaluation["metrics"].items() if isinstance(v, (int, float))}
             summary["markdown"] = evaluation["markdown"]

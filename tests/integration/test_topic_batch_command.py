@@ -32,7 +32,7 @@ def _corpus(ids: list[str]) -> list[dict]:
 def _args(source: str, out: Path, chunk_size: int = 4) -> argparse.Namespace:
     return argparse.Namespace(input=source, out=str(out), window="month", taxonomy=None, limit=None,
                               chunk_size=chunk_size, in_flight=2, markdown=False, domain=None, app_name="medici",
-                              storage_options=None)
+                              storage_options=None, output=None)
 
 
 @pytest.fixture
@@ -135,14 +135,45 @@ def test_a_parquet_corpus_in_s3_is_read_and_the_answer_written_back_to_s3(base_u
         s3.upload_file(str(local), "corpora", "in/corpus.parquet")
         args = _args("s3://corpora/in/corpus.parquet", tmp_path, chunk_size=2)
         args.out, args.storage_options = "s3://corpora/out", json.dumps(options)
+        args.output = "s3://corpora/results/run.jsonl.gz"  # the assignments and summary, gzipped, via smart_open
         handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
 
         summary = asyncio.run(run(args, handle))
 
         results = s3.get_object(Bucket="corpora", Key="out/results.jsonl")["Body"].read().decode()
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="corpora", Prefix="out/")["Contents"]}
+        assignments = gzip.decompress(s3.get_object(Bucket="corpora", Key="results/run.jsonl.gz")["Body"].read())
+        run_summary = gzip.decompress(s3.get_object(Bucket="corpora", Key="results/run.summary.json.gz")["Body"]
+                                      .read())
+        topics = json.loads(s3.get_object(Bucket="corpora", Key="out/topics.json")["Body"].read())
     finally:
         server.stop()
     assert [json.loads(line)["id"] for line in results.splitlines()] == [d["id"] for d in chosen]
     assert summary["documents"] == 4 and summary["labelling_errors"] == 0
     assert {"out/labelled.parquet", "out/topics.json", "out/chart.png", "out/labelling_errors.jsonl"} <= keys
+    full = {row["id"]: row for row in map(json.loads, results.splitlines())}
+    rows = [json.loads(line) for line in assignments.decode().splitlines()]
+    assert [r["id"] for r in rows] == [d["id"] for d in chosen]
+    assert all(r["labels"] for r in rows), rows  # every document labelled by the model
+    assert {r["id"]: (r["topic"], r["topics"], r["labels"]) for r in rows} == {
+        i: (f["primary_topic"], f["topics"], f["labels"]) for i, f in full.items()}
+    written = json.loads(run_summary)
+    assert written["topics"] == topics["topics"] and written["chart"] == topics["trends"]
+    assert written["metrics"] is None and written["labelling_errors"] == []  # no human topics, nothing failed
+    assert summary["output"] == {"assignments": "s3://corpora/results/run.jsonl.gz",
+                                 "summary": "s3://corpora/results/run.summary.json.gz"}
+
+
+def test_the_real_llm_server_reports_the_settings_the_label_cache_keys_on(base_url):
+    """The label keys name the LLM's precision: the deployed LLMServer answers its settings through its handle."""
+    from ray import serve
+
+    from deployments.llm.client import HandleLLMClient
+    from deployments.topics.label_cache import LLMFingerprint, settings_fingerprint
+
+    handle = serve.get_deployment_handle("LLMServer", app_name="medici")
+    settings = handle.output_settings.remote().result()
+    assert settings["device"] == "cpu" and settings["quantize"] in ("auto", "none", "int8", "int4")
+    assert set(settings) == {"model", "served_model_name", "device", "dtype", "quantize", "quantize_lm_head"}
+    fingerprint = asyncio.run(LLMFingerprint(HandleLLMClient(handle))())
+    assert fingerprint == settings_fingerprint(settings) and len(fingerprint) == 16

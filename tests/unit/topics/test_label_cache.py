@@ -1,4 +1,4 @@
-"""Labels are cached by (text, prompt, model): a grown corpus labels only its new documents."""
+"""Labels are cached by (text, prompt, model, LLM fingerprint): a grown corpus labels only its new documents."""
 
 import asyncio
 
@@ -71,3 +71,84 @@ def test_a_file_store_survives_the_process_and_failures_are_not_cached(tmp_path)
     run = asyncio.run(flaky.label_run(texts))
     assert [e["index"] for e in run.errors] == [1] and run.labels[1] == []
     assert len(flaky.store.items) == 3  # two labels and the remembered model name, not the failure
+
+
+class QuantizedModel(NamedModel):
+    """A NamedModel that reports its output-affecting settings, as the LLMServer does."""
+
+    def __init__(self, model: str, quantize: str) -> None:
+        super().__init__(model)
+        self.settings = {"model": model, "dtype": "auto", "quantize": quantize, "quantize_lm_head": False}
+        self.asked = 0
+
+    async def output_settings(self) -> dict:
+        self.asked += 1
+        return dict(self.settings)
+
+
+def test_another_llm_fingerprint_misses_the_cache_and_the_same_one_hits():
+    store = MemoryLabelStore()
+    texts = ["alpha one", "beta two", "alpha three"]
+    client = NamedModel("small")
+    first = CachedLabeler(PromptLabeler(client), store, fingerprint="int4")
+    asyncio.run(first.label(texts))
+    assert (first.llm_calls, len(client.requests)) == (3, 3)
+
+    same = CachedLabeler(PromptLabeler(client), store, fingerprint="int4")
+    assert asyncio.run(same.label(texts)) == [["Alpha"], ["Beta"], ["Alpha"]]
+    assert (same.llm_calls, same.cache_hits, len(client.requests)) == (0, 3, 3)
+
+    other = CachedLabeler(PromptLabeler(client), store, fingerprint="fp32")
+    asyncio.run(other.label(texts))
+    assert (other.llm_calls, other.cache_hits, len(client.requests)) == (3, 0, 6)
+
+
+def test_the_pipeline_keys_on_the_settings_the_llm_reports():
+    from deployments.topics.label_cache import LLMFingerprint, settings_fingerprint
+
+    store = MemoryLabelStore()
+    client = QuantizedModel("small", "int4")
+    pipeline = TopicPipeline(settings={}, llm_client=client, text_embedder=FakeEmbedder(), label_store=store)
+    asyncio.run(pipeline.topics({"documents": _docs(4)}))
+    asyncio.run(pipeline.topics({"documents": _docs(4)}))
+    assert len(client.requests) == 4 and client.asked == 1  # the same settings: hits, asked once per ttl
+
+    client.settings["quantize"] = "int8"  # the LLMServer redeployed with int8 weights, same model name
+    restarted = TopicPipeline(settings={}, llm_client=client, text_embedder=FakeEmbedder(), label_store=store)
+    asyncio.run(restarted.topics({"documents": _docs(4)}))
+    assert len(client.requests) == 8  # every document relabelled under the new fingerprint
+
+    client.settings["quantize"] = "int4"  # and back: the int4 labels are still there
+    again = TopicPipeline(settings={}, llm_client=client, text_embedder=FakeEmbedder(), label_store=store)
+    asyncio.run(again.topics({"documents": _docs(4)}))
+    assert len(client.requests) == 8
+
+    assert settings_fingerprint(None) == "" and settings_fingerprint({"q": 1}) == settings_fingerprint({"q": 1})
+    assert settings_fingerprint({"q": "int4"}) != settings_fingerprint({"q": "int8"})
+    assert asyncio.run(LLMFingerprint(NamedModel("x"))()) == ""  # an endpoint that reports nothing
+
+
+def test_an_expired_fingerprint_is_asked_again():
+    from deployments.topics.label_cache import LLMFingerprint
+
+    client = QuantizedModel("small", "int4")
+    fingerprint = LLMFingerprint(client, ttl_s=0.0)
+    one = asyncio.run(fingerprint())
+    client.settings["quantize"] = "int8"
+    assert asyncio.run(fingerprint()) != one and client.asked == 2
+
+
+def test_the_llm_server_reports_its_output_affecting_settings():
+    from deployments.llm.server import LLMServer
+
+    class Engine:
+        device, context_length = "cpu", 2048
+
+        def reconfigure(self, runtime) -> None: ...
+
+        def shutdown(self) -> None: ...
+
+    server = LLMServer({"quantize": "int8", "quantize_lm_head": True},
+                       engine_factory=lambda settings, metrics: Engine())
+    assert server.output_settings() == {"model": "smollm2", "served_model_name": "smollm2-135m-instruct",
+                                        "device": "cpu", "dtype": "auto", "quantize": "int8", "quantize_lm_head": True}
