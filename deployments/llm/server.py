@@ -83,7 +83,8 @@ class LLMServer:
         model and the device, both named here."""
         s = self.settings
         return {"model": s.model, "served_model_name": s.served_model_name, "device": str(self.engine.device),
-                "dtype": s.dtype, "quantize": s.quantize, "quantize_lm_head": s.quantize_lm_head}
+                "dtype": s.dtype, "quantize": s.quantize, "quantize_lm_head": s.quantize_lm_head,
+                "lm_head_exact_top_k": s.lm_head_exact_top_k}
 
     def models(self) -> list[dict[str, Any]]:
         return [fmt.model_card(self.settings.served_model_name)]

@@ -151,4 +151,5 @@ def test_the_llm_server_reports_its_output_affecting_settings():
     server = LLMServer({"quantize": "int8", "quantize_lm_head": True},
                        engine_factory=lambda settings, metrics: Engine())
     assert server.output_settings() == {"model": "smollm2", "served_model_name": "smollm2-135m-instruct",
-                                        "device": "cpu", "dtype": "auto", "quantize": "int8", "quantize_lm_head": True}
+                                        "device": "cpu", "dtype": "auto", "quantize": "int8", "quantize_lm_head": True,
+                                        "lm_head_exact_top_k": 64}
