@@ -174,6 +174,7 @@ def test_the_real_llm_server_reports_the_settings_the_label_cache_keys_on(base_u
     handle = serve.get_deployment_handle("LLMServer", app_name="medici")
     settings = handle.output_settings.remote().result()
     assert settings["device"] == "cpu" and settings["quantize"] in ("auto", "none", "int8", "int4")
-    assert set(settings) == {"model", "served_model_name", "device", "dtype", "quantize", "quantize_lm_head"}
+    assert set(settings) == {"model", "served_model_name", "device", "dtype", "quantize", "quantize_lm_head",
+                             "lm_head_exact_top_k"}
     fingerprint = asyncio.run(LLMFingerprint(HandleLLMClient(handle))())
     assert fingerprint == settings_fingerprint(settings) and len(fingerprint) == 16
