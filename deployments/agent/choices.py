@@ -104,23 +104,10 @@ def beside_label(text: str, question: str, name: str, max_words: int = 8, stop_w
     phrases = [p for p in phrases if not named & set(p) and kind not in p
                and not all(w.strip(_EDGE) in stop_words for w in p)]
     for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
-        at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+        at = _find(keys, phrase)
         if at is None:
             continue
-        end, after = at + len(phrase), []
-        if not _BREAK.search(tokens[end - 1]):
-            for k in range(end, len(tokens)):
-                if keys[k] in asked or not keys[k]:
-                    break
-                after.append(tokens[k])
-                if _BREAK.search(tokens[k]):
-                    break
-        before: list[str] = []
-        for k in range(at - 1, -1, -1):
-            # a word ending a clause belongs to the one before, but a colon introduces the label ("libfoo: ...")
-            if keys[k] in asked or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
-                break
-            before.insert(0, tokens[k])
+        before, after = _words_around(tokens, keys, at, at + len(phrase), asked)
         # words that are all function words ("It") are no value
         pieces = [" ".join(words) for words in (after, before)
                   if words and not all(w.strip(_EDGE).lower() in stop_words for w in words)]
@@ -150,23 +137,39 @@ def _beside_description(tokens: list[str], keys: list[str], question: str, stop_
     phrases = [[w.strip(_EDGE) for w in p] for p in phrases]
     phrases = [p for p in phrases if sum(w not in stop_words for w in p) >= 2]
     for phrase in sorted(phrases, key=lambda p: (-len(p), -len(" ".join(p)))):
-        at = next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+        at = _find(keys, phrase)
         if at is None:
             continue
-        before: list[str] = []
-        for k in range(at - 1, -1, -1):
-            if keys[k] in ends or not keys[k] or (_BREAK.search(tokens[k]) and not (k == at - 1 and tokens[k][-1] == ":")):
-                break
-            before.insert(0, tokens[k])
-        end, after = at + len(phrase), []
-        for k in range(end, len(tokens)) if not _BREAK.search(tokens[end - 1]) else ():
-            if keys[k] in ends or not keys[k]:
-                break
-            after.append(tokens[k])
-            if _BREAK.search(tokens[k]):
-                break
+        before, after = _words_around(tokens, keys, at, at + len(phrase), ends)
         return [" ".join(words) for words in (before, after) if words]
     return []
+
+
+def _find(keys: list[str], phrase: list[str]) -> int | None:
+    """Where ``phrase`` first starts in ``keys``, or None."""
+    return next((i for i in range(len(keys) - len(phrase) + 1) if keys[i: i + len(phrase)] == phrase), None)
+
+
+def _words_around(tokens: list[str], keys: list[str], at: int, end: int, ends: set[str],
+                  colon_introduces: bool = True) -> tuple[list[str], list[str]]:
+    """The tokens right before ``at`` and from ``end`` on, each run stopping at a word of ``ends``, an
+    empty word or punctuation. A word ending a clause belongs to the one before, but with
+    ``colon_introduces`` a colon right before introduces the phrase ("libfoo: ..."); nothing follows a
+    phrase that itself ends a clause."""
+    before: list[str] = []
+    for k in range(at - 1, -1, -1):
+        if keys[k] in ends or not keys[k] or (
+                _BREAK.search(tokens[k]) and not (colon_introduces and k == at - 1 and tokens[k][-1] == ":")):
+            break
+        before.insert(0, tokens[k])
+    after: list[str] = []
+    for k in range(end, len(tokens)) if not _BREAK.search(tokens[end - 1]) else ():
+        if keys[k] in ends or not keys[k]:
+            break
+        after.append(tokens[k])
+        if _BREAK.search(tokens[k]):
+            break
+    return before, after
 
 
 def _covered(keys: list[str], name: str) -> set[int]:
@@ -185,18 +188,7 @@ def _beside_kind(tokens: list[str], keys: list[str], kind: str, covered: set[int
     for i, key in enumerate(keys):
         if key != kind or i in covered:
             continue
-        before: list[str] = []
-        for k in range(i - 1, -1, -1):
-            if keys[k] in ends or not keys[k] or _BREAK.search(tokens[k]):
-                break
-            before.insert(0, tokens[k])
-        after: list[str] = []
-        for k in range(i + 1, len(tokens)) if not _BREAK.search(tokens[i]) else ():
-            if keys[k] in ends or not keys[k]:
-                break
-            after.append(tokens[k])
-            if _BREAK.search(tokens[k]):
-                break
+        before, after = _words_around(tokens, keys, i, i + 1, ends, colon_introduces=False)
         return [" ".join(words) for words in (before, after) if words]
     return []
 

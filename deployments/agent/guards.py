@@ -153,15 +153,11 @@ class QuestionNumbersOnce(Guard):
         return replace(space, operands=tuple(stated), each_once=True, in_order=True)
 
 
-class CombineStatedWithNamed(Guard):
-    """When the plan named one document and the question states one number that document does not
-    hold ("How much do 3 licences cost?"), the run combines that number with the document's value the
-    question asks for (a number the document labels with a word of the question, "costs 1800"): the
-    calculator comes next, its input is the stated number and one such value with one operator
-    (`grammars.pair_grammar`; `OperatorFromWords` narrows it when the words name one), and the answer
-    is the result. A stated number the document holds ("the 2024 budget") names, it does not count."""
-
-    setting = "guard_combine_stated_with_named"
+class CombinePair(Guard):
+    """What the guards that combine two values share: while ``sides`` finds the two sides and nothing is
+    computed yet, the next action computes (a tool whose result combines values, the calculator), its
+    input is one value from each side with one operator (`grammars.pair_grammar`), and the answer is
+    the result. A subclass says where the sides come from."""
 
     def actions(self, actions: list[str], state: LoopState) -> list[str]:
         if any(h.computed for h in state.history) or self.sides(state) is None:
@@ -176,6 +172,21 @@ class CombineStatedWithNamed(Guard):
         if self.sides(state) is None:
             return candidates
         return [c for c in candidates if c.kind == "calculation"] or candidates
+
+    @staticmethod
+    def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        raise NotImplementedError
+
+
+class CombineStatedWithNamed(CombinePair):
+    """When the plan named one document and the question states one number that document does not
+    hold ("How much do 3 licences cost?"), the run combines that number with the document's value the
+    question asks for (a number the document labels with a word of the question, "costs 1800"): the
+    calculator comes next, its input is the stated number and one such value with one operator
+    (`grammars.pair_grammar`; `OperatorFromWords` narrows it when the words name one), and the answer
+    is the result. A stated number the document holds ("the 2024 budget") names, it does not count."""
+
+    setting = "guard_combine_stated_with_named"
 
     @staticmethod
     def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
@@ -256,7 +267,7 @@ class AnswerFromNamedDocuments(Guard):
         return kept or candidates
 
 
-class CombineBeforeAnswer(Guard):
+class CombineBeforeAnswer(CombinePair):
     """When two documents the plan step looked up give the same asked-for value, the run combines
     them: the next action computes (a tool whose result combines values, the calculator), its input
     is one of those values from each document with a free operator (`grammars.pair_grammar`), and
@@ -268,20 +279,6 @@ class CombineBeforeAnswer(Guard):
     spurious document shares no such word, so it is not turned into a calculation."""
 
     setting = "guard_combine_before_answer"
-
-    def actions(self, actions: list[str], state: LoopState) -> list[str]:
-        if any(h.computed for h in state.history) or self.sides(state) is None:
-            return actions
-        return [a for a in actions if a in state.computing] or actions
-
-    def inputs(self, action: str, space: InputSpace, state: LoopState) -> InputSpace:
-        sides = self.sides(state) if space.arithmetic else None
-        return space if sides is None else replace(space, pair=sides)
-
-    def answers(self, candidates: list[Candidate], state: LoopState) -> list[Candidate]:
-        if self.sides(state) is None:
-            return candidates
-        return [c for c in candidates if c.kind == "calculation"] or candidates
 
     @staticmethod
     def sides(state: LoopState) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
