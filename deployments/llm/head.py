@@ -44,7 +44,8 @@ class RescoredHead(torch.nn.Module):
         self.weight = linear.weight  # shared with the float32 head (and the tied embedding): no copy
         self.bias = linear.bias
         self.exact_top_k = min(exact_top_k, linear.out_features)
-        self.approx = _int8_copy(linear)
+        # quantize_dynamic works on a deep copy: ``linear`` and the weight it may share stay float32
+        self.approx = int8_dynamic(torch.nn.Sequential(linear))[0]
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         logits = self.approx(hidden)
@@ -58,15 +59,6 @@ class RescoredHead(torch.nn.Module):
             exact = exact + self.bias[top]
         flat.scatter_(1, top, exact.to(flat.dtype))
         return logits
-
-
-def _int8_copy(linear: torch.nn.Linear) -> torch.nn.Module:
-    """An int8 twin of ``linear`` that leaves ``linear`` (and the weight it may share) untouched."""
-    twin = torch.nn.Linear(linear.in_features, linear.out_features, bias=linear.bias is not None)
-    twin.weight = torch.nn.Parameter(linear.weight.detach().clone(), requires_grad=False)
-    if linear.bias is not None:
-        twin.bias = torch.nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
-    return int8_dynamic(torch.nn.Sequential(twin))[0]
 
 
 def quantize_head_int8(model, exact_top_k: int):
