@@ -78,6 +78,14 @@ class SlotCache:
         """The next forward is one token for each of slots ``0..rows-1``, at ``positions``."""
         self._mode = ("decode", rows, positions, torch.arange(rows, device=self.device), width)
 
+    def decode_view(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, int] | None:
+        """In decode mode: (the whole buffer, slot per row, column per row, rows, width) for a forward that
+        writes and reads the cache itself (`decode_step.decode_layers`); None otherwise."""
+        if self._mode[0] != "decode":
+            return None
+        _, rows, positions, index, width = self._mode
+        return self.kv, index, positions, rows, width
+
     def update(self, keys: torch.Tensor, values: torch.Tensor, layer_idx: int, *args, **kwargs):
         """Store the new keys and values; return what the layer attends over (the Cache contract)."""
         layer = self.kv[layer_idx]

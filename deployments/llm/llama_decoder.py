@@ -9,7 +9,10 @@ set most of a small model's decode step. This module keeps the same arithmetic a
   projections (one kernel call instead of three and two; each output column is computed as before);
 - the rotary cos/sin come from a table built once with transformers' own formula;
 - attention calls SDPA the way transformers' SDPA integration does (one query token: the query heads
-  of each key/value head packed as its queries; a prompt: key/value heads repeated).
+  of each key/value head packed as its queries; a prompt: key/value heads repeated);
+- a decode step (one token per row, over the engine's slot cache) runs all layers in one call of
+  `decode_step.decode_layers` (``step``: "script" scripted by TorchScript, "python" as it is; "layers":
+  layer by layer like a prefill).
 
 Greedy outputs match transformers' forward on the same weights (tests/unit/llm/test_llama_decoder.py).
 It is used only for configurations it reproduces (`supports`); any other model keeps transformers'
@@ -23,6 +26,8 @@ from types import SimpleNamespace
 
 import torch
 import torch.nn.functional as F
+
+from deployments.llm import decode_step
 
 
 def supports(decoder: torch.nn.Module) -> bool:
@@ -86,7 +91,7 @@ def _rotate_half(x: torch.Tensor) -> torch.Tensor:
 class LlamaDecoder(torch.nn.Module):
     """Drop-in for a LlamaModel inside the engine: same call (ids, positions, 4D mask, slot cache)."""
 
-    def __init__(self, decoder: torch.nn.Module) -> None:
+    def __init__(self, decoder: torch.nn.Module, step: str = "script") -> None:
         super().__init__()
         config = decoder.config
         self.config = config
@@ -101,6 +106,9 @@ class LlamaDecoder(torch.nn.Module):
         self.register_buffer("inv_freq", rotary.inv_freq.detach().clone(), persistent=False)
         self.attention_scaling = rotary.attention_scaling
         self._cos = self._sin = None
+        self.step = step
+        # built at the first decode step, after quantization has replaced the projections
+        self._flat: decode_step.FlatLayers | None | bool = False if step in ("script", "python") else None
 
     def get_input_embeddings(self) -> torch.nn.Module:
         return self.embed_tokens
@@ -117,10 +125,32 @@ class LlamaDecoder(torch.nn.Module):
             self._sin = emb.sin() * self.attention_scaling
         return self._cos[positions].to(dtype), self._sin[positions].to(dtype)
 
+    def _decode_step(self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention_mask: torch.Tensor,
+                     view: tuple) -> torch.Tensor | None:
+        """The last hidden state of one decode step through `decode_step`; None where its layers do not fit."""
+        if self._flat is False:
+            self._flat = decode_step.FlatLayers.build(self.layers)
+        flat = self._flat
+        if flat is None:
+            return None
+        hidden = self.embed_tokens(input_ids[:, 0])
+        cos, sin = self._rotary(position_ids, hidden.dtype)  # [rows, 1, head_dim]: broadcast over heads
+        kv, index, positions, rows, width = view
+        hidden = decode_step.compiled(self.step == "script")(
+            hidden, cos, sin, kv, index, positions, rows, width, attention_mask, flat.norms, flat.weights, flat.scales,
+            flat.group, flat.eps, self.heads, self.kv_heads, self.head_dim, flat.intermediate, self.scaling,
+        )
+        return _rms_norm(self.norm, hidden[:, None])
+
     def forward(self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention_mask: torch.Tensor,
                 past_key_values, use_cache: bool = True) -> SimpleNamespace:
-        hidden = self.embed_tokens(input_ids)
         batch, tokens = input_ids.shape
+        view = past_key_values.decode_view() if tokens == 1 and hasattr(past_key_values, "decode_view") else None
+        if view is not None:
+            last = self._decode_step(input_ids, position_ids, attention_mask, view)
+            if last is not None:
+                return SimpleNamespace(last_hidden_state=last)
+        hidden = self.embed_tokens(input_ids)
         cos, sin = self._rotary(position_ids, hidden.dtype)
         cos, sin = cos[:, None], sin[:, None]  # broadcast over heads
         groups = self.heads // self.kv_heads
@@ -149,9 +179,9 @@ class LlamaDecoder(torch.nn.Module):
         return SimpleNamespace(last_hidden_state=_rms_norm(self.norm, hidden))
 
 
-def use_llama_decoder(model) -> bool:
+def use_llama_decoder(model, step: str = "script") -> bool:
     """Replace ``model.model`` by a `LlamaDecoder` when it reproduces it; True if it did."""
     if not supports(model.model):
         return False
-    model.model = LlamaDecoder(model.model)
+    model.model = LlamaDecoder(model.model, step)
     return True

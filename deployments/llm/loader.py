@@ -89,7 +89,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
-    own_decoder = settings.llama_decoder and use_llama_decoder(model)  # before quantizing: it fuses layers
+    own_decoder = settings.llama_decoder and use_llama_decoder(model, settings.decode_step)  # before quantizing: it fuses layers
     if quantize == "int8":
         model = quantize_int8(model)
     elif quantize == "int4":
@@ -108,7 +108,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
         dtype,
         f" ({quantize} Linear layers)" if quantize != "none" else "",
         f", int8 head rescoring the best {settings.lm_head_exact_top_k}" if head else "",
-        ", Medici's Llama decoder" if own_decoder else "",
+        f", Medici's Llama decoder (decode step: {settings.decode_step})" if own_decoder else "",
         threads,
         time.perf_counter() - started,
     )

@@ -50,6 +50,12 @@ class LLMSettings(BaseModel):
         "(deployments/llm/llama_decoder.py: fused projections, one rotary table), which computes what "
         "transformers' forward computes with fewer operations per layer; false: transformers' forward.",
     )
+    decode_step: Literal["script", "python", "layers"] = Field(
+        "script", description="With Medici's Llama decoder, how a decode step (one token per row) runs. script: "
+        "all layers as one TorchScript function (deployments/llm/decode_step.py), so the step's many small tensor "
+        "operations are dispatched from C++ rather than one by one from Python; python: that same function run by "
+        "Python; layers: layer by layer through the modules, as a prompt's prefill runs. Same arithmetic in all three.",
+    )
     lm_head_exact_top_k: int = Field(
         64, ge=0, description="Tokens per row whose int8 head logits are recomputed in float32, so greedy "
         "choices equal the float32 head's whenever its best token is among them; 0: int8 logits only.",

@@ -7,6 +7,7 @@ import copy
 import pytest
 import torch
 
+from deployments.llm.decode_step import FlatLayers
 from deployments.llm.int4 import quantize_int4
 from deployments.llm.llama_decoder import LlamaDecoder, supports, use_llama_decoder
 from deployments.llm.runner import ModelRunner
@@ -35,8 +36,9 @@ def _trace(model, steps: int = 6) -> tuple[list[torch.Tensor], list[list[int]]]:
     return logits, tokens
 
 
+@pytest.mark.parametrize("step", ["script", "python", "layers"])  # how decode steps run
 @pytest.mark.parametrize("kv_heads", [2, 4])  # grouped-query and plain multi-head attention
-def test_same_logits_and_greedy_tokens_as_transformers(kv_heads: int) -> None:
+def test_same_logits_and_greedy_tokens_as_transformers(kv_heads: int, step: str) -> None:
     reference = tiny_model(layers=3)
     if kv_heads != reference.config.num_key_value_heads:
         from transformers import LlamaForCausalLM
@@ -46,9 +48,10 @@ def test_same_logits_and_greedy_tokens_as_transformers(kv_heads: int) -> None:
         torch.manual_seed(1)
         reference = LlamaForCausalLM(config).eval()
     ours = copy.deepcopy(reference)
-    assert use_llama_decoder(ours) and isinstance(ours.model, LlamaDecoder)
+    assert use_llama_decoder(ours, step) and isinstance(ours.model, LlamaDecoder)
     want, want_tokens = _trace(reference)
     got, got_tokens = _trace(ours)
+    assert isinstance(ours.model._flat, FlatLayers) == (step != "layers")  # decode steps ran through decode_step
     assert got_tokens == want_tokens
     for a, b in zip(got, want):
         assert torch.allclose(a, b, atol=1e-4, rtol=1e-4)
@@ -62,8 +65,22 @@ def test_fused_4bit_layers_give_the_same_outputs_as_separate_ones() -> None:
     quantize_int4(fused.model)
     want, want_tokens = _trace(separate)
     got, got_tokens = _trace(fused)
+    assert isinstance(fused.model._flat, FlatLayers) and fused.model._flat.group == 32
     assert got_tokens == want_tokens
     assert all(torch.allclose(a, b, atol=1e-3, rtol=1e-3) for a, b in zip(got, want))
+
+
+def test_layers_the_decode_step_cannot_run_keep_the_per_layer_forward() -> None:
+    """A projection with a bias (or any other kind of layer) leaves decode steps to the module-by-module path."""
+    reference = tiny_model(layers=2)
+    ours = copy.deepcopy(reference)
+    use_llama_decoder(ours)
+    layer = ours.model.layers[1]
+    layer.o_proj.bias = torch.nn.Parameter(torch.zeros(layer.o_proj.out_features), requires_grad=False)
+    want, want_tokens = _trace(reference)
+    got, got_tokens = _trace(ours)
+    assert ours.model._flat is None
+    assert got_tokens == want_tokens
 
 
 def test_other_architectures_keep_the_transformers_forward() -> None:

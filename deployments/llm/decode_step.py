@@ -1,0 +1,125 @@
+"""One decode step (a new token for every running row) through all layers of a Llama decoder, as one function.
+
+With 4-bit weights on the CPU a small model's decode step is mostly not its matrix products: each layer
+runs about twenty more tensor operations (norms, rotary, cache writes, attention, residuals), each cheap,
+and calling each from Python (module calls, argument parsing, the interpreter's own loop) costs as much
+as the operation. `decode_layers` does the step's arithmetic for every layer in one call over flat lists
+of weights, so it can run as a TorchScript function whose operations are dispatched from C++.
+
+Written by hand because torch offers nothing else that removes the per-operation Python cost of this
+step on the CPU: torch.compile (inductor) of the per-layer parts was slower here than eager, and of the
+whole model too slow to compile on a small machine; CUDA graphs are for GPUs. TorchScript is in
+maintenance in torch but still shipped; if scripting ever fails the same function runs in Python
+(same arithmetic, only slower).
+
+The arithmetic is `LlamaDecoder`'s for one query token per row (tests/unit/llm/test_llama_decoder.py
+checks the same logits and greedy tokens as transformers' forward, dense and 4-bit).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import List, Optional
+
+import torch
+import torch.nn.functional as F
+
+from deployments.llm.int4 import Int4Linear
+
+logger = logging.getLogger("ray.serve")
+
+
+def _rms(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+    """LlamaRMSNorm on float32 activations (the engine's dtype whenever this path runs)."""
+    return weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+
+
+def _project(x: torch.Tensor, weight: torch.Tensor, scales: Optional[torch.Tensor], group: int) -> torch.Tensor:
+    """A bias-free Linear layer: 4-bit packed (scales given) or dense."""
+    if scales is None:
+        return F.linear(x, weight)
+    out = torch.ops.aten._weight_int4pack_mm_for_cpu(x.to(torch.bfloat16), weight, group, scales)
+    return out.to(x.dtype)
+
+
+def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv: torch.Tensor,
+                  index: torch.Tensor, positions: torch.Tensor, rows: int, width: int, mask: torch.Tensor,
+                  norms: List[torch.Tensor], weights: List[torch.Tensor], scales: List[Optional[torch.Tensor]],
+                  group: int, eps: float, heads: int, kv_heads: int, head_dim: int, intermediate: int,
+                  scaling: float) -> torch.Tensor:
+    """``hidden`` [rows, hidden] after every layer; each layer's new keys and values are written into ``kv``.
+
+    Per layer i: ``norms[2i]``/``norms[2i+1]`` are the input/post-attention norm weights, and
+    ``weights[4i..4i+3]`` (with ``scales``, None for dense) the fused q/k/v, o, fused gate/up and down
+    projections. ``kv`` is the slot cache ``[layers, 2, slots, kv_heads, columns, head_dim]``; row r writes
+    at slot ``index[r]``, column ``positions[r]``, and attends over columns ``:width`` where ``mask`` allows.
+    """
+    batch = hidden.shape[0]
+    groups = heads // kv_heads
+    half = head_dim // 2
+    keys_end = heads + kv_heads
+    for i in range(len(norms) // 2):
+        qkv = _project(_rms(hidden, norms[2 * i], eps), weights[4 * i], scales[4 * i], group)
+        qkv = qkv.view(batch, heads + 2 * kv_heads, head_dim)
+        qk = qkv[:, :keys_end]
+        qk = qk * cos + torch.cat((-qk[..., half:], qk[..., :half]), -1) * sin  # rotary on queries and keys at once
+        layer = kv[i]
+        layer[0, index, :, positions] = qk[:, heads:]
+        layer[1, index, :, positions] = qkv[:, keys_end:]
+        # one query token: each key/value head's query heads as its queries (no repeated keys)
+        out = F.scaled_dot_product_attention(qk[:, :heads].reshape(batch, kv_heads, groups, head_dim),
+                                             layer[0, :rows, :, :width], layer[1, :rows, :, :width],
+                                             attn_mask=mask, scale=scaling)
+        hidden = hidden + _project(out.reshape(batch, -1), weights[4 * i + 1], scales[4 * i + 1], group)
+        gate_up = _project(_rms(hidden, norms[2 * i + 1], eps), weights[4 * i + 2], scales[4 * i + 2], group)
+        act = F.silu(gate_up[:, :intermediate]) * gate_up[:, intermediate:]
+        hidden = hidden + _project(act, weights[4 * i + 3], scales[4 * i + 3], group)
+    return hidden
+
+
+_scripted: dict[str, object] = {}
+
+
+def compiled(script: bool):
+    """`decode_layers`, scripted once per process when ``script`` (the Python function if that fails)."""
+    if not script:
+        return decode_layers
+    if "fn" not in _scripted:
+        try:
+            _scripted["fn"] = torch.jit.script(decode_layers)
+        except Exception as exc:  # noqa: BLE001 - any scripting failure leaves the same arithmetic in Python
+            logger.warning("TorchScript of the decode step failed (%s); it runs in Python", exc)
+            _scripted["fn"] = decode_layers
+    return _scripted["fn"]
+
+
+class FlatLayers:
+    """A decoder's layers as the flat lists `decode_layers` takes, or `build` says they do not fit."""
+
+    def __init__(self, norms: list, weights: list, scales: list, group: int, eps: float, intermediate: int) -> None:
+        self.norms, self.weights, self.scales = norms, weights, scales
+        self.group, self.eps, self.intermediate = group, eps, intermediate
+
+    @classmethod
+    def build(cls, layers) -> "FlatLayers | None":
+        """None unless every projection is bias-free and all are dense float32 or all 4-bit (one group size)."""
+        norms, weights, scales, groups, eps = [], [], [], set(), set()
+        for layer in layers:
+            norms += [layer.input_norm.weight, layer.post_norm.weight]
+            eps |= {layer.input_norm.variance_epsilon, layer.post_norm.variance_epsilon}
+            for linear in (layer.qkv, layer.o_proj, layer.gate_up, layer.down_proj):
+                if getattr(linear, "bias", None) is not None:
+                    return None
+                if isinstance(linear, Int4Linear):
+                    weights.append(linear.packed)
+                    scales.append(linear.scales_and_zeros)
+                    groups.add(linear.group)
+                elif type(linear) is torch.nn.Linear and linear.weight.dtype == torch.float32:
+                    weights.append(linear.weight)
+                    scales.append(None)
+                    groups.add(0)
+                else:
+                    return None
+        if len(groups) != 1 or len(eps) != 1 or not all(n.dtype == torch.float32 for n in norms):
+            return None
+        return cls(norms, weights, scales, groups.pop(), float(eps.pop()), layers[0].intermediate)
