@@ -57,6 +57,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f}")
     print(f"the {args.long} long requests took {total:.1f}s ({args.long * args.long_tokens / total:.1f} tok/s)")
     engine.shutdown()
+    if engine._thread is not None:  # a decode thread still in torch at interpreter exit aborts the process
+        engine._thread.join(10)
 
 
 if __name__ == "__main__":
