@@ -21,19 +21,18 @@ TopicGPT run on the pipeline's `LLMClient`.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
 from collections import Counter
-from typing import Awaitable, Callable
 
 from deployments.llm.client import LLMClient, completion_text
 from deployments.topics.domain import Domain
+from deployments.topics.label_cache import Fingerprint, LabelStore
 from deployments.topics.labeling import clean_label
 
 logger = logging.getLogger("ray.serve")
-
-Fingerprint = Callable[[], Awaitable[str]]
 
 
 def generalize_prompt(domain: Domain, labels: list[str]) -> str:
@@ -63,60 +62,68 @@ class ClusterNamer:
     key. `fingerprint` is the LLM's settings digest (`label_cache.LLMFingerprint`), as for labels."""
 
     def __init__(self, client: LLMClient, domain: Domain | None = None, *, max_labels: int = 8,
-                 max_tokens: int = 8, store=None, fingerprint: Fingerprint | None = None,
-                 model: str = "") -> None:
+                 max_tokens: int = 8, store: LabelStore | None = None, fingerprint: Fingerprint | None = None,
+                 model: str = "", concurrency: int = 16) -> None:
         self.client = client
         self.domain = domain or Domain()
         self.max_labels = max_labels
         self.max_tokens = max_tokens
         self.store = store
         self.fingerprint = fingerprint
-        self.model = model  # part of the key; the in-cluster LLM is named by its fingerprint
+        self.model = model  # part of the key, beside the fingerprint of the in-cluster LLM's settings
+        self.concurrency = concurrency  # naming requests in flight at once, as for labelling
         self.llm_calls = 0
 
     def request(self, labels: list[str]) -> dict:
         return {"prompt": generalize_prompt(self.domain, labels), "max_tokens": self.max_tokens,
                 "temperature": 0.0, "stop": ["\n"]}
 
-    async def _key(self, request: dict) -> str:
-        fingerprint = await self.fingerprint() if self.fingerprint else ""
+    def _key(self, request: dict, fingerprint: str) -> str:
         parts = ["cluster-name", self.model, fingerprint, request["prompt"], str(request["max_tokens"])]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
+    async def _ask(self, request: dict, slots: asyncio.Semaphore) -> str:
+        try:
+            async with slots:
+                response = await self.client.complete(request)
+        except Exception:  # noqa: BLE001 - a cluster without a general name keeps its label name
+            logger.warning("naming a topic cluster failed", exc_info=True)
+            return ""
+        # a small model may go on listing in the examples' "; " format: the first item is the name
+        return clean_label(re.split(r"[;\n]", completion_text(response))[0])
+
     async def name(self, groups: list[list[str]]) -> list[str]:
-        """One name per group of labels ('' where the LLM gave nothing usable or failed)."""
-        import asyncio
-
+        """One name per group of labels ('' where the LLM gave nothing usable or failed; an empty group
+        is not asked). Only usable names are cached, so a failed one is asked again next time."""
         requests = [self.request(labels) for labels in groups]
-        keys = [await self._key(r) for r in requests] if self.store is not None else []
-        found = await self.store.get_many(list(dict.fromkeys(keys))) if self.store is not None else {}
-        names = [found[k][0] if self.store is not None and k in found and found[k] else None for k in keys] \
-            or [None] * len(groups)
-        missing = [i for i, n in enumerate(names) if n is None and groups[i]]
-
-        async def ask(i: int) -> str:
-            try:
-                response = await self.client.complete(requests[i])
-            except Exception:  # noqa: BLE001 - a cluster without a general name keeps its label name
-                logger.warning("naming a topic cluster failed", exc_info=True)
-                return ""
-            # a small model may go on listing in the examples' "; " format: the first item is the name
-            return clean_label(re.split(r"[;\n]", completion_text(response))[0])
-
+        names = [""] * len(groups)
+        keys: list[str] = []
+        found: dict[str, list[str]] = {}
+        if self.store is not None:
+            fingerprint = await self.fingerprint() if self.fingerprint else ""
+            keys = [self._key(r, fingerprint) for r in requests]
+            found = await self.store.get_many(list(dict.fromkeys(keys)))
+        missing = []
+        for i, labels in enumerate(groups):
+            if keys and found.get(keys[i]):
+                names[i] = found[keys[i]][0]
+            elif labels:
+                missing.append(i)
         self.llm_calls += len(missing)
-        answers = await asyncio.gather(*(ask(i) for i in missing))
+        slots = asyncio.Semaphore(self.concurrency)
+        answers = await asyncio.gather(*(self._ask(requests[i], slots) for i in missing))
         for i, answer in zip(missing, answers):
             names[i] = answer
         if self.store is not None:
             await self.store.put_many({keys[i]: [names[i]] for i in missing if names[i]})
-        return [n or "" for n in names]
+        return names
 
 
 async def generalize_result(result: dict, namer: ClusterNamer) -> dict:
     """`result` (as `assemble` answers it) with each primary topic renamed to the general name of its
     cluster (not those a taxonomy named), when the LLM gives a name that no other topic has and no larger
-    cluster took; every place a topic's label appears
-    (topics, documents, trends) follows. Each topic keeps the name it had as `label_name`."""
+    cluster took; every place a topic's label appears (topics, documents, trends) follows. Each topic
+    keeps the name it had as `label_name`."""
     members: dict[str, list[int]] = {}
     for d, doc in enumerate(result["documents"]):
         if doc["primary_topic"] is not None:

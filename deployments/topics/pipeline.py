@@ -109,7 +109,8 @@ class TopicPipeline:
             model = getattr(labeler, "model", None) or s.llm_backend.model or ""
             self._namers[domain.key()] = ClusterNamer(
                 self.llm_client, domain, max_labels=s.generalize_max_labels,
-                store=self.label_store if s.label_cache else None, fingerprint=self.llm_fingerprint, model=model)
+                store=self.label_store if s.label_cache else None, fingerprint=self.llm_fingerprint, model=model,
+                concurrency=s.label_concurrency)
         return self._namers[domain.key()]
 
     def _check_size(self, n: int, limit: int | None = None, what: str = "request",

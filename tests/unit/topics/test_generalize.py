@@ -131,3 +131,20 @@ def test_the_pipeline_names_clusters_with_the_requests_domain_and_reuses_cached_
     assert [t["label"] for t in again["topics"]] == [t["label"] for t in result["topics"]]
     off = TopicPipeline(settings={"cluster_distance": 0.8}, llm_client=ScriptedLLM(respond), text_embedder=FakeEmbedder())
     assert {t["label"] for t in asyncio.run(off.topics({"documents": docs}))["topics"]} == {"Apple pie", "Boats"}
+
+
+def test_naming_requests_in_flight_are_bounded():
+    class Counting:
+        def __init__(self) -> None:
+            self.now = self.most = 0
+
+        async def complete(self, request: dict) -> dict:
+            self.now += 1
+            self.most = max(self.most, self.now)
+            await asyncio.sleep(0)
+            self.now -= 1
+            return {"choices": [{"text": " Group"}]}
+
+    client = Counting()
+    names = asyncio.run(ClusterNamer(client, concurrency=2).name([[f"Label {i}"] for i in range(6)] + [[]]))
+    assert names == ["Group"] * 6 + [""] and client.most == 2  # an empty group is not asked
