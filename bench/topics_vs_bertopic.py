@@ -7,9 +7,10 @@ Corpora: `art` (data/art_corpus.jsonl with data/domains/art.yaml; the prompt was
 no held-out figure) and every folder of data/eval/topics (its `dev` half to tune on, its `test` half to
 report; a `domain:` in its spec.yaml names a domain file, else the neutral default domain is used).
 
-Labels come from the real default model through a local Ray Serve app (started only when some label is
-missing) and are kept in a label cache file (`--label-cache`, keyed by text, prompt and model like the
-deployment's), so tuning the later stages on a dev half does not relabel. Assembly, BERTopic and the
+Labels, and the cluster names the LLM generalizes (`topics.generalize_names`), come from the real default
+model through a local Ray Serve app (started only when some label or name is missing) and are kept in a
+label cache (`--label-cache` file or `--label-db`, keyed by text or cluster labels, prompt and model like
+the deployment's), so tuning the later stages on a dev half does not relabel. Assembly, BERTopic and the
 scores run in this process on the same all-MiniLM-L6-v2 vectors.
 
 BERTopic 0.17.4 (requirements-bench.txt) gets the small-corpus settings that gave it its best NMI on the
@@ -41,6 +42,7 @@ from deployments.topics.corpus import read_documents  # noqa: E402
 from deployments.topics.canonical import LeaderCanonicalizer  # noqa: E402
 from deployments.topics.domain import Domain, load_domain  # noqa: E402
 from deployments.topics.evaluation import score  # noqa: E402
+from deployments.topics.generalize import ClusterNamer, generalize_result  # noqa: E402
 from deployments.topics.label_cache import CachedLabeler, JsonlLabelStore  # noqa: E402
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt  # noqa: E402
 from deployments.topics.settings import TopicSettings  # noqa: E402
@@ -119,35 +121,45 @@ async def label_sets(sets: list[dict], settings: TopicSettings, store, client,
             if cached.llm_calls:
                 print(f"{s['corpus']}/{s['half']}: {len(s['labels'])}/{len(texts)} labelled", flush=True)
         calls[f"{s['corpus']}/{s['half']}"] = cached.llm_calls
+        s["model"] = cached.model
     return calls
 
 
-def missing_any(sets: list[dict], settings: TopicSettings, store) -> bool:
-    try:
-        asyncio.run(label_sets(sets, settings, store, NoLLM()))
-    except Exception:  # noqa: BLE001 - NoLLM was asked: a label is missing (wrapped as the labeller reports it)
-        return True
-    return False
+class LazyServeLLM:
+    """The default model behind a local Serve app, started on the first request only, so a run whose
+    labels and cluster names are all cached starts no Ray."""
 
+    def __init__(self) -> None:
+        self.client = None
 
-def label_with_serve(sets: list[dict], settings: TopicSettings, store) -> dict[str, int]:
-    """Starts a local Serve app with the default model and labels what the cache lacks."""
-    import ray
-    from ray import serve
+    def _start(self):
+        import ray
+        from ray import serve
 
-    from app import build_app
-    from deployments.llm.client import HandleLLMClient
+        from app import build_app
+        from deployments.llm.client import HandleLLMClient
 
-    ray.init(address="local", include_dashboard=False, log_to_driver=False)
-    try:
+        ray.init(address="local", include_dashboard=False, log_to_driver=False)
         serve.start(http_options={"host": "127.0.0.1", "port": 0})
         serve.run(build_app({"llm_runtime": {"request_timeout_s": 3600.0}}), name="bench-topics", route_prefix=None,
                   blocking=False)
-        client = HandleLLMClient(serve.get_deployment_handle("LLMServer", app_name="bench-topics"))
-        return asyncio.run(label_sets(sets, settings, store, client))
-    finally:
-        serve.shutdown()
-        ray.shutdown()
+        return HandleLLMClient(serve.get_deployment_handle("LLMServer", app_name="bench-topics"))
+
+    async def complete(self, request: dict) -> dict:
+        if self.client is None:
+            started = time.perf_counter()
+            self.client = self._start()
+            print(f"started a local Serve app for missing labels or names in {time.perf_counter() - started:.0f}s",
+                  flush=True)
+        return await self.client.complete(request)
+
+    def close(self) -> None:
+        if self.client is not None:
+            import ray
+            from ray import serve
+
+            serve.shutdown()
+            ray.shutdown()
 
 
 def bertopic_topics(texts: list[str], embeddings: np.ndarray, model) -> list[list[str]]:
@@ -197,14 +209,21 @@ def planted_found(documents: list[dict], model_topics: list[list[str]], planted:
     return found
 
 
-async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM) -> dict:
+async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM, llm=None, store=None) -> dict:
     detector = make_detector(settings.trend_method, alpha=settings.trend_alpha, recent_windows=settings.recent_windows,
                              z_threshold=settings.z_threshold, min_new_count=settings.min_new_count)
     docs = s["documents"]
     result = await assemble(docs, s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
                             settings.taxonomy_threshold), detector, "month", None, settings.assign_min_documents,
                             settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels,
-                            settings.grouping, settings.cluster_distance, settings.cluster_label_weight)
+                            settings.grouping, settings.cluster_distance, settings.cluster_label_weight,
+                            own_topics=settings.own_topics)
+    namer = None
+    if settings.generalize_names and settings.grouping == "documents":
+        # the deployment's next step: clusters named by the LLM, cached in the label store like labels
+        namer = ClusterNamer(llm, s["domain"], max_labels=settings.generalize_max_labels, store=store,
+                             model=s.get("model") or "")
+        result = await generalize_result(result, namer)
     ours = [d["topics"] for d in result["documents"]]
     texts = [d["text"] for d in docs]
     theirs = bertopic_topics(texts, embedder.encode(texts), embedder.model)
@@ -214,6 +233,7 @@ async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM) 
         rows[model] = {"label_f1": m["label_f1"], "nmi": m["nmi"], "ari": m["ari"],
                        "topics": len({t[0] for t in topics if t}), **planted_found(docs, topics, s["planted"], detector)}
     rows["shared_words"] = result["shared_words"]
+    rows["naming_llm_calls"] = namer.llm_calls if namer else 0
     return rows
 
 
@@ -233,12 +253,19 @@ def main(argv: list[str] | None = None) -> None:
     settings = TopicSettings(**json.loads(args.settings))
     sets = corpus_sets(names, [h for h in args.halves.split(",") if h])
     store = lance_store(args.label_db) if args.label_db else JsonlLabelStore(args.label_cache)
-    if missing_any(sets, settings, store):
-        started = time.perf_counter()
-        calls = label_with_serve(sets, settings, store)
-        n = sum(calls.values())
-        print(f"labelled {n} documents in {time.perf_counter() - started:.0f}s (Serve start included): {calls}")
-        asyncio.run(label_sets(sets, settings, store, NoLLM()))
+    llm = LazyServeLLM()
+    try:
+        asyncio.run(run(args, settings, sets, store, llm))
+    finally:
+        llm.close()
+
+
+async def run(args, settings: TopicSettings, sets: list[dict], store, llm: LazyServeLLM) -> None:
+    started = time.perf_counter()
+    calls = await label_sets(sets, settings, store, llm)
+    if sum(calls.values()):
+        print(f"labelled {sum(calls.values())} documents in {time.perf_counter() - started:.0f}s (Serve start "
+              f"included): {calls}")
     if args.label_only:
         return
     embedder = LocalMiniLM()
@@ -246,15 +273,16 @@ def main(argv: list[str] | None = None) -> None:
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     out = []
     for s in sets:
-        rows = asyncio.run(evaluate_set(s, settings, embedder))
+        rows = await evaluate_set(s, settings, embedder, llm, store)
         for model in ("Medici", "BERTopic"):
             r = rows[model]
             print(f"| {s['corpus']} | {s['half']} | {model} | {r['label_f1']:.3f} | {r['nmi']:.3f} | {r['ari']:.3f} "
                   f"| {r['topics']} | {r.get('rise', 'n/a')} {r.get('rise_topic', '')} "
-                  f"| {r.get('fade', 'n/a')} {r.get('fade_topic', '')} |")
+                  f"| {r.get('fade', 'n/a')} {r.get('fade_topic', '')} |", flush=True)
         out.append({"corpus": s["corpus"], "half": s["half"], **rows})
     for row in out:
-        print(f"shared words {row['corpus']}/{row['half']}: {row['shared_words']}")
+        print(f"shared words {row['corpus']}/{row['half']}: {row['shared_words']}; cluster names asked of the LLM: "
+              f"{row['naming_llm_calls']}")
     if args.out:
         Path(args.out).write_text(json.dumps(out, indent=1))
 

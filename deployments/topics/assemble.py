@@ -14,7 +14,7 @@ from deployments.embeddings.chunks import embedded_chunks
 from deployments.topics.assignment import Assignment, assign_primary, refine_primary, shared_topics
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
 from deployments.topics.changepoint import ChangepointTrendDetector
-from deployments.topics.clusters import cluster_primary
+from deployments.topics.clusters import cluster_primary, keep_closer_own_topics
 from deployments.topics.shared_words import clustering_text, is_generic, shared_words
 from deployments.topics.trends import trend_table, window_indices
 
@@ -32,7 +32,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
                    label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3,
                    grouping: str = "documents", cluster_distance: float = 0.68, cluster_label_weight: float = 0.2,
-                   split_by_history: bool = True) -> dict:
+                   split_by_history: bool = True, own_topics: str = "closer") -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
@@ -45,7 +45,9 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
 
     `grouping` "documents" makes the primary topics clusters of the documents' text (and label)
     vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_label_weight`); with
-    `split_by_history` a cluster whose parts' timing differs (the change-point test) is split.
+    `split_by_history` a cluster whose parts' timing differs (the change-point test) is split; with
+    `own_topics` "closer" a document keeps, besides its cluster's topic, only its own topics whose names
+    are at least as close to its text as that topic's name (`clusters.keep_closer_own_topics`).
     """
     shared = shared_words([lbl for doc_labels in labels for lbl in doc_labels], shared_share, shared_min_labels)
     raw_labels = labels
@@ -85,6 +87,12 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
         assignment = await asyncio.to_thread(cluster_primary, doc_topics, canonical, doc_vectors, labels,
                                              cluster_label_weight, cluster_distance, 2000,
                                              windows if split_by_history else None, len(keys), splitter)
+        if own_topics == "closer":
+            used = sorted({t for topics in assignment.topics for t in topics})
+            names = await embedder.embed([canonical.topics[t].label for t in used]) if used else []
+            topic_vectors = dict(zip(used, np.asarray(names, dtype=np.float64)))
+            assignment = Assignment(keep_closer_own_topics(assignment.topics, topic_vectors, doc_vectors),
+                                    assignment.assigned)
     else:
         assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents,
                                            label_prior)

@@ -289,3 +289,26 @@ def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vecto
         result[d] = [primary, *(t for t in doc_topics[d] if t != primary)]
         assigned[d] = primary not in doc_topics[d]
     return Assignment(result, assigned)
+
+
+def keep_closer_own_topics(doc_topics: list[list[int]], topic_vectors: dict[int, np.ndarray],
+                           doc_vectors: dict[int, np.ndarray]) -> list[list[int]]:
+    """Each document's topics with its primary (first) kept, and of its own other topics only those
+    whose name is at least as close (cosine of unit vectors) to the document's text as its primary
+    topic's name; a document without a text vector keeps all of them.
+
+    Why: a small model gives a document a few labels, and besides the one that names its kind it
+    often adds an off-field one ("Business" for a radio driver, "Home repair" for a translation
+    package); the cluster's name is the reference the text is measured against, so no threshold is
+    fitted. A label at least as close to the text as the cluster's name is a second subject of the
+    document (an art loan's "Exhibitions" beside its cluster's "Sculpture") and stays."""
+    kept = []
+    for d, topics in enumerate(doc_topics):
+        text = doc_vectors.get(d)
+        if text is None or len(topics) < 2:
+            kept.append(list(topics))
+            continue
+        text = np.asarray(text, dtype=np.float64)
+        reference = float(np.asarray(topic_vectors[topics[0]]) @ text)
+        kept.append([topics[0], *(t for t in topics[1:] if float(np.asarray(topic_vectors[t]) @ text) >= reference)])
+    return kept

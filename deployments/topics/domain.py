@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 NEUTRAL_INSTRUCTION = ("List up to {max_labels} short topic labels for each document: first the general field it "
                        "belongs to, then narrower subjects.")
+NEUTRAL_GENERALIZE = "Give one short, general category name that covers all the labels of each group."
 
 
 class DomainExample(BaseModel):
@@ -50,6 +51,24 @@ _NEUTRAL_EXAMPLES = (
 )
 
 
+class GeneralizeExample(BaseModel):
+    """A worked example of naming a cluster: the labels its documents were given, and the category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    labels: list[str] = Field(..., min_length=1, max_length=12, description="Labels of a group of documents.")
+    name: str = Field(..., min_length=1, max_length=60, description="The general category that covers them.")
+
+
+# The same everyday walks of life as the labelling examples: they teach the step (from narrow labels
+# to the field they share), not a domain's words.
+_NEUTRAL_GENERALIZE_EXAMPLES = (
+    GeneralizeExample(labels=["Cycling", "Bus timetables", "Railways", "Parking fees"], name="Transport"),
+    GeneralizeExample(labels=["Bread", "Baking", "Pasta recipes", "Kitchen knives"], name="Cooking"),
+    GeneralizeExample(labels=["Roof repair", "Plumbing", "Window sealant"], name="Home repair"),
+)
+
+
 class Domain(BaseModel):
     """What the labeller is told: an instruction (with `{max_labels}` where the number goes) and examples."""
 
@@ -60,6 +79,12 @@ class Domain(BaseModel):
                              description="The prompt's first line; may use {max_labels}.")
     examples: list[DomainExample] = Field(default_factory=lambda: list(_NEUTRAL_EXAMPLES), max_length=12,
                                           description="Worked examples shown before the document (few-shot).")
+    generalize_instruction: str = Field(NEUTRAL_GENERALIZE, min_length=1, max_length=1000,
+                                        description="The first line of the prompt that names a document cluster "
+                                        "by a general category covering its members' labels.")
+    generalize_examples: list[GeneralizeExample] = Field(
+        default_factory=lambda: list(_NEUTRAL_GENERALIZE_EXAMPLES), max_length=12,
+        description="Worked examples of naming a cluster from its labels (few-shot).")
 
     @field_validator("instruction")
     @classmethod

@@ -22,6 +22,7 @@ from deployments.topics.corpus import CorpusError
 from deployments.topics.evaluation import markdown, score, vibe_rows
 from deployments.topics.experiment import ExperimentRequest, run_experiment
 from deployments.topics.experiment_models import ExperimentModels
+from deployments.topics.generalize import ClusterNamer, generalize_result
 from deployments.topics.domain import Domain
 from deployments.storage.database import open_database
 from deployments.topics.batch_files import read_labelled, write_outputs
@@ -65,6 +66,7 @@ class TopicPipeline:
                               self.label_run, self._finish_job, read_corpus, s.job_chunk, stale_s=s.job_stale_s,
                               poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
+        self._namers: dict[str, ClusterNamer] = {}
         self.llm_fingerprint = LLMFingerprint(self.llm_client)  # the LLM's precision, in every label key
         self._in_flight = asyncio.Semaphore(s.label_concurrency)  # one bound for every domain's labeller
         self.labeler = labeler or self.labeler_for(s.domain)
@@ -97,6 +99,20 @@ class TopicPipeline:
             self._labelers[domain.key()] = labeler
         return self._labelers[domain.key()]
 
+    def namer_for(self, domain: dict | Domain | None) -> ClusterNamer:
+        """The cluster namer of a request's `domain` (None: the deployment's own), made once per domain;
+        with `label_cache` its names are kept in the label store, keyed like labels (model, fingerprint)."""
+        domain = self.settings.domain if domain is None else Domain.model_validate(domain)
+        if domain.key() not in self._namers:
+            s = self.settings
+            labeler = self._labelers.get(domain.key(), self.labeler)
+            model = getattr(labeler, "model", None) or s.llm_backend.model or ""
+            self._namers[domain.key()] = ClusterNamer(
+                self.llm_client, domain, max_labels=s.generalize_max_labels,
+                store=self.label_store if s.label_cache else None, fingerprint=self.llm_fingerprint, model=model,
+                concurrency=s.label_concurrency)
+        return self._namers[domain.key()]
+
     def _check_size(self, n: int, limit: int | None = None, what: str = "request",
                     hint: str = " (use POST /v1/topics/jobs for larger corpora)") -> None:
         limit = self.settings.max_documents if limit is None else limit
@@ -113,17 +129,22 @@ class TopicPipeline:
                         domain: dict | None = None) -> dict:
         """Label and assemble; the documents whose labelling failed are named in `labelling_errors`."""
         run = await self.labeler_for(domain).label_run([d["text"] for d in documents])
-        result = await self.assemble(documents, run.labels, window, taxonomy)
+        result = await self.assemble(documents, run.labels, window, taxonomy, domain)
         result["labelling_errors"] = run.named_errors(documents)
         return result
 
     async def assemble(self, documents: list[dict], labels: list[list[str]], window: str = "month",
-                       taxonomy: list[str] | None = None) -> dict:
-        """Canonical topics and trends from labels already made (the batch command's second step)."""
-        return await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
-                              window, taxonomy, self.settings.assign_min_documents, self.settings.label_prior,
-                              self.settings.shared_word_share, self.settings.shared_word_min_labels,
-                              self.settings.grouping, self.settings.cluster_distance, self.settings.cluster_label_weight)
+                       taxonomy: list[str] | None = None, domain: dict | Domain | None = None) -> dict:
+        """Canonical topics and trends from labels already made (the batch command's second step); with
+        `generalize_names`, document clusters are then named by the LLM (`generalize.py`, `domain`'s prompt)."""
+        s = self.settings
+        result = await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
+                                window, taxonomy, s.assign_min_documents, s.label_prior, s.shared_word_share,
+                                s.shared_word_min_labels, s.grouping, s.cluster_distance, s.cluster_label_weight,
+                                own_topics=s.own_topics)
+        if s.generalize_names and s.grouping == "documents":
+            result = await generalize_result(result, self.namer_for(domain))
+        return result
 
     async def topics(self, request: dict) -> dict:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""
@@ -166,7 +187,7 @@ class TopicPipeline:
     async def _finish_job(self, documents: list[dict], labels: list[list[str]], request: dict) -> dict:
         """A job's answer from its labels: the result and, when every document has human topics, the metrics."""
         window = request.get("window", "month")
-        result = await self.assemble(documents, labels, window, request.get("taxonomy"))
+        result = await self.assemble(documents, labels, window, request.get("taxonomy"), request.get("domain"))
         metrics = vibe = None
         if documents and all(d.get("human_topics") for d in documents):
             evaluation = await self.evaluation(documents, result, window)
@@ -179,7 +200,7 @@ class TopicPipeline:
 
     async def finish_labelled(self, labelled_uri: str, out_uri: str, window: str = "month",
                               taxonomy: list[str] | None = None, storage_options: dict | None = None,
-                              output_uri: str | None = None) -> dict:
+                              output_uri: str | None = None, domain: dict | None = None) -> dict:
         """The batch command's second step: the labelled rows its Ray Data run wrote at `labelled_uri` are
         assembled here (one replica holds the corpus, not the command's driver), and the answer files are
         written to `out_uri` (see `batch_files`) and, when given, the assignments and summary to `output_uri`
@@ -188,7 +209,7 @@ class TopicPipeline:
             documents, labels, failures = await asyncio.to_thread(read_labelled, labelled_uri, storage_options)
         except CorpusError as exc:
             raise errors.bad_request(str(exc), "corpus", code="invalid_corpus") from None
-        result = await self.assemble(documents, labels, window, taxonomy)
+        result = await self.assemble(documents, labels, window, taxonomy, domain)
         evaluation = None
         if documents and all(d.get("human_topics") for d in documents):
             evaluation = await self.evaluation(documents, result, window)

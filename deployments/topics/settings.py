@@ -58,6 +58,16 @@ class TopicSettings(BaseModel):
                                     "the clustering is cut (smaller: more, tighter topics).")
     cluster_label_weight: float = Field(0.2, ge=0.0, le=10.0, description="grouping documents: weight of a document's "
                                         "label vector against its text vector (0: the text alone).")
+    own_topics: Literal["closer", "all"] = Field(
+        "closer", description="grouping documents: which of a document's own label topics it keeps besides its "
+        "cluster's topic: closer (those whose names are at least as close to its text as the cluster topic's name) "
+        "or all.")
+    generalize_names: bool = Field(
+        False, description="grouping documents: name each document cluster by a general category the LLM gives for "
+        "its members' labels (the domain's generalize_instruction and generalize_examples), cached like labels; "
+        "false: by the label topic that best covers them.")
+    generalize_max_labels: int = Field(8, ge=1, le=50, description="Most distinct labels of a cluster shown to "
+                                       "the LLM when it is named (most frequent first).")
     taxonomy_threshold: float = Field(
         0.45, ge=0.0, le=1.0, description="Cosine at or above which a topic maps onto a taxonomy category."
     )

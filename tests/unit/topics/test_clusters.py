@@ -239,3 +239,37 @@ def test_kinds_with_the_same_timing_are_rarely_split():
                                ChangepointTrendDetector())
         split += len(set(out.tolist())) > 1
     assert split <= 2
+
+
+def test_own_topics_less_related_to_the_text_than_the_primary_are_dropped():
+    from deployments.topics.clusters import keep_closer_own_topics
+
+    topics = {0: _unit([1, 0, 0]), 1: _unit([0.9, 0.1, 0]), 2: _unit([0, 0, 1]), 3: _unit([0, 1, 0])}
+    text = {0: _unit([1, 0.5, 0.1]), 1: _unit([0, 1, 0])}
+    kept = keep_closer_own_topics([[0, 1, 2], [0, 3], [2, 0]], topics, text)
+    # doc 0: topic 1 is nearer its text than its primary 0 -> kept; 2 (off-field) dropped;
+    # doc 1: 3 is its text's own direction -> kept; doc 2 has no text vector -> all kept
+    assert kept == [[0, 1], [0, 3], [2, 0]]
+
+
+def test_assemble_drops_an_off_field_own_topic_but_keeps_the_documents_labels():
+    import asyncio
+
+    from deployments.topics.assemble import assemble
+    from deployments.topics.canonical import LeaderCanonicalizer
+    from tests.unit.fakes import FakeEmbedder
+
+    docs = [{"id": f"d{i}", "text": text, "timestamp": f"2025-{1 + i:02d}-01T00:00:00Z"}
+            for i, text in enumerate(["red apple pie", "apple pastry", "green apple pie"])]
+    labels = [["Apple pie"], ["Apple pie", "Pastry", "Stock market"], ["Apple pie"]]
+
+    def run(own_topics: str) -> dict:
+        return asyncio.run(assemble(docs, labels, FakeEmbedder(), LeaderCanonicalizer(), ChangepointTrendDetector(),
+                                    grouping="documents", cluster_distance=0.8, cluster_label_weight=0.3,
+                                    own_topics=own_topics))
+
+    closer = run("closer")
+    assert closer["documents"][1]["topics"] == ["Apple pie", "Pastry"]  # "Pastry" is nearer the text than "Apple pie"
+    assert closer["documents"][1]["labels"] == ["Apple pie", "Pastry", "Stock market"]
+    assert "Stock market" not in {t["label"] for t in closer["topics"]}
+    assert run("all")["documents"][1]["topics"] == ["Apple pie", "Pastry", "Stock market"]
