@@ -102,7 +102,8 @@ class FlatLayers:
 
     @classmethod
     def build(cls, layers) -> "FlatLayers | None":
-        """None unless every projection is bias-free and all are dense float32 or all 4-bit (one group size)."""
+        """None unless every projection is bias-free, on the CPU, and all dense float32 or all 4-bit (one group
+        size). A GPU keeps the layer-by-layer path: this step was measured and tested on the CPU only."""
         norms, weights, scales, groups, eps = [], [], [], set(), set()
         for layer in layers:
             norms += [layer.input_norm.weight, layer.post_norm.weight]
@@ -121,5 +122,7 @@ class FlatLayers:
                 else:
                     return None
         if len(groups) != 1 or len(eps) != 1 or not all(n.dtype == torch.float32 for n in norms):
+            return None
+        if any(w.device.type != "cpu" for w in weights):
             return None
         return cls(norms, weights, scales, groups.pop(), float(eps.pop()), layers[0].intermediate)
