@@ -24,22 +24,33 @@ from typing import List, Optional
 import torch
 import torch.nn.functional as F
 
-from deployments.llm.int4 import Int4Linear
+from deployments.llm.int4 import Int4Linear, int4_matmul
 
 logger = logging.getLogger("ray.serve")
 
 
+def normalize(x: torch.Tensor, eps: float) -> torch.Tensor:
+    """LlamaRMSNorm's statistics step (before its weight), as transformers computes it; `LlamaDecoder`'s
+    layer-by-layer path calls it too."""
+    return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)
+
+
+def rotate_half(x: torch.Tensor) -> torch.Tensor:
+    """transformers' rotate_half: the rotary embedding's sine term pairs each half with the other."""
+    half = x.shape[-1] // 2
+    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+
+
 def _rms(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
     """LlamaRMSNorm on float32 activations (the engine's dtype whenever this path runs)."""
-    return weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
+    return weight * normalize(x, eps)
 
 
 def _project(x: torch.Tensor, weight: torch.Tensor, scales: Optional[torch.Tensor], group: int) -> torch.Tensor:
     """A bias-free Linear layer: 4-bit packed (scales given) or dense."""
     if scales is None:
         return F.linear(x, weight)
-    out = torch.ops.aten._weight_int4pack_mm_for_cpu(x.to(torch.bfloat16), weight, group, scales)
-    return out.to(x.dtype)
+    return int4_matmul(x, weight, group, scales)
 
 
 def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv: torch.Tensor,
@@ -56,13 +67,12 @@ def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv
     """
     batch = hidden.shape[0]
     groups = heads // kv_heads
-    half = head_dim // 2
     keys_end = heads + kv_heads
     for i in range(len(norms) // 2):
         qkv = _project(_rms(hidden, norms[2 * i], eps), weights[4 * i], scales[4 * i], group)
         qkv = qkv.view(batch, heads + 2 * kv_heads, head_dim)
         qk = qkv[:, :keys_end]
-        qk = qk * cos + torch.cat((-qk[..., half:], qk[..., :half]), -1) * sin  # rotary on queries and keys at once
+        qk = qk * cos + rotate_half(qk) * sin  # rotary on queries and keys at once
         layer = kv[i]
         layer[0, index, :, positions] = qk[:, heads:]
         layer[1, index, :, positions] = qkv[:, keys_end:]

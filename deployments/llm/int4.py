@@ -28,6 +28,14 @@ def fits(linear: torch.nn.Linear, group: int = GROUP) -> bool:
     return linear.in_features % group == 0 and linear.out_features % 16 == 0
 
 
+def int4_matmul(x: torch.Tensor, packed: torch.Tensor, group: int, scales_and_zeros: torch.Tensor) -> torch.Tensor:
+    """``x`` [rows, in] times packed 4-bit weights, in ``x``'s dtype (the kernel takes bfloat16 inputs).
+
+    A plain function so that the TorchScript decode step (`decode_step.py`) calls the same code as `Int4Linear`."""
+    out = torch.ops.aten._weight_int4pack_mm_for_cpu(x.to(torch.bfloat16), packed, group, scales_and_zeros)
+    return out.to(x.dtype)
+
+
 class Int4Linear(torch.nn.Module):
     """A Linear layer whose weight is held as packed 4-bit groups with a bfloat16 scale and zero each."""
 
@@ -53,9 +61,8 @@ class Int4Linear(torch.nn.Module):
         self.bias = None if linear.bias is None else torch.nn.Parameter(linear.bias.detach().clone(), False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        flat = x.reshape(-1, self.in_features).to(torch.bfloat16)
-        y = torch.ops.aten._weight_int4pack_mm_for_cpu(flat, self.packed, self.group, self.scales_and_zeros)
-        y = y.to(x.dtype).reshape(*x.shape[:-1], self.out_features)
+        y = int4_matmul(x.reshape(-1, self.in_features), self.packed, self.group, self.scales_and_zeros)
+        y = y.reshape(*x.shape[:-1], self.out_features)
         return y if self.bias is None else y + self.bias
 
 

@@ -77,15 +77,7 @@ class _Layer(torch.nn.Module):
 
 def _rms_norm(norm: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
     """transformers' LlamaRMSNorm, operation for operation (float32 statistics)."""
-    dtype = x.dtype
-    x = x.to(torch.float32)
-    x = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + norm.variance_epsilon)
-    return norm.weight * x.to(dtype)
-
-
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
-    half = x.shape[-1] // 2
-    return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
+    return norm.weight * decode_step.normalize(x.to(torch.float32), norm.variance_epsilon).to(x.dtype)
 
 
 class LlamaDecoder(torch.nn.Module):
@@ -160,8 +152,8 @@ class LlamaDecoder(torch.nn.Module):
             q = q.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
             k = k.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
             v = v.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
-            q = q * cos + _rotate_half(q) * sin
-            k = k * cos + _rotate_half(k) * sin
+            q = q * cos + decode_step.rotate_half(q) * sin
+            k = k * cos + decode_step.rotate_half(k) * sin
             k, v = past_key_values.update(k, v, index)
             if groups > 1 and tokens == 1:  # one query token: each key/value head's query heads as its queries
                 out = F.scaled_dot_product_attention(q.reshape(batch, self.kv_heads, groups, self.head_dim), k, v,

@@ -89,7 +89,8 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     common = {"gguf_file": source.gguf_file, "local_files_only": source.local_only}
     tokenizer = AutoTokenizer.from_pretrained(source.path, **common)
     model = AutoModelForCausalLM.from_pretrained(source.path, dtype=dtype, **common).to(device).eval()
-    own_decoder = settings.llama_decoder and use_llama_decoder(model, settings.decode_step)  # before quantizing: it fuses layers
+    # before quantizing: it fuses layers
+    own_decoder = settings.llama_decoder and use_llama_decoder(model, settings.decode_step)
     if quantize == "int8":
         model = quantize_int8(model)
     elif quantize == "int4":

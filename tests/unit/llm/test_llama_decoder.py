@@ -90,3 +90,11 @@ def test_other_architectures_keep_the_transformers_forward() -> None:
     model.model.config.model_type = "llama"
     model.model.config.hidden_act = "gelu"
     assert not supports(model.model)
+
+
+def test_the_decode_step_scripts_without_falling_back_to_python() -> None:
+    """`compiled` falls back to Python silently (with a warning) when TorchScript fails: this torch must script it."""
+    from deployments.llm import decode_step
+
+    assert isinstance(decode_step.compiled(True), torch.jit.ScriptFunction)
+    assert decode_step.compiled(False) is decode_step.decode_layers
