@@ -22,14 +22,13 @@ TopicGPT run on the pipeline's `LLMClient`.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 from collections import Counter
 
 from deployments.llm.client import LLMClient, completion_text
 from deployments.topics.domain import Domain
-from deployments.topics.label_cache import Fingerprint, LabelStore
+from deployments.topics.label_cache import Fingerprint, LabelStore, label_key
 from deployments.topics.labeling import clean_label
 
 logger = logging.getLogger("ray.serve")
@@ -79,8 +78,9 @@ class ClusterNamer:
                 "temperature": 0.0, "stop": ["\n"]}
 
     def _key(self, request: dict, fingerprint: str) -> str:
-        parts = ["cluster-name", self.model, fingerprint, request["prompt"], str(request["max_tokens"])]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        """Keyed like a document's labels (`label_key`): the rendered prompt stands for the text, and
+        "cluster-name" with the token budget for the labelling prompt, so names and labels never collide."""
+        return label_key(request["prompt"], f"cluster-name\x1f{request['max_tokens']}", self.model, fingerprint)
 
     async def _ask(self, request: dict, slots: asyncio.Semaphore) -> str:
         try:
