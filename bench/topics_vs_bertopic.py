@@ -100,13 +100,6 @@ def labeler(client, settings: TopicSettings, domain: Domain, store) -> CachedLab
                                        label_format=settings.label_format), store)
 
 
-class NoLLM:
-    """Stands in for the LLM while every label is cached: asked anyway, it says so."""
-
-    async def complete(self, request: dict) -> dict:
-        raise LookupError("a label is missing from the cache")
-
-
 async def label_sets(sets: list[dict], settings: TopicSettings, store, client,
                      chunk: int = 16) -> dict[str, int]:
     """Labels of every set, test halves first (they are what is reported), in chunks written to the cache
