@@ -12,7 +12,8 @@ A variant is a `+`-joined list: a dtype (`fp32`, `bf16`), `int8` (dynamic int8 L
 `int4` (4-bit weight-only Linear layers), `int8head`/`int4head` (the output head as int8 too, its best
 `kN` tokens per row rescored in float32; `k0`: int8 logits only), `tN` (N torch threads), `iN` (N inter-op
 threads), `hf` (transformers' own forward instead of Medici's Llama decoder), `python`/`layers` (its
-decode step as one Python function / layer by layer instead of one TorchScript function), `compile`
+decode step as one Python function / layer by layer instead of one TorchScript function), `denseN` (with
+int4: inputs of N rows or more through the layers' dense bfloat16 copy; `dense0`: none), `compile`
 (torch.compile of the decoder, inductor, dynamic shapes; its compile time is reported apart).
 
 Run: .venv/bin/python -m bench.engine_speed [--variants fp32+t2,bf16+t2,int8+t2] [--requests 8] [--tokens 64]
@@ -44,7 +45,7 @@ QUESTIONS = [
 
 def parse_variant(spec: str) -> dict:
     """``bf16+int8+t1`` -> the settings and bench options it names."""
-    out = {"dtype": "float32", "quantize": "none", "quantize_lm_head": False, "exact_top_k": 64, "llama_decoder": True, "decode_step": "script", "threads": None,
+    out = {"dtype": "float32", "quantize": "none", "quantize_lm_head": False, "exact_top_k": 64, "llama_decoder": True, "decode_step": "script", "dense_rows": 24, "threads": None,
            "interop": None, "compile": False}
     for part in spec.split("+"):
         if part in ("fp32", "bf16"):
@@ -55,6 +56,8 @@ def parse_variant(spec: str) -> dict:
             out["llama_decoder"] = False
         elif part in ("python", "layers"):
             out["decode_step"] = part
+        elif part.startswith("dense") and part[5:].isdigit():
+            out["dense_rows"] = int(part[5:])
         elif part == "compile":
             out["compile"] = True
         elif part[:1] in "tik" and part[1:].isdigit():
@@ -91,7 +94,8 @@ def run_variant(spec: str, requests: int, tokens: int, quality_tokens: int, per_
     v = parse_variant(spec)
     settings = LLMSettings(dtype=v["dtype"], torch_threads=v["threads"], torch_interop_threads=v["interop"],
                            quantize=v["quantize"], quantize_lm_head=v["quantize_lm_head"],
-                           lm_head_exact_top_k=v["exact_top_k"], llama_decoder=v["llama_decoder"], decode_step=v["decode_step"])
+                           lm_head_exact_top_k=v["exact_top_k"], llama_decoder=v["llama_decoder"], decode_step=v["decode_step"],
+                           int4_dense_rows=v["dense_rows"])
     engine = load_engine(settings)
     engine.reconfigure(LLMRuntimeConfig(max_batch_size=max(16, requests)))
     compile_s = None

@@ -32,6 +32,10 @@ logger = logging.getLogger("ray.serve")
 
 Done = Callable[[BaseException | None], None]
 
+# Seconds without work after which the KV buffer is freed. Shorter would free and reallocate it between
+# the back-to-back requests of a busy client (a zeroed buffer of every layer each time).
+IDLE_RELEASE_S = 2.0
+
 
 class _Active:
     """A running row and what the engine tracks for it."""
@@ -61,7 +65,7 @@ class Engine:
         self.context_length = int(getattr(model.config, "max_position_embeddings", 2048))
         self.runtime = runtime or LLMRuntimeConfig()
         self.metrics = metrics or NullMetrics()
-        self.runner = ModelRunner(model, device, self.runtime.prefix_cache_tokens)
+        self.runner = ModelRunner(model, device, self.runtime.prefix_cache_tokens, self.runtime.prefix_cache_block_tokens)
         self.scheduler = Scheduler(self.runtime.max_batch_size, self.runtime.max_tokens_in_flight)
         self.running: list[_Active] = []
         self._wake = threading.Event()
@@ -88,9 +92,11 @@ class Engine:
         self.runtime = runtime
         self.scheduler.max_batch_size = runtime.max_batch_size
         self.scheduler.max_tokens_in_flight = runtime.max_tokens_in_flight
-        self.runner.prefix.max_tokens = runtime.prefix_cache_tokens
-        if runtime.prefix_cache_tokens <= 0:
-            self.runner.prefix.clear()
+        prefix = self.runner.prefix
+        prefix.max_tokens = runtime.prefix_cache_tokens
+        if runtime.prefix_cache_tokens <= 0 or runtime.prefix_cache_block_tokens != prefix.block_size:
+            prefix.clear()  # blocks of another size can no longer be looked up
+            prefix.block_size = runtime.prefix_cache_block_tokens
 
     def check_health(self) -> None:
         if self._fatal is not None:
@@ -148,7 +154,9 @@ class Engine:
     def _loop(self) -> None:
         while not self._stop.is_set():
             if not self.running and not len(self.scheduler):
-                self._wake.wait()
+                if not self._wake.wait(IDLE_RELEASE_S):
+                    self.runner.release_if_empty()
+                    self._wake.wait()
                 self._wake.clear()
                 continue
             try:
@@ -172,11 +180,11 @@ class Engine:
         self._remove(cancelled)
         widths = [active.width for active in self.running]
         admitted = self.scheduler.admit(widths, self.runtime.max_prefill_tokens_per_step)
-        for k, pending in enumerate(admitted):
+        if admitted:
             try:
-                self._join(pending)
+                self._join(admitted)
             except Exception as exc:
-                for unjoined in admitted[k:]:
+                for unjoined in admitted:
                     unjoined.extra["done"](exc)
                 raise
         if self.running:
@@ -185,13 +193,12 @@ class Engine:
         self.metrics.step(len(self.running), len(self.scheduler), len(self.running))
         self.metrics.prefix_cache(prefix.queries, prefix.hits, prefix.hit_rate)
 
-    def _join(self, pending: Pending) -> None:
-        job = pending.job
-        row = Row(job, self.encode, self.device)
-        active = _Active(row, pending)
-        logits, _ = self.runner.add(job.prompt_ids, pending.width)
-        self.running.append(active)
-        self._advance([active], logits)
+    def _join(self, admitted: list[Pending]) -> None:
+        """The admitted requests join: prefilled together, then each picks its first token."""
+        actives = [_Active(Row(pending.job, self.encode, self.device), pending) for pending in admitted]
+        logits, _ = self.runner.add([p.job.prompt_ids for p in admitted], [p.width for p in admitted])
+        self.running.extend(actives)
+        self._advance(actives, logits)
 
     def _decode(self) -> None:
         logits = self.runner.decode([active.next_token for active in self.running])

@@ -13,6 +13,14 @@ real quantization loss is logged rather than assumed.
 Written against the aten op rather than through torchao: torchao would add a dependency to call this one
 op, and its quantizer picks its own grouping and zero-point rounding, which would not reproduce the
 GGUF blocks.
+
+A prompt's prefill is the other shape: many rows at once. The int4pack kernel's cost grows with every
+row (it unpacks the weights again for each small tile of rows), while a dense bfloat16 matmul (oneDNN)
+reads its weights once and is compute-bound, about twice as fast from a few dozen rows up. So a layer
+may also keep the same weights dense in bfloat16 (`dense_rows`): inputs with that many rows or more use
+them. That costs two bytes per weight of memory, and the dense weights are the 4-bit values rounded to
+bfloat16, so a long prompt's prefill differs from the 4-bit kernel's in the last bits (measured in
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -39,7 +47,7 @@ def int4_matmul(x: torch.Tensor, packed: torch.Tensor, group: int, scales_and_ze
 class Int4Linear(torch.nn.Module):
     """A Linear layer whose weight is held as packed 4-bit groups with a bfloat16 scale and zero each."""
 
-    def __init__(self, linear: torch.nn.Linear, group: int = GROUP) -> None:
+    def __init__(self, linear: torch.nn.Linear, group: int = GROUP, dense_rows: int = 0) -> None:
         super().__init__()
         weight = linear.weight.detach().float()
         out_features, in_features = weight.shape
@@ -58,24 +66,33 @@ class Int4Linear(torch.nn.Module):
         )
         self.register_buffer("packed", packed)
         self.register_buffer("scales_and_zeros", constants.transpose(0, 1).contiguous())  # [groups, out, 2]
+        # the packed weights' own values, dense: what the kernel multiplies by, rounded to bfloat16
+        dense = restored.reshape(out_features, in_features).to(torch.bfloat16) if dense_rows > 0 else None
+        self.register_buffer("dense", dense)
+        self.dense_rows = dense_rows
         self.bias = None if linear.bias is None else torch.nn.Parameter(linear.bias.detach().clone(), False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = int4_matmul(x.reshape(-1, self.in_features), self.packed, self.group, self.scales_and_zeros)
+        rows = x.reshape(-1, self.in_features)
+        if self.dense is not None and rows.shape[0] >= self.dense_rows:
+            y = torch.nn.functional.linear(rows.to(torch.bfloat16), self.dense).to(x.dtype)
+        else:
+            y = int4_matmul(rows, self.packed, self.group, self.scales_and_zeros)
         y = y.reshape(*x.shape[:-1], self.out_features)
         return y if self.bias is None else y + self.bias
 
 
-def quantize_int4(module: torch.nn.Module, group: int = GROUP) -> float:
+def quantize_int4(module: torch.nn.Module, group: int = GROUP, dense_rows: int = 0) -> float:
     """Replace every Linear layer under ``module`` that the kernel fits; returns the largest weight error.
 
-    Layers that do not fit keep their dense weights (correct, just not faster)."""
+    ``dense_rows`` > 0 also keeps each layer's weights dense in bfloat16 for inputs of that many rows or
+    more (`Int4Linear`). Layers that do not fit keep their dense weights (correct, just not faster)."""
     worst = 0.0
     for name, child in list(module.named_children()):
         if isinstance(child, torch.nn.Linear) and fits(child, group):
-            layer = Int4Linear(child, group)
+            layer = Int4Linear(child, group, dense_rows)
             worst = max(worst, layer.max_error)
             setattr(module, name, layer)
         else:
-            worst = max(worst, quantize_int4(child, group))
+            worst = max(worst, quantize_int4(child, group, dense_rows))
     return worst

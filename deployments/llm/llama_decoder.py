@@ -142,10 +142,56 @@ class LlamaDecoder(torch.nn.Module):
             last = self._decode_step(input_ids, position_ids, attention_mask, view)
             if last is not None:
                 return SimpleNamespace(last_hidden_state=last)
+
+        def attention(index: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+            k, v = past_key_values.update(k, v, index)
+            return self._attend(q, k, v, attention_mask)
+
+        return SimpleNamespace(last_hidden_state=self._layers(input_ids, position_ids, attention))
+
+    def prefill(self, input_ids: torch.Tensor, position_ids: torch.Tensor, segments: list[tuple[int, int, int, torch.Tensor]],
+                cache) -> torch.Tensor:
+        """Several prompts' new tokens as one sequence ``[1, tokens]``, each prompt a segment ``(slot, start,
+        length, mask)`` of the slot cache; returns the final hidden states ``[1, tokens, hidden]``.
+
+        Every projection runs once over all segments' tokens (one matmul of many rows instead of one per
+        prompt; with `Int4Linear`'s dense weights, many rows is where the CPU is fastest). Attention alone
+        runs per segment, over its own slot's cached prefix and new tokens, so each prompt's result is what
+        its own prefill computes."""
+
+        def attention(index: int, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+            outs, offset = [], 0
+            for slot, start, length, mask in segments:
+                part = slice(offset, offset + length)
+                cache.prefill_mode(slot, start, length)
+                keys, values = cache.update(k[:, :, part], v[:, :, part], index)
+                outs.append(self._attend(q[:, :, part], keys, values, mask))
+                offset += length
+            return torch.cat(outs, dim=1)
+
+        return self._layers(input_ids, position_ids, attention)
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """SDPA as transformers' integration calls it; ``q`` [batch, heads, tokens, dim] -> [batch, tokens, heads*dim]."""
+        batch, _, tokens, _ = q.shape
+        groups = self.heads // self.kv_heads
+        if groups > 1 and tokens == 1:  # one query token: each key/value head's query heads as its queries
+            out = F.scaled_dot_product_attention(q.reshape(batch, self.kv_heads, groups, self.head_dim), k, v,
+                                                 attn_mask=mask, scale=self.scaling)
+        else:
+            if groups > 1:
+                k = k.repeat_interleave(groups, dim=1)
+                v = v.repeat_interleave(groups, dim=1)
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=self.scaling)
+        return out.reshape(batch, -1, tokens, self.head_dim).transpose(1, 2).reshape(batch, tokens, -1)
+
+    def _layers(self, input_ids: torch.Tensor, position_ids: torch.Tensor, attention) -> torch.Tensor:
+        """Every layer, layer by layer; ``attention(layer index, q, k, v)`` stores the keys and values and
+        attends (rotary already applied), returning ``[batch, tokens, heads*dim]``."""
+        batch, tokens = input_ids.shape
         hidden = self.embed_tokens(input_ids)
         cos, sin = self._rotary(position_ids, hidden.dtype)
         cos, sin = cos[:, None], sin[:, None]  # broadcast over heads
-        groups = self.heads // self.kv_heads
         for index, layer in enumerate(self.layers):
             residual = hidden
             q, k, v = layer.qkv(_rms_norm(layer.input_norm, hidden)).split(layer.split, dim=-1)
@@ -154,21 +200,11 @@ class LlamaDecoder(torch.nn.Module):
             v = v.view(batch, tokens, -1, self.head_dim).transpose(1, 2)
             q = q * cos + decode_step.rotate_half(q) * sin
             k = k * cos + decode_step.rotate_half(k) * sin
-            k, v = past_key_values.update(k, v, index)
-            if groups > 1 and tokens == 1:  # one query token: each key/value head's query heads as its queries
-                out = F.scaled_dot_product_attention(q.reshape(batch, self.kv_heads, groups, self.head_dim), k, v,
-                                                     attn_mask=attention_mask, scale=self.scaling)
-            else:
-                if groups > 1:
-                    k = k.repeat_interleave(groups, dim=1)
-                    v = v.repeat_interleave(groups, dim=1)
-                out = F.scaled_dot_product_attention(q, k, v, attn_mask=attention_mask, scale=self.scaling)
-            out = out.reshape(batch, -1, tokens, self.head_dim).transpose(1, 2).reshape(batch, tokens, -1)
-            hidden = residual + layer.o_proj(out)
+            hidden = residual + layer.o_proj(attention(index, q, k, v))
             residual = hidden
             gate, up = layer.gate_up(_rms_norm(layer.post_norm, hidden)).split(layer.intermediate, dim=-1)
             hidden = residual + layer.down_proj(F.silu(gate) * up)
-        return SimpleNamespace(last_hidden_state=_rms_norm(self.norm, hidden))
+        return _rms_norm(self.norm, hidden)
 
 
 def use_llama_decoder(model, step: str = "script") -> bool:

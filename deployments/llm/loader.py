@@ -94,7 +94,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     if quantize == "int8":
         model = quantize_int8(model)
     elif quantize == "int4":
-        error = quantize_int4(model.model)
+        error = quantize_int4(model.model, dense_rows=settings.int4_dense_rows)
         logger.info("4-bit Linear layers: largest weight change %.3g", error)
     head = pick_head(settings.quantize_lm_head, quantize)
     if head:  # 8-bit, as a GGUF stores it: a 4-bit head loses too much

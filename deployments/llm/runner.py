@@ -1,9 +1,11 @@
-"""The model's forward passes for continuous batching: one row's prefill, one token for every row.
+"""The model's forward passes for continuous batching: new rows' prefill, one token for every row.
 
 `ModelRunner` owns the transformers model, the per-row KV cache (`SlotCache`) and the prefix cache.
 It calls the model's inner decoder (`model.model`) with explicit positions and a prepared 4D mask,
 then the LM head on each row's last position only (a 49k-token head over every prompt position is
-wasted work). Rows are addressed by slot; the engine keeps slots dense (`0..n-1`).
+wasted work). Rows are addressed by slot; the engine keeps slots dense (`0..n-1`). With Medici's Llama decoder, the
+requests that join at one step are prefilled together in one forward (`LlamaDecoder.prefill`): their
+projections run once over all their new tokens; otherwise each is prefilled alone.
 """
 
 from __future__ import annotations
@@ -38,31 +40,66 @@ class ModelRunner:
         return self._head(hidden).float()
 
     @torch.inference_mode()
-    def add(self, prompt: list[int], columns: int) -> tuple[torch.Tensor, int]:
-        """Prefill ``prompt`` into a new slot with room for ``columns`` tokens: (last logits, cached tokens)."""
-        slot = self.rows
-        self.cache.reserve(slot + 1, columns)
-        blocks = self.prefix.lookup(prompt)
+    def add(self, prompts: list[list[int]], columns: list[int]) -> tuple[torch.Tensor, list[int]]:
+        """Prefill each prompt into a new slot with room for its ``columns`` tokens.
+
+        Returns the last position's logits ``[prompts, vocab]`` and each prompt's tokens found in the
+        prefix cache."""
+        if not hasattr(self._decoder, "prefill"):  # transformers' forward: one prompt per forward
+            outs = [self._add_alone(prompt, width) for prompt, width in zip(prompts, columns)]
+            return torch.cat([logits for logits, _ in outs]), [cached for _, cached in outs]
+        first = self.rows
+        self.cache.reserve(first + len(prompts), max(columns))
+        segments, ids, positions, cached = [], [], [], []
+        for k, prompt in enumerate(prompts):
+            start = self._reuse_prefix(first + k, prompt)
+            position = torch.arange(start, len(prompt), device=self.device)
+            segments.append((first + k, start, len(prompt) - start, _causal(position, len(prompt))))
+            ids += prompt[start:]
+            positions.append(position)
+            cached.append(start)
+        self.lengths += [len(prompt) for prompt in prompts]
+        try:
+            hidden = self._decoder.prefill(torch.tensor([ids], dtype=torch.long, device=self.device),
+                                           torch.cat(positions)[None], segments, self.cache)
+        except BaseException:
+            del self.lengths[first:]
+            raise
+        ends = torch.tensor([len(p) - c for p, c in zip(prompts, cached)], device=self.device).cumsum(0) - 1
+        for k, prompt in enumerate(prompts):
+            self._remember_prefix(first + k, prompt)
+        return self._logits(hidden[0, ends]), cached
+
+    def _reuse_prefix(self, slot: int, prompt: list[int]) -> int:
+        """Copy the prompt's cached prefix blocks into ``slot``; returns how many tokens they cover."""
         start = 0
-        for block in blocks:
+        for block in self.prefix.lookup(prompt):
             self.cache.write(slot, start, block)
             start += block.shape[3]
-        rest = prompt[start:]
+        return start
+
+    def _remember_prefix(self, slot: int, prompt: list[int]) -> None:
+        if self.prefix.max_tokens > 0:
+            self.prefix.insert(prompt, lambda a, b: self.cache.read(slot, a, b))
+
+    def _add_alone(self, prompt: list[int], columns: int) -> tuple[torch.Tensor, int]:
+        """One prompt's prefill through the model's own forward call (a 4D mask and the slot cache)."""
+        slot = self.rows
+        self.cache.reserve(slot + 1, columns)
+        start = self._reuse_prefix(slot, prompt)
         self.lengths.append(len(prompt))
         try:
-            ids = torch.tensor([rest], dtype=torch.long, device=self.device)
+            ids = torch.tensor([prompt[start:]], dtype=torch.long, device=self.device)
             positions = torch.arange(start, len(prompt), device=self.device)
-            cols = torch.arange(len(prompt), device=self.device)
-            mask = (cols[None, :] <= positions[:, None])[None, None]  # causal, over cached + new tokens
-            self.cache.prefill_mode(slot, start, len(rest))
+            self.cache.prefill_mode(slot, start, len(prompt) - start)
             hidden = self._decoder(
-                input_ids=ids, position_ids=positions[None], attention_mask=mask, past_key_values=self.cache, use_cache=True
+                input_ids=ids, position_ids=positions[None], attention_mask=_causal(positions, len(prompt)),
+                past_key_values=self.cache, use_cache=True,
             ).last_hidden_state
         except BaseException:
             self.lengths.pop()
             raise
-        if self.prefix.max_tokens > 0:
-            self.prefix.insert(prompt, lambda a, b: self.cache.read(slot, a, b))
+        self._remember_prefix(slot, prompt)
         return self._logits(hidden[:, -1]), start
 
     @torch.inference_mode()
@@ -91,6 +128,18 @@ class ModelRunner:
         self.cache.move(last, slot, self.lengths[last])
         self.lengths[slot] = self.lengths[last]
         self.lengths.pop()
-        if not self.lengths:
-            self.cache.release()
         return last
+
+    def release_if_empty(self) -> bool:
+        """Free the KV buffer when no row runs (the engine calls this once it has been idle a while, not
+        each time the batch empties: back-to-back requests would otherwise reallocate and zero it)."""
+        if self.lengths or self.cache.kv is None:
+            return False
+        self.cache.release()
+        return True
+
+
+def _causal(positions: torch.Tensor, length: int) -> torch.Tensor:
+    """``[1, 1, new tokens, length]``: each new token (at ``positions``) sees the prompt up to itself."""
+    columns = torch.arange(length, device=positions.device)
+    return (columns[None, :] <= positions[:, None])[None, None]

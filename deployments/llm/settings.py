@@ -39,6 +39,12 @@ class LLMSettings(BaseModel):
         "int8: int8 weights with dynamic activation scales (torch.ao quantize_dynamic). Both read fewer bytes "
         "per decode step; greedy outputs may differ from float32.",
     )
+    int4_dense_rows: int = Field(
+        24, ge=0, description="With int4 layers: inputs of this many rows or more (a prompt's tokens, or the "
+        "prompts of several requests prefilled together) multiply by the same weights held dense in bfloat16, "
+        "which is faster there than the 4-bit kernel, whose cost grows with every row. Costs two bytes per "
+        "weight of memory; 0 keeps no dense copy (every row through the 4-bit kernel).",
+    )
     quantize_lm_head: bool | None = Field(
         None,
         description="CPU only. The output head (the largest single matrix) as int8 logits, the best "
@@ -79,6 +85,11 @@ class LLMRuntimeConfig(BaseModel):
     )
     prefix_cache_tokens: int = Field(
         8192, ge=0, description="Prefix-cache size in tokens (least recently used evicted); 0 turns it off."
+    )
+    prefix_cache_block_tokens: int = Field(
+        8, ge=1, le=256, description="Tokens per prefix-cache block. A prompt reuses its cached prefix in whole "
+        "blocks, so smaller blocks reuse more of prompts that differ only after a shared start (a chat template "
+        "and system prompt, then each user's words) at the cost of more entries to look up.",
     )
     request_timeout_s: float = Field(60.0, gt=0.0, description="A request running longer gets 504.")
     default_max_tokens: int = Field(256, ge=1, description="max_tokens when the request gives none.")

@@ -49,6 +49,47 @@ def test_continuous_batching_gives_the_same_greedy_tokens_as_decoding_alone() ->
     assert all(error is None for _, error in finished) and len(finished) == len(prompts)
 
 
+def _alone(prompt: str, max_tokens: int) -> str:
+    """The greedy text of one request decoded alone through transformers' own forward."""
+    solo = _manual()
+    job = _job(prompt, max_tokens)
+    _submit(solo, job, [])
+    while solo.running or len(solo.scheduler):
+        solo.step()
+    return job.text
+
+
+def test_requests_joining_at_one_step_are_prefilled_together_with_the_same_tokens() -> None:
+    """Medici's decoder prefills the requests admitted at one step in one forward (their prompts as segments
+    of one sequence), from the prefix cache where it has their start; each still gets its own tokens."""
+    engine = _manual(llama_decoder=True, prefix_cache_block_tokens=4)
+    rounds = [[("the first prompt", 12), ("b", 9), ("a third, longer prompt than the others", 10), ("xy", 11)],
+              [("the first prompt, again", 8), ("a third, longer prompt and another", 7)]]  # cached starts
+    for requests in rounds:
+        jobs = [_job(p, n) for p, n in requests]
+        for job in jobs:
+            _submit(engine, job, [])
+        engine.step()
+        assert len(engine.running) == len(requests)  # all joined at one step
+        while engine.running:
+            engine.step()
+        assert [job.text for job in jobs] == [_alone(p, n) for p, n in requests]
+    assert engine.runner.prefix.hits >= 2 * 16  # the second round reused the first's blocks
+
+
+def test_a_new_prefix_block_size_empties_the_prefix_cache() -> None:
+    from deployments.llm.settings import LLMRuntimeConfig
+
+    engine = tiny_engine(prefix_cache_block_tokens=4)
+    engine.generate([_job("a prompt to cache", 3)])
+    assert engine.runner.prefix.tokens > 0
+    engine.reconfigure(LLMRuntimeConfig(prefix_cache_block_tokens=8))
+    assert engine.runner.prefix.tokens == 0 and engine.runner.prefix.block_size == 8
+    engine.generate([_job("a prompt to cache again", 3)])
+    assert engine.runner.prefix.tokens == 16  # two whole blocks of 8 of its 23 tokens
+    engine.shutdown()
+
+
 def test_a_short_request_finishes_before_a_long_one_that_started_earlier() -> None:
     engine = _manual()
     finished: list = []
@@ -123,7 +164,8 @@ def test_past_the_tokens_in_flight_bound_requests_wait_their_turn() -> None:
     while engine.running or len(engine.scheduler):
         engine.step()
     assert [job.completion_tokens for job in jobs] == [40, 40, 40]
-    assert engine.runner.cache.kv is None  # the buffer is freed when the batch empties
+    assert engine.runner.cache.kv is not None  # kept while the engine is busy: the next request reuses it
+    assert engine.runner.release_if_empty() and engine.runner.cache.kv is None  # freed once idle
 
 
 def test_the_decoding_thread_runs_submitted_jobs_and_streams() -> None:

@@ -35,6 +35,19 @@ def test_a_q4_1_block_weight_packs_back_to_the_same_values() -> None:
     assert packed(x).dtype == torch.float32 and packed(x[None]).shape == (1, 5, 48)
 
 
+def test_many_rows_go_through_the_dense_copy_of_the_same_weights() -> None:
+    dense = q4_1_linear()
+    packed = Int4Linear(dense, dense_rows=8)
+    assert packed.dense.dtype == torch.bfloat16 and packed.dense.shape == dense.weight.shape
+    assert torch.equal(packed.dense, dense.weight.detach().to(torch.bfloat16))  # the 4-bit values, rounded
+    few, many = torch.randn(7, 96), torch.randn(8, 96)
+    assert torch.equal(packed(few), Int4Linear(dense)(few))  # below dense_rows: the 4-bit kernel itself
+    expected = dense(many.to(torch.bfloat16).float())
+    assert torch.allclose(packed(many), expected, rtol=2e-2, atol=2e-2)
+    assert not torch.equal(packed(many), Int4Linear(dense)(many))  # a different kernel did this one
+    assert Int4Linear(dense).dense is None  # no copy unless asked
+
+
 def test_a_dense_weight_reports_its_quantization_error() -> None:
     torch.manual_seed(0)
     dense = torch.nn.Linear(64, 32)

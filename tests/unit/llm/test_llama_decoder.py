@@ -17,18 +17,19 @@ PROMPTS = [[5, 9, 13, 2, 40, 41, 7], [3, 3, 60], [11, 12, 13, 14, 15, 16, 17, 18
 
 
 def _trace(model, steps: int = 6) -> tuple[list[torch.Tensor], list[list[int]]]:
-    """Prefill three rows of different lengths (one joins late), decode greedily; every step's logits."""
+    """Prefill two rows of different lengths together, decode greedily, a third row joins late; every
+    step's logits. Medici's decoder prefills the two in one forward, transformers' one by one."""
     runner = ModelRunner(model, torch.device("cpu"))
     logits, tokens = [], [[] for _ in PROMPTS]
-    for prompt in PROMPTS[:2]:
-        first, _ = runner.add(prompt, len(prompt) + steps + 2)
-        logits.append(first)
-        tokens[runner.rows - 1].append(int(first.argmax()))
+    first, _ = runner.add(PROMPTS[:2], [len(p) + steps + 2 for p in PROMPTS[:2]])
+    logits.append(first)
+    for i in range(2):
+        tokens[i].append(int(first[i].argmax()))
     for step in range(steps):
         if step == 2:  # a row joins a running batch
-            first, _ = runner.add(PROMPTS[2], len(PROMPTS[2]) + steps + 2)
+            first, _ = runner.add([PROMPTS[2]], [len(PROMPTS[2]) + steps + 2])
             logits.append(first)
-            tokens[2].append(int(first.argmax()))
+            tokens[2].append(int(first[0].argmax()))
         out = runner.decode([row[-1] for row in tokens[: runner.rows]])
         logits.append(out)
         for i in range(runner.rows):

@@ -40,8 +40,13 @@ def tiny_model(seed: int = 0, layers: int = 2):
     return model
 
 
-def tiny_engine(seed: int = 0, **runtime):
+def tiny_engine(seed: int = 0, llama_decoder: bool = False, **runtime):
+    """An engine over `tiny_model`; ``llama_decoder``: through Medici's Llama decoder, as the replica loads it."""
     from deployments.llm.engine import Engine
+    from deployments.llm.llama_decoder import use_llama_decoder
     from deployments.llm.settings import LLMRuntimeConfig
 
-    return Engine(tiny_model(seed), CharTokenizer(), torch.device("cpu"), LLMRuntimeConfig(**runtime))
+    model = tiny_model(seed)
+    if llama_decoder:
+        assert use_llama_decoder(model)
+    return Engine(model, CharTokenizer(), torch.device("cpu"), LLMRuntimeConfig(**runtime))
