@@ -154,9 +154,11 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--agent-settings", default="{}",
                         help="with --serve: JSON of `agent` settings for that app, e.g. "
                         "'{\"guard_combine_before_answer\": true}' (a setting tried on the dev halves)")
+    parser.add_argument("--llm-settings", default="{}",
+                        help="with --serve: JSON of `llm` settings for that app, e.g. '{\"int4_dense_rows\": 0}'")
     args = parser.parse_args(argv)
     if args.serve:
-        with serve_this_checkout(json.loads(args.agent_settings)) as url:
+        with serve_this_checkout(json.loads(args.agent_settings), json.loads(args.llm_settings)) as url:
             args.url = url
             await evaluate(args)
     else:
@@ -164,7 +166,7 @@ async def main(argv: list[str] | None = None) -> None:
 
 
 @contextlib.contextmanager
-def serve_this_checkout(agent_settings: dict | None = None):
+def serve_this_checkout(agent_settings: dict | None = None, llm_settings: dict | None = None):
     """The app of this checkout, on a fresh database, for one evaluation (stopped afterwards)."""
     import sys
     import tempfile
@@ -172,7 +174,7 @@ def serve_this_checkout(agent_settings: dict | None = None):
     sys.path.insert(0, str(ROOT))
     from bench.serve_harness import running_app
 
-    app_args = {"llm": {"torch_threads": 2}, "llm_runtime": {"request_timeout_s": 1800, "max_batch_size": 16},
+    app_args = {"llm": {"torch_threads": 2, **(llm_settings or {})}, "llm_runtime": {"request_timeout_s": 1800, "max_batch_size": 16},
                 "ingress": {"request_timeout_s": 1800},
                 "documents": {"storage": {"data_dir": tempfile.mkdtemp(prefix="medici-agent-eval-")}},
                 "agent": agent_settings or {}}

@@ -122,8 +122,9 @@ class LazyServeLLM:
     """The default model behind a local Serve app, started on the first request only, so a run whose
     labels and cluster names are all cached starts no Ray."""
 
-    def __init__(self) -> None:
+    def __init__(self, llm_settings: dict | None = None) -> None:
         self.client = None
+        self.llm_settings = llm_settings or {}
 
     def _start(self):
         import ray
@@ -134,7 +135,7 @@ class LazyServeLLM:
 
         ray.init(address="local", include_dashboard=False, log_to_driver=False)
         serve.start(http_options={"host": "127.0.0.1", "port": 0})
-        serve.run(build_app({"llm_runtime": {"request_timeout_s": 3600.0}}), name="bench-topics", route_prefix=None,
+        serve.run(build_app({"llm": self.llm_settings, "llm_runtime": {"request_timeout_s": 3600.0}}), name="bench-topics", route_prefix=None,
                   blocking=False)
         return HandleLLMClient(serve.get_deployment_handle("LLMServer", app_name="bench-topics"))
 
@@ -240,13 +241,15 @@ def main(argv: list[str] | None = None) -> None:
                         "deployment's `topic_labels` table) instead of the --label-cache file")
     parser.add_argument("--label-only", action="store_true", help="fill the label cache and stop")
     parser.add_argument("--out", help="write every row as JSON here")
+    parser.add_argument("--llm-settings", default="{}", help="JSON `llm` settings of the Serve app that labels what "
+                        "the cache lacks, e.g. '{\"int4_dense_rows\": 0}' (use a fresh --label-db to compare two)")
     args = parser.parse_args(argv)
 
     names = args.corpora or ["art", *sorted(p.parent.name for p in EVAL.glob("*/spec.yaml"))]
     settings = TopicSettings(**json.loads(args.settings))
     sets = corpus_sets(names, [h for h in args.halves.split(",") if h])
     store = lance_store(args.label_db) if args.label_db else JsonlLabelStore(args.label_cache)
-    llm = LazyServeLLM()
+    llm = LazyServeLLM(json.loads(args.llm_settings))
     try:
         asyncio.run(run(args, settings, sets, store, llm))
     finally:
