@@ -168,6 +168,24 @@ def test_past_the_tokens_in_flight_bound_requests_wait_their_turn() -> None:
     assert engine.runner.release_if_empty() and engine.runner.cache.kv is None  # freed once idle
 
 
+def test_an_idle_engine_frees_its_kv_buffer(monkeypatch) -> None:
+    import time
+
+    from deployments.llm import engine as engine_module
+
+    monkeypatch.setattr(engine_module, "IDLE_RELEASE_S", 0.05)
+    engine = tiny_engine()
+    engine.generate([_job("hello", 3)])
+    deadline = time.monotonic() + 10
+    while engine.runner.cache.kv is not None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert engine.runner.cache.kv is None
+    again = _job("hello again", 4)
+    engine.generate([again])  # a freed buffer is allocated again on the next request
+    assert again.completion_tokens == 4
+    engine.shutdown()
+
+
 def test_the_decoding_thread_runs_submitted_jobs_and_streams() -> None:
     engine = tiny_engine()
     pieces: list[str] = []
