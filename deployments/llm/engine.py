@@ -181,12 +181,7 @@ class Engine:
         widths = [active.width for active in self.running]
         admitted = self.scheduler.admit(widths, self.runtime.max_prefill_tokens_per_step)
         if admitted:
-            try:
-                self._join(admitted)
-            except Exception as exc:
-                for unjoined in admitted:
-                    unjoined.extra["done"](exc)
-                raise
+            self._join(admitted)
         if self.running:
             self._decode()
         prefix = self.runner.prefix
@@ -195,10 +190,15 @@ class Engine:
 
     def _join(self, admitted: list[Pending]) -> None:
         """The admitted requests join: prefilled together, then each picks its first token."""
-        actives = [_Active(Row(pending.job, self.encode, self.device), pending) for pending in admitted]
-        logits, _ = self.runner.add([p.job.prompt_ids for p in admitted], [p.width for p in admitted])
+        try:
+            actives = [_Active(Row(pending.job, self.encode, self.device), pending) for pending in admitted]
+            logits, _ = self.runner.add([p.job.prompt_ids for p in admitted], [p.width for p in admitted])
+        except Exception as exc:  # none of them joined: each is told here, the running rows by the loop
+            for pending in admitted:
+                pending.extra["done"](exc)
+            raise
         self.running.extend(actives)
-        self._advance(actives, logits)
+        self._advance(actives, logits)  # past this point a failure fails every running row, these included
 
     def _decode(self) -> None:
         logits = self.runner.decode([active.next_token for active in self.running])

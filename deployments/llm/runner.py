@@ -45,10 +45,14 @@ class ModelRunner:
 
         Returns the last position's logits ``[prompts, vocab]`` and each prompt's tokens found in the
         prefix cache."""
-        if not hasattr(self._decoder, "prefill"):  # transformers' forward: one prompt per forward
-            outs = [self._add_alone(prompt, width) for prompt, width in zip(prompts, columns)]
-            return torch.cat([logits for logits, _ in outs]), [cached for _, cached in outs]
         first = self.rows
+        if not hasattr(self._decoder, "prefill"):  # transformers' forward: one prompt per forward
+            try:
+                outs = [self._add_alone(prompt, width) for prompt, width in zip(prompts, columns)]
+            except BaseException:
+                del self.lengths[first:]  # all of them or none join
+                raise
+            return torch.cat([logits for logits, _ in outs]), [cached for _, cached in outs]
         self.cache.reserve(first + len(prompts), max(columns))
         segments, ids, positions, cached = [], [], [], []
         for k, prompt in enumerate(prompts):
@@ -62,13 +66,14 @@ class ModelRunner:
         try:
             hidden = self._decoder.prefill(torch.tensor([ids], dtype=torch.long, device=self.device),
                                            torch.cat(positions)[None], segments, self.cache)
+            ends = torch.tensor([len(p) - c for p, c in zip(prompts, cached)], device=self.device).cumsum(0) - 1
+            logits = self._logits(hidden[0, ends])
         except BaseException:
-            del self.lengths[first:]
+            del self.lengths[first:]  # all of them or none join
             raise
-        ends = torch.tensor([len(p) - c for p, c in zip(prompts, cached)], device=self.device).cumsum(0) - 1
         for k, prompt in enumerate(prompts):
             self._remember_prefix(first + k, prompt)
-        return self._logits(hidden[0, ends]), cached
+        return logits, cached
 
     def _reuse_prefix(self, slot: int, prompt: list[int]) -> int:
         """Copy the prompt's cached prefix blocks into ``slot``; returns how many tokens they cover."""

@@ -195,6 +195,33 @@ def test_the_decoding_thread_runs_submitted_jobs_and_streams() -> None:
     assert "".join(pieces) == job.text and job.completion_tokens == 10
 
 
+@pytest.mark.parametrize("llama_decoder", [False, True])
+def test_a_failing_prefill_fails_the_joining_requests_and_leaves_no_row(llama_decoder: bool) -> None:
+    engine = _manual(llama_decoder=llama_decoder)
+    finished: list = []
+    jobs = [_job("first", 3), _job("second one", 3)]
+    for job in jobs:
+        _submit(engine, job, finished)
+    calls = []
+    real = engine.runner._logits
+
+    def broken(hidden):
+        calls.append(hidden.shape[0])
+        raise RuntimeError("out of memory")
+
+    engine.runner._logits = broken  # fails after the forward, once both prompts are in their slots
+    with pytest.raises(RuntimeError, match="out of memory"):
+        engine.step()
+    assert [str(error) for _, error in finished] == ["out of memory", "out of memory"]
+    assert engine.runner.rows == 0 and not engine.running
+    engine.runner._logits = real
+    again = _job("third", 4)
+    _submit(engine, again, finished)
+    while engine.running or len(engine.scheduler):
+        engine.step()
+    assert again.completion_tokens == 4
+
+
 def test_a_failing_forward_fails_its_requests_and_the_health_check() -> None:
     engine = tiny_engine()
 
