@@ -143,10 +143,12 @@ def test_an_agent_question_shows_its_steps_one_by_one_before_the_answer(browser,
     steps = [a for a in arrivals if a["kind"] == "step"]
     answer = [a for a in arrivals if a["kind"] == "answer"]
     assert steps and len(answer) == 1, arrivals
-    assert all(s["batch"] < answer[0]["batch"] for s in steps), arrivals
+    # every step is on the page before the answer: in an earlier update, or earlier in the same one (a step
+    # the answer is read from, such as a calculation, is sent just before it, with no LLM call between)
+    assert arrivals[-1]["kind"] == "answer" and all(s["batch"] <= answer[0]["batch"] for s in steps), arrivals
     # Streamed, not buffered: the steps reach the page over several updates. The plan step's lookups are
     # recorded together (one search each, no LLM call between them), so those may share one update.
-    assert len({s["batch"] for s in steps}) >= 2, f"every step arrived at once: {arrivals}"
+    assert len({s["batch"] for s in steps if s["batch"] < answer[0]["batch"]}) >= 2, f"steps arrived at once: {arrivals}"
     assert browser.find_element("id", "agent-answer-text").text
     assert browser.find_element("id", "agent-answer-source").text
 
