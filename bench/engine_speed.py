@@ -45,7 +45,7 @@ QUESTIONS = [
 
 def parse_variant(spec: str) -> dict:
     """``bf16+int8+t1`` -> the settings and bench options it names."""
-    out = {"dtype": "float32", "quantize": "none", "quantize_lm_head": False, "exact_top_k": 64, "llama_decoder": True, "decode_step": "script", "dense_rows": 24, "threads": None,
+    out = {"dtype": "float32", "quantize": "none", "quantize_lm_head": False, "exact_top_k": 64, "llama_decoder": True, "decode_step": "script", "dense_rows": None, "threads": None,
            "interop": None, "compile": False}
     for part in spec.split("+"):
         if part in ("fp32", "bf16"):
@@ -95,7 +95,7 @@ def run_variant(spec: str, requests: int, tokens: int, quality_tokens: int, per_
     settings = LLMSettings(dtype=v["dtype"], torch_threads=v["threads"], torch_interop_threads=v["interop"],
                            quantize=v["quantize"], quantize_lm_head=v["quantize_lm_head"],
                            lm_head_exact_top_k=v["exact_top_k"], llama_decoder=v["llama_decoder"], decode_step=v["decode_step"],
-                           int4_dense_rows=v["dense_rows"])
+                           **({} if v["dense_rows"] is None else {"int4_dense_rows": v["dense_rows"]}))
     engine = load_engine(settings)
     engine.reconfigure(LLMRuntimeConfig(max_batch_size=max(16, requests)))
     compile_s = None

@@ -17,11 +17,10 @@ GGUF blocks.
 A prompt's prefill is the other shape: many rows at once. The int4pack kernel's cost grows with every
 row (it unpacks the weights again for each small tile of rows), while a dense bfloat16 matmul (oneDNN)
 reads its weights once and is compute-bound, so from a few dozen rows up it is the faster of the two
-(docs/benchmarks.md). So a layer
-may also keep the same weights dense in bfloat16 (`dense_rows`): inputs with that many rows or more use
-them. That costs two bytes per weight of memory, and the dense weights are the 4-bit values rounded to
-bfloat16, so a long prompt's prefill differs from the 4-bit kernel's in the last bits (measured in
-docs/benchmarks.md).
+(docs/benchmarks.md). So a layer may also keep the same weights dense in bfloat16 (`dense_rows`): inputs
+with that many rows or more use them. That costs two bytes per weight of memory, and the dense weights
+are the 4-bit values rounded to bfloat16, so a long prompt's prefill differs from the 4-bit kernel's in
+the last bits (measured in docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -60,7 +60,9 @@ class LLMSettings(BaseModel):
         "script", description="With Medici's Llama decoder, how a decode step (one token per row) runs. script: "
         "all layers as one TorchScript function (deployments/llm/decode_step.py), so the step's many small tensor "
         "operations are dispatched from C++ rather than one by one from Python; python: that same function run by "
-        "Python; layers: layer by layer through the modules, as a prompt's prefill runs. Same arithmetic in all three.",
+        "Python; layers: layer by layer through the modules, as a prompt's prefill runs. Same arithmetic in all three, "
+        "except that with int4 layers `layers` takes int4_dense_rows rows or more through the dense copy as a prefill "
+        "does, where the other two keep the 4-bit kernel.",
     )
     lm_head_exact_top_k: int = Field(
         64, ge=0, description="Tokens per row whose int8 head logits are recomputed in float32, so greedy "
