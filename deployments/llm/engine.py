@@ -27,6 +27,7 @@ from deployments.llm.rows import Row, advance_rows, pick_tokens
 from deployments.llm.runner import ModelRunner
 from deployments.llm.scheduler import Pending, Scheduler
 from deployments.llm.settings import LLMRuntimeConfig
+from deployments.llm.thread_priority import set_current_thread_nice
 
 logger = logging.getLogger("ray.serve")
 
@@ -72,6 +73,7 @@ class Engine:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._fatal: BaseException | None = None
+        self._nice_asked: int | None = None  # the decode_thread_nice the decoding thread last applied
         self.steps = 0
         self.autostart = True  # False: nothing runs until the caller calls `step` (tests step by hand)
 
@@ -153,6 +155,10 @@ class Engine:
     # --- the decoding thread -----------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stop.is_set():
+            if self.runtime.decode_thread_nice != self._nice_asked:  # at start, and after a reconfigure
+                self._nice_asked = self.runtime.decode_thread_nice
+                if self._nice_asked is not None:
+                    set_current_thread_nice(self._nice_asked)
             if not self.running and not len(self.scheduler):
                 if not self._wake.wait(IDLE_RELEASE_S):
                     self.runner.release_if_empty()

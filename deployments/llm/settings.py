@@ -93,5 +93,13 @@ class LLMRuntimeConfig(BaseModel):
         "blocks, so smaller blocks reuse more of prompts that differ only after a shared start (a chat template "
         "and system prompt, then each user's words) at the cost of more entries to look up.",
     )
+    decode_thread_nice: int | None = Field(
+        0, ge=-20, le=19, description="The decoding thread's nice value (Linux, per thread). Ray starts its "
+        "workers at nice 15 (RAY_worker_niceness), below the processes around them (a client, another server); "
+        "on a CPU replica the decoding thread is the replica's work, and at 15 it loses its core whenever they "
+        "compete. Going below the value Ray gave needs CAP_SYS_NICE (root, or a container granted it); without "
+        "it the thread keeps that value and a warning says so (or start Ray with RAY_worker_niceness=0). None "
+        "leaves the thread as it starts.",
+    )
     request_timeout_s: float = Field(60.0, gt=0.0, description="A request running longer gets 504.")
     default_max_tokens: int = Field(256, ge=1, description="max_tokens when the request gives none.")
