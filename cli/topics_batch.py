@@ -163,7 +163,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--output", help="also write the assignments (JSONL) and the summary (JSON) here: a file or "
                         "folder/ URI smart_open writes (local, s3://, gs://, ...); .gz compresses")
     parser.add_argument("--storage-options", help="JSON options of the input's and output's filesystem, e.g. "
-                        '\'{"endpoint_url": "http://127.0.0.1:9000"}\' for an S3-compatible server')
+                        '\'{"endpoint_url": "http://127.0.0.1:9000"}\' for an S3-compatible server (gs://: a '
+                        'GCS-compatible one; "anonymous": true without credentials)')
     parser.add_argument("--window", choices=["day", "week", "month"], default="month")
     parser.add_argument("--taxonomy", help="comma-separated expert categories")
     parser.add_argument("--domain", help="YAML file with the labelling instruction and examples "

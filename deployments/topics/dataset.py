@@ -29,6 +29,9 @@ EXCERPT_CHARS = 300  # the text a job keeps per document: enough to read in the 
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 
 
+GCS_SCHEMES = ("gs", "gcs")  # both name Google Cloud Storage (smart_open and fsspec accept either)
+
+
 def is_parquet(uri: str) -> bool:
     """Parquet by its extension (or a folder of Parquet files ending in /parquet); everything else is JSONL."""
     path = urlparse(uri).path.rstrip("/")
@@ -39,7 +42,9 @@ def filesystem(uri: str, storage_options: dict | None = None) -> Any:
     """The filesystem Ray Data should read `uri` with; None lets Ray resolve it (local, s3, gs).
 
     https/http: fsspec's HTTPFileSystem (pyarrow has no HTTP filesystem). s3 with an `endpoint_url` in
-    `storage_options` (an S3-compatible server): pyarrow's S3FileSystem pointed at it.
+    `storage_options` (an S3-compatible server): pyarrow's S3FileSystem pointed at it. gs with an
+    `endpoint_url` (a GCS-compatible server or emulator; `anonymous`: true for one without credentials,
+    `project`): pyarrow's GcsFileSystem pointed at it.
     """
     scheme = urlparse(uri).scheme
     options = dict(storage_options or {})
@@ -55,12 +60,18 @@ def filesystem(uri: str, storage_options: dict | None = None) -> Any:
         return S3FileSystem(endpoint_override=endpoint.netloc, scheme=endpoint.scheme or "https",
                             region=options.get("region", "us-east-1"),
                             access_key=options.get("key"), secret_key=options.get("secret"))
+    if scheme in GCS_SCHEMES and options.get("endpoint_url"):
+        from pyarrow.fs import GcsFileSystem
+
+        endpoint = urlparse(options["endpoint_url"])
+        return GcsFileSystem(endpoint_override=endpoint.netloc, scheme=endpoint.scheme or "https",
+                             anonymous=bool(options.get("anonymous", False)), project_id=options.get("project"))
     return None
 
 
 def _path(uri: str, fs: Any) -> str:
-    """The path Ray Data is given: a custom pyarrow S3 filesystem wants `bucket/key`, not the URI."""
-    if fs is not None and urlparse(uri).scheme == "s3":
+    """The path Ray Data is given: a custom pyarrow S3 or GCS filesystem wants `bucket/key`, not the URI."""
+    if fs is not None and urlparse(uri).scheme in ("s3", *GCS_SCHEMES):
         parsed = urlparse(uri)
         return parsed.netloc + parsed.path
     return uri

@@ -60,10 +60,15 @@ def transport_params(uri: str, storage_options: dict | None) -> dict:
     """smart_open's transport parameters from a run's storage options.
 
     The batch command's storage options are fsspec/pyarrow-style (`endpoint_url`, `key`, `secret`,
-    `region`); smart_open's S3 transport takes boto3 client arguments, so they are renamed here.
-    Without options smart_open uses the default credential chain (environment, profile, role).
+    `region`); smart_open's S3 transport takes boto3 client arguments, so they are renamed here. For
+    gs://, an `endpoint_url` (a GCS-compatible server) becomes a google-cloud-storage client for it
+    (`anonymous`: no credentials; `project`). Without options smart_open uses the default credential
+    chain (environment, profile, role).
     """
-    if not storage_options or urlparse(uri).scheme != "s3":
+    scheme = urlparse(uri).scheme
+    if storage_options and scheme in ("gs", "gcs") and storage_options.get("endpoint_url"):
+        return {"client": _gcs_client(storage_options)}
+    if not storage_options or scheme != "s3":
         return {}
     names = {"endpoint_url": "endpoint_url", "key": "aws_access_key_id", "secret": "aws_secret_access_key",
              "aws_access_key_id": "aws_access_key_id", "aws_secret_access_key": "aws_secret_access_key",
@@ -72,6 +77,17 @@ def transport_params(uri: str, storage_options: dict | None) -> dict:
     if "endpoint_url" in client:  # an S3-compatible server: a region must be named even if it ignores it
         client.setdefault("region_name", "us-east-1")
     return {"client_kwargs": {"S3.Client": client}} if client else {}
+
+
+def _gcs_client(storage_options: dict) -> Any:
+    """A google-cloud-storage client for the server at `endpoint_url` (imported on use, like smart_open's)."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    anonymous = bool(storage_options.get("anonymous", False))
+    return storage.Client(project=storage_options.get("project") or ("anonymous" if anonymous else None),
+                          credentials=AnonymousCredentials() if anonymous else None,
+                          client_options={"api_endpoint": storage_options["endpoint_url"]})
 
 
 def assignment_rows(result: dict) -> list[dict]:

@@ -1,5 +1,5 @@
 """The batch command's run against the session's real Serve app: the corpus read as a Ray Data dataset
-(a local file, and a gzipped JSONL from a loopback HTTP server), labelled in streamed batches through the
+(a local file, and from loopback servers: gzipped JSONL over HTTP, Parquet on S3, gzipped JSONL on GCS), labelled in streamed batches through the
 TopicPipeline handle by the real model, the answer files written by a TopicPipeline replica."""
 
 from __future__ import annotations
@@ -162,6 +162,57 @@ def test_a_parquet_corpus_in_s3_is_read_and_the_answer_written_back_to_s3(base_u
     assert written["metrics"] is None and written["labelling_errors"] == []  # no human topics, nothing failed
     assert summary["output"] == {"assignments": "s3://corpora/results/run.jsonl.gz",
                                  "summary": "s3://corpora/results/run.summary.json.gz"}
+
+
+def test_a_gzipped_jsonl_in_gcs_is_read_and_the_answer_written_back_to_gcs(base_url, tmp_path: Path):
+    """A GCS-compatible server on loopback (gcp-storage-emulator, the JSON API Google's clients speak): the
+    corpus read from gs:// as gzipped JSONL through pyarrow's GcsFileSystem, the folder written there by
+    pyarrow and the results by smart_open's gs:// transport, both pointed at it by the storage options."""
+    import socket
+
+    from gcp_storage_emulator.server import create_server
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+    from ray import serve
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = create_server("127.0.0.1", port, in_memory=True, default_bucket="corpora")
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        options = {"endpoint_url": endpoint, "anonymous": True}
+        bucket = storage.Client(project="medici-test", credentials=AnonymousCredentials(),
+                                client_options={"api_endpoint": endpoint}).bucket("corpora")
+        chosen = _corpus(HTTP_IDS[3:])  # partly labelled by the loopback test before
+        bucket.blob("in/corpus.jsonl.gz").upload_from_string(
+            gzip.compress("".join(json.dumps(doc) + "\n" for doc in chosen).encode()))
+        args = _args("gs://corpora/in/corpus.jsonl.gz", tmp_path, chunk_size=2)
+        args.out, args.storage_options = "gs://corpora/out", json.dumps(options)
+        args.output = "gs://corpora/results/"  # a folder: assignments.jsonl and summary.json
+        handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
+
+        summary = asyncio.run(run(args, handle))
+
+        names = {blob.name for blob in bucket.list_blobs()}
+        results = bucket.blob("out/results.jsonl").download_as_bytes().decode()
+        assignments = bucket.blob("results/assignments.jsonl").download_as_bytes().decode()
+        run_summary = json.loads(bucket.blob("results/summary.json").download_as_bytes())
+        topics = json.loads(bucket.blob("out/topics.json").download_as_bytes())
+    finally:
+        server.stop()
+    assert summary["documents"] == len(chosen) == 4 and summary["labelling_errors"] == 0
+    assert {"out/labelled.parquet", "out/topics.json", "out/chart.png", "out/labelling_errors.jsonl"} <= names
+    assert [json.loads(line)["id"] for line in results.splitlines()] == [d["id"] for d in chosen]
+    rows = [json.loads(line) for line in assignments.splitlines()]
+    assert [r["id"] for r in rows] == [d["id"] for d in chosen]
+    assert all(r["labels"] for r in rows), rows  # every document labelled by the model
+    full = {row["id"]: row for row in map(json.loads, results.splitlines())}
+    assert {r["id"]: r["labels"] for r in rows} == {i: f["labels"] for i, f in full.items()}
+    assert run_summary["topics"] == topics["topics"] and run_summary["chart"] == topics["trends"]
+    assert summary["output"] == {"assignments": "gs://corpora/results/assignments.jsonl",
+                                 "summary": "gs://corpora/results/summary.json"}
 
 
 def test_the_real_llm_server_reports_the_settings_the_label_cache_keys_on(base_url):

@@ -45,6 +45,13 @@ def test_storage_options_become_boto3_client_arguments_for_s3_only():
         "region_name": "us-east-1"}}}
     assert transport_params("/tmp/o.jsonl", options) == {}
     assert transport_params("s3://b/o.jsonl", None) == {}
+    assert transport_params("gs://b/o.jsonl", {"key": "k"}) == {}  # no endpoint: the default credential chain
+
+
+def test_a_gcs_endpoint_becomes_a_storage_client_for_it():
+    client = transport_params("gs://b/o.jsonl", {"endpoint_url": "http://127.0.0.1:9023", "anonymous": True})["client"]
+    assert type(client).__name__ == "Client" and client.project == "anonymous"
+    assert client._connection.API_BASE_URL == "http://127.0.0.1:9023"
 
 
 def test_assignments_and_summary_in_a_local_folder_plain_and_gzipped(tmp_path):
