@@ -1,6 +1,7 @@
 """The batch command's run against the session's real Serve app: the corpus read as a Ray Data dataset
-(a local file, and from loopback servers: gzipped JSONL over HTTP, Parquet on S3, gzipped JSONL on GCS), labelled in streamed batches through the
-TopicPipeline handle by the real model, the answer files written by a TopicPipeline replica."""
+(a local file, and from loopback servers: gzipped JSONL over HTTP, Parquet on S3, gzipped JSONL on GCS),
+labelled in streamed batches through the TopicPipeline handle by the real model, the answer files written
+by a TopicPipeline replica."""
 
 from __future__ import annotations
 

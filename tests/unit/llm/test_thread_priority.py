@@ -45,9 +45,11 @@ def test_a_refused_nice_value_is_logged_and_the_thread_keeps_its_value(monkeypat
 
     monkeypatch.setattr(thread_priority.os, "setpriority", refuse)
     before = _in_thread(thread_priority.current_thread_nice)
+    def ask_and_read():
+        return thread_priority.set_current_thread_nice(-5), thread_priority.current_thread_nice()
+
     with caplog.at_level(logging.WARNING, logger="ray.serve"):
-        assert _in_thread(lambda: (thread_priority.set_current_thread_nice(-5), thread_priority.current_thread_nice())) == (
-            False, before)
+        assert _in_thread(ask_and_read) == (False, before)
     assert "CAP_SYS_NICE" in caplog.text and "RAY_worker_niceness" in caplog.text
 
 
