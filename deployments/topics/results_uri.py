@@ -22,6 +22,8 @@ import os
 from typing import Any
 from urllib.parse import urlparse
 
+from deployments.topics.dataset import GCS_SCHEMES
+
 # The schemes smart_open writes (its http transport reads only); "" is a plain local path.
 WRITABLE_SCHEMES = ("", "file", "s3", "gs", "gcs", "azure", "hdfs", "webhdfs", "sftp", "ssh", "scp")
 
@@ -66,7 +68,7 @@ def transport_params(uri: str, storage_options: dict | None) -> dict:
     chain (environment, profile, role).
     """
     scheme = urlparse(uri).scheme
-    if storage_options and scheme in ("gs", "gcs") and storage_options.get("endpoint_url"):
+    if storage_options and scheme in GCS_SCHEMES and storage_options.get("endpoint_url"):
         return {"client": _gcs_client(storage_options)}
     if not storage_options or scheme != "s3":
         return {}
