@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from urllib.parse import urlparse
 
 from deployments.topics.corpus import CorpusError
-from deployments.topics.dataset import GCS_SCHEMES, filesystem
+from deployments.topics.dataset import ENDPOINT_SCHEMES, filesystem, filesystem_path
 
 LABELLED = "labelled.parquet"
 
@@ -23,10 +23,9 @@ def output_fs(uri: str, storage_options: dict | None = None) -> tuple[Any, str]:
     """(pyarrow filesystem, base path) of an output folder URI; a plain path is made absolute."""
     import pyarrow.fs as pafs
 
-    custom = filesystem(uri, storage_options) if urlparse(uri).scheme in ("s3", *GCS_SCHEMES) else None
+    custom = filesystem(uri, storage_options) if urlparse(uri).scheme in ENDPOINT_SCHEMES else None
     if custom is not None:
-        parsed = urlparse(uri)
-        return custom, (parsed.netloc + parsed.path).rstrip("/")
+        return custom, filesystem_path(uri, custom).rstrip("/")
     if not urlparse(uri).scheme:
         return pafs.LocalFileSystem(), os.path.abspath(uri)
     fs, path = pafs.FileSystem.from_uri(uri)

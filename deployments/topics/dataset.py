@@ -30,6 +30,8 @@ _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 
 
 GCS_SCHEMES = ("gs", "gcs")  # both name Google Cloud Storage (smart_open and fsspec accept either)
+# object stores whose server `storage_options["endpoint_url"]` may name (`filesystem` builds pyarrow's for them)
+ENDPOINT_SCHEMES = ("s3", *GCS_SCHEMES)
 
 
 def is_parquet(uri: str) -> bool:
@@ -69,9 +71,9 @@ def filesystem(uri: str, storage_options: dict | None = None) -> Any:
     return None
 
 
-def _path(uri: str, fs: Any) -> str:
-    """The path Ray Data is given: a custom pyarrow S3 or GCS filesystem wants `bucket/key`, not the URI."""
-    if fs is not None and urlparse(uri).scheme in ("s3", *GCS_SCHEMES):
+def filesystem_path(uri: str, fs: Any) -> str:
+    """The path `fs` is given: a custom pyarrow S3 or GCS filesystem wants `bucket/key`, not the URI."""
+    if fs is not None and urlparse(uri).scheme in ENDPOINT_SCHEMES:
         parsed = urlparse(uri)
         return parsed.netloc + parsed.path
     return uri
@@ -89,7 +91,7 @@ def read_dataset(uri: str, limit: int | None = None, storage_options: dict | Non
     import ray.data
 
     fs = filesystem(uri, storage_options)
-    path = _path(uri, fs)
+    path = filesystem_path(uri, fs)
     if is_parquet(uri):
         ds = ray.data.read_parquet(path, filesystem=fs, num_cpus=read_cpus)
     else:

@@ -7,7 +7,7 @@ import pytest
 
 from deployments.topics.batch_files import LabelledWriter, read_labelled, write_outputs
 from deployments.topics.corpus import CorpusError
-from deployments.topics.dataset import (_path, corpus_error, excerpt, filesystem, is_parquet, labelled_table,
+from deployments.topics.dataset import (corpus_error, excerpt, filesystem, filesystem_path, is_parquet, labelled_table,
                                         validate_batch)
 
 
@@ -69,8 +69,8 @@ def test_filesystems_by_scheme():
     assert filesystem("gs://bucket/c.jsonl") is None
     gcs = filesystem("gs://bucket/c.jsonl", {"endpoint_url": "http://127.0.0.1:9023", "anonymous": True})
     assert type(gcs).__name__ == "GcsFileSystem"
-    assert _path("gs://bucket/in/c.jsonl", gcs) == "bucket/in/c.jsonl"
-    assert _path("gs://bucket/c", None) == "gs://bucket/c"
+    assert filesystem_path("gs://bucket/in/c.jsonl", gcs) == "bucket/in/c.jsonl"
+    assert filesystem_path("gs://bucket/c", None) == "gs://bucket/c"
     assert is_parquet("s3://b/corpus.parquet") and not is_parquet("https://h/c.jsonl.gz")
 
 
