@@ -13,7 +13,9 @@ A variant is a `+`-joined list: a dtype (`fp32`, `bf16`), `int8` (dynamic int8 L
 `kN` tokens per row rescored in float32; `k0`: int8 logits only), `tN` (N torch threads), `iN` (N inter-op
 threads), `hf` (transformers' own forward instead of Medici's Llama decoder), `python`/`layers` (its
 decode step as one Python function / layer by layer instead of one TorchScript function), `denseN` (with
-int4: inputs of N rows or more through the layers' dense bfloat16 copy; `dense0`: none), `compile`
+int4: inputs of N rows or more through the layers' dense bfloat16 copy; `dense0`: none), `a8N` (with int4:
+decode steps of N rows or more through calibrated int8 copies, `llm.int4_int8_rows`), `a8=qkv/gate_up` (the
+projections they apply to), `smX` (their smoothing exponent), `compile`
 (torch.compile of the decoder, inductor, dynamic shapes; its compile time is reported apart).
 
 Run: .venv/bin/python -m bench.engine_speed [--variants fp32+t2,bf16+t2,int8+t2] [--requests 8] [--tokens 64]
@@ -46,7 +48,7 @@ QUESTIONS = [
 def parse_variant(spec: str) -> dict:
     """``bf16+int8+t1`` -> the settings and bench options it names."""
     out = {"dtype": "float32", "quantize": "none", "quantize_lm_head": False, "exact_top_k": 64, "llama_decoder": True, "decode_step": "script", "dense_rows": None, "threads": None,
-           "interop": None, "compile": False}
+           "interop": None, "compile": False, "int8_rows": None, "int8_layers": None, "smoothing": None}
     for part in spec.split("+"):
         if part in ("fp32", "bf16"):
             out["dtype"] = {"fp32": "float32", "bf16": "bfloat16"}[part]
@@ -58,6 +60,12 @@ def parse_variant(spec: str) -> dict:
             out["decode_step"] = part
         elif part.startswith("dense") and part[5:].isdigit():
             out["dense_rows"] = int(part[5:])
+        elif part.startswith("a8") and part[2:].isdigit():
+            out["int8_rows"] = int(part[2:])
+        elif part.startswith("sm") and part[2:].replace(".", "", 1).isdigit():
+            out["smoothing"] = float(part[2:])
+        elif part.startswith("a8="):
+            out["int8_layers"] = part[3:].split("/")
         elif part == "compile":
             out["compile"] = True
         elif part[:1] in "tik" and part[1:].isdigit():
@@ -95,7 +103,10 @@ def run_variant(spec: str, requests: int, tokens: int, quality_tokens: int, per_
     settings = LLMSettings(dtype=v["dtype"], torch_threads=v["threads"], torch_interop_threads=v["interop"],
                            quantize=v["quantize"], quantize_lm_head=v["quantize_lm_head"],
                            lm_head_exact_top_k=v["exact_top_k"], llama_decoder=v["llama_decoder"], decode_step=v["decode_step"],
-                           **({} if v["dense_rows"] is None else {"int4_dense_rows": v["dense_rows"]}))
+                           **({} if v["dense_rows"] is None else {"int4_dense_rows": v["dense_rows"]}),
+                           **({} if v["int8_rows"] is None else {"int4_int8_rows": v["int8_rows"]}),
+                           **({} if v["int8_layers"] is None else {"int4_int8_layers": v["int8_layers"]}),
+                           **({} if v["smoothing"] is None else {"int4_int8_smoothing": v["smoothing"]}))
     engine = load_engine(settings)
     engine.reconfigure(LLMRuntimeConfig(max_batch_size=max(16, requests)))
     compile_s = None

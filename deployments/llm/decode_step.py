@@ -24,7 +24,7 @@ from typing import List, Optional
 import torch
 import torch.nn.functional as F
 
-from deployments.llm.int4 import Int4Linear, int4_matmul
+from deployments.llm.int4 import Int4Linear, int4_matmul, int8_matmul
 
 logger = logging.getLogger("ray.serve")
 
@@ -46,17 +46,23 @@ def _rms(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
     return weight * normalize(x, eps)
 
 
-def _project(x: torch.Tensor, weight: torch.Tensor, scales: Optional[torch.Tensor], group: int) -> torch.Tensor:
-    """A bias-free Linear layer: 4-bit packed (scales given) or dense."""
+def _project(x: torch.Tensor, weight: torch.Tensor, scales: Optional[torch.Tensor], group: int,
+             int8_t: Optional[torch.Tensor], int8_scale: Optional[torch.Tensor], smooth: Optional[torch.Tensor],
+             int8_rows: int) -> torch.Tensor:
+    """A bias-free Linear layer: 4-bit packed (scales given; through its int8 copy from ``int8_rows`` rows
+    when it has one) or dense."""
     if scales is None:
         return F.linear(x, weight)
+    if int8_t is not None and int8_scale is not None and smooth is not None and x.shape[0] >= int8_rows:
+        return int8_matmul(x, int8_t, int8_scale, smooth)
     return int4_matmul(x, weight, group, scales)
 
 
 def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv: torch.Tensor,
                   index: torch.Tensor, positions: torch.Tensor, rows: int, width: int, mask: torch.Tensor,
                   norms: List[torch.Tensor], weights: List[torch.Tensor], scales: List[Optional[torch.Tensor]],
-                  group: int, eps: float, heads: int, kv_heads: int, head_dim: int, intermediate: int,
+                  int8_t: List[Optional[torch.Tensor]], int8_scale: List[Optional[torch.Tensor]],
+                  smooth: List[Optional[torch.Tensor]], int8_rows: int, group: int, eps: float, heads: int, kv_heads: int, head_dim: int, intermediate: int,
                   scaling: float) -> torch.Tensor:
     """``hidden`` [rows, hidden] after every layer; each layer's new keys and values are written into ``kv``.
 
@@ -69,7 +75,8 @@ def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv
     groups = heads // kv_heads
     keys_end = heads + kv_heads
     for i in range(len(norms) // 2):
-        qkv = _project(_rms(hidden, norms[2 * i], eps), weights[4 * i], scales[4 * i], group)
+        qkv = _project(_rms(hidden, norms[2 * i], eps), weights[4 * i], scales[4 * i], group,
+                        int8_t[4 * i], int8_scale[4 * i], smooth[4 * i], int8_rows)
         qkv = qkv.view(batch, heads + 2 * kv_heads, head_dim)
         qk = qkv[:, :keys_end]
         qk = qk * cos + rotate_half(qk) * sin  # rotary on queries and keys at once
@@ -80,10 +87,13 @@ def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv
         out = F.scaled_dot_product_attention(qk[:, :heads].reshape(batch, kv_heads, groups, head_dim),
                                              layer[0, :rows, :, :width], layer[1, :rows, :, :width],
                                              attn_mask=mask, scale=scaling)
-        hidden = hidden + _project(out.reshape(batch, -1), weights[4 * i + 1], scales[4 * i + 1], group)
-        gate_up = _project(_rms(hidden, norms[2 * i + 1], eps), weights[4 * i + 2], scales[4 * i + 2], group)
+        hidden = hidden + _project(out.reshape(batch, -1), weights[4 * i + 1], scales[4 * i + 1], group,
+                        int8_t[4 * i + 1], int8_scale[4 * i + 1], smooth[4 * i + 1], int8_rows)
+        gate_up = _project(_rms(hidden, norms[2 * i + 1], eps), weights[4 * i + 2], scales[4 * i + 2], group,
+                        int8_t[4 * i + 2], int8_scale[4 * i + 2], smooth[4 * i + 2], int8_rows)
         act = F.silu(gate_up[:, :intermediate]) * gate_up[:, intermediate:]
-        hidden = hidden + _project(act, weights[4 * i + 3], scales[4 * i + 3], group)
+        hidden = hidden + _project(act, weights[4 * i + 3], scales[4 * i + 3], group,
+                        int8_t[4 * i + 3], int8_scale[4 * i + 3], smooth[4 * i + 3], int8_rows)
     return hidden
 
 
@@ -106,8 +116,14 @@ def compiled(script: bool):
 class FlatLayers:
     """A decoder's layers as the flat lists `decode_layers` takes, or `build` says they do not fit."""
 
-    def __init__(self, norms: list, weights: list, scales: list, group: int, eps: float, intermediate: int) -> None:
+    def __init__(self, norms: list, weights: list, scales: list, group: int, eps: float, intermediate: int,
+                 int8_t: list | None = None, int8_scale: list | None = None, smooth: list | None = None,
+                 int8_rows: int = 0) -> None:
         self.norms, self.weights, self.scales = norms, weights, scales
+        self.int8_t = int8_t or [None] * len(weights)
+        self.int8_scale = int8_scale or [None] * len(weights)
+        self.smooth = smooth or [None] * len(weights)
+        self.int8_rows = int8_rows
         self.group, self.eps, self.intermediate = group, eps, intermediate
 
     @classmethod
@@ -115,6 +131,7 @@ class FlatLayers:
         """None unless every projection is bias-free, on the CPU, and all dense float32 or all 4-bit (one group
         size). A GPU keeps the layer-by-layer path: this step was measured and tested on the CPU only."""
         norms, weights, scales, groups, eps = [], [], [], set(), set()
+        int8_t, int8_scale, smooth, int8_rows = [], [], [], set()
         for layer in layers:
             norms += [layer.input_norm.weight, layer.post_norm.weight]
             eps |= {layer.input_norm.variance_epsilon, layer.post_norm.variance_epsilon}
@@ -125,14 +142,23 @@ class FlatLayers:
                     weights.append(linear.packed)
                     scales.append(linear.scales_and_zeros)
                     groups.add(linear.group)
+                    int8_t.append(linear.int8_t)
+                    int8_scale.append(linear.int8_scale)
+                    smooth.append(linear.inverse_smooth)
+                    if linear.int8_t is not None:
+                        int8_rows.add(linear.int8_rows)
                 elif type(linear) is torch.nn.Linear and linear.weight.dtype == torch.float32:
                     weights.append(linear.weight)
                     scales.append(None)
                     groups.add(0)
+                    int8_t.append(None)
+                    int8_scale.append(None)
+                    smooth.append(None)
                 else:
                     return None
-        if len(groups) != 1 or len(eps) != 1 or not all(n.dtype == torch.float32 for n in norms):
+        if len(groups) != 1 or len(eps) != 1 or len(int8_rows) > 1 or not all(n.dtype == torch.float32 for n in norms):
             return None
         if any(w.device.type != "cpu" for w in weights):
             return None
-        return cls(norms, weights, scales, groups.pop(), float(eps.pop()), layers[0].intermediate)
+        return cls(norms, weights, scales, groups.pop(), float(eps.pop()), layers[0].intermediate,
+                   int8_t, int8_scale, smooth, int8_rows.pop() if int8_rows else 0)

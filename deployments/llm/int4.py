@@ -36,6 +36,19 @@ def fits(linear: torch.nn.Linear, group: int = GROUP) -> bool:
     return linear.in_features % group == 0 and linear.out_features % 16 == 0
 
 
+def int8_matmul(x: torch.Tensor, weight_t: torch.Tensor, weight_scale: torch.Tensor, inverse_smooth: torch.Tensor) -> torch.Tensor:
+    """``x`` [rows, in], divided channel by channel by the smoothing factors (``inverse_smooth`` is their
+    inverse) and quantized to int8 per row (symmetric, dynamic), times int8 weights ``weight_t`` [in, out]
+    (already multiplied by the factors; one scale per output column), accumulated in int32 by
+    `torch._int_mm` (VNNI on x86). See `int8_calibration`.
+
+    A plain function so that the TorchScript decode step calls the same code as `Int4Linear`."""
+    x = x * inverse_smooth
+    step = x.abs().amax(-1, keepdim=True).clamp(min=1e-12) / 127
+    quantized = torch.round(x / step).to(torch.int8)
+    return torch._int_mm(quantized, weight_t).to(x.dtype) * step * weight_scale
+
+
 def int4_matmul(x: torch.Tensor, packed: torch.Tensor, group: int, scales_and_zeros: torch.Tensor) -> torch.Tensor:
     """``x`` [rows, in] times packed 4-bit weights, in ``x``'s dtype (the kernel takes bfloat16 inputs).
 
@@ -70,12 +83,30 @@ class Int4Linear(torch.nn.Module):
         dense = restored.reshape(out_features, in_features).to(torch.bfloat16) if dense_rows > 0 else None
         self.register_buffer("dense", dense)
         self.dense_rows = dense_rows
+        # `enable_int8` may add the same values as int8 for many-row steps
+        self.register_buffer("int8_t", None)
+        self.register_buffer("int8_scale", None)
+        self.register_buffer("inverse_smooth", None)
+        self.int8_rows = 0
         self.bias = None if linear.bias is None else torch.nn.Parameter(linear.bias.detach().clone(), False)
+
+    def enable_int8(self, rows: int, smooth: torch.Tensor) -> None:
+        """From ``rows`` rows (below any dense copy's), multiply through int8: the 4-bit values times the
+        per-input-channel ``smooth`` factors, as int8 with one scale per output column (`int8_matmul`)."""
+        eye = torch.eye(self.in_features)
+        weight = int4_matmul(eye, self.packed, self.group, self.scales_and_zeros).t() * smooth  # [out, in]
+        scale = weight.abs().amax(1).clamp(min=1e-12) / 127
+        self.int8_t = torch.round(weight / scale[:, None]).to(torch.int8).t().contiguous()
+        self.int8_scale = scale.float()
+        self.inverse_smooth = (1.0 / smooth).float()
+        self.int8_rows = rows
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rows = x.reshape(-1, self.in_features)
         if self.dense is not None and rows.shape[0] >= self.dense_rows:
             y = torch.nn.functional.linear(rows.to(torch.bfloat16), self.dense).to(x.dtype)
+        elif self.int8_t is not None and rows.shape[0] >= self.int8_rows:
+            y = int8_matmul(rows, self.int8_t, self.int8_scale, self.inverse_smooth)
         else:
             y = int4_matmul(rows, self.packed, self.group, self.scales_and_zeros)
         y = y.reshape(*x.shape[:-1], self.out_features)

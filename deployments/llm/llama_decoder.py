@@ -102,6 +102,10 @@ class LlamaDecoder(torch.nn.Module):
         # built at the first decode step, after quantization has replaced the projections
         self._flat: decode_step.FlatLayers | None | bool = False if step in ("script", "python") else None
 
+    def reset_decode_step(self) -> None:
+        """Build the decode step's flat weight lists again at the next step (after layers changed)."""
+        self._flat = False if self.step in ("script", "python") else None
+
     def get_input_embeddings(self) -> torch.nn.Module:
         return self.embed_tokens
 
@@ -130,7 +134,7 @@ class LlamaDecoder(torch.nn.Module):
         kv, index, positions, rows, width = view
         hidden = decode_step.compiled(self.step == "script")(
             hidden, cos, sin, kv, index, positions, rows, width, attention_mask, flat.norms, flat.weights, flat.scales,
-            flat.group, flat.eps, self.heads, self.kv_heads, self.head_dim, flat.intermediate, self.scaling,
+            flat.int8_t, flat.int8_scale, flat.smooth, flat.int8_rows, flat.group, flat.eps, self.heads, self.kv_heads, self.head_dim, flat.intermediate, self.scaling,
         )
         return _rms_norm(self.norm, hidden[:, None])
 

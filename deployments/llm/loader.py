@@ -11,6 +11,7 @@ import torch
 from deployments.llm.engine import Engine
 from deployments.llm.head import int8_dynamic, quantize_head_int8
 from deployments.llm.int4 import quantize_int4
+from deployments.llm.int8_calibration import enable_int8
 from deployments.llm.llama_decoder import use_llama_decoder
 from deployments.llm.model_source import resolve
 from deployments.llm.settings import LLMSettings
@@ -113,4 +114,7 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
         threads,
         time.perf_counter() - started,
     )
-    return Engine(model, tokenizer, device, metrics=metrics)
+    engine = Engine(model, tokenizer, device, metrics=metrics)
+    if quantize == "int4" and own_decoder and settings.int4_int8_rows > 0:
+        enable_int8(engine, settings.int4_int8_rows, frozenset(settings.int4_int8_layers), settings.int4_int8_smoothing)
+    return engine

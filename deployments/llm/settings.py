@@ -45,6 +45,24 @@ class LLMSettings(BaseModel):
         "which is faster there than the 4-bit kernel, whose cost grows with every row. Costs two bytes per "
         "weight of memory; 0 keeps no dense copy (every row through the 4-bit kernel).",
     )
+    int4_int8_rows: int = Field(
+        0, ge=0, description="With int4 layers and Medici's Llama decoder: inputs of this many rows or more (a decode "
+        "step's rows, or a short prefill below int4_dense_rows) multiply the layers named in int4_int8_layers "
+        "through int8 copies of their 4-bit weights (one scale per output column) and int8 activations (one scale "
+        "per row), accumulated in int32 (`torch._int_mm`, VNNI on x86), which is faster there than the 4-bit kernel. "
+        "Outputs then depend on how many rows a step has. Costs one byte per weight of memory and a calibration at "
+        "load; 0: never.",
+    )
+    int4_int8_layers: list[Literal["qkv", "o_proj", "gate_up", "down_proj"]] = Field(
+        ["qkv", "gate_up"], description="The projections of each layer that int4_int8_rows applies to. Smoothing "
+        "(int4_int8_smoothing) evens out the inputs of qkv and gate_up, which come out of a norm, more than those of "
+        "o_proj and down_proj (docs/benchmarks.md).",
+    )
+    int4_int8_smoothing: float = Field(
+        0.8, ge=0.0, le=1.0, description="With int4_int8_rows: how much of each input channel's range moves into "
+        "the int8 weights (SmoothQuant's alpha; factors calibrated at load on text the model writes itself, "
+        "deployments/llm/int8_calibration.py). 0: none.",
+    )
     quantize_lm_head: bool | None = Field(
         None,
         description="CPU only. The output head (the largest single matrix) as int8 logits, the best "
