@@ -46,7 +46,7 @@ class LLMSettings(BaseModel):
         "weight of memory; 0 keeps no dense copy (every row through the 4-bit kernel).",
     )
     int4_int8_rows: int = Field(
-        0, ge=0, description="With int4 layers and Medici's Llama decoder: inputs of this many rows or more (a decode "
+        10, ge=0, description="With int4 layers and Medici's Llama decoder: inputs of this many rows or more (a decode "
         "step's rows, or a short prefill below int4_dense_rows) multiply the layers named in int4_int8_layers "
         "through int8 copies of their 4-bit weights (one scale per output column) and int8 activations (one scale "
         "per row), accumulated in int32 (`torch._int_mm`, VNNI on x86), which is faster there than the 4-bit kernel. "
