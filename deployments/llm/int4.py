@@ -21,6 +21,10 @@ reads its weights once and is compute-bound, so from a few dozen rows up it is t
 with that many rows or more use them. That costs two bytes per weight of memory, and the dense weights
 are the 4-bit values rounded to bfloat16, so a long prompt's prefill differs from the 4-bit kernel's in
 the last bits (measured in docs/benchmarks.md).
+
+Between the two, a decode step of a dozen rows, an int8 x int8 product is the fastest: `enable_int8` adds an
+int8 copy of the same values, used from its own row count, with int8 activations smoothed by factors that
+`int8_calibration` measures at load.
 """
 
 from __future__ import annotations

@@ -32,6 +32,22 @@ SAMPLES = 4  # texts the model writes for calibration
 SAMPLE_TOKENS = 96
 
 
+VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")  # x86 instructions for int8 dot products
+
+
+def has_int8_dot_products(cpuinfo: str = "/proc/cpuinfo") -> bool:
+    """True when the CPU lists an x86 int8 dot-product instruction: the speed-up was measured with them, and
+    without them `torch._int_mm` has no reason to beat the 4-bit kernel. False where the file is unreadable."""
+    try:
+        with open(cpuinfo, encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return any(flag in line.split() for flag in VNNI_FLAGS)
+    except OSError:
+        pass
+    return False
+
+
 class _NoCache:
     """A prefill's keys and values, kept by nobody: calibration only needs the layers' inputs."""
 

@@ -11,7 +11,7 @@ import torch
 from deployments.llm.engine import Engine
 from deployments.llm.head import int8_dynamic, quantize_head_int8
 from deployments.llm.int4 import quantize_int4
-from deployments.llm.int8_calibration import enable_int8
+from deployments.llm.int8_calibration import enable_int8, has_int8_dot_products
 from deployments.llm.llama_decoder import use_llama_decoder
 from deployments.llm.model_source import resolve
 from deployments.llm.settings import LLMSettings
@@ -116,5 +116,8 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
     )
     engine = Engine(model, tokenizer, device, metrics=metrics)
     if quantize == "int4" and own_decoder and settings.int4_int8_rows > 0:
-        enable_int8(engine, settings.int4_int8_rows, frozenset(settings.int4_int8_layers), settings.int4_int8_smoothing)
+        if has_int8_dot_products():
+            enable_int8(engine, settings.int4_int8_rows, frozenset(settings.int4_int8_layers), settings.int4_int8_smoothing)
+        else:
+            logger.info("this CPU lists no int8 dot-product instructions: every step keeps the 4-bit kernel")
     return engine
