@@ -23,8 +23,9 @@ are the 4-bit values rounded to bfloat16, so a long prompt's prefill differs fro
 the last bits (measured in docs/benchmarks.md).
 
 Between the two, a decode step of a dozen rows, an int8 x int8 product is the fastest: `enable_int8` adds an
-int8 copy of the same values, used from its own row count, with int8 activations smoothed by factors that
-`int8_calibration` measures at load.
+int8 copy of the same values, which the decode step (`decode_step.py`) uses from its own row count, with int8
+activations smoothed by factors that `int8_calibration` measures at load. Prefills and this module's own
+forward keep the 4-bit kernel (or the dense copy), so a lone request's tokens never depend on the int8 copy.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Int4Linear(torch.nn.Module):
         self.bias = None if linear.bias is None else torch.nn.Parameter(linear.bias.detach().clone(), False)
 
     def enable_int8(self, rows: int, smooth: torch.Tensor) -> None:
-        """From ``rows`` rows (below any dense copy's), multiply through int8: the 4-bit values times the
+        """Let decode steps of ``rows`` rows or more multiply through int8: the 4-bit values times the
         per-input-channel ``smooth`` factors, as int8 with one scale per output column (`int8_matmul`)."""
         eye = torch.eye(self.in_features)
         weight = int4_matmul(eye, self.packed, self.group, self.scales_and_zeros).t() * smooth  # [out, in]
@@ -109,8 +110,6 @@ class Int4Linear(torch.nn.Module):
         rows = x.reshape(-1, self.in_features)
         if self.dense is not None and rows.shape[0] >= self.dense_rows:
             y = torch.nn.functional.linear(rows.to(torch.bfloat16), self.dense).to(x.dtype)
-        elif self.int8_t is not None and rows.shape[0] >= self.int8_rows:
-            y = int8_matmul(rows, self.int8_t, self.int8_scale, self.inverse_smooth)
         else:
             y = int4_matmul(rows, self.packed, self.group, self.scales_and_zeros)
         y = y.reshape(*x.shape[:-1], self.out_features)

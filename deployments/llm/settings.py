@@ -46,12 +46,13 @@ class LLMSettings(BaseModel):
         "weight of memory; 0 keeps no dense copy (every row through the 4-bit kernel).",
     )
     int4_int8_rows: int = Field(
-        10, ge=0, description="With int4 layers and Medici's Llama decoder: inputs of this many rows or more (a decode "
-        "step's rows, or a short prefill below int4_dense_rows) multiply the layers named in int4_int8_layers "
+        10, ge=0, description="With int4 layers and Medici's Llama decoder (decode_step script or python): decode "
+        "steps of this many rows or more (concurrent requests) multiply the layers named in int4_int8_layers "
         "through int8 copies of their 4-bit weights (one scale per output column) and int8 activations (one scale "
         "per row), accumulated in int32 (`torch._int_mm`, VNNI on x86), which is faster there than the 4-bit kernel. "
-        "Outputs then depend on how many rows a step has. Only on a CPU with int8 dot-product instructions (VNNI or "
-        "AMX). Costs one byte per weight of memory and a calibration at load; 0: never.",
+        "Outputs then depend on how many requests run together; prefills keep the 4-bit kernel, so a lone "
+        "request's do not. Only on a CPU with int8 dot-product instructions (VNNI or AMX). Costs one byte per "
+        "weight of memory and a calibration at load; 0: never.",
     )
     int4_int8_layers: list[Literal["qkv", "o_proj", "gate_up", "down_proj"]] = Field(
         ["qkv", "gate_up"], description="The projections of each layer that int4_int8_rows applies to. Smoothing "

@@ -8,7 +8,7 @@ import copy
 import torch
 
 from deployments.llm.decode_step import FlatLayers
-from deployments.llm.int4 import Int4Linear, quantize_int4
+from deployments.llm.int4 import Int4Linear, int8_matmul, quantize_int4
 from deployments.llm.int8_calibration import channel_maxima, enable_int8
 from tests.unit.llm.test_int4 import q4_1_linear
 from tests.unit.llm.test_llama_decoder import _trace
@@ -26,16 +26,20 @@ def _inputs(rows: int, seed: int) -> torch.Tensor:
     return x
 
 
-def test_steps_of_int8_rows_or_more_use_the_int8_copy() -> None:
+def _int8(layer: Int4Linear, x: torch.Tensor) -> torch.Tensor:
+    return int8_matmul(x, layer.int8_t, layer.int8_scale, layer.inverse_smooth)
+
+
+def test_the_int8_copy_holds_the_4_bit_values_and_the_layer_itself_keeps_the_4_bit_kernel() -> None:
     dense = q4_1_linear()
     four_bit = Int4Linear(dense)
     layer = Int4Linear(dense)
     layer.enable_int8(8, torch.ones(96))
-    assert layer.int8_t.dtype == torch.int8 and layer.int8_t.shape == (96, 48)
-    few, many = _inputs(7, 1), _inputs(8, 2)
-    assert torch.equal(layer(few), four_bit(few))  # below int8_rows: the 4-bit kernel itself
-    assert not torch.equal(layer(many), four_bit(many))
-    assert _relative_error(layer(many), four_bit(many)) < 0.1
+    assert layer.int8_t.dtype == torch.int8 and layer.int8_t.shape == (96, 48) and layer.int8_rows == 8
+    x = _inputs(16, 2)
+    assert torch.equal(layer(x), four_bit(x))  # a prefill through the module: the 4-bit kernel
+    assert not torch.equal(_int8(layer, x), four_bit(x))
+    assert _relative_error(_int8(layer, x), four_bit(x)) < 0.1
 
 
 def test_smoothing_by_calibrated_channel_maxima_cuts_the_error_of_a_large_channel() -> None:
@@ -45,7 +49,7 @@ def test_smoothing_by_calibrated_channel_maxima_cuts_the_error_of_a_large_channe
     plain, smoothed = Int4Linear(dense), Int4Linear(dense)
     plain.enable_int8(1, torch.ones(96))
     smoothed.enable_int8(1, calibration.abs().amax(0).pow(0.8))
-    plain_error, smoothed_error = _relative_error(plain(x), want(x)), _relative_error(smoothed(x), want(x))
+    plain_error, smoothed_error = _relative_error(_int8(plain, x), want(x)), _relative_error(_int8(smoothed, x), want(x))
     assert smoothed_error < plain_error / 2
     assert smoothed_error < 0.02
 
@@ -63,7 +67,7 @@ def test_channel_maxima_are_the_largest_inputs_each_layer_saw() -> None:
     assert torch.equal(maxima["layers.0.qkv"], torch.cat(seen).abs().amax(0))
 
 
-def test_a_calibrated_engine_decodes_through_int8_in_its_decode_step_as_its_modules_do() -> None:
+def test_a_calibrated_engine_decodes_steps_of_enough_rows_through_int8_and_prefills_through_4_bits() -> None:
     engine = tiny_engine(llama_decoder=True)
     quantize_int4(engine.model.model)
     model = engine.model
@@ -76,15 +80,16 @@ def test_a_calibrated_engine_decodes_through_int8_in_its_decode_step_as_its_modu
             engine._thread.join(10)
     layers = model.model.layers
     assert all(layer.qkv.int8_t is not None and layer.o_proj.int8_t is None for layer in layers)
-    scripted, scripted_tokens = _trace(model)  # decode steps of two and three rows: the int8 copies
+    python = copy.deepcopy(model)
+    python.model.step = "python"
+    scripted, scripted_tokens = _trace(model)  # two rows prefilled, then decode steps of two and three rows
     assert isinstance(model.model._flat, FlatLayers) and model.model._flat.int8_rows == 2
-    layered = copy.deepcopy(model)
-    layered.model.step, layered.model._flat = "layers", None  # the same steps module by module
-    by_layers, layered_tokens = _trace(layered)
-    assert scripted_tokens == layered_tokens
-    assert all(torch.allclose(a, b, atol=1e-4, rtol=1e-4) for a, b in zip(scripted, by_layers))
+    by_python, python_tokens = _trace(python)  # the same function, not scripted
+    assert scripted_tokens == python_tokens
+    assert all(torch.allclose(a, b, atol=1e-4, rtol=1e-4) for a, b in zip(scripted, by_python))
     reference, _ = _trace(four_bit)
-    assert not torch.equal(scripted[-1], reference[-1])  # the int8 copies did compute these steps
+    assert torch.equal(scripted[0], reference[0])  # the prefill: the 4-bit kernel
+    assert not torch.equal(scripted[-1], reference[-1])  # decode steps: the int8 copies
     assert _relative_error(scripted[-1], reference[-1]) < 0.1
 
 
