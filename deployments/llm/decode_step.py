@@ -62,21 +62,23 @@ def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv
                   index: torch.Tensor, positions: torch.Tensor, rows: int, width: int, mask: torch.Tensor,
                   norms: List[torch.Tensor], weights: List[torch.Tensor], scales: List[Optional[torch.Tensor]],
                   int8_t: List[Optional[torch.Tensor]], int8_scale: List[Optional[torch.Tensor]],
-                  smooth: List[Optional[torch.Tensor]], int8_rows: int, group: int, eps: float, heads: int, kv_heads: int, head_dim: int, intermediate: int,
-                  scaling: float) -> torch.Tensor:
+                  smooth: List[Optional[torch.Tensor]], int8_rows: int, group: int, eps: float, heads: int,
+                  kv_heads: int, head_dim: int, intermediate: int, scaling: float) -> torch.Tensor:
     """``hidden`` [rows, hidden] after every layer; each layer's new keys and values are written into ``kv``.
 
     Per layer i: ``norms[2i]``/``norms[2i+1]`` are the input/post-attention norm weights, and
     ``weights[4i..4i+3]`` (with ``scales``, None for dense) the fused q/k/v, o, fused gate/up and down
-    projections. ``kv`` is the slot cache ``[layers, 2, slots, kv_heads, columns, head_dim]``; row r writes
-    at slot ``index[r]``, column ``positions[r]``, and attends over columns ``:width`` where ``mask`` allows.
+    projections; ``int8_t``/``int8_scale``/``smooth`` at the same index hold a 4-bit projection's int8 copy
+    (`Int4Linear.enable_int8`; None without one), used for steps of ``int8_rows`` rows or more. ``kv`` is the
+    slot cache ``[layers, 2, slots, kv_heads, columns, head_dim]``; row r writes at slot ``index[r]``, column
+    ``positions[r]``, and attends over columns ``:width`` where ``mask`` allows.
     """
     batch = hidden.shape[0]
     groups = heads // kv_heads
     keys_end = heads + kv_heads
     for i in range(len(norms) // 2):
         qkv = _project(_rms(hidden, norms[2 * i], eps), weights[4 * i], scales[4 * i], group,
-                        int8_t[4 * i], int8_scale[4 * i], smooth[4 * i], int8_rows)
+                       int8_t[4 * i], int8_scale[4 * i], smooth[4 * i], int8_rows)
         qkv = qkv.view(batch, heads + 2 * kv_heads, head_dim)
         qk = qkv[:, :keys_end]
         qk = qk * cos + rotate_half(qk) * sin  # rotary on queries and keys at once
@@ -88,12 +90,12 @@ def decode_layers(hidden: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, kv
                                              layer[0, :rows, :, :width], layer[1, :rows, :, :width],
                                              attn_mask=mask, scale=scaling)
         hidden = hidden + _project(out.reshape(batch, -1), weights[4 * i + 1], scales[4 * i + 1], group,
-                        int8_t[4 * i + 1], int8_scale[4 * i + 1], smooth[4 * i + 1], int8_rows)
+                                   int8_t[4 * i + 1], int8_scale[4 * i + 1], smooth[4 * i + 1], int8_rows)
         gate_up = _project(_rms(hidden, norms[2 * i + 1], eps), weights[4 * i + 2], scales[4 * i + 2], group,
-                        int8_t[4 * i + 2], int8_scale[4 * i + 2], smooth[4 * i + 2], int8_rows)
+                           int8_t[4 * i + 2], int8_scale[4 * i + 2], smooth[4 * i + 2], int8_rows)
         act = F.silu(gate_up[:, :intermediate]) * gate_up[:, intermediate:]
         hidden = hidden + _project(act, weights[4 * i + 3], scales[4 * i + 3], group,
-                        int8_t[4 * i + 3], int8_scale[4 * i + 3], smooth[4 * i + 3], int8_rows)
+                                   int8_t[4 * i + 3], int8_scale[4 * i + 3], smooth[4 * i + 3], int8_rows)
     return hidden
 
 
@@ -156,7 +158,9 @@ class FlatLayers:
                     smooth.append(None)
                 else:
                     return None
-        if len(groups) != 1 or len(eps) != 1 or len(int8_rows) > 1 or not all(n.dtype == torch.float32 for n in norms):
+        if len(groups) != 1 or len(eps) != 1 or len(int8_rows) > 1:
+            return None
+        if not all(n.dtype == torch.float32 for n in norms):
             return None
         if any(w.device.type != "cpu" for w in weights):
             return None
