@@ -25,6 +25,8 @@ import torch
 
 from deployments.llm.int4 import Int4Linear
 from deployments.llm.jobs import GenerationJob
+from deployments.llm.llama_decoder import LlamaDecoder
+from deployments.llm.runner import causal_mask
 
 logger = logging.getLogger("ray.serve")
 
@@ -82,9 +84,8 @@ def channel_maxima(decoder: torch.nn.Module, targets: dict[str, Int4Linear], pro
     try:
         with torch.inference_mode():
             for ids in prompts:
-                length = len(ids)
-                mask = torch.ones(1, 1, length, length, dtype=torch.bool).tril()
-                decoder(torch.tensor([ids]), torch.arange(length)[None], mask, _NoCache())
+                positions = torch.arange(len(ids))
+                decoder(torch.tensor([ids]), positions[None], causal_mask(positions, len(ids)), _NoCache())
     finally:
         for hook in hooks:
             hook.remove()
@@ -95,8 +96,10 @@ def enable_int8(engine, rows: int, layers: frozenset[str], alpha: float) -> int:
     """Give the engine's 4-bit ``layers`` int8 copies used from ``rows`` rows, smoothed with exponent ``alpha``;
     returns how many layers got one. Only Medici's Llama decoder can run a calibration prefill here."""
     decoder = engine.model.model
+    if not isinstance(decoder, LlamaDecoder):
+        return 0
     targets = _targets(decoder, layers)
-    if not targets or not hasattr(decoder, "prefill"):
+    if not targets:
         return 0
     started = time.perf_counter()
     maxima = channel_maxima(decoder, targets, calibration_texts(engine))

@@ -99,8 +99,8 @@ class LlamaDecoder(torch.nn.Module):
         self.attention_scaling = rotary.attention_scaling
         self._cos = self._sin = None
         self.step = step
-        # built at the first decode step, after quantization has replaced the projections
-        self._flat: decode_step.FlatLayers | None | bool = False if step in ("script", "python") else None
+        self._flat: decode_step.FlatLayers | None | bool = None
+        self.reset_decode_step()  # built at the first decode step, after quantization has replaced the projections
 
     def reset_decode_step(self) -> None:
         """Build the decode step's flat weight lists again at the next step (after layers changed)."""
@@ -134,7 +134,8 @@ class LlamaDecoder(torch.nn.Module):
         kv, index, positions, rows, width = view
         hidden = decode_step.compiled(self.step == "script")(
             hidden, cos, sin, kv, index, positions, rows, width, attention_mask, flat.norms, flat.weights, flat.scales,
-            flat.int8_t, flat.int8_scale, flat.smooth, flat.int8_rows, flat.group, flat.eps, self.heads, self.kv_heads, self.head_dim, flat.intermediate, self.scaling,
+            flat.int8_t, flat.int8_scale, flat.smooth, flat.int8_rows, flat.group, flat.eps, self.heads, self.kv_heads,
+            self.head_dim, flat.intermediate, self.scaling,
         )
         return _rms_norm(self.norm, hidden[:, None])
 

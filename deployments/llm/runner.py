@@ -58,7 +58,7 @@ class ModelRunner:
         for k, prompt in enumerate(prompts):
             start = self._reuse_prefix(first + k, prompt)
             position = torch.arange(start, len(prompt), device=self.device)
-            segments.append((first + k, start, len(prompt) - start, _causal(position, len(prompt))))
+            segments.append((first + k, start, len(prompt) - start, causal_mask(position, len(prompt))))
             ids += prompt[start:]
             positions.append(position)
             cached.append(start)
@@ -98,7 +98,7 @@ class ModelRunner:
             positions = torch.arange(start, len(prompt), device=self.device)
             self.cache.prefill_mode(slot, start, len(prompt) - start)
             hidden = self._decoder(
-                input_ids=ids, position_ids=positions[None], attention_mask=_causal(positions, len(prompt)),
+                input_ids=ids, position_ids=positions[None], attention_mask=causal_mask(positions, len(prompt)),
                 past_key_values=self.cache, use_cache=True,
             ).last_hidden_state
         except BaseException:
@@ -144,7 +144,7 @@ class ModelRunner:
         return True
 
 
-def _causal(positions: torch.Tensor, length: int) -> torch.Tensor:
+def causal_mask(positions: torch.Tensor, length: int) -> torch.Tensor:
     """``[1, 1, new tokens, length]``: each new token (at ``positions``) sees the prompt up to itself."""
     columns = torch.arange(length, device=positions.device)
     return (columns[None, :] <= positions[:, None])[None, None]
