@@ -184,8 +184,12 @@ def label_dataset(ds, app_name: str, domain: dict | None = None, batch_size: int
     """`ds` with `labels` and `label_error` columns, labelled by `in_flight` actors of `batch_size` rows.
 
     The actors only wait on the TopicPipeline handle (the LLM work is in the deployments' replicas), so
-    by default they reserve no CPU: reserving some left `in_flight` actors unscheduled on a 2-core node."""
-    return ds.map_batches(ServeLabeler, fn_constructor_kwargs={"app_name": app_name, "domain": domain},
+    by default they reserve no CPU: reserving some left `in_flight` actors unscheduled on a 2-core node.
+
+    The rows are first cut into blocks of `batch_size` (a streaming repartition): a JSONL file is read as
+    one block, and without the cut one actor would label the whole file while the others idle, and its
+    labels would reach the caller only at the end, as one block."""
+    return ds.repartition(target_num_rows_per_block=batch_size).map_batches(ServeLabeler, fn_constructor_kwargs={"app_name": app_name, "domain": domain},
                           batch_format="pyarrow", batch_size=batch_size, concurrency=in_flight, num_cpus=actor_cpus)
 
 
@@ -227,31 +231,3 @@ def corpus_error(exc: BaseException) -> CorpusError | None:
             line = text.rsplit(marker, 1)[1].splitlines()[0].strip()
             return CorpusError(line if marker == "CorpusError: " else f"not valid JSONL or Parquet: {line}")
     return None
-
-
-def read_corpus(uri: str, limit: int | None = None) -> list[dict]:
-    """A job's corpus: through Ray Data inside a Ray cluster (a Serve replica), else with smart_open line by
-    line (a pipeline built outside Ray, as in the unit tests, has no cluster to read with)."""
-    import ray
-
-    if ray.is_initialized():
-        return read_documents(uri, limit)
-    from deployments.topics import corpus
-
-    return corpus.read_documents(uri, limit)
-
-
-def read_documents(uri: str, limit: int | None = None, storage_options: dict | None = None) -> list[dict]:
-    """The whole validated corpus at `uri` read through Ray Data: for a job, whose replica assembles it."""
-    configure()
-    try:
-        rows = list(read_dataset(uri, limit, storage_options).iter_rows())
-    except Exception as exc:  # noqa: BLE001 - a bad row is the caller's error, named; anything else propagates
-        found = corpus_error(exc)
-        if found is not None:
-            raise CorpusError(f"{uri}: {found}") from None
-        raise
-    documents = [{k: v for k, v in row.items() if v is not None} for row in rows]
-    if len({d["id"] for d in documents}) != len(documents):
-        raise CorpusError(f"{uri}: document ids must be unique")
-    return documents

@@ -2,8 +2,9 @@
 
 A synchronous `/v1/topics` call must finish within the proxy's timeout; at about one document a
 second on CPU a corpus of thousands cannot. A job answers its id at once and runs on the replica
-in the background: documents are labelled in chunks through the pipeline's cached labeller, and
-after each chunk (and every `heartbeat_s` while one runs) the job document is written with its
+in the background. Its documents stream in labelled batches from a `JobLabelling` (on a Serve replica,
+a Ray Data pipeline whose actors label through the app's TopicPipeline handle; see `job_labelling`),
+and after each batch (and every `heartbeat_s` while one runs) the job document is written with its
 progress (documents labelled / total, rate, ETA) and a heartbeat. When all are labelled it is
 assembled, scored when every document has `human_topics`, and the answer is stored with the job.
 
@@ -20,11 +21,12 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Awaitable, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deployments.topics.corpus import CorpusError
+from deployments.topics.job_labelling import JobLabelling, LabelledBatch
 from deployments.topics.labeling import failure_message
 from deployments.topics.results_uri import OutputError, check_output_uri, write_results
 from deployments.topics.protocol import LabelledDocument, TopicDocument, _Common, _unique_ids
@@ -78,6 +80,7 @@ class AssignRequest(BaseModel):
 
 class JobProgress(BaseModel):
     labelled: int = 0
+    batches: int = 0
     total: int | None = None
     rate_docs_s: float | None = None
     eta_s: float | None = None
@@ -103,25 +106,22 @@ def public(job: dict, with_result: bool = True) -> dict:
     return shown
 
 
-Label = Callable[[list[str], dict | None], Awaitable]  # (texts, domain) -> LabelRun
 Finish = Callable[[list[dict], list[list[str]], dict], Awaitable[dict]]  # (documents, labels, request) -> answer
 WriteOutput = Callable[[str, dict, dict | None, list[dict]], dict]  # (uri, result, metrics, errors) -> written URIs
 
 
 class JobRunner:
-    """Runs and watches jobs on one replica. `read_corpus(uri, limit)` reads a corpus in a worker thread;
-    `write_output(uri, result, metrics, errors)` writes a done job's results to its `output_uri`, also in
-    a thread."""
+    """Runs and watches jobs on one replica. `labelling()` gives the source of a job's labelled batches
+    (asked per job: whether Ray Data is there is known only once the replica runs); `write_output(uri,
+    result, metrics, errors)` writes a done job's results to its `output_uri`, in a worker thread."""
 
-    def __init__(self, store, label: Label, finish: Finish, read_corpus: Callable[[str, int | None], list[dict]],
-                 chunk: int = 32, heartbeat_s: float = 5.0, stale_s: float = 30.0, poll_s: float = 5.0,
-                 write_output: WriteOutput = write_results) -> None:
+    def __init__(self, store, labelling: Callable[[], JobLabelling], finish: Finish, heartbeat_s: float = 5.0,
+                 stale_s: float = 30.0, poll_s: float = 5.0, write_output: WriteOutput = write_results) -> None:
         self.store = store
         self.write_output = write_output
-        self.label = label
+        self.labelling = labelling
         self.finish = finish
-        self.read_corpus = read_corpus
-        self.chunk, self.heartbeat_s, self.stale_s, self.poll_s = chunk, heartbeat_s, stale_s, poll_s
+        self.heartbeat_s, self.stale_s, self.poll_s = heartbeat_s, stale_s, poll_s
         self.running: dict[str, asyncio.Task] = {}
         self._watcher: asyncio.Task | None = None
 
@@ -180,33 +180,27 @@ class JobRunner:
     async def _work(self, job: dict) -> None:
         request = job["request"]
         job["attempts"] = job.get("attempts", 0) + 1  # 2 and more: taken over after its replica died
-        if "documents" in request:
-            documents = request["documents"]
-        else:
-            documents = await asyncio.to_thread(self.read_corpus, request["corpus_uri"], request.get("limit"))
-        total = len(documents)
-        job.update(state="running", updated=time.time())
+        labelling = self.labelling()
+        total, batches = await labelling.open(request)
+        job.update(state="running", updated=time.time(), labelled_via=labelling.via)
         job["progress"] = JobProgress(total=total).model_dump()
         await self.store.put(job)
+        documents: list[dict] = []
         labels: list[list[str]] = []
         errors: list[dict] = []
         started = time.perf_counter()
         beat = asyncio.create_task(self._heartbeat(job))
         try:
-            for start in range(0, total, self.chunk):
-                part = documents[start : start + self.chunk]
-                try:
-                    run = await self.label([d["text"] for d in part], request.get("domain"))
-                    labels += run.labels
-                    errors += [{"id": part[e["index"]]["id"], **e, "index": start + e["index"]} for e in run.errors]
-                except Exception as exc:  # noqa: BLE001 - a whole failed chunk is reported, the job goes on
-                    labels += [[] for _ in part]
-                    errors += [{"id": d["id"], "index": start + i, "message": failure_message(exc)}
-                               for i, d in enumerate(part)]
-                done = len(labels)
+            async for number, batch in _numbered(batches):
+                errors += [{"id": batch.documents[e["index"]]["id"], **e, "index": len(documents) + e["index"]}
+                           for e in batch.errors]
+                documents += batch.documents
+                labels += batch.labels
+                done = len(documents)
                 rate = done / max(time.perf_counter() - started, 1e-9)
-                job["progress"] = JobProgress(labelled=done, total=total, rate_docs_s=round(rate, 3),
-                                              eta_s=round((total - done) / rate, 1) if rate > 0 else None).model_dump()
+                job["progress"] = JobProgress(labelled=done, batches=number, total=total, rate_docs_s=round(rate, 3),
+                                              eta_s=round(max(total - done, 0) / rate, 1) if rate > 0 else None
+                                              ).model_dump()
                 job["updated"] = job["heartbeat"] = time.time()
                 await self.store.put(job)
         finally:
@@ -236,3 +230,10 @@ class JobRunner:
             await asyncio.sleep(self.heartbeat_s)
             job["heartbeat"] = time.time()
             await self.store.put(job)
+
+
+async def _numbered(batches: AsyncIterator[LabelledBatch]) -> AsyncIterator[tuple[int, LabelledBatch]]:
+    number = 0
+    async for batch in batches:
+        number += 1
+        yield number, batch

@@ -26,7 +26,8 @@ from deployments.topics.generalize import ClusterNamer, generalize_result
 from deployments.topics.domain import Domain
 from deployments.storage.database import open_database
 from deployments.topics.batch_files import read_labelled, write_outputs
-from deployments.topics.dataset import excerpt, read_corpus
+from deployments.topics.dataset import excerpt
+from deployments.topics.job_labelling import ChunkLabelling, JobLabelling, RayDataLabelling, serve_app_name
 from deployments.topics.jobs import AssignRequest, JobRunner, public
 from deployments.topics.label_cache import CachedLabeler, LabelStore, LLMFingerprint, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
@@ -63,8 +64,7 @@ class TopicPipeline:
                                  read_consistency_s=s.storage.read_consistency_s) if s.storage else None
         self.label_store = label_store or (LanceLabelStore(database) if database is not None else MemoryLabelStore())
         self.jobs = JobRunner(job_store or (LanceJobStore(database) if database is not None else MemoryJobStore()),
-                              self.label_run, self._finish_job, read_corpus, s.job_chunk, stale_s=s.job_stale_s,
-                              poll_s=s.job_poll_s)
+                              self.job_labelling, self._finish_job, stale_s=s.job_stale_s, poll_s=s.job_poll_s)
         self._labelers: dict[str, Labeler] = {}
         self._namers: dict[str, ClusterNamer] = {}
         self.llm_fingerprint = LLMFingerprint(self.llm_client)  # the LLM's precision, in every label key
@@ -98,6 +98,14 @@ class TopicPipeline:
                 labeler = CachedLabeler(labeler, self.label_store, fingerprint=self.llm_fingerprint)
             self._labelers[domain.key()] = labeler
         return self._labelers[domain.key()]
+
+    def job_labelling(self) -> JobLabelling:
+        """How a job's documents are labelled: on a Serve replica, a streamed Ray Data pipeline through this
+        app's TopicPipeline deployment; built in process (no replica), chunks through this labeller."""
+        app_name = serve_app_name()
+        if app_name is None:
+            return ChunkLabelling(self.label_run, self.settings.job_chunk)
+        return RayDataLabelling(app_name, self.settings.job_chunk, self.settings.job_in_flight)
 
     def namer_for(self, domain: dict | Domain | None) -> ClusterNamer:
         """The cluster namer of a request's `domain` (None: the deployment's own), made once per domain;
@@ -141,7 +149,7 @@ class TopicPipeline:
         result = await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
                                 window, taxonomy, s.assign_min_documents, s.label_prior, s.shared_word_share,
                                 s.shared_word_min_labels, s.grouping, s.cluster_distance, s.cluster_label_weight,
-                                own_topics=s.own_topics)
+                                own_topics=s.own_topics, cluster_naming=s.cluster_naming)
         if s.generalize_names and s.grouping == "documents":
             result = await generalize_result(result, self.namer_for(domain))
         return result

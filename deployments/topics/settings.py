@@ -88,7 +88,10 @@ class TopicSettings(BaseModel):
         None, description="The database of the label cache and the jobs (as the DocumentStore's `storage`); None: "
         "the replica's memory, so labels and jobs are lost with the replica.")
     job_max_documents: int = Field(100_000, ge=1, description="Most documents in one job (413 above).")
-    job_chunk: int = Field(32, ge=1, le=10_000, description="Documents labelled between two progress writes of a job.")
+    job_chunk: int = Field(32, ge=1, le=10_000, description="Documents per labelled batch of a job; its progress is "
+                           "written after each batch.")
+    job_in_flight: int = Field(2, ge=1, le=64, description="Labelling batches a job keeps in flight through the "
+                               "TopicPipeline deployment (Ray Data actors, on a Serve replica).")
     job_stale_s: float = Field(30.0, gt=0, description="A running job whose heartbeat is older than this is taken "
                                "over by another replica (its replica died); the labelling resumes from the cache.")
     job_poll_s: float = Field(5.0, gt=0, description="How often a replica looks for stale jobs.")

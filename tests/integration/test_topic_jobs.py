@@ -4,7 +4,8 @@ Its own app (route prefix /topicjobs) with `topics.storage` in a temporary direc
 and a short stale time, so the job is taken over within seconds of the kill and resumes from the
 label cache. Eight short documents: the LLM runs on 2 CPU cores.
 
-A second job reads the same documents as a gzipped JSONL corpus URI, through Ray Data on the replica:
+Both jobs are read and labelled as streamed Ray Data pipelines on the replica, whose actors label through
+the app's TopicPipeline handle. A second job reads the same documents as a gzipped JSONL corpus URI:
 every label is a cache hit, and the finished job keeps each document's text and the vibe-check rows.
 """
 
@@ -93,6 +94,8 @@ def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str) -> None:
     assert job is not None and job["state"] == "done", job
     assert job["progress"]["labelled"] == job["progress"]["total"] == len(DOCS)
     assert job["attempts"] >= 2  # taken over by the new replica
+    # labelled as a streamed Ray Data pipeline on the replica, a batch of `job_chunk` (2) documents at a time
+    assert job["labelled_via"] == "ray_data" and job["progress"]["batches"] == len(DOCS) // 2
     assert _replicas() != [victim]
     assert {d["id"] for d in job["result"]["documents"]} == {d["id"] for d in DOCS}
     assert any(d["labels"] for d in job["result"]["documents"])
@@ -126,6 +129,7 @@ def test_a_corpus_uri_job_keeps_texts_and_vibe_rows(jobs_url: str, tmp_path) -> 
 
     assert job["state"] == "done", job
     assert job["progress"]["labelled"] == job["progress"]["total"] == len(DOCS)
+    assert job["labelled_via"] == "ray_data" and job["progress"]["batches"] == len(DOCS) // 2
     documents = {d["id"]: d for d in job["result"]["documents"]}
     assert {i: d["text"] for i, d in documents.items()} == {d["id"]: d["text"] for d in DOCS}
     assert all(d["labels"] for d in documents.values())
@@ -140,3 +144,9 @@ def test_a_corpus_uri_job_keeps_texts_and_vibe_rows(jobs_url: str, tmp_path) -> 
     failed = _until_finished(jobs_url, httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(bad)},
                                                   timeout=60).json()["id"])
     assert failed["state"] == "failed" and "document 'x': text" in failed["error"], failed
+    twice = tmp_path / "twice.jsonl"
+    twice.write_text("".join(json.dumps(d) + "\n" for d in (DOCS[0], DOCS[0])))
+    repeated = _until_finished(jobs_url, httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(twice)},
+                                                    timeout=60).json()["id"])
+    assert repeated["state"] == "failed" and "document ids must be unique" in repeated["error"], repeated
+    assert repeated["progress"]["labelled"] == 0  # found before any labelling

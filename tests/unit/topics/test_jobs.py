@@ -95,14 +95,11 @@ def test_job_errors_are_4xx():
         asyncio.run(pipeline.submit_job({"documents": _docs(2), "corpus_uri": "/tmp/x.jsonl"}))
 
 
-def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path, monkeypatch):
+def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path):
     import json
 
-    import ray
-
-    # The line-by-line reader, as in a pipeline built outside Ray, even when an earlier test of this
-    # process left Ray running (then `read_corpus` would take the Ray Data path, tested in integration).
-    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    # Built outside a Serve replica, the pipeline reads with smart_open line by line and labels in chunks
+    # (on a replica a job is a Ray Data pipeline, tested in integration).
     good, bad = tmp_path / "c.jsonl", tmp_path / "bad.jsonl"
     good.write_text("".join(json.dumps(d) + "\n" for d in _docs(5)))
     bad.write_text('{"id": "a", "text": "alpha"}\nnot json\n')
@@ -115,6 +112,7 @@ def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path, 
 
     ok, broken = asyncio.run(scenario())
     assert ok["state"] == "done" and ok["progress"]["total"] == 4 and ok["source"] == str(good)
+    assert ok["labelled_via"] == "chunks" and ok["progress"]["batches"] == 1  # job_chunk 4
     assert broken["state"] == "failed" and "bad.jsonl:2: not JSON" in broken["error"]
 
 
