@@ -12,9 +12,10 @@ topics' centroids (the labels pull documents the model read alike together, the 
 re-normalised; average-linkage agglomerative clustering on cosine distance, cut at `distance`
 (scikit-learn's `AgglomerativeClustering`). Above `max_exact` documents, a strided sample of that
 size is clustered and the rest join the nearest cluster centroid, so memory stays bounded (the exact
-method needs the document x document matrix). A cluster is named by the label topic that best covers
-its documents' labels (`cover_votes`: each member votes for a candidate with its best cosine to it, 1
-when it carries it), largest cluster first, each topic naming at most one cluster; a cluster whose
+method needs the document x document matrix). A cluster is named by one of its members' label topics:
+by default the medoid (`medoid_votes`: the topic closest to the mean of every topic its members carry),
+or the one that best covers them (`cover_votes`: each member votes for a candidate with its best cosine
+to it, 1 when it carries it); largest cluster first, each topic naming at most one cluster; a cluster whose
 candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
 none of whose documents has a label makes no topic (there is nothing to name it by).
 
@@ -226,16 +227,37 @@ def cover_votes(member_topics: list[list[int]], canonical: Canonical) -> dict[in
     return {t: float(votes[index[t]]) for t in candidates}
 
 
+def medoid_votes(member_topics: list[list[int]], canonical: Canonical) -> dict[int, float]:
+    """Per topic carried by a member, its cosine to the mean of every topic the members carry (each
+    member's topics counted once each): the cluster's medoid label scores highest.
+
+    Why: a small model calls most documents of a kind by a few broad labels and the odd one by a
+    narrow or off-field label; the broad ones sit near the centre of all the labels the members got,
+    while a narrow label repeated by two members ("Art" on two font packages) wins a vote per member.
+    The medoid is the label that the whole cluster's labelling points to."""
+    candidates = sorted({t for topics in member_topics for t in topics})
+    if not candidates:
+        return {}
+    carried = [t for topics in member_topics for t in dict.fromkeys(topics)]
+    vectors = {t: np.asarray(canonical.topics[t].centroid, dtype=np.float64) for t in candidates}
+    centre = np.sum([vectors[t] for t in carried], axis=0) / len(carried)
+    return {t: float(vectors[t] @ centre) for t in candidates}
+
+
+NAMING_VOTES = {"medoid": medoid_votes, "cover": cover_votes}
+
+
 def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canonical,
-                  raw_labels: list[list[str]]) -> dict[int, int | None]:
+                  raw_labels: list[list[str]], naming: str = "medoid") -> dict[int, int | None]:
     """Per cluster, the index of the topic that names it (new topics are appended to `canonical`);
-    None for a cluster without any label."""
+    None for a cluster without any label. `naming` picks the vote (`medoid_votes` or `cover_votes`)."""
+    vote = NAMING_VOTES[naming]
     order = sorted(set(ids.tolist()), key=lambda c: (-int(np.sum(ids == c)), c))
     taken: set[int] = set()
     names: dict[int, int | None] = {}
     for c in order:
         members = np.flatnonzero(ids == c)
-        votes = cover_votes([doc_topics[d] for d in members], canonical)
+        votes = vote([doc_topics[d] for d in members], canonical)
         free = [t for t, _ in sorted(votes.items(), key=lambda item: (-item[1], item[0])) if t not in taken]
         if free:
             names[c] = free[0]
@@ -260,7 +282,7 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
 def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vectors: dict[int, np.ndarray],
                     raw_labels: list[list[str]], label_weight: float, distance: float,
                     max_exact: int = 2000, windows: list[int | None] | None = None, n_windows: int = 0,
-                    detector: ChangepointTrendDetector | None = None) -> Assignment:
+                    detector: ChangepointTrendDetector | None = None, naming: str = "medoid") -> Assignment:
     """Each embedded document's primary is its cluster's topic; its own topics follow it. With
     `windows` (a window index per document) and a `detector`, clusters whose parts have different
     histories are split first (`split_by_history`)."""
@@ -279,7 +301,7 @@ def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vecto
         ids = split_by_history(points, ids, [windows[d] for d in embedded], n_windows, detector)
     sub_topics = [doc_topics[d] for d in embedded]
     sub_labels = [raw_labels[d] for d in embedded]
-    names = name_clusters(ids, sub_topics, canonical, sub_labels)
+    names = name_clusters(ids, sub_topics, canonical, sub_labels, naming)
     result = [list(t) for t in doc_topics]
     assigned = [False] * len(doc_topics)
     for row, d in enumerate(embedded):

@@ -53,11 +53,15 @@ class TopicSettings(BaseModel):
     grouping: Literal["labels", "documents"] = Field(
         "documents", description="How primary topics are formed: labels (a document's shared label topic, refined by "
         "text embedding) or documents (average-linkage clusters of the documents' text vectors plus their labels', "
-        "named by the label topic most of a cluster's documents carry).")
+        "each named by one of its members' label topics, see cluster_naming).")
     cluster_distance: float = Field(0.68, gt=0.0, le=2.0, description="grouping documents: cosine distance at which "
                                     "the clustering is cut (smaller: more, tighter topics).")
     cluster_label_weight: float = Field(0.2, ge=0.0, le=10.0, description="grouping documents: weight of a document's "
                                         "label vector against its text vector (0: the text alone).")
+    cluster_naming: Literal["medoid", "cover"] = Field(
+        "medoid", description="grouping documents: which of its members' label topics names a cluster: medoid (the "
+        "one closest to the mean of all the topics its members carry) or cover (the one with the most support, each "
+        "member voting with its best cosine to it).")
     own_topics: Literal["closer", "all"] = Field(
         "closer", description="grouping documents: which of a document's own label topics it keeps besides its "
         "cluster's topic: closer (those whose names are at least as close to its text as the cluster topic's name) "
@@ -65,7 +69,7 @@ class TopicSettings(BaseModel):
     generalize_names: bool = Field(
         False, description="grouping documents: name each document cluster by a general category the LLM gives for "
         "its members' labels (the domain's generalize_instruction and generalize_examples), cached like labels; "
-        "false: by the label topic that best covers them.")
+        "false: by one of its members' label topics (cluster_naming).")
     generalize_max_labels: int = Field(8, ge=1, le=50, description="Most distinct labels of a cluster shown to "
                                        "the LLM when it is named (most frequent first).")
     taxonomy_threshold: float = Field(

@@ -4,7 +4,7 @@ import numpy as np
 
 from deployments.topics.base import Canonical, Topic
 from deployments.topics.changepoint import ChangepointTrendDetector
-from deployments.topics.clusters import cluster_points, cluster_primary, cover_votes, document_points
+from deployments.topics.clusters import cluster_points, cluster_primary, cover_votes, document_points, medoid_votes
 
 
 def _unit(v):
@@ -196,6 +196,28 @@ def test_a_cluster_is_named_by_the_label_that_covers_its_members_not_the_one_rep
     assignment = cluster_primary(doc_topics, canonical, vectors, labels, label_weight=0.0, distance=0.5)
     assert {topics[0] for topics in assignment.topics} == {1}
     assert assignment.topics[0] == [1, 0]  # its own narrow label is kept after the name
+
+
+def test_the_medoid_names_a_cluster_by_the_label_its_whole_labelling_points_to():
+    # Three members carry only an off-field label ("Art" on font packages); three carry two of three
+    # near-synonyms each. The cover vote (one best match per member) picks the repeated off-field label;
+    # the medoid (closest to the mean of every topic the members carry) picks the central synonym.
+    canonical = Canonical(topics=[
+        Topic("Art", ["Art"], _unit([0.3, 1.0, 0.0, 0.0])),
+        Topic("Fonts", ["Fonts"], _unit([1.0, 0.0, 0.0, 0.0])),
+        Topic("Typography", ["Typography"], _unit([1.0, 0.0, 0.6, 0.0])),
+        Topic("Glyphs", ["Glyphs"], _unit([1.0, 0.0, 0.0, 0.6])),
+    ])
+    doc_topics = [[0], [0], [0], [2, 3], [1, 3], [1, 2], []]
+    cover, medoid = cover_votes(doc_topics, canonical), medoid_votes(doc_topics, canonical)
+    assert max(cover, key=cover.get) == 0 and max(medoid, key=medoid.get) == 1
+    assert set(medoid) == {0, 1, 2, 3} and medoid_votes([[], []], canonical) == {}
+    vectors = {d: _near(0, 0.01, d, 4) for d in range(len(doc_topics))}
+    labels = [[canonical.topics[t].label for t in topics] for topics in doc_topics]
+    for naming, name in (("medoid", "Fonts"), ("cover", "Art")):
+        assignment = cluster_primary(doc_topics, canonical, vectors, labels, label_weight=0.0, distance=0.5,
+                                     naming=naming)
+        assert {canonical.topics[topics[0]].label for topics in assignment.topics} == {name}
 
 
 def test_a_late_kind_next_to_a_steady_one_among_several_kinds_is_split_off():
