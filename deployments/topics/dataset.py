@@ -80,27 +80,30 @@ def filesystem_path(uri: str, fs: Any) -> str:
 
 
 def read_dataset(uri: str, limit: int | None = None, storage_options: dict | None = None,
-                 read_cpus: float = 0.0):
+                 read_cpus: float = 0.0, num_blocks: int | None = None):
     """The validated corpus at `uri` as a Ray Data dataset of `id`, `text`, `timestamp`, `human_topics` rows.
 
     A row that is not a valid document fails the dataset with a `CorpusError` naming it. Reading and
     validating reserve no CPU by default: the app's deployments may hold every CPU of a small node, and a
     read task waiting for a reservation it can never get stalls the whole run while the labelling
-    actors wait for its rows.
+    actors wait for its rows. `num_blocks` asks Ray Data for that many blocks (it splits even a single
+    file's rows), so a labelling stage downstream gets work in steps of that size; None: Ray's choice.
+    (Not `Dataset.repartition`: its streaming form takes no CPU setting and reserves one per task.)
     """
     import ray.data
 
     fs = filesystem(uri, storage_options)
     path = filesystem_path(uri, fs)
     if is_parquet(uri):
-        ds = ray.data.read_parquet(path, filesystem=fs, num_cpus=read_cpus)
+        ds = ray.data.read_parquet(path, filesystem=fs, num_cpus=read_cpus, override_num_blocks=num_blocks)
     else:
         compression = next((ext[1:] for ext in _COMPRESSED if urlparse(uri).path.endswith(ext)), None)
         extra = {"arrow_open_stream_args": {"compression": {"gz": "gzip", "bz2": "bz2", "zst": "zstd",
                                                             "lz4": "lz4"}[compression]}} if compression else {}
         # Arrow's JSON reader (lines=False) reads newline-delimited JSON and takes a filesystem;
         # Ray's `lines=True` reader (pandas) takes neither a filesystem nor a compression
-        ds = ray.data.read_json(path, filesystem=fs, num_cpus=read_cpus, file_extensions=None, **extra)
+        ds = ray.data.read_json(path, filesystem=fs, num_cpus=read_cpus, file_extensions=None,
+                                override_num_blocks=num_blocks, **extra)
     if limit is not None:
         ds = ds.limit(limit)
     return ds.map_batches(validate_batch, batch_format="pyarrow", num_cpus=read_cpus, zero_copy_batch=True)
@@ -186,10 +189,9 @@ def label_dataset(ds, app_name: str, domain: dict | None = None, batch_size: int
     The actors only wait on the TopicPipeline handle (the LLM work is in the deployments' replicas), so
     by default they reserve no CPU: reserving some left `in_flight` actors unscheduled on a 2-core node.
 
-    The rows are first cut into blocks of `batch_size` (a streaming repartition): a JSONL file is read as
-    one block, and without the cut one actor would label the whole file while the others idle, and its
-    labels would reach the caller only at the end, as one block."""
-    return ds.repartition(target_num_rows_per_block=batch_size).map_batches(ServeLabeler, fn_constructor_kwargs={"app_name": app_name, "domain": domain},
+    An actor labels a whole input block (in `batch_size` calls) and hands it on as one block, so the
+    caller sees labels as often as `ds` has blocks: read it with `num_blocks` for finer steps."""
+    return ds.map_batches(ServeLabeler, fn_constructor_kwargs={"app_name": app_name, "domain": domain},
                           batch_format="pyarrow", batch_size=batch_size, concurrency=in_flight, num_cpus=actor_cpus)
 
 

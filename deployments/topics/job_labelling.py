@@ -3,15 +3,17 @@
 Two sources, one contract (`open(request)` -> total and an async iterator of `LabelledBatch`), so the
 job runner keeps one loop for progress, heartbeat and resume whichever runs:
 
-- `RayDataLabelling`, on a Serve replica: the corpus (a URI, or the request's inline documents) is a Ray
-  Data dataset, validated and labelled by a streamed `map_batches` stage whose actors call
+- `RayDataLabelling`, for a `corpus_uri` on a Serve replica: the corpus is a Ray Data dataset, read in
+  blocks of about one batch, validated and labelled by a streamed `map_batches` stage whose actors call
   `TopicPipeline.label_run` through the app's handle (`dataset.label_dataset`, the batch command's own
-  stage). Blocks are read, labelled and handed to the job as they finish, several batches in flight,
-  on whichever TopicPipeline replicas the handle picks; the job only counts them and keeps the rows
-  for assembly.
-- `ChunkLabelling`, where there is no Ray cluster (a pipeline built in process, as the unit tests and
-  the evaluation scripts build it): the corpus is read line by line with smart_open and labelled in
-  chunks by the pipeline's own labeller.
+  stage). Blocks are read, labelled and handed to the job as they finish, several in flight, on
+  whichever TopicPipeline replicas the handle picks; the job counts them and keeps the rows for
+  assembly. Every stage reserves no CPU, since the app's deployments may hold all of a small node's.
+- `ChunkLabelling`, for inline `documents` (already in the replica's memory, bounded by the request
+  size) and wherever there is no Serve replica (a pipeline built in process, as the unit tests and the
+  evaluation scripts build it): a corpus URI is read line by line with smart_open, and the documents
+  are labelled in chunks by the pipeline's own labeller. (Ray Data's in-memory sources, `from_arrow`
+  and `from_items`, start a metadata task that reserves a CPU, which a full node never frees.)
 
 Both go through the pipeline's cached labeller, so a job that is taken over after its replica died
 labels again only what the cache lacks.
@@ -20,6 +22,7 @@ labels again only what the cache lacks.
 from __future__ import annotations
 
 import asyncio
+import math
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Awaitable, Callable, Protocol
 
@@ -45,10 +48,6 @@ class JobLabelling(Protocol):
         """The number of documents, then their labelled batches in order. A bad corpus raises `CorpusError`."""
 
 
-def _inline(request: dict) -> list[dict] | None:
-    return request.get("documents")
-
-
 class ChunkLabelling:
     """Reads the whole corpus with smart_open and labels it `chunk` documents at a time in this process."""
 
@@ -60,7 +59,7 @@ class ChunkLabelling:
     async def open(self, request: dict) -> tuple[int, AsyncIterator[LabelledBatch]]:
         from deployments.topics import corpus
 
-        documents = _inline(request)
+        documents = request.get("documents")
         if documents is None:
             documents = await asyncio.to_thread(corpus.read_documents, request["corpus_uri"], request.get("limit"))
         return len(documents), self._batches(documents, request.get("domain"))
@@ -78,35 +77,30 @@ class ChunkLabelling:
 
 
 class RayDataLabelling:
-    """Reads and labels the corpus as a streamed Ray Data pipeline through the Serve app `app_name`."""
+    """Reads and labels a job's `corpus_uri` as a streamed Ray Data pipeline through the Serve app `app_name`."""
 
     via = "ray_data"
 
     def __init__(self, app_name: str, batch_size: int, in_flight: int) -> None:
         self.app_name, self.batch_size, self.in_flight = app_name, batch_size, in_flight
 
-    def _dataset(self, request: dict):
-        import ray.data
-
+    def _dataset(self, request: dict, total: int | None = None):
+        """The job's corpus as a dataset; knowing `total`, in blocks of about `batch_size` rows, so labels
+        come back (and progress is written) a batch at a time and the actors share the work."""
         from deployments.topics import dataset
 
         dataset.configure()  # rows in corpus order, which the job's results keep
-        documents = _inline(request)
-        if documents is None:
-            return dataset.read_dataset(request["corpus_uri"], request.get("limit"))
-        return ray.data.from_arrow(dataset.documents_table(dataset.validate_rows(documents)))
+        blocks = max(1, math.ceil(total / self.batch_size)) if total else None
+        return dataset.read_dataset(request["corpus_uri"], request.get("limit"), num_blocks=blocks)
 
     def _count(self, request: dict) -> int:
         """Reads and validates the corpus once before labelling, keeping only its ids: the total for progress
         and ETA, and a bad row or a repeated id fails the job before any LLM call."""
-        documents = _inline(request)
-        if documents is not None:
-            return len(documents)
         ids: set[str] = set()
         total = 0
-        batches = self._dataset(request).select_columns(["id"]).iter_batches(batch_format="pyarrow", batch_size=None)
-        for batch in _named(request, lambda: list(batches)):
-            column = batch.column("id").to_pylist()
+        # no `select_columns`: its projection task would reserve a CPU, which a full node never frees
+        batches = self._dataset(request).iter_batches(batch_format="pyarrow", batch_size=None)
+        for column in _named(request, lambda: [batch.column("id").to_pylist() for batch in batches]):
             ids.update(column)
             total += len(column)
         if len(ids) != total:
@@ -115,12 +109,12 @@ class RayDataLabelling:
 
     async def open(self, request: dict) -> tuple[int, AsyncIterator[LabelledBatch]]:
         total = await asyncio.to_thread(self._count, request)
-        return total, self._batches(request)
+        return total, self._batches(request, total)
 
-    async def _batches(self, request: dict) -> AsyncIterator[LabelledBatch]:
+    async def _batches(self, request: dict, total: int) -> AsyncIterator[LabelledBatch]:
         from deployments.topics import dataset
 
-        labelled = dataset.label_dataset(self._dataset(request), self.app_name, request.get("domain"),
+        labelled = dataset.label_dataset(self._dataset(request, total), self.app_name, request.get("domain"),
                                          self.batch_size, self.in_flight)
         batches = iter(labelled.iter_batches(batch_format="pyarrow", batch_size=None))
         while (batch := await asyncio.to_thread(_named, request, lambda: next(batches, None))) is not None:

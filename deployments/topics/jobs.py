@@ -2,10 +2,10 @@
 
 A synchronous `/v1/topics` call must finish within the proxy's timeout; at about one document a
 second on CPU a corpus of thousands cannot. A job answers its id at once and runs on the replica
-in the background. Its documents stream in labelled batches from a `JobLabelling` (on a Serve replica,
-a Ray Data pipeline whose actors label through the app's TopicPipeline handle; see `job_labelling`),
-and after each batch (and every `heartbeat_s` while one runs) the job document is written with its
-progress (documents labelled / total, rate, ETA) and a heartbeat. When all are labelled it is
+in the background. Its documents stream in labelled batches from a `JobLabelling` (for a corpus URI on
+a Serve replica, a Ray Data pipeline whose actors label through the app's TopicPipeline handle; see
+`job_labelling`), and after each batch (and every `heartbeat_s` while one runs) the job document is
+written with its progress (documents labelled / total, rate, ETA) and a heartbeat. When all are labelled it is
 assembled, scored when every document has `human_topics`, and the answer is stored with the job.
 
 Survival: the job document lives in the durable store and every label in the label cache. A
@@ -111,11 +111,11 @@ WriteOutput = Callable[[str, dict, dict | None, list[dict]], dict]  # (uri, resu
 
 
 class JobRunner:
-    """Runs and watches jobs on one replica. `labelling()` gives the source of a job's labelled batches
-    (asked per job: whether Ray Data is there is known only once the replica runs); `write_output(uri,
+    """Runs and watches jobs on one replica. `labelling(request)` gives the source of a job's labelled
+    batches (asked per job: whether Ray Data is there is known only once the replica runs); `write_output(uri,
     result, metrics, errors)` writes a done job's results to its `output_uri`, in a worker thread."""
 
-    def __init__(self, store, labelling: Callable[[], JobLabelling], finish: Finish, heartbeat_s: float = 5.0,
+    def __init__(self, store, labelling: Callable[[dict], JobLabelling], finish: Finish, heartbeat_s: float = 5.0,
                  stale_s: float = 30.0, poll_s: float = 5.0, write_output: WriteOutput = write_results) -> None:
         self.store = store
         self.write_output = write_output
@@ -180,7 +180,7 @@ class JobRunner:
     async def _work(self, job: dict) -> None:
         request = job["request"]
         job["attempts"] = job.get("attempts", 0) + 1  # 2 and more: taken over after its replica died
-        labelling = self.labelling()
+        labelling = self.labelling(request)
         total, batches = await labelling.open(request)
         job.update(state="running", updated=time.time(), labelled_via=labelling.via)
         job["progress"] = JobProgress(total=total).model_dump()

@@ -99,11 +99,12 @@ class TopicPipeline:
             self._labelers[domain.key()] = labeler
         return self._labelers[domain.key()]
 
-    def job_labelling(self) -> JobLabelling:
-        """How a job's documents are labelled: on a Serve replica, a streamed Ray Data pipeline through this
-        app's TopicPipeline deployment; built in process (no replica), chunks through this labeller."""
+    def job_labelling(self, request: dict) -> JobLabelling:
+        """How a job's documents are labelled: a corpus URI on a Serve replica, as a streamed Ray Data
+        pipeline through this app's TopicPipeline deployment; inline documents, or built in process (no
+        replica), in chunks through this labeller (see `job_labelling`)."""
         app_name = serve_app_name()
-        if app_name is None:
+        if app_name is None or request.get("corpus_uri") is None:
             return ChunkLabelling(self.label_run, self.settings.job_chunk)
         return RayDataLabelling(app_name, self.settings.job_chunk, self.settings.job_in_flight)
 

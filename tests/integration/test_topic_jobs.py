@@ -4,9 +4,9 @@ Its own app (route prefix /topicjobs) with `topics.storage` in a temporary direc
 and a short stale time, so the job is taken over within seconds of the kill and resumes from the
 label cache. Eight short documents: the LLM runs on 2 CPU cores.
 
-Both jobs are read and labelled as streamed Ray Data pipelines on the replica, whose actors label through
-the app's TopicPipeline handle. A second job reads the same documents as a gzipped JSONL corpus URI:
-every label is a cache hit, and the finished job keeps each document's text and the vibe-check rows.
+Both jobs read a gzipped JSONL corpus URI as a streamed Ray Data pipeline on the replica, whose actors
+label through the app's TopicPipeline handle, two documents a block. The second job's labels are all
+cache hits, and the finished job keeps each document's text and the vibe-check rows.
 """
 
 from __future__ import annotations
@@ -68,10 +68,17 @@ def _job(url: str, job_id: str) -> dict:
     return response.json()
 
 
-def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str) -> None:
+def _corpus(path) -> str:
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        f.write("".join(json.dumps(d) + "\n" for d in DOCS))
+    return str(path)
+
+
+def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str, tmp_path) -> None:
     import ray
 
-    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"documents": DOCS}, timeout=60)
+    corpus = _corpus(tmp_path / "corpus.jsonl.gz")
+    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": corpus}, timeout=60)
     assert submitted.status_code == 202, submitted.text
     job_id = submitted.json()["id"]
     deadline = time.monotonic() + 600
@@ -119,10 +126,8 @@ def _until_finished(url: str, job_id: str) -> dict:
 
 
 def test_a_corpus_uri_job_keeps_texts_and_vibe_rows(jobs_url: str, tmp_path) -> None:
-    corpus = tmp_path / "corpus.jsonl.gz"
-    with gzip.open(corpus, "wt", encoding="utf-8") as f:
-        f.write("".join(json.dumps(d) + "\n" for d in DOCS))
-    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(corpus)}, timeout=60)
+    corpus = _corpus(tmp_path / "corpus.jsonl.gz")
+    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": corpus}, timeout=60)
     assert submitted.status_code == 202, submitted.text
 
     job = _until_finished(jobs_url, submitted.json()["id"])
@@ -138,6 +143,12 @@ def test_a_corpus_uri_job_keeps_texts_and_vibe_rows(jobs_url: str, tmp_path) -> 
     assert all(rows[d["id"]]["human_topics"] == d["human_topics"] for d in DOCS)
     assert all(rows[i]["model_topics"] == documents[i]["topics"] for i in rows)
     assert 0.0 <= job["metrics"]["nmi"] <= 1.0
+
+    # inline documents are already in the replica's memory: labelled there in chunks, from the cache here
+    inline = _until_finished(jobs_url, httpx.post(f"{jobs_url}/v1/topics/jobs", json={"documents": DOCS},
+                                                  timeout=60).json()["id"])
+    assert inline["state"] == "done" and inline["labelled_via"] == "chunks", inline
+    assert [d["topics"] for d in inline["result"]["documents"]] == [documents[d["id"]]["topics"] for d in DOCS]
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "x", "text": " "}) + "\n")
