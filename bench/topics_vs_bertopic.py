@@ -211,7 +211,8 @@ async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM, 
                             settings.taxonomy_threshold), detector, "month", None, settings.assign_min_documents,
                             settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels,
                             settings.grouping, settings.cluster_distance, settings.cluster_label_weight,
-                            own_topics=settings.own_topics, cluster_naming=settings.cluster_naming)
+                            own_topics=settings.own_topics, cluster_naming=settings.cluster_naming,
+                            cluster_max_share=settings.cluster_max_share)
     namer = None
     if settings.generalize_names and settings.grouping == "documents":
         # the deployment's next step: clusters named by the LLM, cached in the label store like labels

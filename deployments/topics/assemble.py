@@ -32,7 +32,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
                    taxonomy: list[str] | None = None, assign_min_documents: int = 2,
                    label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3,
                    grouping: str = "documents", cluster_distance: float = 0.68, cluster_label_weight: float = 0.2,
-                   split_by_history: bool = True, own_topics: str = "closer", cluster_naming: str = "medoid") -> dict:
+                   split_by_history: bool = True, own_topics: str = "closer", cluster_naming: str = "medoid",
+                   cluster_max_share: float | None = 0.25) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
@@ -44,7 +45,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     (it stays in the document's `labels`). `shared_words` in the answer lists them.
 
     `grouping` "documents" makes the primary topics clusters of the documents' text (and label)
-    vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_label_weight`); with
+    vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_max_share`,
+    `cluster_label_weight`); with
     `split_by_history` a cluster whose parts' timing differs (the change-point test) is split;
     `cluster_naming` picks the vote that names a cluster (`clusters.NAMING_VOTES`). With
     `own_topics` "closer" a document keeps, besides its cluster's topic, only its own topics whose names
@@ -88,7 +90,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
         assignment = await asyncio.to_thread(cluster_primary, doc_topics, canonical, doc_vectors, labels,
                                              cluster_label_weight, cluster_distance, 2000,
                                              windows if split_by_history else None, len(keys), splitter,
-                                             cluster_naming)
+                                             cluster_naming, cluster_max_share)
         if own_topics == "closer":
             used = sorted({t for topics in assignment.topics for t in topics})
             names = await embedder.embed([canonical.topics[t].label for t in used]) if used else []

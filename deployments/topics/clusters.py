@@ -10,10 +10,15 @@ close, so clustering the documents keeps them together.
 Method: each document is its unit text vector plus `label_weight` times the unit mean of its label
 topics' centroids (the labels pull documents the model read alike together, the text does the rest),
 re-normalised; average-linkage agglomerative clustering on cosine distance, cut at `distance`
-(scikit-learn's `AgglomerativeClustering`). Above `max_exact` documents, a strided sample of that
-size is clustered and the rest join the nearest cluster centroid, so memory stays bounded (the exact
-method needs the document x document matrix). A cluster is named by one of its members' label topics:
-by default the medoid (`medoid_votes`: the topic closest to the mean of every topic its members carry),
+(scikit-learn's `AgglomerativeClustering`). When that cut leaves one cluster holding more than
+`max_share` of the documents (50 or more of them), the tree is cut again, lower, where the mean silhouette
+is highest (`recut_lumped`). Why: the fixed distance is a scale of the embedding, fit for a corpus whose
+kinds of document differ in field; in a corpus of one field (kinds of game, say) every document is that
+close to every other and the cut lumps most of them into one topic. The silhouette chooses the lower cut
+from the corpus's own distances, without assuming how many kinds it holds; a corpus the fixed cut already
+splits keeps it. Above `max_exact` documents, a strided sample of that size is clustered and the rest
+join the nearest cluster centroid, so memory stays bounded (the exact method needs the document x
+document matrix). A cluster is named by one of its members' label topics: by default the medoid (`medoid_votes`: the topic closest to the mean of every topic its members carry),
 or the one that best covers them (`cover_votes`: each member votes for a candidate with its best cosine
 to it, 1 when it carries it); largest cluster first, each topic naming at most one cluster; a cluster whose
 candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
@@ -56,9 +61,39 @@ def document_points(text_vectors: np.ndarray, label_vectors: np.ndarray, label_w
     return _unit_rows(_unit_rows(text_vectors) + label_weight * labels)
 
 
-def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000) -> np.ndarray:
-    """A cluster id per row: average-linkage clustering on cosine distance cut at `distance`; above
-    `max_exact` rows, a strided sample is clustered and the rest join the nearest centroid."""
+RECUT_MIN_DOCUMENTS = 50  # below this, a silhouette over so few documents is too noisy to choose a cut by
+RECUT_MAX_TOPICS = 200  # a lumped corpus is cut again into at most this many topics (and half its documents)
+
+
+def recut_lumped(points: np.ndarray, ids: np.ndarray, distance: float, max_share: float | None) -> np.ndarray:
+    """`ids`, or, when one of its clusters holds more than `max_share` of the rows (and there are at least
+    `RECUT_MIN_DOCUMENTS`), the cut of the same average-linkage tree at `distance` or below with the
+    highest mean silhouette (cosine; scikit-learn). Every cut from as many clusters as `ids` has up to
+    `RECUT_MAX_TOPICS` (or half the rows) is tried, each by its number of clusters, so no scale of
+    distance is assumed; ties go to fewer clusters. Why: see the module's docstring."""
+    n = len(ids)
+    if max_share is None or n < RECUT_MIN_DOCUMENTS or np.bincount(ids).max() <= max_share * n:
+        return ids
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist, squareform
+    from sklearn.metrics import silhouette_score
+
+    condensed = np.clip(pdist(points, metric="cosine"), 0.0, None)
+    tree, square = linkage(condensed, method="average"), squareform(condensed)
+    best, chosen = -np.inf, ids
+    for k in range(max(2, int(ids.max()) + 1), min(n // 2, RECUT_MAX_TOPICS) + 1):
+        candidate = fcluster(tree, k, criterion="maxclust") - 1
+        score = silhouette_score(square, candidate, metric="precomputed") if candidate.max() >= 1 else -np.inf
+        if score > best:
+            best, chosen = score, candidate
+    return chosen
+
+
+def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000,
+                   max_share: float | None = None) -> np.ndarray:
+    """A cluster id per row: average-linkage clustering on cosine distance cut at `distance` (cut again
+    lower when one cluster holds more than `max_share` of the rows: `recut_lumped`); above `max_exact`
+    rows, a strided sample is clustered and the rest join the nearest centroid."""
     from sklearn.cluster import AgglomerativeClustering
 
     n = len(points)
@@ -66,7 +101,7 @@ def cluster_points(points: np.ndarray, distance: float, max_exact: int = 2000) -
         return np.zeros(n, dtype=int)
     sample = np.arange(n) if n <= max_exact else np.linspace(0, n - 1, max_exact).round().astype(int)
     model = AgglomerativeClustering(n_clusters=None, distance_threshold=distance, metric="cosine", linkage="average")
-    ids = model.fit_predict(points[sample])
+    ids = recut_lumped(points[sample], model.fit_predict(points[sample]), distance, max_share)
     if n <= max_exact:
         return ids
     centroids = _unit_rows(np.stack([points[sample][ids == c].sum(axis=0) for c in range(ids.max() + 1)]))
@@ -282,7 +317,8 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
 def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vectors: dict[int, np.ndarray],
                     raw_labels: list[list[str]], label_weight: float, distance: float,
                     max_exact: int = 2000, windows: list[int | None] | None = None, n_windows: int = 0,
-                    detector: ChangepointTrendDetector | None = None, naming: str = "medoid") -> Assignment:
+                    detector: ChangepointTrendDetector | None = None, naming: str = "medoid",
+                    max_share: float | None = None) -> Assignment:
     """Each embedded document's primary is its cluster's topic; its own topics follow it. With
     `windows` (a window index per document) and a `detector`, clusters whose parts have different
     histories are split first (`split_by_history`)."""
@@ -296,7 +332,7 @@ def cluster_primary(doc_topics: list[list[int]], canonical: Canonical, doc_vecto
         if centroids and len(centroids[0]) == dim:
             label_rows[row] = np.mean(centroids, axis=0)
     points = document_points(np.stack([doc_vectors[d] for d in embedded]), label_rows, label_weight)
-    ids = cluster_points(points, distance, max_exact)
+    ids = cluster_points(points, distance, max_exact, max_share)
     if windows is not None and detector is not None:
         ids = split_by_history(points, ids, [windows[d] for d in embedded], n_windows, detector)
     sub_topics = [doc_topics[d] for d in embedded]

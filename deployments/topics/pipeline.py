@@ -150,7 +150,8 @@ class TopicPipeline:
         result = await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
                                 window, taxonomy, s.assign_min_documents, s.label_prior, s.shared_word_share,
                                 s.shared_word_min_labels, s.grouping, s.cluster_distance, s.cluster_label_weight,
-                                own_topics=s.own_topics, cluster_naming=s.cluster_naming)
+                                own_topics=s.own_topics, cluster_naming=s.cluster_naming,
+                                cluster_max_share=s.cluster_max_share)
         if s.generalize_names and s.grouping == "documents":
             result = await generalize_result(result, self.namer_for(domain))
         return result

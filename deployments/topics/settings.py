@@ -56,6 +56,11 @@ class TopicSettings(BaseModel):
         "each named by one of its members' label topics, see cluster_naming).")
     cluster_distance: float = Field(0.68, gt=0.0, le=2.0, description="grouping documents: cosine distance at which "
                                     "the clustering is cut (smaller: more, tighter topics).")
+    cluster_max_share: float | None = Field(
+        0.25, gt=0.0, le=1.0, description="grouping documents: when the cut at cluster_distance leaves one cluster "
+        "holding more than this share of the documents (50 or more), the tree is cut again below it where the mean "
+        "silhouette is highest, so a corpus of one field, whose documents are all close, still splits into topics "
+        "(None: never).")
     cluster_label_weight: float = Field(0.2, ge=0.0, le=10.0, description="grouping documents: weight of a document's "
                                         "label vector against its text vector (0: the text alone).")
     cluster_naming: Literal["medoid", "cover"] = Field(

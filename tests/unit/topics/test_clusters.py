@@ -295,3 +295,24 @@ def test_assemble_drops_an_off_field_own_topic_but_keeps_the_documents_labels():
     assert closer["documents"][1]["labels"] == ["Apple pie", "Pastry", "Stock market"]
     assert "Stock market" not in {t["label"] for t in closer["topics"]}
     assert run("all")["documents"][1]["topics"] == ["Apple pie", "Pastry", "Stock market"]
+
+
+def test_a_corpus_of_one_field_lumped_by_the_fixed_cut_is_cut_again_where_the_silhouette_is_highest():
+    # Twelve kinds of document, 6 each, every document within cosine distance 0.2 of every other (one
+    # field): the fixed cut lumps them all into one cluster; cut again by silhouette, the kinds come apart.
+    rng = np.random.default_rng(3)
+    field = np.zeros(16, dtype=np.float32)
+    field[0] = 1.0
+    kinds = [_unit(field + 0.3 * _near(1 + k, 0.0, k, 16)) for k in range(12)]
+    points = np.stack([_unit(kinds[k] + rng.normal(0, 0.005, 16)) for k in range(12) for _ in range(6)])
+    truth = np.repeat(np.arange(12), 6)
+    assert (1 - points @ points.T).max() < 0.2
+    assert len(set(cluster_points(points, 0.68).tolist())) == 1
+    split = cluster_points(points, 0.68, max_share=0.25)
+    assert all(len(set(split[truth == k].tolist())) == 1 for k in range(12)) and len(set(split.tolist())) == 12
+    # a corpus the fixed cut already splits (no cluster over a quarter of it) keeps that cut
+    far = np.stack([_near(k, 0.02, i, 16) for k in range(12) for i in range(5)])
+    fixed = cluster_points(far, 0.68)
+    assert len(set(fixed.tolist())) == 12 and (cluster_points(far, 0.68, max_share=0.25) == fixed).all()
+    # a small request keeps the fixed cut: a silhouette over a few documents is too noisy to choose by
+    assert len(set(cluster_points(points[:30], 0.68, max_share=0.25).tolist())) == 1
