@@ -46,9 +46,9 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
 
     `grouping` "documents" makes the primary topics clusters of the documents' text (and label)
     vectors, named by their labels (`clusters.py`, `cluster_distance`, `cluster_max_share`,
-    `cluster_label_weight`); with
-    `split_by_history` a cluster whose parts' timing differs (the change-point test) is split;
-    `cluster_naming` picks the vote that names a cluster (`clusters.NAMING_VOTES`). With
+    `cluster_label_weight`); with `split_by_history` a cluster whose parts' timing differs (the
+    change-point test) is split; `cluster_naming` picks the vote that names a cluster
+    (`clusters.NAMING_VOTES`). With
     `own_topics` "closer" a document keeps, besides its cluster's topic, only its own topics whose names
     are at least as close to its text as that topic's name (`clusters.keep_closer_own_topics`).
     """

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from urllib.parse import urlparse
 
 from deployments.topics.corpus import CorpusError
-from deployments.topics.dataset import ENDPOINT_SCHEMES, filesystem, filesystem_path
+from deployments.topics.dataset import ENDPOINT_SCHEMES, filesystem, filesystem_path, split_labelled
 
 LABELLED = "labelled.parquet"
 
@@ -73,13 +73,7 @@ def read_labelled(uri: str, storage_options: dict | None = None) -> tuple[list[d
     import pyarrow.parquet as pq
 
     fs, path = output_fs(uri, storage_options)
-    rows = pq.read_table(path, filesystem=fs).to_pylist()
-    documents, labels, errors = [], [], []
-    for index, row in enumerate(rows):
-        documents.append({k: row[k] for k in ("id", "text", "timestamp", "human_topics") if row.get(k) is not None})
-        labels.append(list(row["labels"] or []))
-        if row["label_error"] is not None:
-            errors.append({"id": row["id"], "index": index, "message": row["label_error"]})
+    documents, labels, errors = split_labelled(pq.read_table(path, filesystem=fs).to_pylist())
     if len({d["id"] for d in documents}) != len(documents):
         raise CorpusError(f"{uri}: document ids must be unique")
     return documents, labels, errors

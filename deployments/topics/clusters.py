@@ -11,17 +11,18 @@ Method: each document is its unit text vector plus `label_weight` times the unit
 topics' centroids (the labels pull documents the model read alike together, the text does the rest),
 re-normalised; average-linkage agglomerative clustering on cosine distance, cut at `distance`
 (scikit-learn's `AgglomerativeClustering`). When that cut leaves one cluster holding more than
-`max_share` of the documents (50 or more of them), the tree is cut again, lower, where the mean silhouette
-is highest (`recut_lumped`). Why: the fixed distance is a scale of the embedding, fit for a corpus whose
-kinds of document differ in field; in a corpus of one field (kinds of game, say) every document is that
-close to every other and the cut lumps most of them into one topic. The silhouette chooses the lower cut
-from the corpus's own distances, without assuming how many kinds it holds; a corpus the fixed cut already
-splits keeps it. Above `max_exact` documents, a strided sample of that size is clustered and the rest
-join the nearest cluster centroid, so memory stays bounded (the exact method needs the document x
-document matrix). A cluster is named by one of its members' label topics: by default the medoid (`medoid_votes`: the topic closest to the mean of every topic its members carry),
-or the one that best covers them (`cover_votes`: each member votes for a candidate with its best cosine
-to it, 1 when it carries it); largest cluster first, each topic naming at most one cluster; a cluster whose
-candidates are all taken gets a topic of its own named after its most frequent label, and a cluster
+`max_share` of the documents (50 or more of them), the tree is cut again, lower, where the mean
+silhouette is highest (`recut_lumped`). Why: the fixed distance is a scale of the embedding, fit for a
+corpus whose kinds of document differ in field; in a corpus of one field (kinds of game, say) every
+document is that close to every other and the cut lumps most of them into one topic. The silhouette
+chooses the lower cut from the corpus's own distances, without assuming how many kinds it holds; a corpus
+the fixed cut already splits keeps it. Above `max_exact` documents, a strided sample of that size is
+clustered and the rest join the nearest cluster centroid, so memory stays bounded (the exact method
+needs the document x document matrix). A cluster is named by one of its members' label topics: by default the medoid
+(`medoid_votes`: the topic closest to the mean of every topic its members carry), or the one that best
+covers them (`cover_votes`: each member votes for a candidate with its best cosine to it, 1 when it
+carries it); largest cluster first, each topic naming at most one cluster; a cluster whose candidates are
+all taken gets a topic of its own named after its most frequent label, and a cluster
 none of whose documents has a label makes no topic (there is nothing to name it by).
 
 Clusters whose parts have different histories are split (`split_by_history`). Why: a cut at one

@@ -156,6 +156,18 @@ def labelled_table(rows: list[dict], labels: list[list[str]], errors: dict[int, 
     return table.append_column("label_error", pa.array([errors.get(i) for i in range(len(rows))], type=pa.string()))
 
 
+def split_labelled(rows: list[dict]) -> tuple[list[dict], list[list[str]], list[dict]]:
+    """`labelled_table`'s rows back as (documents, labels, labelling errors): a document keeps its set
+    fields, an error names its row's `id` and `index`."""
+    documents, labels, errors = [], [], []
+    for index, row in enumerate(rows):
+        documents.append({k: row[k] for k in ("id", "text", "timestamp", "human_topics") if row.get(k) is not None})
+        labels.append(list(row["labels"] or []))
+        if row["label_error"] is not None:
+            errors.append({"id": row["id"], "index": index, "message": row["label_error"]})
+    return documents, labels, errors
+
+
 class ServeLabeler:
     """`map_batches` actor: labels a batch through `TopicPipeline.label_run` of the Serve app `app_name`.
 

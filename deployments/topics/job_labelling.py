@@ -38,7 +38,7 @@ class LabelledBatch:
 
     documents: list[dict]
     labels: list[list[str]]
-    errors: list[dict] = field(default_factory=list)  # {"index": i, "message": ...}
+    errors: list[dict] = field(default_factory=list)  # {"index": i, "message": ..., "id"?: ...}
 
 
 class JobLabelling(Protocol):
@@ -118,12 +118,7 @@ class RayDataLabelling:
                                          self.batch_size, self.in_flight)
         batches = iter(labelled.iter_batches(batch_format="pyarrow", batch_size=None))
         while (batch := await asyncio.to_thread(_named, request, lambda: next(batches, None))) is not None:
-            rows = batch.to_pylist()
-            yield LabelledBatch(
-                [{k: v for k, v in row.items() if k not in ("labels", "label_error") and v is not None}
-                 for row in rows],
-                [list(row["labels"] or []) for row in rows],
-                [{"index": i, "message": row["label_error"]} for i, row in enumerate(rows) if row["label_error"]])
+            yield LabelledBatch(*dataset.split_labelled(batch.to_pylist()))
 
 
 def _named(request: dict, work: Callable):

@@ -2,11 +2,11 @@
 
 A synchronous `/v1/topics` call must finish within the proxy's timeout; at about one document a
 second on CPU a corpus of thousands cannot. A job answers its id at once and runs on the replica
-in the background. Its documents stream in labelled batches from a `JobLabelling` (for a corpus URI on
-a Serve replica, a Ray Data pipeline whose actors label through the app's TopicPipeline handle; see
-`job_labelling`), and after each batch (and every `heartbeat_s` while one runs) the job document is
-written with its progress (documents labelled / total, rate, ETA) and a heartbeat. When all are labelled it is
-assembled, scored when every document has `human_topics`, and the answer is stored with the job.
+in the background. Its documents stream in labelled batches from a `JobLabelling` (for a corpus URI
+on a Serve replica, a Ray Data pipeline whose actors label through the app's TopicPipeline handle;
+see `job_labelling`), and after each batch (and every `heartbeat_s` while one runs) the job document
+is written with its progress (documents labelled / total, rate, ETA) and a heartbeat. When all are
+labelled it is assembled, scored when every document has `human_topics`, and the answer is stored with the job.
 
 Survival: the job document lives in the durable store and every label in the label cache. A
 replica that dies mid-job leaves a job whose heartbeat goes stale; any replica's watcher (started
@@ -21,12 +21,12 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from deployments.topics.corpus import CorpusError
-from deployments.topics.job_labelling import JobLabelling, LabelledBatch
+from deployments.topics.job_labelling import JobLabelling
 from deployments.topics.labeling import failure_message
 from deployments.topics.results_uri import OutputError, check_output_uri, write_results
 from deployments.topics.protocol import LabelledDocument, TopicDocument, _Common, _unique_ids
@@ -112,8 +112,9 @@ WriteOutput = Callable[[str, dict, dict | None, list[dict]], dict]  # (uri, resu
 
 class JobRunner:
     """Runs and watches jobs on one replica. `labelling(request)` gives the source of a job's labelled
-    batches (asked per job: whether Ray Data is there is known only once the replica runs); `write_output(uri,
-    result, metrics, errors)` writes a done job's results to its `output_uri`, in a worker thread."""
+    batches (asked per job: whether Ray Data is there is known only once the replica runs);
+    `write_output(uri, result, metrics, errors)` writes a done job's results to its `output_uri`, in a
+    worker thread."""
 
     def __init__(self, store, labelling: Callable[[dict], JobLabelling], finish: Finish, heartbeat_s: float = 5.0,
                  stale_s: float = 30.0, poll_s: float = 5.0, write_output: WriteOutput = write_results) -> None:
@@ -191,7 +192,9 @@ class JobRunner:
         started = time.perf_counter()
         beat = asyncio.create_task(self._heartbeat(job))
         try:
-            async for number, batch in _numbered(batches):
+            number = 0
+            async for batch in batches:
+                number += 1
                 errors += [{"id": batch.documents[e["index"]]["id"], **e, "index": len(documents) + e["index"]}
                            for e in batch.errors]
                 documents += batch.documents
@@ -230,10 +233,3 @@ class JobRunner:
             await asyncio.sleep(self.heartbeat_s)
             job["heartbeat"] = time.time()
             await self.store.put(job)
-
-
-async def _numbered(batches: AsyncIterator[LabelledBatch]) -> AsyncIterator[tuple[int, LabelledBatch]]:
-    number = 0
-    async for batch in batches:
-        number += 1
-        yield number, batch
