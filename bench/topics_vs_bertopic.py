@@ -203,22 +203,34 @@ def planted_found(documents: list[dict], model_topics: list[list[str]], planted:
     return found
 
 
-async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM, llm=None, store=None) -> dict:
-    detector = make_detector(settings.trend_method, alpha=settings.trend_alpha, recent_windows=settings.recent_windows,
-                             z_threshold=settings.z_threshold, min_new_count=settings.min_new_count)
-    docs = s["documents"]
-    result = await assemble(docs, s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
-                            settings.taxonomy_threshold), detector, "month", None, settings.assign_min_documents,
-                            settings.label_prior, settings.shared_word_share, settings.shared_word_min_labels,
-                            settings.grouping, settings.cluster_distance, settings.cluster_label_weight,
-                            own_topics=settings.own_topics, cluster_naming=settings.cluster_naming,
-                            cluster_max_share=settings.cluster_max_share)
-    namer = None
+def detector_of(settings: TopicSettings):
+    """The trend detector the settings name, as the deployment builds it."""
+    return make_detector(settings.trend_method, alpha=settings.trend_alpha, recent_windows=settings.recent_windows,
+                         z_threshold=settings.z_threshold, min_new_count=settings.min_new_count)
+
+
+async def medici_result(s: dict, settings: TopicSettings, embedder: LocalMiniLM, llm=None, store=None) -> dict:
+    """The pipeline's result for a labelled set: assembly, then (with `topics.generalize_names`) the
+    cluster names the LLM generalizes, as the deployment does."""
+    result = await assemble(s["documents"], s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
+                            settings.taxonomy_threshold), detector_of(settings), "month", None,
+                            settings.assign_min_documents, settings.label_prior, settings.shared_word_share,
+                            settings.shared_word_min_labels, settings.grouping, settings.cluster_distance,
+                            settings.cluster_label_weight, own_topics=settings.own_topics,
+                            cluster_naming=settings.cluster_naming, cluster_max_share=settings.cluster_max_share)
+    result["naming_llm_calls"] = 0
     if settings.generalize_names and settings.grouping == "documents":
-        # the deployment's next step: clusters named by the LLM, cached in the label store like labels
         namer = ClusterNamer(llm, s["domain"], max_labels=settings.generalize_max_labels, store=store,
                              model=s.get("model") or "")
         result = await generalize_result(result, namer)
+        result["naming_llm_calls"] = namer.llm_calls
+    return result
+
+
+async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM, llm=None, store=None) -> dict:
+    detector = detector_of(settings)
+    docs = s["documents"]
+    result = await medici_result(s, settings, embedder, llm, store)
     ours = [d["topics"] for d in result["documents"]]
     texts = [d["text"] for d in docs]
     theirs = bertopic_topics(texts, embedder.encode(texts), embedder.model)
@@ -228,7 +240,7 @@ async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM, 
         rows[model] = {"label_f1": m["label_f1"], "nmi": m["nmi"], "ari": m["ari"],
                        "topics": len({t[0] for t in topics if t}), **planted_found(docs, topics, s["planted"], detector)}
     rows["shared_words"] = result["shared_words"]
-    rows["naming_llm_calls"] = namer.llm_calls if namer else 0
+    rows["naming_llm_calls"] = result["naming_llm_calls"]
     return rows
 
 
