@@ -15,10 +15,12 @@ all-MiniLM-L6-v2 vectors and the same metric (`metrics.label_prf`):
 - namings, each document then carrying only its group's name:
   - `medoid`: the label nearest the mean of the group's labels (no answer key; the pipeline's rule, on
     raw rather than merged labels);
-  - `oracle`: the member label with the best summed cosine to the members' human labels (answer key).
+  - `oracle`: the member label with the best summed cosine to the members' human labels (answer key);
+  - `words`: the same answer-key choice among the words and word pairs of the members' texts (English
+    stop words out), names that a rule reading the text (c-TF-IDF, say) could pick instead of a label.
 
-An `oracle` below 0.5 says that no rule naming that grouping from its members' labels reaches the
-issue's target; `human` bounds what better clustering alone could give.
+An `oracle` or `words` below 0.5 says that no rule naming that grouping from its members' labels, or
+from their texts' words, reaches the issue's target; `human` bounds what better clustering alone could give.
 """
 
 from __future__ import annotations
@@ -82,6 +84,14 @@ def oracle_name(members: list[int], labels: list[list[str]], human: list[list[st
                                                  for i in members))
 
 
+def text_words(texts: list[str]) -> list[list[str]]:
+    """Each text's distinct words and word pairs, English stop words out (scikit-learn's analyzer)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    analyze = CountVectorizer(stop_words="english", ngram_range=(1, 2)).build_analyzer()
+    return [sorted(set(analyze(text))) for text in texts]
+
+
 def named(groups: list[list[int]], n: int, rule, labels, human, vectors) -> list[list[str]]:
     out: list[list[str]] = [[] for _ in range(n)]
     for members in groups:
@@ -95,6 +105,7 @@ async def ceiling_row(s: dict, settings: TopicSettings, embedder: LocalMiniLM) -
     docs = s["documents"]
     human = [list(d["human_topics"]) for d in docs]
     labels = [[label for label in row if label] for row in s["labels"]]
+    words = text_words([d["text"] for d in docs])
     vectors = Vectors(embedder)
     ours = [d["topics"] for d in (await medici_result(s, settings, embedder))["documents"]]
     texts = [d["text"] for d in docs]
@@ -104,8 +115,9 @@ async def ceiling_row(s: dict, settings: TopicSettings, embedder: LocalMiniLM) -
                  "human": groups_of([h[0] for h in human])}
     row = {"pipeline": f1(human, ours, vectors)}
     for grouping, groups in groupings.items():
-        for rule_name, rule in (("medoid", medoid_name), ("oracle", oracle_name)):
-            row[f"{grouping}/{rule_name}"] = f1(human, named(groups, len(docs), rule, labels, human, vectors), vectors)
+        for rule_name, rule, pool in (("medoid", medoid_name, labels), ("oracle", oracle_name, labels),
+                                      ("words", oracle_name, words)):
+            row[f"{grouping}/{rule_name}"] = f1(human, named(groups, len(docs), rule, pool, human, vectors), vectors)
     return row
 
 
@@ -120,7 +132,7 @@ class NoLLM:
 async def run(args, settings: TopicSettings, sets: list[dict], store) -> None:
     await label_sets(sets, settings, store, NoLLM())
     embedder = LocalMiniLM()
-    columns = ["pipeline", *(f"{g}/{r}" for g in ("ours", "bertopic", "human") for r in ("medoid", "oracle"))]
+    columns = ["pipeline", *(f"{g}/{r}" for g in ("ours", "bertopic", "human") for r in ("medoid", "oracle", "words"))]
     print("| corpus | half | " + " | ".join(columns) + " |")
     print("| --- | --- |" + " --- |" * len(columns))
     for s in sets:

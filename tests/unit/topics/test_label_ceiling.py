@@ -37,3 +37,9 @@ def test_naming_a_grouping_gives_every_member_its_group_name_and_f1_rewards_the_
     assert medoid == [["Puzzle"], ["Puzzle"], ["Puzzle"], ["Fonts"]]
     assert f1(human, oracle, table) > f1(human, medoid, table)
     assert f1(human, oracle, table) == pytest.approx(1.0)
+
+
+def test_text_words_are_the_words_and_pairs_without_stop_words():
+    from bench.topics_label_ceiling import text_words
+
+    assert text_words(["The puzzle game for X11"]) == [["game", "game x11", "puzzle", "puzzle game", "x11"]]
