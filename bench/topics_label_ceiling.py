@@ -55,12 +55,14 @@ class Vectors(dict):
 
 
 def f1(human: list[list[str]], named: list[list[str]], vectors: Vectors) -> float:
+    """Label F1 of per-document names against the human labels, as `evaluation.score` computes it."""
     dim = len(vectors[human[0][0]])
     return metrics.label_prf([np.array([vectors[h] for h in hs]) for hs in human],
                              [np.array([vectors[m] for m in ms]) if ms else np.zeros((0, dim)) for ms in named])["f1"]
 
 
 def groups_of(primary: list[str | None]) -> list[list[int]]:
+    """Document indices per primary topic (documents without one are left out)."""
     groups: dict[str, list[int]] = {}
     for i, topic in enumerate(primary):
         if topic is not None:
@@ -69,6 +71,7 @@ def groups_of(primary: list[str | None]) -> list[list[int]]:
 
 
 def medoid_name(members: list[int], labels: list[list[str]], human: list[list[str]], vectors: Vectors) -> str | None:
+    """The member label nearest the mean of the members' labels; `human` is not read."""
     carried = [label for i in members for label in dict.fromkeys(labels[i])]
     if not carried:
         return None
@@ -77,6 +80,7 @@ def medoid_name(members: list[int], labels: list[list[str]], human: list[list[st
 
 
 def oracle_name(members: list[int], labels: list[list[str]], human: list[list[str]], vectors: Vectors) -> str | None:
+    """The member label (or word) with the best summed cosine to the members' nearest human labels."""
     candidates = sorted({label for i in members for label in labels[i]})
     if not candidates:
         return None
@@ -92,10 +96,12 @@ def text_words(texts: list[str]) -> list[list[str]]:
     return [sorted(set(analyze(text))) for text in texts]
 
 
-def named(groups: list[list[int]], n: int, rule, labels, human, vectors) -> list[list[str]]:
+def named(groups: list[list[int]], n: int, rule, pool: list[list[str]], human: list[list[str]],
+          vectors: Vectors) -> list[list[str]]:
+    """Per document, the one name `rule` picks for its group from the members' `pool` (labels or words)."""
     out: list[list[str]] = [[] for _ in range(n)]
     for members in groups:
-        name = rule(members, labels, human, vectors)
+        name = rule(members, pool, human, vectors)
         for i in members:
             out[i] = [name] if name else []
     return out
@@ -105,10 +111,10 @@ async def ceiling_row(s: dict, settings: TopicSettings, embedder: LocalMiniLM) -
     docs = s["documents"]
     human = [list(d["human_topics"]) for d in docs]
     labels = [[label for label in row if label] for row in s["labels"]]
-    words = text_words([d["text"] for d in docs])
+    texts = [d["text"] for d in docs]
+    words = text_words(texts)
     vectors = Vectors(embedder)
     ours = [d["topics"] for d in (await medici_result(s, settings, embedder))["documents"]]
-    texts = [d["text"] for d in docs]
     theirs = bertopic_topics(texts, embedder.encode(texts), embedder.model)
     groupings = {"ours": groups_of([t[0] if t else None for t in ours]),
                  "bertopic": groups_of([t[0] for t in theirs]),
@@ -129,7 +135,7 @@ class NoLLM:
                          "bench/topics_vs_bertopic.py --label-only and the same --label-db or --label-cache")
 
 
-async def run(args, settings: TopicSettings, sets: list[dict], store) -> None:
+async def run(settings: TopicSettings, sets: list[dict], store) -> None:
     await label_sets(sets, settings, store, NoLLM())
     embedder = LocalMiniLM()
     columns = ["pipeline", *(f"{g}/{r}" for g in ("ours", "bertopic", "human") for r in ("medoid", "oracle", "words"))]
@@ -150,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     names = args.corpora or ["art", *sorted(p.parent.name for p in EVAL.glob("*/spec.yaml"))]
     sets = corpus_sets(names, [h for h in args.halves.split(",") if h])
     store = lance_store(args.label_db) if args.label_db else JsonlLabelStore(args.label_cache)
-    asyncio.run(run(args, TopicSettings(), sets, store))
+    asyncio.run(run(TopicSettings(), sets, store))
 
 
 if __name__ == "__main__":
