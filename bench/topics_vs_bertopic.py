@@ -37,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from deployments.topics.assemble import _timestamp, assemble  # noqa: E402
+from deployments.topics.assemble import _timestamp, assemble_with  # noqa: E402
 from deployments.topics.corpus import read_documents  # noqa: E402
 from deployments.topics.canonical import LeaderCanonicalizer  # noqa: E402
 from deployments.topics.domain import Domain, load_domain  # noqa: E402
@@ -46,7 +46,7 @@ from deployments.topics.generalize import ClusterNamer, generalize_result  # noq
 from deployments.topics.label_cache import CachedLabeler, JsonlLabelStore  # noqa: E402
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt  # noqa: E402
 from deployments.topics.settings import TopicSettings  # noqa: E402
-from deployments.topics.trends import make_detector, trend_table  # noqa: E402
+from deployments.topics.trends import settings_detector, trend_table  # noqa: E402
 
 EVAL = ROOT / "data" / "eval" / "topics"
 
@@ -203,21 +203,12 @@ def planted_found(documents: list[dict], model_topics: list[list[str]], planted:
     return found
 
 
-def detector_of(settings: TopicSettings):
-    """The trend detector the settings name, as the deployment builds it."""
-    return make_detector(settings.trend_method, alpha=settings.trend_alpha, recent_windows=settings.recent_windows,
-                         z_threshold=settings.z_threshold, min_new_count=settings.min_new_count)
-
-
 async def medici_result(s: dict, settings: TopicSettings, embedder: LocalMiniLM, llm=None, store=None) -> dict:
     """The pipeline's result for a labelled set: assembly, then (with `topics.generalize_names`) the
     cluster names the LLM generalizes, as the deployment does."""
-    result = await assemble(s["documents"], s["labels"], embedder, LeaderCanonicalizer(settings.merge_threshold,
-                            settings.taxonomy_threshold), detector_of(settings), "month", None,
-                            settings.assign_min_documents, settings.label_prior, settings.shared_word_share,
-                            settings.shared_word_min_labels, settings.grouping, settings.cluster_distance,
-                            settings.cluster_label_weight, own_topics=settings.own_topics,
-                            cluster_naming=settings.cluster_naming, cluster_max_share=settings.cluster_max_share)
+    result = await assemble_with(settings, s["documents"], s["labels"], embedder,
+                                 LeaderCanonicalizer(settings.merge_threshold, settings.taxonomy_threshold),
+                                 settings_detector(settings))
     result["naming_llm_calls"] = 0
     if settings.generalize_names and settings.grouping == "documents":
         namer = ClusterNamer(llm, s["domain"], max_labels=settings.generalize_max_labels, store=store,
@@ -228,7 +219,7 @@ async def medici_result(s: dict, settings: TopicSettings, embedder: LocalMiniLM,
 
 
 async def evaluate_set(s: dict, settings: TopicSettings, embedder: LocalMiniLM, llm=None, store=None) -> dict:
-    detector = detector_of(settings)
+    detector = settings_detector(settings)
     docs = s["documents"]
     result = await medici_result(s, settings, embedder, llm, store)
     ours = [d["topics"] for d in result["documents"]]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from deployments.topics.changepoint import ChangepointTrendDetector
 from deployments.topics.clusters import cluster_primary, keep_closer_own_topics
 from deployments.topics.shared_words import clustering_text, is_generic, shared_words
 from deployments.topics.trends import trend_table, window_indices
+
+if TYPE_CHECKING:
+    from deployments.topics.settings import TopicSettings
 
 EMBED_CHUNK = 256  # documents per Embedder call when their text vectors are needed
 
@@ -133,6 +137,18 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],
         },
     }
+
+
+async def assemble_with(settings: TopicSettings, documents: list[dict], labels: list[list[str]],
+                        embedder: TextEmbedder, canonicalizer: Canonicalizer, detector: TrendDetector,
+                        window: str = "month", taxonomy: list[str] | None = None) -> dict:
+    """`assemble` with every stage's knob taken from `settings`: the deployment and the benchmarks map
+    them in this one place, so a new setting reaches both."""
+    s = settings
+    return await assemble(documents, labels, embedder, canonicalizer, detector, window, taxonomy,
+                          s.assign_min_documents, s.label_prior, s.shared_word_share, s.shared_word_min_labels,
+                          s.grouping, s.cluster_distance, s.cluster_label_weight, own_topics=s.own_topics,
+                          cluster_naming=s.cluster_naming, cluster_max_share=s.cluster_max_share)
 
 
 async def _text_vectors(documents: list[dict], embedder: TextEmbedder,

@@ -14,7 +14,7 @@ from deployments import errors
 from deployments.errors import ServiceError
 from deployments.llm.backend import make_llm_client
 from deployments.llm.client import HandleLLMClient, LLMClient
-from deployments.topics.assemble import assemble
+from deployments.topics.assemble import assemble_with
 from deployments.topics.base import Canonicalizer, HandleEmbedder, LabelRun, Labeler, TextEmbedder, TrendDetector
 from deployments.topics.canonical import LeaderCanonicalizer
 from deployments.topics.chart import render_chart
@@ -36,7 +36,7 @@ from deployments.topics.settings import TopicSettings
 from deployments.topics.results_uri import write_results
 from deployments.topics.saved import assign_saved, save_topics
 from deployments.topics.store import JobStore, LanceJobStore, LanceLabelStore, MemoryJobStore
-from deployments.topics.trends import make_detector
+from deployments.topics.trends import settings_detector
 
 
 class TopicPipeline:
@@ -78,9 +78,7 @@ class TopicPipeline:
             **(model_clients or {}),
         })
         self.canonicalizer = canonicalizer or LeaderCanonicalizer(s.merge_threshold, s.taxonomy_threshold)
-        self.trend_detector = trend_detector or make_detector(
-            s.trend_method, alpha=s.trend_alpha, recent_windows=s.recent_windows, z_threshold=s.z_threshold,
-            min_new_count=s.min_new_count)
+        self.trend_detector = trend_detector or settings_detector(s)
 
     def labeler_for(self, domain: dict | Domain | None) -> Labeler:
         """The labeller of a request's `domain` (None: the deployment's own), made once per domain and
@@ -147,11 +145,8 @@ class TopicPipeline:
         """Canonical topics and trends from labels already made (the batch command's second step); with
         `generalize_names`, document clusters are then named by the LLM (`generalize.py`, `domain`'s prompt)."""
         s = self.settings
-        result = await assemble(documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
-                                window, taxonomy, s.assign_min_documents, s.label_prior, s.shared_word_share,
-                                s.shared_word_min_labels, s.grouping, s.cluster_distance, s.cluster_label_weight,
-                                own_topics=s.own_topics, cluster_naming=s.cluster_naming,
-                                cluster_max_share=s.cluster_max_share)
+        result = await assemble_with(s, documents, labels, self.embedder, self.canonicalizer, self.trend_detector,
+                                     window, taxonomy)
         if s.generalize_names and s.grouping == "documents":
             result = await generalize_result(result, self.namer_for(domain))
         return result

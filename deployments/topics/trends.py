@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import TYPE_CHECKING
 
 from deployments import errors
 from deployments.topics.base import Trend, TrendDetector
+
+if TYPE_CHECKING:
+    from deployments.topics.settings import TopicSettings
 
 WINDOWS = ("day", "week", "month")
 
@@ -147,3 +151,9 @@ def make_detector(method: str = "changepoint", *, alpha: float = 0.05, recent_wi
     from deployments.topics.changepoint import ChangepointTrendDetector
 
     return ChangepointTrendDetector(alpha, min_new_count)
+
+
+def settings_detector(settings: TopicSettings) -> TrendDetector:
+    """The trend detector `settings` name: the deployment's and the benchmarks' one mapping."""
+    return make_detector(settings.trend_method, alpha=settings.trend_alpha, recent_windows=settings.recent_windows,
+                         z_threshold=settings.z_threshold, min_new_count=settings.min_new_count)
