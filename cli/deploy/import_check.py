@@ -122,7 +122,7 @@ def _explain(error: dict, import_path: str, root: Path, report: Report) -> None:
             return
         report.fail(CHECK, f"{import_path!r}: {where}; it is neither in the archive nor installed here",
                     "commit and push the module (the archive is the pinned commit, not your working tree), or "
-                    "install the package in the image (k8s/Dockerfile from requirements.lock: add it to requirements.in, then make lock)")
+                    "install the package in the image (k8s/Dockerfile from requirements.txt: add it to requirements.in, then make lock)")
         return
     report.fail(CHECK, f"{import_path!r} failed to import: {where}",
                 f"import_path is `module:attribute` resolved from the archive root\n{error['traceback'].strip()}")

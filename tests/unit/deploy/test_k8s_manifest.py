@@ -82,14 +82,14 @@ def test_image_manifest_and_requirements_agree_on_ray_and_wheels(manifest):
     import ray
 
     ray_pin = re.search(r"^ray\[serve\]==(\S+)$", (REPO_ROOT / "requirements.in").read_text(), re.MULTILINE)[1]
-    runtime_lock = (REPO_ROOT / "requirements.lock").read_text()
+    runtime_lock = (REPO_ROOT / "requirements.txt").read_text()
     assert re.search(rf"^ray=={re.escape(ray_pin)} ", runtime_lock, re.MULTILINE)
     dockerfile = DOCKERFILE.read_text()
     base = re.search(r"^FROM rayproject/ray:(\S+)$", dockerfile, re.MULTILINE)[1]
 
     assert ray.__version__ == ray_pin == manifest["spec"]["rayClusterConfig"]["rayVersion"]
     assert base == f"{ray_pin}-py311-gpu"
-    assert "pip install --no-cache-dir --require-hashes -r /tmp/medici/requirements.lock" in dockerfile
+    assert "pip install --no-cache-dir --require-hashes -r /tmp/medici/requirements.txt" in dockerfile
     assert "requirements-test" not in dockerfile
     for test_tool in ("pytest", "schemathesis", "openai"):
         assert not re.search(rf"^{test_tool}==", runtime_lock, re.MULTILINE), f"{test_tool} is in the runtime lock"
