@@ -42,11 +42,12 @@ class _ValidUnicode(BaseModel):
 class Document(_ValidUnicode):
     model_config = ConfigDict(extra="forbid")
 
-    id: str = Field(..., min_length=1, max_length=MAX_ID_LENGTH, description="Re-adding an id replaces the document.")
+    id: str = Field(..., min_length=1, max_length=MAX_ID_LENGTH,
+                    description="Re-adding an id replaces the document (counted as `updated`).")
     text: NonBlankStr = Field(..., min_length=1, description="The text that is embedded and indexed.")
     metadata: dict[str, Any] | None = Field(
         None, description="Stored and returned as given; top-level string, number, boolean or null values can be "
-        "used in a search `filter`.")
+        "used in a search or browse `filter`. Left out of an update, the stored metadata is kept; `null` clears it.")
 
 
 class AddDocumentsRequest(_ValidUnicode):
@@ -71,6 +72,9 @@ class StoredDocument(BaseModel):
     id: str
     text: str
     metadata: dict[str, Any]
+    added_at: str | None = Field(None, description="When the id was first stored (ISO 8601, UTC); null for a "
+                                 "document stored before this was recorded. Kept when the document is replaced.")
+    updated_at: str | None = Field(None, description="When the document was last written (ISO 8601, UTC).")
 
 
 class SearchResult(StoredDocument):
@@ -82,15 +86,18 @@ class SearchResponse(BaseModel):
 
 
 class AddDocumentsResponse(BaseModel):
-    added: int
-    total: int
+    added: int = Field(..., description="Ids that were not stored before.")
+    updated: int = Field(..., description="Ids that were stored and are now replaced.")
+    total: int = Field(..., description="Documents in the store after the write.")
+    updated_ids: list[str] = Field(default_factory=list, description="The replaced ids.")
 
 
 class DocumentPage(BaseModel):
     documents: list[StoredDocument]
-    total: int
+    total: int = Field(..., description="Documents that match the filter (and `ids`), on every page.")
     limit: int
     offset: int
+    order: str = "id"
 
 
 class DeletedDocument(BaseModel):
@@ -110,16 +117,39 @@ def _check_id(doc_id: str) -> str:
 
 @router.post("/v1/documents", responses=_ERRORS)
 async def add_documents(body: AddDocumentsRequest, request: Request) -> AddDocumentsResponse:
-    """Upsert: an id already stored is replaced. The reply comes once every document is committed."""
-    payload = [doc.model_dump(mode="json") for doc in body.documents]
+    """Upsert: an id already stored is replaced. The reply comes once every document is committed, and
+    counts the new ids (`added`) apart from the replaced ones (`updated`)."""
+    # exclude_unset: a document without `metadata` keeps its stored metadata; an explicit null clears it
+    payload = [doc.model_dump(mode="json", exclude_unset=True) for doc in body.documents]
     return await call(_store(request).add.remote(payload))
 
 
+def _browse_filter(text: str | None) -> dict[str, FilterValue] | None:
+    """The browse `filter` query parameter: a JSON object of top-level metadata key: value pairs."""
+    if text is None or not text.strip():
+        return None
+    try:
+        parsed = json.loads(text)
+    except json.JSONDecodeError:
+        raise errors.bad_request('filter must be a JSON object such as {"lang": "en"}', param="filter") from None
+    if not isinstance(parsed, dict):
+        raise errors.bad_request('filter must be a JSON object such as {"lang": "en"}', param="filter")
+    return parsed
+
+
 @router.get("/v1/documents", responses=_ERRORS)
-async def list_documents(request: Request, limit: int = Query(20, ge=0, le=MAX_PAGE),
-                         offset: int = Query(0, ge=0, le=2**31 - 1)) -> DocumentPage:
-    """A page of stored documents with their metadata, and how many there are in all."""
-    return await call(_store(request).page.remote(limit, offset))
+async def list_documents(
+    request: Request,
+    limit: int = Query(20, ge=0, le=MAX_PAGE, description=f"Documents per page, 0 to {MAX_PAGE}."),
+    offset: int = Query(0, ge=0, le=2**31 - 1),
+    filter: str | None = Query(None, max_length=4000, description='Metadata key: value pairs as a JSON object, '
+                               'e.g. {"lang": "en"}: only documents whose metadata has all of them.'),
+    order: str = Query("id", description="id: by id, A to Z; added: the most recently added first."),
+    ids: list[str] | None = Query(None, max_length=MAX_PAGE, description="Only these ids (repeat the parameter): "
+                                  "which of them are stored."),
+) -> DocumentPage:
+    """A page of stored documents with their metadata and the time they were added, and how many match."""
+    return await call(_store(request).page.remote(limit, offset, _browse_filter(filter), order, ids))
 
 
 @router.post("/v1/documents/search", responses=_ERRORS)

@@ -45,7 +45,10 @@ def check_document(doc: Any, where: str) -> dict[str, Any]:
         raise errors.bad_request(f"{where}: a document needs a string 'id' and a string 'text'")
     if not doc["id"] or not doc["text"].strip():
         raise errors.bad_request(f"{where}: 'id' and 'text' must not be empty")
-    metadata = doc.get("metadata")
-    if metadata is not None and not isinstance(metadata, dict):
-        raise errors.bad_request(f"{where}: 'metadata' must be an object")
-    return {"id": doc["id"], "text": doc["text"], "metadata": metadata or {}}
+    checked = {"id": doc["id"], "text": doc["text"]}
+    if "metadata" in doc:  # left out: an update keeps the stored metadata; null clears it
+        metadata = doc["metadata"]
+        if metadata is not None and not isinstance(metadata, dict):
+            raise errors.bad_request(f"{where}: 'metadata' must be an object")
+        checked["metadata"] = metadata or {}
+    return checked

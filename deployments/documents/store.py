@@ -21,7 +21,7 @@ from deployments import errors
 from deployments.documents.corpus import check_document, read_jsonl
 from deployments.documents.fusion import reciprocal_rank_fusion
 from deployments.documents.settings import SEARCH_MODES, DocumentStoreSettings
-from deployments.documents.table import DocumentTable, filter_clause
+from deployments.documents.table import ORDERS, DocumentTable, both, filter_clause, ids_clause, utc_now
 from deployments.embeddings.chunks import embedded_chunks
 from deployments.parallel import Limits, Outcome, map_actions, raise_if_none_succeeded
 from deployments.storage import open_database, redacted
@@ -59,9 +59,18 @@ class DocumentStore:
         return {"documents": self.table.count()}
 
     # --- writes -------------------------------------------------------------------------------------
-    async def add(self, documents: list[dict]) -> dict[str, int]:
-        """Upsert documents (an id already stored is replaced); returns {"added", "total"} once committed."""
+    async def add(self, documents: list[dict]) -> dict[str, Any]:
+        """Upsert documents; answers {"added", "updated", "total", "updated_ids"} once committed.
+
+        `added` counts the ids that were not stored, `updated` the stored ids now replaced (each id once,
+        however often the batch repeats it), as read just before the write: two writers adding the same
+        new id at the same moment may both count it as added. A document without `metadata` keeps the
+        stored metadata; `metadata: null` clears it (see `DocumentTable.upsert`).
+        """
         checked = [check_document(doc, f"documents[{i}]") for i, doc in enumerate(documents)]
+        ids = list(dict.fromkeys(doc["id"] for doc in checked))
+        stored = await asyncio.to_thread(self.table.stored, ids)
+        now = utc_now()
         # Embedded a chunk per Embedder call, written a few big commits at a time: each commit is a merge
         # against the whole table, so hundreds of small ones would cost far more than the embedding.
         pending: list[dict] = []
@@ -71,11 +80,13 @@ class DocumentStore:
             pending.extend(chunk)
             pending_vectors.append(vectors)
             if len(pending) >= self.settings.write_batch_size:
-                await asyncio.to_thread(self.table.upsert, pending, np.concatenate(pending_vectors))
+                await asyncio.to_thread(self.table.upsert, pending, np.concatenate(pending_vectors), now)
                 pending, pending_vectors = [], []
         if pending:
-            await asyncio.to_thread(self.table.upsert, pending, np.concatenate(pending_vectors))
-        return {"added": len(checked), "total": await asyncio.to_thread(self.table.count)}
+            await asyncio.to_thread(self.table.upsert, pending, np.concatenate(pending_vectors), now)
+        updated = [doc_id for doc_id in ids if doc_id in stored]
+        return {"added": len(ids) - len(updated), "updated": len(updated), "updated_ids": updated,
+                "total": await asyncio.to_thread(self.table.count)}
 
     async def delete(self, doc_id: str) -> dict[str, Any]:
         """Delete by id: {"id", "deleted": true}; 404 when there is no such document."""
@@ -88,14 +99,20 @@ class DocumentStore:
         """The stored document {"id", "text", "metadata"}, or None."""
         return await asyncio.to_thread(self.table.get, doc_id)
 
-    async def page(self, limit: int = 20, offset: int = 0) -> dict[str, Any]:
-        """{"documents": [...], "total", "limit", "offset"}: a page in storage order."""
+    async def page(self, limit: int = 20, offset: int = 0, filter: dict[str, Any] | None = None,
+                   order: str = "id", ids: list[str] | None = None) -> dict[str, Any]:
+        """{"documents": [...], "total", "limit", "offset", "order"}: the documents whose metadata matches
+        `filter` (and, given `ids`, whose id is one of them), sorted by `order` ("id": A to Z; "added":
+        newest first); `total` counts every match."""
         if not 0 <= limit <= MAX_PAGE:
             raise errors.bad_request(f"limit must be between 0 and {MAX_PAGE}", param="limit")
         if offset < 0:
             raise errors.bad_request("offset must not be negative", param="offset")
-        documents, total = await asyncio.to_thread(self.table.page, limit, offset)
-        return {"documents": documents, "total": total, "limit": limit, "offset": offset}
+        if order not in ORDERS:
+            raise errors.bad_request(f"order must be one of {', '.join(ORDERS)}", param="order")
+        where = both(filter_clause(filter), ids_clause(ids) if ids else None)
+        documents, total = await asyncio.to_thread(self.table.page, limit, offset, where, order)
+        return {"documents": documents, "total": total, "limit": limit, "offset": offset, "order": order}
 
     async def count(self) -> int:
         return await asyncio.to_thread(self.table.count)

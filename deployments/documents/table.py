@@ -6,6 +6,10 @@ LanceDB commit, on disk (or in the object store) when the call returns. New rows
 once: LanceDB scans rows its indexes do not cover yet, and `maintain` folds them into the indexes and
 compacts small writes in the background, so an add never rebuilds an index.
 
+Each row keeps when it was first added (`added_at`, kept when the id is replaced) and last written
+(`updated_at`), as ISO 8601 UTC text, which sorts by time; a table made before these columns existed
+gets them (null for its old rows) when it is opened.
+
 Metadata is stored as JSON text, plus a `pairs` column holding one `json([key, value])` string per
 top-level scalar entry, so `filter: {key: value}` is an exact `array_has_all` test inside LanceDB
 (hand-written because a JSON column cannot be filtered by key in LanceDB's SQL).
@@ -13,6 +17,7 @@ top-level scalar entry, so `filter: {key: value}` is an exact `array_has_all` te
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -27,7 +32,26 @@ logger = logging.getLogger("ray.serve")
 
 TABLE = "documents"
 Scalar = (str, int, float, bool, type(None))
-_COLUMNS = ["id", "text", "metadata"]
+_COLUMNS = ["id", "text", "metadata", "added_at", "updated_at"]
+_TIME_COLUMNS = ("added_at", "updated_at")
+ORDERS = ("id", "added")
+_IN_CHUNK = 500  # ids per `id IN (...)` lookup
+
+
+def utc_now() -> str:
+    """The time now as the ISO 8601 UTC text stored in `added_at` and `updated_at`."""
+    return dt.datetime.now(dt.timezone.utc).isoformat()
+
+
+def ids_clause(ids: list[str]) -> str:
+    """The SQL condition `id IN (...)` for ``ids``."""
+    return "id IN (" + ", ".join(sql_string(i) for i in ids) + ")"
+
+
+def both(*clauses: str | None) -> str | None:
+    """The clauses that are given, joined by AND; None when there are none."""
+    given = [c for c in clauses if c]
+    return " AND ".join(f"({c})" for c in given) if given else None
 
 
 def pair_key(key: str, value: Any) -> str:
@@ -77,7 +101,7 @@ class DocumentTable:
             from deployments.storage import table_exists
 
             if table_exists(self.db, TABLE):
-                self._table = self.db.open_table(TABLE)
+                self._table = _with_times(self.db.open_table(TABLE))
             elif dimension is not None:
                 self._table = self._create(dimension)
         return self._table
@@ -92,7 +116,8 @@ class DocumentTable:
         # writers inserting the same new id conflict and one retries, instead of both committing a row.
         key = pa.field("id", pa.string(), nullable=False, metadata={"lance-schema:unenforced-primary-key": "true"})
         schema = pa.schema([key, ("text", pa.string()), ("metadata", pa.string()),
-                            ("pairs", pa.list_(pa.string())), ("vector", pa.list_(pa.float32(), dimension))])
+                            ("pairs", pa.list_(pa.string())), ("vector", pa.list_(pa.float32(), dimension)),
+                            ("added_at", pa.string()), ("updated_at", pa.string())])
         table = open_table(self.db, TABLE, schema)
         if not any(index.columns == ["text"] for index in table.list_indices()):
             # Stop words stay indexed: a text of only "the" must still be found by a search for "the".
@@ -101,32 +126,56 @@ class DocumentTable:
         return table
 
     # --- writes -------------------------------------------------------------------------------------
-    def upsert(self, documents: list[dict[str, Any]], vectors: np.ndarray) -> None:
-        """Insert or replace by id, in one commit; a later duplicate id in the batch wins."""
+    def upsert(self, documents: list[dict[str, Any]], vectors: np.ndarray, now: str | None = None) -> None:
+        """Insert or replace by id, in one commit; a later duplicate id in the batch wins.
+
+        A document without a `metadata` key keeps the stored metadata (none: `{}`); `None` clears it. A
+        replaced document keeps its `added_at`; every written one gets `updated_at` = ``now`` (default: now).
+        """
         if not documents:
             return
+        now = now or utc_now()
         import pyarrow as pa
 
         vectors = np.asarray(vectors, dtype=np.float32).reshape(len(documents), -1)
         last = {doc["id"]: i for i, doc in enumerate(documents)}  # a later duplicate id wins
         keep = sorted(last.values())
         docs = [documents[i] for i in keep]
-        metadata = [doc.get("metadata") or {} for doc in docs]
         table = self.table(dimension=vectors.shape[1])
+        stored = self.stored(list(last))
+        metadata = [(doc.get("metadata") or {}) if "metadata" in doc else stored.get(doc["id"], {}).get("metadata", {})
+                    for doc in docs]
+        added = [stored[doc["id"]]["added_at"] if doc["id"] in stored else now for doc in docs]
         # Columns built straight from the numpy matrix: per-row Python lists of floats would dominate
         # the time of a bulk add. The table's schema keeps the key non-nullable.
-        data = pa.Table.from_arrays([
-            pa.array([doc["id"] for doc in docs], pa.string()),
-            pa.array([doc["text"] for doc in docs], pa.string()),
-            pa.array([json.dumps(m, ensure_ascii=False) for m in metadata], pa.string()),
-            pa.array([[pair_key(k, v) for k, v in m.items() if isinstance(v, Scalar)] for m in metadata],
-                     pa.list_(pa.string())),
-            pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(vectors[keep]).ravel()),
-                                              vectors.shape[1]),
-        ], schema=table.schema)
+        columns = {
+            "id": pa.array([doc["id"] for doc in docs], pa.string()),
+            "text": pa.array([doc["text"] for doc in docs], pa.string()),
+            "metadata": pa.array([json.dumps(m, ensure_ascii=False) for m in metadata], pa.string()),
+            "pairs": pa.array([[pair_key(k, v) for k, v in m.items() if isinstance(v, Scalar)] for m in metadata],
+                              pa.list_(pa.string())),
+            "vector": pa.FixedSizeListArray.from_arrays(pa.array(np.ascontiguousarray(vectors[keep]).ravel()),
+                                                        vectors.shape[1]),
+            "added_at": pa.array(added, pa.string()),
+            "updated_at": pa.array([now] * len(docs), pa.string()),
+        }
+        data = pa.Table.from_arrays([columns[name] for name in table.schema.names], schema=table.schema)
         table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all().execute(
             data, timeout=timedelta(seconds=120))
         self._wrote()
+
+    def stored(self, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """The stored ``ids``' metadata and `added_at`, by id (ids not stored are absent)."""
+        table = self.table()
+        if table is None or not ids:
+            return {}
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            part = ids[start : start + _IN_CHUNK]
+            rows = table.search().where(ids_clause(part)).select(["id", "metadata", "added_at"]).limit(len(part))
+            for row in rows.to_list():
+                found[row["id"]] = {"metadata": json.loads(row["metadata"] or "{}"), "added_at": row["added_at"]}
+        return found
 
     def delete(self, doc_id: str) -> bool:
         """Delete by id; False when there was no such document."""
@@ -149,13 +198,33 @@ class DocumentTable:
         rows = table.search().where(f"id = {sql_string(doc_id)}").select(_COLUMNS).limit(1).to_list()
         return _document(rows[0]) if rows else None
 
-    def page(self, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Documents ``offset`` to ``offset + limit`` in storage order, and the total."""
+    def page(self, limit: int, offset: int, where: str | None = None,
+             order: str = "id") -> tuple[list[dict[str, Any]], int]:
+        """The matching documents ``offset`` to ``offset + limit`` and how many match in all.
+
+        `order` "id": by id, A to Z; "added": newest first (rows stored before `added_at` existed last),
+        then by id. LanceDB's queries have no ORDER BY, so the ids and times of the matching rows are read
+        (two short columns), sorted here, and only the page's rows are fetched in full.
+        """
+        if order not in ORDERS:
+            raise errors.bad_request(f"order must be one of {', '.join(ORDERS)}", param="order")
         table = self.table()
         if table is None:
             return [], 0
-        rows = table.search().select(_COLUMNS).offset(offset).limit(limit).to_list() if limit else []
-        return [_document(row) for row in rows], table.count_rows()
+        total = table.count_rows(where) if where else table.count_rows()
+        if not limit or offset >= total:
+            return [], total
+        keys = table.search().select(["id", "added_at"]).limit(total)
+        keys = (keys.where(where) if where else keys).to_list()
+        if order == "added":
+            keys.sort(key=lambda row: row["id"])
+            keys.sort(key=lambda row: row["added_at"] or "", reverse=True)  # stable: ties stay by id
+        else:
+            keys.sort(key=lambda row: row["id"])
+        ids = [row["id"] for row in keys[offset : offset + limit]]
+        rows = {row["id"]: row for row in table.search().where(ids_clause(ids)).select(_COLUMNS).limit(len(ids))
+                .to_list()}
+        return [_document(rows[i]) for i in ids if i in rows], total
 
     def semantic(self, vector: np.ndarray, k: int, where: str | None = None) -> list[dict[str, Any]]:
         """The ``k`` nearest documents by cosine (the score), best first."""
@@ -225,4 +294,17 @@ class DocumentTable:
 
 
 def _document(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "text": row["text"], "metadata": json.loads(row["metadata"] or "{}")}
+    return {"id": row["id"], "text": row["text"], "metadata": json.loads(row["metadata"] or "{}"),
+            "added_at": row.get("added_at"), "updated_at": row.get("updated_at")}
+
+
+def _with_times(table: Any) -> Any:
+    """A table made before `added_at`/`updated_at` existed gets them, null for the rows it holds."""
+    missing = [name for name in _TIME_COLUMNS if name not in table.schema.names]
+    if missing:
+        try:
+            table.add_columns({name: "CAST(NULL AS STRING)" for name in missing})
+        except Exception as exc:  # noqa: BLE001 - another replica may have added them at the same moment
+            logger.info("documents table: adding %s (another replica may have): %s", missing, exc)
+            table.checkout_latest()
+    return table

@@ -51,9 +51,16 @@ def client(tmp_path):
 
 def test_upsert_get_list_search_delete(client):
     doc = {"id": "a/b c", "text": "the quarterly budget", "metadata": {"team": "finance"}}
-    assert client.post("/v1/documents", json={"documents": [doc]}).json() == {"added": 1, "total": 1}
-    assert client.get("/v1/documents/a/b c").json() == doc
-    assert client.get("/v1/documents").json() == {"documents": [doc], "total": 1, "limit": 20, "offset": 0}
+    assert client.post("/v1/documents", json={"documents": [doc]}).json() == {
+        "added": 1, "updated": 0, "total": 1, "updated_ids": []}
+    stored = client.get("/v1/documents/a/b c").json()
+    assert {k: stored[k] for k in doc} == doc and stored["added_at"]
+    page = client.get("/v1/documents").json()
+    assert page == {"documents": [stored], "total": 1, "limit": 20, "offset": 0, "order": "id"}
+    assert client.post("/v1/documents", json={"documents": [{"id": "a/b c", "text": "the revised budget"}]}
+                       ).json() == {"added": 0, "updated": 1, "total": 1, "updated_ids": ["a/b c"]}
+    assert client.get("/v1/documents/a/b c").json()["metadata"] == {"team": "finance"}  # left out: kept
+    assert client.get("/v1/documents", params={"filter": '{"team": "legal"}'}).json()["total"] == 0
     hits = client.post("/v1/documents/search", json={"query": "budget", "mode": "keyword",
                                                      "filter": {"team": "finance"}}).json()["results"]
     assert [(h["id"], h["metadata"]) for h in hits] == [("a/b c", {"team": "finance"})]
@@ -73,6 +80,9 @@ def test_a_store_of_stop_words_answers_keyword_search(client):
     ("delete", "/v1/documents/" + "x" * 257, {}, "id"),
     ("get", "/v1/documents", {"params": {"limit": 1001}}, "limit"),
     ("get", "/v1/documents", {"params": {"offset": -1}}, "offset"),
+    ("get", "/v1/documents", {"params": {"filter": "team=finance"}}, "filter"),
+    ("get", "/v1/documents", {"params": {"filter": '{"a": [1]}'}}, "filter"),
+    ("get", "/v1/documents", {"params": {"order": "size"}}, "order"),
     ("post", "/v1/documents/search", {"json": {"query": "x", "filter": {"a": [1]}}}, "filter"),
     ("post", "/v1/documents/search", {"json": {"query": "x", "filter": "team"}}, "filter"),
     ("post", "/v1/documents", {"content": b'{"documents": [{"id": "\\ud800", "text": "t"}]}'}, None),

@@ -70,9 +70,10 @@ def test_odd_ids_round_trip_through_get_delete_and_filters(tmp_path):
     store = _replica(tmp_path)
     docs = [{"id": doc_id, "text": f"document number {i}", "metadata": {"tag": doc_id}} for i, doc_id in
             enumerate(ODD_IDS)]
-    assert _run(store.add(docs)) == {"added": len(docs), "total": len(docs)}
+    assert _run(store.add(docs)) == {"added": len(docs), "updated": 0, "updated_ids": [], "total": len(docs)}
     for doc in docs:
-        assert _run(store.get(doc["id"])) == doc
+        stored = _run(store.get(doc["id"]))
+        assert {k: stored[k] for k in doc} == doc and stored["added_at"]
         hits = _run(store.search("document number", k=20, mode="keyword", filter={"tag": doc["id"]}))
         assert [hit["id"] for hit in hits] == [doc["id"]]
     assert _run(store.delete("it's")) == {"id": "it's", "deleted": True}
