@@ -96,10 +96,25 @@ export async function stream(path, body, onEvent) {
   return "stream";
 }
 
-/** Text for a person: the server's own message, with what to do for the usual statuses. */
+/** Text for a person: the server's own message (it names the line and the field), with what to do for the
+ * statuses a person can act on. The field is added only when the message does not name it already. */
 export function describe(error) {
   if (!(error instanceof ApiError)) return String(error?.message || error);
   if (error.status === 401) return "The API key was refused: enter the right key and try again.";
+  if (error.status === 403) return `${error.message}: this needs an admin key; use "Change key" at the top.`;
   if (error.status === 0) return error.message;
-  return `${error.message} (HTTP ${error.status}${error.param ? `, ${error.param}` : ""})`;
+  const field = error.param && !error.message.includes(error.param) ? ` (field ${error.param})` : "";
+  const server = error.status >= 500 ? ` (server error, HTTP ${error.status})` : "";
+  return `${error.message}${field}${server}`;
+}
+
+/** The service's auth state, {auth: "open" | "key", role: "admin" | "user" | null}, or null from a server
+ * without the route (it predates it: then the console learns about keys from a 401). */
+export async function authStatus() {
+  try {
+    return await get("/v1/auth/status");
+  } catch (e) {
+    if (e.status === 404 || e.status === 405) return null;
+    throw e;
+  }
 }

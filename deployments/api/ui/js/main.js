@@ -36,23 +36,52 @@ function initTabs() {
   fromHash();
 }
 
-function showAuth(message) {
+function showAuth(message, changing = false) {
   $("auth").hidden = false;
   $("auth-message").textContent = message || "";
-  $("connection").textContent = "API key needed";
+  $("auth-cancel").hidden = !changing;
+  if (!changing) $("connection").textContent = "API key needed";
   $("auth-key").focus();
+}
+
+const ROLE_TEXT = { admin: "key: admin", user: "key: user (read only)" };
+
+/** The badge beside the connection: "open: no API key" on an open service, else the stored key's role,
+ * with the buttons to change or forget the key (forget only when one is stored). */
+function showAuthState(status) {
+  const badge = $("auth-badge");
+  const open = status?.auth === "open";
+  badge.hidden = !status;
+  badge.className = `auth-badge ${open ? "open" : "keyed"}`;
+  badge.textContent = open ? "open: no API key" : ROLE_TEXT[status?.role] || "";
+  badge.title = open ? "No API key is set on the server: anyone who can reach it can read, add and delete documents "
+    + "and start jobs. The operator sets MEDICI_API_KEY to close it."
+    : status?.role === "user" ? "This key can search, ask and read topics, but not write documents or start jobs "
+      + "that read a URI." : "This key can do everything.";
+  if (!badge.textContent) badge.hidden = true;
+  $("key-change").hidden = !status || open && !api.getKey();
+  $("key-forget").hidden = !api.getKey();
 }
 
 async function connect() {
   try {
+    const status = await api.authStatus();
+    if (status?.auth === "key" && !status.role) {
+      showAuthState(null);
+      showAuth(api.getKey() ? "The stored API key was refused: enter the right key, or forget it." : "");
+      $("key-forget").hidden = !api.getKey();
+      return false;
+    }
     const models = await api.get("/v1/models");
     $("auth").hidden = true;
     $("connection").textContent = `Connected · model ${models.data?.[0]?.id ?? "?"}`;
+    showAuthState(status ?? (api.getKey() ? { auth: "key", role: null } : null));
     window.dispatchEvent(new CustomEvent("medici:connected"));
     return true;
   } catch (e) {
     if (e.status === 401) {
       showAuth(api.getKey() ? "The API key was refused (401 Unauthorized): check it and try again." : "");
+      $("key-forget").hidden = !api.getKey();
     } else {
       $("connection").textContent = `Not connected: ${api.describe(e)}`;
     }
@@ -69,9 +98,17 @@ function initAuth() {
     $("auth-message").textContent = "Checking the key…";
     if (await connect()) $("auth-message").textContent = "";
   });
+  $("auth-cancel").addEventListener("click", () => { $("auth").hidden = true; });
+  $("key-change").addEventListener("click", () => showAuth("", true));
+  $("key-forget").addEventListener("click", () => {
+    api.setKey(null);
+    $("auth").hidden = true;
+    connect();
+  });
   window.addEventListener("medici:unauthorized", () => {
     showAuth(api.getKey() ? "The API key was refused (401 Unauthorized): check it and try again."
       : "This service needs an API key.");
+    $("key-forget").hidden = !api.getKey();
   });
 }
 
