@@ -2,10 +2,11 @@
 // the topic table with example documents, and, when the documents carry human labels, the metrics and
 // the vibe-check table. Runs are topic jobs (POST/GET /v1/topics/jobs) when the server has them; a
 // server without jobs gets the synchronous routes (/v1/topics, or /v1/topics/evaluate for labelled
-// documents) and the runs of this tab are remembered in memory.
+// documents) and the runs of this tab are remembered in memory. An uploaded file goes to a job as its raw
+// text, so the server's messages name the file's own lines.
 import { load as loadYaml } from "../vendor/js-yaml/js-yaml.mjs";
 import * as api from "./api.js";
-import { drawTrends } from "./trend_chart.js";
+import { drawTrends, TOP } from "./trend_chart.js";
 import { renderResult } from "./topics_result.js";
 
 const $ = (id) => document.getElementById(id);
@@ -15,18 +16,26 @@ const localRuns = []; // sync-mode runs of this tab: {id, started, source, n, pa
 const jobDocs = new Map(); // job id -> the documents this tab uploaded for it (for the vibe-check table)
 let jobsRoute = null; // null: not asked yet; true/false once known
 let polling = null;
+const chart = { trends: null, all: false, share: false }; // the drawn run's trends and the chart's choices
 
-/** Parse JSONL text into documents; the line number of the first bad line is in the error. */
-export function parseJsonl(text) {
+/** Parse JSONL text into documents; the (1-based) line number of the first bad line is in the error. With
+ * `lenient`, bad lines are left out instead (the server reports them). */
+export function parseJsonl(text, lenient = false) {
   const docs = [];
   text.split(/\r?\n/).forEach((line, i) => {
     if (!line.trim()) return;
     let doc;
-    try { doc = JSON.parse(line); } catch { throw new Error(`line ${i + 1} is not JSON`); }
-    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Error(`line ${i + 1} is not a JSON object`);
+    try { doc = JSON.parse(line); } catch {
+      if (lenient) return;
+      throw new Error(`line ${i + 1} is not JSON`);
+    }
+    if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+      if (lenient) return;
+      throw new Error(`line ${i + 1} is not a JSON object`);
+    }
     docs.push(doc);
   });
-  if (!docs.length) throw new Error("the file holds no documents");
+  if (!docs.length && !lenient) throw new Error("the file holds no documents");
   return docs;
 }
 
@@ -63,16 +72,18 @@ function fmtSeconds(s) {
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
 
-// A finished job's results and, with human labels, its metrics; the vibe-check rows come from the job when
-// it has them, else from the documents this tab sent (a corpus read by the server has none here).
+// A finished job's results and its evaluation: the metrics and the vibe-check rows on the labelled documents,
+// with how many were labelled (or why there is no evaluation). A server that sends no vibe-check rows gets
+// them from the documents this tab sent (a corpus read by the server has none here).
 function jobResult(job, docs) {
-  const result = job.result ? { labelling_errors: job.labelling_errors || [], ...job.result } : null;
-  if (!job.metrics) return { result, evaluation: null };
-  const sent = new Map((docs || []).map((d) => [d.id, d]));
+  const result = job.result ? { labelling_errors: job.labelling_errors || [], skipped_count: job.skipped_count,
+    skipped_lines: job.skipped_lines, ...job.result } : null;
+  if (!job.metrics) return { result, evaluation: job.evaluation ? { metrics: null, evaluation: job.evaluation } : null };
+  const sent = new Map((docs || []).filter((d) => d.human_topics?.length).map((d) => [d.id, d]));
   const vibe = job.vibe_check ?? (sent.size && result ? result.documents.filter((d) => sent.has(d.id)).map((d) => ({
     id: d.id, text: sent.get(d.id).text, human_topics: sent.get(d.id).human_topics || [], model_topics: d.topics,
   })) : null);
-  return { result, evaluation: { metrics: job.metrics, vibe_check: vibe } };
+  return { result, evaluation: { metrics: job.metrics, vibe_check: vibe, evaluation: job.evaluation || null } };
 }
 
 async function pollJob(id, docs) {
@@ -103,16 +114,25 @@ async function pollJob(id, docs) {
 }
 
 async function runSync(payload, source) {
-  const labelled = payload.documents.every((d) => Array.isArray(d.human_topics) && d.human_topics.length);
+  const labelled = payload.documents.filter((d) => Array.isArray(d.human_topics) && d.human_topics.length).length;
   const n = payload.documents.length;
   const started = Date.now();
   const tick = setInterval(() => progress(`Labelling ${n} documents… ${fmtSeconds((Date.now() - started) / 1000)}`), 1000);
   progress(`Labelling ${n} documents…`);
   try {
     const body = { documents: payload.documents, window: payload.window, ...(payload.domain ? { domain: payload.domain } : {}) };
-    const answer = await api.post(labelled ? "/v1/topics/evaluate" : "/v1/topics", body);
-    const run = { id: `run-${localRuns.length + 1}`, started, source, n, seconds: (Date.now() - started) / 1000,
-      result: labelled ? answer.result : answer, evaluation: labelled ? answer : null, docs: payload.documents };
+    let answer = null;
+    if (labelled) {
+      try {
+        answer = await api.post("/v1/topics/evaluate", body);
+      } catch (e) {
+        if (e.status !== 400 || labelled === n) throw e; // an older server evaluates only fully labelled corpora
+      }
+    }
+    const result = answer ? answer.result : await api.post("/v1/topics", { ...body,
+      documents: body.documents.map(({ human_topics: _, ...d }) => d) });
+    const run = { id: `run-${localRuns.length + 1}`, started, source, n, labelled, window: payload.window,
+      seconds: (Date.now() - started) / 1000, result, evaluation: answer, docs: payload.documents };
     localRuns.unshift(run);
     show(run.result, run.evaluation, run.docs, run.id);
     refreshRuns();
@@ -122,16 +142,44 @@ async function runSync(payload, source) {
   }
 }
 
+/** Redraw the chart of the shown run with the page's choices, and say how many topics it draws. */
+function redraw() {
+  if (!chart.trends) return;
+  const drawn = drawTrends($("trend-chart"), chart.trends, { all: chart.all, share: chart.share });
+  const button = $("chart-all");
+  if (!drawn) { $("chart-shown").textContent = ""; button.hidden = true; return; }
+  $("chart-shown").textContent = `${drawn.shown} of ${drawn.of} topics shown`;
+  button.hidden = drawn.of <= TOP;
+  button.setAttribute("aria-pressed", String(chart.all));
+  button.textContent = chart.all ? `Show the top ${TOP}` : `Show all ${drawn.of}`;
+}
+
 function show(result, evaluation, docs, title) {
   if (!result) { $("topics-error").textContent = "The run finished without results."; return; }
   $("topics-result").hidden = false;
   renderResult(result, evaluation, docs, title);
-  drawTrends($("trend-chart"), result.trends || {});
+  chart.trends = result.trends || {};
+  redraw();
 }
 
 function fail(e) {
   $("topics-progress").hidden = true;
   $("topics-error").textContent = api.describe(e);
+}
+
+const NEW_JOB_FIELDS = new Set(["jsonl", "source_name", "skip_bad_lines"]);
+
+/** Submit a job: a file as its raw text (the server names its bad lines), or a corpus URI. A server from
+ * before `jsonl` refuses the field (400 naming it): it then gets the documents parsed here. */
+async function submitJob(common, file, text, uri) {
+  if (!file) return api.post("/v1/topics/jobs", { ...common, corpus_uri: uri });
+  try {
+    return await api.post("/v1/topics/jobs", { ...common, jsonl: text, source_name: file.name });
+  } catch (e) {
+    if (!(e.status === 400 && NEW_JOB_FIELDS.has(e.param))) throw e;
+    const { skip_bad_lines: _, ...older } = common;
+    return api.post("/v1/topics/jobs", { ...older, documents: parseJsonl(text) });
+  }
 }
 
 async function start(event) {
@@ -142,21 +190,27 @@ async function start(event) {
   const window_ = $("topics-window").value;
   const domainFile = $("topics-domain").files[0];
   if (!uri && !file) { $("topics-error").textContent = "Give a corpus URI or choose a JSONL file."; return; }
+  if (uri && file) {
+    $("topics-error").textContent = "Give a corpus URI or a file, not both: clear the Corpus URI field or the file.";
+    return;
+  }
   const button = $("topics-start");
   button.disabled = true;
   try {
-    const docs = file ? parseJsonl(await file.text()) : null;
+    const text = file ? await file.text() : null;
     const domain = domainFile ? parseDomain(await domainFile.text(), domainFile.name) : null;
     const source = file ? file.name : uri;
-    const payload = { window: window_, ...(docs ? { documents: docs } : { corpus_uri: uri }), ...(domain ? { domain } : {}) };
+    const common = { window: window_, ...(domain ? { domain } : {}),
+      ...($("topics-skip-bad").checked ? { skip_bad_lines: true } : {}) };
     if (await hasJobs()) {
-      const job = await api.post("/v1/topics/jobs", payload);
+      const docs = file ? parseJsonl(text, true) : null; // the example texts and labels, read here too
+      const job = await submitJob(common, file, text, uri);
       if (docs) jobDocs.set(job.id, docs);
       progress(`Run ${job.id} started`);
       refreshRuns();
       await pollJob(job.id, docs);
-    } else if (docs) {
-      await runSync(payload, source);
+    } else if (file) {
+      await runSync({ window: window_, documents: parseJsonl(text), ...(domain ? { domain } : {}) }, source);
     } else {
       $("topics-error").textContent = "This server runs topics only on uploaded documents (it has no topic jobs " +
         "to read a corpus URI): choose a JSONL file.";
@@ -182,6 +236,25 @@ function runItem(text, open) {
   return li;
 }
 
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** One past run in a line: id, state, when, source, window, topics, documents and labelled ones, duration.
+ * A field the server does not send is left out. */
+export function runText(job) {
+  const when = job.created ? new Date(job.created * 1000).toLocaleString() : "";
+  const counts = job.documents != null ? plural(job.documents, "document") +
+    (job.labelled != null ? `, ${job.labelled} labelled` : "") : job.labelled != null ? `${job.labelled} labelled` : "";
+  return [
+    `${job.id}`,
+    [job.state || job.status || "", when].filter(Boolean).join(" "),
+    job.source || job.corpus_uri || "",
+    job.window ? `${job.window} windows` : "",
+    job.topic_count != null ? plural(job.topic_count, "topic") : "",
+    counts,
+    job.duration_s != null ? fmtSeconds(job.duration_s) : "",
+  ].filter(Boolean).join(" · ");
+}
+
 async function refreshRuns() {
   const list = $("runs-list");
   const items = [];
@@ -190,15 +263,14 @@ async function refreshRuns() {
       const answer = await api.get("/v1/topics/jobs");
       const jobs = answer.data || answer.jobs || answer || [];
       for (const job of jobs) {
-        const when = job.created ? new Date(job.created * 1000).toLocaleString() : "";
-        items.push(runItem(`${job.id} · ${job.state || job.status || ""} ${when} ${job.source || job.corpus_uri || ""}`.trim(),
-          () => pollJob(job.id, jobDocs.get(job.id) || null)));
+        items.push(runItem(runText(job), () => pollJob(job.id, jobDocs.get(job.id) || null)));
       }
     } catch (e) { if (e.status !== 404) fail(e); }
   }
   for (const run of localRuns) {
-    items.push(runItem(`${run.id} · ${run.source} · ${run.n} documents · ${new Date(run.started).toLocaleTimeString()} ` +
-      `· ${fmtSeconds(run.seconds)}`, async () => show(run.result, run.evaluation, run.docs, run.id)));
+    items.push(runItem(runText({ id: run.id, state: "done", source: run.source, window: run.window,
+      topic_count: (run.result?.topics || []).length, documents: run.n, labelled: run.labelled, duration_s: run.seconds,
+      created: run.started / 1000 }), async () => show(run.result, run.evaluation, run.docs, run.id)));
   }
   if (!items.length) {
     const li = document.createElement("li");
@@ -211,6 +283,11 @@ async function refreshRuns() {
 
 export function initTopics() {
   $("topics-form").addEventListener("submit", start);
+  $("chart-all").addEventListener("click", () => { chart.all = !chart.all; redraw(); });
+  document.querySelectorAll("input[name=chart-scale]").forEach((r) => r.addEventListener("change", () => {
+    chart.share = document.querySelector("input[name=chart-scale]:checked").value === "share";
+    redraw();
+  }));
   // Past runs are listed once the API answers (after the key, when one is needed).
   window.addEventListener("medici:connected", () => hasJobs().then(refreshRuns).catch(() => {}));
 }
