@@ -1,10 +1,11 @@
 """Headless Chromium for the console tests: Debian's chromium and chromium-driver through selenium.
 
-Screenshots go to out/console/ (git-ignored), kept as test artifacts.
+Screenshots go to out/console/ (git-ignored), kept as test artifacts, or to a folder the caller names.
 """
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from pathlib import Path
@@ -34,7 +35,8 @@ def chrome():
 
 def wait_for(browser, condition: Callable, timeout_s: float, poll_s: float = 0.25):
     """Poll `condition(browser)` until it is truthy; a readiness wait, not a timed assertion."""
-    from selenium.common.exceptions import StaleElementReferenceException, NoSuchElementException
+    from selenium.common.exceptions import (NoAlertPresentException, NoSuchElementException,
+                                            StaleElementReferenceException)
 
     deadline = time.monotonic() + timeout_s
     while True:
@@ -42,7 +44,7 @@ def wait_for(browser, condition: Callable, timeout_s: float, poll_s: float = 0.2
             value = condition(browser)
             if value:
                 return value
-        except (StaleElementReferenceException, NoSuchElementException):
+        except (StaleElementReferenceException, NoSuchElementException, NoAlertPresentException):
             pass
         if time.monotonic() > deadline:
             screenshot(browser, "timeout")
@@ -50,10 +52,11 @@ def wait_for(browser, condition: Callable, timeout_s: float, poll_s: float = 0.2
         time.sleep(poll_s)
 
 
-def screenshot(browser, name: str, full: bool = False) -> Path:
-    """out/console/<name>.png; `full` grows the window to the page's height first (up to 6,000 px)."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    path = SHOTS / f"{name}.png"
+def screenshot(browser, name: str, full: bool = False, folder: Path | None = None) -> Path:
+    """<folder or out/console>/<name>.png; `full` grows the window to the page's height first (up to 6,000 px)."""
+    folder = folder or SHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     size = browser.get_window_size()
     if full:
         height = browser.execute_script("return document.documentElement.scrollHeight")
@@ -93,3 +96,42 @@ for (const el of document.querySelectorAll('body *')) {
 }
 return low;
 """
+
+
+# The trend chart as drawn (the uPlot instance the page keeps on #trend-chart): each series' label, whether it
+# is shown and its colour; and every x label's left and right edge in canvas pixels, with the canvas width.
+CHART_SERIES_JS = """
+const u = document.getElementById('trend-chart').chart;
+return u.series.slice(1).map((s, i) => [s.label, s.show, typeof s.stroke === 'function' ? s.stroke(u, i + 1) : s.stroke]);
+"""
+X_LABELS_JS = """
+const u = document.getElementById('trend-chart').chart;
+const axis = u.axes[0];
+u.ctx.save();
+u.ctx.font = axis.font[0];
+const edges = axis._splits.map((v, i) => [axis._values[i], v]).filter(([text]) => text)
+  .map(([text, v]) => { const x = u.valToPos(v, 'x', true), w = u.ctx.measureText(text).width; return [text, x - w / 2, x + w / 2]; });
+u.ctx.restore();
+return {labels: edges, width: u.ctx.canvas.width};
+"""
+
+
+def _lab(h: str) -> tuple[float, float, float]:
+    """#rrggbb in CIELAB (D65)."""
+    rgb = [int(h[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+    xyz = ((0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047, 0.2126 * r + 0.7152 * g + 0.0722 * b,
+           (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883)
+    fx, fy, fz = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def lab_distance(a: str, b: str) -> float:
+    """CIE76 distance of two colours: under about 10, two thin lines look alike."""
+    return math.dist(_lab(a), _lab(b))
+
+
+def chroma(h: str) -> float:
+    """CIELAB chroma, the distance from the grey axis: a grey is under about 10."""
+    _, a, b = _lab(h)
+    return math.hypot(a, b)

@@ -99,7 +99,8 @@ function showAnswer(answer) {
   $("agent-answer").classList.toggle("unfinished", !finished);
   $("agent-answer-title").textContent = finished ? "Answer" : "Answer (unfinished: check it against the steps)";
   $("agent-answer-meta").textContent = `${steps.length} steps` +
-    (usage.total_tokens != null ? ` · ${usage.total_tokens} tokens` : "");
+    (usage.total_tokens != null ? ` · ${usage.total_tokens} tokens` : "") +
+    (answer.stop_reason ? ` · stop reason: ${answer.stop_reason}` : "");
   $("agent-status").textContent = stopText(answer.stop_reason);
   $("agent-status").className = finished ? "muted" : "warning";
 }

@@ -97,13 +97,15 @@ export async function stream(path, body, onEvent) {
 }
 
 /** Text for a person: the server's own message (it names the line and the field), with what to do for the
- * statuses a person can act on. The field is added only when the message does not name it already. */
-export function describe(error) {
+ * statuses a person can act on. The field is added when the message does not name it already, under the
+ * name the page gives it in `fields` ({param: label}; a null label leaves it out: the page's own input). */
+export function describe(error, fields = {}) {
   if (!(error instanceof ApiError)) return String(error?.message || error);
   if (error.status === 401) return "The API key was refused: enter the right key and try again.";
   if (error.status === 403) return `${error.message}: this needs an admin key; use "Change key" at the top.`;
   if (error.status === 0) return error.message;
-  const field = error.param && !error.message.includes(error.param) ? ` (field ${error.param})` : "";
+  const label = error.param in fields ? fields[error.param] : error.param;
+  const field = label && !error.message.includes(error.param) ? ` (field ${label})` : "";
   const server = error.status >= 500 ? ` (server error, HTTP ${error.status})` : "";
   return `${error.message}${field}${server}`;
 }

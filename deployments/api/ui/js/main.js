@@ -68,7 +68,7 @@ async function connect() {
     const status = await api.authStatus();
     if (status?.auth === "key" && !status.role) {
       showAuthState(null);
-      showAuth(api.getKey() ? "The stored API key was refused: enter the right key, or forget it." : "");
+      showAuth(api.getKey() ? "The API key was refused: check it and try again, or forget it." : "");
       $("key-forget").hidden = !api.getKey();
       return false;
     }

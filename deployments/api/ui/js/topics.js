@@ -162,9 +162,13 @@ function show(result, evaluation, docs, title) {
   redraw();
 }
 
+// What the server's `param` is called on this form: the uploaded file is the user's own input, not a field.
+const FIELDS = { jsonl: null, documents: null, source_name: null, corpus_uri: "Corpus URI", window: "Trend window",
+  domain: "Labelling domain file" };
+
 function fail(e) {
   $("topics-progress").hidden = true;
-  $("topics-error").textContent = api.describe(e);
+  $("topics-error").textContent = api.describe(e, FIELDS);
 }
 
 const NEW_JOB_FIELDS = new Set(["jsonl", "source_name", "skip_bad_lines"]);
