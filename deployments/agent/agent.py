@@ -19,6 +19,7 @@ from deployments.agent.generation import Generator, Usage
 from deployments.agent.guards import build_guards
 from deployments.agent.plan import plan_for
 from deployments.agent.react import ImprovedAgent
+from deployments.agent.resolve import resolver_for
 from deployments.agent.self_consistency import self_consistent
 from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import Documents, HandleDocuments, build_tools
@@ -46,6 +47,7 @@ class Agent:
         self.llm: LLMClient = make_llm_client(self.settings.llm_backend, llm)
         self.documents: Documents = HandleDocuments(documents)
         self.tools = build_tools(self.documents, search_k=self.settings.search_k)
+        self.resolver = resolver_for(self.tools, self.documents, self.settings)
 
     async def ask(self, question: str, max_steps: int | None = None, mode: str = "improved",
                   samples: int = 1) -> dict:
@@ -104,6 +106,6 @@ class Agent:
             loop: ImprovedAgent | ClassicAgent = ClassicAgent(generate, self.tools, self.settings.classic_max_tokens)
         else:
             loop = ImprovedAgent(generate, self.tools, build_guards(self.settings), self.settings,
-                                 plan_for(self.tools, self.documents, self.settings))
+                                 plan_for(self.tools, self.documents, self.settings), self.resolver)
         run = Run(question=question, mode=mode, usage=usage, hooks=list(hooks or []))
         return await loop.run(question, steps, run)

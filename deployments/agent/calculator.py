@@ -20,6 +20,9 @@ _BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
            ast.Pow: operator.pow}
 _UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+# "040": Python's parser refuses a decimal literal with a leading zero, and the model then repeats
+# the same expression until a guard stops it; the value is 40 however it is written
+_LEADING_ZEROS = re.compile(r"(?<![\d.])0+(?=\d)")
 
 
 class CalculatorError(ValueError):
@@ -29,6 +32,7 @@ class CalculatorError(ValueError):
 def evaluate(expression: str) -> float | int:
     """The value of ``expression`` (numbers, + - * / ^ ( ), decimals; `^` means power)."""
     text = _THOUSANDS.sub("", expression.strip().rstrip("=").strip()).replace("^", "**")
+    text = _LEADING_ZEROS.sub("", text)
     if not text:
         raise CalculatorError("the expression is empty")
     if len(text) > MAX_LENGTH:

@@ -34,6 +34,46 @@ class OperatorWords(BaseModel):
     larger_first: bool = Field(False, description="A comparison: the larger value comes first (a distance).")
 
 
+class VerbWords(BaseModel):
+    """``<verb> A <link> B``: "subtract 47 from 120" is 120 - 47 (``swapped``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phrase: list[str]
+    links: list[str]
+    op: Literal["+", "-", "*", "/"]
+    swapped: bool = False
+
+
+class ArithmeticWords(BaseModel):
+    """The phrases of arithmetic stated in words, by their role in `wordmath`'s grammar."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    articles: list[str] = []
+    infix: dict[str, list[str]] = {}
+    infix_swapped: dict[str, list[str]] = {}
+    of_list: dict[str, list[str]] = {}
+    verbs: list[VerbWords] = []
+    scale_prefix: dict[str, tuple[str, float]] = {}
+    postfix: dict[str, tuple[str, float]] = {}
+    apply: dict[str, list[str]] = {}
+    apply_scale: dict[str, tuple[str, float]] = {}
+    pronouns: list[str] = []
+    starts: list[str] = []
+    separators: list[str] = []
+
+    def words(self) -> frozenset[str]:
+        """Every word of every phrase: a span made only of these (and function words) names no document."""
+        phrases = [*self.articles, *self.pronouns, *self.starts, *self.separators, *self.scale_prefix,
+                   *self.postfix, *self.apply_scale]
+        for table in (self.infix, self.infix_swapped, self.of_list, self.apply):
+            phrases += [p for group in table.values() for p in group]
+        for verb in self.verbs:
+            phrases += [*verb.phrase, *verb.links]
+        return frozenset(w for p in phrases for w in p.lower().split() if w.isalpha())
+
+
 class Language(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +82,14 @@ class Language(BaseModel):
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
     stop_words: frozenset[str] = frozenset()
+    arithmetic: ArithmeticWords = ArithmeticWords()
+    name_connectors: frozenset[str] = Field(frozenset(), description='Words inside a name between capitalised '
+                                            'words ("Saint Vincent and the Grenadines", "Isle of Man").')
+
+    def operator_words(self) -> frozenset[str]:
+        """The words that name arithmetic (the operator phrases and the parser's): never a name."""
+        listed = {w for entry in self.operators for p in entry.phrases for w in p.lower().split() if w != GAP}
+        return frozenset(listed) | self.arithmetic.words()
 
     def operations(self, text: str) -> dict[str, bool]:
         """Each operator ``text`` names -> whether a comparison named it (the larger value first)."""
@@ -141,7 +189,7 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words"):
+    for key in ("stop_words", "kind_words", "name_connectors"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -1,7 +1,9 @@
 """The improved ReAct loop: the five practitioner fixes, every decision constrained, and the
 guards (`guards.py`) at fixed points.
 
-First the plan step (`plan.py`, optional) looks up each document the question names. Then per
+First the resolver (`resolve.py`, optional) answers when the question's structure suffices:
+arithmetic stated in words, or names matched against the store and the best-scoring value. Else
+the plan step (`plan.py`, optional) looks up each document the question names. Then per
 step: the model writes a short Thought; the action is chosen among the tool names and "Final
 Answer" (``structured_outputs.choice``), so a step always parses; the input is written under the
 tool's grammar (`Tool.input_space`: any span of the question for a search, arithmetic over the
@@ -17,6 +19,7 @@ The loop names no tool: what differs between tools lives in the tools.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Sequence
 
@@ -26,11 +29,13 @@ from deployments.agent.grammars import span_grammar
 from deployments.agent.guards import STOP, Guard, LoopState, apply_actions, apply_answers, apply_inputs, first_check
 from deployments.agent.parser import FINAL_ANSWER, clean_field
 from deployments.agent.plan import EntityPlan
+from deployments.agent.resolve import Resolver
 from deployments.agent.prompts import HistoryItem, final_answer_prompt, improved_prompt, with_action
 from deployments.agent.settings import AgentSettings
 from deployments.agent.tools import Tool, run_tool
 from deployments.agent.trace import SOURCE_FREE_TEXT, STOP_FINAL_ANSWER, STOP_MAX_STEPS, STOP_REPEATED, Run, Step
 
+logger = logging.getLogger("ray.serve")
 SEEDED_THOUGHT = "I need to decide on an Action and Action Input"
 PLAN_THOUGHT = "I look up each thing the question names."
 # Stop sequences: a field ends at the line break; anything that starts the backend's part is cut.
@@ -42,13 +47,17 @@ Source = tuple[str, int | None]  # (answer_source kind, step index)
 
 class ImprovedAgent:
     def __init__(self, generate: Generator, tools: dict[str, Tool], guards: Sequence[Guard] = (),
-                 settings: AgentSettings | None = None, plan: EntityPlan | None = None) -> None:
+                 settings: AgentSettings | None = None, plan: EntityPlan | None = None,
+                 resolver: Resolver | None = None) -> None:
         self.generate, self.tools, self.guards, self.plan = generate, tools, list(guards), plan
+        self.resolver = resolver
         self.settings = settings or AgentSettings()
         self.actions = [*tools, FINAL_ANSWER]
 
     async def run(self, question: str, max_steps: int, run: Run) -> Run:
         state = LoopState(question, computing=frozenset(n for n, t in self.tools.items() if t.result_is_answer))
+        if self.resolver is not None and await self._resolved(question, run):
+            return run
         if self.plan is not None:
             await self._plan(state, run)
         for _ in range(max_steps):
@@ -66,6 +75,22 @@ class ImprovedAgent:
             computed = self.tools[step.action].result_is_answer and not (step.observation or "").startswith("Error:")
             state.history.append(HistoryItem(step.action, step.action_input, step.observation or "", computed))
         return await self._finish(state, run, STOP_MAX_STEPS)
+
+    async def _resolved(self, question: str, run: Run) -> bool:
+        """The resolver's steps and answer, when the question's structure suffices (`resolve.py`)."""
+        started = time.perf_counter()
+        try:
+            resolution = await self.resolver.resolve(question)
+        except Exception:  # noqa: BLE001 - the loop can still answer; the cause is logged
+            logger.exception("resolve failed for %r", question)
+            return False
+        if resolution is None:
+            return False
+        for thought, action, value, observation in resolution.steps:
+            await run.record(Step(thought, action, value, observation, latency_s=round(time.perf_counter() - started, 3)))
+        run.sources = resolution.sources
+        run.finish(resolution.answer, STOP_FINAL_ANSWER, resolution.source, resolution.source_step)
+        return True
 
     async def _plan(self, state: LoopState, run: Run) -> None:
         """The plan step: one search per document the question names, recorded as steps."""

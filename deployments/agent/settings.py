@@ -32,6 +32,14 @@ class AgentSettings(BaseModel):
         "its best keyword hit holds as written, rare in the corpus), at most this many; 0: no plan step.")
     plan_k: int = Field(5, ge=2, le=50, description="Keyword hits the plan step checks per span of the question.")
     max_observation_chars: int = Field(800, ge=50, description="An observation is cut to this many characters.")
+    resolve_first: bool = Field(
+        True, description="Before the model loop, answer from the question's structure when it suffices (resolve.py): "
+        "arithmetic stated in words is parsed and computed; the question's word runs and quoted text are matched "
+        "against the stored documents, and the answer is the value whose context best matches the question's other "
+        "words (two named documents and one operation word: their values combined). Otherwise the loop runs.")
+    name_index_ttl_s: float = Field(
+        30.0, gt=0, description="The agent's copy of the stored documents (for matching names) is read again when "
+        "the store's count changes or it is older than this.")
 
     # --- guards (guards.py): each one switched by its own setting ---
     guard_answer_needs_observation: bool = Field(True, description="No Final Answer before anything is observed.")

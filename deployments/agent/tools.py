@@ -171,3 +171,9 @@ class HandleDocuments:
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
         return await self.handle.get.remote(doc_id)
+
+    async def page(self, limit: int, offset: int) -> dict[str, Any]:
+        return await self.handle.page.remote(limit, offset)
+
+    async def count(self) -> int:
+        return await self.handle.count.remote()

@@ -59,7 +59,8 @@ def _ask(agent: Agent, samples: int, **kwargs) -> dict:
 def test_one_sample_is_todays_greedy_run():
     llm = ScriptedLLM(by_seed({0: "120"}))
     reply = _ask(_agent(llm), 1)
-    assert set(reply) == {"answer", "answer_source", "steps", "stop_reason", "mode", "parse_failures", "usage"}
+    assert set(reply) == {"answer", "answer_source", "steps", "stop_reason", "mode", "parse_failures", "usage",
+                          "stopped_early", "sources"}
     assert reply["answer"] == "120" and reply["usage"]["llm_calls"] == len(llm.requests)
     assert {(r["temperature"], r["seed"]) for r in llm.requests} == {(0.0, 0)}
 

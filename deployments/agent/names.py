@@ -1,0 +1,185 @@
+"""Names found by matching the question's words against what the store holds.
+
+The model choosing a span to search picks "is", "the" or "Python package" often enough to fail a
+third of reverse lookups. Here nothing is chosen: every run of the question's words (up to
+`max_words`, not crossing punctuation, quoted text kept whole) is matched, as whole words, against
+every document the store holds, read once through the store's `page` API and kept until the
+store's count changes (or `ttl_s` passes). A run matches a document when the document holds it; the
+fewer documents hold it, the more it names one. A run made only of function words or operator words
+(the language file's) is never a name; neither is a run that starts or ends with a function word
+("the Tessera", "than"), unless the question writes that word in capitals ("DO", "ALL": a code).
+A document's subject (its first words: "Saint Vincent and the Grenadines", "libcairo2", "Lyon") and
+the tail of its id ("deb-libcap-ng0" -> "libcap-ng0") name it best.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from deployments.agent.records import candidates, tokens
+
+_QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
+PAGE = 500
+
+
+@dataclass
+class Record:
+    id: str
+    text: str
+    words: list[str]  # lower-cased, marks dropped
+    padded: str  # " w1 w2 ... " for whole-word phrase tests
+    subject: str  # the first words, lower-cased
+    alias: str  # the id's tail, lower-cased
+    subject_text: str = ""  # the first words as written
+
+
+@dataclass(frozen=True)
+class Name:
+    span: str  # as the question writes it
+    start: int  # word index in the question
+    end: int
+    docs: tuple[str, ...]  # ids of the documents holding it
+    subject_of: tuple[str, ...]  # ids of the documents whose subject or id it is
+    weight: float  # how strongly it names one document
+
+    @property
+    def doc(self) -> str:
+        return (self.subject_of or self.docs)[0]
+
+
+def quoted(question: str) -> str | None:
+    m = _QUOTED.search(question)
+    return m.group(1).strip() if m and len(m.group(1).strip()) >= 3 else None
+
+
+def _norm(words: Sequence[str]) -> str:
+    return " " + " ".join(words) + " "
+
+
+class NameIndex:
+    def __init__(self, documents: Any, stop_words: frozenset[str], operator_words: frozenset[str],
+                 connectors: frozenset[str], max_words: int = 6, ttl_s: float = 30.0) -> None:
+        self.documents, self.stop_words, self.operator_words = documents, stop_words, operator_words
+        self.connectors, self.max_words, self.ttl_s = connectors, max_words, ttl_s
+        self.records: dict[str, Record] = {}
+        self.by_word: dict[str, set[str]] = {}
+        self._loaded_at, self._count = 0.0, -1
+        self._lock = asyncio.Lock()
+        self._usable = True  # False once the store turned out to have no page/count (a bare handle)
+
+    @property
+    def available(self) -> bool:
+        return self._usable and hasattr(self.documents, "page") and hasattr(self.documents, "count")
+
+    async def refresh(self) -> None:
+        """Read every document again when the store's count changed or the copy is older than ``ttl_s``."""
+        async with self._lock:
+            try:
+                count = await self.documents.count()
+            except AttributeError:
+                self._usable = False
+                return
+            if count == self._count and time.monotonic() - self._loaded_at < self.ttl_s:
+                return
+            docs: list[dict[str, Any]] = []
+            while len(docs) < count:
+                page = await self.documents.page(PAGE, len(docs))
+                batch = page.get("documents", [])
+                if not batch:
+                    break
+                docs += batch
+            self.records = {d["id"]: self._record(d) for d in docs}
+            self.by_word = {}
+            for rec in self.records.values():
+                for w in set(rec.words):
+                    self.by_word.setdefault(w, set()).add(rec.id)
+            self._count, self._loaded_at = count, time.monotonic()
+
+    def _record(self, doc: dict[str, Any]) -> Record:
+        text = doc.get("text", "")
+        words = [t.text.lower() for t in tokens(text) if not t.mark]
+        found = candidates(text, self.connectors, self.stop_words)
+        first = next((c for c in found if c.start <= 1), None)
+        subject = first.text.lower() if first else (words[0] if words else "")
+        doc_id = str(doc["id"])
+        alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
+        return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else "")
+
+    @staticmethod
+    def _is_subject(span: str, record: Record) -> bool:
+        """The document's first words or its id's tail, written as the document writes them (a capital a
+        sentence start adds counts only for a span that is a name itself: "Employees may" is no subject)."""
+        if span.lower() == record.alias.replace("-", " ") or span.lower() == record.alias:
+            return True
+        if span == record.subject_text:
+            return True
+        named = any(c.isupper() or c.isdigit() for c in span[1:])
+        return named and span.lower() == record.subject
+
+    def holders(self, words: Sequence[str]) -> list[str]:
+        """Ids of the documents holding ``words`` as a phrase."""
+        if not words:
+            return []
+        sets = [self.by_word.get(w, set()) for w in words]
+        ids = set.intersection(*sets) if sets else set()
+        phrase = _norm(words)
+        return sorted(i for i in ids if phrase in self.records[i].padded)
+
+    def names(self, question: str) -> list[Name]:
+        """The runs of the question that name documents, strongest first, none overlapping."""
+        total = max(1, len(self.records))
+        q = [t for t in tokens(question)]
+        found: list[Name] = []
+        quote = quoted(question)
+        if quote:
+            words = [t.text.lower() for t in tokens(quote) if not t.mark]
+            docs = self.holders(words)
+            if docs:
+                found.append(Name(quote, -1, -1, tuple(docs), (), 100.0 / len(docs)))
+        pieces: list[list[tuple[int, str]]] = [[]]  # runs of words between marks
+        for n, t in enumerate(q):
+            if t.mark:
+                pieces.append([])
+            else:
+                pieces[-1].append((n, t.text))
+        for piece in pieces:
+            for i in range(len(piece)):
+                for j in range(i + 1, min(len(piece), i + self.max_words) + 1):
+                    run = piece[i:j]
+                    if not self._may_name([w for _, w in run]):
+                        continue
+                    words = [w.lower() for _, w in run]
+                    docs = self.holders(words)
+                    if not docs:
+                        continue
+                    span = " ".join(w for _, w in run)
+                    subject_of = tuple(d for d in docs if self._is_subject(span, self.records[d]))
+                    rarity = math.log((total + 1) / len(docs))
+                    cased = any(any(c.isupper() or c.isdigit() for c in w) for _, w in run[1:] or run) \
+                        and not (run[0][0] == 0 and len(run) == 1 and not any(c.isdigit() for c in run[0][1]))
+                    weight = rarity * (1 + 0.3 * (len(run) - 1)) + (3.0 if subject_of else 0) + (1.0 if cased else 0)
+                    found.append(Name(" ".join(w for _, w in run), run[0][0], run[-1][0] + 1, tuple(docs),
+                                      subject_of, weight))
+        found.sort(key=lambda n: -n.weight)
+        kept: list[Name] = []
+        for name in found:
+            if name.start >= 0 and any(k.start >= 0 and name.start < k.end and k.start < name.end for k in kept):
+                continue
+            if name.start >= 0 and quote and name.span.lower() in quote.lower():
+                continue
+            kept.append(name)
+        return kept
+
+    def _may_name(self, run: list[str]) -> bool:
+        """Not only function or operator words, and no function word at either edge (unless in capitals)."""
+        def common(word: str) -> bool:
+            return word.lower() in self.stop_words and not (word.isupper() and len(word) >= 2)
+
+        if common(run[0]) or common(run[-1]):
+            return False
+        return not all(common(w) or w.lower() in self.operator_words for w in run)

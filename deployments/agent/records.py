@@ -1,0 +1,181 @@
+"""A document as a record of labelled values, and the choice of one value by scoring whole candidates.
+
+Records hold several values ("the alpha-2 code FI, the alpha-3 code FIN and the numeric code 246";
+"Version 43-1, section gnome, installed size 20899 kB"). A 135M model writing the answer token by
+token picks a label ("alpha-2") or a neighbour's value. Here every candidate is a whole value:
+
+- an identifier, a code, a version or a number (a token holding a digit, two capitals, or inner
+  marks such as "libcap-ng0", "2:1.2.3-1");
+- a name: a run of capitalised words, with the language's name connectors inside when another
+  capitalised word follows ("Saint Vincent and the Grenadines", "Heard Island and McDonald Islands");
+- the last word of a short clause ("section gnome").
+
+A candidate right before another value, with only content words between ("alpha-2" in "alpha-2 code
+FI", "Version" in "Version 43-1"), is that value's label and never an answer. A candidate's context is
+its label (the words back to the previous value or mark) and the few words after it ("120 employees",
+"689 kB"); its score is how many of the question's words (those not used to find the document) that
+context holds, the nearer the more. Nothing here knows a corpus: only the shape of tokens.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from deployments.agent.choices import same_word
+
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"]")
+DELIMITERS = frozenset(",;:.()!?\"")
+AFTER_WORDS = 2  # words after a value that still describe it: a unit ("kB"), a noun ("employees")
+
+
+@dataclass(frozen=True)
+class Tok:
+    text: str
+    index: int
+
+    @property
+    def mark(self) -> bool:
+        return self.text in DELIMITERS
+
+
+def tokens(text: str) -> list[Tok]:
+    return [Tok(t, i) for i, t in enumerate(_TOKEN.findall(text))]
+
+
+def is_value(word: str) -> bool:
+    """A code, identifier, version or number: the shape of a value, not of a word."""
+    return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
+            or bool(re.search(r"[^\W_][-.:+~/][^\W_]", word)))
+
+
+def _capital(word: str) -> bool:
+    return word[:1].isupper()
+
+
+@dataclass
+class Candidate:
+    text: str
+    start: int  # token index
+    end: int  # token index after it
+    label: list[str] = field(default_factory=list)  # words before it, nearest last
+    after: list[str] = field(default_factory=list)  # words after it, nearest first
+    score: float = 0.0
+    weak: bool = False  # the last word of a clause: a value, but no bound of its neighbours' labels
+
+
+def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]) -> list[Candidate]:
+    """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
+    toks = tokens(text)
+    found: list[Candidate] = []
+    i = 0
+    while i < len(toks):
+        word = toks[i].text
+        if toks[i].mark:
+            i += 1
+            continue
+        if _capital(word) and not is_value(word) or (is_value(word) and word[:1].isalpha() and _capital(word)
+                                                         and i + 1 < len(toks) and _capital(toks[i + 1].text)):
+            j = i + 1
+            while j < len(toks):
+                if _capital(toks[j].text) and not toks[j].mark:
+                    j += 1
+                    continue
+                k = j
+                while k < len(toks) and toks[k].text.lower() in connectors:
+                    k += 1
+                if k > j and k < len(toks) and _capital(toks[k].text) and not toks[k].mark:
+                    j = k
+                    continue
+                break
+            while i < j and toks[i].text.lower() in stop_words:  # "The Lyon" -> "Lyon"
+                i += 1
+            if i < j:
+                found.append(Candidate(" ".join(t.text for t in toks[i:j]), i, j))
+            i = max(j, i + 1)
+            continue
+        if is_value(word):
+            found.append(Candidate(word, i, i + 1))
+        elif word.lower() not in stop_words and _clause_end(toks, i):
+            found.append(Candidate(word, i, i + 1, weak=True))
+        i += 1
+    kept = [c for n, c in enumerate(found) if not _is_label(c, found[n + 1] if n + 1 < len(found) else None, toks,
+                                                            stop_words)]
+    bounds = [c for c in kept if not c.weak]
+    for c in kept:
+        back = max((b.end for b in bounds if b.end <= c.start), default=0)
+        label = []
+        for t in reversed(toks[back: c.start]):
+            if t.mark and label:
+                break
+            if not t.mark:
+                label.append(t.text)
+        c.label = label
+        nxt = min((b.start for b in bounds if b.start >= c.end), default=len(toks))
+        after = []
+        for t in toks[c.end: nxt]:
+            if t.mark or len(after) >= AFTER_WORDS:
+                break
+            after.append(t.text)
+        c.after = after
+    return kept
+
+
+def _clause_end(toks: list[Tok], i: int) -> bool:
+    """The last word of a short clause ("section gnome,"): a lowercase value a record names by a label."""
+    if i + 1 < len(toks) and not toks[i + 1].mark:
+        return False
+    start = i
+    while start > 0 and not toks[start - 1].mark:
+        start -= 1
+    return 2 <= i - start + 1 <= 3
+
+
+def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str]) -> bool:
+    """Right before the next value, with at most two content words between: "alpha-2 code FI"."""
+    if nxt is None:
+        return False
+    between = toks[c.end: nxt.start]
+    return len(between) <= 2 and all(not t.mark and t.text.lower() not in stop_words for t in between)
+
+
+def _matches(word: str, wanted: list[str]) -> bool:
+    w = word.lower()
+    return any(same_word(w, q) or _stem(q) == _stem(w) for q in wanted)
+
+
+def _stem(word: str) -> str:
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def score(c: Candidate, wanted: list[str]) -> float:
+    """How many of ``wanted`` (question words) the candidate's context holds, nearer ones counting more."""
+    total = 0.0
+    seen: set[str] = set()
+    for distance, word in enumerate(c.label):
+        if word.lower() not in seen and _matches(word, wanted):
+            seen.add(word.lower())
+            total += 1.0 / (1 + 0.15 * distance)
+    for distance, word in enumerate(c.after):
+        if word.lower() not in seen and _matches(word, wanted):
+            seen.add(word.lower())
+            total += 0.9 / (1 + 0.15 * distance)
+    return total
+
+
+def choose(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False) -> Candidate | None:
+    """The best-scoring candidate the question does not state (a positive score), or None."""
+    lowered = stated.lower()
+    best: Candidate | None = None
+    for c in cands:
+        if re.search(r"(?<![\w-])" + re.escape(c.text.lower()) + r"(?![\w-])", lowered):
+            continue
+        if numeric and not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text):
+            continue
+        c.score = score(c, wanted)
+        if c.score > 0 and (best is None or c.score > best.score):
+            best = c
+    return best

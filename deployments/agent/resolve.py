@@ -1,0 +1,242 @@
+"""Before the model loop: answer from the question's structure and the store's records when they suffice.
+
+Three general mechanisms, each recorded as ordinary steps (a search, a calculator call), so the
+reply, the trace and the stream look as they would if the model had taken them:
+
+1. Arithmetic stated in words (`wordmath.parse`): the calculator computes the parsed expression.
+2. Names (`names.NameIndex`): the question's word runs and quoted text matched against the store.
+   - Two or more named documents and one operation named (the language file's operator words):
+     each document's value is chosen by `records.choose` (numbers only), then combined.
+   - An operation named, one document found and another name-shaped word found nowhere: the
+     reply says that thing is not in the documents, instead of answering with the one value found.
+   - One named document: the value whose context best matches the question's other words. When
+     the name is the document's subject ("the alpha-3 code of Haiti"), that is a field of it; when
+     the name is a value or a description in it ("the alpha-3 code SJM", a quoted description),
+     the question asks for the subject unless another value's context matches ("Which office
+     builds ...": "the Bergen office").
+3. No name: the question itself is searched (hybrid) and its best document read the same way.
+
+When none applies, or no candidate scores, `resolve` returns None and the model loop runs as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from deployments.agent.calculator import CalculatorError, evaluate, format_number
+from deployments.agent.language import Language
+from deployments.agent.names import Name, NameIndex, Record, quoted
+from deployments.agent.records import Candidate, candidates, choose, tokens
+from deployments.agent.wordmath import parse
+
+ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
+LOOKUP_THOUGHT = "I look up each thing the question names."
+COMBINE_THOUGHT = "I combine the values the documents give."
+_STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
+
+
+@dataclass
+class Resolution:
+    steps: list[tuple[str, str, str, str]] = field(default_factory=list)  # (thought, action, input, observation)
+    answer: str = ""
+    source: str = "observation"  # or "calculation"
+    source_step: int = 0
+    sources: list[str] = field(default_factory=list)  # ids of the documents the answer came from
+
+
+class Resolver:
+    def __init__(self, index: NameIndex, documents: Any, language: Language, max_observation_chars: int = 800,
+                 search_action: str = "search", calculator_action: str = "calculator") -> None:
+        self.index, self.documents, self.language = index, documents, language
+        self.max_chars = max_observation_chars
+        self.search_action, self.calculator_action = search_action, calculator_action
+        self.content_stop = language.stop_words | language.operator_words()
+
+    async def resolve(self, question: str) -> Resolution | None:
+        expression = parse(question, self.language)
+        if expression is not None:
+            result = format_number(evaluate(expression))
+            return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, expression, result)], result,
+                              "calculation", 0)
+        if not self.index.available:
+            return None
+        await self.index.refresh()
+        if not self.index.available:
+            return None
+        names = self.index.names(question)
+        strong = [n for n in names if self._strong(n)]
+        stated = [m.group() for m in _STATED_NUMBER.finditer(_without(question, strong))]
+        ops = self.language.operations(_without(question, strong))
+        if stated and names:
+            return None  # a stated number with a looked-up value: the loop's guards combine them
+        if ops and not stated:
+            best = [n for n in strong if n.subject_of or n.start < 0]
+            distinct = _distinct_docs(best if len(_distinct_docs(best)) >= 2 else strong)
+            if len(distinct) > 2 and set(ops) & set("-/"):
+                distinct = sorted(sorted(distinct, key=lambda n: -n.weight)[:2], key=lambda n: n.start)
+            if len(distinct) >= 2:
+                return self._combine(question, distinct, ops)
+            missing = self._unfound(question, names)
+            if len(distinct) == 1 and missing:
+                record = self.index.records[distinct[0].doc]
+                return Resolution([(LOOKUP_THOUGHT, self.search_action, distinct[0].span, self._show(record))],
+                                  f"I could not find {missing} in the documents, so I cannot compute the answer.",
+                                  "observation", 0, [record.id])
+        if names:
+            return self._single(question, names[0])
+        quote = quoted(question)
+        hits = await self.documents.search(quote or question, 1, "hybrid")
+        if not hits or hits[0]["id"] not in self.index.records:
+            return None
+        record = self.index.records[hits[0]["id"]]
+        return self._read(question, record, quote or "", named_subject=False, query=quote or question)
+
+    def _strong(self, name: Name) -> bool:
+        """A name, not a common word that happens to be rare: a subject, an id, a quote, a rare word in
+        capitals or with digits, or a rare phrase of several words."""
+        cased = any(c.isupper() or c.isdigit() for c in name.span[1:]) or name.span[:1].isdigit()
+        return bool(name.subject_of) or name.start < 0 or (cased and len(name.docs) <= 3) \
+            or (len(name.span.split()) >= 2 and len(name.docs) == 1)
+
+    def _unfound(self, question: str, names: list[Name]) -> str | None:
+        """A name-shaped word of the question (capitals inside, or a code) that no document holds."""
+        covered = {i for n in names if n.start >= 0 for i in range(n.start, n.end)}
+        for t in tokens(question):
+            if t.mark or t.index in covered or t.index == 0 or t.text.lower() in self.content_stop:
+                continue
+            if (t.text[:1].isupper() or any(c.isdigit() for c in t.text)) and not self.index.holders([t.text.lower()]):
+                return t.text
+        return None
+
+    def _single(self, question: str, name: Name) -> Resolution | None:
+        record = self.index.records[name.doc]
+        return self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span)
+
+    def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str) -> Resolution | None:
+        cands = candidates(record.text, self.language.name_connectors, self.language.stop_words)
+        wanted = self._wanted(question, [span])
+        if not named_subject and span:
+            wanted = [w for w in wanted if w not in _context_of(record.text, span, cands)]
+        best = choose(cands, wanted, question)
+        if best is None and not named_subject:  # asked by a value or a description: the subject, or the
+            # value nearest the words that found the document when the record has no subject
+            unstated = [c for c in cands if c.text.lower() not in question.lower()]
+            best = next((c for c in unstated if c.text.lower() == record.subject), None) \
+                or _nearest(unstated, _position(record.text, span))
+        if best is None:
+            return None
+        return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,
+                          "observation", 0, [record.id])
+
+    def _combine(self, question: str, names: list[Name], ops: dict[str, bool]) -> Resolution | None:
+        if len(ops) != 1:
+            return None
+        op, larger_first = next(iter(ops.items()))
+        wanted = self._wanted(question, [n.span for n in names])
+        values: list[str] = []
+        steps = []
+        for name in names:
+            record = self.index.records[name.doc]
+            steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
+            own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
+            best = choose(candidates(record.text, self.language.name_connectors, self.language.stop_words),
+                          wanted + own, question.replace(name.span, " "), numeric=True)
+            if best is None:
+                return None
+            values.append(best.text.replace(",", ""))
+        if op in "-/":
+            values = values[:2]
+            first, second = names[0], names[1]
+            if larger_first and float(values[0]) < float(values[1]):
+                values.reverse()
+            elif not larger_first and first.start >= 0 and second.start >= 0:
+                toks = tokens(question)
+                before = " ".join(t.text for t in toks[: first.start])
+                between = " ".join(t.text for t in toks[first.end: second.start])
+                if self.language.reverses(before, between):
+                    values.reverse()
+        expression = f" {op} ".join(values)
+        try:
+            result = format_number(evaluate(expression))
+        except CalculatorError:
+            return None
+        steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
+        return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+
+    def _wanted(self, question: str, spans: list[str]) -> list[str]:
+        """The question's content words that did not name the document: what the answer's context should hold."""
+        used = {w.lower() for s in spans for w in re.findall(r"[^\W_]+(?:[-.][^\W_]+)*", s)}
+        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
+
+    def _show(self, record: Record) -> str:
+        text = record.text if len(record.text) <= self.max_chars else record.text[: self.max_chars - 3] + "..."
+        return f"[{record.id}] {text}"
+
+
+def _distinct_docs(names: list[Name]) -> list[Name]:
+    """The names in question order, one per document."""
+    seen: set[str] = set()
+    out = []
+    for name in sorted(names, key=lambda n: n.start):
+        if name.doc not in seen:
+            seen.add(name.doc)
+            out.append(name)
+    return out
+
+
+def _without(question: str, names: list[Name]) -> str:
+    text = question
+    for name in names:
+        text = text.replace(name.span, " ")
+    return text
+
+
+def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
+    """The words that label ``span`` in ``text`` (back to the previous value or mark, and up to two after
+    it): they found the document, so they tell nothing about which other value is asked."""
+    toks = tokens(text)
+    low = [t.text.lower() for t in toks]
+    words = [t.text.lower() for t in tokens(span) if not t.mark]
+    inside = {i for c in cands if not c.weak for i in range(c.start, c.end)}
+    for i in range(len(low) - len(words) + 1):
+        if low[i: i + len(words)] == words:
+            j = i + len(words)
+            out: set[str] = set()
+            k = i - 1
+            while k >= 0 and not toks[k].mark and k not in inside:
+                out.add(low[k])
+                k -= 1
+            k = j
+            while k < len(toks) and k < j + 2 and not toks[k].mark and k not in inside:
+                out.add(low[k])
+                k += 1
+            return out
+    return set()
+
+
+def _position(text: str, span: str) -> int | None:
+    low = [t.text.lower() for t in tokens(text)]
+    words = [t.text.lower() for t in tokens(span) if not t.mark]
+    return next((i for i in range(len(low) - len(words) + 1) if words and low[i: i + len(words)] == words), None)
+
+
+def _nearest(cands: list[Candidate], at: int | None) -> Candidate | None:
+    if at is None or not cands:
+        return None
+    return min(cands, key=lambda c: abs(c.start - at))
+
+
+def resolver_for(tools: dict[str, Any], documents: Any, settings: Any) -> Resolver | None:
+    """The resolver when `agent.resolve_first` is on and the search and calculator tools exist (it records
+    its steps as theirs); one name index per replica, kept between questions."""
+    from deployments.agent.language import load_language
+
+    if not getattr(settings, "resolve_first", False) or not {"search", "calculator"} <= set(tools):
+        return None
+    language = load_language(getattr(settings, "language_file", None))
+    index = NameIndex(documents, language.stop_words, language.operator_words(), language.name_connectors,
+                      max_words=settings.max_span_words, ttl_s=settings.name_index_ttl_s)
+    return Resolver(index, documents, language, settings.max_observation_chars)

@@ -1,0 +1,278 @@
+"""Arithmetic stated in English, parsed compositionally into the calculator's expression.
+
+A 135M model writes "+" for "17 more than the product of 12 and 9"; a grammar of English
+arithmetic does not. This is a small recursive-descent parser whose phrases all come from the
+language file (`data/lang/en.yaml`, `arithmetic:`), so the code knows roles, not words:
+
+    chain      := compare (SEPARATOR apply)*           ", then double it"; ", plus 12"
+    compare    := additive (INFIX_SWAPPED compare)?    "17 more than X" is X + 17
+    additive   := product (INFIX[+-] product)*         precedence: * and / bind tighter
+    product    := unary (INFIX[*/] unary)*
+    unary      := SCALE_PREFIX unary | primary POSTFIX*  "half of 846"; "14 squared"
+    primary    := NUMBER | OF_LIST list | VERB unary LINK chain | START unary
+
+A list is "A, B and C" (two or more operands). Numbers keep their value whatever their form
+("1,200", "3.5", "040"). The whole question need not parse: the parse may start at any word and
+must reach every number the question states, with no operator word left over after it; then
+the question is arithmetic stated in words and needs no document. Otherwise `parse` returns None
+and the constrained model writes the expression, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from deployments.agent.calculator import CalculatorError, evaluate, format_number
+from deployments.agent.language import ArithmeticWords, Language
+
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[,;.]")
+
+
+class NoParse(Exception):
+    """The words at this point are not arithmetic this grammar reads."""
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str  # lower-cased word, punctuation mark, or the number as written
+    number: str | None = None  # the number as the calculator reads it ("040" -> "40", "1,200" -> "1200")
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens = []
+    for raw in _TOKEN.findall(text):
+        if raw[0].isdigit():
+            digits = raw.replace(",", "")
+            whole, _, frac = digits.partition(".")
+            tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))
+        else:
+            tokens.append(Token(raw.lower()))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, words: ArithmeticWords, tokens: list[Token]) -> None:
+        self.w, self.t = words, tokens
+
+    # --- matching ---------------------------------------------------------------------------
+    def _phrase(self, i: int, phrases) -> tuple[str, int] | None:
+        """The longest of ``phrases`` starting at token ``i`` (articles before it skipped): (phrase, next)."""
+        j = self._skip_articles(i)
+        best: tuple[str, int] | None = None
+        for phrase in phrases:
+            parts = phrase.lower().split()
+            if [t.text for t in self.t[j: j + len(parts)]] == parts and (best is None or len(parts) > len(best[0].split())):
+                best = (phrase, j + len(parts))
+        return best
+
+    def _skip_articles(self, i: int) -> int:
+        while i < len(self.t) and self.t[i].text in self.w.articles:
+            i += 1
+        return i
+
+    def _op_at(self, i: int, table: dict[str, list[str]], ops: str) -> tuple[str, int] | None:
+        found = [(op, m) for op in ops for m in [self._phrase(i, table.get(op, []))] if m]
+        if not found:
+            return None
+        op, (_, nxt) = max(found, key=lambda f: f[1][1])
+        return op, nxt
+
+    # --- grammar ------------------------------------------------------------------------------
+    def chain(self, i: int) -> tuple[str, int]:
+        expr, i = self.compare(i)
+        while True:
+            sep = self._separators(i)
+            if sep == i:
+                return expr, i
+            try:
+                expr, i = self.apply(expr, sep)
+            except NoParse:
+                return expr, i
+
+    def _separators(self, i: int) -> int:
+        while (m := self._phrase(i, self.w.separators)) is not None and m[1] > i:
+            i = m[1]
+        return i
+
+    def apply(self, acc: str, i: int) -> tuple[str, int]:
+        """One step on the running result after a separator: "plus 12", "add 5", "double it", "squared"."""
+        if (m := self._op_at(i, self.w.infix, "+-*/")) or (m := self._op_at(i, self.w.apply, "+-*/")):
+            op, j = m
+            j = self._skip_pronoun(j)
+            j = self._skip_link(j, ("by",))
+            right, j = (self.product if op in "+-" else self.unary)(j)
+            j = self._skip_link(j, ("to", "from", "onto"))
+            j = self._skip_pronoun(j) if j > 0 and self.t[j - 1].text in ("to", "from", "onto") else j
+            return _bin(acc, op, right), j
+        if (m := self._phrase(i, list(self.w.apply_scale))) or (m := self._phrase(i, list(self.w.postfix))):
+            phrase, j = m
+            op, k = self.w.apply_scale.get(phrase) or self.w.postfix[phrase]
+            return _bin(acc, op, _num(k)), self._skip_pronoun(j)
+        raise NoParse
+
+    def _skip_pronoun(self, i: int) -> int:
+        m = self._phrase(i, self.w.pronouns)
+        return m[1] if m else i
+
+    def _skip_link(self, i: int, links: tuple[str, ...]) -> int:
+        return i + 1 if i < len(self.t) and self.t[i].text in links else i
+
+    def compare(self, i: int) -> tuple[str, int]:
+        left, i = self.additive(i)
+        if (m := self._op_at(i, self.w.infix_swapped, "+-*/")) is not None:
+            op, j = m
+            right, j = self.compare(j)
+            return _bin(right, op, left), j
+        return left, i
+
+    def additive(self, i: int) -> tuple[str, int]:
+        left, i = self.product(i)
+        while self._op_at(i, self.w.infix_swapped, "+-*/") is None and (m := self._op_at(i, self.w.infix, "+-")):
+            right, i = self.product(m[1])
+            left = _bin(left, m[0], right)
+        return left, i
+
+    def product(self, i: int) -> tuple[str, int]:
+        left, i = self.unary(i)
+        while self._op_at(i, self.w.infix_swapped, "+-*/") is None and (m := self._op_at(i, self.w.infix, "*/")):
+            right, i = self.unary(m[1])
+            left = _bin(left, m[0], right)
+        return left, i
+
+    def unary(self, i: int) -> tuple[str, int]:
+        if (m := self._phrase(i, list(self.w.scale_prefix))) is not None:
+            op, k = self.w.scale_prefix[m[0]]
+            inner, i = self.unary(m[1])
+            expr = _bin(inner, op, _num(k))
+        else:
+            expr, i = self.primary(i)
+        while (m := self._phrase(i, list(self.w.postfix))) is not None:
+            op, k = self.w.postfix[m[0]]
+            expr, i = _bin(expr, op, _num(k)), m[1]
+        return expr, i
+
+    def primary(self, i: int) -> tuple[str, int]:
+        i = self._skip_articles(i)
+        if i < len(self.t) and self.t[i].number is not None:
+            return self.t[i].number, i + 1
+        if (m := self._op_at(i, self.w.of_list, ["+", "-", "*", "/", "mean"])) is not None:  # type: ignore[arg-type]
+            op, j = m
+            j = self._skip_pronoun_numbers(j)
+            operands, j = self.operands(j)
+            return _combine(op, operands), j
+        for verb in self.w.verbs:
+            if (m := self._phrase(i, verb.phrase)) is None:
+                continue
+            try:
+                first, j = self.unary(m[1])
+                link = self._phrase(j, verb.links)
+                if link is None:
+                    continue
+                if verb.links and link[0] in ("and", "plus") and verb.op in "+*":
+                    rest, j = self.operands(link[1], first=first)
+                    return _combine(verb.op, rest), j
+                second, j = self.compare(link[1])
+            except NoParse:
+                continue
+            return (_bin(second, verb.op, first) if verb.swapped else _bin(first, verb.op, second)), j
+        if (m := self._phrase(i, self.w.starts)) is not None:
+            return self.unary(m[1])
+        raise NoParse
+
+    def _skip_pronoun_numbers(self, i: int) -> int:
+        """ "the sum of the numbers 3, 4 and 5": a noun naming the operands is not an operand."""
+        return i + 1 if i < len(self.t) and self.t[i].text in ("numbers", "values") else i
+
+    def operands(self, i: int, first: str | None = None) -> tuple[list[str], int]:
+        """A list "A, B and C" (or "A and B", "A to B"); at least two."""
+        items = [first] if first is not None else []
+        if first is None:
+            expr, i = self.unary(i)
+            items.append(expr)
+        else:
+            expr, i = self.unary(i)
+            items.append(expr)
+        while i < len(self.t):
+            mark = self.t[i].text
+            if mark in (",", "and", "to", "by", "from", "with", "plus") or (mark == "," and i + 1 < len(self.t)):
+                j = i + 1
+                if mark == "," and j < len(self.t) and self.t[j].text == "and":
+                    j += 1
+                try:
+                    expr, j = self.unary(j)
+                except NoParse:
+                    break
+                items.append(expr)
+                i = j
+                if mark != ",":
+                    break
+            else:
+                break
+        if len(items) < 2:
+            raise NoParse
+        return items, i
+
+
+def _num(k: float) -> str:
+    return format_number(k)
+
+
+def _bin(left: str, op: str, right: str) -> str:
+    return f"({left} {op} {right})"
+
+
+def _combine(op: str, operands: list[str]) -> str:
+    if op == "mean":
+        return f"(({' + '.join(operands)}) / {len(operands)})"
+    if op == "-" and len(operands) == 2:  # "the difference between": how far apart, the larger first
+        a, b = operands
+        try:
+            if evaluate(a) < evaluate(b):
+                a, b = b, a
+        except CalculatorError:
+            pass
+        return _bin(a, "-", b)
+    expr = operands[0]
+    for operand in operands[1:]:
+        expr = _bin(expr, op, operand)
+    return expr
+
+
+def parse(question: str, language: Language) -> str | None:
+    """The calculator expression of the arithmetic ``question`` states in words, or None.
+
+    Tried from each word before the first number: the first parse that takes in every number the
+    question states, leaves no operator word after it and uses at least one operation wins."""
+    tokens = tokenize(question)
+    numbers = [i for i, t in enumerate(tokens) if t.number is not None]
+    if len(numbers) < 1:
+        return None
+    operator_words = language.operator_words() - language.stop_words
+    parser = _Parser(language.arithmetic, tokens)
+    for start in range(0, numbers[0] + 1):
+        try:
+            expr, end = parser.chain(start)
+        except (NoParse, RecursionError):
+            continue
+        rest = tokens[end:]
+        if any(t.number is not None for t in rest) or any(t.text in operator_words for t in rest):
+            continue
+        if not any(op in expr for op in "+-*/^"):
+            continue
+        expression = expr[1:-1] if expr.startswith("(") and _balanced(expr[1:-1]) else expr
+        try:
+            evaluate(expression)
+        except CalculatorError:
+            continue
+        return expression
+    return None
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += (ch == "(") - (ch == ")")
+        if depth < 0:
+            return False
+    return depth == 0
