@@ -175,9 +175,20 @@ def split(qa: list[dict]) -> list[dict]:
     return out
 
 
+def hand_written(name: str) -> list[dict]:
+    """The rows of NAME_qa.jsonl marked `"by": "hand"` (dev questions in other wordings and of the kinds
+    field_choice and arithmetic_multi): kept when the templates are generated again."""
+    path = OUT / f"{name}_qa.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [row for row in rows if row.get("by") == "hand"]
+
+
 def write(name: str, docs: list[dict], qa: list[dict]) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for suffix, rows in (("docs", docs), ("qa", split(qa))):
+    kept = hand_written(name)
+    for suffix, rows in (("docs", docs), ("qa", split(qa) + kept)):
         with open(OUT / f"{name}_{suffix}.jsonl", "w", encoding="utf-8") as handle:
             handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     print(f"{name}: {len(docs)} documents, {len(qa)} questions")

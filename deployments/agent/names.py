@@ -108,14 +108,16 @@ class NameIndex:
         subject = first.text.lower() if first else (words[0] if words else "")
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
-        return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else "")
+        written = next((t.text for t in tokens(text) if not t.mark), "")
+        return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else written)
 
     @staticmethod
     def _is_subject(span: str, record: Record) -> bool:
         """The document's first words or its id's tail, written as the document writes them (a capital a
         sentence start adds counts only for a span that is a name itself: "Employees may" is no subject)."""
-        if span.lower() == record.alias.replace("-", " ") or span.lower() == record.alias:
-            return True
+        low = span.lower()
+        if (low == record.alias or low == record.alias.replace("-", " ")) and _norm(low.split()) not in record.padded:
+            return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW")
         if span == record.subject_text:
             return True
         named = any(c.isupper() or c.isdigit() for c in span[1:])

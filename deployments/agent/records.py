@@ -39,8 +39,12 @@ class Tok:
         return self.text in DELIMITERS
 
 
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
 def tokens(text: str) -> list[Tok]:
-    return [Tok(t, i) for i, t in enumerate(_TOKEN.findall(text))]
+    """Words (a possessive "'s" dropped: "Madagascar's" is "Madagascar"), values and marks."""
+    return [Tok(_POSSESSIVE.sub("", t) if len(t) > 3 else t, i) for i, t in enumerate(_TOKEN.findall(text))]
 
 
 def is_value(word: str) -> bool:
@@ -139,7 +143,7 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     return len(between) <= 2 and all(not t.mark and t.text.lower() not in stop_words for t in between)
 
 
-def _matches(word: str, wanted: list[str]) -> bool:
+def matches(word: str, wanted: list[str] | set[str]) -> bool:
     w = word.lower()
     return any(same_word(w, q) or _stem(q) == _stem(w) for q in wanted)
 
@@ -156,11 +160,11 @@ def score(c: Candidate, wanted: list[str]) -> float:
     total = 0.0
     seen: set[str] = set()
     for distance, word in enumerate(c.label):
-        if word.lower() not in seen and _matches(word, wanted):
+        if word.lower() not in seen and matches(word, wanted):
             seen.add(word.lower())
             total += 1.0 / (1 + 0.15 * distance)
     for distance, word in enumerate(c.after):
-        if word.lower() not in seen and _matches(word, wanted):
+        if word.lower() not in seen and matches(word, wanted):
             seen.add(word.lower())
             total += 0.9 / (1 + 0.15 * distance)
     return total

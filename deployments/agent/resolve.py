@@ -28,7 +28,7 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import Name, NameIndex, Record, quoted
-from deployments.agent.records import Candidate, candidates, choose, tokens
+from deployments.agent.records import Candidate, candidates, choose, matches, tokens
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -84,7 +84,8 @@ class Resolver:
                 return Resolution([(LOOKUP_THOUGHT, self.search_action, distinct[0].span, self._show(record))],
                                   f"I could not find {missing} in the documents, so I cannot compute the answer.",
                                   "observation", 0, [record.id])
-        if names:
+            return None  # an operation over fewer than two named things: the loop's guards combine them
+        if names and (self._strong(names[0]) or len(names[0].docs) <= 3):
             return self._single(question, names[0])
         quote = quoted(question)
         hits = await self.documents.search(quote or question, 1, "hybrid")
@@ -110,15 +111,25 @@ class Resolver:
                 return t.text
         return None
 
+    def _doc(self, name: Name, question: str) -> str:
+        """The document a name names: its subject's, else the one holding most of the question's other words."""
+        holders = list(name.subject_of or name.docs)
+        if len(holders) == 1:
+            return holders[0]
+        wanted = self._wanted(question, [name.span])
+        held = [sum(matches(w, set(self.index.records[d].words)) for w in wanted) for d in holders]
+        return holders[held.index(max(held))]
+
     def _single(self, question: str, name: Name) -> Resolution | None:
-        record = self.index.records[name.doc]
+        record = self.index.records[self._doc(name, question)]
         return self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span)
 
     def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str) -> Resolution | None:
         cands = candidates(record.text, self.language.name_connectors, self.language.stop_words)
         wanted = self._wanted(question, [span])
         if not named_subject and span:
-            wanted = [w for w in wanted if w not in _context_of(record.text, span, cands)]
+            context = _context_of(record.text, span, cands)
+            wanted = [w for w in wanted if not matches(w, context)]
         best = choose(cands, wanted, question)
         if best is None and not named_subject:  # asked by a value or a description: the subject, or the
             # value nearest the words that found the document when the record has no subject
@@ -138,7 +149,7 @@ class Resolver:
         values: list[str] = []
         steps = []
         for name in names:
-            record = self.index.records[name.doc]
+            record = self.index.records[self._doc(name, question)]
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
             best = choose(candidates(record.text, self.language.name_connectors, self.language.stop_words),
