@@ -88,3 +88,15 @@ def test_a_dotted_path_under_ui_reaches_no_api_route(monkeypatch: pytest.MonkeyP
              "client": ("c", 1), "http_version": "1.1", "asgi": {"version": "3.0"}}
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 404
+
+
+def test_every_element_the_modules_look_up_is_in_the_page() -> None:
+    """`$("id")` in a module reads an element of index.html: a renamed or missing one would fail only when a
+    person clicks, so the ids are checked here."""
+    page = (UI_DIR / "index.html").read_text(encoding="utf-8")
+    ids = set(re.findall(r"""\bid="([^"]+)\"""", page))
+    modules = list((UI_DIR / "js").glob("*.js"))
+    assert len(modules) >= 5
+    for path in modules:
+        wanted = set(re.findall(r"""\$\("([\w-]+)"\)""", path.read_text(encoding="utf-8")))
+        assert wanted <= ids, f"{path.name} looks up {sorted(wanted - ids)}, not in index.html"

@@ -50,7 +50,7 @@ function stepDocuments(step) {
  * its numbers. */
 export function answerDocuments(answer) {
   const given = answer.sources;
-  if (Array.isArray(given) && given.length) {
+  if (Array.isArray(given)) {
     return [...new Set(given.map((s) => (typeof s === "string" ? s : s?.id ?? s?.document_id)).filter(Boolean))];
   }
   const steps = answer.steps || [];
@@ -79,10 +79,17 @@ function sourceLinks(ids) {
   return [ids.length === 1 ? " Source: document " : " Sources: documents ", ...links.flatMap((a, i) => (i ? [", ", a] : [a])), "."];
 }
 
+/** Whether the run reached its own final answer: the server's `stopped_early` when it sends it, else the
+ * stop reason. */
+export function finished(answer) {
+  if (typeof answer.stopped_early === "boolean") return !answer.stopped_early;
+  return !answer.stop_reason || FINISHED.has(answer.stop_reason);
+}
+
 /** "Done." for a finished run; "Stopped before finishing (reason)." for one a limit or a guard ended. */
-export function stopText(reason) {
-  if (!reason || FINISHED.has(reason)) return reason ? "Done." : "Done (the server gave no stop reason).";
-  return `Stopped before finishing (${reason}: ${REASONS[reason] || "the run did not reach a final answer"}).`;
+export function stopText(reason, done = !reason || FINISHED.has(reason)) {
+  if (done) return reason ? "Done." : "Done (the server gave no stop reason).";
+  return `Stopped before finishing (${reason || "no reason given"}: ${REASONS[reason] || "the run did not reach a final answer"}).`;
 }
 
 function showAnswer(answer) {
@@ -95,14 +102,14 @@ function showAnswer(answer) {
   document.querySelectorAll("#agent-steps li.source").forEach((li) => li.classList.remove("source"));
   if (source?.step != null) $(`step-${source.step}`)?.classList.add("source");
   const usage = answer.usage || {};
-  const finished = !answer.stop_reason || FINISHED.has(answer.stop_reason);
-  $("agent-answer").classList.toggle("unfinished", !finished);
-  $("agent-answer-title").textContent = finished ? "Answer" : "Answer (unfinished: check it against the steps)";
+  const done = finished(answer);
+  $("agent-answer").classList.toggle("unfinished", !done);
+  $("agent-answer-title").textContent = done ? "Answer" : "Answer (unfinished: check it against the steps)";
   $("agent-answer-meta").textContent = `${steps.length} steps` +
     (usage.total_tokens != null ? ` · ${usage.total_tokens} tokens` : "") +
     (answer.stop_reason ? ` · stop reason: ${answer.stop_reason}` : "");
-  $("agent-status").textContent = stopText(answer.stop_reason);
-  $("agent-status").className = finished ? "muted" : "warning";
+  $("agent-status").textContent = stopText(answer.stop_reason, done);
+  $("agent-status").className = done ? "muted" : "warning";
 }
 
 async function ask(event) {
