@@ -23,6 +23,7 @@ from deployments.embeddings.embedder import Embedder
 from deployments.embeddings.settings import EmbedderSettings
 from deployments.llm.server import LLMServer
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.security.settings import SecuritySettings
 from deployments.topics.pipeline import TopicPipeline
 from deployments.topics.settings import TopicSettings
 
@@ -39,6 +40,7 @@ class AppArgs(BaseModel):
     agent: AgentSettings = Field(default_factory=AgentSettings)
     ingress: IngressSettings = Field(default_factory=IngressSettings)
     topics: TopicSettings = Field(default_factory=TopicSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
     options: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="Per-deployment Serve options merged over the defaults."
     )
@@ -124,6 +126,7 @@ def build_app(args: AppArgs) -> Application:
         agent=agent.bind(llm_app, documents_app, args.agent.model_dump()),
         topics=topics.bind(llm_app, embedder_app, args.topics.model_dump(), **extra),
         settings=args.ingress.model_dump(),
+        security=args.security.model_dump(),
         **extra,
     )
 

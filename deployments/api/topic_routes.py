@@ -1,11 +1,17 @@
-"""Topic routes: thin, they validate, call the TopicPipeline handle and map the result."""
+"""Topic routes: thin, they validate, call the TopicPipeline handle and map the result.
+
+A job that names a URI (`corpus_uri`, `output_uri`) needs the admin key and a URI inside the operator's
+allow-lists (`security.uris`), both checked here, before the job exists or anything is read or written.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from deployments.api.auth import require_admin
 from deployments.api.calls import call
+from deployments.security.uri_policy import allowed_uri
 from deployments.topics.jobs import AssignRequest, JobRequest
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
 
@@ -36,14 +42,22 @@ async def topics_evaluate(body: EvaluateRequest, request: Request) -> dict:
     return await call(_topics(request).evaluate.remote(body.model_dump(mode="json")))
 
 
-_JOB_ERRORS = {400: {"description": "Invalid request"}, 404: {"description": "No such job"},
+_JOB_ERRORS = {400: {"description": "Invalid request, or a URI outside security.uris"},
+               403: {"description": "A URI needs the admin key"}, 404: {"description": "No such job"},
                413: {"description": "Too many documents"}}
+_URI_FIELDS = {"corpus_uri": False, "output_uri": True}  # field -> written to
 
 
 @router.post("/v1/topics/jobs", responses=_JOB_ERRORS, status_code=202)
 async def submit_topic_job(body: JobRequest, request: Request) -> dict:
     """A topic run as a job: stored, then answered with its id at once; poll GET /v1/topics/jobs/{id}."""
-    return await call(_topics(request).submit_job.remote(body.model_dump(mode="json", exclude_none=True)))
+    payload = body.model_dump(mode="json", exclude_none=True)
+    policy = request.app.state.services.security.uris
+    for field, write in _URI_FIELDS.items():
+        if field in payload:
+            require_admin(request, f"a topic job that names `{field}`")
+            payload[field] = await allowed_uri(payload[field], field, policy, write=write)
+    return await call(_topics(request).submit_job.remote(payload))
 
 
 @router.get("/v1/topics/jobs", responses=_JOB_ERRORS)

@@ -40,6 +40,9 @@ def app_args_for_tests() -> dict:
         "ingress": {"max_body_bytes": 1024 * 1024, "request_timeout_s": INGRESS_DEADLINE_S},
         "documents": {"corpus_uri": "data/company_docs.jsonl", "storage": {"data_dir": data_dir_for_tests()}},
         "topics": {"max_labels": 2, "max_tokens": 12},
+        # HTTP callers may name corpora and results under the temporary directory (pytest's tmp_path lives
+        # there); tests/integration/test_uri_policy.py checks the refusals on an ingress with a strict policy
+        "security": {"uris": {"read": ["data", tempfile.gettempdir()], "write": [tempfile.gettempdir()]}},
         # two replicas on one database: tests/integration/test_documents.py checks they share it
         "options": {"DocumentStore": {"num_replicas": 2, "ray_actor_options": {"num_cpus": 0.25}}},
     }
