@@ -5,6 +5,21 @@
     python bench/agent_eval.py --modes improved --qa my_qa.jsonl --corpus none
     python bench/agent_eval.py --modes improved --samples 5          # self-consistency: 5 runs, majority
 
+Three columns (`--columns dev,phrasings,corpora`), as a user meets the agent: every corpus under
+data/agent_sets/ and data/agent_sets/test_corpora/ is loaded into ONE store, then each column is asked:
+
+    dev        data/agent_sets/NAME_qa.jsonl, split "dev" (tune on these; `template` adds the
+               template test halves, which share the dev templates)
+    phrasings  data/agent_sets/phrasings/NAME_qa.jsonl: test questions in wordings the dev set never
+               uses, written by someone who never saw the agent (report only)
+    corpora    data/agent_sets/test_corpora/NAME_qa.jsonl over NAME_docs.jsonl: corpora nobody tuned on
+
+    python bench/agent_eval.py --serve --modes improved --columns dev,phrasings,corpora --out runs.jsonl
+    python bench/agent_eval.py --serve --modes improved --columns dev --sets debian --per-kind 2
+
+prints one table, per set and column: right, each kind, runs without an answer, mean latency and
+mean LLM calls per question.
+
 `--sets` names sets under data/agent_sets/ (NAME_docs.jsonl and NAME_qa.jsonl, built by
 bench/make_agent_sets.py); each question carries `kind` and `split` ("dev": tune on it; "test":
 report only). The summary is printed per set, mode and split, with each kind, the classic peer
@@ -133,6 +148,66 @@ def load_sets(args) -> list[tuple[str, str, list[dict]]]:
     return out
 
 
+SETS_DIR = ROOT / "data" / "agent_sets"
+COLUMNS = ("dev", "template", "phrasings", "corpora")
+
+
+def column_sets(args) -> list[tuple[str, str, list[dict]]]:
+    """(set / column label, "none", questions) for each column asked for; the corpora are posted apart."""
+    wanted = [c for c in args.columns.split(",") if c]
+    unknown = [c for c in wanted if c not in COLUMNS]
+    if unknown:
+        raise SystemExit(f"unknown column {unknown[0]!r}; use {', '.join(COLUMNS)}")
+    dev_names = sorted(p.name[: -len("_qa.jsonl")] for p in SETS_DIR.glob("*_qa.jsonl"))
+    names = args.sets.split(",") if args.sets else None
+    out: list[tuple[str, str, list[dict]]] = []
+    for column in wanted:
+        if column in ("dev", "template"):
+            split = "dev" if column == "dev" else "test"
+            for name in dev_names:
+                qa = [i for i in read_jsonl(str(SETS_DIR / f"{name}_qa.jsonl")) if i.get("split") == split]
+                out.append((f"{name} / {column}", "none", qa))
+        else:
+            folder = SETS_DIR / ("phrasings" if column == "phrasings" else "test_corpora")
+            for path in sorted(folder.glob("*_qa.jsonl")):
+                out.append((f"{path.name[: -len('_qa.jsonl')]} / {column}", "none", read_jsonl(str(path))))
+    if names:
+        out = [s for s in out if s[0].split(" / ")[0] in names]
+    return [(label, corpus, _limited(qa, args)) for label, corpus, qa in out]
+
+
+def _limited(qa: list[dict], args) -> list[dict]:
+    qa = qa[: args.limit or None]
+    if args.per_kind:
+        kept: dict[str, int] = defaultdict(int)
+        qa = [item for item in qa if (kept.__setitem__(item.get("kind"), kept[item.get("kind")] + 1)
+                                      or kept[item.get("kind")] <= args.per_kind)]
+    return qa
+
+
+def all_corpora() -> list[str]:
+    """Every corpus a user of these sets would have loaded: dev collections and test corpora together."""
+    return [str(p) for p in sorted(SETS_DIR.glob("*_docs.jsonl")) + sorted((SETS_DIR / "test_corpora").glob("*_docs.jsonl"))]
+
+
+def table(results: dict[tuple[str, str], list[dict]], mode: str) -> None:
+    """One markdown table: per set and column, right overall and per kind, latency and LLM calls."""
+    kinds = sorted({r.get("kind", "all") for (_, m), runs in results.items() if m == mode for r in runs})
+    print(f"\n| set / column | right | {' | '.join(kinds)} | no answer | mean latency | LLM calls |")
+    print("| --- | --- |" + " --- |" * len(kinds) + " --- | --- | --- |")
+    for (label, m), runs in results.items():
+        if m != mode or not runs:
+            continue
+        cells = []
+        for kind in kinds:
+            items = [r for r in runs if r.get("kind", "all") == kind]
+            cells.append(f"{sum(r['correct'] for r in items)}/{len(items)}" if items else "-")
+        right = sum(r["correct"] for r in runs)
+        calls = statistics.mean(r["reply"].get("usage", {}).get("llm_calls", 0) for r in runs)
+        print(f"| {label} | {right}/{len(runs)} ({100 * right / len(runs):.0f}%) | {' | '.join(cells)} | "
+              f"{sum(not r['answered'] for r in runs)} | {statistics.mean(r['latency_s'] for r in runs):.1f} s | {calls:.1f} |")
+
+
 async def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="http://127.0.0.1:8000")
@@ -148,6 +223,9 @@ async def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--per-kind", type=int, default=0, help="only the first N questions of each kind")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per question")
     parser.add_argument("--out", default="", help="write every run as JSONL here")
+    parser.add_argument("--columns", default="",
+                        help="dev, template, phrasings, corpora (comma-separated): every corpus in one store, "
+                        "one table per mode; --sets then picks set names")
     parser.add_argument("--serve", action="store_true",
                         help="start the app of this checkout on a private local Ray Serve (fresh database) and "
                         "evaluate against it instead of --url")
@@ -184,10 +262,13 @@ def serve_this_checkout(agent_settings: dict | None = None, llm_settings: dict |
 
 async def evaluate(args) -> None:
 
-    sets = load_sets(args)
+    sets = column_sets(args) if args.columns else load_sets(args)
     out = open(args.out, "w", encoding="utf-8") if args.out else None
     results: dict[tuple[str, str], list[dict]] = {}
     async with httpx.AsyncClient(base_url=args.url, timeout=args.timeout) as client:
+        for corpus in all_corpora() if args.columns else []:
+            added = (await client.post("/v1/documents", json={"documents": read_jsonl(corpus)})).json()
+            print(f"corpus {Path(corpus).name}: {added}")
         for name, corpus, _ in sets:
             if corpus != "none":
                 added = (await client.post("/v1/documents", json={"documents": read_jsonl(corpus)})).json()
@@ -201,6 +282,14 @@ async def evaluate(args) -> None:
                 results.setdefault((result["set"], mode), []).append(result)
             print(f"{mode}: {len(jobs)} questions in {time.perf_counter() - started:.0f}s", flush=True)
     total = sum(len(qa) for _, _, qa in sets)
+    if args.columns:
+        print(f"\n{total} questions, max_steps {args.max_steps}, concurrency {args.concurrency}, {args.url}")
+        for mode in args.modes.split(","):
+            print(f"\n== {mode}")
+            table(results, mode)
+        if out is not None:
+            out.close()
+        return
     print(f"\n{total} questions, max_steps {args.max_steps}, samples {args.samples}, concurrency {args.concurrency}, {args.url}")
     for name, _, _ in sets:
         for split in sorted({r.get("split", "all") for (n, _), runs in results.items() if n == name for r in runs}):

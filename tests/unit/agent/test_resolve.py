@@ -1,0 +1,130 @@
+"""The resolver without the model: names matched against a small store, whole candidates scored, two
+documents combined, a missing side said so (a hand-written in-memory store; no Ray, no model)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from deployments.agent.language import load_language
+from deployments.agent.names import NameIndex
+from deployments.agent.records import candidates
+from deployments.agent.resolve import Resolver
+from deployments.agent.trace import Run, Step
+
+DOCS = {
+    "c-fi": "Finland has the ISO 3166-1 alpha-2 code FI, the alpha-3 code FIN and the numeric code 246.",
+    "c-vc": "Saint Vincent and the Grenadines has the ISO 3166-1 alpha-2 code VC, the alpha-3 code VCT and the "
+            "numeric code 670.",
+    "c-aw": "Aruba has the ISO 3166-1 alpha-2 code AW, the alpha-3 code ABW and the numeric code 533.",
+    "p-cairo": "libcairo2: Cairo 2D vector graphics library. Version 1.16.0-7, section libs, installed size 2014 kB.",
+    "p-pixman": "libpixman-1-0: pixel-manipulation library for X and cairo. Version 0.42.2-1, section libs, "
+                "installed size 747 kB.",
+    "note-sum": "The sum is what is left when the rest is taken away.",  # junk: holds "sum", "is", "the"
+}
+
+
+class MemoryDocuments:
+    """A store with the calls the resolver makes: count, page, search (word overlap), get."""
+
+    def __init__(self, docs: dict[str, str]) -> None:
+        self.docs = [{"id": k, "text": v} for k, v in docs.items()]
+        self.searched: list[str] = []
+
+    async def count(self) -> int:
+        return len(self.docs)
+
+    async def page(self, limit: int, offset: int) -> dict[str, Any]:
+        return {"documents": self.docs[offset: offset + limit]}
+
+    async def get(self, doc_id: str) -> dict[str, Any] | None:
+        return next((d for d in self.docs if d["id"] == doc_id), None)
+
+    async def search(self, query: str, k: int, mode: str) -> list[dict[str, Any]]:
+        self.searched.append(query)
+        words = set(re.findall(r"\w+", query.lower()))
+        ranked = sorted(self.docs, key=lambda d: -len(words & set(re.findall(r"\w+", d["text"].lower()))))
+        return [{**d, "score": 1.0} for d in ranked[:k]]
+
+
+def resolver(docs: dict[str, str] = DOCS) -> tuple[Resolver, MemoryDocuments]:
+    language = load_language()
+    store = MemoryDocuments(docs)
+    index = NameIndex(store, language.stop_words, language.operator_words(), language.name_connectors)
+    return Resolver(index, store, language), store
+
+
+def resolve(text: str):
+    return asyncio.run(resolver()[0].resolve(text))
+
+
+def test_a_quoted_description_finds_its_record_and_the_answer_is_its_subject() -> None:
+    result = resolve("Name the package summarized as 'Cairo 2D vector graphics library'.")
+    assert result.answer == "libcairo2"
+    assert result.steps[0][2] == "Cairo 2D vector graphics library" and result.sources == ["p-cairo"]
+
+
+def test_a_span_of_only_function_or_operator_words_is_never_a_name() -> None:
+    res, _ = resolver()
+    asyncio.run(res.index.refresh())
+    language = load_language()
+    common = language.stop_words | language.operator_words()
+    # the note holds "the sum", "is" and "taken away": none of them names it
+    spans = [n.span.lower() for n in res.index.names("What is the sum, and what is taken away?")]
+    assert spans == []
+    for name in res.index.names("Is the sum of the numeric codes of Aruba and Finland more than 700?"):
+        assert any(w.lower() not in common for w in name.span.split()), name.span
+        assert name.span.split()[0].lower() not in language.stop_words
+
+
+def test_a_field_label_is_never_a_candidate_and_the_asked_field_wins() -> None:
+    language = load_language()
+    texts = [c.text for c in candidates(DOCS["c-fi"], language.name_connectors, language.stop_words)]
+    assert "alpha-2" not in texts and "alpha-3" not in texts and "ISO" not in texts
+    assert {"FI", "FIN", "246"} <= set(texts)
+    assert resolve("What is the alpha-2 code of Finland?").answer == "FI"
+    assert resolve("Give Finland's alpha-3 code.").answer == "FIN"
+    assert resolve("Which numeric code does Finland carry?").answer == "246"
+
+
+def test_a_name_with_and_the_inside_is_kept_whole() -> None:
+    language = load_language()
+    texts = [c.text for c in candidates(DOCS["c-vc"], language.name_connectors, language.stop_words)]
+    assert "Saint Vincent and the Grenadines" in texts
+    assert resolve("Which country has the alpha-3 code VCT?").answer == "Saint Vincent and the Grenadines"
+
+
+def test_two_named_records_are_combined_with_the_operation_the_words_name() -> None:
+    result = resolve("What is the sum of the numeric codes of Aruba and Finland?")
+    assert result.answer == "779" and result.source == "calculation"
+    assert result.steps[-1][1:3] == ("calculator", "533 + 246")
+    result = resolve("How much larger is the installed size of libcairo2 than that of libpixman-1-0?")
+    assert result.answer == "1267"
+
+
+def test_a_two_hop_question_whose_second_thing_is_missing_says_so() -> None:
+    result = resolve("What is the sum of the numeric codes of Narnia and Finland?")
+    assert "Narnia" in result.answer and "could not find" in result.answer
+    assert "246" not in result.answer
+
+
+def test_arithmetic_in_words_is_computed_without_a_document() -> None:
+    res, store = resolver()
+    result = asyncio.run(res.resolve("What is 17 more than the product of 12 and 9?"))
+    assert (result.answer, result.steps[0][1], result.steps[0][2]) == ("125", "calculator", "(12 * 9) + 17")
+    assert store.searched == []
+
+
+def test_a_stated_number_beside_a_looked_up_value_is_left_to_the_loop() -> None:
+    assert resolve("What is the numeric code of Aruba plus 10?") is None  # the loop's guards combine them
+
+
+def test_the_reply_names_its_sources_and_says_when_it_stopped_early() -> None:
+    run = Run("q", "improved")
+    asyncio.run(run.record(Step("t", "search", "Aruba", "[c-aw] Aruba has ...")))
+    run.finish("533", "max_steps", "observation", 0)
+    reply = run.to_dict()
+    assert reply["sources"] == ["c-aw"] and reply["stopped_early"] is True
+    run.finish("533", "final_answer", "observation", 0)
+    assert run.to_dict()["stopped_early"] is False

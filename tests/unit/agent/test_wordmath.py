@@ -1,0 +1,161 @@
+"""The arithmetic parser on generated English: random expression trees, each rendered in words by
+forms chosen at random (nesting, precedence, lists, "more than", half, squared, "then" ...), with the
+value computed from the tree, never from the parser. 300 phrasings per run, seeded."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from deployments.agent.calculator import evaluate
+from deployments.agent.language import load_language
+from deployments.agent.wordmath import parse, tokenize
+
+# levels: 0 a number or a function ("the sum of ..."), 1 unary ("half of 8", "9 squared"),
+# 2 product, 3 sum, 4 comparison ("17 more than ..."); a slot takes a phrase of at most its level
+ATOM, UNARY, PRODUCT, SUM, COMPARE = range(5)
+
+
+def number(rng: random.Random) -> tuple[str, float]:
+    value = rng.randint(2, 60)
+    form = rng.randrange(10)
+    if form == 0:
+        value = rng.randint(1000, 9999)
+        return f"{value:,}", value
+    if form == 1:
+        return f"0{value}", value  # a leading zero
+    if form == 2:
+        return f"{value}.5", value + 0.5
+    return str(value), value
+
+
+def phrase(rng: random.Random, level: int, depth: int) -> tuple[str, float, int]:
+    """(words, value, level of the words) of a random tree of at most ``level``."""
+    if depth <= 0 or rng.random() < 0.3:
+        text, value = number(rng)
+        return text, value, ATOM
+    forms = [f for f, lv in FORMS if lv <= level]
+    return rng.choice(forms)(rng, depth - 1)
+
+
+def _sum_of(rng, d):
+    parts = [phrase(rng, UNARY, d) for _ in range(rng.choice([2, 3, 4]))]
+    words = ", ".join(p[0] for p in parts[:-1]) + " and " + parts[-1][0]
+    return f"the {rng.choice(['sum', 'total'])} of {words}", sum(p[1] for p in parts), ATOM
+
+
+def _product_of(rng, d):
+    a, b = phrase(rng, UNARY, d), phrase(rng, UNARY, d)
+    return f"the product of {a[0]} and {b[0]}", a[1] * b[1], ATOM
+
+
+def _difference(rng, d):
+    a, b = phrase(rng, UNARY, d), phrase(rng, UNARY, d)
+    return f"the difference between {a[0]} and {b[0]}", abs(a[1] - b[1]), ATOM
+
+
+def _mean(rng, d):
+    parts = [phrase(rng, ATOM, d) for _ in range(3)]
+    return (f"the average of {parts[0][0]}, {parts[1][0]} and {parts[2][0]}", sum(p[1] for p in parts) / 3, ATOM)
+
+
+def _half(rng, d):
+    a = phrase(rng, UNARY, d)
+    word, factor = rng.choice([("half of", 0.5), ("double", 2), ("twice", 2), ("triple", 3)])
+    return f"{word} {a[0]}", a[1] * factor, UNARY
+
+
+def _power(rng, d):
+    value = rng.randint(2, 15)
+    word, exponent = rng.choice([("squared", 2), ("cubed", 3)])
+    return f"{value} {word}", value ** exponent, UNARY
+
+
+def _times(rng, d):
+    a, b = phrase(rng, PRODUCT, d), phrase(rng, UNARY, d)
+    word = rng.choice(["times", "multiplied by"])
+    return f"{a[0]} {word} {b[0]}", a[1] * b[1], PRODUCT
+
+
+def _divided(rng, d):
+    a = phrase(rng, PRODUCT, d)
+    divisor = rng.choice([2, 4, 5, 8])
+    return f"{a[0]} divided by {divisor}", a[1] / divisor, PRODUCT
+
+
+def _plus(rng, d):
+    a, b = phrase(rng, SUM, d), phrase(rng, PRODUCT, d)
+    op = rng.choice([("plus", 1), ("minus", -1), ("increased by", 1), ("decreased by", -1)])
+    return f"{a[0]} {op[0]} {b[0]}", a[1] + op[1] * b[1], SUM
+
+
+def _more_than(rng, d):
+    a, b = phrase(rng, UNARY, d), phrase(rng, COMPARE, d)
+    word, sign = rng.choice([("more than", 1), ("less than", -1)])
+    return f"{a[0]} {word} {b[0]}", b[1] + sign * a[1], COMPARE
+
+
+FORMS = [(_sum_of, ATOM), (_product_of, ATOM), (_difference, ATOM), (_mean, ATOM), (_half, UNARY),
+         (_power, UNARY), (_times, PRODUCT), (_divided, PRODUCT), (_plus, SUM), (_more_than, COMPARE)]
+
+
+def then_step(rng: random.Random, value: float) -> tuple[str, float]:
+    n, _ = number(rng)
+    n_value = float(n.replace(",", ""))
+    return rng.choice([
+        (f"then add {n}", value + n_value), (f"then subtract {n}", value - n_value), ("then double it", value * 2),
+        ("then halve it", value / 2), (f"then multiply it by {n}", value * n_value), (f"plus {n}", value + n_value),
+        (f"then increased by {n}", value + n_value), ("then square it", value ** 2), (f"minus {n}", value - n_value),
+    ])
+
+
+def question(rng: random.Random) -> tuple[str, float]:
+    text, value, _ = rng.choice([f for f, _ in FORMS])(rng, rng.randint(0, 2))  # an operation at the top
+    if rng.random() < 0.4:
+        step, value = then_step(rng, value)
+        text = f"{text}, {step}"
+    frame = rng.choice(["What is {}?", "Compute {}.", "How much is {}?", "Calculate {}", "what's {}?",
+                        "Please work out {}."])
+    return frame.format(text), value
+
+
+def verb_question(rng: random.Random) -> tuple[str, float]:
+    a, b = phrase(rng, UNARY, 1), phrase(rng, SUM, 1)
+    verb, value = rng.choice([(f"add {a[0]} to {b[0]}", b[1] + a[1]), (f"subtract {a[0]} from {b[0]}", b[1] - a[1]),
+                              (f"multiply {a[0]} by {b[0]}", a[1] * b[1])])
+    frame = rng.choice(["{}.", "What do you get if you {}?", "Please {}."])
+    return frame.format(verb[0].upper() + verb[1:] if frame == "{}." else verb), value
+
+
+CASES = [question(random.Random(seed)) for seed in range(260)] + [verb_question(random.Random(1000 + s)) for s in range(60)]
+
+
+@pytest.mark.parametrize("text,value", CASES)
+def test_generated_phrasing_computes_its_value(text: str, value: float) -> None:
+    expression = parse(text, load_language())
+    assert expression is not None, text
+    assert evaluate(expression) == pytest.approx(value, rel=1e-9), (text, expression)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("What is 17 more than the product of 12 and 9?", 125), ("Add 280 to the product of 32 and 19.", 888),
+    ("What is the sum of 125, 375 and 48?", 548), ("What is half of 846, plus 12?", 435),
+    ("What is 14 squared, minus 86?", 110), ("What is 2682 divided by 6, then increased by 65?", 512),
+    ("Start with 250, take away 40, then double it.", 420), ("What is 040 plus 2?", 42),
+    ("What is 1,200.5 minus 0.5?", 1200),
+])
+def test_the_issue_examples(text: str, value: float) -> None:
+    assert evaluate(parse(text, load_language())) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", [
+    "What is the numeric code of Aruba?", "How many employees does the Lyon office have?",
+    "What is the numeric code of Aruba plus 10?", "Which package has version 1.2.8-1?", "How much do 3 licences cost?",
+])
+def test_a_question_that_is_not_arithmetic_in_words_is_left_to_the_model(text: str) -> None:
+    assert parse(text, load_language()) is None
+
+
+def test_numbers_keep_their_value_whatever_their_form() -> None:
+    assert [t.number for t in tokenize("040, 1,200 and 3.50") if t.number] == ["40", "1200", "3.50"]
