@@ -33,8 +33,10 @@ def _deadline(request: Request) -> float | None:
 
 @router.get("/v1/models", responses=error_responses(401, 503, 504))
 async def list_models(request: Request) -> dict:
+    """Every served model, as vLLM lists them: the LLMs (the default first), then the embedder, each card
+    saying what it serves (``task``: generate or embed)."""
     services = request.app.state.services
-    handles = [services.llm, *services.extra_llms.values()]
+    handles = [services.llm, *services.extra_llms.values(), *([services.embedder] if services.embedder else [])]
     lists = await asyncio.gather(*(call(handle.models.remote()) for handle in handles))
     return {"object": "list", "data": [card for cards in lists for card in cards]}
 

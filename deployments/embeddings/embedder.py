@@ -45,6 +45,11 @@ class Embedder:
         )
         return vectors.tolist()
 
+    def models(self) -> list[dict]:
+        """Its card for `GET /v1/models`: the name `/v1/embeddings` answers to, and what it serves."""
+        return [{"id": self.settings.model, "object": "model", "created": 0, "owned_by": "medici", "task": "embed",
+                 "max_model_len": int(self.model.max_seq_length or 0) or None, "dimension": self.dimension}]
+
     def embed_counted(self, texts: list[str]) -> dict:
         """Vectors and the tokens the model read (OpenAI's `usage`): `/v1/embeddings`."""
         tokenizer = self.model.tokenizer

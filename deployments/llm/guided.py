@@ -16,12 +16,52 @@ import json
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 from llguidance import LLExecutor, LLMatcher, LLTokenizer
 
 Kind = Literal["choice", "regex", "json", "grammar"]
+# Edits a row's allowed-token mask after the grammar's own (e.g. no repeated tool call); in place.
+Refine = Callable[["Constraint", np.ndarray], None]
+
+# JSON Schema keywords whose values are schemas: by name, in a list, or one
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SCHEMA_ONE = ("items", "additionalItems", "not", "if", "then", "else", "contains", "additionalProperties",
+               "unevaluatedProperties", "propertyNames")
+_OPEN_KEYS = ("additionalProperties", "patternProperties", "unevaluatedProperties")
+
+
+def closed_schema(schema: Any) -> Any:
+    """``schema`` with every object that does not say otherwise closed to its declared properties.
+
+    JSON Schema lets an object carry properties it does not declare unless ``additionalProperties`` says
+    no; a small model then fills them with copies of the schema's own keys until the token limit. As
+    vLLM's default backend (xgrammar's strict mode) and OpenAI's strict function calling do, an object
+    schema (``type: object`` or ``properties``) without ``additionalProperties``, ``patternProperties`` or
+    ``unevaluatedProperties`` generates only its declared properties; ``additionalProperties: true`` or
+    a schema keeps it open. For generation only: `ConstraintSpec.matches` checks text as the schema says.
+    """
+    if not isinstance(schema, dict):
+        return schema
+    out = dict(schema)
+    for key in _SCHEMA_MAPS:
+        if isinstance(out.get(key), dict):
+            out[key] = {name: closed_schema(sub) for name, sub in out[key].items()}
+    for key in _SCHEMA_LISTS:
+        if isinstance(out.get(key), list):
+            out[key] = [closed_schema(sub) for sub in out[key]]
+    for key in _SCHEMA_ONE:
+        if isinstance(out.get(key), dict):
+            out[key] = closed_schema(out[key])
+        elif key == "items" and isinstance(out.get(key), list):  # draft 4-7 tuples
+            out[key] = [closed_schema(sub) for sub in out[key]]
+    kinds = out.get("type")
+    is_object = kinds == "object" or (isinstance(kinds, list) and "object" in kinds) or "properties" in out
+    if is_object and not any(key in out for key in _OPEN_KEYS):
+        out["additionalProperties"] = False
+    return out
 
 
 class ConstraintError(ValueError):
@@ -47,7 +87,8 @@ class ConstraintSpec:
         if self.kind == "regex":
             return LLMatcher.grammar_from_regex(self.value)
         if self.kind == "json":
-            schema = {"type": "object"} if self.value is True else self.value
+            # any JSON object (json_object mode) stays open; a given schema's objects are closed when we generate
+            schema = {"type": "object"} if self.value is True else self.value if any_whitespace else closed_schema(self.value)
             return LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": any_whitespace})
         return LLMatcher.grammar_from_lark(self.value)
 
@@ -99,9 +140,10 @@ def tokenizer_for(hf_tokenizer: Any) -> LLTokenizer:
 class Constraint:
     """One row's grammar state. Made fresh per job: a matcher is mutable."""
 
-    def __init__(self, spec: ConstraintSpec, tokenizer: LLTokenizer) -> None:
+    def __init__(self, spec: ConstraintSpec, tokenizer: LLTokenizer, refine: Refine | None = None) -> None:
         self.spec = spec
         self.tokenizer = tokenizer
+        self.refine = refine
         self.matcher = LLMatcher(tokenizer, spec.validate(), log_level=0)
         if self.matcher.is_error():
             raise ConstraintError(f"invalid {spec.kind} constraint: {self.matcher.get_error().splitlines()[0]}")
@@ -110,7 +152,7 @@ class Constraint:
     def copy(self) -> "Constraint":
         """A fresh constraint on the same grammar without compiling it again (n choices of one request)."""
         twin = object.__new__(Constraint)
-        twin.spec, twin.tokenizer, twin.tokens = self.spec, self.tokenizer, list(self.tokens)
+        twin.spec, twin.tokenizer, twin.tokens, twin.refine = self.spec, self.tokenizer, list(self.tokens), self.refine
         twin.matcher = self.matcher.deep_copy()
         return twin
 
@@ -120,8 +162,10 @@ class Constraint:
 
     def mask(self) -> np.ndarray:
         """Allowed next tokens as a bool array over the grammar's vocabulary (EOS allowed iff `can_end`)."""
-        bias = np.frombuffer(self.matcher.compute_logit_bias(), dtype=np.uint8)
-        return bias != 0
+        mask = np.frombuffer(self.matcher.compute_logit_bias(), dtype=np.uint8) != 0
+        if self.refine is not None:
+            self.refine(self, mask)
+        return mask
 
     def allowed(self) -> list[int]:
         return np.flatnonzero(self.mask()).tolist()
@@ -163,7 +207,11 @@ def batch_masks(constraints: list[Constraint]) -> np.ndarray:
     _EXECUTOR.unsafe_compute_mask_ptr([(c.matcher, i) for i, c in enumerate(constraints)],
                                       bits.ctypes.data, words * 4, len(constraints))
     unpacked = np.unpackbits(bits.view(np.uint8), axis=1, bitorder="little")
-    return unpacked[:, :vocab].astype(bool)
+    masks = unpacked[:, :vocab].astype(bool)
+    for constraint, mask in zip(constraints, masks):
+        if constraint.refine is not None:
+            constraint.refine(constraint, mask)
+    return masks
 
 
 class _ByteVocab:

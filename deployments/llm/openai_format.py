@@ -24,22 +24,24 @@ def new_id(prefix: str) -> str:
 def _finish_reason(job: GenerationJob, functions: list[FunctionDef] | None = None) -> str:
     """OpenAI knows `stop`, `length` and `tool_calls`; a cancelled job only reaches a caller as an error."""
     if job.finish_reason == "length":
-        return "length"  # a call cut short is never passed off as a call
+        return "length"  # calls cut short come back as calls, with length (as OpenAI's)
     return "tool_calls" if functions and calls(job, functions) else "stop"
 
 
 def calls(job: GenerationJob, functions: list[FunctionDef]) -> list[dict[str, Any]] | None:
-    """The answer's tool calls, or None when it is text (or was cut short)."""
-    if job.finish_reason == "length":
-        return None
-    return parse_calls(job.text, {f.name for f in functions}, job.call_id)
+    """The answer's tool calls, or None when it is text. Cut by ``max_tokens``, the calls so far, the last
+    with its partial arguments: the same calls a stream of this answer delivered (`ToolCallStream`)."""
+    return parse_calls(job.text, {f.name for f in functions}, job.call_id, cut=job.finish_reason == "length")
 
 
 def _message(job: GenerationJob, functions: list[FunctionDef] | None) -> dict[str, Any]:
     tool_calls = calls(job, functions) if functions else None
-    if tool_calls:
-        return {"role": "assistant", "content": None, "tool_calls": tool_calls}
-    return {"role": "assistant", "content": job.text}
+    if tool_calls is None:
+        return {"role": "assistant", "content": job.text}
+    message: dict[str, Any] = {"role": "assistant", "content": None}
+    if tool_calls:  # none when the answer was cut before its first call's name was complete
+        message["tool_calls"] = tool_calls
+    return message
 
 
 def usage(jobs: GenerationJob | list[GenerationJob]) -> dict[str, int]:
@@ -160,5 +162,10 @@ def usage_chunk(model: str, request_id: str, obj: str, jobs: list[GenerationJob]
             "choices": [], "usage": usage(jobs)}
 
 
-def model_card(name: str) -> dict[str, Any]:
-    return {"id": name, "object": "model", "created": 0, "owned_by": "medici"}
+def model_card(name: str, task: str = "generate", max_model_len: int | None = None, **extra: Any) -> dict[str, Any]:
+    """An OpenAI model card, with what it serves beside it (fields that are not in OpenAI spec, as vLLM adds
+    ``max_model_len``): ``task`` is vLLM's word, ``generate`` (chat and completions) or ``embed`` (embeddings)."""
+    card = {"id": name, "object": "model", "created": 0, "owned_by": "medici", "task": task}
+    if max_model_len is not None:
+        card["max_model_len"] = max_model_len
+    return {**card, **extra}

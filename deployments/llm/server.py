@@ -15,7 +15,7 @@ from typing import Any, AsyncIterator, Callable
 
 from deployments import errors
 from deployments.llm import openai_format as fmt
-from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, tokenizer_for
+from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, Refine, tokenizer_for
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
@@ -87,7 +87,7 @@ class LLMServer:
                 "lm_head_exact_top_k": s.lm_head_exact_top_k}
 
     def models(self) -> list[dict[str, Any]]:
-        return [fmt.model_card(self.settings.served_model_name)]
+        return [fmt.model_card(self.settings.served_model_name, "generate", self.engine.context_length)]
 
     # --- generation ----------------------------------------------------------------------------
     async def completions(self, request: dict) -> dict:
@@ -217,7 +217,8 @@ class LLMServer:
             )
         max_tokens = self._max_tokens(len(prompt_ids), request.max_tokens)
         spec = request.constraint_spec()
-        constraint = self._constraint(spec) if spec is not None else None
+        refine = request.tool_refine() if isinstance(request, ChatCompletionRequest) else None
+        constraint = self._constraint(spec, refine) if spec is not None else None
         jobs = []
         for i in range(request.n):
             jobs.append(GenerationJob(
@@ -235,9 +236,9 @@ class LLMServer:
             ))
         return jobs
 
-    def _constraint(self, spec: ConstraintSpec) -> Constraint:
+    def _constraint(self, spec: ConstraintSpec, refine: Refine | None = None) -> Constraint:
         try:
-            return Constraint(spec, tokenizer_for(self.engine.tokenizer))
+            return Constraint(spec, tokenizer_for(self.engine.tokenizer), refine)
         except ConstraintError as exc:
             raise errors.bad_request(str(exc), code="invalid_constraint") from None
 
@@ -250,7 +251,8 @@ class LLMServer:
                     param="messages",
                     code="context_length_exceeded",
                 )
-            return min(self.runtime.default_max_tokens, context - prompt_len)
+            cap = self.runtime.default_max_tokens
+            return context - prompt_len if cap is None else min(cap, context - prompt_len)
         if prompt_len + asked > context:
             raise errors.bad_request(
                 f"this model's context length is {context} tokens, but the prompt has {prompt_len} tokens "

@@ -121,4 +121,8 @@ class LLMRuntimeConfig(BaseModel):
         "leaves the thread as it starts.",
     )
     request_timeout_s: float = Field(60.0, gt=0.0, description="A request running longer gets 504.")
-    default_max_tokens: int = Field(256, ge=1, description="max_tokens when the request gives none.")
+    default_max_tokens: int | None = Field(
+        None, ge=1, description="The operator's cap on max_tokens when a request gives none. None: the rest of the "
+        "context window (the context length less the prompt), as OpenAI and vLLM do. A request that gives max_tokens "
+        "is not capped by it.",
+    )

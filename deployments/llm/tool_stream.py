@@ -100,16 +100,27 @@ def scan_calls(text: str) -> list[PartialCall] | None:
     return calls
 
 
-def parse_calls(text: str, names: set[str], call_id: str) -> list[dict[str, Any]] | None:
-    """OpenAI ``tool_calls`` when ``text`` is one or more complete calls of declared functions, else None."""
-    calls = scan_calls(text.strip()) if text.strip().startswith("{") else None
-    if not calls or not all(c.complete and c.name in names for c in calls):
+def parse_calls(text: str, names: set[str], call_id: str, cut: bool = False) -> list[dict[str, Any]] | None:
+    """OpenAI ``tool_calls`` when ``text`` is one or more complete calls of declared functions, else None.
+
+    With ``cut`` (the answer reached ``max_tokens``) the calls so far, the last with its partial
+    arguments, as OpenAI returns them and as `ToolCallStream` streams them: every call whose name is
+    complete (an empty list when none is yet)."""
+    calls = scan_calls(text) if text.startswith("{") else None
+    if calls is None:
         return None
-    for call in calls:
-        try:
-            json.loads(call.arguments)
-        except ValueError:
+    if cut:
+        calls = [c for c in calls if c.name is not None]
+        if not all(c.name in names for c in calls):
             return None
+    else:
+        if not calls or not all(c.complete and c.name in names for c in calls):
+            return None
+        for call in calls:
+            try:
+                json.loads(call.arguments)
+            except ValueError:
+                return None
     return [{"id": call_id_for(call_id, i), "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
             for i, c in enumerate(calls)]
 

@@ -10,6 +10,11 @@ so a call always parses and names a declared function:
   stream can send call deltas from the start (`tool_stream.py`);
 - ``none``: the tools are not shown to the model.
 
+The grammar is tight, as vLLM's default backend and OpenAI's strict mode make it: an object in a
+tool's parameters generates only the properties it declares unless it allows others explicitly
+(`guided.closed_schema`), and with several calls per answer no call repeats an earlier one's name
+and arguments (`tool_repeats.py`).
+
 The tools are described to the model in a system message, since the chat template of a small
 model may not render ``tools`` itself.
 """
@@ -21,7 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from deployments.llm.guided import ConstraintSpec
+from deployments.llm.guided import ConstraintSpec, Refine, closed_schema
+from deployments.llm.tool_repeats import no_repeated_calls
 
 MAX_TOOLS = 64
 
@@ -98,13 +104,18 @@ class ToolFields(BaseModel):
             return None
         return ConstraintSpec("grammar", calls_grammar(self.active_tools(), self.parallel_tool_calls, mode == "auto"))
 
+    def tool_refine(self) -> Refine | None:
+        """The per-step rule beside the grammar: with several calls per answer, none repeats an earlier one."""
+        return no_repeated_calls if self.tool_mode() != "none" and self.parallel_tool_calls else None
+
 
 def _parameters(function: FunctionDef) -> dict:
     return function.parameters or {"type": "object", "properties": {}, "additionalProperties": False}
 
 
 def _call_schema(function: FunctionDef) -> dict:
-    return {"type": "object", "properties": {"name": {"const": function.name}, "arguments": _parameters(function)},
+    arguments = closed_schema(_parameters(function))
+    return {"type": "object", "properties": {"name": {"const": function.name}, "arguments": arguments},
             "required": ["name", "arguments"], "additionalProperties": False}
 
 

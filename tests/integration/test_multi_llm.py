@@ -33,7 +33,9 @@ def multi(base_url: str):
 
 
 def test_models_lists_both(multi: httpx.Client, model_name: str):
-    assert [card["id"] for card in multi.get("/v1/models").json()["data"]] == [model_name, "second"]
+    cards = multi.get("/v1/models").json()["data"]
+    assert [(card["id"], card["task"]) for card in cards] == [(model_name, "generate"), ("second", "generate"),
+                                                             ("minilm", "embed")]
 
 
 def test_each_request_is_answered_by_the_model_it_names(multi: httpx.Client, model_name: str):
