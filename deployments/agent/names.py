@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import candidates, tokens
+from deployments.agent.records import candidates, is_value, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
@@ -161,6 +161,8 @@ class NameIndex:
                         continue
                     span = " ".join(w for _, w in run)
                     subject_of = tuple(d for d in docs if self._is_subject(span, self.records[d]))
+                    if run[0][0] == 0 and len(run) == 1 and not subject_of and not is_value(run[0][1]):
+                        continue  # "Find", "Give": capitalised only because the question starts there
                     rarity = math.log((total + 1) / len(docs))
                     cased = any(any(c.isupper() or c.isdigit() for c in w) for _, w in run[1:] or run) \
                         and not (run[0][0] == 0 and len(run) == 1 and not any(c.isdigit() for c in run[0][1]))

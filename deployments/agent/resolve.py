@@ -54,6 +54,8 @@ class Resolver:
         self.search_action, self.calculator_action = search_action, calculator_action
         self.content_stop = language.stop_words | language.operator_words()
 
+    tie_k = 20  # hits of the whole question that break a tie between documents holding one name
+
     async def resolve(self, question: str) -> Resolution | None:
         expression = parse(question, self.language)
         if expression is not None:
@@ -77,7 +79,7 @@ class Resolver:
             if len(distinct) > 2 and set(ops) & set("-/"):
                 distinct = sorted(sorted(distinct, key=lambda n: -n.weight)[:2], key=lambda n: n.start)
             if len(distinct) >= 2:
-                return self._combine(question, distinct, ops)
+                return await self._combine(question, distinct, ops)
             missing = self._unfound(question, names)
             if len(distinct) == 1 and missing:
                 record = self.index.records[distinct[0].doc]
@@ -86,8 +88,10 @@ class Resolver:
                                   "observation", 0, [record.id])
             return None  # an operation over fewer than two named things: the loop's guards combine them
         if names and (self._strong(names[0]) or len(names[0].docs) <= 3):
-            return self._single(question, names[0])
+            return await self._single(question, names[0])
         quote = quoted(question)
+        if stated and not quote:
+            return None  # numbers and no name: arithmetic the parser did not read, the model writes it
         hits = await self.documents.search(quote or question, 1, "hybrid")
         if not hits or hits[0]["id"] not in self.index.records:
             return None
@@ -111,17 +115,24 @@ class Resolver:
                 return t.text
         return None
 
-    def _doc(self, name: Name, question: str) -> str:
-        """The document a name names: its subject's, else the one holding most of the question's other words."""
+    async def _doc(self, name: Name, question: str) -> str:
+        """The document a name names: its subject's, else the one holding most of the question's other
+        words; a tie goes to the one the hybrid search of the whole question ranks first."""
         holders = list(name.subject_of or name.docs)
         if len(holders) == 1:
             return holders[0]
         wanted = self._wanted(question, [name.span])
         held = [sum(matches(w, set(self.index.records[d].words)) for w in wanted) for d in holders]
-        return holders[held.index(max(held))]
+        tied = [d for d, h in zip(holders, held) if h == max(held)]
+        if len(tied) > 1:
+            hits = [h["id"] for h in await self.documents.search(question, self.tie_k, "hybrid")]
+            ranked = [d for d in hits if d in tied]
+            if ranked:
+                return ranked[0]
+        return tied[0]
 
-    def _single(self, question: str, name: Name) -> Resolution | None:
-        record = self.index.records[self._doc(name, question)]
+    async def _single(self, question: str, name: Name) -> Resolution | None:
+        record = self.index.records[await self._doc(name, question)]
         return self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span)
 
     def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str) -> Resolution | None:
@@ -131,7 +142,9 @@ class Resolver:
             context = _context_of(record.text, span, cands)
             wanted = [w for w in wanted if not matches(w, context)]
         best = choose(cands, wanted, question)
-        if best is None and not named_subject:  # asked by a value or a description: the subject, or the
+        if best is not None and not span and best.score < 1.0:
+            return None  # found by the whole question only: a weak match is no answer
+        if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
             # value nearest the words that found the document when the record has no subject
             unstated = [c for c in cands if c.text.lower() not in question.lower()]
             best = next((c for c in unstated if c.text.lower() == record.subject), None) \
@@ -141,7 +154,7 @@ class Resolver:
         return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,
                           "observation", 0, [record.id])
 
-    def _combine(self, question: str, names: list[Name], ops: dict[str, bool]) -> Resolution | None:
+    async def _combine(self, question: str, names: list[Name], ops: dict[str, bool]) -> Resolution | None:
         if len(ops) != 1:
             return None
         op, larger_first = next(iter(ops.items()))
@@ -149,7 +162,7 @@ class Resolver:
         values: list[str] = []
         steps = []
         for name in names:
-            record = self.index.records[self._doc(name, question)]
+            record = self.index.records[await self._doc(name, question)]
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
             best = choose(candidates(record.text, self.language.name_connectors, self.language.stop_words),

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import ArithmeticWords, Language
 
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[,;.]")
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[,;.()+\-*/×÷^]")
+
+
+SYMBOLS = frozenset("+-*/×÷^()")
 
 
 class NoParse(Exception):
@@ -156,6 +159,11 @@ class _Parser:
         i = self._skip_articles(i)
         if i < len(self.t) and self.t[i].number is not None:
             return self.t[i].number, i + 1
+        if i < len(self.t) and self.t[i].text == "(":
+            inner, j = self.chain(i + 1)
+            if j < len(self.t) and self.t[j].text == ")":
+                return f"({inner})", j + 1
+            raise NoParse
         if (m := self._op_at(i, self.w.of_list, ["+", "-", "*", "/", "mean"])) is not None:  # type: ignore[arg-type]
             op, j = m
             j = self._skip_pronoun_numbers(j)
@@ -256,7 +264,7 @@ def parse(question: str, language: Language) -> str | None:
         except (NoParse, RecursionError):
             continue
         rest = tokens[end:]
-        if any(t.number is not None for t in rest) or any(t.text in operator_words for t in rest):
+        if any(t.number is not None or t.text in operator_words or t.text in SYMBOLS for t in rest):
             continue
         if not any(op in expr for op in "+-*/^"):
             continue
