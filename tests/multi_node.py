@@ -1,0 +1,161 @@
+"""A private multi-node Ray cluster on one machine: a head and worker nodes, each `ray start --block` in
+its own process group with its own temp dir, so one node can be killed alone (a node lost, not
+`ray stop`, which stops every cluster of this machine's user).
+
+Worker nodes join with `ray start --address` and their own resources (one CPU and a custom resource
+standing in for a GPU), exactly as a KubeRay worker pod joins its head. All ports are free ones picked
+here, so the cluster sits beside other clusters on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+from tests.net import free_port
+from tests.ray_head import BIN, _leftovers, _stop, _wait_ready, clean_env
+
+# A lost node is declared dead after period x threshold; Ray's defaults (3 s x 5) are for real networks.
+FAST_NODE_DEATH = {"RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "3",
+                   "RAY_health_check_initial_delay_ms": "1000"}
+
+
+@dataclass
+class Node:
+    """One `ray start --block` process group; ``name`` is also a custom resource only this node has."""
+
+    name: str
+    proc: subprocess.Popen
+    temp_dir: str
+    log: Path
+    resources: dict[str, float]
+
+    def session_logs(self) -> list[Path]:
+        """This node's log directories (one per session Ray created under its temp dir)."""
+        return sorted(Path(self.temp_dir).glob("session_*/logs"))
+
+
+@dataclass
+class MultiNodeCluster:
+    gcs_address: str
+    dashboard_url: str
+    token: str
+    head: Node
+    workers: dict[str, Node] = field(default_factory=dict)
+    killed: list[Node] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for `serve` commands talking to this cluster."""
+        return clean_env(self.token)
+
+    def api(self, path: str, timeout: float = 30) -> dict:
+        """GET a dashboard JSON endpoint (Serve's REST API, the state API)."""
+        reply = httpx.get(f"{self.dashboard_url}{path}", headers={"Authorization": f"Bearer {self.token}"},
+                          timeout=timeout)
+        reply.raise_for_status()
+        return reply.json()
+
+    def alive_nodes(self) -> dict[str, str]:
+        """Node id -> our node name, for the nodes Ray counts as alive."""
+        rows = self.api("/api/v0/nodes?limit=100&detail=true")["data"]["result"]["result"]
+        names = {}
+        for row in rows:
+            if row.get("state") != "ALIVE":
+                continue
+            mine = [n for n in [self.head.name, *self.workers] if n in (row.get("resources_total") or {})]
+            names[row["node_id"]] = mine[0] if mine else "?"
+        return names
+
+    def add_worker(self, name: str, resources: dict[str, float], num_cpus: float = 1,
+                   timeout_s: float = 120) -> Node:
+        """Start a worker node with its own resources (plus ``name`` itself) and wait until Ray counts it."""
+        node = _start_node(name, ["--address", self.gcs_address], num_cpus, resources, self.token)
+        self.workers[name] = node
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if node.proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited with {node.proc.returncode}:\n{node.log.read_text()[-3000:]}")
+            if name in self.alive_nodes().values():
+                return node
+            time.sleep(1)
+        raise TimeoutError(f"worker {name} did not join within {timeout_s:g}s:\n{node.log.read_text()[-3000:]}")
+
+    def kill_worker(self, name: str) -> None:
+        """The node lost: SIGKILL to its whole process group and to any of its processes outside it
+        (found by its private temp dir); the other nodes are untouched."""
+        node = self.workers.pop(name)
+        try:
+            os.killpg(node.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        node.proc.wait(timeout=30)
+        for pid in _leftovers(node.temp_dir):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.killed.append(node)
+
+    def all_nodes(self) -> list[Node]:
+        return [self.head, *self.workers.values(), *self.killed]
+
+
+def _node_args(num_cpus: float, resources: dict[str, float]) -> list[str]:
+    ports = {"--node-manager-port": free_port(), "--object-manager-port": free_port(),
+             "--metrics-export-port": free_port(), "--dashboard-agent-listen-port": free_port(),
+             "--dashboard-agent-grpc-port": free_port(), "--runtime-env-agent-port": free_port()}
+    return ["--num-cpus", str(num_cpus), "--num-gpus", "0", "--resources", json.dumps(resources),
+            "--object-store-memory", str(200 * 1024 * 1024), "--disable-usage-stats",
+            *[str(x) for kv in ports.items() for x in kv]]
+
+
+def _start_node(name: str, role: list[str], num_cpus: float, resources: dict[str, float], token: str) -> Node:
+    temp_dir = tempfile.mkdtemp(prefix=f"mn-{name}-", dir="/tmp")  # short: Ray's socket paths have a limit
+    resources = {**resources, name: 1}
+    args = [str(BIN / "ray"), "start", "--block", *role, "--temp-dir", temp_dir, *_node_args(num_cpus, resources)]
+    log = Path(temp_dir) / "ray-start.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
+                                env={**clean_env(token), **FAST_NODE_DEATH},
+                                start_new_session=True)  # its own process group, to stop or kill it alone
+    return Node(name, proc, temp_dir, log, resources)
+
+
+@contextmanager
+def multi_node_cluster(head_cpus: float, head_resources: dict[str, float],
+                       workers: dict[str, dict[str, float]], timeout_s: float = 240.0) -> Iterator[MultiNodeCluster]:
+    """A head with ``head_cpus`` and ``head_resources``, and one worker per entry of ``workers`` (one CPU
+    each, plus the entry's resources). Every node is stopped on exit, each by its own process group."""
+    token = secrets.token_hex(32)
+    gcs, dashboard = free_port(), free_port()
+    head_role = ["--head", "--port", str(gcs), "--dashboard-port", str(dashboard), "--include-dashboard", "true",
+                 "--dashboard-host", "127.0.0.1", "--ray-client-server-port", str(free_port())]
+    head = _start_node("head", head_role, head_cpus, head_resources, token)
+    cluster = None
+    try:
+        address = _wait_ready(f"http://127.0.0.1:{dashboard}", token, head.proc, head.log, timeout_s)
+        cluster = MultiNodeCluster(address, f"http://127.0.0.1:{dashboard}", token, head)
+        for name, resources in workers.items():
+            cluster.add_worker(name, resources)
+        yield cluster
+    finally:
+        nodes = cluster.all_nodes() if cluster else [head]
+        with ThreadPoolExecutor(len(nodes)) as pool:  # the workers together, then the head (its GCS) last
+            list(pool.map(lambda n: _stop(n.proc, n.temp_dir), [n for n in nodes[1:] if n.proc.poll() is None]))
+        _stop(head.proc, head.temp_dir)
+        for node in nodes:
+            shutil.rmtree(node.temp_dir, ignore_errors=True)
