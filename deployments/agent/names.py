@@ -68,6 +68,7 @@ class NameIndex:
         self.connectors, self.max_words, self.ttl_s = connectors, max_words, ttl_s
         self.records: dict[str, Record] = {}
         self.by_word: dict[str, set[str]] = {}
+        self.lower_seen: set[str] = set()  # words some document writes in small letters after its start
         self._loaded_at, self._count = 0.0, -1
         self._lock = asyncio.Lock()
         self._usable = True  # False once the store turned out to have no page/count (a bare handle)
@@ -95,6 +96,8 @@ class NameIndex:
                 docs += batch
             self.records = {d["id"]: self._record(d) for d in docs}
             self.by_word = {}
+            self.lower_seen = {t.text for d in docs for t in tokens(d.get("text", ""))[1:]
+                               if t.text.islower() and t.text.isalpha()}
             for rec in self.records.values():
                 for w in set(rec.words):
                     self.by_word.setdefault(w, set()).add(rec.id)
@@ -112,16 +115,18 @@ class NameIndex:
         return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else written)
 
     @staticmethod
-    def _is_subject(span: str, record: Record) -> bool:
+    def _is_subject(span: str, record: Record, written_lower: bool = False) -> bool:
         """The document's first words or its id's tail, written as the document writes them (a capital a
-        sentence start adds counts only for a span that is a name itself: "Employees may" is no subject)."""
+        sentence start adds counts only for a span that is a name itself: "Employees may" is no subject),
+        or in other letter case when no document writes the span's words in small letters mid-sentence
+        ("haiti": a user who does not capitalise)."""
         low = span.lower()
         if (low == record.alias or low == record.alias.replace("-", " ")) and _norm(low.split()) not in record.padded:
             return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW")
         if span == record.subject_text:
             return True
         named = any(c.isupper() or c.isdigit() for c in span[1:])
-        return named and span.lower() == record.subject
+        return (named or written_lower) and span.lower() == record.subject
 
     def holders(self, words: Sequence[str]) -> list[str]:
         """Ids of the documents holding ``words`` as a phrase."""
@@ -160,7 +165,8 @@ class NameIndex:
                     if not docs:
                         continue
                     span = " ".join(w for _, w in run)
-                    subject_of = tuple(d for d in docs if self._is_subject(span, self.records[d]))
+                    plain = all(w not in self.lower_seen for w in words)
+                    subject_of = tuple(d for d in docs if self._is_subject(span, self.records[d], plain))
                     if run[0][0] == 0 and len(run) == 1 and not subject_of and not is_value(run[0][1]):
                         continue  # "Find", "Give": capitalised only because the question starts there
                     rarity = math.log((total + 1) / len(docs))

@@ -80,7 +80,7 @@ class ImprovedAgent:
         """The resolver's steps and answer, when the question's structure suffices (`resolve.py`)."""
         started = time.perf_counter()
         try:
-            resolution = await self.resolver.resolve(question)
+            resolution = await self.resolver.resolve(question, self.generate)
         except Exception:  # noqa: BLE001 - the loop can still answer; the cause is logged
             logger.exception("resolve failed for %r", question)
             return False

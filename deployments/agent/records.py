@@ -170,16 +170,27 @@ def score(c: Candidate, wanted: list[str]) -> float:
     return total
 
 
-def choose(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False) -> Candidate | None:
-    """The best-scoring candidate the question does not state (a positive score), or None."""
+def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False) -> list[Candidate]:
+    """The candidates the question does not state with a positive score, best first (ties in text order)."""
     lowered = stated.lower()
-    best: Candidate | None = None
+    kept = []
     for c in cands:
         if re.search(r"(?<![\w-])" + re.escape(c.text.lower()) + r"(?![\w-])", lowered):
             continue
         if numeric and not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text):
             continue
         c.score = score(c, wanted)
-        if c.score > 0 and (best is None or c.score > best.score):
-            best = c
-    return best
+        if c.score > 0:
+            kept.append(c)
+    return sorted(kept, key=lambda c: -c.score)
+
+
+def tied(ranking: list[Candidate]) -> list[Candidate]:
+    """The candidates sharing the best score: the question's words do not tell them apart."""
+    return [c for c in ranking if ranking and abs(c.score - ranking[0].score) < 1e-9]
+
+
+def choose(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False) -> Candidate | None:
+    """The best-scoring candidate the question does not state (a positive score), or None."""
+    ranking = ranked(cands, wanted, stated, numeric)
+    return ranking[0] if ranking else None

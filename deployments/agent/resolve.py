@@ -6,7 +6,7 @@ reply, the trace and the stream look as they would if the model had taken them:
 1. Arithmetic stated in words (`wordmath.parse`): the calculator computes the parsed expression.
 2. Names (`names.NameIndex`): the question's word runs and quoted text matched against the store.
    - Two or more named documents and one operation named (the language file's operator words):
-     each document's value is chosen by `records.choose` (numbers only), then combined.
+     each document's value is chosen by `records.ranked` (numbers only), then combined.
    - An operation named, one document found and another name-shaped word found nowhere: the
      reply says that thing is not in the documents, instead of answering with the one value found.
    - One named document: the value whose context best matches the question's other words. When
@@ -28,7 +28,7 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import Name, NameIndex, Record, quoted
-from deployments.agent.records import Candidate, candidates, choose, matches, tokens
+from deployments.agent.records import Candidate, candidates, matches, ranked, tied, tokens
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -54,9 +54,14 @@ class Resolver:
         self.search_action, self.calculator_action = search_action, calculator_action
         self.content_stop = language.stop_words | language.operator_words()
 
+    choice_tokens = 24  # most tokens of the model's choice among tied candidates
+    generate: Any = None
     tie_k = 20  # hits of the whole question that break a tie between documents holding one name
 
-    async def resolve(self, question: str) -> Resolution | None:
+    async def resolve(self, question: str, generate: Any = None) -> Resolution | None:
+        """The answer from structure, or None. ``generate`` (the run's `Generator`), when given, breaks a tie
+        between whole candidates the question's words do not tell apart: the model chooses among them."""
+        self.generate = generate
         expression = parse(question, self.language)
         if expression is not None:
             result = format_number(evaluate(expression))
@@ -96,7 +101,7 @@ class Resolver:
         if not hits or hits[0]["id"] not in self.index.records:
             return None
         record = self.index.records[hits[0]["id"]]
-        return self._read(question, record, quote or "", named_subject=False, query=quote or question)
+        return await self._read(question, record, quote or "", named_subject=False, query=quote or question)
 
     def _strong(self, name: Name) -> bool:
         """A name, not a common word that happens to be rare: a subject, an id, a quote, a rare word in
@@ -133,15 +138,15 @@ class Resolver:
 
     async def _single(self, question: str, name: Name) -> Resolution | None:
         record = self.index.records[await self._doc(name, question)]
-        return self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span)
+        return await self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span)
 
-    def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str) -> Resolution | None:
+    async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str) -> Resolution | None:
         cands = candidates(record.text, self.language.name_connectors, self.language.stop_words)
         wanted = self._wanted(question, [span])
         if not named_subject and span:
             context = _context_of(record.text, span, cands)
             wanted = [w for w in wanted if not matches(w, context)]
-        best = choose(cands, wanted, question)
+        best = await self._best(question, record, ranked(cands, wanted, question))
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
@@ -165,8 +170,9 @@ class Resolver:
             record = self.index.records[await self._doc(name, question)]
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
-            best = choose(candidates(record.text, self.language.name_connectors, self.language.stop_words),
-                          wanted + own, question.replace(name.span, " "), numeric=True)
+            best = await self._best(question, record, ranked(
+                candidates(record.text, self.language.name_connectors, self.language.stop_words),
+                wanted + own, question.replace(name.span, " "), numeric=True))
             if best is None:
                 return None
             values.append(best.text.replace(",", ""))
@@ -188,6 +194,19 @@ class Resolver:
             return None
         steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
         return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+
+    async def _best(self, question: str, record: Record, ranking: list[Candidate]) -> Candidate | None:
+        """The top candidate; when several share the top score, the one the model's constrained choice
+        picks among exactly those whole values (one call, the document and the question as its prompt)."""
+        top = tied(ranking)
+        if len(top) < 2 or self.generate is None:
+            return ranking[0] if ranking else None
+        prompt = f"Document: {record.text}\nQuestion: {question}\nAnswer:"
+        try:
+            picked = (await self.generate(prompt, self.choice_tokens, choices=[f" {c.text}" for c in top])).strip()
+        except Exception:  # noqa: BLE001 - the model is unavailable: the first in the document's order
+            return top[0]
+        return next((c for c in top if c.text == picked), top[0])
 
     def _wanted(self, question: str, spans: list[str]) -> list[str]:
         """The question's content words that did not name the document: what the answer's context should hold."""

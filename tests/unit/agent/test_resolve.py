@@ -128,3 +128,17 @@ def test_the_reply_names_its_sources_and_says_when_it_stopped_early() -> None:
     assert reply["sources"] == ["c-aw"] and reply["stopped_early"] is True
     run.finish("533", "final_answer", "observation", 0)
     assert run.to_dict()["stopped_early"] is False
+
+
+def test_candidates_the_words_do_not_tell_apart_go_to_the_model_as_whole_values() -> None:
+    offered: list[list[str]] = []
+
+    async def generate(prompt, max_tokens, stop=None, choices=None, grammar=None):
+        offered.append(choices)
+        return " FIN"
+
+    res, _ = resolver()
+    result = asyncio.run(res.resolve("What is the three-letter code of Finland?", generate))
+    assert offered == [[" FI", " FIN", " 246"]]  # whole values, never a label such as "alpha-3"
+    assert result.answer == "FIN"
+    assert asyncio.run(res.resolve("What is the three-letter code of Finland?")).answer == "FI"  # no model: first
