@@ -41,3 +41,10 @@ def test_import_attempt_is_an_observation():
 
     observation = asyncio.run(run_tool({"calculator": CalculatorTool()}, "calculator", "__import__('os').system('ls')"))
     assert observation.startswith("Error: only numbers and + - * / ^ ( ) are allowed")
+
+
+def test_a_leading_zero_is_the_same_number_not_a_syntax_error() -> None:
+    # "040" once made Python's parser refuse the expression, and the model repeated it until a guard stopped it
+    from deployments.agent.calculator import evaluate
+
+    assert evaluate("040 + 2") == 42 and evaluate("0.5 * 008") == 4 and evaluate("100 - 0") == 100
