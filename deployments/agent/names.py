@@ -36,6 +36,7 @@ class Record:
     subject: str  # the first words, lower-cased
     alias: str  # the id's tail, lower-cased
     subject_text: str = ""  # the first words as written
+    head: str = ""  # the words before the first function word, lower-cased ("us dollar (next day)")
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,12 @@ class NameIndex:
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
         written = next((t.text for t in tokens(text) if not t.mark), "")
-        return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else written)
+        toks = tokens(text)
+        start = 1 if toks and toks[0].text.lower() in self.stop_words else 0
+        end = next((i for i in range(start, len(toks)) if toks[i].text.lower() in self.stop_words
+                    and not toks[i].text[:1].isupper()), len(toks))
+        head = " ".join(t.text for t in toks[start:end] if t.text not in ",.;:").lower()
+        return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else written, head)
 
     @staticmethod
     def _is_subject(span: str, record: Record, written_lower: bool = False) -> bool:

@@ -124,6 +124,9 @@ class Resolver:
         """The document a name names: its subject's, else the one holding most of the question's other
         words; a tie goes to the one the hybrid search of the whole question ranks first."""
         holders = list(name.subject_of or name.docs)
+        if len(holders) > 1:  # "US Dollar" names "The US Dollar has ...", not "The US Dollar (Next day) has ..."
+            exact = [d for d in holders if self.index.records[d].head == name.span.lower()]
+            holders = exact or holders
         if len(holders) == 1:
             return holders[0]
         wanted = self._wanted(question, [name.span])
