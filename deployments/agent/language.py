@@ -62,11 +62,13 @@ class ArithmeticWords(BaseModel):
     pronouns: list[str] = []
     starts: list[str] = []
     separators: list[str] = []
+    number_words: dict[str, int] = {}
+    number_scales: dict[str, int] = {}
 
     def words(self) -> frozenset[str]:
         """Every word of every phrase: a span made only of these (and function words) names no document."""
         phrases = [*self.articles, *self.pronouns, *self.starts, *self.separators, *self.scale_prefix,
-                   *self.postfix, *self.apply_scale]
+                   *self.postfix, *self.apply_scale, *self.number_scales]
         for table in (self.infix, self.infix_swapped, self.of_list, self.apply):
             phrases += [p for group in table.values() for p in group]
         for verb in self.verbs:

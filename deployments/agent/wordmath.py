@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import ArithmeticWords, Language
 
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[,;.()+\-*/×÷^]")
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[,;.()+\-*/×÷^%]")
 
 
-SYMBOLS = frozenset("+-*/×÷^()")
+SYMBOLS = frozenset("+-*/×÷^()%")
 
 
 class NoParse(Exception):
@@ -42,7 +42,7 @@ class Token:
     number: str | None = None  # the number as the calculator reads it ("040" -> "40", "1,200" -> "1200")
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, words: ArithmeticWords | None = None) -> list[Token]:
     tokens = []
     for raw in _TOKEN.findall(text):
         if raw[0].isdigit():
@@ -51,7 +51,39 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))
         else:
             tokens.append(Token(raw.lower()))
-    return tokens
+    return _word_numbers(tokens, words) if words is not None and words.number_words else tokens
+
+
+def _word_numbers(tokens: list[Token], words: ArithmeticWords) -> list[Token]:
+    """Numbers written in words as one number token: "twenty - five" (the hyphen is a token), "three
+    hundred and twelve"."""
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        if tokens[i].text not in words.number_words:
+            out.append(tokens[i])
+            i += 1
+            continue
+        total, current, j, texts = 0, 0, i, []
+        while j < len(tokens):
+            t = tokens[j].text
+            if t in words.number_words and (current % 10 == 0 or words.number_words[t] >= 10) or \
+                    t in words.number_words and not texts:
+                current += words.number_words[t]
+            elif t in words.number_scales and texts:
+                current = max(current, 1) * words.number_scales[t]
+                if words.number_scales[t] >= 1000:
+                    total, current = total + current, 0
+            elif t in ("-", "and") and texts and j + 1 < len(tokens) and tokens[j + 1].text in words.number_words \
+                    and (t == "-" or tokens[j - 1].text in words.number_scales):
+                pass
+            else:
+                break
+            texts.append(t)
+            j += 1
+        out.append(Token(" ".join(texts), str(total + current)))
+        i = j
+    return out
 
 
 class _Parser:
@@ -140,7 +172,9 @@ class _Parser:
         left, i = self.unary(i)
         while self._op_at(i, self.w.infix_swapped, "+-*/") is None and (m := self._op_at(i, self.w.infix, "*/")):
             right, i = self.unary(m[1])
-            left = _bin(left, m[0], right)
+            phrase = " ".join(t.text for t in self.t[m[1] - 2: m[1]])
+            left = _bin(f"({left} / 100)", "*", right) if phrase in ("percent of", "cent of", "% of") \
+                else _bin(left, m[0], right)
         return left, i
 
     def unary(self, i: int) -> tuple[str, int]:
@@ -151,6 +185,9 @@ class _Parser:
         else:
             expr, i = self.primary(i)
         while (m := self._phrase(i, list(self.w.postfix))) is not None:
+            infix = self._op_at(i, self.w.infix, "*/")
+            if infix is not None and infix[1] > m[1]:  # "percent of" is a product, not "percent" then "of"
+                break
             op, k = self.w.postfix[m[0]]
             expr, i = _bin(expr, op, _num(k)), m[1]
         return expr, i
@@ -252,7 +289,7 @@ def parse(question: str, language: Language) -> str | None:
 
     Tried from each word before the first number: the first parse that takes in every number the
     question states, leaves no operator word after it and uses at least one operation wins."""
-    tokens = tokenize(question)
+    tokens = tokenize(question, language.arithmetic)
     numbers = [i for i, t in enumerate(tokens) if t.number is not None]
     if len(numbers) < 1:
         return None

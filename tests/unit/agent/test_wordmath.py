@@ -143,7 +143,9 @@ def test_generated_phrasing_computes_its_value(text: str, value: float) -> None:
     ("What is the sum of 125, 375 and 48?", 548), ("What is half of 846, plus 12?", 435),
     ("What is 14 squared, minus 86?", 110), ("What is 2682 divided by 6, then increased by 65?", 512),
     ("Start with 250, take away 40, then double it.", 420), ("What is 040 plus 2?", 42),
-    ("What is 1,200.5 minus 0.5?", 1200),
+    ("What is 1,200.5 minus 0.5?", 1200), ("What is seven times eight?", 56),
+    ("What is twenty-five plus three hundred and twelve?", 337), ("What is 15% of 240?", 36),
+    ("What is 15 percent of 240, plus 4?", 40), ("What is (3 + 4) * 5?", 35), ("Compute 100 - 7 x 3", 79),
 ])
 def test_the_issue_examples(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
