@@ -152,8 +152,9 @@ class NameIndex:
         if quote:
             words = [t.text.lower() for t in tokens(quote) if not t.mark]
             docs = self.holders(words)
-            if docs:
-                found.append(Name(quote, -1, -1, tuple(docs), (), 100.0 / len(docs)))
+            if docs:  # a quoted name ('the version of "libcairo2"') is a subject; a quoted description is not
+                subject_of = tuple(d for d in docs if self._is_subject(quote, self.records[d]))
+                found.append(Name(quote, -1, -1, tuple(docs), subject_of, 100.0 / len(docs)))
         pieces: list[list[tuple[int, str]]] = [[]]  # runs of words between marks
         for n, t in enumerate(q):
             if t.mark:

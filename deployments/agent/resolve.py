@@ -92,9 +92,11 @@ class Resolver:
                                   f"I could not find {missing} in the documents, so I cannot compute the answer.",
                                   "observation", 0, [record.id])
             return None  # an operation over fewer than two named things: the loop's guards combine them
+        quote = quoted(question)
+        if quote and not any(n.start < 0 for n in names):
+            names = []  # quoted text no document holds word for word: the quote is searched, not other words
         if names and (self._strong(names[0]) or len(names[0].docs) <= 3):
             return await self._single(question, names[0])
-        quote = quoted(question)
         if stated and not quote:
             return None  # numbers and no name: arithmetic the parser did not read, the model writes it
         hits = await self.documents.search(quote or question, 1, "hybrid")
