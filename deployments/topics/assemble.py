@@ -16,6 +16,7 @@ from deployments.topics.assignment import Assignment, assign_primary, refine_pri
 from deployments.topics.base import Canonical, Canonicalizer, TextEmbedder, TrendDetector
 from deployments.topics.changepoint import ChangepointTrendDetector
 from deployments.topics.clusters import cluster_primary, keep_closer_own_topics
+from deployments.topics.distinct import OTHER_KEY, distinct_topics
 from deployments.topics.shared_words import clustering_text, is_generic, shared_words
 from deployments.topics.trends import trend_table, window_indices
 
@@ -37,7 +38,8 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
                    label_prior: float = 0.05, shared_share: float = 0.1, shared_min_labels: int = 3,
                    grouping: str = "documents", cluster_distance: float = 0.68, cluster_label_weight: float = 0.2,
                    split_by_history: bool = True, own_topics: str = "closer", cluster_naming: str = "medoid",
-                   cluster_max_share: float | None = 0.25) -> dict:
+                   cluster_max_share: float | None = 0.25, min_topic_size: int = 1,
+                   name_merge_cosine: float = 1.0, small_join_nearest: bool = False) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
@@ -55,6 +57,11 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     (`clusters.NAMING_VOTES`). With
     `own_topics` "closer" a document keeps, besides its cluster's topic, only its own topics whose names
     are at least as close to its text as that topic's name (`clusters.keep_closer_own_topics`).
+
+    Last, no two topics keep one name, and topics of fewer than `min_topic_size` documents fold into
+    one "Other" group (`distinct.py`: same-named topics whose centroids have a cosine of at least
+    `name_merge_cosine` merge, the others get a word of their own texts). The "Other" group comes last
+    in `topics`, marked `"other": true`, and has no trend.
     """
     shared = shared_words([lbl for doc_labels in labels for lbl in doc_labels], shared_share, shared_min_labels)
     raw_labels = labels
@@ -104,20 +111,26 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
     else:
         assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents,
                                            label_prior)
-    doc_topics = assignment.topics
+    used = {t for topics in assignment.topics for t in topics}
+    if grouping != "documents":  # same-named topics' centroids, and a folded document's nearest topic
+        doc_vectors = await _text_vectors(documents, embedder) if min_topic_size > 1 or \
+            len({canonical.topics[t].label.casefold() for t in used}) < len(used) else {}
+    doc_topics, names = await asyncio.to_thread(
+        distinct_topics, assignment.topics, {t: canonical.topics[t].label for t in used}, doc_vectors,
+        [doc.get("text") or "" for doc in documents], min_topic_size, name_merge_cosine, small_join_nearest)
     members: dict[int, list[int]] = {}
     for d, topics in enumerate(doc_topics):
         for t in topics:
             members.setdefault(t, []).append(d)
 
-    order = sorted(members, key=lambda t: (-len(members[t]), canonical.topics[t].label))
-    names = {t: canonical.topics[t].label for t in order}
-    windows, trends = await asyncio.to_thread(trend_table, timestamps, {names[t]: members[t] for t in order},
-                                              window, detector)
+    order = sorted(members, key=lambda t: (t == OTHER_KEY, -len(members[t]), names[t]))
+    windows, trends = await asyncio.to_thread(
+        trend_table, timestamps, {names[t]: members[t] for t in order if t != OTHER_KEY}, window, detector)
     return {
         "topics": [
             {"label": names[t], "count": len(members[t]), "document_ids": [documents[d]["id"] for d in members[t]],
-             "labels": sorted(set(canonical.topics[t].members)), "taxonomy": canonical.topics[t].taxonomy}
+             **({"labels": sorted(set(canonical.topics[t].members)), "taxonomy": canonical.topics[t].taxonomy}
+                if t != OTHER_KEY else {"labels": [], "taxonomy": None, "other": True})}
             for t in order
         ],
         "documents": [
@@ -130,13 +143,25 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
             "window": window,
             "method": detector.method,
             "windows": windows,
+            "alpha": getattr(detector, "alpha", None),
             "topics": [{"label": label, "status": tr.status, "score": tr.score, "counts": tr.counts,
-                        "change_window": windows[tr.change] if tr.change is not None else None}
+                        "change_window": windows[tr.change] if tr.change is not None else None,
+                        **change_span(windows, tr)}
                        for label, tr in trends.items()],
             "rising": [label for label, tr in trends.items() if tr.status in ("rising", "new")],
             "fading": [label for label, tr in trends.items() if tr.status == "fading"],
         },
     }
+
+
+def change_span(windows: list[str], trend) -> dict:
+    """The badge of a rising, new or fading topic: the windows after its change (`window`), those before
+    it (`before`), and the test's `p_value`; a steady topic has no change windows."""
+    k = trend.change
+    changed = trend.status != "steady" and k is not None and 0 < k < len(windows)
+    return {"window": {"start": windows[k], "end": windows[-1]} if changed else None,
+            "before": {"start": windows[0], "end": windows[k - 1]} if changed else None,
+            "p_value": trend.p_value}
 
 
 async def assemble_with(settings: TopicSettings, documents: list[dict], labels: list[list[str]],
@@ -148,7 +173,9 @@ async def assemble_with(settings: TopicSettings, documents: list[dict], labels: 
     return await assemble(documents, labels, embedder, canonicalizer, detector, window, taxonomy,
                           s.assign_min_documents, s.label_prior, s.shared_word_share, s.shared_word_min_labels,
                           s.grouping, s.cluster_distance, s.cluster_label_weight, own_topics=s.own_topics,
-                          cluster_naming=s.cluster_naming, cluster_max_share=s.cluster_max_share)
+                          cluster_naming=s.cluster_naming, cluster_max_share=s.cluster_max_share,
+                          min_topic_size=s.min_topic_size, name_merge_cosine=s.name_merge_cosine,
+                          small_join_nearest=s.small_topics == "nearest")
 
 
 async def _text_vectors(documents: list[dict], embedder: TextEmbedder,

@@ -94,6 +94,7 @@ class Trend:
     score: float
     counts: list[int]
     change: int | None = None  # index of the first window after the change, when the method finds one
+    p_value: float | None = None  # the test's p-value (corrected for the splits tried), when the method has one
 
 
 class TrendDetector(ABC):

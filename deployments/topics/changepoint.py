@@ -76,10 +76,11 @@ class ChangepointTrendDetector(TrendDetector):
             return Trend("steady", 0.0, list(counts))
         p, z, k = best
         early = sum(counts[:k])
-        if min(1.0, p * len(splits)) >= self.alpha:
+        p = min(1.0, p * len(splits))  # Bonferroni over the splits tried
+        if p >= self.alpha:
             status = "steady"
         elif z > 0:
             status = "new" if early == 0 and total - early >= self.min_new_count else "rising"
         else:
             status = "fading"
-        return Trend(status, round(z, 3), list(counts), change=k)
+        return Trend(status, round(z, 3), list(counts), change=k, p_value=float(f"{p:.3g}"))

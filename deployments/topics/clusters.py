@@ -22,7 +22,8 @@ needs the document x document matrix). A cluster is named by one of its members'
 (`medoid_votes`: the topic closest to the mean of every topic its members carry), or the one that best
 covers them (`cover_votes`: each member votes for a candidate with its best cosine to it, 1 when it
 carries it); largest cluster first, each topic naming at most one cluster; a cluster whose candidates are
-all taken gets a topic of its own named after its most frequent label, and a cluster
+all taken gets a topic of its own named after its most frequent label (which may repeat a name:
+`distinct.py` then merges or tells them apart), and a cluster
 none of whose documents has a label makes no topic (there is nothing to name it by).
 
 Clusters whose parts have different histories are split (`split_by_history`). Why: a cut at one
@@ -302,12 +303,8 @@ def name_clusters(ids: np.ndarray, doc_topics: list[list[int]], canonical: Canon
             if not words:
                 names[c] = None
                 continue
-            label = max(words, key=lambda w: (words[w], w))
-            existing = {topic.label for topic in canonical.topics}
-            suffix = 2
-            name = label
-            while name in existing:
-                name, suffix = f"{label} ({suffix})", suffix + 1
+            # the name may repeat another topic's: `distinct.py` merges the two or tells them apart by a word
+            name = max(words, key=lambda w: (words[w], w))
             dim = canonical.topics[0].centroid.shape[0] if canonical.topics else 1
             canonical.topics.append(Topic(label=name, members=[], centroid=np.zeros(dim, dtype=np.float32)))
             names[c] = len(canonical.topics) - 1

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 from pydantic import ValidationError
 
 from deployments.topics.corpus import CorpusError
-from deployments.topics.protocol import LabelledDocument, TopicDocument
+from deployments.topics.protocol import CorpusDocument, field_message
 
 EXCERPT_CHARS = 300  # the text a job keeps per document: enough to read in the console, bounded per row
 _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
@@ -117,17 +117,15 @@ def _plain(value: Any) -> Any:
 
 
 def validate_rows(rows: list[dict]) -> list[dict]:
-    """Each row as a validated document (`LabelledDocument` when it has `human_topics`), JSON-ready."""
+    """Each row as a validated `CorpusDocument`, JSON-ready. A bad row is a `CorpusError` naming its id and
+    field (a Ray Data block has no line numbers; a job checks a JSONL corpus line by line first)."""
     documents = []
     for row in rows:
         raw = {k: _plain(v) for k, v in row.items() if v is not None}
-        model = LabelledDocument if raw.get("human_topics") else TopicDocument
         try:
-            doc = model.model_validate(raw).model_dump(mode="json")
+            doc = CorpusDocument.model_validate(raw).model_dump(mode="json")
         except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"])
-            raise CorpusError(f"document {raw.get('id', '?')!r}: {where}: {error['msg']}") from None
+            raise CorpusError(f"document {raw.get('id', '?')!r}: {field_message(exc.errors()[0])}") from None
         documents.append({"id": doc["id"], "text": doc["text"], "timestamp": doc.get("timestamp"),
                           "human_topics": doc.get("human_topics")})
     return documents

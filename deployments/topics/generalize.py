@@ -129,7 +129,9 @@ async def generalize_result(result: dict, namer: ClusterNamer) -> dict:
         if doc["primary_topic"] is not None:
             members.setdefault(doc["primary_topic"], []).append(d)
     # largest first; a topic named by the caller's taxonomy keeps that name
-    primaries = [t["label"] for t in result["topics"] if t["label"] in members and not t.get("taxonomy")]
+    # the "Other" group of small topics is no cluster to name
+    primaries = [t["label"] for t in result["topics"]
+                 if t["label"] in members and not t.get("taxonomy") and not t.get("other")]
     groups = [cluster_labels([result["documents"][d]["labels"] for d in members[t]], namer.max_labels)
               for t in primaries]
     answers = await namer.name(groups)

@@ -43,6 +43,7 @@ class LabelledBatch:
 
 class JobLabelling(Protocol):
     via: str  # shown on the job: which path labelled it
+    skipped: list[dict]  # after `open`: the corpus lines `skip_bad_lines` left out ({"line", "message"})
 
     async def open(self, request: dict) -> tuple[int, AsyncIterator[LabelledBatch]]:
         """The number of documents, then their labelled batches in order. A bad corpus raises `CorpusError`."""
@@ -55,13 +56,15 @@ class ChunkLabelling:
 
     def __init__(self, label: Label, chunk: int) -> None:
         self.label, self.chunk = label, chunk
+        self.skipped: list[dict] = []  # the corpus lines `skip_bad_lines` left out
 
     async def open(self, request: dict) -> tuple[int, AsyncIterator[LabelledBatch]]:
         from deployments.topics import corpus
 
         documents = request.get("documents")
         if documents is None:
-            documents = await asyncio.to_thread(corpus.read_documents, request["corpus_uri"], request.get("limit"))
+            documents, self.skipped = await asyncio.to_thread(
+                corpus.read_corpus, request["corpus_uri"], request.get("limit"), bool(request.get("skip_bad_lines")))
         return len(documents), self._batches(documents, request.get("domain"))
 
     async def _batches(self, documents: list[dict], domain: dict | None) -> AsyncIterator[LabelledBatch]:
@@ -80,6 +83,7 @@ class RayDataLabelling:
     """Reads and labels a job's `corpus_uri` as a streamed Ray Data pipeline through the Serve app `app_name`."""
 
     via = "ray_data"
+    skipped: list[dict] = []  # a corpus with bad lines is read by `ChunkLabelling` when they are to be skipped
 
     def __init__(self, app_name: str, batch_size: int, in_flight: int) -> None:
         self.app_name, self.batch_size, self.in_flight = app_name, batch_size, in_flight
@@ -96,6 +100,10 @@ class RayDataLabelling:
     def _count(self, request: dict) -> int:
         """Reads and validates the corpus once before labelling, keeping only its ids: the total for progress
         and ETA, and a bad row or a repeated id fails the job before any LLM call."""
+        from deployments.topics import corpus, dataset
+
+        if not dataset.is_parquet(request["corpus_uri"]):  # bad lines named by number, before Ray Data reads it
+            corpus.read_corpus(request["corpus_uri"], request.get("limit"), keep=False)
         ids: set[str] = set()
         total = 0
         # no `select_columns`: its projection task would reserve a CPU, which a full node never frees

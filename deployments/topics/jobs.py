@@ -24,12 +24,14 @@ import uuid
 from typing import Awaitable, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from deployments.topics.corpus import CorpusError
+from deployments import errors
+from deployments.topics.corpus import MAX_LISTED, CorpusError, parse_lines
 from deployments.topics.job_labelling import JobLabelling
 from deployments.topics.labeling import failure_message
 from deployments.topics.results_uri import OutputError, check_output_uri, write_results
-from deployments.topics.protocol import LabelledDocument, TopicDocument, _Common, _unique_ids
+from deployments.topics.protocol import TopicDocument, _Common, _unique_ids, check_documents
 
 logger = logging.getLogger("ray.serve")
 
@@ -42,27 +44,41 @@ ACTIVE = ("queued", "running")
 
 
 class JobRequest(_Common):
-    """`POST /v1/topics/jobs`: documents inline, or a JSONL corpus at a URI the replica can read."""
+    """`POST /v1/topics/jobs`: documents inline (parsed, or a JSONL file's text), or a JSONL corpus at a URI
+    the replica can read; exactly one of them."""
 
     model_config = ConfigDict(extra="forbid")
 
-    documents: list[LabelledDocument | TopicDocument] | None = Field(None, min_length=1)
+    documents: list[dict] | None = Field(None, min_length=1, description="Documents (id, text, timestamp?, "
+                                         "human_topics?); a bad one is a 400 naming its 1-based position and field.")
+    jsonl: str | None = Field(None, min_length=1, description="The text of a JSONL file (an upload): read like a "
+                              "corpus, so its errors name the file's 1-based lines.")
     corpus_uri: str | None = Field(None, min_length=1, max_length=2000,
                                    description="JSONL (id, text, timestamp?, human_topics?): local path, https, "
                                    "s3, gs, .gz")
+    source_name: str | None = Field(None, min_length=1, max_length=300, description="What the documents are "
+                                    "called in the job list and in messages, e.g. the uploaded file's name.")
+    skip_bad_lines: bool = Field(False, description="Leave out corpus lines that are not valid documents and "
+                                 "list them on the job (`skipped_lines`); false: any bad line fails the request "
+                                 "or the job, naming the lines.")
     limit: int | None = Field(None, ge=1, description="Read at most this many documents of the corpus.")
     output_uri: str | None = Field(None, min_length=1, max_length=2000,
                                    description="Where the finished job also writes its results: assignments JSONL "
                                    "and a summary JSON (local path, s3, gs, any smart_open URI; .gz compresses)")
 
     _output = field_validator("output_uri")(classmethod(lambda cls, v: v if v is None else check_output_uri(v)))
+    _checked = field_validator("documents", mode="before")(
+        classmethod(lambda cls, v: v if v is None else check_documents(v)))
 
     @model_validator(mode="after")
     def _one_source(self) -> "JobRequest":
-        if (self.documents is None) == (self.corpus_uri is None):
-            raise ValueError("give either `documents` or `corpus_uri`")
-        if self.documents is not None:
-            _unique_ids(self.documents)
+        given = [name for name in ("documents", "jsonl", "corpus_uri") if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise PydanticCustomError("one_source", "give one source: a file (`jsonl` or `documents`) or "
+                                      "`corpus_uri`, not both")
+        if not given:
+            raise PydanticCustomError("one_source", "give a source: `documents`, `jsonl` (a file's text) or "
+                                      "`corpus_uri`")
         return self
 
 
@@ -86,18 +102,34 @@ class JobProgress(BaseModel):
     eta_s: float | None = None
 
 
-def new_job(request: dict) -> dict:
+def new_job(request: dict, skipped: list[dict] | None = None) -> dict:
     now = time.time()
+    documents = request.get("documents")
     return {"id": "job-" + uuid.uuid4().hex[:16], "state": "queued", "created": now, "updated": now,
             "heartbeat": now, "request": request, "progress": JobProgress().model_dump(), "result": None,
-            "metrics": None, "labelling_errors": [], "error": None, "attempts": 0}
+            "metrics": None, "labelling_errors": [], "error": None, "attempts": 0,
+            "documents": len(documents) if documents is not None else None,
+            "labelled": sum(1 for d in documents if d.get("human_topics")) if documents is not None else None,
+            "topic_count": None, "evaluation": None, "started": None, "finished": None,
+            **_skipped(skipped or [])}
+
+
+def _skipped(skipped: list[dict]) -> dict:
+    return {"skipped_lines": skipped[:MAX_LISTED], "skipped_count": len(skipped)}
 
 
 def public(job: dict, with_result: bool = True) -> dict:
-    """What the routes show of a job: everything but the stored request's documents."""
+    """What the routes show of a job: everything but the stored request's documents, with what a list of
+    past runs needs: `source` (the file name or URI), `window`, document, labelled and topic counts, and
+    `duration_s` (so far, while it runs)."""
     shown = {k: v for k, v in job.items() if k != "request"}
     request = job.get("request") or {}
-    shown["source"] = request.get("corpus_uri") or f"{len(request.get('documents') or [])} documents"
+    shown["source"] = request.get("source_name") or request.get("corpus_uri") or \
+        f"{len(request.get('documents') or [])} documents"
+    shown["window"] = request.get("window", "month")
+    started = job.get("started")
+    end = job.get("finished") or (time.time() if job.get("state") in ACTIVE else None)
+    shown["duration_s"] = round(end - started, 1) if started and end else None
     if not with_result:
         shown.pop("result", None)
         shown.pop("labelling_errors", None)
@@ -127,8 +159,20 @@ class JobRunner:
         self._watcher: asyncio.Task | None = None
 
     async def submit(self, request: dict) -> dict:
+        """Stores the job and starts it. An uploaded file's text (`jsonl`) is read here, so its bad lines are
+        a 400 at once (or, with `skip_bad_lines`, listed on the job) and the job keeps only documents."""
         parsed = JobRequest.model_validate(request)
-        job = new_job(parsed.model_dump(mode="json", exclude_none=True))
+        stored = parsed.model_dump(mode="json", exclude_none=True)
+        skipped: list[dict] = []
+        if parsed.jsonl is not None:
+            where = parsed.source_name or "the file"
+            try:
+                stored["documents"], skipped = parse_lines(parsed.jsonl.splitlines(), where, parsed.limit,
+                                                           parsed.skip_bad_lines)
+            except CorpusError as exc:
+                raise errors.bad_request(str(exc), "jsonl", code=exc.code) from None
+            del stored["jsonl"]
+        job = new_job(stored, skipped)
         await self.store.put(job)  # stored before the id is answered
         self.start(job["id"])
         return public(job)
@@ -173,7 +217,8 @@ class JobRunner:
         except Exception as exc:  # noqa: BLE001 - a failed job says why in its document
             logger.exception("topic job %s failed", job_id)
             message = str(exc) if isinstance(exc, (CorpusError, JobError, OutputError)) else failure_message(exc)
-            job.update(state="failed", error=message, updated=time.time(), heartbeat=time.time())
+            job.update(state="failed", error=message, updated=time.time(), heartbeat=time.time(),
+                       finished=time.time())
             await self.store.put(job)
         finally:
             self.running.pop(job_id, None)
@@ -183,7 +228,10 @@ class JobRunner:
         job["attempts"] = job.get("attempts", 0) + 1  # 2 and more: taken over after its replica died
         labelling = self.labelling(request)
         total, batches = await labelling.open(request)
-        job.update(state="running", updated=time.time(), labelled_via=labelling.via)
+        job.update(state="running", updated=time.time(), labelled_via=labelling.via, documents=total,
+                   started=job.get("started") or time.time())
+        if getattr(labelling, "skipped", None):  # corpus lines `skip_bad_lines` left out
+            job.update(_skipped(labelling.skipped))
         job["progress"] = JobProgress(total=total).model_dump()
         await self.store.put(job)
         documents: list[dict] = []
@@ -214,7 +262,9 @@ class JobRunner:
         # the answer goes on the job before the output is written: a failed write fails the job, saying why,
         # and the results stay readable from the job
         job.update(result=answer["result"], metrics=answer.get("metrics"), labelling_errors=errors,
-                   vibe_check=answer.get("vibe_check"), saved_topics=answer.get("saved_topics"))
+                   vibe_check=answer.get("vibe_check"), saved_topics=answer.get("saved_topics"),
+                   evaluation=answer.get("evaluation"), labelled=sum(1 for d in documents if d.get("human_topics")),
+                   topic_count=sum(1 for t in answer["result"]["topics"] if not t.get("other")))
         if request.get("output_uri"):
             try:
                 job["output"] = await asyncio.to_thread(self.write_output, request["output_uri"], answer["result"],
@@ -224,7 +274,7 @@ class JobRunner:
             except Exception as exc:  # noqa: BLE001 - a writer that raised something else still fails the job clearly
                 raise OutputError(f"writing results to '{request['output_uri']}' failed: {failure_message(exc)}") \
                     from exc
-        job.update(state="done", updated=time.time(), heartbeat=time.time())
+        job.update(state="done", updated=time.time(), heartbeat=time.time(), finished=time.time())
         await self.store.put(job)
 
     async def _heartbeat(self, job: dict) -> None:

@@ -31,7 +31,8 @@ from deployments.topics.job_labelling import ChunkLabelling, JobLabelling, RayDa
 from deployments.topics.jobs import AssignRequest, JobRunner, public
 from deployments.topics.label_cache import CachedLabeler, LabelStore, LLMFingerprint, MemoryLabelStore
 from deployments.topics.labeling import PromptLabeler, few_shot_prompt
-from deployments.topics.protocol import EvaluateRequest, TopicsRequest
+from deployments.topics.corpus import probe
+from deployments.topics.protocol import EvaluateRequest, TopicsRequest, evaluation_summary
 from deployments.topics.settings import TopicSettings
 from deployments.topics.results_uri import write_results
 from deployments.topics.saved import assign_saved, save_topics
@@ -102,7 +103,8 @@ class TopicPipeline:
         pipeline through this app's TopicPipeline deployment; inline documents, or built in process (no
         replica), in chunks through this labeller (see `job_labelling`)."""
         app_name = serve_app_name()
-        if app_name is None or request.get("corpus_uri") is None:
+        # bad lines to skip: read line by line here (Ray Data's JSON reader fails a whole file on one bad line)
+        if app_name is None or request.get("corpus_uri") is None or request.get("skip_bad_lines"):
             return ChunkLabelling(self.label_run, self.settings.job_chunk)
         return RayDataLabelling(app_name, self.settings.job_chunk, self.settings.job_in_flight)
 
@@ -165,18 +167,29 @@ class TopicPipeline:
         return await asyncio.to_thread(render_chart, result["trends"], self.settings.chart_topics)
 
     async def evaluate(self, request: dict) -> dict:
-        """`POST /v1/topics/evaluate`: metrics against `human_topics` and the vibe-check table."""
+        """`POST /v1/topics/evaluate`: every document analysed; metrics against `human_topics` and the
+        vibe-check table on those that carry them (`evaluation` says on how many)."""
         parsed = EvaluateRequest.model_validate(request)
         self._check_size(len(parsed.documents))
-        documents = [d.model_dump() for d in parsed.documents]
+        documents = list(parsed.documents)
         result = await self._labelled(documents, parsed.window, parsed.taxonomy, parsed.domain)
         return await self.evaluation(documents, result, parsed.window)
 
     async def evaluation(self, documents: list[dict], result: dict, window: str = "month") -> dict:
-        scores = await score(documents, [d["topics"] for d in result["documents"]], self.embedder,
+        """Metrics and vibe-check rows on the documents that carry `human_topics` (the labelled subset; the
+        topics themselves come from all of them), with `evaluation` saying on how many; none labelled:
+        no metrics, and `evaluation.reason` says why."""
+        summary = evaluation_summary(documents)
+        labelled = [i for i, d in enumerate(documents) if d.get("human_topics")]
+        if not labelled:
+            return {"metrics": None, "vibe_check": None, "markdown": None, "result": result, "evaluation": summary}
+        docs = [documents[i] for i in labelled]
+        rows_of = {"documents": [result["documents"][i] for i in labelled]}
+        scores = await score(docs, [row["topics"] for row in rows_of["documents"]], self.embedder,
                              self.trend_detector, window)
-        rows = vibe_rows(documents, result)
-        return {"metrics": scores, "vibe_check": rows, "markdown": markdown(rows, scores), "result": result}
+        rows = vibe_rows(docs, rows_of)
+        return {"metrics": scores, "vibe_check": rows, "markdown": markdown(rows, scores), "result": result,
+                "evaluation": summary}
 
     async def experiment(self, request: dict) -> dict:
         """`POST /v1/experiments`: prompts x models x temperatures, one row of topic metrics per cell."""
@@ -193,15 +206,14 @@ class TopicPipeline:
         """A job's answer from its labels: the result and, when every document has human topics, the metrics."""
         window = request.get("window", "month")
         result = await self.assemble(documents, labels, window, request.get("taxonomy"), request.get("domain"))
-        metrics = vibe = None
-        if documents and all(d.get("human_topics") for d in documents):
-            evaluation = await self.evaluation(documents, result, window)
-            metrics, vibe = evaluation["metrics"], evaluation["vibe_check"]
+        evaluation = await self.evaluation(documents, result, window)
+        metrics, vibe = evaluation["metrics"], evaluation["vibe_check"]
         saved = await save_topics(documents, result, self.embedder)
         # the job keeps each document's text (a bounded excerpt): a corpus read from a URI is not kept elsewhere
         for doc, row in zip(documents, result["documents"]):
             row["text"] = excerpt(doc["text"])
-        return {"result": result, "metrics": metrics, "vibe_check": vibe, "saved_topics": saved}
+        return {"result": result, "metrics": metrics, "vibe_check": vibe, "saved_topics": saved,
+                "evaluation": evaluation["evaluation"]}
 
     async def finish_labelled(self, labelled_uri: str, out_uri: str, window: str = "month",
                               taxonomy: list[str] | None = None, storage_options: dict | None = None,
@@ -216,7 +228,7 @@ class TopicPipeline:
             raise errors.bad_request(str(exc), "corpus", code="invalid_corpus") from None
         result = await self.assemble(documents, labels, window, taxonomy, domain)
         evaluation = None
-        if documents and all(d.get("human_topics") for d in documents):
+        if any(d.get("human_topics") for d in documents):  # scored on the labelled ones
             evaluation = await self.evaluation(documents, result, window)
         png = await asyncio.to_thread(render_chart, result["trends"], self.settings.chart_topics)
         await asyncio.to_thread(write_outputs, out_uri, result, failures, png, evaluation, storage_options)
@@ -252,6 +264,12 @@ class TopicPipeline:
         self.jobs.watch()
         if isinstance(request.get("documents"), list):
             self._check_size(len(request["documents"]), self.settings.job_max_documents, "job", hint="")
+        if isinstance(request.get("corpus_uri"), str) and not request.get("documents") and not request.get("jsonl"):
+            # a corpus that cannot be read is refused now, saying why, not as a failed job later
+            try:
+                await asyncio.to_thread(probe, request["corpus_uri"])
+            except CorpusError as exc:
+                raise errors.bad_request(str(exc), "corpus_uri", code=exc.code) from None
         return await self.jobs.submit(request)
 
     async def job(self, job_id: str) -> dict:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from deployments.topics.domain import Domain
 from deployments.validation import NonBlankStr
@@ -25,6 +26,76 @@ class TopicDocument(BaseModel):
         if value is None:
             return None
         return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+class CorpusDocument(TopicDocument):
+    """A document of a corpus or a job: `human_topics` optional; the documents that carry them are scored."""
+
+    human_topics: list[str] | None = Field(None, max_length=20, description="The experts' topics, the primary one "
+                                           "first; documents without them are analysed but not scored.")
+
+    @field_validator("human_topics")
+    @classmethod
+    def _topics(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return None  # an empty list: not labelled
+        cleaned = [t.strip() for t in value if t.strip()]
+        if not cleaned:
+            raise ValueError("human_topics needs at least one non-blank topic")
+        return cleaned
+
+
+def field_message(error: dict) -> str:
+    """One pydantic error in the caller's words: "field `text` is required", never a class name."""
+    loc = [str(part) for part in error.get("loc", ()) if not isinstance(part, int)] or ["document"]
+    name = loc[-1] if loc[-1] in CorpusDocument.model_fields else ".".join(loc)
+    if error.get("type") == "missing":
+        return f"field `{name}` is required"
+    if error.get("type") == "model_type" or name == "document":
+        return "a document must be a JSON object with `id` and `text`"
+    if error.get("type") == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        return f"field `{name}` must not be empty"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"field `{name}`: {message[0].lower() + message[1:] if message else 'invalid'}"
+
+
+def document_problem(raw: object) -> tuple[dict | None, str | None]:
+    """`raw` validated as a `CorpusDocument` (JSON-ready), or None and what is wrong with it."""
+    try:
+        return CorpusDocument.model_validate(raw).model_dump(mode="json"), None
+    except ValidationError as exc:
+        return None, field_message(exc.errors()[0])
+
+
+MAX_NAMED_PROBLEMS = 5  # bad lines or documents named in one message; all are counted
+
+
+def problems_message(problems: list[dict], what: str, where: str, hint: str = "") -> str:
+    """"3 bad lines in news.jsonl: line 2: field `text` is required; ...", the first few named."""
+    named = "; ".join(f"{what} {p['line']}: {p['message']}" for p in problems[:MAX_NAMED_PROBLEMS])
+    more = f"; and {len(problems) - MAX_NAMED_PROBLEMS} more" if len(problems) > MAX_NAMED_PROBLEMS else ""
+    count = f"{len(problems)} bad {what}{'s' if len(problems) != 1 else ''}"
+    return f"{count}{f' in {where}' if where else ''}: {named}{more}.{hint}"
+
+
+def check_documents(documents: list) -> list[dict]:
+    """Inline documents validated one by one: a 400 message counts the bad ones and names each by its
+    1-based position and field ("document 2: field `text` is required"), and repeated ids."""
+    if not isinstance(documents, list):
+        raise PydanticCustomError("documents", "`documents` must be a list of documents")
+    checked, problems, seen = [], [], {}
+    for number, raw in enumerate(documents, 1):
+        doc, problem = document_problem(raw)
+        if doc is not None and doc["id"] in seen:
+            problem = f"id {doc['id']!r} repeats document {seen[doc['id']]}"
+        if problem:
+            problems.append({"line": number, "message": problem})
+            continue
+        seen[doc["id"]] = number
+        checked.append(doc)
+    if problems:
+        raise PydanticCustomError("documents", problems_message(problems, "document", ""))
+    return checked
 
 
 class LabelledDocument(TopicDocument):
@@ -71,7 +142,26 @@ class TopicsRequest(_Common):
 
 
 class EvaluateRequest(_Common):
-    """`POST /v1/topics/evaluate`."""
+    """`POST /v1/topics/evaluate`: every document is analysed; those with `human_topics` (at least one)
+    are scored."""
 
-    documents: list[LabelledDocument] = Field(..., min_length=1)
-    _ids = field_validator("documents")(classmethod(lambda cls, v: _unique_ids(v)))
+    documents: list[dict] = Field(..., min_length=1, description="Documents as for /v1/topics, with "
+                                  "`human_topics` on those to score.")
+    _checked = field_validator("documents", mode="before")(classmethod(lambda cls, v: check_documents(v)))
+
+    @model_validator(mode="after")
+    def _some_labelled(self) -> "EvaluateRequest":
+        if not any(d.get("human_topics") for d in self.documents):
+            raise PydanticCustomError("documents", NO_LABELS)
+        return self
+
+
+NO_LABELS = "no document has `human_topics`, so there are no metrics and no vibe check"
+
+
+def evaluation_summary(documents: list[dict]) -> dict:
+    """How many documents the metrics and the vibe check are on: {"labelled", "total", "summary", "reason"}."""
+    labelled, total = sum(1 for d in documents if d.get("human_topics")), len(documents)
+    return {"labelled": labelled, "total": total,
+            "summary": f"on {labelled} of {total} labelled documents" if labelled else None,
+            "reason": None if labelled else NO_LABELS}

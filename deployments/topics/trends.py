@@ -107,7 +107,9 @@ class ZScoreTrendDetector(TrendDetector):
             status = "fading"
         else:
             status = "steady"
-        return Trend(status, round(z, 3), list(counts))
+        # the normal two-sided p-value of z; the change is where the recent windows start
+        return Trend(status, round(z, 3), list(counts), change=n - r,
+                     p_value=float(f"{math.erfc(abs(z) / math.sqrt(2)):.3g}"))
 
 
 def trend_table(timestamps: list[dt.datetime | None], groups: dict[str, list[int]], window: str,

@@ -25,7 +25,7 @@ def test_rows_are_validated_into_one_schema_whatever_arrow_inferred():
 
 def test_a_bad_row_names_its_document_and_field():
     batch = pa.Table.from_pylist([{"id": "ok", "text": "fine"}, {"id": "empty", "text": "   "}])
-    with pytest.raises(CorpusError, match=r"document 'empty': text"):
+    with pytest.raises(CorpusError, match=r"document 'empty': field `text`: must not be blank"):
         validate_batch(batch)
 
 

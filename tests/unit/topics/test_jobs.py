@@ -113,7 +113,8 @@ def test_a_job_over_a_corpus_uri_and_a_bad_corpus_fails_with_its_line(tmp_path):
     ok, broken = asyncio.run(scenario())
     assert ok["state"] == "done" and ok["progress"]["total"] == 4 and ok["source"] == str(good)
     assert ok["labelled_via"] == "chunks" and ok["progress"]["batches"] == 1  # job_chunk 4
-    assert broken["state"] == "failed" and "bad.jsonl:2: not JSON" in broken["error"]
+    assert broken["state"] == "failed" and "1 bad line in " in broken["error"]
+    assert "bad.jsonl: line 2: not JSON" in broken["error"]
 
 
 def test_new_documents_go_to_a_done_jobs_saved_topics_without_the_llm():
