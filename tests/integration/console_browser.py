@@ -135,3 +135,80 @@ def chroma(h: str) -> float:
     """CIELAB chroma, the distance from the grey axis: a grey is under about 10."""
     _, a, b = _lab(h)
     return math.hypot(a, b)
+
+
+# The console's forms, driven as a person would: each returns once the page has answered (or raises).
+
+def open_view(browser, url: str, view: str = "topics") -> None:
+    browser.get(f"{url}/ui/#{view}")
+    wait_for(browser, lambda d: d.find_element("id", "connection").text.startswith(("Connected", "API key")), 60)
+
+
+def search(browser, text: str, mode: str) -> list[str]:
+    query = browser.find_element("id", "search-query")
+    query.clear()
+    query.send_keys(text)
+    browser.find_element("css selector", f"input[name=mode][value={mode}]").click()
+    browser.execute_script("document.getElementById('docs-status').textContent = ''")
+    browser.find_element("css selector", "#search-form button[type=submit]").click()
+    wait_for(browser, lambda d: d.find_element("id", "docs-status").text.endswith(f"({mode})")
+             or d.find_element("id", "search-error").text, 60)
+    assert browser.find_element("id", "search-error").text == ""
+    return [li.get_attribute("data-id") for li in browser.find_elements("css selector", "#docs-results li")]
+
+
+def add_document(browser, doc_id: str, text: str, metadata: str = "") -> None:
+    for field, value in (("add-id", doc_id), ("add-text", text), ("add-metadata", metadata)):
+        box = browser.find_element("id", field)
+        box.clear()
+        if value:
+            box.send_keys(value)
+    browser.execute_script("document.getElementById('add-message').textContent = ''")
+    browser.find_element("css selector", "#add-form button[type=submit]").click()
+
+
+def add_message(browser) -> str:
+    return browser.find_element("id", "add-message").text
+
+
+def browse(browser, page: int, order: str) -> str:
+    size = browser.find_element("id", "search-k")
+    size.clear()
+    size.send_keys(str(page))
+    browser.find_element("css selector", f"#browse-order option[value={order}]").click()
+    browser.execute_script("document.getElementById('docs-status').textContent = ''")
+    browser.find_element("id", "browse").click()
+    return wait_for(browser, lambda d: d.find_element("id", "docs-status").text or d.find_element("id", "search-error").text, 60)
+
+
+def listed(browser) -> list[str]:
+    return [li.get_attribute("data-id") for li in browser.find_elements("css selector", "#docs-results li")]
+
+
+def start_run(browser, path: Path, domain: Path, window: str = "month", skip: bool = False) -> None:
+    """Choose the file and the labelling domain on the topics view, and start the run."""
+    browser.find_element("id", "topics-file").send_keys(str(path))
+    browser.find_element("id", "topics-domain").send_keys(str(domain))
+    browser.find_element("css selector", f"#topics-window option[value={window}]").click()
+    if skip != browser.find_element("id", "topics-skip-bad").is_selected():
+        browser.find_element("id", "topics-skip-bad").click()
+    browser.execute_script("document.getElementById('topics-error').textContent = ''")
+    browser.find_element("id", "topics-start").click()
+
+
+def x_labels_fit(browser) -> list[str]:
+    """The chart's x labels, after asserting each lies inside the canvas and none overlaps the next."""
+    drawn = browser.execute_script(X_LABELS_JS)
+    labels = drawn["labels"]
+    assert labels, drawn
+    for text, left, right in labels:
+        assert left >= 0 and right <= drawn["width"], f"x label {text} is clipped: {left:.1f}..{right:.1f} of {drawn['width']}"
+    for (a, _, a_right), (b, b_left, _) in zip(labels, labels[1:]):
+        assert a_right <= b_left, f"x labels {a} and {b} overlap"
+    return [text for text, _, _ in labels]
+
+
+def job_of(http, summary: str) -> dict:
+    """The job the result summary ("job <id>: ...") names, as the API gives it."""
+    job_id = summary.split(":")[0].removeprefix("job ")
+    return http.get(f"/v1/topics/jobs/{job_id}").json()

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from selenium.webdriver import ActionChains
 
 from tests.integration.conftest import secured_ingress
-from tests.integration.console_browser import (CHART_SERIES_JS, LOW_CONTRAST_JS, ROOT, X_LABELS_JS, chroma, chrome,
-                                               lab_distance, screenshot, wait_for)
+from tests.integration.console_browser import (CHART_SERIES_JS, LOW_CONTRAST_JS, ROOT, add_document, add_message,
+                                               browse, chroma, chrome, job_of, lab_distance, listed, open_view,
+                                               screenshot, search, start_run, wait_for, x_labels_fit)
 
 pytestmark = pytest.mark.integration
 
@@ -33,11 +33,6 @@ def browser():
     driver = chrome()
     yield driver
     driver.quit()
-
-
-def _open(browser, url: str, view: str = "topics") -> None:
-    browser.get(f"{url}/ui/#{view}")
-    wait_for(browser, lambda d: d.find_element("id", "connection").text.startswith(("Connected", "API key")), 60)
 
 
 def test_the_console_loads_is_keyboard_navigable_and_fits_both_widths(browser, base_url, http):
@@ -66,7 +61,7 @@ def test_the_console_loads_is_keyboard_navigable_and_fits_both_widths(browser, b
     screenshot(browser, "loads-1280")
     for view in ("topics", "documents", "agent"):
         browser.set_window_size(390, 844)
-        _open(browser, base_url, view)
+        open_view(browser, base_url, view)
         overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{view} view scrolls sideways at 390 px"
         assert browser.execute_script(LOW_CONTRAST_JS, 4.5) == [], view
@@ -74,55 +69,14 @@ def test_the_console_loads_is_keyboard_navigable_and_fits_both_widths(browser, b
     browser.set_window_size(1280, 900)
 
 
-def _search(browser, text: str, mode: str) -> list[str]:
-    query = browser.find_element("id", "search-query")
-    query.clear()
-    query.send_keys(text)
-    browser.find_element("css selector", f"input[name=mode][value={mode}]").click()
-    browser.execute_script("document.getElementById('docs-status').textContent = ''")
-    browser.find_element("css selector", "#search-form button[type=submit]").click()
-    wait_for(browser, lambda d: d.find_element("id", "docs-status").text.endswith(f"({mode})")
-             or d.find_element("id", "search-error").text, 60)
-    assert browser.find_element("id", "search-error").text == ""
-    return [li.get_attribute("data-id") for li in browser.find_elements("css selector", "#docs-results li")]
-
-
 # The word each mode's score explanation must name: what made the score.
 SCORE_MEANS = {"keyword": "BM25", "semantic": "cosine", "hybrid": "reciprocal-rank fusion"}
 
 
-def _add(browser, doc_id: str, text: str, metadata: str = "") -> None:
-    for field, value in (("add-id", doc_id), ("add-text", text), ("add-metadata", metadata)):
-        box = browser.find_element("id", field)
-        box.clear()
-        if value:
-            box.send_keys(value)
-    browser.execute_script("document.getElementById('add-message').textContent = ''")
-    browser.find_element("css selector", "#add-form button[type=submit]").click()
-
-
-def _message(browser) -> str:
-    return browser.find_element("id", "add-message").text
-
-
-def _browse(browser, page: int, order: str) -> str:
-    size = browser.find_element("id", "search-k")
-    size.clear()
-    size.send_keys(str(page))
-    browser.find_element("css selector", f"#browse-order option[value={order}]").click()
-    browser.execute_script("document.getElementById('docs-status').textContent = ''")
-    browser.find_element("id", "browse").click()
-    return wait_for(browser, lambda d: d.find_element("id", "docs-status").text or d.find_element("id", "search-error").text, 60)
-
-
-def _listed(browser) -> list[str]:
-    return [li.get_attribute("data-id") for li in browser.find_elements("css selector", "#docs-results li")]
-
-
 def test_documents_search_in_each_mode_then_add_replace_browse_and_delete(browser, base_url, http):
-    _open(browser, base_url, "documents")
+    open_view(browser, base_url, "documents")
     for mode in ("keyword", "semantic", "hybrid"):
-        shown = _search(browser, "vacation days", mode)
+        shown = search(browser, "vacation days", mode)
         answer = http.post("/v1/documents/search", json={"query": "vacation days", "k": 5, "mode": mode}).json()
         assert shown and shown == [r["id"] for r in answer["results"]], mode
         # each score says which mode made it, with a one-line explanation of its scale
@@ -131,39 +85,39 @@ def test_documents_search_in_each_mode_then_add_replace_browse_and_delete(browse
         assert [text for text, _ in scores] == [f"{mode} score {r['score']:.3f}" for r in answer["results"]], mode
         assert all(SCORE_MEANS[mode] in explanation for _, explanation in scores), scores
     first, second = "console-test-doc", "console-test-doc-2"
-    _add(browser, first, "The console test adds this note about a zebra mural.", '{"source": "console-test"}')
-    wait_for(browser, lambda d: _message(d).startswith(f"Stored {first}"), 60)
-    assert _message(browser).startswith(f"Stored {first}: 1 added, 0 replaced"), _message(browser)
-    _add(browser, second, "A second console note, about a heron sketch.", '{"source": "console-test"}')
-    wait_for(browser, lambda d: _message(d).startswith(f"Stored {second}"), 60)
+    add_document(browser, first, "The console test adds this note about a zebra mural.", '{"source": "console-test"}')
+    wait_for(browser, lambda d: add_message(d).startswith(f"Stored {first}"), 60)
+    assert add_message(browser).startswith(f"Stored {first}: 1 added, 0 replaced"), add_message(browser)
+    add_document(browser, second, "A second console note, about a heron sketch.", '{"source": "console-test"}')
+    wait_for(browser, lambda d: add_message(d).startswith(f"Stored {second}"), 60)
     # the same id again asks first: declined, nothing changes; accepted, it is replaced and keeps its metadata
-    _add(browser, first, "The zebra mural note, rewritten by the console test.")
+    add_document(browser, first, "The zebra mural note, rewritten by the console test.")
     wait_for(browser, lambda d: d.switch_to.alert, 30)
     assert "stored already" in browser.switch_to.alert.text and "metadata is kept" in browser.switch_to.alert.text
     browser.switch_to.alert.dismiss()
-    wait_for(browser, lambda d: _message(d).startswith("Not stored"), 30)
+    wait_for(browser, lambda d: add_message(d).startswith("Not stored"), 30)
     assert http.get(f"/v1/documents/{first}").json()["text"].startswith("The console test adds")
     browser.find_element("css selector", "#add-form button[type=submit]").click()
     wait_for(browser, lambda d: d.switch_to.alert, 30)
     browser.switch_to.alert.accept()
-    wait_for(browser, lambda d: _message(d).startswith(f"Stored {first}"), 60)
-    assert _message(browser).startswith(f"Stored {first}: 0 added, 1 replaced"), _message(browser)
+    wait_for(browser, lambda d: add_message(d).startswith(f"Stored {first}"), 60)
+    assert add_message(browser).startswith(f"Stored {first}: 0 added, 1 replaced"), add_message(browser)
     stored = http.get(f"/v1/documents/{first}").json()
     assert stored["text"].startswith("The zebra mural note") and stored["metadata"] == {"source": "console-test"}
     # browse honours the filter, the page size and the order, and shows when each was added
     browser.find_element("id", "search-filter").send_keys("source=console-test")
-    status = _browse(browser, 1, "added")
+    status = browse(browser, 1, "added")
     assert status == "Documents 1–1 of 2 matching source=console-test, newest added first.", status
     api_page = http.get("/v1/documents", params={"filter": '{"source": "console-test"}', "order": "added",
                                                  "limit": 1}).json()
-    assert _listed(browser) == [d["id"] for d in api_page["documents"]] == [second]
+    assert listed(browser) == [d["id"] for d in api_page["documents"]] == [second]
     added = browser.find_element("css selector", "#docs-results li .added")
     assert added.get_attribute("data-added") == api_page["documents"][0]["added_at"] and added.text.startswith("added ")
     browser.find_element("id", "docs-next").click()
-    wait_for(browser, lambda d: _listed(d) == [first], 30)
-    assert _browse(browser, 5, "id").endswith("of 2 matching source=console-test, by id.")
-    assert _listed(browser) == [first, second]
-    wait_for(browser, lambda d: _search(d, "zebra mural", "keyword")[:1] == [first], 60)
+    wait_for(browser, lambda d: listed(d) == [first], 30)
+    assert browse(browser, 5, "id").endswith("of 2 matching source=console-test, by id.")
+    assert listed(browser) == [first, second]
+    wait_for(browser, lambda d: search(d, "zebra mural", "keyword")[:1] == [first], 60)
     screenshot(browser, "documents-1280")
     item = browser.find_element("css selector", f"#docs-results li[data-id='{first}']")
     item.find_element("css selector", "button.secondary").click()
@@ -172,7 +126,7 @@ def test_documents_search_in_each_mode_then_add_replace_browse_and_delete(browse
     assert "zebra mural" in detail and "console-test" in detail and "Shown from the search result" not in detail
     assert "Added" in detail
     for doc_id in (first, second):
-        _browse(browser, 5, "id")
+        browse(browser, 5, "id")
         item = browser.find_element("css selector", f"#docs-results li[data-id='{doc_id}']")
         item.find_element("css selector", "button.danger").click()
         browser.switch_to.alert.accept()
@@ -203,7 +157,7 @@ new MutationObserver((records) => {
 
 
 def test_an_agent_question_shows_its_steps_one_by_one_before_the_answer(browser, base_url, http):
-    _open(browser, base_url, "agent")
+    open_view(browser, base_url, "agent")
     browser.execute_script(_OBSERVE)
     question = browser.find_element("id", "agent-question")
     question.send_keys("How many vacation days do employees get per year, and what is that times 2?")
@@ -260,7 +214,7 @@ def secured_url(base_url: str, tmp_path_factory):
 
 def test_a_wrong_key_shows_a_clear_message_and_the_right_one_connects(browser, secured_url):
     browser.execute_script("sessionStorage.clear()")
-    _open(browser, secured_url)
+    open_view(browser, secured_url)
     assert browser.find_element("id", "auth").is_displayed()
     key = browser.find_element("id", "auth-key")
     key.send_keys(WRONG)
@@ -316,34 +270,6 @@ def _art_docs() -> list[dict]:
     return [json.loads(line) for line in ART_CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _start_run(browser, path: Path, window: str = "month", skip: bool = False) -> None:
-    """Choose the file and the art domain on a fresh topics view, and start the run."""
-    browser.find_element("id", "topics-file").send_keys(str(path))
-    browser.find_element("id", "topics-domain").send_keys(str(ART_DOMAIN))
-    browser.find_element("css selector", f"#topics-window option[value={window}]").click()
-    if skip != browser.find_element("id", "topics-skip-bad").is_selected():
-        browser.find_element("id", "topics-skip-bad").click()
-    browser.execute_script("document.getElementById('topics-error').textContent = ''")
-    browser.find_element("id", "topics-start").click()
-
-
-def _x_labels_fit(browser) -> list[str]:
-    """The chart's x labels, after asserting each lies inside the canvas and none overlaps the next."""
-    drawn = browser.execute_script(X_LABELS_JS)
-    labels = drawn["labels"]
-    assert labels, drawn
-    for text, left, right in labels:
-        assert left >= 0 and right <= drawn["width"], f"x label {text} is clipped: {left:.1f}..{right:.1f} of {drawn['width']}"
-    for (a, _, a_right), (b, b_left, _) in zip(labels, labels[1:]):
-        assert a_right <= b_left, f"x labels {a} and {b} overlap"
-    return [text for text, _, _ in labels]
-
-
-def _job(http, summary: str) -> dict:
-    job_id = summary.split(":")[0].removeprefix("job ")
-    return http.get(f"/v1/topics/jobs/{job_id}").json()
-
-
 def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(browser, base_url, http, tmp_path):
     """The analyst's path: the shipped corpus, half of it labelled, and its labelling domain uploaded, a topic
     job polled to the end; then the chart's choices, the badges, the metrics' explanations and the past run."""
@@ -354,8 +280,8 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
     labelled = sum("human_topics" in d for d in docs)
     upload = tmp_path / "art-half-labelled.jsonl"
     upload.write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
-    _open(browser, base_url, "topics")
-    _start_run(browser, upload)
+    open_view(browser, base_url, "topics")
+    start_run(browser, upload, ART_DOMAIN)
     wait_for(browser, lambda d: f"/ {len(docs)} documents labelled" in d.find_element("id", "topics-progress-text").text
              or d.find_element("id", "topics-result").is_displayed() or d.find_element("id", "topics-error").text, 300)
     assert browser.find_element("id", "topics-error").text == ""
@@ -368,7 +294,7 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
     summary = browser.find_element("id", "result-summary").text
     failed = re.search(r"(\d+) documents could not be labelled", summary)
     assert not failed or int(failed.group(1)) < 50, f"the model failed to label most documents: {summary}"
-    job = _job(http, summary)
+    job = job_of(http, summary)
     trends = job["result"]["trends"]
     assert browser.find_elements("css selector", "#trend-chart canvas")
     highlighted = browser.execute_script(
@@ -407,7 +333,7 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
     colours = [c for _, _, c in series]
     assert min(chroma(c) for c in colours) > 25, colours
     assert min(lab_distance(a, b) for i, a in enumerate(colours) for b in colours[i + 1:]) > 20, colours
-    assert _x_labels_fit(browser)[-1] == trends["windows"][-1] or len(trends["windows"]) > 12
+    assert x_labels_fit(browser)[-1] == trends["windows"][-1] or len(trends["windows"]) > 12
     if every > len(series):
         browser.find_element("id", "chart-all").click()
         wait_for(browser, lambda d: d.find_element("id", "chart-shown").text == f"{every} of {every} topics shown", 10)
@@ -461,10 +387,10 @@ def test_bad_lines_are_named_by_line_and_field_and_can_be_left_out(browser, base
     lines.insert(4, "{not json")  # line 5
     upload = tmp_path / "bad-lines.jsonl"
     upload.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _open(browser, base_url, "topics")
+    open_view(browser, base_url, "topics")
     jobs_before = len(http.get("/v1/topics/jobs").json()["data"])
     browser.find_element("id", "topics-uri").send_keys("s3://medici-console-test/corpus.jsonl")
-    _start_run(browser, upload)
+    start_run(browser, upload, ART_DOMAIN)
     wait_for(browser, lambda d: d.find_element("id", "topics-error").text, 30)
     assert "not both" in browser.find_element("id", "topics-error").text
     assert len(http.get("/v1/topics/jobs").json()["data"]) == jobs_before
@@ -478,19 +404,19 @@ def test_bad_lines_are_named_by_line_and_field_and_can_be_left_out(browser, base
     assert "line 2" in shown and "text" in shown and "line 5" in shown, shown
     assert "Document" not in shown and "documents.1" not in shown, shown
     # left out: the run goes on with the good lines, lists the bad ones, and says why there is no vibe check
-    _start_run(browser, upload, window="week", skip=True)
+    start_run(browser, upload, ART_DOMAIN, window="week", skip=True)
     wait_for(browser, lambda d: d.find_element("id", "topics-result").is_displayed()
              or d.find_element("id", "topics-error").text, TOPICS_RUN_TIMEOUT_S)
     assert browser.find_element("id", "topics-error").text == ""
     assert "2 bad lines left out" in browser.find_element("id", "result-summary").text
     skipped = [li.text for li in browser.find_elements("css selector", "#result-skipped li")]
     assert [s.split(":")[0] for s in skipped] == ["line 2", "line 5"], skipped
-    job = _job(http, browser.find_element("id", "result-summary").text)
+    job = job_of(http, browser.find_element("id", "result-summary").text)
     no_vibe = browser.find_element("id", "no-vibe")
     assert no_vibe.is_displayed() and not browser.find_element("id", "vibe").is_displayed()
     assert no_vibe.text.startswith("No vibe check: ") and job["evaluation"]["reason"] in no_vibe.text, no_vibe.text
     # the week view's last label (the corpus's last week) is drawn inside the chart
-    drawn = _x_labels_fit(browser)
+    drawn = x_labels_fit(browser)
     assert job["result"]["trends"]["window"] == "week" and drawn[-1].startswith("2025-W"), drawn
 
 
@@ -517,7 +443,7 @@ Promise.all([import('./js/agent.js'), import('./js/topics.js'), import('./js/top
 
 
 def test_the_page_modules_degrade_to_nothing_when_a_field_is_missing(browser, base_url):
-    _open(browser, base_url, "topics")
+    open_view(browser, base_url, "topics")
     got = browser.execute_async_script(_MODULES_JS)
     assert got["stopped"].startswith("Stopped before finishing (max_steps") and "Done" not in got["stopped"]
     assert got["guarded"].startswith("Stopped before finishing (repeated_action") and got["done"] == "Done."

@@ -12,7 +12,7 @@ import { renderResult } from "./topics_result.js";
 const $ = (id) => document.getElementById(id);
 const DONE = new Set(["done", "succeeded", "completed", "finished"]);
 const FAILED = new Set(["failed", "error", "cancelled"]);
-const localRuns = []; // sync-mode runs of this tab: {id, started, source, n, payload}
+const localRuns = []; // sync-mode runs of this tab: {id, started, source, n, labelled, window, seconds, result, evaluation, docs}
 const jobDocs = new Map(); // job id -> the documents this tab uploaded for it (for the vibe-check table)
 let jobsRoute = null; // null: not asked yet; true/false once known
 let polling = null;
