@@ -85,6 +85,8 @@ class Language(BaseModel):
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
     stop_words: frozenset[str] = frozenset()
     arithmetic: ArithmeticWords = ArithmeticWords()
+    clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
+                                           '("... ABW and the numeric code 533").')
     name_connectors: frozenset[str] = Field(frozenset(), description='Words inside a name between capitalised '
                                             'words ("Saint Vincent and the Grenadines", "Isle of Man").')
 
@@ -191,7 +193,7 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "name_connectors"):
+    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

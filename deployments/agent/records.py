@@ -26,7 +26,8 @@ from deployments.agent.choices import same_word
 
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"]")
 DELIMITERS = frozenset(",;:.()!?\"")
-AFTER_WORDS = 2  # words after a value that still describe it: a unit ("kB"), a noun ("employees")
+AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
+# one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,8 @@ class Candidate:
     weak: bool = False  # the last word of a clause: a value, but no bound of its neighbours' labels
 
 
-def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]) -> list[Candidate]:
+def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
+               joiners: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
     found: list[Candidate] = []
@@ -106,22 +108,29 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     kept = [c for n, c in enumerate(found) if not _is_label(c, found[n + 1] if n + 1 < len(found) else None, toks,
                                                             stop_words)]
     bounds = [c for c in kept if not c.weak]
+    taken: set[int] = set()  # token indices that are some value's following words
     for c in kept:
+        nxt = min((b.start for b in bounds if b.start >= c.end), default=len(toks))
+        after: list[str] = []
+        content = 0
+        for k in range(c.end, nxt):
+            t = toks[k]
+            if t.mark or content >= (AFTER_WORDS if is_value(c.text) else 1) or t.text.lower() in joiners:
+                break
+            after.append(t.text)
+            taken.add(k)
+            content += t.text.lower() not in stop_words
+        c.after = after
+    for c in kept:  # the words back to the previous value, less those that describe that value
         back = max((b.end for b in bounds if b.end <= c.start), default=0)
         label = []
-        for t in reversed(toks[back: c.start]):
-            if t.mark and label:
+        for k in range(c.start - 1, back - 1, -1):
+            t = toks[k]
+            if (t.mark and label) or k in taken:
                 break
             if not t.mark:
                 label.append(t.text)
         c.label = label
-        nxt = min((b.start for b in bounds if b.start >= c.end), default=len(toks))
-        after = []
-        for t in toks[c.end: nxt]:
-            if t.mark or len(after) >= AFTER_WORDS:
-                break
-            after.append(t.text)
-        c.after = after
     return kept
 
 
@@ -149,28 +158,33 @@ def matches(word: str, wanted: list[str] | set[str]) -> bool:
 
 
 def _stem(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:  # "flies" / "fly"
+        return word[:-3] + "y"
     for ending in ("ing", "ed", "es", "s"):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             return word[: -len(ending)]
     return word
 
 
-def score(c: Candidate, wanted: list[str]) -> float:
-    """How many of ``wanted`` (question words) the candidate's context holds, nearer ones counting more."""
+def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozenset()) -> float:
+    """How many of ``wanted`` (question words) the candidate's context holds: the two content words
+    nearest it count fully (its own label, "alpha-3 code", or unit, "kB"), farther ones little (words
+    the whole record shares, "ISO 4217", label every value after them)."""
     total = 0.0
     seen: set[str] = set()
-    for distance, word in enumerate(c.label):
-        if word.lower() not in seen and matches(word, wanted):
-            seen.add(word.lower())
-            total += 1.0 / (1 + 0.15 * distance)
-    for distance, word in enumerate(c.after):
-        if word.lower() not in seen and matches(word, wanted):
-            seen.add(word.lower())
-            total += 0.9 / (1 + 0.15 * distance)
+    for words, near, far in ((c.label, 1.0, 0.35), (c.after, 1.0, 0.35)):
+        distance = 0
+        for word in words:
+            low = word.lower()
+            if low not in seen and matches(word, wanted):
+                seen.add(low)
+                total += near if distance <= 1 else far
+            distance += low not in stop_words
     return total
 
 
-def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False) -> list[Candidate]:
+def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False,
+           stop_words: frozenset[str] = frozenset()) -> list[Candidate]:
     """The candidates the question does not state with a positive score, best first (ties in text order)."""
     lowered = stated.lower()
     kept = []
@@ -179,7 +193,7 @@ def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool
             continue
         if numeric and not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text):
             continue
-        c.score = score(c, wanted)
+        c.score = score(c, wanted, stop_words)
         if c.score > 0:
             kept.append(c)
     return sorted(kept, key=lambda c: -c.score)

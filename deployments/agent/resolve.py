@@ -74,7 +74,10 @@ class Resolver:
             return None
         names = self.index.names(question)
         strong = [n for n in names if self._strong(n)]
-        stated = [m.group() for m in _STATED_NUMBER.finditer(_without(question, strong))]
+        # a number the named documents hold ("ISO 4217", a year) names them; any other is an operand
+        held = {w for n in strong for d in (n.subject_of or n.docs)[:3] for w in self.index.records[d].words}
+        stated = [m.group() for m in _STATED_NUMBER.finditer(_without(question, strong))
+                  if m.group().replace(",", "") not in held]
         ops = self.language.operations(_without(question, strong))
         if stated and names:
             return None  # a stated number with a looked-up value: the loop's guards combine them
@@ -143,15 +146,31 @@ class Resolver:
 
     async def _single(self, question: str, name: Name) -> Resolution | None:
         record = self.index.records[await self._doc(name, question)]
-        return await self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span)
+        return await self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span,
+                                used=self._extended(question, name, record))
 
-    async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str) -> Resolution | None:
-        cands = candidates(record.text, self.language.name_connectors, self.language.stop_words)
-        wanted = self._wanted(question, [span])
+    def _extended(self, question: str, name: Name, record: Record) -> str:
+        """The name with the question's words around it that the document writes around it too ("Lyon"
+        in "the Lyon office"): they name the record, not the value asked."""
+        if name.start < 0:
+            return name.span
+        words = [t.text for t in tokens(question)]
+        start, end = name.start, name.end
+        while start > 0 and self.index.holders([w.lower() for w in words[start - 1: end]]) and \
+                record.id in self.index.holders([w.lower() for w in words[start - 1: end]]):
+            start -= 1
+        while end < len(words) and record.id in self.index.holders([w.lower() for w in words[start: end + 1]]):
+            end += 1
+        return " ".join(words[start:end])
+
+    async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str,
+                    used: str = "") -> Resolution | None:
+        cands = self._candidates(record)
+        wanted = self._wanted(question, [used or span])
         if not named_subject and span:
             context = _context_of(record.text, span, cands)
             wanted = [w for w in wanted if not matches(w, context)]
-        best = await self._best(question, record, ranked(cands, wanted, question))
+        best = await self._best(question, record, ranked(cands, wanted, question, stop_words=self.language.stop_words))
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
@@ -176,8 +195,8 @@ class Resolver:
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
             best = await self._best(question, record, ranked(
-                candidates(record.text, self.language.name_connectors, self.language.stop_words),
-                wanted + own, question.replace(name.span, " "), numeric=True))
+                self._candidates(record),
+                wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words))
             if best is None:
                 return None
             values.append(best.text.replace(",", ""))
@@ -212,6 +231,10 @@ class Resolver:
         except Exception:  # noqa: BLE001 - the model is unavailable: the first in the document's order
             return top[0]
         return next((c for c in top if c.text == picked), top[0])
+
+    def _candidates(self, record: Record) -> list[Candidate]:
+        return candidates(record.text, self.language.name_connectors, self.language.stop_words,
+                          self.language.clause_joiners)
 
     def _wanted(self, question: str, spans: list[str]) -> list[str]:
         """The question's content words that did not name the document: what the answer's context should hold."""
