@@ -367,7 +367,8 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
     mine = [li for li in runs if li.text.startswith(job["id"])]
     assert mine, [li.text for li in runs]
     line = mine[0].text
-    for part in (upload.name, "month windows", f"{len(job['result']['topics'])} topics",
+    assert job["topic_count"] == sum(not t.get("other") for t in job["result"]["topics"])
+    for part in (upload.name, "month windows", f"{job['topic_count']} topics",
                  f"{len(docs)} documents, {labelled} labelled"):
         assert part in line, (part, line)
     assert re.search(r"· \d+ (s|min \d+ s)\b", line), line

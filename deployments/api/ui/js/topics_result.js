@@ -65,7 +65,10 @@ export function renderResult(result, evaluation, docs, title) {
   const nDocs = (result.documents || []).length;
   const errors = (result.labelling_errors || []).length;
   const skipped = result.skipped_count || 0;
-  $("result-summary").textContent = `${title}: ${nDocs} documents, ${(result.topics || []).length} topics, ` +
+  const other = (result.topics || []).find((t) => t.other);
+  const named = (result.topics || []).filter((t) => !t.other).length;
+  $("result-summary").textContent = `${title}: ${nDocs} documents, ${named} topics` +
+    (other ? ` (and ${other.count} ${other.count === 1 ? "document" : "documents"} in ${other.label})` : "") + ", " +
     `${(trends.windows || []).length} ${trends.window || ""} windows` +
     (errors ? `, ${errors} documents could not be labelled` : "") +
     (skipped ? `, ${skipped} bad lines left out` : "") + ".";
