@@ -340,10 +340,10 @@ def test_a_topics_run_on_the_art_corpus_highlights_the_planted_rising_topic(brow
         assert len({c for _, _, c in browser.execute_script(CHART_SERIES_JS)}) == min(every, 20)
         browser.find_element("id", "chart-all").click()
     # clicking a legend entry shows that topic alone; clicking it again shows them all
-    first = browser.find_elements("css selector", "#trend-chart .u-legend tr.u-series")[1]
-    first.click()
+    entry = "#trend-chart .u-legend tr.u-series:nth-child(2) th"
+    browser.find_element("css selector", entry).click()
     assert [label for label, shown, _ in browser.execute_script(CHART_SERIES_JS) if shown] == [series[0][0]]
-    browser.find_elements("css selector", "#trend-chart .u-legend tr.u-series")[1].click()
+    browser.find_element("css selector", entry).click()
     assert all(shown for _, shown, _ in browser.execute_script(CHART_SERIES_JS))
     # hover: the legend shows the counts of the window under the cursor, or the shares once asked for
     chart = browser.find_element("css selector", "#trend-chart .u-over")
