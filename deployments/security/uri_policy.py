@@ -24,6 +24,8 @@ from deployments.security import network
 from deployments.security.places import Place, parse, under
 from deployments.security.refusal import refusal
 from deployments.security.settings import UriPolicy
+from deployments.topics.results_uri import output_names
+
 
 def setting_name(write: bool) -> str:
     return "security.uris.write" if write else "security.uris.read"
@@ -32,8 +34,8 @@ def setting_name(write: bool) -> str:
 def check_place(uri: str, field: str, policy: UriPolicy, write: bool) -> Place:
     """The parsed URI when it lies under an allowed place; else the refusal (a `ServiceError` 400).
 
-    No network and no file access beyond resolving symlinks: an https URI that passes still needs
-    `network.check_url_hops`.
+    No network and no file access beyond resolving symlinks: an https URI that passes still needs the
+    network half of `allowed_uri`. A result location passes only when its summary's place does too.
     """
     setting = setting_name(write)
     entries = policy.write if write else policy.read
@@ -49,7 +51,8 @@ def check_place(uri: str, field: str, policy: UriPolicy, write: bool) -> Place:
         if not any(_inside_local(uri, entry, write) for entry in entries if parse(entry).kind == "local"):
             raise denied
         return place
-    if not any(under(place, parse(entry)) for entry in entries):
+    names = [uri, output_names(uri)[1]] if write else [uri]  # s3://b names its summary s3://b.summary.json
+    if not all(any(under(parse(name), parse(entry)) for entry in entries) for name in names):
         raise denied
     return place
 
@@ -60,7 +63,7 @@ def _inside_local(uri: str, entry: str, write: bool) -> bool:
     raw = parse(uri).path
     candidates = {raw, unquote(raw)}
     if write:  # the summary goes beside the assignments: both must be inside
-        candidates |= {_summary_path(path) for path in list(candidates)}
+        candidates |= {output_names(path)[1] for path in list(candidates)}
     for path in candidates:
         resolved = _resolve(path)
         if resolved.startswith(root.rstrip(os.sep) + os.sep):
@@ -73,13 +76,6 @@ def _inside_local(uri: str, entry: str, write: bool) -> bool:
 
 def _resolve(path: str) -> str:
     return os.path.realpath(os.path.expanduser(path))
-
-
-def _summary_path(path: str) -> str:
-    """Where a job writes the summary for an assignments path (see `topics.results_uri.output_names`)."""
-    from deployments.topics.results_uri import output_names
-
-    return output_names(path)[1]
 
 
 async def allowed_uri(uri: str, field: str, policy: UriPolicy, write: bool = False) -> str:

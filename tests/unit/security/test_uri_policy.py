@@ -83,7 +83,8 @@ def test_results_may_go_under_a_writable_place(tree, uri):
 
 
 @pytest.mark.parametrize("uri", ["{t}/out", "{t}/out/run", "{t}/out/run.jsonl", "{t}/allowed/run.jsonl", "/tmp/run.jsonl",
-                                 "{t}/out/../outside/x.jsonl", "https://data.example.com/pub/x", "s3://corpora/in/x"])
+                                 "{t}/out/../outside/x.jsonl", "https://data.example.com/pub/x", "s3://corpora/in/x",
+                                 "s3://results"])
 def test_results_outside_a_writable_place_are_refused(tree, uri):
     # {t}/out: the directory itself without a slash would put its summary beside it; {t}/out/run(.jsonl):
     # its summary name is a planted link out
