@@ -157,7 +157,7 @@ class TopicPipeline:
         """`POST /v1/topics`: topics (label, count, document ids), per-document labels, trends."""
         parsed = TopicsRequest.model_validate(request)
         self._check_size(len(parsed.documents))
-        documents = [d.model_dump() for d in parsed.documents]
+        documents = list(parsed.documents)
         return await self._labelled(documents, parsed.window, parsed.taxonomy, parsed.domain)
 
     async def chart(self, request: dict) -> bytes:

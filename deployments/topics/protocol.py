@@ -137,8 +137,9 @@ def _unique_ids(documents: list[TopicDocument]) -> list:
 class TopicsRequest(_Common):
     """`POST /v1/topics` and `POST /v1/topics/chart`."""
 
-    documents: list[TopicDocument] = Field(..., min_length=1)
-    _ids = field_validator("documents")(classmethod(lambda cls, v: _unique_ids(v)))
+    documents: list[dict] = Field(..., min_length=1, description="Documents (id, text, timestamp?); a bad one is "
+                                  "a 400 naming its 1-based position and field.")
+    _checked = field_validator("documents", mode="before")(classmethod(lambda cls, v: check_documents(v)))
 
 
 class EvaluateRequest(_Common):
