@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import candidates, is_value, tokens
+from deployments.agent.records import Candidate, candidates, is_value, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
@@ -108,12 +108,16 @@ class NameIndex:
         text = doc.get("text", "")
         words = [t.text.lower() for t in tokens(text) if not t.mark]
         found = candidates(text, self.connectors, self.stop_words)
-        first = next((c for c in found if c.start <= 1), None)
+        toks = tokens(text)
+        lead = 1 if toks and toks[0].text.lower() in self.stop_words else 0  # "The Lyon office" -> "Lyon"
+        first = next((c for c in found if c.start == lead), None)
+        if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
+                (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
+            first = Candidate(toks[lead].text, lead, lead + 1)
         subject = first.text.lower() if first else (words[0] if words else "")
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
-        written = next((t.text for t in tokens(text) if not t.mark), "")
-        toks = tokens(text)
+        written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0
         end = next((i for i in range(start, len(toks)) if toks[i].text.lower() in self.stop_words
                     and not toks[i].text[:1].isupper()), len(toks))

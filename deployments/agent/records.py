@@ -67,6 +67,7 @@ class Candidate:
     after: list[str] = field(default_factory=list)  # words after it, nearest first
     score: float = 0.0
     weak: bool = False  # the last word of a clause: a value, but no bound of its neighbours' labels
+    name: bool = False  # a run of capitalised words
 
 
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
@@ -97,7 +98,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             while i < j and toks[i].text.lower() in stop_words:  # "The Lyon" -> "Lyon"
                 i += 1
             if i < j:
-                found.append(Candidate(" ".join(t.text for t in toks[i:j]), i, j))
+                found.append(Candidate(" ".join(t.text for t in toks[i:j]), i, j, name=True))
             i = max(j, i + 1)
             continue
         if is_value(word):
@@ -105,8 +106,9 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         elif word.lower() not in stop_words and _clause_end(toks, i):
             found.append(Candidate(word, i, i + 1, weak=True))
         i += 1
-    kept = [c for n, c in enumerate(found) if not _is_label(c, found[n + 1] if n + 1 < len(found) else None, toks,
-                                                            stop_words)]
+    strong = [c for c in found if not c.weak]
+    kept = [c for c in found if c.weak or not _is_label(c, next((n for n in strong if n.start >= c.end), None), toks,
+                                                        stop_words)]
     bounds = [c for c in kept if not c.weak]
     taken: set[int] = set()  # token indices that are some value's following words
     for c in kept:
@@ -115,10 +117,12 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         content = 0
         for k in range(c.end, nxt):
             t = toks[k]
-            if t.mark or content >= (AFTER_WORDS if is_value(c.text) else 1) or t.text.lower() in joiners:
+            if t.mark or content >= (1 if c.name else AFTER_WORDS) or t.text.lower() in joiners \
+                    or (c.name and t.text.lower() in stop_words):  # a name's noun follows it at once
                 break
             after.append(t.text)
-            taken.add(k)
+            if c.name:  # "the Bergen office opened in 2014": "office" is Bergen's, not 2014's label
+                taken.add(k)
             content += t.text.lower() not in stop_words
         c.after = after
     for c in kept:  # the words back to the previous value, less those that describe that value
@@ -172,7 +176,7 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
     the whole record shares, "ISO 4217", label every value after them)."""
     total = 0.0
     seen: set[str] = set()
-    for words, near, far in ((c.label, 1.0, 0.35), (c.after, 1.0, 0.35)):
+    for words, near, far in ((c.label, 1.0, 0.35), (c.after, 0.9, 0.3)):
         distance = 0
         for word in words:
             low = word.lower()

@@ -169,15 +169,26 @@ class Resolver:
         wanted = self._wanted(question, [used or span])
         if not named_subject and span:
             context = _context_of(record.text, span, cands)
-            wanted = [w for w in wanted if not matches(w, context)]
+            kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
+            wanted = [w for w in wanted if not matches(w, context) and w != kind]
         best = await self._best(question, record, ranked(cands, wanted, question, stop_words=self.language.stop_words))
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
             # value nearest the words that found the document when the record has no subject
-            unstated = [c for c in cands if c.text.lower() not in question.lower()]
+            asked = question.replace(span, " ").lower()  # a quoted description may hold the name it describes
+            unstated = [c for c in cands if c.text.lower() not in asked]
+            subject = record.subject_text if record.subject_text and record.subject_text.lower() == record.subject \
+                and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", asked) else ""
             best = next((c for c in unstated if c.text.lower() == record.subject), None) \
-                or _nearest(unstated, _position(record.text, span))
+                or (Candidate(subject, 0, 1) if subject else None) or _nearest(unstated, _position(record.text, span))
+        if best is None and named_subject and self.generate is not None:
+            # no candidate's context holds the question's words ("Who wrote Dune?": "a novel by Frank
+            # Herbert"): the model chooses among the record's whole values, never a label
+            unstated = [c for c in cands if c.text.lower() not in question.lower() and c.text.lower() != record.subject]
+            for c in unstated:
+                c.score = 0.0
+            best = await self._best(question, record, unstated) if len(unstated) > 1 else None
         if best is None:
             return None
         return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,
@@ -231,6 +242,14 @@ class Resolver:
         except Exception:  # noqa: BLE001 - the model is unavailable: the first in the document's order
             return top[0]
         return next((c for c in top if c.text == picked), top[0])
+
+    def _asked_kind(self, question: str) -> str | None:
+        """The word right after a kind word ("Which element", "What country"), lower-cased, or None."""
+        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        for i, w in enumerate(words[:-1]):
+            if w in self.language.kind_words and words[i + 1] not in self.language.stop_words:
+                return words[i + 1]
+        return None
 
     def _candidates(self, record: Record) -> list[Candidate]:
         return candidates(record.text, self.language.name_connectors, self.language.stop_words,
@@ -289,9 +308,12 @@ def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
 
 
 def _position(text: str, span: str) -> int | None:
-    low = [t.text.lower() for t in tokens(text)]
+    """The token index where ``span``'s words start in ``text`` (marks ignored on both sides)."""
+    toks = [t for t in tokens(text) if not t.mark]
+    low = [t.text.lower() for t in toks]
     words = [t.text.lower() for t in tokens(span) if not t.mark]
-    return next((i for i in range(len(low) - len(words) + 1) if words and low[i: i + len(words)] == words), None)
+    at = next((i for i in range(len(low) - len(words) + 1) if words and low[i: i + len(words)] == words), None)
+    return None if at is None else toks[at].index
 
 
 def _nearest(cands: list[Candidate], at: int | None) -> Candidate | None:
