@@ -47,6 +47,10 @@ class Policy(BaseModel):
     look_back_period_s: float = Field(30, gt=0)
     max_ongoing_requests: int = Field(5, ge=1)
     max_queued_requests: int = Field(ge=0)
+    max_batch_size: int = Field(10**6, ge=1, description="The engine's rows per step (user_config); requests "
+                                "past it wait inside the replica, so its throughput stops growing there.")
+    request_timeout_s: float = Field(float("inf"), gt=0, description="The LLM's request deadline (user_config); "
+                                     "a request whose wait and service pass it gets 504 instead of an answer.")
     callers: int = Field(1, ge=1, description="Callers (ingress replicas), each holding its own queue of "
                          "max_queued_requests, as Serve counts it per caller.")
 
@@ -57,8 +61,11 @@ class Policy(BaseModel):
         for app in config["applications"]:
             for entry in app.get("deployments") or []:
                 if entry["name"] == deployment:
+                    runtime = {k: v for k, v in (entry.get("user_config") or {}).items()
+                               if k in ("max_batch_size", "request_timeout_s")}
                     return cls.model_validate({**entry["autoscaling_config"], **{
-                        k: entry[k] for k in ("max_ongoing_requests", "max_queued_requests") if k in entry}})
+                        k: entry[k] for k in ("max_ongoing_requests", "max_queued_requests") if k in entry},
+                        **runtime})
         raise ValueError(f"{path} has no deployment {deployment}")
 
 
@@ -116,6 +123,7 @@ class HourStats(BaseModel):
     queue_mean: float
     queue_max: float
     rejected_share: float
+    timed_out_share: float
     p95_latency_s: float
 
 
@@ -147,7 +155,7 @@ def simulate(rates: list[float], profile: Profile, policy: Policy, startup_s: fl
             starting.popleft()
             ready += 1
         # completions at the replicas' current concurrency
-        per_replica = running / ready if ready else 0.0
+        per_replica = min(running / ready, policy.max_batch_size) if ready else 0.0
         done = min(running, ready * profile.rate(per_replica))
         running -= done
         # arrivals join the queue, past its limit they are refused; the queue fills free slots in order
@@ -159,11 +167,13 @@ def simulate(rates: list[float], profile: Profile, policy: Policy, startup_s: fl
         queued -= moved
         running += moved
         # a request arriving now waits for the queue ahead of it, then is served at this concurrency
-        concurrency = running / ready if ready else 0.0
-        throughput = ready * profile.rate(max(concurrency, 1.0))
-        wait = queued / throughput if throughput else float("inf")
-        service = max(concurrency, 1.0) / profile.rate(max(concurrency, 1.0))
-        acc.add(arriving, rejected, ready + len(starting), queued, (wait + service, admitted))
+        concurrency = max(running / ready if ready else 0.0, 1.0)
+        rate = profile.rate(min(concurrency, policy.max_batch_size))  # one replica's completions per second
+        wait = queued / (ready * rate) if ready else float("inf")
+        service = concurrency / rate  # Little's law: waiting for a row inside the replica included
+        late = admitted if wait + service > policy.request_timeout_s else 0.0
+        acc.add(arriving, rejected, late, ready + len(starting), queued, (min(wait + service, policy.request_timeout_s),
+                                                                        admitted))
         # the autoscaler: mean ongoing over the look-back window, decisions after their delay
         window.append(running + queued)
         while len(window) > policy.look_back_period_s:
@@ -200,13 +210,15 @@ class _Hour:
     """Running sums of one hour."""
 
     def __init__(self) -> None:
-        self.arrivals = self.rejected = self.replicas = self.queue = self.queue_max = 0.0
+        self.arrivals = self.rejected = self.late = self.replicas = self.queue = self.queue_max = 0.0
         self.replicas_max, self.steps = 0, 0
         self.latencies: list[tuple[float, float]] = []
 
-    def add(self, arriving: float, rejected: float, replicas: int, queue: float, latency: tuple[float, float]) -> None:
+    def add(self, arriving: float, rejected: float, late: float, replicas: int, queue: float,
+            latency: tuple[float, float]) -> None:
         self.arrivals += arriving
         self.rejected += rejected
+        self.late += late
         self.replicas += replicas
         self.replicas_max = max(self.replicas_max, replicas)
         self.queue += queue
@@ -218,21 +230,24 @@ class _Hour:
         return HourStats(hour=hour, arrivals_per_s=self.arrivals / self.steps, replicas_mean=self.replicas / self.steps,
                          replicas_max=self.replicas_max, queue_mean=self.queue / self.steps, queue_max=self.queue_max,
                          rejected_share=self.rejected / self.arrivals if self.arrivals else 0.0,
+                         timed_out_share=self.late / self.arrivals if self.arrivals else 0.0,
                          p95_latency_s=_weighted_p95(self.latencies))
 
 
 def report(name: str, hours: list[HourStats]) -> str:
     """A table per hour and the day's totals."""
     lines = [f"== {name}", f"{'hour':>4s} {'req/s':>7s} {'replicas':>9s} {'max':>4s} {'queue':>7s} {'q max':>7s}"
-             f" {'503 %':>6s} {'p95 s':>7s}"]
+             f" {'503 %':>6s} {'504 %':>6s} {'p95 s':>7s}"]
     for h in hours:
         lines.append(f"{h.hour:4d} {h.arrivals_per_s:7.2f} {h.replicas_mean:9.2f} {h.replicas_max:4d} "
-                     f"{h.queue_mean:7.1f} {h.queue_max:7.1f} {100 * h.rejected_share:6.2f} {h.p95_latency_s:7.1f}")
+                     f"{h.queue_mean:7.1f} {h.queue_max:7.1f} {100 * h.rejected_share:6.2f} {100 * h.timed_out_share:6.2f} "
+                     f"{h.p95_latency_s:7.1f}")
     arrivals = sum(h.arrivals_per_s for h in hours) * 3600
     rejected = sum(h.arrivals_per_s * h.rejected_share for h in hours) * 3600
+    late = sum(h.arrivals_per_s * h.timed_out_share for h in hours) * 3600
     replica_hours = sum(h.replicas_mean for h in hours)
     lines.append(f"day: {arrivals:,.0f} requests, {100 * rejected / arrivals if arrivals else 0:.2f}% refused (503), "
-                 f"{replica_hours:.1f} replica-hours, worst hourly p95 {max(h.p95_latency_s for h in hours):.1f} s")
+                 f"{100 * late / arrivals if arrivals else 0:.2f}% timed out (504), {replica_hours:.1f} replica-hours, worst hourly p95 {max(h.p95_latency_s for h in hours):.1f} s")
     return "\n".join(lines)
 
 

@@ -87,3 +87,18 @@ def test_the_shipped_policy_is_read_from_serve_config(capsys):
     out = capsys.readouterr().out
     assert out.count("day: ") == 2 and "alternative {'max_replicas': 8}" in out
     assert len([line for line in out.splitlines() if line[:4].strip().isdigit()]) == 48
+
+
+def test_past_the_batch_size_a_replica_does_no_more_work():
+    wide = simulate([3.5] * 3600, PROFILE, policy(max_replicas=1), startup_s=10)
+    narrow = simulate([3.5] * 3600, PROFILE, policy(max_replicas=1, max_batch_size=2), startup_s=10)
+    assert wide[0].rejected_share == 0  # 8 rows: up to 4 requests/s
+    assert narrow[0].rejected_share == pytest.approx(1 - PROFILE.rate(2) / 3.5, abs=0.03)  # 2 rows: ~1.43/s
+
+
+def test_a_long_queue_past_the_deadline_is_counted_as_timed_out():
+    patient = simulate([6.0] * 3600, PROFILE, policy(max_replicas=1, max_queued_requests=1000), startup_s=10)
+    strict = simulate([6.0] * 3600, PROFILE, policy(max_replicas=1, max_queued_requests=1000, request_timeout_s=60),
+                      startup_s=10)
+    assert patient[0].timed_out_share == 0 and patient[0].p95_latency_s > 60
+    assert strict[0].timed_out_share > 0.1 and strict[0].p95_latency_s == 60  # capped at the deadline
