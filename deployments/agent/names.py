@@ -64,9 +64,11 @@ def _norm(words: Sequence[str]) -> str:
 
 class NameIndex:
     def __init__(self, documents: Any, stop_words: frozenset[str], operator_words: frozenset[str],
-                 connectors: frozenset[str], max_words: int = 6, ttl_s: float = 30.0) -> None:
+                 connectors: frozenset[str], max_words: int = 6, ttl_s: float = 30.0,
+                 max_documents: int = 20000) -> None:
         self.documents, self.stop_words, self.operator_words = documents, stop_words, operator_words
         self.connectors, self.max_words, self.ttl_s = connectors, max_words, ttl_s
+        self.max_documents = max_documents
         self.records: dict[str, Record] = {}
         self.by_word: dict[str, set[str]] = {}
         self.lower_seen: set[str] = set()  # words some document writes in small letters after its start
@@ -76,7 +78,8 @@ class NameIndex:
 
     @property
     def available(self) -> bool:
-        return self._usable and hasattr(self.documents, "page") and hasattr(self.documents, "count")
+        return self._usable and hasattr(self.documents, "page") and hasattr(self.documents, "count") \
+            and self._count <= self.max_documents
 
     async def refresh(self) -> None:
         """Read every document again when the store's count changed or the copy is older than ``ttl_s``."""
@@ -87,6 +90,9 @@ class NameIndex:
                 self._usable = False
                 return
             if count == self._count and time.monotonic() - self._loaded_at < self.ttl_s:
+                return
+            if count > self.max_documents:  # too many to copy: names come from the model's searches only
+                self.records, self.by_word, self._count, self._loaded_at = {}, {}, count, time.monotonic()
                 return
             docs: list[dict[str, Any]] = []
             while len(docs) < count:

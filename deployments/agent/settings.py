@@ -40,6 +40,9 @@ class AgentSettings(BaseModel):
     name_index_ttl_s: float = Field(
         30.0, gt=0, description="The agent's copy of the stored documents (for matching names) is read again when "
         "the store's count changes or it is older than this.")
+    name_index_max_documents: int = Field(
+        20000, ge=0, description="Past this many stored documents the agent keeps no copy of them: names are then "
+        "found by the model's searches only (the resolver still parses arithmetic).")
 
     # --- guards (guards.py): each one switched by its own setting ---
     guard_answer_needs_observation: bool = Field(True, description="No Final Answer before anything is observed.")
