@@ -77,7 +77,10 @@ class StoredDocument(BaseModel):
     updated_at: str | None = Field(None, description="When the document was last written (ISO 8601, UTC).")
 
 
-class SearchResult(StoredDocument):
+class SearchResult(BaseModel):
+    id: str
+    text: str
+    metadata: dict[str, Any]
     score: float
 
 

@@ -33,6 +33,7 @@ logger = logging.getLogger("ray.serve")
 TABLE = "documents"
 Scalar = (str, int, float, bool, type(None))
 _COLUMNS = ["id", "text", "metadata", "added_at", "updated_at"]
+_HIT = ["id", "text", "metadata"]  # a search result's columns
 _TIME_COLUMNS = ("added_at", "updated_at")
 ORDERS = ("id", "added")
 _IN_CHUNK = 500  # ids per `id IN (...)` lookup
@@ -232,20 +233,20 @@ class DocumentTable:
         if table is None:
             return []
         query = table.search(np.asarray(vector, dtype=np.float32).ravel(), vector_column_name="vector")
-        query = query.distance_type("cosine").nprobes(self.nprobes).select([*_COLUMNS, "_distance"]).limit(k)
+        query = query.distance_type("cosine").nprobes(self.nprobes).select([*_HIT, "_distance"]).limit(k)
         if where:
             query = query.where(where, prefilter=True)
-        return [{**_document(row), "score": round(1.0 - float(row["_distance"]), 6)} for row in query.to_list()]
+        return [{**_hit(row), "score": round(1.0 - float(row["_distance"]), 6)} for row in query.to_list()]
 
     def keyword(self, text: str, k: int, where: str | None = None) -> list[dict[str, Any]]:
         """The ``k`` best documents by BM25 (the score) over the full-text index, best first."""
         table = self.table()
         if table is None:
             return []
-        query = table.search(text, query_type="fts", fts_columns="text").select([*_COLUMNS, "_score"]).limit(k)
+        query = table.search(text, query_type="fts", fts_columns="text").select([*_HIT, "_score"]).limit(k)
         if where:
             query = query.where(where, prefilter=True)
-        return [{**_document(row), "score": round(float(row["_score"]), 6)} for row in query.to_list()
+        return [{**_hit(row), "score": round(float(row["_score"]), 6)} for row in query.to_list()
                 if row["_score"] > 0]
 
     # --- upkeep -------------------------------------------------------------------------------------
@@ -296,6 +297,11 @@ class DocumentTable:
 def _document(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "text": row["text"], "metadata": json.loads(row["metadata"] or "{}"),
             "added_at": row.get("added_at"), "updated_at": row.get("updated_at")}
+
+
+def _hit(row: dict[str, Any]) -> dict[str, Any]:
+    """A search result's document: id, text and metadata (the times are for browsing)."""
+    return {"id": row["id"], "text": row["text"], "metadata": json.loads(row["metadata"] or "{}")}
 
 
 def _with_times(table: Any) -> Any:

@@ -39,7 +39,7 @@ def test_semantic_search_finds_meaning_without_shared_words(http):
 def test_re_adding_an_id_replaces_the_document(http):
     total = http.post("/v1/documents", json={"documents": [{"id": "tmp-replace", "text": "alpha quokka"}]}).json()["total"]
     again = http.post("/v1/documents", json={"documents": [{"id": "tmp-replace", "text": "beta wombat"}]}).json()
-    assert again == {"added": 1, "total": total}
+    assert again == {"added": 0, "updated": 1, "updated_ids": ["tmp-replace"], "total": total}
     assert http.post("/v1/documents/search", json={"query": "quokka", "mode": "keyword"}).json()["results"] == []
     hits = http.post("/v1/documents/search", json={"query": "wombat", "mode": "keyword"}).json()["results"]
     assert [h["id"] for h in hits] == ["tmp-replace"]
@@ -71,9 +71,10 @@ def test_get_list_and_delete_return_metadata(http):
     doc = {"id": "meta/one", "text": "Parking permits are renewed each March.", "metadata": {"team": "facilities",
                                                                                           "year": 2024}}
     assert http.post("/v1/documents", json={"documents": [doc]}).status_code == 200
-    assert http.get("/v1/documents/meta/one").json() == doc
+    stored = http.get("/v1/documents/meta/one").json()
+    assert {k: stored[k] for k in doc} == doc and stored["added_at"]
     page = http.get("/v1/documents", params={"limit": 1000, "offset": 0}).json()
-    assert page["total"] == len(page["documents"]) >= 38 and doc in page["documents"]
+    assert page["total"] == len(page["documents"]) >= 38 and stored in page["documents"]
     assert http.get("/v1/documents", params={"limit": 2, "offset": 1}).json()["documents"] == page["documents"][1:3]
     hits = http.post("/v1/documents/search", json={"query": "parking permits", "filter": {"team": "facilities"},
                                                    "mode": "hybrid"}).json()["results"]
@@ -196,3 +197,37 @@ def test_document_routes_hold_their_schema_under_generated_requests(base_url):
             case.call_and_validate(timeout=120, checks=CHECKS)
 
         run()
+
+
+def test_writes_are_counted_honestly_and_metadata_left_out_is_kept(http):
+    first = http.post("/v1/documents", json={"documents": [
+        {"id": "honest-1", "text": "The print room opens at nine.", "metadata": {"team": "prints"}},
+        {"id": "honest-2", "text": "Loans need a condition report."}]}).json()
+    assert (first["added"], first["updated"]) == (2, 0)
+    again = http.post("/v1/documents", json={"documents": [
+        {"id": "honest-1", "text": "The print room opens at ten."},  # metadata left out: kept
+        {"id": "honest-3", "text": "Frames are checked every spring."}]}).json()
+    assert (again["added"], again["updated"], again["updated_ids"]) == (1, 1, ["honest-1"])
+    assert again["total"] == first["total"] + 1
+    kept = http.get("/v1/documents/honest-1").json()
+    assert kept["text"] == "The print room opens at ten." and kept["metadata"] == {"team": "prints"}
+    assert http.post("/v1/documents", json={"documents": [
+        {"id": "honest-1", "text": "The print room opens at ten.", "metadata": None}]}).json()["updated"] == 1
+    assert http.get("/v1/documents/honest-1").json()["metadata"] == {}  # explicit null: cleared
+
+
+def test_browse_honours_filter_page_size_order_and_shows_the_time_added(http):
+    docs = [{"id": f"browse-{c}", "text": f"Browse note {c}.", "metadata": {"browse": "yes"}} for c in "cab"]
+    for doc in docs:  # one write each: c, then a, then b is the newest
+        assert http.post("/v1/documents", json={"documents": [doc]}).status_code == 200
+    page = http.get("/v1/documents", params={"filter": '{"browse": "yes"}', "limit": 2}).json()
+    assert page["total"] == 3 and [d["id"] for d in page["documents"]] == ["browse-a", "browse-b"]
+    rest = http.get("/v1/documents", params={"filter": '{"browse": "yes"}', "limit": 2, "offset": 2}).json()
+    assert [d["id"] for d in rest["documents"]] == ["browse-c"]
+    newest = http.get("/v1/documents", params={"filter": '{"browse": "yes"}', "order": "added"}).json()
+    assert [d["id"] for d in newest["documents"]] == ["browse-b", "browse-a", "browse-c"]
+    assert all(d["added_at"] for d in newest["documents"]) and newest["order"] == "added"
+    known = http.get("/v1/documents", params=[("ids", "browse-a"), ("ids", "browse-nope")]).json()
+    assert [d["id"] for d in known["documents"]] == ["browse-a"]
+    bad = http.get("/v1/documents", params={"filter": "browse=yes"})
+    assert bad.status_code == 400 and bad.json()["error"]["param"] == "filter"

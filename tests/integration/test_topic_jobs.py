@@ -154,10 +154,57 @@ def test_a_corpus_uri_job_keeps_texts_and_vibe_rows(jobs_url: str, tmp_path) -> 
     bad.write_text(json.dumps({"id": "x", "text": " "}) + "\n")
     failed = _until_finished(jobs_url, httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(bad)},
                                                   timeout=60).json()["id"])
-    assert failed["state"] == "failed" and "document 'x': text" in failed["error"], failed
+    assert failed["state"] == "failed" and "line 1: field `text`" in failed["error"], failed
+    assert "CorpusDocument" not in failed["error"] and "1 bad line in " in failed["error"]
     twice = tmp_path / "twice.jsonl"
     twice.write_text("".join(json.dumps(d) + "\n" for d in (DOCS[0], DOCS[0])))
     repeated = _until_finished(jobs_url, httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(twice)},
                                                     timeout=60).json()["id"])
-    assert repeated["state"] == "failed" and "document ids must be unique" in repeated["error"], repeated
+    assert repeated["state"] == "failed" and "line 2: id 'd0' repeats line 1" in repeated["error"], repeated
     assert repeated["progress"]["labelled"] == 0  # found before any labelling
+
+
+def test_a_half_labelled_upload_is_scored_on_its_labelled_half_and_listed_with_its_source(jobs_url: str,
+                                                                                         tmp_path) -> None:
+    """An uploaded file's text (`jsonl`) with one bad line: a 400 naming line 3, or, with `skip_bad_lines`,
+    a job that lists the line; half the documents carry human topics, so the metrics and the vibe check
+    are on those, and the job list shows the file name, window, counts and duration. The texts are the
+    other tests' (labels from the cache)."""
+    half = [dict(d) for d in DOCS]
+    for d in half[len(half) // 2:]:
+        del d["human_topics"]
+    lines = [json.dumps(d) for d in half]
+    lines.insert(2, json.dumps({"id": "no-text", "timestamp": "2025-01-01"}))
+    upload = {"jsonl": "\n".join(lines), "source_name": "half.jsonl", "window": "month"}
+
+    refused = httpx.post(f"{jobs_url}/v1/topics/jobs", json=upload, timeout=60)
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["message"].startswith("1 bad line in half.jsonl: line 3: field `text` is required")
+    assert error["param"] == "jsonl" and "skip_bad_lines" in error["message"]
+
+    submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={**upload, "skip_bad_lines": True}, timeout=60)
+    assert submitted.status_code == 202, submitted.text
+    job = _until_finished(jobs_url, submitted.json()["id"])
+    assert job["state"] == "done", job
+    assert job["skipped_count"] == 1 and job["skipped_lines"] == [{"line": 3, "message": "field `text` is required"}]
+    labelled = len(DOCS) // 2
+    assert job["evaluation"] == {"labelled": labelled, "total": len(DOCS), "reason": None,
+                                 "summary": f"on {labelled} of {len(DOCS)} labelled documents"}
+    assert job["metrics"] is not None and 0.0 <= job["metrics"]["nmi"] <= 1.0
+    assert [r["id"] for r in job["vibe_check"]] == [d["id"] for d in DOCS[:labelled]]
+    names = [t["label"].casefold() for t in job["result"]["topics"]]
+    assert len(names) == len(set(names))
+    listed = {j["id"]: j for j in httpx.get(f"{jobs_url}/v1/topics/jobs", timeout=60).json()["jobs"]}[job["id"]]
+    assert (listed["source"], listed["window"], listed["documents"], listed["labelled"]) == \
+        ("half.jsonl", "month", len(DOCS), labelled)
+    assert listed["topic_count"] == sum(1 for t in job["result"]["topics"] if not t.get("other"))
+    assert listed["duration_s"] is not None and listed["duration_s"] >= 0
+
+    missing = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": str(tmp_path / "gone.jsonl")}, timeout=60)
+    assert missing.status_code == 400, missing.text
+    assert missing.json()["error"]["code"] == "corpus_not_found"
+    assert missing.json()["error"]["message"] == f"cannot read {tmp_path / 'gone.jsonl'}: not found"
+    both = httpx.post(f"{jobs_url}/v1/topics/jobs", json={**upload, "corpus_uri": str(tmp_path / "x.jsonl")},
+                      timeout=60)
+    assert both.status_code == 400 and "give one source" in both.json()["error"]["message"]

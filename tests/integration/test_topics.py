@@ -40,6 +40,13 @@ def test_topics_returns_topics_documents_and_trends(http):
     assert body["trends"]["windows"] == ["2025-01", "2025-02", "2025-03"]
     assert {t["label"] for t in body["trends"]["topics"]} == {t["label"] for t in body["topics"]}
     assert all(t["status"] in STATUSES and len(t["counts"]) == 3 for t in body["trends"]["topics"])
+    for trend in body["trends"]["topics"]:  # the badge: the windows of the change and the test's p-value
+        assert trend["p_value"] is None or 0.0 <= trend["p_value"] <= 1.0
+        assert (trend["window"] is None) == (trend["status"] == "steady")
+        if trend["window"] is not None:
+            assert trend["window"]["end"] == "2025-03" and trend["window"]["start"] in body["trends"]["windows"]
+    names = [t["label"].casefold() for t in body["topics"]]
+    assert len(names) == len(set(names))
 
 
 def test_chart_is_a_png(http):
@@ -59,6 +66,17 @@ def test_evaluate_returns_metrics_and_the_vibe_table(http):
     assert -1.0 <= metrics["label_baseline"] < 1.0
     assert [r["human_topics"] for r in body["vibe_check"]] == [d["human_topics"] for d in DOCS]
     assert body["markdown"].count("\n| monet |") == 1
+    assert body["evaluation"] == {"labelled": 2, "total": 2, "summary": "on 2 of 2 labelled documents",
+                                  "reason": None}
+
+
+def test_evaluate_scores_the_labelled_part_of_a_half_labelled_request(http):
+    unlabelled = {"id": "monet-again", "text": DOCS[0]["text"], "timestamp": "2025-02-01T00:00:00Z"}  # cached label
+    body = http.post("/v1/topics/evaluate", json={"documents": [*DOCS, unlabelled]}).json()
+    assert body["evaluation"]["summary"] == "on 2 of 3 labelled documents"
+    assert [r["id"] for r in body["vibe_check"]] == ["monet", "hokusai"]
+    assert 0.0 <= body["metrics"]["nmi"] <= 1.0
+    assert [d["id"] for d in body["result"]["documents"]] == ["monet", "hokusai", "monet-again"]
 
 
 @pytest.mark.parametrize(
@@ -67,7 +85,7 @@ def test_evaluate_returns_metrics_and_the_vibe_table(http):
         ({}, "documents"),
         ({"documents": []}, "documents"),
         ({"documents": DOCS, "window": "year"}, "window"),
-        ({"documents": [{"id": "a", "text": "   "}]}, "documents.0.text"),
+        ({"documents": [{"id": "a", "text": "   "}]}, "documents"),
         ({"documents": [DOCS[0], DOCS[0]]}, "documents"),
         ({"documents": DOCS, "taxonomy": []}, "taxonomy"),
     ],
@@ -80,7 +98,13 @@ def test_bad_topic_requests_are_400(http, payload, param):
 def test_evaluate_needs_human_topics(http):
     error = _assert_openai_error(http.post("/v1/topics/evaluate", json={"documents": [
         {"id": "a", "text": "A Rodin bronze."}]}), 400)
-    assert error["param"] == "documents.0.human_topics"
+    assert error["param"] == "documents" and "no document has `human_topics`" in error["message"]
+
+
+def test_a_bad_document_is_named_by_its_position_and_field(http):
+    error = _assert_openai_error(http.post("/v1/topics", json={"documents": [DOCS[0], {"id": "b"}]}), 400)
+    assert error["message"].endswith("1 bad document: document 2: field `text` is required.")
+    assert "TopicDocument" not in error["message"] and "LabelledDocument" not in error["message"]
 
 
 def test_too_many_documents_is_413(http):
