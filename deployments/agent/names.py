@@ -120,7 +120,7 @@ class NameIndex:
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
             first = Candidate(toks[lead].text, lead, lead + 1)
-        subject = first.text.lower() if first else (words[0] if words else "")
+        subject = first.text.lower() if first else ""
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
         written = next((t.text for t in toks if not t.mark), "")

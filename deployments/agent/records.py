@@ -166,7 +166,8 @@ def _stem(word: str) -> str:
         return word[:-3] + "y"
     for ending in ("ing", "ed", "es", "s"):
         if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
+            stem = word[: -len(ending)]
+            return stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else stem  # "running" / "run"
     return word
 
 

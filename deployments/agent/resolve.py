@@ -129,14 +129,17 @@ class Resolver:
         """The document a name names: its subject's, else the one holding most of the question's other
         words; a tie goes to the one the hybrid search of the whole question ranks first."""
         holders = list(name.subject_of or name.docs)
+        if len(holders) > 1:  # "the Lyon office": the record that writes the name with the same words around it
+            reach = [len(self._extended(question, name, self.index.records[d]).split()) for d in holders]
+            holders = [d for d, r in zip(holders, reach) if r == max(reach)]
+        if len(holders) > 1:
+            wanted = self._wanted(question, [name.span])
+            held = [sum(matches(w, set(self.index.records[d].words)) for w in wanted) for d in holders]
+            holders = [d for d, h in zip(holders, held) if h == max(held)]
         if len(holders) > 1:  # "US Dollar" names "The US Dollar has ...", not "The US Dollar (Next day) has ..."
             exact = [d for d in holders if self.index.records[d].head == name.span.lower()]
             holders = exact or holders
-        if len(holders) == 1:
-            return holders[0]
-        wanted = self._wanted(question, [name.span])
-        held = [sum(matches(w, set(self.index.records[d].words)) for w in wanted) for d in holders]
-        tied = [d for d, h in zip(holders, held) if h == max(held)]
+        tied = holders
         if len(tied) > 1:
             hits = [h["id"] for h in await self.documents.search(question, self.tie_k, "hybrid")]
             ranked = [d for d in hits if d in tied]
@@ -176,7 +179,8 @@ class Resolver:
             return None  # found by the whole question only: a weak match is no answer
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
             # value nearest the words that found the document when the record has no subject
-            asked = question.replace(span, " ").lower()  # a quoted description may hold the name it describes
+            quote = quoted(question)  # a quoted description may hold the name it describes
+            asked = (question.replace(quote, " ") if quote else question).lower()
             unstated = [c for c in cands if c.text.lower() not in asked]
             subject = record.subject_text if record.subject_text and record.subject_text.lower() == record.subject \
                 and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", asked) else ""
@@ -205,9 +209,16 @@ class Resolver:
             record = self.index.records[await self._doc(name, question)]
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
+            cands = self._candidates(record)
             best = await self._best(question, record, ranked(
-                self._candidates(record),
-                wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words))
+                cands, wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words))
+            if best is None:  # no number's context holds the question's words: the record's only number, or the
+                numbers = [c for c in cands if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text)  # model's choice
+                           and c.text not in question]
+                for c in numbers:
+                    c.score = 0.0
+                best = numbers[0] if len(numbers) == 1 else await self._best(question, record, numbers) \
+                    if self.generate is not None else None
             if best is None:
                 return None
             values.append(best.text.replace(",", ""))
