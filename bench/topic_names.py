@@ -31,23 +31,21 @@ from deployments.topics.evaluation import score  # noqa: E402
 from deployments.topics.settings import TopicSettings  # noqa: E402
 from deployments.topics.trends import settings_detector  # noqa: E402
 
-DEFAULT_GRID = [[1, 1.0, "other"], [2, 1.0, "other"], [2, 0.5, "other"], [2, 0.6, "other"], [2, 0.7, "other"],
-                [2, 0.6, "nearest"], [3, 0.6, "nearest"]]
+DEFAULT_GRID = [[1, 1.0], [2, 0.7], [3, 0.7], [2, 0.5]]
 
 
 async def rows(sets: list[dict], grid: list[list[float]], base: dict, embedder: LocalMiniLM) -> list[dict]:
     out = []
     for s in sets:
-        for min_size, merge, small in grid:
-            settings = TopicSettings(**{**base, "min_topic_size": int(min_size), "name_merge_cosine": merge,
-                                        "small_topics": small})
+        for min_size, merge in grid:
+            settings = TopicSettings(**{**base, "min_topic_size": int(min_size), "name_merge_cosine": merge})
             result = await medici_result(s, settings, embedder)
             m = await score(s["documents"], [d["topics"] for d in result["documents"]], embedder,
                             settings_detector(settings), "month")
             # "Sports (2)" beside "Sports" is a repeated name to a reader
             names = Counter(re.sub(r" \(\d+\)$", "", t["label"]).casefold() for t in result["topics"])
             out.append({"corpus": s["corpus"], "half": s["half"], "min_topic_size": int(min_size),
-                        "name_merge_cosine": merge, "small_topics": small, "label_f1": m["label_f1"], "nmi": m["nmi"], "ari": m["ari"],
+                        "name_merge_cosine": merge, "label_f1": m["label_f1"], "nmi": m["nmi"], "ari": m["ari"],
                         "topics": len(result["topics"]),
                         "singletons": sum(1 for t in result["topics"] if t["count"] == 1 and not t.get("other")),
                         "other": next((t["count"] for t in result["topics"] if t.get("other")), 0),
@@ -62,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--halves", default="dev", help="comma-separated halves (tune on dev only)")
     parser.add_argument("--label-db", required=True, help="the LanceDB label cache topics_vs_bertopic.py filled")
     parser.add_argument("--grid", default=json.dumps(DEFAULT_GRID),
-                        help="JSON [[min_topic_size, name_merge_cosine, small_topics], ...]")
+                        help="JSON [[min_topic_size, name_merge_cosine], ...]")
     parser.add_argument("--settings", default="{}", help="other JSON TopicSettings overrides")
     args = parser.parse_args(argv)
     names = args.corpora or ["art", *sorted(p.parent.name for p in EVAL.glob("*/spec.yaml"))]
@@ -74,22 +72,21 @@ def main(argv: list[str] | None = None) -> None:
         table = asyncio.run(rows(sets, json.loads(args.grid), base, LocalMiniLM()))
     finally:
         llm.close()
-    print("| corpus | half | min size | merge cosine | small topics | label F1 | NMI | ARI | topics | singletons "
-          "| in Other | repeated names |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| corpus | half | min size | merge cosine | label F1 | NMI | ARI | topics | singletons | in Other "
+          "| repeated names |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in table:
-        print(f"| {r['corpus']} | {r['half']} | {r['min_topic_size']} | {r['name_merge_cosine']} | {r['small_topics']} "
-              f"| {r['label_f1']:.3f} "
+        print(f"| {r['corpus']} | {r['half']} | {r['min_topic_size']} | {r['name_merge_cosine']} | {r['label_f1']:.3f} "
               f"| {r['nmi']:.3f} | {r['ari']:.3f} | {r['topics']} | {r['singletons']} | {r['other']} "
               f"| {r['repeated_names']} |")
     means: dict[tuple, list[dict]] = {}
     for r in table:
         if r["corpus"] != "art":
-            means.setdefault((r["half"], r["min_topic_size"], r["name_merge_cosine"], r["small_topics"]), []).append(r)
-    print("\n| half | min size | merge cosine | small topics | mean label F1 | mean NMI | topics | singletons |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for (half, size, merge, small), group in means.items():
-        print(f"| {half} | {size} | {merge} | {small} | {sum(r['label_f1'] for r in group) / len(group):.3f} "
+            means.setdefault((r["half"], r["min_topic_size"], r["name_merge_cosine"]), []).append(r)
+    print("\n| half | min size | merge cosine | mean label F1 | mean NMI | topics | singletons |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for (half, size, merge), group in means.items():
+        print(f"| {half} | {size} | {merge} | {sum(r['label_f1'] for r in group) / len(group):.3f} "
               f"| {sum(r['nmi'] for r in group) / len(group):.3f} | {sum(r['topics'] for r in group)} "
               f"| {sum(r['singletons'] for r in group)} |")
 

@@ -39,7 +39,7 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
                    grouping: str = "documents", cluster_distance: float = 0.68, cluster_label_weight: float = 0.2,
                    split_by_history: bool = True, own_topics: str = "closer", cluster_naming: str = "medoid",
                    cluster_max_share: float | None = 0.25, min_topic_size: int = 1,
-                   name_merge_cosine: float = 1.0, small_join_nearest: bool = False) -> dict:
+                   name_merge_cosine: float = 1.0) -> dict:
     """`documents` are dicts with `id`, `text` and optional `timestamp`; `labels` one list per document.
 
     A document's primary topic is one shared by at least `assign_min_documents` documents, seeded
@@ -112,12 +112,12 @@ async def assemble(documents: list[dict], labels: list[list[str]], embedder: Tex
         assignment = await _primary_topics(documents, doc_topics, canonical, embedder, assign_min_documents,
                                            label_prior)
     used = {t for topics in assignment.topics for t in topics}
-    if grouping != "documents":  # same-named topics' centroids, and a folded document's nearest topic
-        doc_vectors = await _text_vectors(documents, embedder) if min_topic_size > 1 or \
-            len({canonical.topics[t].label.casefold() for t in used}) < len(used) else {}
+    if grouping != "documents":  # same-named topics' centroids decide whether they merge
+        doc_vectors = await _text_vectors(documents, embedder) \
+            if len({canonical.topics[t].label.casefold() for t in used}) < len(used) else {}
     doc_topics, names = await asyncio.to_thread(
         distinct_topics, assignment.topics, {t: canonical.topics[t].label for t in used}, doc_vectors,
-        [doc.get("text") or "" for doc in documents], min_topic_size, name_merge_cosine, small_join_nearest)
+        [doc.get("text") or "" for doc in documents], min_topic_size, name_merge_cosine)
     members: dict[int, list[int]] = {}
     for d, topics in enumerate(doc_topics):
         for t in topics:
@@ -174,8 +174,7 @@ async def assemble_with(settings: TopicSettings, documents: list[dict], labels: 
                           s.assign_min_documents, s.label_prior, s.shared_word_share, s.shared_word_min_labels,
                           s.grouping, s.cluster_distance, s.cluster_label_weight, own_topics=s.own_topics,
                           cluster_naming=s.cluster_naming, cluster_max_share=s.cluster_max_share,
-                          min_topic_size=s.min_topic_size, name_merge_cosine=s.name_merge_cosine,
-                          small_join_nearest=s.small_topics == "nearest")
+                          min_topic_size=s.min_topic_size, name_merge_cosine=s.name_merge_cosine)
 
 
 async def _text_vectors(documents: list[dict], embedder: TextEmbedder,

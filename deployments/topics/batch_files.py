@@ -2,8 +2,8 @@
 
 The driver streams the labelled rows into `labelled.parquet` batch by batch (so it never holds the
 corpus); one TopicPipeline replica then reads that file, assembles the topics and writes the answer
-files next to it: `results.jsonl`, `topics.json`, `chart.png`, `labelling_errors.jsonl` and, when every
-document has `human_topics`, `metrics.json` and `vibe_check.md`.
+files next to it: `results.jsonl`, `topics.json`, `chart.png`, `labelling_errors.jsonl` and, when some
+documents have `human_topics`, `metrics.json` and `vibe_check.md` on those documents.
 """
 
 from __future__ import annotations

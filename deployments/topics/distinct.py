@@ -72,39 +72,17 @@ def merge_same_names(doc_topics: list[list[int]], names: dict[int, str], doc_vec
     return [list(dict.fromkeys(into.get(t, t) for t in topics)) for topics in doc_topics]
 
 
-def fold_small(doc_topics: list[list[int]], min_size: int, doc_vectors: dict[int, np.ndarray] | None = None,
-               join_nearest: bool = False) -> list[list[int]]:
+def fold_small(doc_topics: list[list[int]], min_size: int) -> list[list[int]]:
     """Step 2: topics of fewer than `min_size` documents leave every document; a document whose primary
-    (first) topic left gets `OTHER_KEY` first. `min_size` 1 folds nothing.
-
-    With `join_nearest`, such a document first tries the listed topic whose centroid (the unit mean of
-    its members' text vectors) is nearest to its text: it joins that topic as its primary when it is at
-    least as close to the centroid as the topic's own farthest member (the topic's reach, so no
-    threshold is fitted); only the others go to "Other"."""
+    (first) topic left gets `OTHER_KEY` first. `min_size` 1 folds nothing."""
     members = _members(doc_topics)
     small = {t for t, docs in members.items() if len(docs) < min_size}
     if not small:
         return doc_topics
-    reach: dict[int, tuple[np.ndarray, float]] = {}
-    if join_nearest and doc_vectors:
-        for t, docs in members.items():
-            vectors = [doc_vectors[d] for d in docs if d in doc_vectors and doc_topics[d][0] == t]
-            if t not in small and vectors:
-                centroid = _unit(np.sum(vectors, axis=0))
-                reach[t] = (centroid, min(float(np.asarray(v) @ centroid) for v in vectors))
     folded = []
-    for d, topics in enumerate(doc_topics):
+    for topics in doc_topics:
         kept = [t for t in topics if t not in small]
-        if not topics or topics[0] not in small:
-            folded.append(kept)
-            continue
-        home = OTHER_KEY
-        if reach and d in doc_vectors:
-            text = np.asarray(doc_vectors[d], dtype=np.float64)
-            best = max(reach, key=lambda t: float(text @ reach[t][0]))
-            if float(text @ reach[best][0]) >= reach[best][1]:
-                home = best
-        folded.append([home, *(t for t in kept if t != home)])
+        folded.append([OTHER_KEY, *kept] if topics and topics[0] in small else kept)
     return folded
 
 
@@ -157,11 +135,11 @@ def unique_names(doc_topics: list[list[int]], names: dict[int, str], texts: list
 
 
 def distinct_topics(doc_topics: list[list[int]], names: dict[int, str], doc_vectors: dict[int, np.ndarray],
-                    texts: list[str], min_size: int = 2, merge_cosine: float = 0.6,
-                    join_nearest: bool = False) -> tuple[list[list[int]], dict[int, str]]:
+                    texts: list[str], min_size: int = 2,
+                    merge_cosine: float = 0.7) -> tuple[list[list[int]], dict[int, str]]:
     """The three steps: per document its topics (`OTHER_KEY` for the folded group), and a unique name per
     topic (the folded group's is "Other", or "Other (2)" beside a topic of that name)."""
     doc_topics = merge_same_names(doc_topics, names, doc_vectors, merge_cosine)
-    doc_topics = fold_small(doc_topics, min_size, doc_vectors, join_nearest)
+    doc_topics = fold_small(doc_topics, min_size)
     names = {**names, OTHER_KEY: OTHER_LABEL}
     return doc_topics, unique_names(doc_topics, names, texts)

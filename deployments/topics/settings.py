@@ -74,12 +74,8 @@ class TopicSettings(BaseModel):
     min_topic_size: int = Field(
         2, ge=1, description="Topics of fewer documents fold into one \"Other\" group (listed last, no trend); a "
         "document keeps its raw labels. 1: every topic is listed.")
-    small_topics: Literal["other", "nearest"] = Field(
-        "other", description="Where a document whose topic is smaller than min_topic_size goes: other (the \"Other\" "
-        "group) or nearest (the nearest listed topic when the document is at least as close to its centroid as "
-        "that topic's farthest member; else \"Other\").")
     name_merge_cosine: float = Field(
-        0.6, ge=-1.0, le=1.0, description="Two topics given the same name merge when the cosine of their documents' "
+        0.7, ge=-1.0, le=1.0, description="Two topics given the same name merge when the cosine of their documents' "
         "mean text vectors is at least this; otherwise each gets a word of its own texts that tells it apart.")
     generalize_names: bool = Field(
         False, description="grouping documents: name each document cluster by a general category the LLM gives for "
