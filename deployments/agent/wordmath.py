@@ -205,25 +205,32 @@ class _Parser:
             op, j = m
             j = self._skip_pronoun_numbers(j)
             operands, j = self.operands(j)
-            return _combine(op, operands), j
+            return _combine(op, operands), self._trailing(j)
         for verb in self.w.verbs:
             if (m := self._phrase(i, verb.phrase)) is None:
                 continue
+            if "and" in verb.links and verb.op in "+*":  # "add up 3, 4 and 5", "add together 10, 20 and 30"
+                try:
+                    items, j = self.operands(m[1])
+                    return _combine(verb.op, items), self._trailing(j)
+                except NoParse:
+                    pass
             try:
                 first, j = self.unary(m[1])
                 link = self._phrase(j, verb.links)
                 if link is None:
                     continue
-                if verb.links and link[0] in ("and", "plus") and verb.op in "+*":
-                    rest, j = self.operands(link[1], first=first)
-                    return _combine(verb.op, rest), j
-                second, j = self.compare(link[1])
+                second, j = self.product(link[1])
             except NoParse:
                 continue
             return (_bin(second, verb.op, first) if verb.swapped else _bin(first, verb.op, second)), j
         if (m := self._phrase(i, self.w.starts)) is not None:
             return self.unary(m[1])
         raise NoParse
+
+    def _trailing(self, i: int) -> int:
+        m = self._phrase(i, self.w.trailing)
+        return m[1] if m else i
 
     def _skip_pronoun_numbers(self, i: int) -> int:
         """ "the sum of the numbers 3, 4 and 5": a noun naming the operands is not an operand."""

@@ -121,7 +121,7 @@ def question(rng: random.Random) -> tuple[str, float]:
 
 
 def verb_question(rng: random.Random) -> tuple[str, float]:
-    a, b = phrase(rng, UNARY, 1), phrase(rng, SUM, 1)
+    a, b = phrase(rng, UNARY, 1), phrase(rng, PRODUCT, 1)
     verb, value = rng.choice([(f"add {a[0]} to {b[0]}", b[1] + a[1]), (f"subtract {a[0]} from {b[0]}", b[1] - a[1]),
                               (f"multiply {a[0]} by {b[0]}", a[1] * b[1])])
     frame = rng.choice(["{}.", "What do you get if you {}?", "Please {}."])
