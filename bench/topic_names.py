@@ -31,7 +31,7 @@ from deployments.topics.evaluation import score  # noqa: E402
 from deployments.topics.settings import TopicSettings  # noqa: E402
 from deployments.topics.trends import settings_detector  # noqa: E402
 
-DEFAULT_GRID = [[1, 1.0], [2, 0.7], [3, 0.7], [2, 0.5]]
+DEFAULT_GRID = [[1, 1.0], [2, 0.7], [3, 0.7], [2, 0.5]]  # [1, 1.0]: no fold and no merge (names still unique)
 
 
 async def rows(sets: list[dict], grid: list[list[float]], base: dict, embedder: LocalMiniLM) -> list[dict]:

@@ -136,7 +136,7 @@ def unique_names(doc_topics: list[list[int]], names: dict[int, str], texts: list
 
 def distinct_topics(doc_topics: list[list[int]], names: dict[int, str], doc_vectors: dict[int, np.ndarray],
                     texts: list[str], min_size: int = 2,
-                    merge_cosine: float = 0.7) -> tuple[list[list[int]], dict[int, str]]:
+                    merge_cosine: float = 0.5) -> tuple[list[list[int]], dict[int, str]]:
     """The three steps: per document its topics (`OTHER_KEY` for the folded group), and a unique name per
     topic (the folded group's is "Other", or "Other (2)" beside a topic of that name)."""
     doc_topics = merge_same_names(doc_topics, names, doc_vectors, merge_cosine)

@@ -75,7 +75,7 @@ class TopicSettings(BaseModel):
         2, ge=1, description="Topics of fewer documents fold into one \"Other\" group (listed last, no trend); a "
         "document keeps its raw labels. 1: every topic is listed.")
     name_merge_cosine: float = Field(
-        0.7, ge=-1.0, le=1.0, description="Two topics given the same name merge when the cosine of their documents' "
+        0.5, ge=-1.0, le=1.0, description="Two topics given the same name merge when the cosine of their documents' "
         "mean text vectors is at least this; otherwise each gets a word of its own texts that tells it apart.")
     generalize_names: bool = Field(
         False, description="grouping documents: name each document cluster by a general category the LLM gives for "
