@@ -26,7 +26,7 @@ from typing import Iterator
 import httpx
 
 from tests.net import free_port
-from tests.ray_head import BIN, _leftovers, _stop, _wait_ready, clean_env
+from tests.ray_head import BIN, _leftovers, _wait_ready, clean_env
 
 # A lost node is declared dead after period x threshold; Ray's defaults (3 s x 5) are for real networks.
 FAST_NODE_DEATH = {"RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "3",
@@ -135,6 +135,29 @@ def _start_node(name: str, role: list[str], num_cpus: float, resources: dict[str
     return Node(name, proc, temp_dir, log, resources)
 
 
+def _stop_node(node: Node, grace_s: float = 15) -> None:
+    """SIGTERM to the node's process group, SIGKILL to what is left of it after ``grace_s``, then to
+    any of its processes outside the group (found by its private temp dir)."""
+    for sig, wait_s in ((signal.SIGTERM, grace_s), (signal.SIGKILL, 30)):
+        try:
+            os.killpg(node.proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            node.proc.wait(timeout=wait_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    deadline = time.monotonic() + 5
+    while _leftovers(node.temp_dir) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in _leftovers(node.temp_dir):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 @contextmanager
 def multi_node_cluster(head_cpus: float, head_resources: dict[str, float],
                        workers: dict[str, dict[str, float]], timeout_s: float = 240.0) -> Iterator[MultiNodeCluster]:
@@ -155,7 +178,7 @@ def multi_node_cluster(head_cpus: float, head_resources: dict[str, float],
     finally:
         nodes = cluster.all_nodes() if cluster else [head]
         with ThreadPoolExecutor(len(nodes)) as pool:  # the workers together, then the head (its GCS) last
-            list(pool.map(lambda n: _stop(n.proc, n.temp_dir), [n for n in nodes[1:] if n.proc.poll() is None]))
-        _stop(head.proc, head.temp_dir)
+            list(pool.map(_stop_node, [n for n in nodes[1:] if n.proc.poll() is None]))
+        _stop_node(head)
         for node in nodes:
             shutil.rmtree(node.temp_dir, ignore_errors=True)

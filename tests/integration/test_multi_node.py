@@ -263,26 +263,47 @@ def test_the_llm_scales_out_to_another_worker_and_back_losing_no_request(deploye
 
     # a light load (below one replica's target) during the downscale delay and the scale-down: streams
     # still running on the replica being stopped must finish (graceful shutdown), none is cut
-    trickle = Load(base, clients=SCALE["target_ongoing_requests"], max_tokens=64, seed0=50_000)
+    trickle = Load(base, clients=SCALE["target_ongoing_requests"], max_tokens=128, seed0=50_000)
     try:
         wait_for("LLMServer back to 1 replica", lambda: [r["state"] for r in
                  deployments(cluster)["LLMServer"]["replicas"]] == ["RUNNING"], 180)
     finally:
         trickle_results = trickle.stop()
     assert deployments(cluster)["LLMServer"]["status"] == "HEALTHY"
+    (stopped,) = {first["replica_id"], second["replica_id"]} - {r["replica_id"] for r in running(cluster, "LLMServer")}
+    stop_at = min(t for t, message in controller_log(cluster) if f"Stopping Replica(id='{stopped}'" in message)
+    # the replica being stopped still finished the stream it was running (graceful shutdown)
+    assert [m for t, m in replica_log(cluster, "LLMServer", stopped) if t > stop_at and " OK " in m], stop_at
     assert len(burst_results) >= 8 and len(trickle_results) >= 2
     failed = [r for r in [*burst_results, *trickle_results] if not complete_stream(r)]
     assert failed == [], failed[:3]
 
 
+def _json_lines(paths) -> list[tuple[str, str]]:
+    """(asctime, message) of Serve's JSON log lines; asctime sorts as text."""
+    rows = []
+    for path in paths:
+        for line in path.read_text(errors="ignore").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            rows.append((record.get("asctime", ""), record.get("message", "")))
+    return rows
+
+
+def controller_log(cluster: MultiNodeCluster) -> list[tuple[str, str]]:
+    return _json_lines(p for logs in cluster.head.session_logs() for p in logs.glob("serve/controller_*.log"))
+
+
+def replica_log(cluster: MultiNodeCluster, deployment: str, replica_id: str) -> list[tuple[str, str]]:
+    return _json_lines(p for node in cluster.all_nodes() for logs in node.session_logs()
+                       for p in logs.glob(f"serve/replica_{APP}_{deployment}_{replica_id}*.log"))
+
+
 def served_calls(cluster: MultiNodeCluster, deployment: str, replica_id: str) -> int:
     """Calls a replica has logged as answered (Serve's access log line in the replica's own log)."""
-    total = 0
-    for node in cluster.all_nodes():
-        for logs in node.session_logs():
-            for log in logs.glob(f"serve/replica_{APP}_{deployment}_{replica_id}*.log"):
-                total += sum(1 for line in log.read_text(errors="ignore").splitlines() if " OK " in line)
-    return total
+    return sum(1 for _, message in replica_log(cluster, deployment, replica_id) if " OK " in message)
 
 
 def _post(base: str, path: str, body: dict, rid: str, timeout: float = CLIENT_TIMEOUT_S) -> httpx.Response:
