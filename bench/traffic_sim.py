@@ -3,20 +3,23 @@ past what one machine can run: replicas used, queueing, the 503 share and p95 la
 
 Inputs are measured, never built in: the replica's throughput by concurrency (`--profile`, requests
 per second at 1, 4, 16, ... concurrent requests, from bench/capacity.py or bench/engine_clients.py)
-and the replica start-up time (`--startup-s`, measured by bench/capacity.py). The policy is Ray
+and the replica start-up time (`--startup-s`: Serve's own `started successfully ... after N s`, or
+bench/capacity.py). The policy is Ray
 Serve's default autoscaler as serve_config.yaml configures it: the mean of ongoing requests (running
 and queued) over `look_back_period_s`, divided by `target_ongoing_requests`, rounded up and clamped to
 [min_replicas, max_replicas]; a change is made only once it has been wanted for `upscale_delay_s` or
 `downscale_delay_s`; a new replica serves after the start-up time. A replica runs at most
 `max_ongoing_requests` at once; beyond that requests wait, and past `max_queued_requests` waiting ones
-a caller gets 503 at once.
+a caller gets 503 at once. Past `max_batch_size` rows a replica does no more work, and a request whose
+wait and service pass `request_timeout_s` counts as a 504.
 
 The traffic is a fluid model (fractions of requests per second), which keeps a day at one-second steps
 exact and fast; a request's latency is its wait in the queue (the queue ahead of it over the pool's
 completion rate) plus its service time at the replica's concurrency (Little's law on the profile).
 
-Run: python -m bench.traffic_sim --profile 1:0.12,4:0.59,16:2.1,64:5.76 --startup-s 60 \
-       --trough 0.3 --peak 12 [--alternative '{"max_replicas": 8}']
+Run: python -m bench.traffic_sim --profile C:REQ_S,C:REQ_S,... --startup-s SECONDS --trough REQ_S \
+       --peak REQ_S [--callers N] [--config serve_config.yaml] [--alternative '{"max_replicas": 8}']
+(docs/capacity.md has the measured inputs and the command it ran.)
 """
 
 from __future__ import annotations
