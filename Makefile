@@ -17,7 +17,7 @@ LOCK_PLATFORM := --python-version $(PYTHON_VERSION) --python-platform x86_64-man
 TORCH_CPU_WHEELS ?= /opt/wheels
 UV := $(VENV)/bin/uv
 
-.PHONY: install python-version browser run test test-fast bench lock docs preflight preflight-git render pin clean
+.PHONY: install python-version browser run test test-clients test-fast bench lock docs preflight preflight-git render pin clean
 
 install: $(STAMP)
 
@@ -46,6 +46,11 @@ browser:
 # the whole suite: what CI runs (.ci/run)
 test: install browser
 	$(PY) -m pytest
+
+# the client suites alone, against a local app on the real model: LangChain's standard suites
+# (langchain-tests, every test) and the openai client's own surface; CI runs them within `make test`
+test-clients: install
+	$(PY) -m pytest tests/integration/test_langchain_standard.py tests/integration/test_openai_client.py
 
 # unit tests only: no Ray, no model
 test-fast: install

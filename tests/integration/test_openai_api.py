@@ -23,7 +23,8 @@ def test_healthz_and_models(http: httpx.Client, model_name: str) -> None:
     assert health.json()["model"] == model_name == "smollm2-135m-instruct"
     models = http.get("/v1/models").json()
     assert models["object"] == "list"
-    assert [m["id"] for m in models["data"]] == [model_name]
+    assert [(m["id"], m["task"]) for m in models["data"]] == [(model_name, "generate"), ("minilm", "embed")]
+    assert models["data"][0]["max_model_len"] == health.json()["context_length"]
 
 
 def test_chat_with_openai_client(openai_client, model_name: str) -> None:
