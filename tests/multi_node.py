@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import httpx
 
@@ -112,6 +112,46 @@ class MultiNodeCluster:
 
     def all_nodes(self) -> list[Node]:
         return [self.head, *self.workers.values(), *self.killed]
+
+    # Serve's own logs, which every node writes under its temp dir on this machine: which replica did what
+
+    def served_by(self, app: str, request_id: str, deployment: str, wait_s: float = 10) -> set[str]:
+        """Names of the nodes whose ``deployment`` replica logged ``request_id`` (Serve passes the HTTP
+        request's id on to every handle call it makes); waits a little for the log line to be written."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            nodes = {node.name for node in self.all_nodes() for logs in node.session_logs()
+                     for log in logs.glob(f"serve/replica_{app}_{deployment}_*.log")
+                     if request_id in log.read_text(errors="ignore")}
+            if nodes or time.monotonic() > deadline:
+                return nodes
+            time.sleep(0.2)
+
+    def controller_log(self) -> list[tuple[str, str]]:
+        """(time, message) of the Serve controller's log lines (it runs on the head)."""
+        return _json_lines(p for logs in self.head.session_logs() for p in logs.glob("serve/controller_*.log"))
+
+    def replica_log(self, app: str, deployment: str, replica_id: str) -> list[tuple[str, str]]:
+        """(time, message) of one replica's log lines, on whichever node it ran."""
+        return _json_lines(p for node in self.all_nodes() for logs in node.session_logs()
+                           for p in logs.glob(f"serve/replica_{app}_{deployment}_{replica_id}*.log"))
+
+    def served_calls(self, app: str, deployment: str, replica_id: str) -> int:
+        """Calls a replica has logged as answered (Serve's access log line in the replica's own log)."""
+        return sum(1 for _, message in self.replica_log(app, deployment, replica_id) if " OK " in message)
+
+
+def _json_lines(paths: Iterable[Path]) -> list[tuple[str, str]]:
+    """(asctime, message) of Serve's JSON log lines (logging_config encoding JSON); asctime sorts as text."""
+    rows = []
+    for path in paths:
+        for line in path.read_text(errors="ignore").splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            rows.append((record.get("asctime", ""), record.get("message", "")))
+    return rows
 
 
 def _node_args(num_cpus: float, resources: dict[str, float]) -> list[str]:

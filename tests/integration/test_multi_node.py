@@ -99,7 +99,7 @@ def multi_node_config(archive_url: str, port: int, s3: str, topics_dir: str) -> 
     return config
 
 
-# ---- Serve's status, and which replica served a request -------------------------------------------------
+# ---- Serve's status ---------------------------------------------------------------------------------------
 
 
 def deployments(cluster: MultiNodeCluster) -> dict:
@@ -122,22 +122,6 @@ def wait_for(what: str, check, timeout_s: float, interval_s: float = 1.0):
                 return last
         time.sleep(interval_s)
     pytest.fail(f"{what}: not within {timeout_s:g}s; last: {last}")
-
-
-def served_by(cluster: MultiNodeCluster, request_id: str, deployment: str, wait_s: float = 10) -> set[str]:
-    """Names of the nodes whose ``deployment`` replica logged ``request_id`` (Serve passes the HTTP
-    request's id on to every handle call it makes); waits a little for the log line to be written."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        nodes = set()
-        for node in cluster.all_nodes():
-            for logs in node.session_logs():
-                for log in logs.glob(f"serve/replica_{APP}_{deployment}_*.log"):
-                    if request_id in log.read_text(errors="ignore"):
-                        nodes.add(node.name)
-        if nodes or time.monotonic() > deadline:
-            return nodes
-        time.sleep(0.2)
 
 
 def _exactly(items: list, n: int) -> list | None:
@@ -256,7 +240,7 @@ def test_the_llm_scales_out_to_another_worker_and_back_losing_no_request(deploye
         pair = wait_for("2 running LLMServer replicas", lambda: _exactly(running(cluster, "LLMServer"), 2), 300)
         (second,) = [r for r in pair if r["replica_id"] != first["replica_id"]]
         wait_for("the new replica serving part of the burst",
-                 lambda: served_calls(cluster, "LLMServer", second["replica_id"]) >= 2, 120)
+                 lambda: cluster.served_calls(APP, "LLMServer", second["replica_id"]) >= 2, 120)
     finally:
         burst_results = burst.stop()
     assert {names[first["node_id"]], names[second["node_id"]]} == {"w1", "w2"}  # one per stand-in GPU
@@ -271,39 +255,12 @@ def test_the_llm_scales_out_to_another_worker_and_back_losing_no_request(deploye
         trickle_results = trickle.stop()
     assert deployments(cluster)["LLMServer"]["status"] == "HEALTHY"
     (stopped,) = {first["replica_id"], second["replica_id"]} - {r["replica_id"] for r in running(cluster, "LLMServer")}
-    stop_at = min(t for t, message in controller_log(cluster) if f"Stopping Replica(id='{stopped}'" in message)
+    stop_at = min(t for t, message in cluster.controller_log() if f"Stopping Replica(id='{stopped}'" in message)
     # the replica being stopped still finished the stream it was running (graceful shutdown)
-    assert [m for t, m in replica_log(cluster, "LLMServer", stopped) if t > stop_at and " OK " in m], stop_at
+    assert [m for t, m in cluster.replica_log(APP, "LLMServer", stopped) if t > stop_at and " OK " in m], stop_at
     assert len(burst_results) >= 8 and len(trickle_results) >= 2
     failed = [r for r in [*burst_results, *trickle_results] if not complete_stream(r)]
     assert failed == [], failed[:3]
-
-
-def _json_lines(paths) -> list[tuple[str, str]]:
-    """(asctime, message) of Serve's JSON log lines; asctime sorts as text."""
-    rows = []
-    for path in paths:
-        for line in path.read_text(errors="ignore").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:
-                continue
-            rows.append((record.get("asctime", ""), record.get("message", "")))
-    return rows
-
-
-def controller_log(cluster: MultiNodeCluster) -> list[tuple[str, str]]:
-    return _json_lines(p for logs in cluster.head.session_logs() for p in logs.glob("serve/controller_*.log"))
-
-
-def replica_log(cluster: MultiNodeCluster, deployment: str, replica_id: str) -> list[tuple[str, str]]:
-    return _json_lines(p for node in cluster.all_nodes() for logs in node.session_logs()
-                       for p in logs.glob(f"serve/replica_{APP}_{deployment}_{replica_id}*.log"))
-
-
-def served_calls(cluster: MultiNodeCluster, deployment: str, replica_id: str) -> int:
-    """Calls a replica has logged as answered (Serve's access log line in the replica's own log)."""
-    return sum(1 for _, message in replica_log(cluster, deployment, replica_id) if " OK " in message)
 
 
 def _post(base: str, path: str, body: dict, rid: str, timeout: float = CLIENT_TIMEOUT_S) -> httpx.Response:
@@ -323,7 +280,7 @@ def test_documents_and_topic_jobs_written_on_one_node_are_read_on_another(deploy
                "metadata": {"n": i}}
         reply = _post(base, "/v1/documents", {"documents": [doc]}, rid)
         assert reply.status_code == 200, reply.text
-        written[doc["id"]] = (doc, served_by(cluster, rid, "DocumentStore"))
+        written[doc["id"]] = (doc, cluster.served_by(APP, rid, "DocumentStore"))
     pairs = set()
     for doc_id, (doc, (wrote,)) in written.items():
         for _ in range(6):
@@ -331,7 +288,7 @@ def test_documents_and_topic_jobs_written_on_one_node_are_read_on_another(deploy
             reply = _get(base, f"/v1/documents/{doc_id}", rid)
             assert reply.status_code == 200, reply.text
             assert {k: reply.json()[k] for k in ("id", "text", "metadata")} == doc
-            (read,) = served_by(cluster, rid, "DocumentStore")
+            (read,) = cluster.served_by(APP, rid, "DocumentStore")
             pairs.add((wrote, read))
             if read != wrote:
                 break
@@ -342,13 +299,13 @@ def test_documents_and_topic_jobs_written_on_one_node_are_read_on_another(deploy
     submitted = _post(base, "/v1/topics/jobs", {"documents": docs}, rid)
     assert submitted.status_code == 202, submitted.text
     job_id = submitted.json()["id"]
-    (wrote,) = served_by(cluster, rid, "TopicPipeline")
+    (wrote,) = cluster.served_by(APP, rid, "TopicPipeline")
     reads = []
 
     def done_elsewhere():
         rid = uuid.uuid4().hex
         job = _get(base, f"/v1/topics/jobs/{job_id}", rid).json()
-        reads.append(served_by(cluster, rid, "TopicPipeline"))
+        reads.append(cluster.served_by(APP, rid, "TopicPipeline"))
         return job if job.get("state") == "done" and reads[-1] != {wrote} else None
 
     job = wait_for("the job done, read through the other node's replica", done_elsewhere, 240, 0.5)
