@@ -38,7 +38,6 @@ from typing import Iterator
 
 import httpx
 import pytest
-import yaml
 
 from tests.archive_server import FAKE_SHA, Route, production_config, repo_zip, serve_archives, write_config
 from tests.integration.conftest import app_args_for_tests
