@@ -48,9 +48,10 @@ test: install browser
 	$(PY) -m pytest
 
 # the client suites alone, against a local app on the real model: LangChain's standard suites
-# (langchain-tests, every test) and the openai client's own surface; CI runs them within `make test`
+# (langchain-tests, every test) and the openai client's own surface; `make test` (CI) runs a subset of the
+# LangChain suite (CI_SUBSET in the module) and all of the openai client's tests
 test-clients: install
-	$(PY) -m pytest tests/integration/test_langchain_standard.py tests/integration/test_openai_client.py
+	MEDICI_CLIENT_SUITE=full $(PY) -m pytest tests/integration/test_langchain_standard.py tests/integration/test_openai_client.py
 
 # unit tests only: no Ray, no model
 test-fast: install
