@@ -145,3 +145,78 @@ def test_the_ingress_still_answers_after_all_of_it(http: httpx.Client) -> None:
     assert http.get("/healthz").status_code == 200
     reply = http.post("/v1/completions", json={"prompt": "1, 2, 3,", "max_tokens": 2, "temperature": 0})
     assert reply.status_code == 200
+
+
+# Path-traversal and SSRF strings for every URI field a caller can name (`corpus_uri`, `output_uri`); {port} is a
+# loopback listener that counts connections. The session app allows reading `data/` and the temp directory,
+# writing only the temp directory (tests/integration/conftest.py): none of these lies there.
+HOSTILE_URIS = [
+    "/etc/passwd", "file:///etc/passwd", "file:///", "file://localhost/etc/shadow", "/proc/self/environ",
+    "../../../../etc/passwd", "data/../../../../etc/passwd", "data/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "data/..%2f..%2f..%2fetc/passwd", "~/.ssh/id_rsa", "data/lang/../../../etc/hostname", "C:\\Windows\\win.ini",
+    "\\\\server\\share\\corpus.jsonl", "data/\x00/../../etc/passwd", "data/lang/en.yaml/../../../../etc/passwd",
+    "http://127.0.0.1:{port}/", "http://localhost:{port}/x", "http://[::1]:{port}/", "http://0.0.0.0:{port}/",
+    "http://2130706433:{port}/", "http://0x7f000001:{port}/", "http://127.1:{port}/", "https://127.0.0.1:{port}/",
+    "http://169.254.169.254/latest/meta-data/iam/", "http://metadata.google.internal/computeMetadata/v1/",
+    "http://[fd00:ec2::254]/latest/", "http://100.100.100.200/latest/meta-data/", "http://user@127.0.0.1:{port}/",
+    "http://127.0.0.1:{port}#@example.com/", "s3://key:secret@127.0.0.1:{port}@bucket/key",
+    "gs://bucket/../../etc/passwd", "gopher://127.0.0.1:{port}/_", "ftp://127.0.0.1:{port}/x", "dict://127.0.0.1:{port}/",
+]
+WRITE_TARGETS = ["data/lang/en.yaml", "data/company_docs.jsonl", "/etc/cron.d/medici", "file:///root/.profile"]
+
+
+def test_traversal_and_ssrf_strings_in_every_uri_field_are_refused_without_access(api_schema, http) -> None:
+    """Schemathesis' valid job requests with a hostile string put in `corpus_uri` or `output_uri`: each a 400 in
+    the error shape (the allow-list, or validation first), none a 500, no job created, no connection made."""
+    import os
+    import socket
+    import threading
+    from pathlib import Path
+
+    from hypothesis import strategies as st
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    port, accepted = listener.getsockname()[1], []
+
+    def accept() -> None:
+        while True:
+            try:
+                accepted.append(listener.accept()[0].close())
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    shipped = {name: os.stat(name).st_mtime_ns for name in WRITE_TARGETS[:2]}
+    jobs_before = len(http.get("/v1/topics/jobs").json()["jobs"])
+    operation = api_schema["/v1/topics/jobs"]["POST"]
+    uris = [uri.format(port=port) for uri in HOSTILE_URIS]
+
+    named = st.one_of(st.tuples(st.just("corpus_uri"), st.sampled_from(uris)),  # data/ may be read, not written
+                      st.tuples(st.just("output_uri"), st.sampled_from(uris + WRITE_TARGETS)))
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE), named=named)
+    @settings(max_examples=80, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    def run(case, named: tuple[str, str]) -> None:
+        field, uri = named
+        body = dict(case.body) if isinstance(case.body, dict) else {}
+        body[field] = uri
+        if field == "corpus_uri":
+            body.pop("documents", None)
+        else:
+            body.pop("corpus_uri", None)
+            body["documents"] = (body.get("documents") or [{"id": "a", "text": "t"}])[:2]
+        case.body = _cheap(body)
+        response = case.call_and_validate(timeout=60, checks=CHECKS)
+        error = _error(response, 400)
+        assert "root:" not in error["message"] and "Traceback" not in error["message"]
+
+    try:
+        run()
+    finally:
+        listener.close()
+    assert accepted == []
+    assert len(http.get("/v1/topics/jobs").json()["jobs"]) == jobs_before
+    assert {name: os.stat(name).st_mtime_ns for name in WRITE_TARGETS[:2]} == shipped
+    assert not Path("/etc/cron.d/medici").exists()
