@@ -19,6 +19,7 @@ from deployments.llm.guided import Constraint, ConstraintError, ConstraintSpec, 
 from deployments.llm.jobs import GenerationJob
 from deployments.llm.protocol import ChatCompletionRequest, CompletionRequest
 from deployments.llm.settings import LLMRuntimeConfig, LLMSettings
+from deployments.llm.tool_repeats import token_bytes
 from deployments.llm.tool_stream import ToolCallStream
 from deployments.llm.tools import FunctionDef, message_text, tools_prompt
 
@@ -55,6 +56,11 @@ class LLMServer:
         self.engine = factory(self.settings, _replica_metrics(self.settings.served_model_name))
         self.runtime = LLMRuntimeConfig()
         self.engine.reconfigure(self.runtime)
+        # the grammar's tokenizer and the repeated-call rule's token table, built once here rather than inside
+        # the decoding steps of the first constrained or tool request (every running row would wait for them);
+        # an engine without a tokenizer (a test's) has no constrained decoding
+        if getattr(self.engine, "tokenizer", None) is not None:
+            token_bytes(tokenizer_for(self.engine.tokenizer))
 
     # --- Serve lifecycle -------------------------------------------------------------------
     def reconfigure(self, user_config: dict) -> None:
