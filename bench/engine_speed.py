@@ -15,7 +15,8 @@ threads), `hf` (transformers' own forward instead of Medici's Llama decoder), `p
 decode step as one Python function / layer by layer instead of one TorchScript function), `denseN` (with
 int4: inputs of N rows or more through the layers' dense bfloat16 copy; `dense0`: none), `a8N` (with int4:
 decode steps of N rows or more through calibrated int8 copies, `llm.int4_int8_rows`), `a8=qkv/gate_up` (the
-projections they apply to), `smX` (their smoothing exponent), `compile`
+projections they apply to), `smX` (their smoothing exponent), `noamx` (the kernels chosen as on the same CPU
+without AMX tiles: the int8 VNNI copies) and `novnni` (as without AMX and VNNI: the 4-bit kernel alone), `compile`
 (torch.compile of the decoder, inductor, dynamic shapes; its compile time is reported apart).
 
 Run: .venv/bin/python -m bench.engine_speed [--variants fp32+t2,bf16+t2,int8+t2] [--requests 8] [--tokens 64]
@@ -48,7 +49,8 @@ QUESTIONS = [
 def parse_variant(spec: str) -> dict:
     """``bf16+int8+t1`` -> the settings and bench options it names."""
     out = {"dtype": "float32", "quantize": "none", "quantize_lm_head": False, "exact_top_k": 64, "llama_decoder": True, "decode_step": "script", "dense_rows": None, "threads": None,
-           "interop": None, "compile": False, "int8_rows": None, "int8_layers": None, "smoothing": None}
+           "interop": None, "compile": False, "int8_rows": None, "int8_layers": None, "smoothing": None,
+           "cpu": None}
     for part in spec.split("+"):
         if part in ("fp32", "bf16"):
             out["dtype"] = {"fp32": "float32", "bf16": "bfloat16"}[part]
@@ -68,6 +70,8 @@ def parse_variant(spec: str) -> dict:
             out["int8_layers"] = part[3:].split("/")
         elif part == "compile":
             out["compile"] = True
+        elif part in ("noamx", "novnni"):
+            out["cpu"] = part
         elif part[:1] in "tik" and part[1:].isdigit():
             out[{"t": "threads", "i": "interop", "k": "exact_top_k"}[part[0]]] = int(part[1:])
         else:
@@ -107,7 +111,16 @@ def run_variant(spec: str, requests: int, tokens: int, quality_tokens: int, per_
                            **({} if v["int8_rows"] is None else {"int4_int8_rows": v["int8_rows"]}),
                            **({} if v["int8_layers"] is None else {"int4_int8_layers": v["int8_layers"]}),
                            **({} if v["smoothing"] is None else {"int4_int8_smoothing": v["smoothing"]}))
-    engine = load_engine(settings)
+    features = None
+    if v["cpu"]:
+        from dataclasses import replace
+
+        from deployments.llm.cpu_kernels import cpu_features
+
+        features = replace(cpu_features(), amx_bf16=False, amx_tile=False)
+        if v["cpu"] == "novnni":
+            features = replace(features, vnni=False, amx_int8=False)
+    engine = load_engine(settings, features=features)
     engine.reconfigure(LLMRuntimeConfig(max_batch_size=max(16, requests)))
     compile_s = None
     if v["compile"]:

@@ -93,6 +93,7 @@ class Int4Linear(torch.nn.Module):
         self.register_buffer("int8_scale", None)
         self.register_buffer("inverse_smooth", None)
         self.int8_rows = 0
+        self.bf16_rows = 0  # `enable_bf16`: decode steps of this many rows use the dense copy (0: never)
         self.bias = None if linear.bias is None else torch.nn.Parameter(linear.bias.detach().clone(), False)
 
     def enable_int8(self, rows: int, smooth: torch.Tensor) -> None:
@@ -105,6 +106,17 @@ class Int4Linear(torch.nn.Module):
         self.int8_scale = scale.float()
         self.inverse_smooth = (1.0 / smooth).float()
         self.int8_rows = rows
+
+    def enable_bf16(self, rows: int) -> None:
+        """Let decode steps of ``rows`` rows or more multiply by the dense bfloat16 copy (AMX tiles through
+        oneDNN; `cpu_kernels`), building that copy from the packed values when the layer has none. Prefills
+        keep ``dense_rows``."""
+        if self.dense is None:
+            eye = torch.eye(self.in_features)
+            # the kernel's own values: (q - 8) * scale + zero in bfloat16, exactly what the dense copy holds
+            self.dense = int4_matmul(eye, self.packed, self.group, self.scales_and_zeros).t().to(torch.bfloat16).contiguous()
+            self.dense_rows = 1 << 30  # kept for decode steps only: prefills stay on the 4-bit kernel as set
+        self.bf16_rows = rows
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rows = x.reshape(-1, self.in_features)

@@ -14,6 +14,9 @@ needs no data to build it.
 Written by hand: torch.ao's quantizers calibrate per-tensor activation scales with observers over user data
 and target their own int8 Linear modules, not these 4-bit layers; SmoothQuant's reference code is a
 research repository for GPUs.
+
+Used on CPUs with int8 dot products but no AMX tiles (`cpu_kernels.plan_kernels`): with tiles, the dense
+bfloat16 copies are at least as fast from a few rows and round nothing but the activations to bfloat16.
 """
 
 from __future__ import annotations
@@ -32,22 +35,6 @@ logger = logging.getLogger("ray.serve")
 
 SAMPLES = 4  # texts the model writes for calibration
 SAMPLE_TOKENS = 96
-
-
-VNNI_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")  # x86 instructions for int8 dot products
-
-
-def has_int8_dot_products(cpuinfo: str = "/proc/cpuinfo") -> bool:
-    """True when the CPU lists an x86 int8 dot-product instruction: the speed-up was measured with them, and
-    without them `torch._int_mm` has no reason to beat the 4-bit kernel. False where the file is unreadable."""
-    try:
-        with open(cpuinfo, encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("flags"):
-                    return any(flag in line.split() for flag in VNNI_FLAGS)
-    except OSError:
-        pass
-    return False
 
 
 class _NoCache:

@@ -109,8 +109,16 @@ class LlamaDecoder(torch.nn.Module):
     def get_input_embeddings(self) -> torch.nn.Module:
         return self.embed_tokens
 
+    def ensure_rotary(self, size: int) -> None:
+        """The rotary table covers positions ``0..size-1`` (before a CUDA graph is captured: inside one, the
+        table cannot be grown, nor the largest position read back)."""
+        if self._cos is None or self._cos.shape[0] < size:
+            self._rotary(torch.tensor([[size - 1]], device=self.inv_freq.device), self.inv_freq.dtype)
+
     def _rotary(self, positions: torch.Tensor, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
         """cos and sin at ``positions`` ([batch, tokens]), from a table grown to the largest position seen."""
+        if self._cos is not None and positions.is_cuda and torch.cuda.is_current_stream_capturing():
+            return self._cos[positions].to(dtype), self._sin[positions].to(dtype)  # `ensure_rotary` sized it
         needed = int(positions.max()) + 1
         if self._cos is None or self._cos.shape[0] < needed:
             size = max(needed, 2 * (0 if self._cos is None else self._cos.shape[0]), 256)
@@ -134,7 +142,7 @@ class LlamaDecoder(torch.nn.Module):
         kv, index, positions, rows, width = view
         hidden = decode_step.compiled(self.step == "script")(
             hidden, cos, sin, kv, index, positions, rows, width, attention_mask, flat.norms, flat.weights, flat.scales,
-            flat.int8_t, flat.int8_scale, flat.smooth, flat.int8_rows, flat.group, flat.eps, self.heads, self.kv_heads,
+            flat.int8_t, flat.int8_scale, flat.smooth, flat.int8_rows, flat.dense, flat.bf16_rows, flat.group, flat.eps, self.heads, self.kv_heads,
             self.head_dim, flat.intermediate, self.scaling,
         )
         return _rms_norm(self.norm, hidden[:, None])

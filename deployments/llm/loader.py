@@ -8,10 +8,11 @@ import time
 
 import torch
 
+from deployments.llm.cpu_kernels import CpuFeatures, cpu_features, enable_bf16, plan_kernels
 from deployments.llm.engine import Engine
 from deployments.llm.head import int8_dynamic, quantize_head_int8
 from deployments.llm.int4 import quantize_int4
-from deployments.llm.int8_calibration import enable_int8, has_int8_dot_products
+from deployments.llm.int8_calibration import enable_int8
 from deployments.llm.llama_decoder import use_llama_decoder
 from deployments.llm.model_source import resolve
 from deployments.llm.settings import LLMSettings
@@ -73,8 +74,11 @@ def pick_head(setting: bool | None, quantize: str) -> bool:
     return quantize != "none" if setting is None else setting
 
 
-def load_engine(settings: LLMSettings, metrics=None) -> Engine:
-    """The default engine factory: the model and tokenizer named by ``settings`` in a batching `Engine`."""
+def load_engine(settings: LLMSettings, metrics=None, features: CpuFeatures | None = None) -> Engine:
+    """The default engine factory: the model and tokenizer named by ``settings`` in a batching `Engine`.
+
+    ``features``: the CPU's flags as the kernel choice sees them (None: read from /proc/cpuinfo; benches pass
+    fewer to compare the kernels another CPU would get)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer  # heavy: only inside a replica
 
     started = time.perf_counter()
@@ -115,9 +119,20 @@ def load_engine(settings: LLMSettings, metrics=None) -> Engine:
         time.perf_counter() - started,
     )
     engine = Engine(model, tokenizer, device, metrics=metrics)
-    if quantize == "int4" and own_decoder and settings.int4_int8_rows > 0:
-        if has_int8_dot_products():
-            enable_int8(engine, settings.int4_int8_rows, frozenset(settings.int4_int8_layers), settings.int4_int8_smoothing)
-        else:
-            logger.info("this CPU lists no int8 dot-product instructions: every step keeps the 4-bit kernel")
+    if quantize == "int4" and own_decoder:
+        choose_decode_kernels(engine, settings, features or cpu_features())
     return engine
+
+
+def choose_decode_kernels(engine: Engine, settings: LLMSettings, features: CpuFeatures) -> None:
+    """The 4-bit decode step's kernel per layer group from the CPU's flags (`cpu_kernels`), logged at load:
+    bfloat16 on AMX tiles, else calibrated int8 copies on VNNI (int4_int8_*), else the 4-bit kernel alone."""
+    plan = plan_kernels(features, settings.int4_int8_rows, frozenset(settings.int4_int8_layers))
+    if plan.bf16_rows:
+        enable_bf16(engine.model.model, plan.bf16_rows)
+    elif plan.int8_rows:
+        enable_int8(engine, plan.int8_rows, plan.int8_groups, settings.int4_int8_smoothing)
+    head = engine.model.get_output_embeddings()
+    head_kernel = (f"int8 dynamic (fbgemm), best {head.exact_top_k} rescored in float32"
+                   if hasattr(head, "exact_top_k") else "as loaded")
+    logger.info("decode kernels on %s: %s; head: %s", features.describe(), plan.describe(), head_kernel)

@@ -91,13 +91,3 @@ def test_a_calibrated_engine_decodes_steps_of_enough_rows_through_int8_and_prefi
     assert torch.equal(scripted[0], reference[0])  # the prefill: the 4-bit kernel
     assert not torch.equal(scripted[-1], reference[-1])  # decode steps: the int8 copies
     assert _relative_error(scripted[-1], reference[-1]) < 0.1
-
-
-def test_only_a_cpu_listing_int8_dot_products_gets_the_int8_copies(tmp_path) -> None:
-    from deployments.llm.int8_calibration import has_int8_dot_products
-
-    (tmp_path / "zen4").write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni avx512_bf16\n")
-    (tmp_path / "old").write_text("processor\t: 0\nflags\t\t: fpu sse4_2 avx2 fma\n")
-    assert has_int8_dot_products(str(tmp_path / "zen4"))
-    assert not has_int8_dot_products(str(tmp_path / "old"))
-    assert not has_int8_dot_products(str(tmp_path / "missing"))
