@@ -32,7 +32,8 @@ class Row:
         self.emitted = 0
         self.done = False
         self.pending: TokenLogprob | None = None  # the logprob of the token picked, until it is recorded
-        self.generator = torch.Generator(device=device)
+        # on the CPU whatever the model's device: `pick_tokens` draws each row's number there and sends them together
+        self.generator = torch.Generator()
         self.generator.manual_seed(job.seed if job.seed is not None else torch.seed())
 
     def finish(self, reason: str, text: str) -> None:
@@ -53,31 +54,47 @@ class Row:
 _GREEDY_BELOW = 1e-4
 
 
-def _sample(logits: torch.Tensor, row: Row) -> int:
-    """One token for one row: greedy at temperature 0, else temperature + top-p with the row's seed."""
-    if row.job.temperature < _GREEDY_BELOW:
-        return int(torch.argmax(logits))
-    probs = torch.softmax(logits.float() / row.job.temperature, dim=-1)
-    if row.job.top_p < 1.0:
-        sorted_probs, order = torch.sort(probs, descending=True)
-        keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < row.job.top_p
-        keep[0] = True  # a top_p below float32's range (5e-324 is 0) kept nothing: NaN, a failed batch
-        probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_probs[keep])
-    return _draw(probs, row.generator)
-
-
 def _draw(probs: torch.Tensor, generator: torch.Generator) -> int:
-    """One index drawn with probability ``probs`` (unnormalised is fine): inverse CDF, one uniform number.
+    """One index drawn with probability ``probs`` (unnormalised is fine): `_draw_rows` for one row."""
+    uniform = torch.rand(1, generator=generator, device=generator.device, dtype=probs.dtype).to(probs.device)
+    return int(_draw_rows(probs[None], uniform)[0])
+
+
+def _draw_rows(probs: torch.Tensor, uniform: torch.Tensor) -> torch.Tensor:
+    """One index per row of ``probs`` [rows, vocab], by inverse CDF at the row's ``uniform`` number in [0, 1).
 
     Hand-written rather than `torch.multinomial`, which on the CPU draws far more random numbers than one
     per sample and costs a millisecond over a 49k vocabulary, per row and step. A zero-probability index
-    (a masked token) is never drawn: its cumulative sum equals its predecessor's."""
+    (a masked token) is never drawn: its cumulative sum equals its predecessor's, and where ``u * total``
+    rounds up to the total itself the row's last allowed index is taken."""
     cdf = torch.cumsum(probs, dim=-1)
-    target = torch.rand(1, generator=generator, device=probs.device, dtype=cdf.dtype) * cdf[-1]
-    index = int(torch.searchsorted(cdf, target, right=True))
-    if index >= probs.shape[-1] or not probs[index] > 0:  # u * total rounded up to the total itself
-        index = int(torch.nonzero(probs > 0)[-1])
-    return index
+    target = uniform.to(cdf.dtype)[:, None] * cdf[:, -1:]
+    index = torch.searchsorted(cdf, target, right=True)[:, 0]
+    vocab = probs.shape[-1]
+    clamped = index.clamp(max=vocab - 1)
+    ok = (index < vocab) & (probs.gather(1, clamped[:, None])[:, 0] > 0)
+    last = vocab - 1 - (probs > 0).flip(-1).to(torch.uint8).argmax(-1)
+    return torch.where(ok, clamped, last)
+
+
+def _sample_rows(logits: torch.Tensor, rows: list[Row]) -> torch.Tensor:
+    """One token per row at the row's temperature and top-p, each drawn with the row's own seeded generator;
+    every row at once on the logits' device."""
+    device = logits.device
+    temperatures = torch.tensor([row.job.temperature for row in rows], dtype=torch.float32, device=device)
+    probs = torch.softmax(logits.float() / temperatures[:, None], dim=-1)
+    nucleus = [k for k, row in enumerate(rows) if row.job.top_p < 1.0]
+    if nucleus:
+        which = torch.tensor(nucleus, device=device)
+        part = probs[which]
+        sorted_probs, order = torch.sort(part, dim=-1, descending=True)
+        top_p = torch.tensor([rows[k].job.top_p for k in nucleus], dtype=torch.float32, device=device)
+        keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < top_p[:, None]
+        keep[:, 0] = True  # a top_p below float32's range (5e-324 is 0) kept nothing: NaN, a failed batch
+        probs[which] = torch.zeros_like(part).scatter(1, order, sorted_probs * keep)
+    # one number per row from its own generator (on the CPU: no device launch per row), sent over at once
+    uniform = torch.cat([torch.rand(1, generator=row.generator, dtype=torch.float32) for row in rows])
+    return _draw_rows(probs, uniform.to(device))
 
 
 def _penalised(logits: torch.Tensor, row: Row) -> torch.Tensor:
@@ -90,15 +107,30 @@ def _penalised(logits: torch.Tensor, row: Row) -> torch.Tensor:
     return logits - job.frequency_penalty * counts - job.presence_penalty * (counts > 0).to(logits.dtype)
 
 
-def _constrained(logits: torch.Tensor, row: Row, allowed_np, eos_ids: list[int]) -> torch.Tensor:
-    """``logits`` with every token the grammar forbids at -inf; EOS allowed exactly when the match is complete."""
-    allowed = torch.zeros(logits.shape[-1], dtype=torch.bool)
-    width = min(len(allowed_np), logits.shape[-1])  # a model may pad its vocabulary past the tokenizer's
-    allowed[:width] = torch.from_numpy(allowed_np[:width])
-    allowed[eos_ids] = row.constraint.can_end()
-    if not bool(allowed.any()):  # a dead end (never under the mask): end the row, reported as unmet
-        allowed[eos_ids] = True
-    return logits.masked_fill(~allowed.to(logits.device), float("-inf"))
+def _forbidden(rows: list[Row], vocab: int, eos_ids: list[int]) -> torch.Tensor | None:
+    """``[rows, vocab]``, True where a row may not pick a token: what its grammar forbids (EOS allowed exactly
+    when the match is complete; a dead end, never under the mask, allows only EOS so the row ends, reported as
+    unmet), EOS for an ``ignore_eos`` row; None when no row forbids anything. Built on the CPU, all grammar
+    masks in one call."""
+    constrained = [k for k, row in enumerate(rows) if row.constraint is not None]
+    ignoring = [k for k, row in enumerate(rows) if row.constraint is None and row.job.ignore_eos]
+    if not constrained and not ignoring:
+        return None
+    forbid = torch.zeros(len(rows), vocab, dtype=torch.bool)
+    eos = torch.tensor(eos_ids)
+    if constrained:
+        masks = batch_masks([rows[k].constraint for k in constrained])
+        allowed = torch.zeros(len(constrained), vocab, dtype=torch.bool)
+        width = min(masks.shape[1], vocab)  # a model may pad its vocabulary past the tokenizer's
+        allowed[:, :width] = torch.from_numpy(masks[:, :width])
+        can_end = torch.tensor([rows[k].constraint.can_end() for k in constrained])
+        allowed[:, eos] = can_end[:, None].expand(-1, len(eos_ids))
+        dead = ~allowed.any(1)
+        allowed[:, eos] |= dead[:, None]
+        forbid[torch.tensor(constrained)] = ~allowed
+    if ignoring:
+        forbid[torch.tensor(ignoring)[:, None], eos[None, :]] = True
+    return forbid
 
 
 def _logprob(logits: torch.Tensor, token: int, k: int) -> TokenLogprob:
@@ -110,24 +142,40 @@ def _logprob(logits: torch.Tensor, token: int, k: int) -> TokenLogprob:
 
 
 def pick_tokens(rows: list[Row], scores: torch.Tensor, eos_ids: list[int]) -> list[int]:
-    """Each row's next token from its row of ``scores``, by its own rules (a finished row gets EOS)."""
-    constrained = [i for i, row in enumerate(rows) if row.constraint is not None and not row.done]
-    masks = dict(zip(constrained, batch_masks([rows[i].constraint for i in constrained]))) if constrained else {}
-    tokens = []
-    for i, row in enumerate(rows):
-        if row.done:
-            tokens.append(eos_ids[0])
-            continue
-        raw = scores[i]
-        logits = _penalised(raw, row)
-        if i in masks:
-            logits = _constrained(logits, row, masks[i], eos_ids)
-        elif row.job.ignore_eos:
-            logits = logits.clone()
-            logits[eos_ids] = float("-inf")
-        token = _sample(logits, row)
-        row.pending = _logprob(raw, token, row.job.logprobs) if row.job.logprobs is not None else None
-        tokens.append(token)
+    """Each row's next token from its row of ``scores``, by its own rules (a finished row gets EOS).
+
+    Batched on ``scores``' device: penalties (rows that have them), one mask of forbidden tokens for every
+    constrained or ``ignore_eos`` row, one argmax for the greedy rows and one draw for the sampled ones, and
+    a single read-back of the chosen tokens; only logprobs, when asked for, are computed row by row."""
+    tokens = [eos_ids[0]] * len(rows)
+    live = [i for i, row in enumerate(rows) if not row.done]
+    if not live:
+        return tokens
+    device = scores.device
+    logits = scores if len(live) == len(rows) else scores[torch.tensor(live, device=device)]
+    active = [rows[i] for i in live]
+    penalised = [k for k, row in enumerate(active) if row.tokens and (row.job.presence_penalty or row.job.frequency_penalty)]
+    if penalised:
+        logits = logits.clone() if logits is scores else logits
+        for k in penalised:
+            logits[k] = _penalised(logits[k], active[k])
+    forbid = _forbidden(active, logits.shape[-1], eos_ids)
+    if forbid is not None:
+        logits = logits.masked_fill(forbid.to(device), float("-inf"))
+    greedy = [k for k, row in enumerate(active) if row.job.temperature < _GREEDY_BELOW]
+    sampled = [k for k, row in enumerate(active) if row.job.temperature >= _GREEDY_BELOW]
+    if not sampled:
+        chosen = logits.argmax(-1)
+    else:
+        chosen = torch.empty(len(active), dtype=torch.long, device=device)
+        if greedy:
+            which = torch.tensor(greedy, device=device)
+            chosen[which] = logits[which].argmax(-1)
+        which = torch.tensor(sampled, device=device)
+        chosen[which] = _sample_rows(logits[which] if greedy else logits, [active[k] for k in sampled])
+    for i, row, token in zip(live, active, chosen.tolist()):
+        row.pending = _logprob(scores[i], token, row.job.logprobs) if row.job.logprobs is not None else None
+        tokens[i] = token
     return tokens
 
 

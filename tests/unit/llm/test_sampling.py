@@ -34,3 +34,32 @@ def test_the_same_seed_draws_the_same_sequence() -> None:
     probs = torch.softmax(torch.randn(4096, generator=torch.Generator().manual_seed(3)), dim=-1)
     assert torch.equal(_counts(probs, 50, seed=9), _counts(probs, 50, seed=9))
     assert not torch.equal(_counts(probs, 50, seed=9), _counts(probs, 50, seed=10))
+
+
+def _rows(specs: list[dict]):
+    from deployments.llm.jobs import GenerationJob
+    from deployments.llm.rows import Row
+
+    rows = [Row(GenerationJob([1, 2], 8, seed=k, **spec), lambda text: [], torch.device("cpu")) for k, spec in enumerate(specs)]
+    rows[3].tokens = [4, 4, 7]  # a row with penalties has generated something
+    return rows
+
+
+def test_rows_picked_together_get_the_tokens_each_gets_alone() -> None:
+    """One batched pick (greedy, temperature, top-p, penalties, ignore_eos, logprobs, a finished row) per row
+    equals picking each row on its own with the same seed."""
+    from deployments.llm.rows import pick_tokens
+
+    specs = [{"temperature": 0.0}, {"temperature": 0.9}, {"temperature": 1.2, "top_p": 0.5},
+             {"temperature": 0.0, "presence_penalty": 1.5, "frequency_penalty": 0.5}, {"temperature": 0.7, "ignore_eos": True},
+             {"temperature": 0.8, "logprobs": 2}, {"temperature": 0.0}]
+    scores = torch.randn(len(specs), 50, generator=torch.Generator().manual_seed(5)) * 2
+    scores[4, 0] = 20.0  # EOS (id 0) would win for the ignore_eos row
+    together, alone = _rows(specs), _rows(specs)
+    together[6].done = alone[6].done = True
+    for _ in range(4):  # several steps: each row's generator advances the same way either way
+        picked = pick_tokens(together, scores, [0])
+        singles = [pick_tokens([row], scores[i : i + 1], [0])[0] for i, row in enumerate(alone)]
+        assert picked == singles
+        assert picked[6] == 0 and picked[4] != 0 and picked[0] == int(scores[0].argmax())
+        assert together[5].pending.logprob == alone[5].pending.logprob and len(together[5].pending.top) == 2
