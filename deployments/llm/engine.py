@@ -55,7 +55,9 @@ class _Active:
 class Engine:
     """Holds the model and tokenizer; `submit` queues a job, the decoding thread runs it to its end."""
 
-    def __init__(self, model, tokenizer, device: torch.device, runtime: LLMRuntimeConfig | None = None, metrics=None) -> None:
+    def __init__(self, model, tokenizer, device: torch.device, runtime: LLMRuntimeConfig | None = None, metrics=None,
+                 cuda_graphs: bool = True) -> None:
+        """``cuda_graphs``: on a GPU, decode steps replay a CUDA graph per batch-size bucket (`cuda_graphs`)."""
         self.model = model
         self.tokenizer = tokenizer
         self.device = device
@@ -68,6 +70,8 @@ class Engine:
         self.metrics = metrics or NullMetrics()
         self.runner = ModelRunner(model, device, self.runtime.prefix_cache_tokens, self.runtime.prefix_cache_block_tokens)
         self.scheduler = Scheduler(self.runtime.max_batch_size, self.runtime.max_tokens_in_flight)
+        if cuda_graphs and device.type == "cuda":
+            self.runner.use_graphs(self.runtime.max_batch_size, pad_token=self.eos_id)
         self.running: list[_Active] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -94,6 +98,9 @@ class Engine:
         self.runtime = runtime
         self.scheduler.max_batch_size = runtime.max_batch_size
         self.scheduler.max_tokens_in_flight = runtime.max_tokens_in_flight
+        graphs = self.runner.graphs
+        if graphs is not None and graphs.largest != runtime.max_batch_size:  # buckets for the new bound
+            self.runner.use_graphs(runtime.max_batch_size, graphs.capture, graphs.pad_token)
         prefix = self.runner.prefix
         prefix.max_tokens = runtime.prefix_cache_tokens
         if runtime.prefix_cache_tokens <= 0 or runtime.prefix_cache_block_tokens != prefix.block_size:

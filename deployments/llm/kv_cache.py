@@ -26,6 +26,7 @@ class SlotCache:
         self.device = device
         self.kv: torch.Tensor | None = None
         self._mode: tuple = ("none",)
+        self.column_multiple = 128  # columns grow in these steps (more with CUDA graphs: each growth recaptures)
 
     # --- capacity --------------------------------------------------------------------------
     @property
@@ -42,7 +43,7 @@ class SlotCache:
             return
         # rounded up, not doubled: the scheduler bounds slots x columns, and growth is rare (on admission)
         new_slots = max(self.slots, -(-slots // 4) * 4)
-        new_cols = max(self.columns, -(-columns // 128) * 128)
+        new_cols = max(self.columns, -(-columns // self.column_multiple) * self.column_multiple)
         layers, heads, dim = self.shape
         kv = torch.zeros((layers, 2, new_slots, heads, new_cols, dim), dtype=self.dtype, device=self.device)
         if self.kv is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import torch
 
+from deployments.llm.cuda_graphs import BucketedDecode, Capture, CudaCapture, buckets_up_to
 from deployments.llm.kv_cache import SlotCache
 from deployments.llm.prefix_cache import PrefixCache
 
@@ -31,6 +32,15 @@ class ModelRunner:
         self.lengths: list[int] = []  # tokens stored per slot
         self._decoder = model.model
         self._head = model.get_output_embeddings()
+        self.graphs: BucketedDecode | None = None
+
+    def use_graphs(self, max_rows: int, capture: Capture | None = None, pad_token: int = 0,
+                   column_multiple: int = 512) -> None:
+        """Decode steps of up to ``max_rows`` rows through captured graphs, one per bucket (`cuda_graphs`);
+        ``capture``: `CudaCapture` by default, `cuda_graphs.eager_stand_in` to run the same logic without a
+        GPU. The cache grows by ``column_multiple`` columns at a time, since each growth recaptures."""
+        self.graphs = BucketedDecode(self._step, buckets_up_to(max_rows), self.device, capture or CudaCapture(), pad_token)
+        self.cache.column_multiple = max(self.cache.column_multiple, column_multiple)
 
     @property
     def rows(self) -> int:
@@ -112,19 +122,42 @@ class ModelRunner:
         """One step for every slot: ``tokens[i]`` is slot i's newest token; returns ``[rows, vocab]`` logits."""
         n = self.rows
         needed = max(self.lengths) + 1
-        if needed > self.cache.columns:
-            self.cache.reserve(n, needed)
-        positions = torch.tensor(self.lengths, dtype=torch.long, device=self.device)
-        cols = torch.arange(needed, device=self.device)
-        mask = (cols[None, :] <= positions[:, None])[:, None, None, :]
-        self.cache.decode_mode(n, positions, needed)
-        ids = torch.tensor(tokens, dtype=torch.long, device=self.device)[:, None]
-        hidden = self._decoder(
-            input_ids=ids, position_ids=positions[:, None], attention_mask=mask, past_key_values=self.cache, use_cache=True
-        ).last_hidden_state
+        logits = self._graphed(tokens, needed) if self.graphs is not None else None
+        if logits is None:  # no graphs, or a step they do not cover: eager, over the columns in use
+            if needed > self.cache.columns:
+                self.cache.reserve(n, needed)
+            positions = torch.tensor(self.lengths, dtype=torch.long, device=self.device)
+            ids = torch.tensor(tokens, dtype=torch.long, device=self.device)
+            logits = self._step(ids, positions, needed)
         for i in range(n):
             self.lengths[i] += 1
+        return logits
+
+    def _step(self, ids: torch.Tensor, positions: torch.Tensor, width: int | None = None) -> torch.Tensor:
+        """One token for each of slots ``0..len(ids)-1`` at ``positions``, attending over ``width`` columns
+        (None: every column of the cache, as a captured graph does); the step's ``[rows, vocab]`` logits."""
+        width = self.cache.columns if width is None else width
+        cols = torch.arange(width, device=self.device)
+        mask = (cols[None, :] <= positions[:, None])[:, None, None, :]
+        self.cache.decode_mode(ids.shape[0], positions, width)
+        hidden = self._decoder(
+            input_ids=ids[:, None], position_ids=positions[:, None], attention_mask=mask, past_key_values=self.cache,
+            use_cache=True,
+        ).last_hidden_state
         return self._logits(hidden[:, -1])
+
+    def _graphed(self, tokens: list[int], needed: int) -> torch.Tensor | None:
+        """The step through its bucket's graph, or None (more rows than the largest bucket, a failed capture)."""
+        graphs = self.graphs
+        if graphs.bucket(len(tokens)) is None:
+            return None
+        # every slot a bucket may pad into, reserved once, so that the graphs' buffer stays where it is
+        self.cache.reserve(graphs.largest, needed)
+        if hasattr(self._decoder, "ensure_rotary"):
+            self._decoder.ensure_rotary(self.cache.columns)
+        rotary = getattr(self._decoder, "_cos", None)
+        graphs.set_key((self.cache.kv.data_ptr(), tuple(self.cache.kv.shape), None if rotary is None else rotary.data_ptr()))
+        return graphs.run(tokens, self.lengths)
 
     @torch.inference_mode()
     def remove(self, slot: int) -> int:
@@ -138,7 +171,7 @@ class ModelRunner:
     def release_if_empty(self) -> bool:
         """Free the KV buffer when no row runs (the engine calls this once it has been idle a while, not
         each time the batch empties: back-to-back requests would otherwise reallocate and zero it)."""
-        if self.lengths or self.cache.kv is None:
+        if self.lengths or self.cache.kv is None or self.graphs is not None:  # graphs read the buffer in place
             return False
         self.cache.release()
         return True
