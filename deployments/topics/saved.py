@@ -34,7 +34,7 @@ async def save_topics(documents: list[dict], result: dict, embedder: TextEmbedde
     saved = []
     for topic in result["topics"]:
         rows = [i for i, d in enumerate(labelled) if primary[d["id"]] == topic["label"]]
-        if not rows:
+        if not rows or topic.get("other"):  # the "Other" group of small topics is no place to put a new document
             continue
         centroid = vectors[rows].mean(axis=0)
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
