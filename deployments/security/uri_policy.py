@@ -93,4 +93,5 @@ async def allowed_uri(uri: str, field: str, policy: UriPolicy, write: bool = Fal
         hop = check_place(url, field, policy, write) if url != uri else place
         await network.check_host(hop, url, field, policy.private_networks, policy.resolve_timeout_s)
 
-    return await network.final_url(uri, field, check, policy.max_redirects, policy.resolve_timeout_s)
+    transport = network.checked_transport(policy.private_networks, policy.resolve_timeout_s)
+    return await network.final_url(uri, field, check, policy.max_redirects, policy.resolve_timeout_s, transport)

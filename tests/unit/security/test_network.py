@@ -97,3 +97,26 @@ def test_allowed_uri_leaves_local_and_bucket_uris_as_given(tmp_path):
     policy = UriPolicy(read=[str(tmp_path), "s3://b"])
     assert asyncio.run(allowed_uri(f"{tmp_path}/x.jsonl", "corpus_uri", policy)) == f"{tmp_path}/x.jsonl"
     assert asyncio.run(allowed_uri("s3://b/k.jsonl", "corpus_uri", policy)) == "s3://b/k.jsonl"
+
+
+def test_the_checked_backend_refuses_at_connect_time_and_connects_to_the_address_it_checked():
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+
+    async def connect(networks: list[str]):
+        backend = network.CheckedBackend(networks, 5.0)
+        stream = await backend.connect_tcp("127.0.0.1", port)
+        peer = stream.get_extra_info("socket").getpeername()
+        await stream.aclose()
+        return peer
+
+    try:
+        with pytest.raises(network.AddressRefused):
+            asyncio.run(connect([]))
+        assert asyncio.run(connect(["127.0.0.0/8", "::1/128"]))[1] == port
+    finally:
+        server.close()
