@@ -389,12 +389,12 @@ def test_bad_lines_are_named_by_line_and_field_and_can_be_left_out(browser, base
     upload = tmp_path / "bad-lines.jsonl"
     upload.write_text("\n".join(lines) + "\n", encoding="utf-8")
     open_view(browser, base_url, "topics")
-    jobs_before = len(http.get("/v1/topics/jobs").json()["data"])
+    jobs_before = len(http.get("/v1/topics/jobs").json()["jobs"])
     browser.find_element("id", "topics-uri").send_keys("s3://medici-console-test/corpus.jsonl")
     start_run(browser, upload, ART_DOMAIN)
     wait_for(browser, lambda d: d.find_element("id", "topics-error").text, 30)
     assert "not both" in browser.find_element("id", "topics-error").text
-    assert len(http.get("/v1/topics/jobs").json()["data"]) == jobs_before
+    assert len(http.get("/v1/topics/jobs").json()["jobs"]) == jobs_before
     browser.find_element("id", "topics-uri").clear()
     browser.find_element("id", "topics-start").click()
     wait_for(browser, lambda d: d.find_element("id", "topics-error").text, 60)
