@@ -23,7 +23,7 @@ import time
 import uuid
 from typing import Awaitable, Callable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from deployments import errors
@@ -70,12 +70,19 @@ class JobRequest(_Common):
     _checked = field_validator("documents", mode="before")(
         classmethod(lambda cls, v: v if v is None else check_documents(v)))
 
+    @field_validator("jsonl", "corpus_uri")
+    @classmethod
+    def _only_source(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A second source is an error naming it (the fields before it are already validated)."""
+        earlier = [name for name in ("documents", "jsonl") if name != info.field_name and info.data.get(name)]
+        if value is not None and earlier:
+            raise PydanticCustomError("one_source", "give one source: a file (`jsonl` or `documents`) or "
+                                      "`corpus_uri`, not both")
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> "JobRequest":
         given = [name for name in ("documents", "jsonl", "corpus_uri") if getattr(self, name) is not None]
-        if len(given) > 1:
-            raise PydanticCustomError("one_source", "give one source: a file (`jsonl` or `documents`) or "
-                                      "`corpus_uri`, not both")
         if not given:
             raise PydanticCustomError("one_source", "give a source: `documents`, `jsonl` (a file's text) or "
                                       "`corpus_uri`")

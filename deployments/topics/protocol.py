@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from deployments.topics.domain import Domain
@@ -150,11 +150,12 @@ class EvaluateRequest(_Common):
                                   "`human_topics` on those to score.")
     _checked = field_validator("documents", mode="before")(classmethod(lambda cls, v: check_documents(v)))
 
-    @model_validator(mode="after")
-    def _some_labelled(self) -> "EvaluateRequest":
-        if not any(d.get("human_topics") for d in self.documents):
+    @field_validator("documents")
+    @classmethod
+    def _some_labelled(cls, documents: list[dict]) -> list[dict]:
+        if not any(d.get("human_topics") for d in documents):
             raise PydanticCustomError("documents", NO_LABELS)
-        return self
+        return documents
 
 
 NO_LABELS = "no document has `human_topics`, so there are no metrics and no vibe check"

@@ -208,3 +208,4 @@ def test_a_half_labelled_upload_is_scored_on_its_labelled_half_and_listed_with_i
     both = httpx.post(f"{jobs_url}/v1/topics/jobs", json={**upload, "corpus_uri": str(tmp_path / "x.jsonl")},
                       timeout=60)
     assert both.status_code == 400 and "give one source" in both.json()["error"]["message"]
+    assert both.json()["error"]["param"] == "corpus_uri"
