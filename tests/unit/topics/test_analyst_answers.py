@@ -142,3 +142,34 @@ def test_a_job_over_a_missing_uri_is_refused_at_once(tmp_path):
         asyncio.run(pipeline.submit_job({"corpus_uri": str(tmp_path / "nope.jsonl")}))
     assert bad.value.status == 400 and bad.value.code == "corpus_not_found" and bad.value.param == "corpus_uri"
     assert asyncio.run(pipeline.list_jobs())["jobs"] == []
+
+
+def test_s3_storage_errors_on_a_loopback_s3_server(monkeypatch):
+    """The same causes from a real S3 API (moto's server on loopback, botocore's own errors): a missing key or
+    bucket is "not found", bytes that are not text or lines that are not JSON are "not JSONL"."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    for name, value in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
+                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        options = {"endpoint_url": f"http://{host}:{port}"}
+        s3 = boto3.client("s3", **options)
+        s3.create_bucket(Bucket="corpora")
+        s3.put_object(Bucket="corpora", Key="image.jsonl", Body=b"\xff\xfe\x00\x01")
+        s3.put_object(Bucket="corpora", Key="table.jsonl", Body=b"id,text\na,alpha\n")
+        codes = {}
+        for key in ("s3://corpora/missing.jsonl", "s3://nobucket/x.jsonl", "s3://corpora/image.jsonl",
+                    "s3://corpora/table.jsonl"):
+            with pytest.raises(CorpusError) as bad:
+                probe(key, options)
+            assert str(bad.value).startswith(f"cannot read {key}: ")
+            codes[key] = bad.value.code
+    finally:
+        server.stop()
+    assert codes == {"s3://corpora/missing.jsonl": "corpus_not_found", "s3://nobucket/x.jsonl": "corpus_not_found",
+                     "s3://corpora/image.jsonl": "corpus_not_jsonl", "s3://corpora/table.jsonl": "corpus_not_jsonl"}
