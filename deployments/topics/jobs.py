@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from deployments import errors
-from deployments.topics.corpus import MAX_LISTED, CorpusError, parse_lines
+from deployments.topics.corpus import MAX_LISTED, CorpusError, parse_lines, storage_error
 from deployments.topics.job_labelling import JobLabelling
 from deployments.topics.labeling import failure_message
 from deployments.topics.results_uri import OutputError, check_output_uri, write_results
@@ -234,7 +234,12 @@ class JobRunner:
         request = job["request"]
         job["attempts"] = job.get("attempts", 0) + 1  # 2 and more: taken over after its replica died
         labelling = self.labelling(request)
-        total, batches = await labelling.open(request)
+        try:
+            total, batches = await labelling.open(request)
+        except OSError as exc:  # the corpus's storage failed while it was read: say so, in the caller's terms
+            if not request.get("corpus_uri"):
+                raise
+            raise storage_error(request["corpus_uri"], exc) from None
         job.update(state="running", updated=time.time(), labelled_via=labelling.via, documents=total,
                    started=job.get("started") or time.time())
         if getattr(labelling, "skipped", None):  # corpus lines `skip_bad_lines` left out
