@@ -58,7 +58,8 @@ def numbers(text: str) -> list[float]:
     return [float(n) for n in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d)", "", text))]
 
 
-def is_correct(answer: str, expected: str) -> bool:
+def is_correct(answer: str, expected: str | int | float) -> bool:
+    expected = str(expected)  # a hand-written set may give a number as a JSON number
     wanted = numbers(expected)
     if wanted and _NUMBER.fullmatch(expected.replace(",", "").strip()):
         return any(abs(n - wanted[0]) < 1e-6 * max(1.0, abs(wanted[0])) for n in numbers(answer))

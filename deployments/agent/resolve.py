@@ -74,10 +74,14 @@ class Resolver:
             return None
         names = self.index.names(question)
         strong = [n for n in names if self._strong(n)]
-        # a number the named documents hold ("ISO 4217", a year) names them; any other is an operand
-        held = {w for n in strong for d in (n.subject_of or n.docs)[:3] for w in self.index.records[d].words}
-        stated = [m.group() for m in _STATED_NUMBER.finditer(_without(question, strong))
+        # a number the documents named by words hold ("ISO 4217", a year) names them; any other is an operand
+        # ("3 Fjord licences"). With no other name, one number is the name ("Which currency is 978?")
+        worded = [n for n in strong if not _STATED_NUMBER.fullmatch(n.span)]
+        held = {w for n in worded for d in (n.subject_of or n.docs)[:3] for w in self.index.records[d].words}
+        stated = [m.group() for m in _STATED_NUMBER.finditer(_without(question, worded))
                   if m.group().replace(",", "") not in held]
+        if not worded and len(stated) == 1:
+            stated = []  # one number and no other name: the number names the record
         ops = self.language.operations(_without(question, strong))
         if stated and names:
             return None  # a stated number with a looked-up value: the loop's guards combine them
