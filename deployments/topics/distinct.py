@@ -94,13 +94,13 @@ def distinguishing_words(texts: list[list[str]], label: str) -> list[str | None]
     own = set(CountVectorizer().build_analyzer()(label))
     vectorizer = CountVectorizer(stop_words="english", binary=True, token_pattern=r"(?u)\b[^\W\d_]{3,}\b")
     try:
-        presence = vectorizer.fit_transform([text for group in texts for text in group]).toarray()
+        presence = vectorizer.fit_transform([text for group in texts for text in group])  # sparse: big topics
     except ValueError:  # no word at all besides stop words
         return [None] * len(texts)
     words = vectorizer.get_feature_names_out()
     bounds = np.cumsum([0, *(len(group) for group in texts)])
-    shares = np.stack([presence[bounds[i]:bounds[i + 1]].mean(axis=0) if bounds[i + 1] > bounds[i]
-                       else np.zeros(len(words)) for i in range(len(texts))])
+    shares = np.stack([np.asarray(presence[bounds[i]:bounds[i + 1]].mean(axis=0)).ravel()
+                       if bounds[i + 1] > bounds[i] else np.zeros(len(words)) for i in range(len(texts))])
     allowed = np.asarray([word not in own for word in words])
     chosen: list[str | None] = []
     for i in range(len(texts)):
