@@ -216,13 +216,10 @@ class DocumentTable:
         if not limit or offset >= total:
             return [], total
         keys = table.search().select(["id", "added_at"]).limit(total)
-        keys = (keys.where(where) if where else keys).to_list()
-        if order == "added":
-            keys.sort(key=lambda row: row["id"])
-            keys.sort(key=lambda row: row["added_at"] or "", reverse=True)  # stable: ties stay by id
-        else:
-            keys.sort(key=lambda row: row["id"])
-        ids = [row["id"] for row in keys[offset : offset + limit]]
+        keys = (keys.where(where) if where else keys).to_arrow()
+        # sorted in Arrow (no Python row per document); rows without `added_at` last
+        by = [("added_at", "descending"), ("id", "ascending")] if order == "added" else [("id", "ascending")]
+        ids = keys.sort_by(by).column("id").slice(offset, limit).to_pylist()
         rows = {row["id"]: row for row in table.search().where(ids_clause(ids)).select(_COLUMNS).limit(len(ids))
                 .to_list()}
         return [_document(rows[i]) for i in ids if i in rows], total
