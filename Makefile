@@ -47,11 +47,10 @@ browser:
 test: install browser
 	$(PY) -m pytest
 
-# the client suites alone, against a local app on the real model: LangChain's standard suites
-# (langchain-tests, every test) and the openai client's own surface; `make test` (CI) runs a subset of the
-# LangChain suite (CI_SUBSET in the module) and all of the openai client's tests
+# the client suites alone (also part of `make test`), against a local app on the real model: LangChain's
+# standard suites (langchain-tests) and the openai client's own surface
 test-clients: install
-	MEDICI_CLIENT_SUITE=full $(PY) -m pytest tests/integration/test_langchain_standard.py tests/integration/test_openai_client.py
+	$(PY) -m pytest tests/integration/test_langchain_standard.py tests/integration/test_openai_client.py
 
 # unit tests only: no Ray, no model
 test-fast: install
