@@ -173,14 +173,20 @@ function fail(e) {
 
 const NEW_JOB_FIELDS = new Set(["jsonl", "source_name", "skip_bad_lines"]);
 
+/** Whether `e` is an older server refusing a field it does not know (a validation error without a code),
+ * not its answer about the file's content (which carries a code, such as invalid_corpus). */
+function unknownField(e) {
+  return e.status === 400 && NEW_JOB_FIELDS.has(e.param) && !e.code && /not permitted|extra/i.test(e.message);
+}
+
 /** Submit a job: a file as its raw text (the server names its bad lines), or a corpus URI. A server from
- * before `jsonl` refuses the field (400 naming it): it then gets the documents parsed here. */
+ * before `jsonl` refuses the field: it then gets the documents parsed here. */
 async function submitJob(common, file, text, uri) {
   if (!file) return api.post("/v1/topics/jobs", { ...common, corpus_uri: uri });
   try {
     return await api.post("/v1/topics/jobs", { ...common, jsonl: text, source_name: file.name });
   } catch (e) {
-    if (!(e.status === 400 && NEW_JOB_FIELDS.has(e.param))) throw e;
+    if (!unknownField(e)) throw e;
     const { skip_bad_lines: _, ...older } = common;
     return api.post("/v1/topics/jobs", { ...older, documents: parseJsonl(text) });
   }
