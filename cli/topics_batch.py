@@ -10,7 +10,7 @@ each labelled batch to `<out>/labelled.parquet`, and a tqdm bar counts documents
 terminal. Then one TopicPipeline replica reads that file, canonicalizes and marks trends, and writes
 to `--out` (a folder, s3:// or gs://) `results.jsonl` (one line per document), `topics.json` (topics
 and trends), `chart.png`, `labelling_errors.jsonl` (`id`, `index`, `message` of each document whose
-labelling failed), and, when every document has `human_topics`, `metrics.json` and `vibe_check.md`.
+labelling failed), and, when any document has `human_topics` (scored on those documents), `metrics.json` and `vibe_check.md`.
 
 With `--output URI` the per-document assignments (JSONL) and the summary (topics, chart table, metrics;
 JSON) are also written to a URI smart_open writes (a file, or a folder ending in `/`; `.gz` compresses);

@@ -12,11 +12,18 @@ from __future__ import annotations
 
 import json
 from typing import Iterable
+from urllib.parse import urlparse
 
 from deployments.topics.protocol import document_problem, problems_message
 
 SKIP_HINT = " Fix them, or set `skip_bad_lines` to leave the bad lines out."
 MAX_LISTED = 100  # skipped lines listed on a job; all are counted
+
+
+def is_parquet(uri: str) -> bool:
+    """Parquet by its extension (or a folder of Parquet files ending in /parquet); everything else is JSONL."""
+    path = urlparse(uri).path.rstrip("/")
+    return path.endswith((".parquet", ".pq"))
 
 
 class CorpusError(ValueError):
@@ -123,7 +130,6 @@ def read_corpus(uri: str, limit: int | None = None, skip: bool = False,
 def probe(uri: str, storage_options: dict | None = None) -> None:
     """Checks that `uri` can be read and starts like JSONL (its first non-blank line is a JSON object),
     reading only that line: a job is refused at once, saying why, instead of failing later."""
-    from deployments.topics.dataset import is_parquet
 
     try:
         if is_parquet(uri):

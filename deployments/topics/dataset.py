@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 
 from pydantic import ValidationError
 
-from deployments.topics.corpus import CorpusError
+from deployments.topics.corpus import CorpusError, is_parquet
 from deployments.topics.protocol import CorpusDocument, field_message
 
 EXCERPT_CHARS = 300  # the text a job keeps per document: enough to read in the console, bounded per row
@@ -32,12 +32,6 @@ _COMPRESSED = (".gz", ".bz2", ".zst", ".lz4")
 GCS_SCHEMES = ("gs", "gcs")  # both name Google Cloud Storage (smart_open and fsspec accept either)
 # object stores whose server `storage_options["endpoint_url"]` may name (`filesystem` builds pyarrow's for them)
 ENDPOINT_SCHEMES = ("s3", *GCS_SCHEMES)
-
-
-def is_parquet(uri: str) -> bool:
-    """Parquet by its extension (or a folder of Parquet files ending in /parquet); everything else is JSONL."""
-    path = urlparse(uri).path.rstrip("/")
-    return path.endswith((".parquet", ".pq"))
 
 
 def filesystem(uri: str, storage_options: dict | None = None) -> Any:
