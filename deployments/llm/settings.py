@@ -51,8 +51,9 @@ class LLMSettings(BaseModel):
         "through int8 copies of their 4-bit weights (one scale per output column) and int8 activations (one scale "
         "per row), accumulated in int32 (`torch._int_mm`, VNNI on x86), which is faster there than the 4-bit kernel. "
         "Outputs then depend on how many requests run together; prefills keep the 4-bit kernel, so a lone "
-        "request's do not. Only on a CPU with int8 dot-product instructions (VNNI or AMX). Costs one byte per "
-        "weight of memory and a calibration at load; 0: never.",
+        "request's do not. Only on a CPU with VNNI and no AMX tiles: with AMX (bf16), decode steps of 8 rows or more "
+        "use the dense bfloat16 copy on the tiles instead (deployments/llm/cpu_kernels.py; the load log names the "
+        "kernel per layer group). Costs one byte per weight of memory and a calibration at load; 0: never.",
     )
     int4_int8_layers: list[Literal["qkv", "o_proj", "gate_up", "down_proj"]] = Field(
         ["qkv", "gate_up"], description="The projections of each layer that int4_int8_rows applies to. Smoothing "
