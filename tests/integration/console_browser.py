@@ -140,6 +140,9 @@ def chroma(h: str) -> float:
 # The console's forms, driven as a person would: each returns once the page has answered (or raises).
 
 def open_view(browser, url: str, view: str = "topics") -> None:
+    """A fresh page at `view`: through about:blank, since going to the URL the tab is on already (the same
+    hash) would not load the page again and would keep the last test's results on it."""
+    browser.get("about:blank")
     browser.get(f"{url}/ui/#{view}")
     wait_for(browser, lambda d: d.find_element("id", "connection").text.startswith(("Connected", "API key")), 60)
 
