@@ -64,7 +64,10 @@ def test_documents_table_lives_in_s3_and_a_second_connection_sees_it(s3_endpoint
     two = DocumentTable(open_database(uri, _options(s3_endpoint)))
     one.upsert([{"id": "a", "text": "stored in object storage", "metadata": {"where": "s3"}}],
                np.asarray([_vector("stored in object storage")]))
-    assert two.get("a") == {"id": "a", "text": "stored in object storage", "metadata": {"where": "s3"}}
+    got = two.get("a")
+    assert {k: got[k] for k in ("id", "text", "metadata")} == {"id": "a", "text": "stored in object storage",
+                                                              "metadata": {"where": "s3"}}
+    assert got["added_at"] and got["added_at"] == got["updated_at"]  # kept beside the text, in S3 too
     assert [hit["id"] for hit in two.keyword("object storage", 5)] == ["a"]
     two.delete("a")
     assert one.get("a") is None

@@ -52,4 +52,4 @@ def test_a_job_corpus_is_read_in_batch_sized_blocks_with_no_cpu_free(tmp_path) -
     result = json.loads(lines[-1].removeprefix("RESULT "))
     assert result["total"] == 50 and sum(result["blocks"]) == 50
     assert len(result["blocks"]) == 7 and max(result["blocks"]) <= 8  # ceil(50 / 8) blocks
-    assert "document ids must be unique" in result["error"]
+    assert "line 2: id 'a' repeats line 1" in result["error"]  # named by line, before Ray Data reads it
