@@ -36,12 +36,23 @@ MODEL_QUALITY: dict[str, str] = {
                     "answers the weather question in text instead of calling get_weather (tool_choice auto)"),
 }
 
+# test id -> a model-quality failure seen in some full-suite runs and not in others, so it cannot be a strict
+# xfail: the seed fixes the sampler, but the server's earlier traffic (the prefix cache, rows decoded together)
+# still moves a token now and then, and the 135M model's answer then runs away. Not strict; the reason says why.
+MODEL_QUALITY_UNSTABLE: dict[str, str] = {
+    "test_structured_output_optional_param": "sometimes repeats inside the Joke's JSON until max_tokens (256), so "
+                                             "the openai client's parser raises LengthFinishReasonError",
+}
+
 
 @pytest.fixture(autouse=True)
 def _model_quality_xfail(request: pytest.FixtureRequest) -> None:
     reason = MODEL_QUALITY.get(request.node.name)
     if reason:
         request.node.add_marker(pytest.mark.xfail(strict=True, reason=f"model quality (SmolLM2-135M): {reason}"))
+    unstable = MODEL_QUALITY_UNSTABLE.get(request.node.name)
+    if unstable:
+        request.node.add_marker(pytest.mark.xfail(strict=False, reason=f"model quality (SmolLM2-135M): {unstable}"))
 
 
 class TestMediciChatModel(ChatModelIntegrationTests):

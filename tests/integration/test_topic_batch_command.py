@@ -105,7 +105,7 @@ def test_a_bad_row_in_a_served_corpus_stops_the_run_naming_it(base_url, tmp_path
     with gzip.open(root / "bad.jsonl.gz", "wt", encoding="utf-8") as f:
         f.write(json.dumps({"id": "fine", "text": "A mural."}) + "\n" + json.dumps({"id": "blank", "text": " "}) + "\n")
     handle = serve.get_deployment_handle("TopicPipeline", app_name="medici")
-    with pytest.raises(SystemExit, match=r"bad\.jsonl\.gz: document 'blank': text"):
+    with pytest.raises(SystemExit, match=r"bad\.jsonl\.gz: document 'blank': field `text`: must not be blank"):
         asyncio.run(run(_args(f"{url}/bad.jsonl.gz", tmp_path / "out"), handle))
 
 
