@@ -48,8 +48,9 @@ def _cheap(body):
             value = body.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and value > cap:
                 body[key] = cap
-        if "max_tokens" in _CAPS and ("prompt" in body or "messages" in body):
-            body.setdefault("max_tokens", _CAPS["max_tokens"])
+        # absent or null max_tokens means the rest of the context window (as in vLLM): minutes on 2 cores
+        if ("prompt" in body or "messages" in body) and body.get("max_tokens") is None:
+            body["max_tokens"] = _CAPS["max_tokens"]
         for key, value in body.items():
             if isinstance(value, list) and len(value) > _MAX_LIST:
                 body[key] = value[:_MAX_LIST]
