@@ -14,7 +14,7 @@ import json
 from typing import Iterable
 from urllib.parse import urlparse
 
-from deployments.topics.protocol import document_problem, problems_message
+from deployments.topics.protocol import problems_message, unique_document
 
 SKIP_HINT = " Fix them, or set `skip_bad_lines` to leave the bad lines out."
 MAX_LISTED = 100  # skipped lines listed on a job; all are counted
@@ -55,13 +55,10 @@ def parse_lines(lines: Iterable[str], where: str, limit: int | None = None,
         except json.JSONDecodeError as exc:
             problems.append({"line": number, "message": f"not JSON ({exc.msg})"})
             continue
-        doc, problem = document_problem(raw)
-        if doc is not None and doc["id"] in seen:
-            problem = f"id {doc['id']!r} repeats line {seen[doc['id']]}"
+        doc, problem = unique_document(raw, number, seen, "line")
         if problem:
             problems.append({"line": number, "message": problem})
             continue
-        seen[doc["id"]] = number
         count += 1
         if keep:
             documents.append(doc)

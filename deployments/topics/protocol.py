@@ -67,6 +67,18 @@ def document_problem(raw: object) -> tuple[dict | None, str | None]:
         return None, field_message(exc.errors()[0])
 
 
+def unique_document(raw: object, number: int, seen: dict[str, int], what: str) -> tuple[dict | None, str | None]:
+    """`document_problem`, plus a repeated id: `seen` maps each id to the 1-based `what` ("line", "document")
+    that first held it, and is updated here. One rule for files and inline documents alike."""
+    doc, problem = document_problem(raw)
+    if doc is not None and doc["id"] in seen:
+        problem = f"id {doc['id']!r} repeats {what} {seen[doc['id']]}"
+    if problem:
+        return None, problem
+    seen[doc["id"]] = number
+    return doc, None
+
+
 MAX_NAMED_PROBLEMS = 5  # bad lines or documents named in one message; all are counted
 
 
@@ -85,13 +97,10 @@ def check_documents(documents: list) -> list[dict]:
         raise PydanticCustomError("documents", "`documents` must be a list of documents")
     checked, problems, seen = [], [], {}
     for number, raw in enumerate(documents, 1):
-        doc, problem = document_problem(raw)
-        if doc is not None and doc["id"] in seen:
-            problem = f"id {doc['id']!r} repeats document {seen[doc['id']]}"
+        doc, problem = unique_document(raw, number, seen, "document")
         if problem:
             problems.append({"line": number, "message": problem})
             continue
-        seen[doc["id"]] = number
         checked.append(doc)
     if problems:
         raise PydanticCustomError("documents", problems_message(problems, "document", ""))
