@@ -84,6 +84,8 @@ class Language(BaseModel):
     operators: list[OperatorWords] = []
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
+    negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
+                                 'words after one name what the answer is not.')
     stop_words: frozenset[str] = frozenset()
     arithmetic: ArithmeticWords = ArithmeticWords()
     clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
@@ -120,6 +122,20 @@ class Language(BaseModel):
                     and _find(rest, parts[1], 0) is not None:
                 return True
         return False
+
+    def set_aside(self, words_: Sequence[str]) -> set[int]:
+        """Indices of ``words_`` (lower-case, punctuation as its own items) that a negation sets aside: those
+        after "not" / "rather than" up to the next punctuation ("the alias, not its port": "its", "port")."""
+        out: set[int] = set()
+        for phrase in self.negations:
+            part = phrase.lower().split()
+            for i in range(len(words_) - len(part) + 1):
+                if list(words_[i: i + len(part)]) == part:
+                    k = i + len(part)
+                    while k < len(words_) and words_[k][:1].isalnum():
+                        out.add(k)
+                        k += 1
+        return out
 
     def is_stop_phrase(self, text: str) -> bool:
         """True when every word of ``text`` is a function word (or there is none)."""
@@ -194,7 +210,7 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners"):
+    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners", "negations"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -120,9 +120,12 @@ class NameIndex:
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
             first = Candidate(toks[lead].text, lead, lead + 1)
-        subject = first.text.lower() if first else ""
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
+        if first is None:  # "The nntp service uses ...": a small-letter subject the id names, among the first words
+            at = next((i for i, t in enumerate(toks[:lead + 3]) if t.text.lower() == alias), None)
+            first = Candidate(toks[at].text, at, at + 1) if at is not None else None
+        subject = first.text.lower() if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0
         end = next((i for i in range(start, len(toks)) if toks[i].text.lower() in self.stop_words

@@ -75,10 +75,12 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
     found: list[Candidate] = []
+    listed = False  # inside "label: a, b" up to the sentence's end: each single word there is a value
     i = 0
     while i < len(toks):
         word = toks[i].text
         if toks[i].mark:
+            listed = word == ":" and i > 0 and not toks[i - 1].mark or (listed and word == ",")
             i += 1
             continue
         if _capital(word) and not is_value(word) or (is_value(word) and word[:1].isalpha() and _capital(word)
@@ -103,7 +105,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             continue
         if is_value(word):
             found.append(Candidate(word, i, i + 1))
-        elif word.lower() not in stop_words and _clause_end(toks, i):
+        elif word.lower() not in stop_words and (_clause_end(toks, i) or listed and _alone(toks, i)):
             found.append(Candidate(word, i, i + 1, weak=True))
         i += 1
     strong = [c for c in found if not c.weak]
@@ -134,8 +136,15 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 break
             if not t.mark:
                 label.append(t.text)
-        c.label = label
+        opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
+        outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
+        c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     return kept
+
+
+def _alone(toks: list[Tok], i: int) -> bool:
+    """One word between marks ("Aliases: sink, null."): an item of a labelled list."""
+    return (i == 0 or toks[i - 1].mark) and (i + 1 == len(toks) or toks[i + 1].mark)
 
 
 def _clause_end(toks: list[Tok], i: int) -> bool:
@@ -150,9 +159,14 @@ def _clause_end(toks: list[Tok], i: int) -> bool:
 
 def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str]) -> bool:
     """Right before the next value, with at most two content words between: "alpha-2 code FI"."""
+    if c.name and not is_value(c.text) and c.end + 1 < len(toks) and toks[c.end].text == ":" \
+            and not toks[c.end + 1].mark:  # "Aliases: sink": a word before a colon labels what follows it
+        return True
     if nxt is None:
         return False
     between = toks[c.end: nxt.start]
+    if between and between[-1].text == ":":  # "Aliases: old-radius", "Version: 1.2"
+        between = between[:-1]
     return len(between) <= 2 and all(not t.mark and t.text.lower() not in stop_words for t in between)
 
 
@@ -171,34 +185,47 @@ def _stem(word: str) -> str:
     return word
 
 
-def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozenset()) -> float:
+def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozenset(),
+          weights: dict[str, float] | None = None) -> float:
     """How many of ``wanted`` (question words) the candidate's context holds: the two content words
     nearest it count fully (its own label, "alpha-3 code", or unit, "kB"), farther ones little (words
-    the whole record shares, "ISO 4217", label every value after them)."""
+    the whole record shares, "ISO 4217", label every value after them). ``weights`` scale a question
+    word by how few candidates it describes (a word every value's label holds tells none apart)."""
     total = 0.0
     seen: set[str] = set()
     for words, near, far in ((c.label, 1.0, 0.35), (c.after, 0.9, 0.3)):
         distance = 0
         for word in words:
             low = word.lower()
-            if low not in seen and matches(word, wanted):
+            hit = next((q for q in wanted if matches(word, [q])), None) if low not in seen else None
+            if hit is not None:
                 seen.add(low)
-                total += near if distance <= 1 else far
+                total += (near if distance <= 1 else far) * (weights or {}).get(hit, 1.0)
             distance += low not in stop_words
     return total
+
+
+def _weights(cands: list[Candidate], wanted: list[str]) -> dict[str, float]:
+    """1 / the number of candidates whose context holds the word (at least one)."""
+    out = {}
+    for q in wanted:
+        n = sum(any(matches(w, [q]) for w in c.label + c.after) for c in cands)
+        out[q] = 1.0 / max(1, n)
+    return out
 
 
 def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False,
            stop_words: frozenset[str] = frozenset()) -> list[Candidate]:
     """The candidates the question does not state with a positive score, best first (ties in text order)."""
     lowered = stated.lower()
+    weights = _weights(cands, wanted)
     kept = []
     for c in cands:
         if re.search(r"(?<![\w-])" + re.escape(c.text.lower()) + r"(?![\w-])", lowered):
             continue
         if numeric and not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text):
             continue
-        c.score = score(c, wanted, stop_words)
+        c.score = score(c, wanted, stop_words, weights)
         if c.score > 0:
             kept.append(c)
     return sorted(kept, key=lambda c: -c.score)

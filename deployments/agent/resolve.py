@@ -28,7 +28,7 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import Name, NameIndex, Record, quoted
-from deployments.agent.records import Candidate, candidates, matches, ranked, tied, tokens
+from deployments.agent.records import DELIMITERS, Candidate, candidates, is_value, matches, ranked, score, tied, tokens
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -177,8 +177,16 @@ class Resolver:
         if not named_subject and span:
             context = _context_of(record.text, span, cands)
             kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
-            wanted = [w for w in wanted if not matches(w, context) and w != kind]
-        best = await self._best(question, record, ranked(cands, wanted, question, stop_words=self.language.stop_words))
+            wanted = [w for w in wanted if not matches(w, context) and w != kind] or ([kind] if kind else [])
+            # nothing else asked: the kind is what the answer is called ("Which character ...": "the character
+            # ... is named COMET")
+        ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words)
+        unwanted = self._unwanted(question)
+        if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
+            for c in ranking:
+                c.score -= score(c, unwanted, self.language.stop_words)
+            ranking = sorted((c for c in ranking if c.score > 0), key=lambda c: -c.score)
+        best = await self._best(question, record, ranking)
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
@@ -267,14 +275,41 @@ class Resolver:
         return None
 
     def _candidates(self, record: Record) -> list[Candidate]:
-        return candidates(record.text, self.language.name_connectors, self.language.stop_words,
-                          self.language.clause_joiners)
+        """The record's whole values, less a sentence's first word that the store also writes in small
+        letters or that starts sentences of many records ("Described as ...", "Its code point"): a capital
+        the sentence start gave, or a template's word, not a name."""
+        found = candidates(record.text, self.language.name_connectors, self.language.stop_words,
+                           self.language.clause_joiners)
+        toks = tokens(record.text)
+        many = max(5, len(self.index.records) // 100)
+
+        if record.subject and not any(c.text.lower() == record.subject for c in found):
+            # a subject in small letters ("The nntp service uses ..."): a value, with its own following words
+            at = next((t.index for t in toks if t.text.lower() == record.subject), None)
+            if at is not None:
+                after = [t.text for t in toks[at + 1: at + 2] if not t.mark and t.text.lower() not in self.language.stop_words]
+                found.append(Candidate(toks[at].text, at, at + 1, label=[t.text for t in toks[:at]][::-1], after=after))
+                found.sort(key=lambda c: c.start)
+
+        def opener(c: Candidate) -> bool:
+            low = c.text.lower()
+            return c.name and c.end - c.start == 1 and (c.start == 0 or toks[c.start - 1].text in ".!?") \
+                and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= many)
+        return [c for c in found if not opener(c)]
 
     def _wanted(self, question: str, spans: list[str]) -> list[str]:
-        """The question's content words that did not name the document: what the answer's context should hold."""
-        used = {w.lower() for s in spans for w in re.findall(r"[^\W_]+(?:[-.][^\W_]+)*", s)}
-        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        """The question's content words that did not name the document and no negation set aside: what the
+        answer's context should hold."""
+        used = {t.text.lower() for s in spans for t in tokens(s) if not t.mark}
+        toks = [t.text.lower() for t in tokens(question)]
+        aside = self.language.set_aside(toks)
+        words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
         return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
+
+    def _unwanted(self, question: str) -> list[str]:
+        """The content words a negation sets aside ("not its port"): a value they label is not the answer."""
+        toks = [t.text.lower() for t in tokens(question)]
+        return [toks[i] for i in sorted(self.language.set_aside(toks)) if toks[i] not in self.content_stop]
 
     def _show(self, record: Record) -> str:
         text = record.text if len(record.text) <= self.max_chars else record.text[: self.max_chars - 3] + "..."
