@@ -1,8 +1,9 @@
 """The decode step's kernel plans compared on one loaded default model in one process: what each writes
-(against the 4-bit kernel alone) and how long a decode step of 1, 16 and 64 rows takes.
+(against the first plan given, by default the 4-bit kernel alone) and how long a decode step of 1, 16 and 64 rows takes.
 
 Plans: `int4` (the int4pack kernel at every row count: what a lone request always gets), `bf16` (from
-`cpu_kernels.AMX_BF16_ROWS` rows the 4-bit values held dense in bfloat16, AMX tiles), `int8` (from the
+`cpu_kernels.AMX_BF16_ROWS` rows the 4-bit values held dense in bfloat16, AMX tiles, in oneDNN's packed layout),
+`bf16plain` (the same copies as plain matrices, reordered by oneDNN inside each call), `int8` (from the
 int4_int8_rows setting, calibrated int8 copies of qkv and gate_up, VNNI: the plan before AMX was detected).
 For each: greedy agreement with `int4` on the bench's fixed evaluation prompts (agent questions and topic-
 labelling prompts, dev and test halves; all decoded together, so every step has many rows), and the
@@ -28,15 +29,18 @@ from bench.engine_speed import ROOT, agreement, quality_prompts
 def set_plan(engine, plan: str, settings) -> None:
     """Switch the loaded 4-bit layers to ``plan`` in place."""
     from deployments.llm.cpu_kernels import AMX_BF16_ROWS, enable_bf16
-    from deployments.llm.int4 import Int4Linear
+    from deployments.llm.int4 import Int4Linear, prepack_bf16
     from deployments.llm.int8_calibration import enable_int8
 
     decoder = engine.model.model
     layers = [m for m in decoder.modules() if isinstance(m, Int4Linear)]
     for layer in layers:
         layer.bf16_rows = 0
-    if plan == "bf16":
+    if plan in ("bf16", "bf16plain"):
         enable_bf16(decoder, AMX_BF16_ROWS)
+        for layer in layers:
+            plain = layer.dense.to_dense() if layer.dense.is_mkldnn else layer.dense
+            layer.dense = plain if plan == "bf16plain" else prepack_bf16(plain)
     elif plan == "int8" and layers[0].int8_t is None:
         enable_int8(engine, settings.int4_int8_rows, frozenset(settings.int4_int8_layers), settings.int4_int8_smoothing)
     for layer in layers:  # int8 copies are used only where the plan is int8
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         texts_out = [j.text for j in jobs]
         reference = reference or texts_out
         ppl = perplexity(engine, texts)
-        print(f"{plan:5s} perplexity {ppl:8.4f}  greedy = int4: {agreement(texts_out, reference, [h for h, _ in prompts])}",
+        print(f"{plan:9s} perplexity {ppl:8.4f}  greedy = {args.plans.split(',')[0]}: {agreement(texts_out, reference, [h for h, _ in prompts])}",
               flush=True)
     engine.shutdown()
     if args.speed_rows:

@@ -24,7 +24,7 @@ from typing import List, Optional
 import torch
 import torch.nn.functional as F
 
-from deployments.llm.int4 import Int4Linear, int4_matmul, int8_matmul
+from deployments.llm.int4 import Int4Linear, bf16_linear, int4_matmul, int8_matmul
 
 logger = logging.getLogger("ray.serve")
 
@@ -55,7 +55,7 @@ def _project(x: torch.Tensor, weight: torch.Tensor, scales: Optional[torch.Tenso
     if scales is None:
         return F.linear(x, weight)
     if dense is not None and bf16_rows > 0 and x.shape[0] >= bf16_rows:
-        return F.linear(x.to(torch.bfloat16), dense).to(x.dtype)
+        return bf16_linear(x, dense)
     if int8_t is not None and int8_scale is not None and smooth is not None and x.shape[0] >= int8_rows:
         return int8_matmul(x, int8_t, int8_scale, smooth)
     return int4_matmul(x, weight, group, scales)

@@ -26,11 +26,22 @@ Between the two, a decode step of a dozen rows, an int8 x int8 product is the fa
 int8 copy of the same values, which the decode step (`decode_step.py`) uses from its own row count, with int8
 activations smoothed by factors that `int8_calibration` measures at load. Prefills and this module's own
 forward keep the 4-bit kernel (or the dense copy), so a lone request's tokens never depend on the int8 copy.
+
+Where oneDNN multiplies bfloat16 (`enable_bf16`, AMX CPUs), the dense copy is held in oneDNN's own blocked layout
+(`prepack_bf16`): a plain [out, in] matrix given to `F.linear` is reordered into that layout inside every call,
+which at a decode step's few rows costs about as much as the product itself (bench/matmul_kernels.py's
+`bf16_packed` against `bf16`). The packed copy holds the same values and gives the same products.
 """
 
 from __future__ import annotations
 
+import copy
+from typing import List, Optional, Union
+
 import torch
+
+# the row count oneDNN is told to expect when packing a weight (its layout choice; any row count runs on it)
+PREPACK_ROWS = 64
 
 GROUP = 32  # GGUF's block size for Q4_0/Q4_1
 _INNER_K_TILES = 1  # the CPU pack ignores tiling; torch's API still takes the argument
@@ -60,6 +71,32 @@ def int4_matmul(x: torch.Tensor, packed: torch.Tensor, group: int, scales_and_ze
     A plain function so that the TorchScript decode step (`decode_step.py`) calls the same code as `Int4Linear`."""
     out = torch.ops.aten._weight_int4pack_mm_for_cpu(x.to(torch.bfloat16), packed, group, scales_and_zeros)
     return out.to(x.dtype)
+
+
+def prepack_bf16(weight: torch.Tensor) -> torch.Tensor:
+    """``weight`` [out, in] bfloat16 in oneDNN's blocked layout for `bf16_linear`, or as it is where this torch
+    build has no oneDNN bfloat16 (the plain matrix then runs through `F.linear`, same values)."""
+    if weight.is_mkldnn or weight.device.type != "cpu":
+        return weight
+    try:
+        if not (torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()):
+            return weight
+        return torch.ops.mkldnn._reorder_linear_weight(weight, PREPACK_ROWS)
+    except (RuntimeError, AttributeError):  # an op this torch build lacks: the plain matrix works everywhere
+        return weight
+
+
+def bf16_linear(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """``x`` times a bfloat16 ``weight`` (plain, or packed by `prepack_bf16`), in ``x``'s dtype.
+
+    A plain function so that the TorchScript decode step (`decode_step.py`) calls the same code as `Int4Linear`."""
+    x16 = x.to(torch.bfloat16)
+    if weight.is_mkldnn:
+        no_scalars = torch.jit.annotate(List[Optional[Union[int, float, complex]]], [])
+        y = torch.ops.mkldnn._linear_pointwise(x16, weight, None, "none", no_scalars, "")
+    else:
+        y = torch.nn.functional.linear(x16, weight)
+    return y.to(x.dtype)
 
 
 class Int4Linear(torch.nn.Module):
@@ -116,12 +153,27 @@ class Int4Linear(torch.nn.Module):
             # the kernel's own values: (q - 8) * scale + zero in bfloat16, exactly what the dense copy holds
             self.dense = int4_matmul(eye, self.packed, self.group, self.scales_and_zeros).t().to(torch.bfloat16).contiguous()
             self.dense_rows = 1 << 30  # kept for decode steps only: prefills stay on the 4-bit kernel as set
+        self.dense = prepack_bf16(self.dense)
         self.bf16_rows = rows
+
+    def __deepcopy__(self, memo: dict) -> "Int4Linear":
+        """A packed dense copy has no storage to copy: the copy is made from its plain values, then packed again."""
+        packed = self.dense is not None and self.dense.is_mkldnn
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        state = dict(self.__dict__)
+        state["_buffers"] = dict(self._buffers)
+        if packed:
+            state["_buffers"]["dense"] = self.dense.to_dense()
+        new.__dict__.update(copy.deepcopy(state, memo))
+        if packed:
+            new.dense = prepack_bf16(new.dense)
+        return new
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         rows = x.reshape(-1, self.in_features)
         if self.dense is not None and rows.shape[0] >= self.dense_rows:
-            y = torch.nn.functional.linear(rows.to(torch.bfloat16), self.dense).to(x.dtype)
+            y = bf16_linear(rows, self.dense)
         else:
             y = int4_matmul(rows, self.packed, self.group, self.scales_and_zeros)
         y = y.reshape(*x.shape[:-1], self.out_features)

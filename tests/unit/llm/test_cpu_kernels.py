@@ -10,7 +10,7 @@ import torch
 
 from deployments.llm.cpu_kernels import GROUPS, CpuFeatures, cpu_features, enable_bf16, plan_kernels
 from deployments.llm.decode_step import FlatLayers
-from deployments.llm.int4 import Int4Linear, int4_matmul, quantize_int4
+from deployments.llm.int4 import Int4Linear, bf16_linear, int4_matmul, quantize_int4
 from deployments.llm.llama_decoder import use_llama_decoder
 from tests.unit.llm.test_int4 import q4_1_linear
 from tests.unit.llm.test_llama_decoder import _trace
@@ -56,11 +56,15 @@ def test_the_bf16_copy_holds_the_4_bit_values_and_the_module_keeps_its_own_kerne
     layer.enable_bf16(8)
     eye = torch.eye(layer.in_features)
     assert layer.dense.dtype == torch.bfloat16 and layer.bf16_rows == 8
-    assert torch.equal(layer.dense.float(), int4_matmul(eye, four_bit.packed, 32, four_bit.scales_and_zeros).t())
+    plain = layer.dense.to_dense() if layer.dense.is_mkldnn else layer.dense  # oneDNN's packed layout where it has one
+    assert torch.equal(plain.float(), int4_matmul(eye, four_bit.packed, 32, four_bit.scales_and_zeros).t())
     x = torch.randn(40, layer.in_features, generator=torch.Generator().manual_seed(3))
     assert torch.equal(layer(x), four_bit(x))  # a prefill through the module: still the 4-bit kernel
-    through_bf16 = torch.nn.functional.linear(x.to(torch.bfloat16), layer.dense).float()
+    through_bf16 = torch.nn.functional.linear(x.to(torch.bfloat16), plain).float()
     assert float((through_bf16 - four_bit(x)).norm() / four_bit(x).norm()) < 0.01  # same values, other summation
+    assert torch.equal(bf16_linear(x, layer.dense), through_bf16)  # the packed layout: the same products
+    copied = copy.deepcopy(layer)  # a packed copy has no storage: copied through its plain values
+    assert torch.equal(bf16_linear(x, copied.dense), through_bf16) and copied.dense.is_mkldnn == layer.dense.is_mkldnn
 
 
 def test_decode_steps_of_enough_rows_run_on_the_bf16_copies_with_the_4_bit_tokens() -> None:
