@@ -108,6 +108,14 @@ class NameIndex:
             for rec in self.records.values():
                 for w in set(rec.words):
                     self.by_word.setdefault(w, set()).add(rec.id)
+            many = max(5, len(self.records) // 100)
+            openers: dict[str, int] = {}  # the first content word of each record
+            for rec in self.records.values():
+                first = next((w for w in rec.words if w not in self.stop_words), "")
+                openers[first] = openers.get(first, 0) + 1
+            for rec in self.records.values():  # "The character ² is named ...": a word many records open with is
+                if rec.subject and rec.subject != rec.alias and openers.get(rec.subject, 0) >= many:
+                    rec.subject = rec.subject_text = ""  # the template's, not this record's subject
             self._count, self._loaded_at = count, time.monotonic()
 
     def _record(self, doc: dict[str, Any]) -> Record:
@@ -195,6 +203,15 @@ class NameIndex:
                     weight = rarity * (1 + 0.3 * (len(run) - 1)) + (3.0 if subject_of else 0) + (1.0 if cased else 0)
                     found.append(Name(" ".join(w for _, w in run), run[0][0], run[-1][0] + 1, tuple(docs),
                                       subject_of, weight))
+        # "HRYVNIA SIGN" held by one record, "HRYVNIA" by that one and another: the longer run, written as a
+        # name, is what the question names, so a run inside it that it narrows is no name of its own ("the
+        # Tessera robot" still names Tessera: "robot" is an ordinary word)
+        def named_longer(m: Name, n: Name) -> bool:
+            extra = [t.text for t in q[m.start: n.start] + q[n.end: m.end] if not t.mark]
+            return bool(extra) and all(w[:1].isupper() or any(c.isdigit() for c in w) for w in extra) \
+                and set(m.docs) < set(n.docs)
+        found = [n for n in found if n.start < 0 or not any(
+            m is not n and m.start >= 0 and m.start <= n.start and n.end <= m.end and named_longer(m, n) for m in found)]
         found.sort(key=lambda n: -n.weight)
         kept: list[Name] = []
         for name in found:

@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 
 from deployments.agent.choices import same_word
 
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"]")
+# a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"]"
+                    r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()!?\"")
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")

@@ -174,13 +174,15 @@ class Resolver:
                     used: str = "") -> Resolution | None:
         cands = self._candidates(record)
         wanted = self._wanted(question, [used or span])
+        kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
-            context = _context_of(record.text, span, cands)
-            kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
-            wanted = [w for w in wanted if not matches(w, context) and w != kind] or ([kind] if kind else [])
-            # nothing else asked: the kind is what the answer is called ("Which character ...": "the character
-            # ... is named COMET")
+            context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
+                                                               for w in c.label + c.after}  # a bracketed one's too
+            wanted = [w for w in wanted if not matches(w, context) and w != kind]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words)
+        if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
+            # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
+            ranking = ranked(cands, [kind], question, stop_words=self.language.stop_words)
         unwanted = self._unwanted(question)
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
             for c in ranking:
