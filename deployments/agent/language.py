@@ -84,6 +84,7 @@ class Language(BaseModel):
     operators: list[OperatorWords] = []
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
+    alternatives: list[str] = Field([], description='Words that offer the answer\'s options ("tcp or udp").')
     negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
                                  'words after one name what the answer is not.')
     stop_words: frozenset[str] = frozenset()
@@ -210,7 +211,7 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners", "negations"):
+    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners", "negations", "alternatives"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -70,6 +70,7 @@ class Candidate:
     score: float = 0.0
     weak: bool = False  # the last word of a clause: a value, but no bound of its neighbours' labels
     name: bool = False  # a run of capitalised words
+    colon: int = -1  # the token index of the colon of the "Label: a, b" list it stands in
 
 
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
@@ -78,11 +79,13 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     toks = tokens(text)
     found: list[Candidate] = []
     listed = False  # inside "label: a, b" up to the sentence's end: each single word there is a value
+    colon = -1
     i = 0
     while i < len(toks):
         word = toks[i].text
         if toks[i].mark:
             listed = word == ":" and i > 0 and not toks[i - 1].mark or (listed and word == ",")
+            colon = i if word == ":" else colon
             i += 1
             continue
         if _capital(word) and not is_value(word) or (is_value(word) and word[:1].isalpha() and _capital(word)
@@ -107,7 +110,9 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             continue
         if is_value(word):
             found.append(Candidate(word, i, i + 1))
-        elif word.lower() not in stop_words and (_clause_end(toks, i) or listed and _alone(toks, i)):
+        elif word.lower() not in stop_words and listed and _alone(toks, i):
+            found.append(Candidate(word, i, i + 1, weak=True, colon=colon))
+        elif word.lower() not in stop_words and _clause_end(toks, i):
             found.append(Candidate(word, i, i + 1, weak=True))
         i += 1
     strong = [c for c in found if not c.weak]
@@ -138,6 +143,12 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 break
             if not t.mark:
                 label.append(t.text)
+        if c.colon > 0:  # "Aliases: sink, null": every item's label is the list's
+            label = []
+            for k in range(c.colon - 1, -1, -1):
+                if toks[k].mark:
+                    break
+                label.append(toks[k].text)
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
         outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too

@@ -172,6 +172,11 @@ class Resolver:
 
     async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str,
                     used: str = "") -> Resolution | None:
+        offered = [o for o in self._offered(question) if o.lower() in record.words
+                   and o.lower() not in {t.text.lower() for t in tokens(used or span)}]
+        if len(offered) == 1:  # "the protocol (tcp or udp) of X": the one option the record holds
+            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], offered[0],
+                              "observation", 0, [record.id])
         cands = self._candidates(record)
         wanted = self._wanted(question, [used or span])
         kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
@@ -307,6 +312,24 @@ class Resolver:
         aside = self.language.set_aside(toks)
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
         return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
+
+    def _offered(self, question: str) -> list[str]:
+        """The options a question offers: the words on either side of an alternatives word, and a list
+        before it ("tcp, udp or sctp")."""
+        toks = tokens(question)
+        out: list[str] = []
+        for i, t in enumerate(toks):
+            if t.text.lower() not in self.language.alternatives or not 0 < i < len(toks) - 1 \
+                    or toks[i - 1].mark or toks[i + 1].mark:
+                continue
+            out.append(toks[i + 1].text)
+            k = i - 1
+            while k >= 0 and not toks[k].mark and toks[k].text.lower() not in self.content_stop:
+                out.append(toks[k].text)
+                if k < 1 or toks[k - 1].text != ",":
+                    break
+                k -= 2
+        return [w for w in dict.fromkeys(out) if w.lower() not in self.content_stop]
 
     def _unwanted(self, question: str) -> list[str]:
         """The content words a negation sets aside ("not its port"): a value they label is not the answer."""

@@ -1,0 +1,64 @@
+"""Record shapes the resolver meets in other corpora: a subject in small letters, "Label: values" lists,
+a value restated in brackets, symbols as names, options and negations in the question. The records are
+made up for these tests (no corpus of the repository), the store is the in-memory one of test_resolve."""
+
+from __future__ import annotations
+
+import asyncio
+
+from deployments.agent.records import candidates
+from deployments.agent.language import load_language
+from tests.unit.agent.test_resolve import resolver
+
+DOCS = {
+    "svc-gopherd": "The gopherd service uses port 70 over tcp. Aliases: gopher-old, gph.",
+    "svc-chargen": "The chargen service uses port 19 over udp. Described as \"character generator\".",
+    "svc-lpd": "The lpd service uses port 515 over tcp. Aliases: printer. Described as \"line printer spooler\".",
+    "glyph-2295": "The glyph ⊕ is named CIRCLED PLUS. Its code point is U+2295 (decimal 8853).",
+    "glyph-25cb": "The glyph ○ is named ORBIT MARK. Its code point is U+25CB (decimal 9675).",
+    "plan-orbit": "The Orbit plan costs 30 dollars a month and includes 5 seats.",
+    **{f"glyph-x{i}": f"The glyph x{i} is named FILLER {i}. Its code point is U+E00{i} (decimal {57344 + i})."
+       for i in range(6)},  # enough records opening alike that "glyph" is the template's word, no subject
+}
+
+
+def ask(question: str) -> str | None:
+    result = asyncio.run(resolver(DOCS)[0].resolve(question))
+    return result.answer if result else None
+
+
+def test_a_subject_in_small_letters_is_found_by_its_id_and_answers_a_reverse_lookup() -> None:
+    assert ask("Which service has the alias gph?") == "gopherd"
+    assert ask('name the service described as "line printer spooler"') == "lpd"
+    assert ask("what service listens on port 19") == "chargen"
+
+
+def test_a_word_before_a_colon_labels_the_list_after_it_and_is_never_an_answer() -> None:
+    found = [c.text for c in candidates(DOCS["svc-gopherd"], frozenset(), load_language().stop_words)]
+    assert "Aliases" not in found and {"gopher-old", "gph"} <= set(found)
+    assert ask("What is the alias of the lpd service?") == "printer"
+
+
+def test_a_negation_sets_its_words_aside() -> None:
+    assert ask("For lpd I want the alias rather than the port number") == "printer"
+    assert ask("lpd: its alias, not its port") == "printer"
+
+
+def test_an_option_the_question_offers_and_the_record_holds_is_the_answer() -> None:
+    assert ask("Tell me the protocol (tcp or udp) of chargen.") == "udp"
+    assert ask("does gopherd run over tcp or udp") == "tcp"
+
+
+def test_a_value_restated_in_brackets_shares_the_label_of_the_value_before_it() -> None:
+    assert ask("In decimal, what is the code point of CIRCLED PLUS?") == "8853"
+    assert ask("The glyph with decimal code point 9675 is called what?") == "ORBIT MARK"
+
+
+def test_a_symbol_names_its_record_and_the_kind_names_the_answer() -> None:
+    assert ask("What is the name of the glyph ⊕?") == "CIRCLED PLUS"
+    assert ask("Which glyph has the code point U+25CB?") == "ORBIT MARK"
+
+
+def test_a_longer_run_written_as_a_name_wins_over_a_record_named_by_its_first_word() -> None:
+    assert ask("Code point of ORBIT MARK?") == "U+25CB"
+    assert ask("How much does the Orbit plan cost?") == "30"
