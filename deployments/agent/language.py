@@ -59,6 +59,7 @@ class ArithmeticWords(BaseModel):
     postfix: dict[str, tuple[str, float]] = {}
     apply: dict[str, list[str]] = {}
     apply_scale: dict[str, tuple[str, float]] = {}
+    repeats: dict[str, int] = {}
     pronouns: list[str] = []
     trailing: list[str] = []
     starts: list[str] = []
@@ -69,7 +70,7 @@ class ArithmeticWords(BaseModel):
     def words(self) -> frozenset[str]:
         """Every word of every phrase: a span made only of these (and function words) names no document."""
         phrases = [*self.articles, *self.pronouns, *self.trailing, *self.starts, *self.separators, *self.scale_prefix,
-                   *self.postfix, *self.apply_scale, *self.number_scales]
+                   *self.postfix, *self.apply_scale, *self.repeats, *self.number_scales]
         for table in (self.infix, self.infix_swapped, self.of_list, self.apply):
             phrases += [p for group in table.values() for p in group]
         for verb in self.verbs:

@@ -143,7 +143,13 @@ class _Parser:
         if (m := self._phrase(i, list(self.w.apply_scale))) or (m := self._phrase(i, list(self.w.postfix))):
             phrase, j = m
             op, k = self.w.apply_scale.get(phrase) or self.w.postfix[phrase]
-            return _bin(acc, op, _num(k)), self._skip_pronoun(j)
+            j = self._skip_pronoun(j)
+            times = 1
+            if (r := self._phrase(j, list(self.w.repeats))) is not None:  # "halve it twice"
+                times, j = self.w.repeats[r[0]], r[1]
+            for _ in range(times):
+                acc = _bin(acc, op, _num(k))
+            return acc, j
         raise NoParse
 
     def _skip_pronoun(self, i: int) -> int:

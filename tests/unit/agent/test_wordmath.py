@@ -106,6 +106,7 @@ def then_step(rng: random.Random, value: float) -> tuple[str, float]:
     return rng.choice([
         (f"then add {n}", value + n_value), (f"then subtract {n}", value - n_value), ("then double it", value * 2),
         ("then halve it", value / 2), (f"then multiply it by {n}", value * n_value), (f"plus {n}", value + n_value),
+        ("then double it twice", value * 4), ("then halve it three times", value / 8),
         (f"then increased by {n}", value + n_value), ("then square it", value ** 2), (f"minus {n}", value - n_value),
     ])
 
