@@ -125,6 +125,10 @@ class NameIndex:
         toks = tokens(text)
         lead = 1 if toks and toks[0].text.lower() in self.stop_words else 0  # "The Lyon office" -> "Lyon"
         first = next((c for c in found if c.start == lead), None)
+        if first is None and found and found[0].start <= lead + 3 and toks[found[0].start - 1].text == ":" \
+                and all(t.text[:1].isupper() and not is_value(t.text) for t in toks[lead: found[0].start - 1]):
+            first = found[0]  # "Site: Kestrel Ridge\n...": the value of the record's first label ("kubectl: ..."
+            # in small letters is a key, below)
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
             first = Candidate(toks[lead].text, lead, lead + 1)

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from deployments.agent.choices import same_word
 
 # a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"]"
+# a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
-DELIMITERS = frozenset(",;:.()!?\"")
+DELIMITERS = frozenset(",;:.()!?\"\n|")
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
 
@@ -162,7 +163,7 @@ def _alone(toks: list[Tok], i: int) -> bool:
 
 def _clause_end(toks: list[Tok], i: int) -> bool:
     """The last word of a short clause ("section gnome,"): a lowercase value a record names by a label."""
-    if i + 1 < len(toks) and not toks[i + 1].mark:
+    if i + 1 < len(toks) and (not toks[i + 1].mark or toks[i + 1].text == ":"):  # "Region code:" labels
         return False
     start = i
     while start > 0 and not toks[start - 1].mark:

@@ -62,3 +62,24 @@ def test_a_symbol_names_its_record_and_the_kind_names_the_answer() -> None:
 def test_a_longer_run_written_as_a_name_wins_over_a_record_named_by_its_first_word() -> None:
     assert ask("Code point of ORBIT MARK?") == "U+25CB"
     assert ask("How much does the Orbit plan cost?") == "30"
+
+
+LINES = {
+    "site-kestrel": "Site: Kestrel Ridge\nRegion code: KR-7\nOpened: 2009\nStaff: 42\nManager: Dana Holt",
+    "site-marram": "Site: Marram Bay\nRegion code: MB-2\nOpened: 2015\nStaff: 17\nManager: Ivo Petrov",
+    **{f"site-f{i}": f"Site: Filler {i}\nRegion code: FL-{i}\nOpened: {1990 + i}\nStaff: {i}\nManager: Pat {i}"
+       for i in range(6)},
+}
+
+
+def ask_lines(question: str) -> str | None:
+    result = asyncio.run(resolver(LINES)[0].resolve(question))
+    return result.answer if result else None
+
+
+def test_a_record_written_as_key_value_lines_answers_by_its_keys() -> None:
+    assert ask_lines("Who is the manager of Kestrel Ridge?") == "Dana Holt"
+    assert ask_lines("What is the region code of Marram Bay?") == "MB-2"
+    assert ask_lines("which site has region code KR-7") == "Kestrel Ridge"
+    assert ask_lines("How many staff does Marram Bay have?") == "17"
+    assert ask_lines("What is the total staff of Kestrel Ridge and Marram Bay?") == "59"
