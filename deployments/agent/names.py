@@ -134,8 +134,9 @@ class NameIndex:
             first = Candidate(toks[lead].text, lead, lead + 1)
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
-        if first is None:  # "The nntp service uses ...": a small-letter subject the id names, among the first words
-            at = next((i for i, t in enumerate(toks[:lead + 3]) if t.text.lower() == alias), None)
+        if first is None:  # "The nntp service uses ...": a small-letter subject the id ends with, among the first words
+            at = next((i for i, t in enumerate(toks[:lead + 3]) if not t.mark and re.search(
+                r"(?:^|[-_:/.])" + re.escape(t.text.lower()) + "$", doc_id.lower())), None)
             first = Candidate(toks[at].text, at, at + 1) if at is not None else None
         subject = first.text.lower() if first else ""
         written = next((t.text for t in toks if not t.mark), "")
