@@ -137,7 +137,8 @@ def _shipped(name: str, doc_id: str) -> dict:
 
 @pytest.fixture
 def records(http):
-    docs = [_shipped("countries", "iso-fi"), _shipped("countries", "iso-vc"), _shipped("debian", "deb-libcairo2")]
+    docs = [_shipped("countries", "iso-fi"), _shipped("countries", "iso-vc"), _shipped("debian", "deb-libcairo2"),
+            _shipped("services", "svc-datametrics"), _shipped("unicode", "uni-2604")]
     assert http.post("/v1/documents", json={"documents": docs}).status_code == 200
     yield [d["id"] for d in docs]
     for doc in docs:
@@ -149,6 +150,8 @@ def records(http):
     ("Which alpha-3 code does Finland carry?", "FIN", "observation"),  # a record with three codes
     ("Which country has the alpha-3 code VCT?", "Saint Vincent and the Grenadines", "observation"),
     ("What is 17 more than the product of 12 and 9?", "125", "calculation"),  # three operands in words
+    ("Which service has the alias old-radius?", "datametrics", "observation"),  # a subject in small letters
+    ("Which character has the code point U+2604?", "COMET", "observation"),  # the kind names the answer
 ])
 def test_other_wordings_are_answered_by_the_resolver(http, records, question, expected, kind):
     body = http.post("/v1/agent/ask", json={"question": question, "max_steps": 4}).json()
