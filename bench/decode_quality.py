@@ -2,8 +2,10 @@
 (against the first plan given, by default the 4-bit kernel alone) and how long a decode step of 1, 16 and 64 rows takes.
 
 Plans: `int4` (the int4pack kernel at every row count: what a lone request always gets), `bf16` (from
-`cpu_kernels.AMX_BF16_ROWS` rows the 4-bit values held dense in bfloat16, AMX tiles, in oneDNN's packed layout),
-`bf16plain` (the same copies as plain matrices, reordered by oneDNN inside each call), `int8` (from the
+`cpu_kernels.AMX_BF16_ROWS` rows the 4-bit values held dense in bfloat16, AMX tiles, in oneDNN's packed layout,
+and the head's approximate logits in bfloat16 from `AMX_HEAD_BF16_ROWS`),
+`bf16plain` (the same copies as plain matrices, reordered by oneDNN inside each call, and the int8 head at every
+row count: the plan before the packed layout), `int8` (from the
 int4_int8_rows setting, calibrated int8 copies of qkv and gate_up, VNNI: the plan before AMX was detected).
 For each: greedy agreement with `int4` on the bench's fixed evaluation prompts (agent questions and topic-
 labelling prompts, dev and test halves; all decoded together, so every step has many rows), and the
@@ -28,7 +30,7 @@ from bench.engine_speed import ROOT, agreement, quality_prompts
 
 def set_plan(engine, plan: str, settings) -> None:
     """Switch the loaded 4-bit layers to ``plan`` in place."""
-    from deployments.llm.cpu_kernels import AMX_BF16_ROWS, enable_bf16
+    from deployments.llm.cpu_kernels import AMX_BF16_ROWS, AMX_HEAD_BF16_ROWS, enable_bf16
     from deployments.llm.int4 import Int4Linear, prepack_bf16
     from deployments.llm.int8_calibration import enable_int8
 
@@ -48,6 +50,9 @@ def set_plan(engine, plan: str, settings) -> None:
             layer.int8_rows = 1 << 30
         elif layer.int8_t is not None:
             layer.int8_rows = settings.int4_int8_rows
+    head = engine.model.get_output_embeddings()
+    if hasattr(head, "enable_bf16"):  # the bfloat16 head belongs to the bf16 plan only
+        head.enable_bf16(AMX_HEAD_BF16_ROWS if plan == "bf16" else 0)
     decoder.reset_decode_step()
 
 

@@ -36,6 +36,10 @@ GROUPS = ("qkv", "o_proj", "gate_up", "down_proj")  # a Llama layer's projection
 # From this many rows a decode step's projections run as bfloat16 on AMX tiles (below it, the int4pack kernel,
 # which reads a quarter of the bytes, is faster: bench/matmul_kernels.py).
 AMX_BF16_ROWS = 8
+# From this many rows the int8 head's approximate logits come from its bfloat16 copy on the tiles instead
+# (`head.RescoredHead.enable_bf16`): as fast as the int8 product from here and faster with more rows, and closer to
+# the float32 head outside the rescored best (below it the int8 product, half the bytes, is faster).
+AMX_HEAD_BF16_ROWS = 16
 
 
 @dataclass(frozen=True)

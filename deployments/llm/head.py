@@ -16,11 +16,20 @@ a batched dot product.
 
 The float32 weight is usually the input embedding's (tied), so the rescoring adds no memory beyond
 the int8 copy.
+
+On a CPU with AMX tiles (`cpu_kernels`), steps of many rows may take the approximate logits from a bfloat16
+copy in oneDNN's packed layout instead (`enable_bf16`): at many rows oneDNN's bfloat16 product on the tiles
+beats the int8 one, and bfloat16 weights and inputs are closer to float32 than int8 ones with one activation
+scale per row. The rescoring is the same, so the best ``exact_top_k`` logits are exact either way.
 """
 
 from __future__ import annotations
 
+import copy
+
 import torch
+
+from deployments.llm.int4 import bf16_linear, prepack_bf16
 
 
 def int8_dynamic(module: torch.nn.Module) -> torch.nn.Module:
@@ -46,9 +55,34 @@ class RescoredHead(torch.nn.Module):
         self.exact_top_k = min(exact_top_k, linear.out_features)
         # quantize_dynamic works on a deep copy: ``linear`` and the weight it may share stay float32
         self.approx = int8_dynamic(torch.nn.Sequential(linear))[0]
+        self.dense: torch.Tensor | None = None  # `enable_bf16`: a packed bfloat16 copy for many-row steps
+        self.dense_rows = 0
+
+    def enable_bf16(self, rows: int) -> None:
+        """Approximate logits of ``rows`` rows or more from a bfloat16 copy of the weight (oneDNN's packed layout
+        where it has one), the int8 copy below; rows <= 0 turns it off."""
+        self.dense = prepack_bf16(self.weight.detach().to(torch.bfloat16)) if rows > 0 else None
+        self.dense_rows = max(rows, 0)
+
+    def __deepcopy__(self, memo: dict) -> "RescoredHead":
+        """A packed copy has no storage to copy: the copy gets its own, packed again from the float32 weight."""
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        state = {k: v for k, v in self.__dict__.items() if k != "dense"}
+        new.__dict__.update(copy.deepcopy(state, memo))
+        new.dense = None
+        if self.dense is not None:
+            new.enable_bf16(self.dense_rows)
+        return new
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        logits = self.approx(hidden)
+        rows = hidden.numel() // hidden.shape[-1]
+        if self.dense is not None and rows >= self.dense_rows:
+            logits = bf16_linear(hidden, self.dense)
+            if self.bias is not None:
+                logits = logits + self.bias
+        else:
+            logits = self.approx(hidden)
         if self.exact_top_k == 0:
             return logits
         rows = hidden.reshape(-1, hidden.shape[-1])

@@ -8,7 +8,7 @@ import time
 
 import torch
 
-from deployments.llm.cpu_kernels import CpuFeatures, cpu_features, enable_bf16, plan_kernels
+from deployments.llm.cpu_kernels import AMX_HEAD_BF16_ROWS, CpuFeatures, cpu_features, enable_bf16, plan_kernels
 from deployments.llm.engine import Engine
 from deployments.llm.head import int8_dynamic, quantize_head_int8
 from deployments.llm.int4 import quantize_int4
@@ -135,4 +135,7 @@ def choose_decode_kernels(engine: Engine, settings: LLMSettings, features: CpuFe
     head = engine.model.get_output_embeddings()
     head_kernel = (f"int8 dynamic (fbgemm), best {head.exact_top_k} rescored in float32"
                    if hasattr(head, "exact_top_k") else "as loaded")
+    if plan.bf16_rows and hasattr(head, "enable_bf16"):
+        head.enable_bf16(AMX_HEAD_BF16_ROWS)
+        head_kernel += f"; bfloat16 on AMX tiles from {AMX_HEAD_BF16_ROWS} rows"
     logger.info("decode kernels on %s: %s; head: %s", features.describe(), plan.describe(), head_kernel)

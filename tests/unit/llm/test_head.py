@@ -29,6 +29,29 @@ def test_the_best_tokens_get_exact_logits_and_the_same_greedy_choice() -> None:
 
 
 @torch.inference_mode()
+def test_many_rows_take_the_bf16_copy_and_keep_the_exact_best_tokens() -> None:
+    import copy
+
+    linear, rows = _head()
+    exact = linear(rows)
+    head = RescoredHead(linear, exact_top_k=32)
+    int8_only = head(rows)
+    head.enable_bf16(8)  # the 8 rows given: through the bfloat16 copy
+    through_bf16 = head(rows)
+    best = exact.topk(5, dim=-1).indices
+    assert torch.equal(through_bf16.argmax(-1), exact.argmax(-1))
+    assert torch.allclose(through_bf16.gather(1, best), exact.gather(1, best), atol=1e-5)
+    assert not torch.equal(through_bf16, int8_only)  # the other approximation outside the best
+    plain = torch.nn.functional.linear(rows.to(torch.bfloat16), linear.weight.to(torch.bfloat16)).float()
+    outside = torch.ones_like(exact, dtype=torch.bool).scatter_(1, exact.topk(32, dim=-1).indices, False)
+    assert torch.allclose(through_bf16[outside & (through_bf16 != exact)], plain[outside & (through_bf16 != exact)])
+    assert torch.equal(head(rows[:4]), RescoredHead(linear, exact_top_k=32)(rows[:4]))  # fewer rows: int8
+    assert torch.equal(copy.deepcopy(head)(rows), through_bf16)
+    head.enable_bf16(0)
+    assert torch.equal(head(rows), int8_only)
+
+
+@torch.inference_mode()
 def test_without_rescoring_the_logits_are_int8_approximations() -> None:
     linear, rows = _head()
     exact = linear(rows)
