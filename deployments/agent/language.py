@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 DEFAULT_LANGUAGE_FILE = Path(__file__).resolve().parents[2] / "data" / "lang" / "en.yaml"
 GAP = "..."  # in a phrase: any words in between ("more ... than")
@@ -85,6 +85,8 @@ class Language(BaseModel):
     operators: list[OperatorWords] = []
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
+    suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
+    families: list[list[str]] = Field([], description='Words of one family no ending joins ("high", "height").')
     alternatives: list[str] = Field([], description='Words that offer the answer\'s options ("tcp or udp").')
     negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
                                  'words after one name what the answer is not.')
@@ -94,6 +96,8 @@ class Language(BaseModel):
                                            '("... ABW and the numeric code 533").')
     name_connectors: frozenset[str] = Field(frozenset(), description='Words inside a name between capitalised '
                                             'words ("Saint Vincent and the Grenadines", "Isle of Man").')
+
+    _families: dict[str, int] | None = PrivateAttr(None)
 
     def operator_words(self) -> frozenset[str]:
         """The words that name arithmetic (the operator phrases and the parser's): never a name."""
@@ -124,6 +128,29 @@ class Language(BaseModel):
                     and _find(rest, parts[1], 0) is not None:
                 return True
         return False
+
+    def same_word(self, a: str, b: str) -> bool:
+        """Whether two lower-case words label the same thing: one family, or one stem once the longest
+        listed ending (and then a final "e") is cut from each, at least four letters left."""
+        if a == b:
+            return True
+        family = self._family()
+        if a in family and family.get(a) == family.get(b):
+            return True
+        stem_a, stem_b = self._stem(a), self._stem(b)
+        return len(stem_a) >= 4 and stem_a == stem_b
+
+    def _family(self) -> dict[str, int]:
+        if self._families is None:
+            self._families = {w.lower(): i for i, group in enumerate(self.families) for w in group}
+        return self._families
+
+    def _stem(self, word: str) -> str:
+        for ending in sorted(self.suffixes, key=len, reverse=True):
+            if word.endswith(ending) and len(word) - len(ending) >= 3:
+                word = word[: -len(ending)]
+                break
+        return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
     def set_aside(self, words_: Sequence[str]) -> set[int]:
         """Indices of ``words_`` (lower-case, punctuation as its own items) that a negation sets aside: those

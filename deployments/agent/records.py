@@ -21,14 +21,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from deployments.agent.choices import same_word
 
 # a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/][^\W_]+)*[+]*|[,;:.()!?\"\n|]"
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()!?\"\n|")
+QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
 
@@ -37,6 +39,7 @@ AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("
 class Tok:
     text: str
     index: int
+    at: int = -1  # character offset in the text
 
     @property
     def mark(self) -> bool:
@@ -48,13 +51,14 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 def tokens(text: str) -> list[Tok]:
     """Words (a possessive "'s" dropped: "Madagascar's" is "Madagascar"), values and marks."""
-    return [Tok(_POSSESSIVE.sub("", t) if len(t) > 3 else t, i) for i, t in enumerate(_TOKEN.findall(text))]
+    return [Tok(_POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(), i, m.start())
+            for i, m in enumerate(_TOKEN.finditer(text))]
 
 
 def is_value(word: str) -> bool:
     """A code, identifier, version or number: the shape of a value, not of a word."""
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
-            or bool(re.search(r"[^\W_][-.:+~/][^\W_]", word)))
+            or bool(re.search(r"[^\W_][-.:+~/_][^\W_]", word)))
 
 
 def _capital(word: str) -> bool:
@@ -84,6 +88,12 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     i = 0
     while i < len(toks):
         word = toks[i].text
+        close = next((k for k in range(i + 2, min(len(toks), i + QUOTED_WORDS + 2)) if toks[k].text == '"'), None) \
+            if word == '"' else None
+        if close is not None:  # message "Streams pipe error": a quoted value is one value, as the record writes it
+            found.append(Candidate(text[toks[i].at + 1: toks[close].at].strip(), i + 1, close, name=True))
+            i = close + 1
+            continue
         if toks[i].mark:
             listed = word == ":" and i > 0 and not toks[i - 1].mark or (listed and word == ",")
             colon = i if word == ":" else colon
@@ -184,9 +194,12 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     return len(between) <= 2 and all(not t.mark and t.text.lower() not in stop_words for t in between)
 
 
-def matches(word: str, wanted: list[str] | set[str]) -> bool:
+Same = Callable[[str, str], bool]  # two lower-case words that label the same thing (the language's morphology)
+
+
+def matches(word: str, wanted: list[str] | set[str], same: Same | None = None) -> bool:
     w = word.lower()
-    return any(same_word(w, q) or _stem(q) == _stem(w) for q in wanted)
+    return any(same_word(w, q) or _stem(q) == _stem(w) or (same is not None and same(w, q)) for q in wanted)
 
 
 def _stem(word: str) -> str:
@@ -200,7 +213,7 @@ def _stem(word: str) -> str:
 
 
 def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozenset(),
-          weights: dict[str, float] | None = None) -> float:
+          weights: dict[str, float] | None = None, same: Same | None = None) -> float:
     """How many of ``wanted`` (question words) the candidate's context holds: the two content words
     nearest it count fully (its own label, "alpha-3 code", or unit, "kB"), farther ones little (words
     the whole record shares, "ISO 4217", label every value after them). ``weights`` scale a question
@@ -211,7 +224,7 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
         distance = 0
         for word in words:
             low = word.lower()
-            hit = next((q for q in wanted if matches(word, [q])), None) if low not in seen else None
+            hit = next((q for q in wanted if matches(word, [q], same)), None) if low not in seen else None
             if hit is not None:
                 seen.add(low)
                 total += (near if distance <= 1 else far) * (weights or {}).get(hit, 1.0)
@@ -219,27 +232,27 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
     return total
 
 
-def _weights(cands: list[Candidate], wanted: list[str]) -> dict[str, float]:
+def _weights(cands: list[Candidate], wanted: list[str], same: Same | None = None) -> dict[str, float]:
     """1 / the number of candidates whose context holds the word (at least one)."""
     out = {}
     for q in wanted:
-        n = sum(any(matches(w, [q]) for w in c.label + c.after) for c in cands)
+        n = sum(any(matches(w, [q], same) for w in c.label + c.after) for c in cands)
         out[q] = 1.0 / max(1, n)
     return out
 
 
 def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool = False,
-           stop_words: frozenset[str] = frozenset()) -> list[Candidate]:
+           stop_words: frozenset[str] = frozenset(), same: Same | None = None) -> list[Candidate]:
     """The candidates the question does not state with a positive score, best first (ties in text order)."""
     lowered = stated.lower()
-    weights = _weights(cands, wanted)
+    weights = _weights(cands, wanted, same)
     kept = []
     for c in cands:
         if re.search(r"(?<![\w-])" + re.escape(c.text.lower()) + r"(?![\w-])", lowered):
             continue
         if numeric and not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text):
             continue
-        c.score = score(c, wanted, stop_words, weights)
+        c.score = score(c, wanted, stop_words, weights, same)
         if c.score > 0:
             kept.append(c)
     return sorted(kept, key=lambda c: -c.score)

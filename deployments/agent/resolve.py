@@ -53,6 +53,7 @@ class Resolver:
         self.max_chars = max_observation_chars
         self.search_action, self.calculator_action = search_action, calculator_action
         self.content_stop = language.stop_words | language.operator_words()
+        self.same = language.same_word
 
     choice_tokens = 24  # most tokens of the model's choice among tied candidates
     generate: Any = None
@@ -138,7 +139,7 @@ class Resolver:
             holders = [d for d, r in zip(holders, reach) if r == max(reach)]
         if len(holders) > 1:
             wanted = self._wanted(question, [name.span])
-            held = [sum(matches(w, set(self.index.records[d].words)) for w in wanted) for d in holders]
+            held = [sum(matches(w, set(self.index.records[d].words), self.same) for w in wanted) for d in holders]
             holders = [d for d, h in zip(holders, held) if h == max(held)]
         if len(holders) > 1:  # "US Dollar" names "The US Dollar has ...", not "The US Dollar (Next day) has ..."
             exact = [d for d in holders if self.index.records[d].head == name.span.lower()]
@@ -172,10 +173,14 @@ class Resolver:
 
     async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str,
                     used: str = "") -> Resolution | None:
-        offered = [o for o in self._offered(question) if o.lower() in record.words
-                   and o.lower() not in {t.text.lower() for t in tokens(used or span)}]
-        if len(offered) == 1:  # "the protocol (tcp or udp) of X": the one option the record holds
-            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], offered[0],
+        named = {t.text.lower() for t in tokens(used or span)}
+        offered = [o for o in self._offered(question) if " " + " ".join(o) + " " in record.padded
+                   and not set(o) & named]
+        if len(offered) == 1 and len(self._offered(question)) >= 2:  # "the protocol (tcp or udp) of X": the
+            # one option the record holds (when it holds both, "ISO number or telephone prefix", the words decide)
+            written = next(t.text for t in tokens(question) if t.text.lower() == offered[0][0])
+            answer = written if len(offered[0]) == 1 else " ".join(offered[0])
+            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
         cands = self._candidates(record)
         wanted = self._wanted(question, [used or span])
@@ -183,15 +188,15 @@ class Resolver:
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
                                                                for w in c.label + c.after}  # a bracketed one's too
-            wanted = [w for w in wanted if not matches(w, context) and w != kind]
-        ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words)
+            wanted = [w for w in wanted if not matches(w, context, self.same) and w != kind]
+        ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
-            ranking = ranked(cands, [kind], question, stop_words=self.language.stop_words)
+            ranking = ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
         unwanted = self._unwanted(question)
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
             for c in ranking:
-                c.score -= score(c, unwanted, self.language.stop_words)
+                c.score -= score(c, unwanted, self.language.stop_words, same=self.same)
             ranking = sorted((c for c in ranking if c.score > 0), key=lambda c: -c.score)
         best = await self._best(question, record, ranking)
         if best is not None and not span and best.score < 1.0:
@@ -230,7 +235,8 @@ class Resolver:
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
             cands = self._candidates(record)
             best = await self._best(question, record, ranked(
-                cands, wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words))
+                cands, wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words,
+                same=self.same))
             if best is None:  # no number's context holds the question's words: the record's only number, or the
                 numbers = [c for c in cands if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text)  # model's choice
                            and c.text not in question]
@@ -313,23 +319,30 @@ class Resolver:
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
         return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
 
-    def _offered(self, question: str) -> list[str]:
-        """The options a question offers: the words on either side of an alternatives word, and a list
-        before it ("tcp, udp or sctp")."""
+    def _offered(self, question: str) -> list[list[str]]:
+        """The options a question offers on either side of an alternatives word, each the words up to a
+        mark or a function word ("the protocol (tcp or udp)": [tcp], [udp]; "ISO number or telephone
+        prefix": [iso, number], [telephone, prefix]); a list before it ("tcp, udp or sctp") too."""
         toks = tokens(question)
-        out: list[str] = []
+        out: list[list[str]] = []
+
+        def run(k: int, step: int) -> list[str]:
+            words: list[str] = []
+            while 0 <= k < len(toks) and not toks[k].mark and toks[k].text.lower() not in self.content_stop \
+                    and len(words) < 4:
+                words.append(toks[k].text.lower())
+                k += step
+            return words[::-1] if step < 0 else words
+
         for i, t in enumerate(toks):
-            if t.text.lower() not in self.language.alternatives or not 0 < i < len(toks) - 1 \
-                    or toks[i - 1].mark or toks[i + 1].mark:
+            if t.text.lower() not in self.language.alternatives or not 0 < i < len(toks) - 1:
                 continue
-            out.append(toks[i + 1].text)
-            k = i - 1
-            while k >= 0 and not toks[k].mark and toks[k].text.lower() not in self.content_stop:
-                out.append(toks[k].text)
-                if k < 1 or toks[k - 1].text != ",":
-                    break
-                k -= 2
-        return [w for w in dict.fromkeys(out) if w.lower() not in self.content_stop]
+            out += [run(i + 1, 1), run(i - 1, -1)]
+            k = i - 1 - len(out[-1])
+            while k >= 1 and toks[k].text == "," and out[-1]:  # "tcp, udp or sctp"
+                out.append(run(k - 1, -1))
+                k -= 1 + len(out[-1])
+        return [o for o in out if o]
 
     def _unwanted(self, question: str) -> list[str]:
         """The content words a negation sets aside ("not its port"): a value they label is not the answer."""
