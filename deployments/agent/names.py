@@ -129,15 +129,16 @@ class NameIndex:
                 and all(t.text[:1].isupper() and not is_value(t.text) for t in toks[lead: found[0].start - 1]):
             first = found[0]  # "Site: Kestrel Ridge\n...": the value of the record's first label ("kubectl: ..."
             # in small letters is a key, below)
-        if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
-                (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
-            first = Candidate(toks[lead].text, lead, lead + 1)
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
         if first is None:  # "The nntp service uses ...": a small-letter subject the id ends with, among the first words
-            at = next((i for i, t in enumerate(toks[:lead + 3]) if not t.mark and re.search(
+            at = next((i for i, t in enumerate(toks[:lead + 3]) if not t.mark and (is_value(t.text) or t.text.islower())
+                       and re.search(
                 r"(?:^|[-_:/.])" + re.escape(t.text.lower()) + "$", doc_id.lower())), None)
             first = Candidate(toks[at].text, at, at + 1) if at is not None else None
+        if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
+                (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
+            first = Candidate(toks[lead].text, lead, lead + 1)
         subject = first.text.lower() if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0

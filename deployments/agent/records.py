@@ -27,9 +27,9 @@ from deployments.agent.choices import same_word
 
 # a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()!?\"\n|]"
+_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()\[\]!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
-DELIMITERS = frozenset(",;:.()!?\"\n|")
+DELIMITERS = frozenset(",;:.()[]!?\"\n|")
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
@@ -141,8 +141,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                     or (c.name and t.text.lower() in stop_words):  # a name's noun follows it at once
                 break
             after.append(t.text)
-            if c.name:  # "the Bergen office opened in 2014": "office" is Bergen's, not 2014's label
-                taken.add(k)
+            taken.add(k)  # "the Bergen office opened in 2014": "office" is Bergen's, not 2014's label;
+            # "210 mm wide and 297 mm high": "wide" is 210's
             content += t.text.lower() not in stop_words
         c.after = after
     for c in kept:  # the words back to the previous value, less those that describe that value

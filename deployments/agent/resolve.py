@@ -174,8 +174,9 @@ class Resolver:
     async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str,
                     used: str = "") -> Resolution | None:
         named = {t.text.lower() for t in tokens(used or span)}
+        labels = {w.lower() for c in self._candidates(record) for w in c.label}
         offered = [o for o in self._offered(question) if " " + " ".join(o) + " " in record.padded
-                   and not set(o) & named]
+                   and not set(o) & named and not set(o) <= labels]  # an option is a value, not a field's label
         if len(offered) == 1 and len(self._offered(question)) >= 2:  # "the protocol (tcp or udp) of X": the
             # one option the record holds (when it holds both, "ISO number or telephone prefix", the words decide)
             written = next(t.text for t in tokens(question) if t.text.lower() == offered[0][0])
