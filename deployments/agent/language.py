@@ -152,15 +152,18 @@ class Language(BaseModel):
                 break
         return word[:-1] if word.endswith("e") and len(word) > 4 else word
 
-    def set_aside(self, words_: Sequence[str]) -> set[int]:
+    def set_aside(self, words_: Sequence[str], with_cue: bool = False) -> set[int]:
         """Indices of ``words_`` (lower-case, punctuation as its own items) that a negation sets aside: those
-        after "not" / "rather than" up to the next punctuation ("the alias, not its port": "its", "port")."""
+        after "not" / "rather than" up to the next punctuation ("the alias, not its port": "its", "port");
+        ``with_cue``: the negation's own words too."""
         out: set[int] = set()
         for phrase in self.negations:
             part = phrase.lower().split()
             for i in range(len(words_) - len(part) + 1):
                 if list(words_[i: i + len(part)]) == part:
                     k = i + len(part)
+                    if with_cue:
+                        out.update(range(i, k))
                     while k < len(words_) and words_[k][:1].isalnum():
                         out.add(k)
                         k += 1

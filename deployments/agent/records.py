@@ -82,12 +82,16 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                joiners: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
+    keys = _key_words(toks)
     found: list[Candidate] = []
     listed = False  # inside "label: a, b" up to the sentence's end: each single word there is a value
     colon = -1
     i = 0
     while i < len(toks):
         word = toks[i].text
+        if i in keys:  # "Characters below U+0080: 128": the key of a line, words of a label even where value-shaped
+            i += 1
+            continue
         close = next((k for k in range(i + 2, min(len(toks), i + QUOTED_WORDS + 2)) if toks[k].text == '"'), None) \
             if word == '"' else None
         if close is not None:  # message "Streams pipe error": a quoted value is one value, as the record writes it
@@ -164,6 +168,21 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     return kept
+
+
+def _key_words(toks: list[Tok]) -> set[int]:
+    """The token indices of multi-word keys before a colon ("Minimum bytes per character: 1"); a one-word
+    key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest."""
+    out: set[int] = set()
+    for i, t in enumerate(toks):
+        if t.text != ":" or i + 1 >= len(toks) or toks[i + 1].mark:
+            continue
+        k = i
+        while k > 0 and not toks[k - 1].mark:
+            k -= 1
+        if i - k >= 2:
+            out.update(range(k, i))
+    return out
 
 
 def _alone(toks: list[Tok], i: int) -> bool:

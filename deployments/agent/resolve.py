@@ -83,7 +83,7 @@ class Resolver:
                   if m.group().replace(",", "") not in held]
         if not worded and len(stated) == 1:
             stated = []  # one number and no other name: the number names the record
-        ops = self.language.operations(_without(question, strong))
+        ops = self.language.operations(self._not_set_aside(_without(question, strong)))  # "(not the total)"
         if stated and names:
             return None  # a stated number with a looked-up value: the loop's guards combine them
         if ops and not stated:
@@ -344,6 +344,12 @@ class Resolver:
                 out.append(run(k - 1, -1))
                 k -= 1 + len(out[-1])
         return [o for o in out if o]
+
+    def _not_set_aside(self, text: str) -> str:
+        """``text`` less a negation and the words it sets aside ("below U+0080 (not the total)")."""
+        toks = tokens(text)
+        aside = self.language.set_aside([t.text.lower() for t in toks], with_cue=True)
+        return " ".join(t.text for i, t in enumerate(toks) if i not in aside)
 
     def _unwanted(self, question: str) -> list[str]:
         """The content words a negation sets aside ("not its port"): a value they label is not the answer."""
