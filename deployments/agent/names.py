@@ -25,6 +25,7 @@ from deployments.agent.records import Candidate, candidates, is_value, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
+FIELD_MARKS = frozenset(";\n|")  # what ends one field of a record and starts the next
 
 
 @dataclass
@@ -71,6 +72,7 @@ class NameIndex:
         self.max_documents = max_documents
         self.records: dict[str, Record] = {}
         self.by_word: dict[str, set[str]] = {}
+        self.field_keys: set[str] = set()  # small-letter words that open a field in many records: keys
         self.lower_seen: set[str] = set()  # words some document writes in small letters after its start
         self._loaded_at, self._count = 0.0, -1
         self._lock = asyncio.Lock()
@@ -109,6 +111,14 @@ class NameIndex:
                 for w in set(rec.words):
                     self.by_word.setdefault(w, set()).add(rec.id)
             many = max(5, len(self.records) // 100)
+            keys: dict[str, int] = {}  # words that open a field ("...; class server error; ...") of many records
+            for d in docs:
+                toks = tokens(d.get("text", ""))
+                firsts = {toks[i].text.lower() for i in range(len(toks)) if not toks[i].mark
+                          and (i == 0 or toks[i - 1].text in FIELD_MARKS)}
+                for w in firsts:
+                    keys[w] = keys.get(w, 0) + 1
+            self.field_keys = {w for w, n in keys.items() if n >= many and w not in self.stop_words}
             openers: dict[str, int] = {}  # the first content word of each record
             for rec in self.records.values():
                 first = next((w for w in rec.words if w not in self.stop_words), "")

@@ -27,7 +27,7 @@ from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
-from deployments.agent.names import Name, NameIndex, Record, quoted
+from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
 from deployments.agent.records import DELIMITERS, Candidate, candidates, is_value, matches, ranked, score, tied, tokens
 from deployments.agent.wordmath import parse
 
@@ -99,7 +99,10 @@ class Resolver:
                 return Resolution([(LOOKUP_THOUGHT, self.search_action, distinct[0].span, self._show(record))],
                                   f"I could not find {missing} in the documents, so I cannot compute the answer.",
                                   "observation", 0, [record.id])
-            return None  # an operation over fewer than two named things: the loop's guards combine them
+            if len(distinct) != 1:
+                return None  # an operation over no named thing: the loop's guards combine what it finds
+            # one named thing and nothing missing: the operator word labels a field of it ("the total
+            # character count of X"), read below like any other
         quote = quoted(question)
         if quote and not any(n.start < 0 for n in names):
             names = []  # quoted text no document holds word for word: the quote is searched, not other words
@@ -304,6 +307,16 @@ class Resolver:
                 after = [t.text for t in toks[at + 1: at + 2] if not t.mark and t.text.lower() not in self.language.stop_words]
                 found.append(Candidate(toks[at].text, at, at + 1, label=[t.text for t in toks[:at]][::-1], after=after))
                 found.sort(key=lambda c: c.start)
+
+        for s in [i for i, t in enumerate(toks) if not t.mark and t.text.lower() in self.index.field_keys
+                  and (i == 0 or toks[i - 1].text in FIELD_MARKS)]:  # "class server error;": the key, then its value
+            end = next((k for k in range(s + 1, len(toks)) if toks[k].mark), len(toks))
+            if 1 <= end - s - 1 <= 6 and (end == len(toks) or toks[end].text != ":") and toks[s].text.islower() \
+                    and not any(not c.weak and s < c.end and c.start < end for c in found):
+                found = [c for c in found if not s < c.start < end] + [Candidate(
+                    record.text[toks[s + 1].at: toks[end - 1].at + len(toks[end - 1].text)], s + 1, end,
+                    label=[toks[s].text])]
+        found.sort(key=lambda c: c.start)
 
         def opener(c: Candidate) -> bool:
             low = c.text.lower()

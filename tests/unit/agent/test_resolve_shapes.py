@@ -83,3 +83,33 @@ def test_a_record_written_as_key_value_lines_answers_by_its_keys() -> None:
     assert ask_lines("which site has region code KR-7") == "Kestrel Ridge"
     assert ask_lines("How many staff does Marram Bay have?") == "17"
     assert ask_lines("What is the total staff of Kestrel Ridge and Marram Bay?") == "59"
+
+
+FIELDS = {
+    **{f"code-{n}": f"code {n}; label {label}; group {group}; \"{note}\"" for n, label, group, note in [
+        (701, "Gate Open", "entry signal", "The gate has opened"), (702, "Gate Closed", "entry signal", "The gate shut"),
+        (801, "Belt Jam", "fault report", "A belt stopped moving"), (802, "Motor Hot", "fault report", "Motor overheated"),
+        (901, "Shift Start", "shift event", "A shift began"), (902, "Shift End", "shift event", "A shift ended")]},
+    **{f"bin-{n}": f"Bin: B{n}\nItems below shelf 3: {n * 2}\nItems from shelf 3 up: {n + 5}\nItems: {n * 3 + 5}"
+       for n in (11, 12, 13, 14, 15, 16)},
+}
+
+
+def ask_fields(question: str) -> str | None:
+    result = asyncio.run(resolver(FIELDS)[0].resolve(question))
+    return result.answer if result else None
+
+
+def test_a_field_opened_by_a_key_many_records_share_holds_a_value_in_small_letters() -> None:
+    assert ask_fields("Which group does code 801 belong to?") == "fault report"
+    assert ask_fields("label of code 902") == "Shift End"
+
+
+def test_a_quoted_value_is_whole() -> None:
+    found = [c.text for c in candidates(FIELDS["code-802"], frozenset(), load_language().stop_words)]
+    assert "Motor overheated" in found and "Motor" not in found
+
+
+def test_a_key_of_several_words_is_a_label_and_an_operation_word_set_aside_is_no_operation() -> None:
+    assert ask_fields("How many items are below shelf 3 in bin B12 (not the total)?") == "24"
+    assert ask_fields("give the total items of bin B13 rather than those below shelf 3") == "44"
