@@ -7,7 +7,8 @@ one row). The engine's choice per CPU (`deployments/llm/cpu_kernels.py`) is take
 
 Candidates: float32 `F.linear` (MKL); torch's int4pack kernel (`_weight_int4pack_mm_for_cpu`, bfloat16
 inputs); int8 x int8 `torch._int_mm` with per-row dynamic activation scales (VNNI); bfloat16 `F.linear`
-(oneDNN, AMX tiles where the CPU has them); `_weight_int8pack_mm` (int8 weights, bfloat16 inputs); for the
+(oneDNN, AMX tiles where the CPU has them), with the weight as a plain matrix (`bf16`, reordered by oneDNN inside
+each call) and packed once in oneDNN's layout (`bf16_packed`, `int4.prepack_bf16`: the engine's); `_weight_int8pack_mm` (int8 weights, bfloat16 inputs); for the
 head also torch.ao's dynamic int8 Linear (fbgemm), the engine's head before this bench.
 
 Run: .venv/bin/python -m bench.matmul_kernels [--rows 1,4,8,16,32,64] [--threads 1] [--rounds 5]
@@ -24,7 +25,7 @@ import torch.nn.functional as F
 
 from deployments.llm.cpu_kernels import cpu_features
 from deployments.llm.head import int8_dynamic
-from deployments.llm.int4 import Int4Linear, int4_matmul, int8_matmul
+from deployments.llm.int4 import Int4Linear, bf16_linear, int4_matmul, int8_matmul, prepack_bf16
 
 # the bundled SmolLM2-135M's projections [out, in] (hidden 576, 9+3+3 heads of 64, intermediate 1536)
 SHAPES = {"qkv": (960, 576), "o_proj": (576, 576), "gate_up": (3072, 576), "down_proj": (576, 1536)}
@@ -38,6 +39,7 @@ def candidates(out_features: int, in_features: int, head: bool) -> dict:
     four = Int4Linear(linear)
     four.enable_int8(1, torch.ones(in_features))
     dense = four_values = linear.weight.data.to(torch.bfloat16)
+    packed = prepack_bf16(dense)
     scale = linear.weight.data.abs().amax(1) / 127
     int8 = torch.round(linear.weight.data / scale[:, None]).to(torch.int8)
     kernels = {
@@ -45,6 +47,7 @@ def candidates(out_features: int, in_features: int, head: bool) -> dict:
         "int4pack": lambda x: int4_matmul(x, four.packed, 32, four.scales_and_zeros),
         "int8_int_mm": lambda x: int8_matmul(x, four.int8_t, four.int8_scale, four.inverse_smooth),
         "bf16": lambda x: F.linear(x.to(torch.bfloat16), dense).float(),
+        "bf16_packed": lambda x: bf16_linear(x, packed),
         "int8pack_mm": lambda x: torch.ops.aten._weight_int8pack_mm(x.to(torch.bfloat16), int8, scale.to(torch.bfloat16)).float(),
     }
     del four_values
