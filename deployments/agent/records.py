@@ -30,6 +30,8 @@ from deployments.agent.choices import same_word
 _TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()\[\]!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()[]!?\"\n|")
+NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
+UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
@@ -124,7 +126,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             i = max(j, i + 1)
             continue
         if is_value(word):
-            found.append(Candidate(word, i, i + 1))
+            found.append(Candidate(word, i, i + 1, colon=colon if listed and _alone(toks, i) else -1))
         elif word.lower() not in stop_words and listed and _alone(toks, i):
             found.append(Candidate(word, i, i + 1, weak=True, colon=colon))
         elif word.lower() not in stop_words and _clause_end(toks, i):
@@ -273,6 +275,10 @@ def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool
             continue
         c.score = score(c, wanted, stop_words, weights, same)
         if c.score > 0:
+            # a tie goes to the value whose own label says least beside the question's words ("Characters: 416"
+            # over "Characters below U+0080: 128" for "how many characters")
+            near = [w for w in c.label if w.lower() not in stop_words][:NEAR_WORDS]
+            c.score -= UNASKED * sum(1 for w in near if not w[:1].isdigit() and not matches(w, wanted, same))
             kept.append(c)
     return sorted(kept, key=lambda c: -c.score)
 
