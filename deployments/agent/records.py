@@ -277,8 +277,14 @@ def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool
         if c.score > 0:
             # a tie goes to the value whose own label says least beside the question's words ("Characters: 416"
             # over "Characters below U+0080: 128" for "how many characters")
-            near = [w for w in c.label if w.lower() not in stop_words][:NEAR_WORDS]
-            c.score -= UNASKED * sum(1 for w in near if not w[:1].isdigit() and not matches(w, wanted, same))
+            near, content = [], 0
+            for w in c.label:  # up to its third content word; function words count ("below" / "from ... up")
+                if content == NEAR_WORDS:
+                    break
+                near.append(w)
+                content += w.lower() not in stop_words
+            c.score -= UNASKED * sum(1 for w in near if not w[:1].isdigit() and w.lower() not in lowered
+                                     and not matches(w, wanted, same))
             kept.append(c)
     return sorted(kept, key=lambda c: -c.score)
 

@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import ArithmeticWords, Language
 
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?|[,;.()+\-*/×÷^%]")
+# an identifier that glues letters and digits ("STRK1048-2002", "U+0080", "alpha-3") is a word, never a number
+_IDENTIFIER = r"(?=[\w.+\-]*[^\W\d_])(?=[\w.+\-]*\d)[^\W_][\w.+\-]*[^\W_]"
+_TOKEN = re.compile(_IDENTIFIER + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
+                    r"|[,;.()+\-*/×÷^%]")
 
 
 SYMBOLS = frozenset("+-*/×÷^()%")
@@ -45,7 +48,7 @@ class Token:
 def tokenize(text: str, words: ArithmeticWords | None = None) -> list[Token]:
     tokens = []
     for raw in _TOKEN.findall(text):
-        if raw[0].isdigit():
+        if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw):
             digits = raw.replace(",", "")
             whole, _, frac = digits.partition(".")
             tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))

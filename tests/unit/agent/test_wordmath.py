@@ -156,6 +156,7 @@ def test_the_issue_examples(text: str, value: float) -> None:
 @pytest.mark.parametrize("text", [
     "What is the numeric code of Aruba?", "How many employees does the Lyon office have?",
     "What is the numeric code of Aruba plus 10?", "Which package has version 1.2.8-1?", "How much do 3 licences cost?",
+    "QX1048-2002 is an alias of which model?", "items below U+0080 minus",
 ])
 def test_a_question_that_is_not_arithmetic_in_words_is_left_to_the_model(text: str) -> None:
     assert parse(text, load_language()) is None
