@@ -134,7 +134,11 @@ class _Parser:
         return i
 
     def apply(self, acc: str, i: int) -> tuple[str, int]:
-        """One step on the running result after a separator: "plus 12", "add 5", "double it", "squared"."""
+        """One step on the running result after a separator: "plus 12", "add 5", "double it", "squared",
+        "that total divided by 4" (the result named first)."""
+        named = self._skip_pronoun(i)
+        if named > i and (self._op_at(named, self.w.infix, "+-*/") or self._phrase(named, list(self.w.postfix))):
+            i = named
         if (m := self._op_at(i, self.w.infix, "+-*/")) or (m := self._op_at(i, self.w.apply, "+-*/")):
             op, j = m
             j = self._skip_pronoun(j)
