@@ -130,13 +130,18 @@ class Language(BaseModel):
         return False
 
     def same_word(self, a: str, b: str) -> bool:
-        """Whether two lower-case words label the same thing: one family, or one stem once the longest
-        listed ending (and then a final "e") is cut from each, at least four letters left."""
+        """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three
+        letters or more that starts one at least twice its length), or one stem once the longest listed
+        ending (and then a final "e") is cut from each, at least four letters left."""
         if a == b:
             return True
         family = self._family()
-        if a in family and family.get(a) == family.get(b):
+        fa, fb = family.get(a, family.get(self._stem(a))), family.get(b, family.get(self._stem(b)))
+        if fa is not None and fa == fb:  # "widths" / "wide"
             return True
+        short, long = sorted((a, b), key=len)
+        if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha():
+            return True  # an abbreviation: "max" / "maximum", "num" / "number"
         stem_a, stem_b = self._stem(a), self._stem(b)
         return len(stem_a) >= 4 and stem_a == stem_b
 

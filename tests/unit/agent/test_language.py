@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from deployments.agent.choices import numbers
 from deployments.agent.language import Language, OperatorWords, holds, load_language, words
 
@@ -61,3 +63,16 @@ def test_words_yaml_reads_as_booleans_are_quoted_and_an_unquoted_one_is_refused(
         assert "quote" in str(exc)
     else:
         raise AssertionError("an unquoted boolean was accepted")
+
+
+@pytest.mark.parametrize("a,b", [
+    ("writes", "writer"), ("operates", "operator"), ("installation", "installs"), ("min", "minimum"),
+    ("num", "number"), ("widths", "wide"), ("heights", "tall"), ("described", "description"),
+])
+def test_word_formation_joins_words_it_was_not_written_from(a: str, b: str) -> None:
+    assert load_language().same_word(a, b) and load_language().same_word(b, a)
+
+
+@pytest.mark.parametrize("a,b", [("currency", "current"), ("port", "sport"), ("code", "country"), ("max", "mix")])
+def test_word_formation_keeps_other_words_apart(a: str, b: str) -> None:
+    assert not load_language().same_word(a, b)
