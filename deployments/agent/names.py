@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import Candidate, candidates, is_value, tokens
+from deployments.agent.records import Candidate, candidates, fold, is_value, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
@@ -130,7 +130,7 @@ class NameIndex:
 
     def _record(self, doc: dict[str, Any]) -> Record:
         text = doc.get("text", "")
-        words = [t.text.lower() for t in tokens(text) if not t.mark]
+        words = [fold(t.text) for t in tokens(text) if not t.mark]
         found = candidates(text, self.connectors, self.stop_words)
         toks = tokens(text)
         lead = 1 if toks and toks[0].text.lower() in self.stop_words else 0  # "The Lyon office" -> "Lyon"
@@ -149,7 +149,7 @@ class NameIndex:
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
             first = Candidate(toks[lead].text, lead, lead + 1)
-        subject = first.text.lower() if first else ""
+        subject = fold(first.text) if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0
         end = next((i for i in range(start, len(toks)) if toks[i].text.lower() in self.stop_words
@@ -163,13 +163,13 @@ class NameIndex:
         sentence start adds counts only for a span that is a name itself: "Employees may" is no subject),
         or in other letter case when no document writes the span's words in small letters mid-sentence
         ("haiti": a user who does not capitalise)."""
-        low = span.lower()
+        low = fold(span)
         if (low == record.alias or low == record.alias.replace("-", " ")) and _norm(low.split()) not in record.padded:
             return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW")
         if span == record.subject_text:
             return True
         named = any(c.isupper() or c.isdigit() for c in span[1:])
-        return (named or written_lower) and span.lower() == record.subject
+        return (named or written_lower) and fold(span) == record.subject
 
     def holders(self, words: Sequence[str]) -> list[str]:
         """Ids of the documents holding ``words`` as a phrase."""
@@ -187,7 +187,7 @@ class NameIndex:
         found: list[Name] = []
         quote = quoted(question)
         if quote:
-            words = [t.text.lower() for t in tokens(quote) if not t.mark]
+            words = [fold(t.text) for t in tokens(quote) if not t.mark]
             docs = self.holders(words)
             if docs:  # a quoted name ('the version of "libcairo2"') is a subject; a quoted description is not
                 subject_of = tuple(d for d in docs if self._is_subject(quote, self.records[d]))
@@ -204,7 +204,7 @@ class NameIndex:
                     run = piece[i:j]
                     if not self._may_name([w for _, w in run]):
                         continue
-                    words = [w.lower() for _, w in run]
+                    words = [fold(w) for _, w in run]
                     docs = self.holders(words)
                     if not docs:
                         continue

@@ -20,6 +20,7 @@ context holds, the nearer the more. Nothing here knows a corpus: only the shape 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -55,6 +56,11 @@ def tokens(text: str) -> list[Tok]:
     """Words (a possessive "'s" dropped: "Madagascar's" is "Madagascar"), values and marks."""
     return [Tok(_POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(), i, m.start())
             for i, m in enumerate(_TOKEN.finditer(text))]
+
+
+def fold(text: str) -> str:
+    """Lower case without accents ("Côte" -> "cote"): users type names without the marks records write."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
 
 
 def is_value(word: str) -> bool:

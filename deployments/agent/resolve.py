@@ -28,7 +28,7 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
-from deployments.agent.records import DELIMITERS, Candidate, candidates, is_value, matches, ranked, score, tied, tokens
+from deployments.agent.records import DELIMITERS, Candidate, candidates, fold, is_value, matches, ranked, score, tied, tokens
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -210,14 +210,14 @@ class Resolver:
             quote = quoted(question)  # a quoted description may hold the name it describes
             asked = (question.replace(quote, " ") if quote else question).lower()
             unstated = [c for c in cands if c.text.lower() not in asked]
-            subject = record.subject_text if record.subject_text and record.subject_text.lower() == record.subject \
-                and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", asked) else ""
-            best = next((c for c in unstated if c.text.lower() == record.subject), None) \
+            subject = record.subject_text if record.subject_text and fold(record.subject_text) == record.subject \
+                and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", fold(asked)) else ""
+            best = next((c for c in unstated if fold(c.text) == record.subject), None) \
                 or (Candidate(subject, 0, 1) if subject else None) or _nearest(unstated, _position(record.text, span))
         if best is None and named_subject and self.generate is not None:
             # no candidate's context holds the question's words ("Who wrote Dune?": "a novel by Frank
             # Herbert"): the model chooses among the record's whole values, never a label
-            unstated = [c for c in cands if c.text.lower() not in question.lower() and c.text.lower() != record.subject]
+            unstated = [c for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject]
             for c in unstated:
                 c.score = 0.0
             best = await self._best(question, record, unstated) if len(unstated) > 1 else None
@@ -300,9 +300,9 @@ class Resolver:
         toks = tokens(record.text)
         many = max(5, len(self.index.records) // 100)
 
-        if record.subject and not any(c.text.lower() == record.subject for c in found):
+        if record.subject and not any(fold(c.text) == record.subject for c in found):
             # a subject in small letters ("The nntp service uses ..."): a value, with its own following words
-            at = next((t.index for t in toks if t.text.lower() == record.subject), None)
+            at = next((t.index for t in toks if fold(t.text) == record.subject), None)
             if at is not None:
                 after = [t.text for t in toks[at + 1: at + 2] if not t.mark and t.text.lower() not in self.language.stop_words]
                 found.append(Candidate(toks[at].text, at, at + 1, label=[t.text for t in toks[:at]][::-1], after=after))

@@ -113,3 +113,11 @@ def test_a_quoted_value_is_whole() -> None:
 def test_a_key_of_several_words_is_a_label_and_an_operation_word_set_aside_is_no_operation() -> None:
     assert ask_fields("How many items are below shelf 3 in bin B12 (not the total)?") == "24"
     assert ask_fields("give the total items of bin B13 rather than those below shelf 3") == "44"
+
+
+def test_a_name_typed_without_its_accents_finds_its_record() -> None:
+    docs = {**DOCS, "b-evora": "Évora Plaza has the site code EVP and 14 floors.",
+            "b-malmo": "Malmö Tower has the site code MLT and 31 floors."}
+    res, _ = resolver(docs)
+    assert asyncio.run(res.resolve("site code of evora plaza")).answer == "EVP"
+    assert asyncio.run(res.resolve("How many floors does Malmo Tower have?")).answer == "31"
