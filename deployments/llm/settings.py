@@ -67,7 +67,8 @@ class LLMSettings(BaseModel):
     )
     quantize_lm_head: bool | None = Field(
         None,
-        description="CPU only. The output head (the largest single matrix) as int8 logits, the best "
+        description="CPU only. The output head (the largest single matrix) as int8 logits (on a CPU with AMX "
+        "tiles, bfloat16 ones for steps of many rows: deployments/llm/cpu_kernels.py), the best "
         "lm_head_exact_top_k of each row rescored in float32. None: on whenever the decoder's layers are "
         "quantized.",
     )
@@ -85,8 +86,9 @@ class LLMSettings(BaseModel):
         "does, where the other two keep the 4-bit kernel.",
     )
     lm_head_exact_top_k: int = Field(
-        64, ge=0, description="Tokens per row whose int8 head logits are recomputed in float32, so greedy "
-        "choices equal the float32 head's whenever its best token is among them; 0: int8 logits only.",
+        64, ge=0, description="Tokens per row whose approximate (int8 or bfloat16) head logits are recomputed in "
+        "float32, so greedy choices equal the float32 head's whenever its best token is among them; 0: the "
+        "approximate logits only.",
     )
 
 
