@@ -237,15 +237,15 @@ def main(argv: list[str] | None = None) -> None:
         # background processes take the CPU time that llama.cpp's spinning threads need at every barrier
         llama = None if args.skip_llama else stack.enter_context(
             llama_server(args.llama_server, gguf, args.parallel, args.threads))
+        keys = [key for key, skip in (("llama", args.skip_llama), ("medici", args.skip_medici)) if not skip]
         for turn in range(args.repeats):
-            turns = ["llama", "medici"] if turn % 2 == 0 else ["medici", "llama"]  # neither always goes first
-            for key in turns:
+            for key in keys if turn % 2 == 0 else keys[::-1]:  # the order alternates: neither always goes first
                 print(f"-- round {turn + 1}/{args.repeats}: {key} (load {os.getloadavg()[0]:.1f})", flush=True)
                 if key == "llama" and llama is not None:
                     url, rss = llama
                     runs[key].append(measure(f"llama -np{args.parallel}", url, clients, args.tokens, args.rounds, rss,
                                              hol, args.min_requests))
-                elif key == "medici" and not args.skip_medici:
+                else:
                     with running_app(app_args) as url:
                         runs[key].append(measure("medici", url, clients, args.tokens, args.rounds, medici_peak_rss,
                                                  hol, args.min_requests))
