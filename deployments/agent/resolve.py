@@ -138,7 +138,8 @@ class Resolver:
         words; a tie goes to the one the hybrid search of the whole question ranks first."""
         holders = list(name.subject_of or name.docs)
         if len(holders) > 1:  # "the Lyon office": the record that writes the name with the same words around it
-            reach = [len(self._extended(question, name, self.index.records[d]).split()) for d in holders]
+            reach = [sum(w.lower() not in self.language.stop_words  # "the login" reaches no further than "login"
+                         for w in self._extended(question, name, self.index.records[d]).split()) for d in holders]
             holders = [d for d, r in zip(holders, reach) if r == max(reach)]
         if len(holders) > 1:
             wanted = self._wanted(question, [name.span])
