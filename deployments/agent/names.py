@@ -155,7 +155,9 @@ class NameIndex:
         end = next((i for i in range(start, len(toks)) if toks[i].text.lower() in self.stop_words
                     and not toks[i].text[:1].isupper()), len(toks))
         head = " ".join(t.text for t in toks[start:end] if t.text not in ",.;:").lower()
-        return Record(doc_id, text, words, _norm(words), subject, alias, first.text if first else written, head)
+        # a phrase never spans punctuation ("Madagascar (alpha-3 MDG" holds no "madagascar alpha-3")
+        padded = _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks])
+        return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head)
 
     @staticmethod
     def _is_subject(span: str, record: Record, written_lower: bool = False) -> bool:

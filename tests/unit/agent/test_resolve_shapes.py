@@ -121,3 +121,12 @@ def test_a_name_typed_without_its_accents_finds_its_record() -> None:
     res, _ = resolver(docs)
     assert asyncio.run(res.resolve("site code of evora plaza")).answer == "EVP"
     assert asyncio.run(res.resolve("How many floors does Malmo Tower have?")).answer == "31"
+
+
+def test_a_phrase_never_spans_the_record_s_punctuation() -> None:
+    docs = {"g-1": "The guide serves readers in Ruritania (alpha-3 RRT, plate code RU).",
+            "c-ru": "Ruritania has the alpha-2 code RU and the alpha-3 code RRT."}
+    res, _ = resolver(docs)
+    asyncio.run(res.index.refresh())
+    assert res.index.holders(["ruritania", "alpha-3"]) == []
+    assert res.index.holders(["alpha-3", "rrt"]) == ["g-1"]
