@@ -11,8 +11,9 @@ The first lines name the CPU, its matrix flags (AMX, AVX512-FP16/BF16, VNNI) and
 
 The two servers take turns, ``--repeats`` rounds each (the order alternating per round), so a load that moves
 during the run moves both; the ratios are of the medians over rounds, with each round's own ratio beside them.
-llama-server stays up between its turns (idle, it costs nothing); Medici's Ray and Serve start for each of its
-turns and stop after it, because an idle Ray's background processes slow llama.cpp's spinning threads.
+Each server runs only during its own turns: llama-server starts and stops around each (idle, its threads poll
+for work and take most of a core), and so do Medici's Ray and Serve (an idle Ray's background processes slow
+llama.cpp's threads at their barriers).
 
 Run (the llama-server binary comes from bench/build_llama_server.sh, cached outside the repo):
   .venv/bin/python -m bench.vs_llamacpp [--llama-server PATH] [--clients 1,4,16,64] [--tokens 64] [--repeats 3]
@@ -232,23 +233,20 @@ def main(argv: list[str] | None = None) -> None:
     hol = not args.no_head_of_line
     app_args = {"llm": json.loads(args.llm), "llm_runtime": {"max_batch_size": args.batch, "request_timeout_s": 900}}
     runs: dict[str, list[dict]] = {"llama": [], "medici": []}
-    with contextlib.ExitStack() as stack:
-        # llama-server stays up (idle, its threads sleep); Medici's Ray runs only during its own turn, since Ray's
-        # background processes take the CPU time that llama.cpp's spinning threads need at every barrier
-        llama = None if args.skip_llama else stack.enter_context(
-            llama_server(args.llama_server, gguf, args.parallel, args.threads))
-        keys = [key for key, skip in (("llama", args.skip_llama), ("medici", args.skip_medici)) if not skip]
-        for turn in range(args.repeats):
-            for key in keys if turn % 2 == 0 else keys[::-1]:  # the order alternates: neither always goes first
-                print(f"-- round {turn + 1}/{args.repeats}: {key} (load {os.getloadavg()[0]:.1f})", flush=True)
-                if key == "llama" and llama is not None:
-                    url, rss = llama
-                    runs[key].append(measure(f"llama -np{args.parallel}", url, clients, args.tokens, args.rounds, rss,
+    # each server runs only during its own turn: an idle llama-server's threads poll for work (most of a
+    # core), and an idle Ray's background processes take the CPU time llama.cpp's threads need at barriers
+    keys = [key for key, skip in (("llama", args.skip_llama), ("medici", args.skip_medici)) if not skip]
+    for turn in range(args.repeats):
+        for key in keys if turn % 2 == 0 else keys[::-1]:  # the order alternates: neither always goes first
+            print(f"-- round {turn + 1}/{args.repeats}: {key} (load {os.getloadavg()[0]:.1f})", flush=True)
+            if key == "llama":
+                with llama_server(args.llama_server, gguf, args.parallel, args.threads) as (url, rss):
+                    runs[key].append(measure(f"llama -np{args.parallel}", url, clients, args.tokens, args.rounds,
+                                             rss, hol, args.min_requests))
+            else:
+                with running_app(app_args) as url:
+                    runs[key].append(measure("medici", url, clients, args.tokens, args.rounds, medici_peak_rss,
                                              hol, args.min_requests))
-                else:
-                    with running_app(app_args) as url:
-                        runs[key].append(measure("medici", url, clients, args.tokens, args.rounds, medici_peak_rss,
-                                                 hol, args.min_requests))
     if runs["llama"] and runs["medici"]:
         report(runs["medici"], runs["llama"], clients)
 
