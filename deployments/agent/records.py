@@ -28,10 +28,13 @@ from deployments.agent.choices import same_word
 
 # a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
-_TOKEN = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()\[\]!?\"\n|]"
+# a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
+_TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
+                    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()\[\]!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()[]!?\"\n|")
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
+NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
@@ -277,7 +280,7 @@ def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool
     for c in cands:
         if re.search(r"(?<![\w-])" + re.escape(c.text.lower()) + r"(?![\w-])", lowered):
             continue
-        if numeric and not re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text):
+        if numeric and not NUMBER.fullmatch(c.text):
             continue
         c.score = score(c, wanted, stop_words, weights, same)
         if c.score > 0:

@@ -28,7 +28,8 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
-from deployments.agent.records import DELIMITERS, Candidate, candidates, fold, is_value, matches, ranked, score, tied, tokens
+from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, candidates, fold, is_value, matches, ranked, score,
+                                       tied, tokens)
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -243,7 +244,7 @@ class Resolver:
                 cands, wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words,
                 same=self.same))
             if best is None:  # no number's context holds the question's words: the record's only number, or the
-                numbers = [c for c in cands if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", c.text)  # model's choice
+                numbers = [c for c in cands if NUMBER.fullmatch(c.text)  # model's choice
                            and c.text not in question]
                 for c in numbers:
                     c.score = 0.0
@@ -251,11 +252,12 @@ class Resolver:
                     if self.generate is not None else None
             if best is None:
                 return None
-            values.append(best.text.replace(",", ""))
+            value = best.text.replace(",", "").replace("−", "-").lstrip("+")
+            values.append(f"({value})" if value.startswith("-") else value)
         if op in "-/":
             values = values[:2]
             first, second = names[0], names[1]
-            if larger_first and float(values[0]) < float(values[1]):
+            if larger_first and float(values[0].strip("()")) < float(values[1].strip("()")):
                 values.reverse()
             elif not larger_first and first.start >= 0 and second.start >= 0:
                 toks = tokens(question)
