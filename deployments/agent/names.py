@@ -21,11 +21,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import Candidate, candidates, fold, is_value, tokens
+from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, is_value, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
-FIELD_MARKS = frozenset(";\n|")  # what ends one field of a record and starts the next
 
 
 @dataclass

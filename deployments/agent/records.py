@@ -33,8 +33,10 @@ _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()\[\]!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()[]!?\"\n|")
+FIELD_MARKS = frozenset(";\n|")  # what ends one field of a record and starts the next
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
+LINE_WORDS = 8  # the most words of a key's value read as one value
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
@@ -103,6 +105,11 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         if i in keys:  # "Characters below U+0080: 128": the key of a line, words of a label even where value-shaped
             i += 1
             continue
+        if word == ":" and i > 0 and not toks[i - 1].mark and (end := _line_value(toks, i)) is not None:
+            found.append(Candidate(text[toks[i + 1].at: toks[end - 1].at + len(toks[end - 1].text)], i + 1, end,
+                                   name=True))
+            i = end
+            continue
         close = next((k for k in range(i + 2, min(len(toks), i + QUOTED_WORDS + 2)) if toks[k].text == '"'), None) \
             if word == '"' else None
         if close is not None:  # message "Streams pipe error": a quoted value is one value, as the record writes it
@@ -169,16 +176,31 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 break
             if not t.mark:
                 label.append(t.text)
-        if c.colon > 0:  # "Aliases: sink, null": every item's label is the list's
-            label = []
-            for k in range(c.colon - 1, -1, -1):
-                if toks[k].mark:
-                    break
-                label.append(toks[k].text)
+        colon = c.colon if c.colon > 0 else c.start - 1 if c.start > 0 and toks[c.start - 1].text == ":" else -1
+        if colon > 0:  # "Latitude (decimal degrees): -22.27", "Aliases: sink, null": the key labels every value
+            label = [t.text for t in toks[_key_start(toks, colon): colon] if not t.mark][::-1] or label
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
         outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     return kept
+
+
+def _key_start(toks: list[Tok], colon: int) -> int:
+    """Where the key before ``colon`` starts: back to the previous mark, across a bracketed part
+    ("Latitude (decimal degrees): -22.27")."""
+    k = colon
+    while k > 0:
+        before = toks[k - 1].text
+        if before in ")]":
+            opener = next((j for j in range(k - 2, -1, -1) if toks[j].text in "([" or toks[j].text in FIELD_MARKS), -1)
+            if opener < 0 or toks[opener].text in FIELD_MARKS:
+                break
+            k = opener
+            continue
+        if toks[k - 1].mark:
+            break
+        k -= 1
+    return k
 
 
 def _key_words(toks: list[Tok]) -> set[int]:
@@ -188,12 +210,22 @@ def _key_words(toks: list[Tok]) -> set[int]:
     for i, t in enumerate(toks):
         if t.text != ":" or i + 1 >= len(toks) or toks[i + 1].mark:
             continue
-        k = i
-        while k > 0 and not toks[k - 1].mark:
-            k -= 1
-        if i - k >= 2:
+        k = _key_start(toks, i)
+        if sum(not toks[j].mark for j in range(k, i)) >= 2:
             out.update(range(k, i))
     return out
+
+
+def _line_value(toks: list[Tok], colon: int) -> int | None:
+    """The end of a key's value when it is words only, the rest of its line ("Registered name: Mathematical
+    notation"): one value, not a capitalised word and a clause's end. None for a list, a bracket or numbers."""
+    end = next((k for k in range(colon + 1, len(toks)) if toks[k].text in FIELD_MARKS), len(toks))
+    while end > colon + 1 and toks[end - 1].text in ".!?":
+        end -= 1
+    inner = toks[colon + 1: end]
+    if not 2 <= len(inner) <= LINE_WORDS or any(t.mark or any(c.isdigit() for c in t.text) for t in inner):
+        return None
+    return end
 
 
 def _alone(toks: list[Tok], i: int) -> bool:
