@@ -25,6 +25,7 @@ from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, 
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
+RARE_HOLDERS = 3  # a value at most this many records hold can be a record's subject
 
 
 @dataclass
@@ -125,6 +126,8 @@ class NameIndex:
             for rec in self.records.values():  # "The character ² is named ...": a word many records open with is
                 if rec.subject and rec.subject != rec.alias and openers.get(rec.subject, 0) >= many:
                     rec.subject = rec.subject_text = ""  # the template's, not this record's subject
+                if not rec.subject:
+                    self._first_rare_value(rec)
             self._count, self._loaded_at = count, time.monotonic()
 
     def _record(self, doc: dict[str, Any]) -> Record:
@@ -157,6 +160,18 @@ class NameIndex:
         # a phrase never spans punctuation ("Madagascar (alpha-3 MDG" holds no "madagascar alpha-3")
         padded = _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks])
         return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head)
+
+    def _first_rare_value(self, rec: Record) -> None:
+        """A record opening with a template's words ("Writing system reference card for Tibetan.", "Time zone
+        profile: Pacific/Noumea") has as subject the first value of its first line or sentence that few
+        records hold."""
+        toks = tokens(rec.text)
+        end = next((i for i, t in enumerate(toks) if t.text in FIELD_MARKS or t.text in ".!?"), len(toks))
+        for c in candidates(rec.text, self.connectors, self.stop_words):
+            words = [fold(t.text) for t in tokens(c.text) if not t.mark]
+            if c.start < end and words and len(self.holders(words)) <= RARE_HOLDERS:
+                rec.subject, rec.subject_text = fold(c.text), c.text
+                return
 
     @staticmethod
     def _is_subject(span: str, record: Record, written_lower: bool = False) -> bool:
