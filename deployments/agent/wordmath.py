@@ -92,6 +92,7 @@ def _word_numbers(tokens: list[Token], words: ArithmeticWords) -> list[Token]:
 class _Parser:
     def __init__(self, words: ArithmeticWords, tokens: list[Token]) -> None:
         self.w, self.t = words, tokens
+        self._last_op: str | None = None  # the operator the last `apply` step named
 
     # --- matching ---------------------------------------------------------------------------
     def _phrase(self, i: int, phrases) -> tuple[str, int] | None:
@@ -119,14 +120,19 @@ class _Parser:
     # --- grammar ------------------------------------------------------------------------------
     def chain(self, i: int) -> tuple[str, int]:
         expr, i = self.compare(i)
+        last: str | None = None  # the operator of the last step on the running result
         while True:
             sep = self._separators(i)
             if sep == i:
                 return expr, i
             try:
                 expr, i = self.apply(expr, sep)
+                last = self._last_op
             except NoParse:
-                return expr, i
+                j = self._skip_articles(self._skip_link(sep, ("by",)))
+                if last is None or j >= len(self.t) or self.t[j].number is None:
+                    return expr, i
+                expr, i = _bin(expr, last, self.t[j].number), j + 1  # "remove 340 and then 215": the step again
 
     def _separators(self, i: int) -> int:
         while (m := self._phrase(i, self.w.separators)) is not None and m[1] > i:
@@ -139,8 +145,10 @@ class _Parser:
         named = self._skip_pronoun(i)
         if named > i and (self._op_at(named, self.w.infix, "+-*/") or self._phrase(named, list(self.w.postfix))):
             i = named
+        self._last_op = None
         if (m := self._op_at(i, self.w.infix, "+-*/")) or (m := self._op_at(i, self.w.apply, "+-*/")):
             op, j = m
+            self._last_op = op
             j = self._skip_pronoun(j)
             j = self._skip_link(j, ("by",))
             right, j = (self.product if op in "+-" else self.unary)(j)
@@ -320,6 +328,7 @@ def parse(question: str, language: Language) -> str | None:
             expr, end = parser.chain(start)
         except (NoParse, RecursionError):
             continue
+        end = parser._trailing(parser._separators(end))  # ", what is left?"
         rest = tokens[end:]
         if any(t.number is not None or t.text in operator_words or t.text in SYMBOLS for t in rest):
             continue

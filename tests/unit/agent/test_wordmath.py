@@ -148,7 +148,8 @@ def test_generated_phrasing_computes_its_value(text: str, value: float) -> None:
     ("What is 15 percent of 240, plus 4?", 40), ("What is (3 + 4) * 5?", 35), ("Compute 100 - 7 x 3", 79),
     ("Begin with 8,192, halve it twice.", 2048), ("Start with 10, double it three times, then subtract 5.", 75),
     ("Take 7, triple it two times.", 63), ("Add 12 and 30, with that total divided by 6.", 7),
-    ("Start with 9, then the result squared.", 81),
+    ("Start with 9, then the result squared.", 81), ("If we have 75 and take away 20, what remains?", 55),
+    ("I have 40, remove 8 and then 12. How many are left?", 20), ("Begin with 7, add 3, then another 5.", 15),
 ])
 def test_the_issue_examples(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
