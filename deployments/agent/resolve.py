@@ -199,7 +199,8 @@ class Resolver:
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
             ranking = ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
-        unwanted = self._unwanted(question)
+        unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
+        # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
             for c in ranking:
                 c.score -= score(c, unwanted, self.language.stop_words, same=self.same)
