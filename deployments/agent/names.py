@@ -170,7 +170,11 @@ class NameIndex:
         for c in candidates(rec.text, self.connectors, self.stop_words):
             words = [fold(t.text) for t in tokens(c.text) if not t.mark]
             if c.start < end and words and len(self.holders(words)) <= RARE_HOLDERS:
-                rec.subject, rec.subject_text = fold(c.text), c.text
+                # "card for Mathematical notation." -> the record's whole value "Mathematical notation"
+                longer = [d.text for d in candidates(rec.text, self.connectors, self.stop_words)
+                          if fold(d.text).startswith(fold(c.text) + " ")]
+                text = max(longer, key=len) if longer else c.text
+                rec.subject, rec.subject_text = fold(text), text
                 return
 
     @staticmethod
