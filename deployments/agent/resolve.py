@@ -226,6 +226,8 @@ class Resolver:
             best = await self._best(question, record, unstated) if len(unstated) > 1 else None
         if best is None:
             return None
+        if record.subject_text and fold(record.subject_text).startswith(fold(best.text) + " "):
+            best = Candidate(record.subject_text, best.start, best.end)  # "Mathematical" is "Mathematical notation"
         return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,
                           "observation", 0, [record.id])
 
