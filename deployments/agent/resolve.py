@@ -53,7 +53,11 @@ class Resolver:
         self.index, self.documents, self.language = index, documents, language
         self.max_chars = max_observation_chars
         self.search_action, self.calculator_action = search_action, calculator_action
-        self.content_stop = language.stop_words | language.operator_words()
+        # the words that name no value: function words and operator words, but not the arithmetic's pronouns
+        # ("that number"), which are ordinary words in a lookup ("the ISO number for X")
+        pronouns = frozenset(w for p in language.arithmetic.pronouns for w in p.lower().split())
+        listed = {w for entry in language.operators for p in entry.phrases for w in p.lower().split()}
+        self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed))
         self.same = language.same_word
 
     choice_tokens = 24  # most tokens of the model's choice among tied candidates
