@@ -119,8 +119,9 @@ class _Parser:
 
     # --- grammar ------------------------------------------------------------------------------
     def chain(self, i: int) -> tuple[str, int]:
+        self._last_op = None
         expr, i = self.compare(i)
-        last: str | None = None  # the operator of the last step on the running result
+        last = self._last_op  # the operator of the last step on the running result ("multiply 4 by 3")
         while True:
             sep = self._separators(i)
             if sep == i:
@@ -233,6 +234,7 @@ class _Parser:
             if "and" in verb.links and verb.op in "+*":  # "add up 3, 4 and 5", "add together 10, 20 and 30"
                 try:
                     items, j = self.operands(m[1])
+                    self._last_op = verb.op
                     return _combine(verb.op, items), self._trailing(j)
                 except NoParse:
                     pass
@@ -244,6 +246,7 @@ class _Parser:
                 second, j = self.product(link[1])
             except NoParse:
                 continue
+            self._last_op = verb.op
             return (_bin(second, verb.op, first) if verb.swapped else _bin(first, verb.op, second)), j
         if (m := self._phrase(i, self.w.starts)) is not None:
             return self.unary(m[1])
