@@ -30,7 +30,8 @@ from deployments.agent.choices import same_word
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
 _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
-                    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|[^\W_]+(?:[-.:+~'’/_][^\W_]+)*[+]*|[,;:.()\[\]!?\"\n|]"
+                    r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
+                    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()[]!?\"\n|")
 FIELD_MARKS = frozenset(";\n|")  # what ends one field of a record and starts the next
@@ -71,7 +72,7 @@ def fold(text: str) -> str:
 def is_value(word: str) -> bool:
     """A code, identifier, version or number: the shape of a value, not of a word."""
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
-            or bool(re.search(r"[^\W_][-.:+~/_][^\W_]", word)))
+            or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";"))
 
 
 def _capital(word: str) -> bool:
