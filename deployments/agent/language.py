@@ -87,6 +87,7 @@ class Language(BaseModel):
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
     families: list[list[str]] = Field([], description='Words of one family no ending joins ("high", "height").')
+    quantity: list[str] = Field([], description='Phrases that ask for a quantity ("how many"): the answer is a number.')
     alternatives: list[str] = Field([], description='Words that offer the answer\'s options ("tcp or udp").')
     negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
                                  'words after one name what the answer is not.')
@@ -128,6 +129,12 @@ class Language(BaseModel):
                     and _find(rest, parts[1], 0) is not None:
                 return True
         return False
+
+    def asks_quantity(self, text: str) -> bool:
+        """Whether ``text`` asks for a quantity ("How many lines ...", "quopri line count")."""
+        tokens = words(text)
+        return any(holds(tokens, phrase) and _find(tokens, phrase.lower().split(), 0) is not None
+                   for phrase in self.quantity)
 
     def same_word(self, a: str, b: str) -> bool:
         """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three
@@ -247,7 +254,7 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners", "negations", "alternatives"):
+    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners", "negations", "alternatives", "quantity"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

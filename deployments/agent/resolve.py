@@ -200,6 +200,9 @@ class Resolver:
                                                                for w in c.label + c.after}  # a bracketed one's too
             wanted = [w for w in wanted if not matches(w, context, self.same) and w != kind]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
+        if named_subject and self.language.asks_quantity(self._not_set_aside(question)):
+            numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
+            ranking = numbers or ranking
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
             ranking = ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
