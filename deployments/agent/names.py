@@ -25,6 +25,7 @@ from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, 
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
+COMMON_HOLDERS = 5  # a run in small letters more records than this hold is a word, whatever record it names
 RARE_HOLDERS = 3  # a value at most this many records hold can be a record's subject
 
 
@@ -167,6 +168,11 @@ class NameIndex:
         records hold."""
         toks = tokens(rec.text)
         end = next((i for i, t in enumerate(toks) if t.text in FIELD_MARKS or t.text in ".!?"), len(toks))
+        for t in toks[:end]:  # "Standard library module difflib (...)", id "pystdlib-difflib": the word the id ends with
+            if not t.mark and t.text.lower() not in self.stop_words and re.search(
+                    r"(?:^|[-_:/.])" + re.escape(fold(t.text)) + "$", fold(rec.id)):
+                rec.subject, rec.subject_text = fold(t.text), t.text
+                return
         for c in candidates(rec.text, self.connectors, self.stop_words):
             words = [fold(t.text) for t in tokens(c.text) if not t.mark]
             if c.start < end and words and len(self.holders(words)) <= RARE_HOLDERS:
@@ -231,6 +237,8 @@ class NameIndex:
                     span = " ".join(w for _, w in run)
                     plain = all(w not in self.lower_seen for w in words)
                     subject_of = tuple(d for d in docs if self._is_subject(span, self.records[d], plain))
+                    if span.islower() and len(docs) > COMMON_HOLDERS:
+                        subject_of = ()  # "numbers", a module's name and a word many records write: a word here
                     if run[0][0] == 0 and len(run) == 1 and not subject_of and not is_value(run[0][1]):
                         continue  # "Find", "Give": capitalised only because the question starts there
                     rarity = math.log((total + 1) / len(docs))
