@@ -133,8 +133,7 @@ class Language(BaseModel):
     def asks_quantity(self, text: str) -> bool:
         """Whether ``text`` asks for a quantity ("How many lines ...", "quopri line count")."""
         tokens = words(text)
-        return any(holds(tokens, phrase) and _find(tokens, phrase.lower().split(), 0) is not None
-                   for phrase in self.quantity)
+        return any(holds(tokens, phrase) for phrase in self.quantity)
 
     def same_word(self, a: str, b: str) -> bool:
         """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three

@@ -39,6 +39,7 @@ class Record:
     alias: str  # the id's tail, lower-cased
     subject_text: str = ""  # the first words as written
     head: str = ""  # the words before the first function word, lower-cased ("us dollar (next day)")
+    field_openers: frozenset[str] = frozenset()  # the first word of each field, lower-cased ("class" in "...; class x")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,11 @@ def quoted(question: str) -> str | None:
     return m.group(1).strip() if m and len(m.group(1).strip()) >= 3 else None
 
 
+def _id_ends_with(doc_id: str, word: str) -> bool:
+    """Whether the id's last part is ``word`` ("svc-nntp", "pystdlib-difflib"); both as the caller normalised them."""
+    return bool(re.search(r"(?:^|[-_:/.])" + re.escape(word) + "$", doc_id))
+
+
 def _norm(words: Sequence[str]) -> str:
     return " " + " ".join(words) + " "
 
@@ -74,6 +80,7 @@ class NameIndex:
         self.records: dict[str, Record] = {}
         self.by_word: dict[str, set[str]] = {}
         self.field_keys: set[str] = set()  # small-letter words that open a field in many records: keys
+        self.many = 5  # records enough that a word they all share is a template's, not a value (set at refresh)
         self.lower_seen: set[str] = set()  # words some document writes in small letters after its start
         self._loaded_at, self._count = 0.0, -1
         self._lock = asyncio.Lock()
@@ -111,13 +118,10 @@ class NameIndex:
             for rec in self.records.values():
                 for w in set(rec.words):
                     self.by_word.setdefault(w, set()).add(rec.id)
-            many = max(5, len(self.records) // 100)
+            many = self.many = max(5, len(self.records) // 100)
             keys: dict[str, int] = {}  # words that open a field ("...; class server error; ...") of many records
-            for d in docs:
-                toks = tokens(d.get("text", ""))
-                firsts = {toks[i].text.lower() for i in range(len(toks)) if not toks[i].mark
-                          and (i == 0 or toks[i - 1].text in FIELD_MARKS)}
-                for w in firsts:
+            for rec in self.records.values():
+                for w in rec.field_openers:
                     keys[w] = keys.get(w, 0) + 1
             self.field_keys = {w for w, n in keys.items() if n >= many and w not in self.stop_words}
             openers: dict[str, int] = {}  # the first content word of each record
@@ -133,9 +137,9 @@ class NameIndex:
 
     def _record(self, doc: dict[str, Any]) -> Record:
         text = doc.get("text", "")
-        words = [fold(t.text) for t in tokens(text) if not t.mark]
-        found = candidates(text, self.connectors, self.stop_words)
         toks = tokens(text)
+        words = [fold(t.text) for t in toks if not t.mark]
+        found = candidates(text, self.connectors, self.stop_words)
         lead = 1 if toks and toks[0].text.lower() in self.stop_words else 0  # "The Lyon office" -> "Lyon"
         first = next((c for c in found if c.start == lead), None)
         if first is None and found and found[0].start <= lead + 3 and toks[found[0].start - 1].text == ":" \
@@ -146,8 +150,7 @@ class NameIndex:
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
         if first is None:  # "The nntp service uses ...": a small-letter subject the id ends with, among the first words
             at = next((i for i, t in enumerate(toks[:lead + 3]) if not t.mark and (is_value(t.text) or t.text.islower())
-                       and re.search(
-                r"(?:^|[-_:/.])" + re.escape(t.text.lower()) + "$", doc_id.lower())), None)
+                       and _id_ends_with(doc_id.lower(), t.text.lower())), None)
             first = Candidate(toks[at].text, at, at + 1) if at is not None else None
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
@@ -160,7 +163,9 @@ class NameIndex:
         head = " ".join(t.text for t in toks[start:end] if t.text not in ",.;:").lower()
         # a phrase never spans punctuation ("Madagascar (alpha-3 MDG" holds no "madagascar alpha-3")
         padded = _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks])
-        return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head)
+        openers = frozenset(t.text.lower() for i, t in enumerate(toks) if not t.mark
+                            and (i == 0 or toks[i - 1].text in FIELD_MARKS))
+        return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head, openers)
 
     def _first_rare_value(self, rec: Record) -> None:
         """A record opening with a template's words ("Writing system reference card for Tibetan.", "Time zone
@@ -169,16 +174,15 @@ class NameIndex:
         toks = tokens(rec.text)
         end = next((i for i, t in enumerate(toks) if t.text in FIELD_MARKS or t.text in ".!?"), len(toks))
         for t in toks[:end]:  # "Standard library module difflib (...)", id "pystdlib-difflib": the word the id ends with
-            if not t.mark and t.text.lower() not in self.stop_words and re.search(
-                    r"(?:^|[-_:/.])" + re.escape(fold(t.text)) + "$", fold(rec.id)):
+            if not t.mark and t.text.lower() not in self.stop_words and _id_ends_with(fold(rec.id), fold(t.text)):
                 rec.subject, rec.subject_text = fold(t.text), t.text
                 return
-        for c in candidates(rec.text, self.connectors, self.stop_words):
+        found = candidates(rec.text, self.connectors, self.stop_words)
+        for c in found:
             words = [fold(t.text) for t in tokens(c.text) if not t.mark]
             if c.start < end and words and len(self.holders(words)) <= RARE_HOLDERS:
                 # "card for Mathematical notation." -> the record's whole value "Mathematical notation"
-                longer = [d.text for d in candidates(rec.text, self.connectors, self.stop_words)
-                          if fold(d.text).startswith(fold(c.text) + " ")]
+                longer = [d.text for d in found if fold(d.text).startswith(fold(c.text) + " ")]
                 text = max(longer, key=len) if longer else c.text
                 rec.subject, rec.subject_text = fold(text), text
                 return

@@ -182,17 +182,18 @@ class Resolver:
 
     async def _read(self, question: str, record: Record, span: str, named_subject: bool, query: str,
                     used: str = "") -> Resolution | None:
+        cands = self._candidates(record)
         named = {t.text.lower() for t in tokens(used or span)}
-        labels = {w.lower() for c in self._candidates(record) for w in c.label}
-        offered = [o for o in self._offered(question) if " " + " ".join(o) + " " in record.padded
+        labels = {w.lower() for c in cands for w in c.label}
+        options = self._offered(question)
+        offered = [o for o in options if " " + " ".join(o) + " " in record.padded
                    and not set(o) & named and not set(o) <= labels]  # an option is a value, not a field's label
-        if len(offered) == 1 and len(self._offered(question)) >= 2:  # "the protocol (tcp or udp) of X": the
+        if len(offered) == 1 and len(options) >= 2:  # "the protocol (tcp or udp) of X": the
             # one option the record holds (when it holds both, "ISO number or telephone prefix", the words decide)
             written = next(t.text for t in tokens(question) if t.text.lower() == offered[0][0])
             answer = written if len(offered[0]) == 1 else " ".join(offered[0])
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
-        cands = self._candidates(record)
         wanted = self._wanted(question, [used or span])
         kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
@@ -311,7 +312,6 @@ class Resolver:
         found = candidates(record.text, self.language.name_connectors, self.language.stop_words,
                            self.language.clause_joiners)
         toks = tokens(record.text)
-        many = max(5, len(self.index.records) // 100)
 
         if record.subject and not any(fold(c.text) == record.subject for c in found):
             # a subject in small letters ("The nntp service uses ..."): a value, with its own following words
@@ -319,7 +319,6 @@ class Resolver:
             if at is not None:
                 after = [t.text for t in toks[at + 1: at + 2] if not t.mark and t.text.lower() not in self.language.stop_words]
                 found.append(Candidate(toks[at].text, at, at + 1, label=[t.text for t in toks[:at]][::-1], after=after))
-                found.sort(key=lambda c: c.start)
 
         for s in [i for i, t in enumerate(toks) if not t.mark and t.text.lower() in self.index.field_keys
                   and (i == 0 or toks[i - 1].text in FIELD_MARKS)]:  # "class server error;": the key, then its value
@@ -334,7 +333,7 @@ class Resolver:
         def opener(c: Candidate) -> bool:
             low = c.text.lower()
             return c.name and c.end - c.start == 1 and (c.start == 0 or toks[c.start - 1].text in ".!?") \
-                and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= many)
+                and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= self.index.many)
         return [c for c in found if not opener(c)]
 
     def _wanted(self, question: str, spans: list[str]) -> list[str]:
