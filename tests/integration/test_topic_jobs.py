@@ -68,16 +68,21 @@ def _job(url: str, job_id: str) -> dict:
     return response.json()
 
 
-def _corpus(path) -> str:
+def _corpus(path, docs: list[dict] = DOCS) -> str:
     with gzip.open(path, "wt", encoding="utf-8") as f:
-        f.write("".join(json.dumps(d) + "\n" for d in DOCS))
+        f.write("".join(json.dumps(d) + "\n" for d in docs))
     return str(path)
+
+
+# the killed-replica job: long enough that the kill lands while chunks are still to label (the 8 documents alone
+# were all labelled before the kill took effect once the engine got faster)
+LONG = [{**d, "id": f"{d['id']}-{k}"} for k in range(3) for d in DOCS]
 
 
 def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str, tmp_path) -> None:
     import ray
 
-    corpus = _corpus(tmp_path / "corpus.jsonl.gz")
+    corpus = _corpus(tmp_path / "corpus.jsonl.gz", LONG)
     submitted = httpx.post(f"{jobs_url}/v1/topics/jobs", json={"corpus_uri": corpus}, timeout=60)
     assert submitted.status_code == 202, submitted.text
     job_id = submitted.json()["id"]
@@ -99,12 +104,12 @@ def test_a_job_survives_a_killed_topic_pipeline_replica(jobs_url: str, tmp_path)
             break
         time.sleep(1)
     assert job is not None and job["state"] == "done", job
-    assert job["progress"]["labelled"] == job["progress"]["total"] == len(DOCS)
+    assert job["progress"]["labelled"] == job["progress"]["total"] == len(LONG)
     assert job["attempts"] >= 2  # taken over by the new replica
     # labelled as a streamed Ray Data pipeline on the replica, a batch of `job_chunk` (2) documents at a time
-    assert job["labelled_via"] == "ray_data" and job["progress"]["batches"] == len(DOCS) // 2
+    assert job["labelled_via"] == "ray_data" and job["progress"]["batches"] == len(LONG) // 2
     assert _replicas() != [victim]
-    assert {d["id"] for d in job["result"]["documents"]} == {d["id"] for d in DOCS}
+    assert {d["id"] for d in job["result"]["documents"]} == {d["id"] for d in LONG}
     assert any(d["labels"] for d in job["result"]["documents"])
 
     listed = httpx.get(f"{jobs_url}/v1/topics/jobs", timeout=60).json()["jobs"]
