@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, AsyncIterator, Awaitable
+from typing import Any, AsyncIterator, Awaitable, Callable
 
 from fastapi.responses import StreamingResponse
 
@@ -29,6 +29,25 @@ async def call(response: Awaitable[Any], timeout_s: float | None = None) -> Any:
         raise _deadline(timeout_s) from None
     except Exception as exc:  # noqa: BLE001 - every failure is mapped, none leaks as a 500 trace
         raise as_service_error(exc) from exc
+
+
+# A read that met a replica which had just died is sent again: Serve's router retries only a request no
+# replica accepted yet, and takes a dead replica out of its set once one request failed on it, so the
+# next try goes to a live one. Only reads: a write may have been applied before its replica died.
+READ_TRIES = 3
+READ_RETRY_PAUSE_S = 0.5
+
+
+async def call_read(make: Callable[[], Awaitable[Any]], timeout_s: float | None = None) -> Any:
+    """Like `call` for a read that is safe to repeat: one that failed because its replica was lost is retried."""
+    for attempt in range(READ_TRIES - 1):
+        try:
+            return await call(make(), timeout_s)
+        except errors.ServiceError as error:
+            if error.code != "service_unavailable":
+                raise
+        await asyncio.sleep(READ_RETRY_PAUSE_S * (attempt + 1))
+    return await call(make(), timeout_s)
 
 
 async def open_stream(generator, timeout_s: float | None = None) -> StreamingResponse:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deployments import errors
-from deployments.api.calls import call
+from deployments.api.calls import call, call_read
 from deployments.api.errors import error_responses
 from deployments.validation import NonBlankStr
 
@@ -152,18 +152,18 @@ async def list_documents(
                                   "which of them are stored."),
 ) -> DocumentPage:
     """A page of stored documents with their metadata and the time they were added, and how many match."""
-    return await call(_store(request).page.remote(limit, offset, _browse_filter(filter), order, ids))
+    return await call_read(lambda: _store(request).page.remote(limit, offset, _browse_filter(filter), order, ids))
 
 
 @router.post("/v1/documents/search", responses=_ERRORS)
 async def search_documents(body: SearchRequest, request: Request) -> SearchResponse:
-    results = await call(_store(request).search.remote(body.query, body.k, body.mode, body.filter))
+    results = await call_read(lambda: _store(request).search.remote(body.query, body.k, body.mode, body.filter))
     return SearchResponse(results=results)
 
 
 @router.get("/v1/documents/{doc_id:path}", responses=_ERRORS_404)
 async def get_document(request: Request, doc_id: str = Path(..., description="The document's id.")) -> StoredDocument:
-    document = await call(_store(request).get.remote(_check_id(doc_id)))
+    document = await call_read(lambda: _store(request).get.remote(_check_id(doc_id)))
     if document is None:
         raise errors.not_found(f"no document with id {doc_id!r}", code="document_not_found")
     return document

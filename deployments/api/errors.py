@@ -71,7 +71,8 @@ def as_service_error(exc: BaseException) -> ServiceError:
         if "BackPressureError" in names and status == 429:  # Serve's backpressure_config may ask for 429
             return ServiceError(429, "too many requests queued; retry shortly", "rate_limit_error", "overloaded")
         code = "overloaded" if "BackPressureError" in names else "service_unavailable"
-        return errors.unavailable("the model is not available right now; retry shortly", code=code)
+        return errors.unavailable("the service is not available right now (starting, restarting or overloaded); "
+                                  "retry shortly", code=code)
     logger.error("internal error", exc_info=exc)
     return ServiceError(500, "Internal Server Error", "internal_error", "internal_error")
 

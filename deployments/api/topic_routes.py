@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from deployments.api.auth import require_admin
-from deployments.api.calls import call
+from deployments.api.calls import call, call_read
 from deployments.security.uri_policy import allowed_uri
 from deployments.topics.jobs import AssignRequest, JobRequest
 from deployments.topics.protocol import EvaluateRequest, TopicsRequest
@@ -62,19 +62,19 @@ async def submit_topic_job(body: JobRequest, request: Request) -> dict:
 
 @router.get("/v1/topics/jobs", responses=_JOB_ERRORS)
 async def list_topic_jobs(request: Request) -> dict:
-    return await call(_topics(request).list_jobs.remote())
+    return await call_read(lambda: _topics(request).list_jobs.remote())
 
 
 @router.get("/v1/topics/jobs/{job_id}", responses=_JOB_ERRORS)
 async def topic_job(job_id: str, request: Request) -> dict:
-    return await call(_topics(request).job.remote(job_id))
+    return await call_read(lambda: _topics(request).job.remote(job_id))
 
 
 @router.get("/v1/topics/jobs/{job_id}/chart", responses={**_JOB_ERRORS, 409: {"description": "Job not done"},
                                                           200: {"content": {"image/png": {}}}},
             response_class=Response)
 async def topic_job_chart(job_id: str, request: Request) -> Response:
-    png = await call(_topics(request).job_chart.remote(job_id))
+    png = await call_read(lambda: _topics(request).job_chart.remote(job_id))
     return Response(content=png, media_type="image/png")
 
 

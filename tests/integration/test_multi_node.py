@@ -356,7 +356,10 @@ def test_a_killed_worker_loses_no_acknowledged_write_and_the_service_recovers(de
     assert all(s == 200 or s >= 500 for _, s in outcomes), outcomes
     acked = [doc_id for doc_id, s in outcomes if s == 200]
     for doc_id in acked:  # every acknowledged write is there, read through the surviving node
-        reply = httpx.get(f"{base}/v1/documents/{doc_id}", timeout=CLIENT_TIMEOUT_S)
+        # a 503 says "retry" (the API already retries a read whose replica died): a client does; a 404 fails at once
+        reply = wait_for(f"{doc_id} read", lambda: (r := httpx.get(f"{base}/v1/documents/{doc_id}",
+                                                                   timeout=CLIENT_TIMEOUT_S)).status_code != 503 and r,
+                         60, 1)
         assert reply.status_code == 200 and reply.json()["text"] == f"written {doc_id.split('-')[1]}", reply.text
 
     # the LLM replica is started again on the surviving worker (its stand-in GPU is free)

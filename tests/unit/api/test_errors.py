@@ -59,3 +59,38 @@ def test_backpressure_keeps_the_429_serve_was_configured_with() -> None:
     mapped = as_service_error(BackPressureError429())
     assert (mapped.status, mapped.code) == (429, "overloaded")
     assert as_service_error(BackPressureError()).code == "overloaded"
+
+
+def test_a_read_whose_replica_died_is_sent_again_and_a_bad_read_is_not(monkeypatch) -> None:
+    import asyncio
+
+    from deployments.api import calls
+
+    monkeypatch.setattr(calls, "READ_RETRY_PAUSE_S", 0.0)
+    sent: list[int] = []
+
+    async def answer(fail_with: BaseException | None) -> str:
+        sent.append(1)
+        if fail_with is not None:
+            raise fail_with
+        return "the document"
+
+    outcomes = iter([ActorDiedError(), None])
+    assert asyncio.run(calls.call_read(lambda: answer(next(outcomes)))) == "the document"
+    assert len(sent) == 2
+
+    sent.clear()  # a replica that stays lost: every try made, then the 503
+    try:
+        asyncio.run(calls.call_read(lambda: answer(ActorDiedError())))
+    except errors.ServiceError as error:
+        assert (error.status, len(sent)) == (503, calls.READ_TRIES)
+    else:
+        raise AssertionError("no error")
+
+    sent.clear()  # a 404 from the replica is an answer, not a lost replica: asked once
+    try:
+        asyncio.run(calls.call_read(lambda: answer(errors.not_found("no such job"))))
+    except errors.ServiceError as error:
+        assert (error.status, len(sent)) == (404, 1)
+    else:
+        raise AssertionError("no error")
