@@ -153,7 +153,10 @@ class Language(BaseModel):
 
     def _family(self) -> dict[str, int]:
         if self._families is None:
-            self._families = {w.lower(): i for i, group in enumerate(self.families) for w in group}
+            stems = {stem: i for i, group in enumerate(self.families) for w in group
+                     if len(stem := self._stem(w.lower())) >= 4}
+            self._families = {**stems, **{w.lower(): i for i, group in enumerate(self.families) for w in group}}
+            # by stem too (four letters at least, as below): "alternates" cuts to the stem "alternate" does
         return self._families
 
     def _stem(self, word: str) -> str:

@@ -26,6 +26,8 @@ from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
 COMMON_HOLDERS = 5  # a run in small letters more records than this hold is a word, whatever record it names
+CODED = re.compile(r"\d|^\.\w|\w[-.:+~/_]+\w")  # a digit, a leading dot or inner punctuation: a code's shape
+IDENTIFIER = 3.0  # the weight an identifier-shaped run adds: a code names one thing; a rare phrase of words may not
 RARE_HOLDERS = 3  # a value at most this many records hold can be a record's subject
 
 
@@ -248,7 +250,10 @@ class NameIndex:
                     rarity = math.log((total + 1) / len(docs))
                     cased = any(any(c.isupper() or c.isdigit() for c in w) for _, w in run[1:] or run) \
                         and not (run[0][0] == 0 and len(run) == 1 and not any(c.isdigit() for c in run[0][1]))
-                    weight = rarity * (1 + 0.3 * (len(run) - 1)) + (3.0 if subject_of else 0) + (1.0 if cased else 0)
+                    coded = len(run) == 1 and bool(CODED.search(run[0][1]))  # ".zirz", "U+2604", "es_GT": one
+                    # identifier (capitals alone may be an acronym used as a word: "the MIME type")
+                    weight = rarity * (1 + 0.3 * (len(run) - 1)) + (3.0 if subject_of else 0) + (1.0 if cased else 0) \
+                        + (IDENTIFIER if coded else 0)
                     found.append(Name(" ".join(w for _, w in run), run[0][0], run[-1][0] + 1, tuple(docs),
                                       subject_of, weight))
         # "HRYVNIA SIGN" held by one record, "HRYVNIA" by that one and another: the longer run, written as a

@@ -31,6 +31,7 @@ from deployments.agent.choices import same_word
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
 _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
+                    r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|]"
                     r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
 DELIMITERS = frozenset(",;:.()[]!?\"\n|")
@@ -72,7 +73,8 @@ def fold(text: str) -> str:
 def is_value(word: str) -> bool:
     """A code, identifier, version or number: the shape of a value, not of a word."""
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
-            or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";"))
+            or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";")
+            or (word[:1] == "." and word[1:2].isalnum()))
 
 
 def _capital(word: str) -> bool:

@@ -21,6 +21,7 @@ When none applies, or no candidate scores, `resolve` returns None and the model 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -199,7 +200,12 @@ class Resolver:
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
                                                                for w in c.label + c.after}  # a bracketed one's too
-            wanted = [w for w in wanted if not matches(w, context, self.same) and w != kind]
+            phrase = self._asked_phrase(question)  # "Which media type ...": when one value's label holds the
+            # whole phrase ("Media type: video/x-la-asf"), the kind names that field; else it is what the records
+            # are ("Which element ...", "Which errno symbol ..."), no value's label
+            labelled = bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:len(phrase)]], self.same)
+                                                for p in phrase) for c in cands if c.text.lower() != span.lower())
+            wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
         if named_subject and self.language.asks_quantity(self._not_set_aside(question)):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
@@ -299,11 +305,18 @@ class Resolver:
 
     def _asked_kind(self, question: str) -> str | None:
         """The word right after a kind word ("Which element", "What country"), lower-cased, or None."""
-        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        phrase = self._asked_phrase(question)
+        return phrase[0] if phrase else None
+
+    def _asked_phrase(self, question: str) -> list[str]:
+        """The content words right after a kind word ("Which media type is ...": media, type), at most three."""
+        words = [t.text.lower() for t in tokens(question)]
         for i, w in enumerate(words[:-1]):
-            if w in self.language.kind_words and words[i + 1] not in self.language.stop_words:
-                return words[i + 1]
-        return None
+            if w in self.language.kind_words and words[i + 1] not in self.language.stop_words | DELIMITERS:
+                phrase = list(itertools.takewhile(lambda x: x not in self.language.stop_words and x not in DELIMITERS,
+                                                  words[i + 1:]))
+                return phrase[:3]
+        return []
 
     def _candidates(self, record: Record) -> list[Candidate]:
         """The record's whole values, less a sentence's first word that the store also writes in small
@@ -341,7 +354,7 @@ class Resolver:
         answer's context should hold."""
         used = {t.text.lower() for s in spans for t in tokens(s) if not t.mark}
         toks = [t.text.lower() for t in tokens(question)]
-        aside = self.language.set_aside(toks)
+        aside = self.language.set_aside(toks, with_cue=True)  # "besides" labels no value
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
         return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
 

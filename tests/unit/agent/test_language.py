@@ -68,6 +68,7 @@ def test_words_yaml_reads_as_booleans_are_quoted_and_an_unquoted_one_is_refused(
 @pytest.mark.parametrize("a,b", [
     ("writes", "writer"), ("operates", "operator"), ("installation", "installs"), ("min", "minimum"),
     ("num", "number"), ("widths", "wide"), ("heights", "tall"), ("described", "description"),
+    ("alternates", "additional"), ("extras", "secondary"),
 ])
 def test_word_formation_joins_words_it_was_not_written_from(a: str, b: str) -> None:
     assert load_language().same_word(a, b) and load_language().same_word(b, a)
@@ -76,3 +77,14 @@ def test_word_formation_joins_words_it_was_not_written_from(a: str, b: str) -> N
 @pytest.mark.parametrize("a,b", [("currency", "current"), ("port", "sport"), ("code", "country"), ("max", "mix")])
 def test_word_formation_keeps_other_words_apart(a: str, b: str) -> None:
     assert not load_language().same_word(a, b)
+
+
+@pytest.mark.parametrize("question,aside", [
+    ("aside from the postcode, what else is on the label", ["the", "postcode"]),
+    ("Apart from red, which colours does it come in?", ["red"]),
+    ("besides its weight what does the sheet give", ["its", "weight", "what", "does", "the", "sheet", "give"]),
+])
+def test_a_set_aside_phrase_covers_the_words_up_to_the_next_mark(question: str, aside: list[str]) -> None:
+    words = [w for w in question.lower().replace(",", " , ").replace("?", " ?").split()]
+    got = [words[i] for i in sorted(load_language().set_aside(words))]
+    assert got == aside

@@ -121,3 +121,38 @@ def test_a_phrase_never_spans_the_record_s_punctuation() -> None:
     asyncio.run(res.index.refresh())
     assert res.index.holders(["ruritania", "alpha-3"]) == []
     assert res.index.holders(["alpha-3", "rrt"]) == ["g-1"]
+
+
+# made-up "Key: value" sheets of a build tool's file formats: a leading dot, a kind that is a field's label
+FORMATS = {
+    f"fmt-{name}": f"Format family: {family}\nArchive kind: {kind}\nMain suffix: .{main}\nOther suffixes: .{other}\n"
+                   f"Number of registered suffixes: 2"
+    for name, family, kind, main, other in [("quill", "ledger/quill", "columnar", "qlr", "quillz"),
+                                            ("tern", "ledger/tern-log", "row", "trn", "ternlog"),
+                                            ("skiff", "media/skiff", "stream", "skf", "skiffv"),
+                                            ("moth", "media/moth+raw", "stream", "mth", "mothr"),
+                                            ("wren", "sheet/wren", "row", "wrn", "wrenx"),
+                                            ("lark", "sheet/lark", "columnar", "lrk", "larkz")]}
+FORMATS["guide-suffixes"] = "Suffix guide: the build tool reads every format family listed in the suffix sheets."
+
+
+def test_a_word_with_a_leading_dot_is_one_value_and_names_its_record() -> None:
+    found = [c.text for c in candidates(FORMATS["fmt-quill"], frozenset(), load_language().stop_words)]
+    assert {".qlr", ".quillz"} <= set(found)
+    assert ask("main suffix of ledger/tern-log", FORMATS) == ".trn"
+    assert ask("format family for files ending in .mothr", FORMATS) == "media/moth+raw"
+
+
+def test_a_kind_that_a_value_s_label_holds_names_that_value_not_the_records() -> None:
+    assert ask("Which format family is the suffix .skf registered to?", FORMATS) == "media/skiff"
+    assert ask("Which archive kind is ledger/quill?", FORMATS) == "columnar"
+
+
+def test_a_set_aside_cue_labels_nothing_and_a_synonym_reads_its_label() -> None:
+    assert ask("Apart from the main suffix, which suffix does sheet/lark use?", FORMATS) == ".larkz"
+    assert ask("the alternate suffix of sheet/wren", FORMATS) == ".wrenx"
+
+
+def test_an_identifier_names_its_record_before_a_rare_phrase_of_words() -> None:
+    # "suffix sheets" is held by one document too (the guide): the code, not the phrase, is what is looked up
+    assert ask("According to the suffix sheets, which format family owns .mothr?", FORMATS) == "media/moth+raw"
