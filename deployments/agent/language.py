@@ -85,6 +85,8 @@ class Language(BaseModel):
     operators: list[OperatorWords] = []
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
+    requests: list[str] = Field([], description='Verbs that open a request ("Name the module ...", "Give me ..."): '
+                                'the first word of a question, they ask for the answer and label none.')
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
     families: list[list[str]] = Field([], description='Words of one family no ending joins ("high", "height").')
     quantity: list[str] = Field([], description='Phrases that ask for a quantity ("how many"): the answer is a number.')
@@ -256,7 +258,7 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "name_connectors", "clause_joiners", "negations", "alternatives", "quantity"):
+    for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives", "quantity"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -355,6 +355,8 @@ class Resolver:
         used = {t.text.lower() for s in spans for t in tokens(s) if not t.mark}
         toks = [t.text.lower() for t in tokens(question)]
         aside = self.language.set_aside(toks, with_cue=True)  # "besides" labels no value
+        aside |= set(itertools.takewhile(lambda i: toks[i] in self.language.requests, range(len(toks))))  # "Name
+        # the module ...": the request's verb, not the "names" a record counts
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
         return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
 

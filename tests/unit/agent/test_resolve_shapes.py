@@ -156,3 +156,18 @@ def test_a_set_aside_cue_labels_nothing_and_a_synonym_reads_its_label() -> None:
 def test_an_identifier_names_its_record_before_a_rare_phrase_of_words() -> None:
     # "suffix sheets" is held by one document too (the guide): the code, not the phrase, is what is looked up
     assert ask("According to the suffix sheets, which format family owns .mothr?", FORMATS) == "media/moth+raw"
+
+
+
+def test_a_word_of_one_family_reads_a_label_written_with_another() -> None:
+    kiosks = {"kiosk-quay": "The Quay kiosk sells maps, keeps its money in NOK and opens at 9.",
+              "kiosk-dune": "The Dune kiosk sells water, keeps its money in EUR and opens at 8."}
+    assert ask("Which currency does the Dune kiosk use?", kiosks) == "EUR"
+    assert ask("quay kiosk currency", kiosks) == "NOK"
+
+
+def test_a_request_s_opening_verb_labels_nothing() -> None:
+    teams = {"team-otter": "The Otter team keeps a roster that names 7 people. Described as \"night shift for the docks\".",
+             "team-heron": "The Heron team keeps a roster that names 4 people. Described as \"day shift for the yard\"."}
+    assert ask("Name the team described as: day shift for the yard", teams) == "Heron"
+    assert ask("List the team whose description reads night shift for the docks", teams) == "Otter"
