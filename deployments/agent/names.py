@@ -248,6 +248,10 @@ class NameIndex:
                     if run[0][0] == 0 and len(run) == 1 and not subject_of and not is_value(run[0][1]):
                         continue  # "Find", "Give": capitalised only because the question starts there
                     rarity = math.log((total + 1) / len(docs))
+                    if len(run) > 1 and span.islower():  # "the file size": common words rarely side by side
+                        # describe a field; a name's words are rare alone too ("kestrel ridge")
+                        alone = max(math.log((total + 1) / max(1, len(self.by_word.get(w, ())))) for w in words)
+                        rarity = (rarity + alone) / 2
                     cased = any(any(c.isupper() or c.isdigit() for c in w) for _, w in run[1:] or run) \
                         and not (run[0][0] == 0 and len(run) == 1 and not any(c.isdigit() for c in run[0][1]))
                     coded = len(run) == 1 and bool(CODED.search(run[0][1]))  # ".zirz", "U+2604", "es_GT": one

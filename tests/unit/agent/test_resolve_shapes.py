@@ -171,3 +171,20 @@ def test_a_request_s_opening_verb_labels_nothing() -> None:
              "team-heron": "The Heron team keeps a roster that names 4 people. Described as \"day shift for the yard\"."}
     assert ask("Name the team described as: day shift for the yard", teams) == "Heron"
     assert ask("List the team whose description reads night shift for the docks", teams) == "Otter"
+
+
+
+def test_common_words_side_by_side_describe_a_field_and_name_no_record() -> None:
+    docs = {"tool-slate": "The slate tool needs 80 MB on disk and reads 9 formats.",
+            "tool-crate": "The crate tool needs 120 MB on disk and reads 14 formats.",
+            "word-slate": "A slate is a flat board of stone.",
+            "warn-w7": 'Warning W7 reads "Disk space is running low" on the console.',
+            **{f"note-{i}": f"Note {i}: the disk in bay {i} is full, and the space on shelf {i} is taken."
+               for i in range(30)},
+            **{f"item-{i}": f"Item {i} weighs {i} grams." for i in range(3000)}}  # a store of thousands:
+    # there a phrase held by one record looks rarer than a subject two records hold
+    index = resolver(docs)[0].index
+    asyncio.run(index.refresh())
+    # "disk space" is held by one record only, but its words by many: the tool is what the question names
+    assert [n.span for n in index.names("for slate, the disk space rather than the formats")][:2] == ["slate",
+                                                                                                      "disk space"]
