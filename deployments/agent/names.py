@@ -28,6 +28,8 @@ PAGE = 500
 COMMON_HOLDERS = 5  # a run in small letters more records than this hold is a word, whatever record it names
 CODED = re.compile(r"\d|^\.\w|\w[-.:+~/_]+\w")  # a digit, a leading dot or inner punctuation: a code's shape
 IDENTIFIER = 3.0  # the weight an identifier-shaped run adds: a code names one thing; a rare phrase of words may not
+TEMPLATE_OPENERS = 5  # records opening with one word that make it a template's ("signal 15; ..."), not a subject:
+# a count, not a share of the store, since one corpus's template is a small share of a store of many corpora
 RARE_HOLDERS = 3  # a value at most this many records hold can be a record's subject
 
 
@@ -120,18 +122,18 @@ class NameIndex:
             for rec in self.records.values():
                 for w in set(rec.words):
                     self.by_word.setdefault(w, set()).add(rec.id)
-            many = self.many = max(5, len(self.records) // 100)
+            self.many = max(5, len(self.records) // 100)
             keys: dict[str, int] = {}  # words that open a field ("...; class server error; ...") of many records
             for rec in self.records.values():
                 for w in rec.field_openers:
                     keys[w] = keys.get(w, 0) + 1
-            self.field_keys = {w for w, n in keys.items() if n >= many and w not in self.stop_words}
+            self.field_keys = {w for w, n in keys.items() if n >= TEMPLATE_OPENERS and w not in self.stop_words}
             openers: dict[str, int] = {}  # the first content word of each record
             for rec in self.records.values():
                 first = next((w for w in rec.words if w not in self.stop_words), "")
                 openers[first] = openers.get(first, 0) + 1
             for rec in self.records.values():  # "The character ² is named ...": a word many records open with is
-                if rec.subject and rec.subject != rec.alias and openers.get(rec.subject, 0) >= many:
+                if rec.subject and rec.subject != rec.alias and openers.get(rec.subject, 0) >= TEMPLATE_OPENERS:
                     rec.subject = rec.subject_text = ""  # the template's, not this record's subject
                 if not rec.subject:
                     self._first_rare_value(rec)

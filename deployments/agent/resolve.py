@@ -200,11 +200,12 @@ class Resolver:
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
                                                                for w in c.label + c.after}  # a bracketed one's too
-            phrase = self._asked_phrase(question)  # "Which media type ...": when one value's label holds the
-            # whole phrase ("Media type: video/x-la-asf"), the kind names that field; else it is what the records
-            # are ("Which element ...", "Which errno symbol ..."), no value's label
+            phrase = self._asked_phrase(question)  # "Which media type ...": when the record's subject is labelled
+            # by the whole phrase ("Media type: video/x-la-asf"), the kind names it; else it is what the records
+            # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name
+            # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
             labelled = bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:len(phrase)]], self.same)
-                                                for p in phrase) for c in cands if c.text.lower() != span.lower())
+                                                for p in phrase) for c in cands if fold(c.text) == record.subject)
             wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
         if named_subject and self.language.asks_quantity(self._not_set_aside(question)):

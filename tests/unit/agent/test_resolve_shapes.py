@@ -188,3 +188,14 @@ def test_common_words_side_by_side_describe_a_field_and_name_no_record() -> None
     # "disk space" is held by one record only, but its words by many: the tool is what the question names
     assert [n.span for n in index.names("for slate, the disk space rather than the formats")][:2] == ["slate",
                                                                                                       "disk space"]
+
+
+def test_a_template_s_opening_word_is_no_subject_however_large_the_store() -> None:
+    alarms = {f"alarm-{code}": f'alarm {n}; name {code}; description "{text}"'
+              for n, code, text in [(3, "ALM_FIRE", "Fire in hall"), (4, "ALM_FLOOD", "Water on floor"),
+                                    (7, "ALM_GAS", "Gas leak"), (9, "ALM_DOOR", "Door forced"),
+                                    (11, "ALM_POWER", "Mains lost"), (12, "ALM_HEAT", "Room too hot")]}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    docs = {**alarms, **{f"note-{i}": f"A note on the {letters[i % 26]}{letters[i // 26 % 26]}{letters[i // 676]} shelf."
+                         for i in range(3000)}}  # a store of thousands: six records are a small share of it
+    assert ask("ALM_GAS number (not its description)", docs) == "7"
