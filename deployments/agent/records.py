@@ -32,12 +32,14 @@ from deployments.agent.choices import same_word
 _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
                     r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
-                    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|]"
-                    r"|[^\x00-\x7f\w\s‘’“”«»–—…]")
-DELIMITERS = frozenset(",;:.()[]!?\"\n|")
-FIELD_MARKS = frozenset(";\n|")  # what ends one field of a record and starts the next
+                    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
+                    r"|[^\x00-\x7f\w\s‘’“”«»…]")
+DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–")
+FIELD_MARKS = frozenset(";\n|•·—–")  # what ends one field of a record and starts the next: a bullet, a middle dot
+# and a dash separate fields as a semicolon does ("42 files · 1,234 KiB", "harbor-kit — Tools for ...")
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
+UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", "mm", "GHz")
 LINE_WORDS = 8  # the most words of a key's value read as one value
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
@@ -124,6 +126,10 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             colon = i if word == ":" else colon
             i += 1
             continue
+        if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and len(word) <= UNIT_LETTERS and word.isalpha() \
+                and (i + 1 == len(toks) or toks[i + 1].mark or not _capital(toks[i + 1].text)):
+            i += 1  # "1,234 KiB", "5 GHz": a short word right after a number is its unit, no value of its own
+            continue
         if _capital(word) and not is_value(word) or (is_value(word) and word[:1].isalpha() and _capital(word)
                                                          and i + 1 < len(toks) and _capital(toks[i + 1].text)):
             j = i + 1
@@ -175,7 +181,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         label = []
         for k in range(c.start - 1, back - 1, -1):
             t = toks[k]
-            if (t.mark and label) or k in taken:
+            if (t.mark and label) or k in taken or t.text in FIELD_MARKS:  # never the previous field's words
                 break
             if not t.mark:
                 label.append(t.text)

@@ -213,7 +213,10 @@ class Resolver:
             ranking = numbers or ranking
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
-            ranking = ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
+            ranking = [c for c in ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
+                       if matches(kind, [w.lower() for w in c.label if w.lower() not in self.language.stop_words][:1],
+                                  self.same)]  # its own label, right before it: not a word of a sentence that
+            # goes on to another value ("a floor lamp with a brightness of 1200")
         unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
         # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others

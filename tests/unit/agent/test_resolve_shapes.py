@@ -199,3 +199,25 @@ def test_a_template_s_opening_word_is_no_subject_however_large_the_store() -> No
     docs = {**alarms, **{f"note-{i}": f"A note on the {letters[i % 26]}{letters[i // 26 % 26]}{letters[i // 676]} shelf."
                          for i in range(3000)}}  # a store of thousands: six records are a small share of it
     assert ask("ALM_GAS number (not its description)", docs) == "7"
+
+
+LAMPS = {
+    "lamp-osprey": "Osprey is a cool floor lamp with a brightness of 1200 lumens. It draws 14 watts; the shop code is "
+                   "OSP-14.",
+    "lamp-wren": "A small reading lamp, Wren gives 350 lumens from 5 watts at 3000 kelvin. Order it as WRN-05.",
+    "kit-harbor": "harbor-kit (v3.2.1) — Tools for mooring boats\n• Size: 42 files · 1,234 KiB on disk\n"
+                  "• Needs: ropelib, knotter · Extras: docs, tests",
+}
+
+
+def test_the_kind_asked_labels_a_value_only_right_before_it() -> None:
+    # "lamp" is in the sentence that goes on to 1200, but it labels no value: the record's subject answers
+    assert ask("Which lamp has the shop code OSP-14?", LAMPS) == "Osprey"
+
+
+def test_bullets_middle_dots_and_dashes_separate_fields_and_a_unit_follows_its_number() -> None:
+    found = {c.text: c for c in candidates(LAMPS["kit-harbor"], frozenset(), load_language().stop_words)}
+    assert found["1,234"].after[:1] == ["KiB"] and "KiB" not in found
+    assert found["docs"].label == ["Extras"] and found["knotter"].label == ["Needs"]
+    assert ask("harbor-kit size on disk in KiB", LAMPS) == "1,234"
+    assert ask("what extras does harbor-kit offer besides docs", LAMPS) == "tests"
