@@ -90,6 +90,8 @@ class Language(BaseModel):
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
     families: list[list[str]] = Field([], description='Words of one family no ending joins ("high", "height").')
     quantity: list[str] = Field([], description='Phrases that ask for a quantity ("how many"): the answer is a number.')
+    time: list[str] = Field([], description='Phrases that ask for a time ("when", "what year"): the answer is a year '
+                            'or a date.')
     alternatives: list[str] = Field([], description='Words that offer the answer\'s options ("tcp or udp").')
     negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
                                  'words after one name what the answer is not.')
@@ -136,6 +138,11 @@ class Language(BaseModel):
         """Whether ``text`` asks for a quantity ("How many lines ...", "quopri line count")."""
         tokens = words(text)
         return any(holds(tokens, phrase) for phrase in self.quantity)
+
+    def asks_time(self, text: str) -> bool:
+        """Whether ``text`` asks for a time ("When was the team formed?", "what year ...")."""
+        tokens = words(text)
+        return any(holds(tokens, phrase) for phrase in self.time)
 
     def same_word(self, a: str, b: str) -> bool:
         """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three
@@ -258,7 +265,8 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives", "quantity"):
+    for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives", "quantity",
+                "time"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -191,7 +191,45 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
         outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
+    _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     return kept
+
+
+_SENTENCE_ENDS = frozenset(".!?") | FIELD_MARKS
+
+
+def _pair_lists(toks: list[Tok], values: list[Candidate], joiners: frozenset[str], stop_words: frozenset[str]) -> None:
+    """A list of values after a list of as many words in one sentence ("its north, south and east squads have
+    12, 7 and 9 members"): the i-th value is labelled by the i-th word and the words between the lists. Hand-
+    written: no parser library reads such parallel lists, and a model per record would be slower than the rest."""
+    def separated(a: int, b: int) -> bool:  # only "," and joiners between token a and token b
+        return a < b and all(t.text == "," or t.text.lower() in joiners for t in toks[a:b])
+
+    i = 0
+    while i < len(values):
+        j = i
+        while j + 1 < len(values) and separated(values[j].end, values[j + 1].start):
+            j += 1
+        group = values[i: j + 1]
+        i = j + 1
+        if len(group) < 2:
+            continue
+        start = group[0].start
+        begin = next((k + 1 for k in range(start - 1, -1, -1) if toks[k].text in _SENTENCE_ENDS), 0)
+        words = [k for k in range(begin, start) if not toks[k].mark and toks[k].text.lower() not in joiners]
+        lists: list[list[int]] = []  # runs of single words joined by "," / joiners, in order
+        for k in words:
+            if lists and separated(lists[-1][-1] + 1, k):
+                lists[-1].append(k)
+            else:
+                lists.append([k])
+        match = next((run for run in reversed(lists) if len(run) == len(group)
+                      and all(toks[k].text.lower() not in stop_words and not is_value(toks[k].text) for k in run)), None)
+        if match is None:
+            continue
+        head = [toks[k].text for k in range(start - 1, match[-1], -1) if not toks[k].mark]  # "squads have"
+        for c, k in zip(group, match):
+            c.label = [toks[k].text] + [w for w in head if w.lower() not in stop_words]
 
 
 def _key_start(toks: list[Tok], colon: int) -> int:

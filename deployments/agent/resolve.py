@@ -211,6 +211,11 @@ class Resolver:
         if named_subject and self.language.asks_quantity(self._not_set_aside(question)):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = numbers or ranking
+        if named_subject and self.language.asks_time(self._not_set_aside(question)):  # "When was it formed?":
+            # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
+            dated = [c for c in ranking if DATE.fullmatch(c.text)]
+            unstated = [c for c in cands if DATE.fullmatch(c.text) and c.text not in question]
+            ranking = dated or ranking or (unstated if len(unstated) == 1 else [])
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
             ranking = [c for c in ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
@@ -403,6 +408,9 @@ class Resolver:
     def _show(self, record: Record) -> str:
         text = record.text if len(record.text) <= self.max_chars else record.text[: self.max_chars - 3] + "..."
         return f"[{record.id}] {text}"
+
+
+DATE = re.compile(r"[12]\d{3}(?:-\d{2}(?:-\d{2})?)?")  # a year ("2009") or an ISO date ("2000-06-29")
 
 
 def _distinct_docs(names: list[Name]) -> list[Name]:

@@ -221,3 +221,21 @@ def test_bullets_middle_dots_and_dashes_separate_fields_and_a_unit_follows_its_n
     assert found["docs"].label == ["Extras"] and found["knotter"].label == ["Needs"]
     assert ask("harbor-kit size on disk in KiB", LAMPS) == "1,234"
     assert ask("what extras does harbor-kit offer besides docs", LAMPS) == "tests"
+
+
+TEAMS = {
+    "team-alder": "The Alder team has three squads. Its north, south and east squads have 12, 7 and 9 members "
+                  "respectively. The team was formed in 2011.",
+    "team-cedar": "The Cedar team counts 5 people in the north squad, 8 in the south squad and 2 in the east squad, "
+                  "and dates from 2009.",
+}
+
+
+def test_a_list_of_values_after_a_list_of_as_many_words_pairs_them_in_order() -> None:
+    assert ask("How many members are in the south squad of Alder?", TEAMS) == "7"
+    assert ask("alder east squad size", TEAMS) == "9"
+
+
+def test_a_question_asking_when_is_answered_by_a_year_or_a_date() -> None:
+    assert ask("When was the Cedar team formed?", TEAMS) == "2009"
+    assert ask("since when has the Alder team existed", TEAMS) == "2011"
