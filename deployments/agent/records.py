@@ -144,11 +144,12 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                     j = k
                     continue
                 break
+            first = i
             while i < j and toks[i].text.lower() in stop_words:  # "The Lyon" -> "Lyon"
                 i += 1
             if i < j:
                 found.append(Candidate(" ".join(t.text for t in toks[i:j]), i, j, name=True))
-            i = max(j, i + 1)
+            i = max(j, first + 1)  # "At 109 metres": the word after a capitalised function word is read too
             continue
         if is_value(word):
             found.append(Candidate(word, i, i + 1, colon=colon if listed and _alone(toks, i) else -1))
@@ -295,8 +296,8 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     if c.name and not is_value(c.text) and c.end + 1 < len(toks) and toks[c.end].text == ":" \
             and not toks[c.end + 1].mark:  # "Aliases: sink": a word before a colon labels what follows it
         return True
-    if nxt is None:
-        return False
+    if nxt is None or (c.name and c.end - c.start >= 2 and not any(is_value(t.text) for t in toks[c.start: c.end])):
+        return False  # "Bright Tern measures 118 m": a name of several words is what the sentence is about
     between = toks[c.end: nxt.start]
     if between and between[-1].text == ":":  # "Aliases: old-radius", "Version: 1.2"
         between = between[:-1]

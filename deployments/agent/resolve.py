@@ -58,7 +58,14 @@ class Resolver:
         # ("that number"), which are ordinary words in a lookup ("the ISO number for X")
         pronouns = frozenset(w for p in language.arithmetic.pronouns for w in p.lower().split())
         listed = {w for entry in language.operators for p in entry.phrases for w in p.lower().split()}
-        self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed))
+        # a word only an operator phrase of several words holds ("long" of "how long after") is an operator word
+        # only where the question holds that phrase: elsewhere it asks ("How long is the Aurora Bay?")
+        self.phrases = [p.lower().split() for entry in language.operators for p in entry.phrases
+                        if len(p.split()) > 1 and "..." not in p]
+        alone = {w for entry in language.operators for p in entry.phrases if len(p.split()) == 1 or "..." in p
+                 for w in p.lower().split()}
+        in_phrases = {w for words in self.phrases for w in words} - alone - language.stop_words
+        self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed) - in_phrases)
         self.same = language.same_word
 
     choice_tokens = 24  # most tokens of the model's choice among tied candidates
@@ -356,7 +363,16 @@ class Resolver:
             low = c.text.lower()
             return c.name and c.end - c.start == 1 and (c.start == 0 or toks[c.start - 1].text in ".!?") \
                 and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= self.index.many)
-        return [c for c in found if not opener(c)]
+        kept = []
+        for c in found:
+            if opener(c):  # "Built in Aarhus in 2016, ...": no value, but the next value's label when it has none
+                nxt = next((n for n in found if n.start >= c.end), None)
+                if nxt is not None and not any(t.mark for t in toks[c.end: nxt.start]) \
+                        and all(w.lower() in self.language.stop_words for w in nxt.label):
+                    nxt.label = nxt.label + [c.text]
+                continue
+            kept.append(c)
+        return kept
 
     def _wanted(self, question: str, spans: list[str]) -> list[str]:
         """The question's content words that did not name the document and no negation set aside: what the
@@ -364,6 +380,8 @@ class Resolver:
         used = {t.text.lower() for s in spans for t in tokens(s) if not t.mark}
         toks = [t.text.lower() for t in tokens(question)]
         aside = self.language.set_aside(toks, with_cue=True)  # "besides" labels no value
+        aside |= {i + k for words in self.phrases for i in range(len(toks) - len(words) + 1)
+                  if toks[i: i + len(words)] == words for k in range(len(words))}  # "how long after"
         aside |= set(itertools.takewhile(lambda i: toks[i] in self.language.requests, range(len(toks))))  # "Name
         # the module ...": the request's verb, not the "names" a record counts
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]

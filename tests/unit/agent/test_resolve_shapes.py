@@ -239,3 +239,30 @@ def test_a_list_of_values_after_a_list_of_as_many_words_pairs_them_in_order() ->
 def test_a_question_asking_when_is_answered_by_a_year_or_a_date() -> None:
     assert ask("When was the Cedar team formed?", TEAMS) == "2009"
     assert ask("since when has the Alder team existed", TEAMS) == "2011"
+
+
+def _barges() -> dict[str, str]:
+    """Made-up prose records in four templates, enough of them that a template's opening word is known."""
+    templates = [
+        "The {n} ({c}) was launched in {y} at the {yard} yard. She is {l} metres long and carries {t} tonnes.",
+        "Launched at {yard} in {y}, {n} measures {l} m from bow to stern and carries {t} tonnes. Code {c}.",
+        "{n} is a river barge, code {c}. Length: {l} metres. Load: {t} tonnes. Year launched: {y}.",
+        "Since {y} the {n} has worked the canals. At {l} metres and {t} tonnes she came from {yard}; code {c}.",
+    ]
+    firsts = ["Slow", "Brown", "Flat", "Long", "Wide", "Low"]
+    seconds = ["Mule", "Ox", "Carp", "Eel", "Reed", "Lock"]
+    docs = {}
+    for i, (a, b) in enumerate((a, b) for a in firsts for b in seconds):
+        code = f"{a[0]}{b[0]}-{100 + i}"
+        docs[f"barge-{code.lower()}"] = templates[i % 4].format(
+            n=f"{a} {b}", c=code, y=1950 + i, yard=["Ghent", "Lille", "Liege"][i % 3], l=40 + i, t=500 + 10 * i)
+    return docs
+
+
+def test_prose_records_of_several_templates() -> None:
+    barges = _barges()  # Slow Mule: template 0, Flat Ox: 1, Brown Ox: 3
+    assert ask("How long is the Slow Mule?", barges) == "40"  # "long": an operator word only in "how long after"
+    assert ask("Where was Flat Ox launched?", barges) == "Lille"  # the template's opening word labels the yard
+    assert ask("Flat Ox tonnage", barges) == "630"  # "tonnage" / "tonnes"; the name of two words is no label
+    assert ask("Brown Ox load in tonnes", barges) == "570"
+    assert ask("How many metres long is Brown Ox?", barges) == "47"  # "At 47 metres": read after "At"
