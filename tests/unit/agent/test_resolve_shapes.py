@@ -266,3 +266,11 @@ def test_prose_records_of_several_templates() -> None:
     assert ask("Flat Ox tonnage", barges) == "630"  # "tonnage" / "tonnes"; the name of two words is no label
     assert ask("Brown Ox load in tonnes", barges) == "570"
     assert ask("How many metres long is Brown Ox?", barges) == "47"  # "At 47 metres": read after "At"
+
+
+def test_a_unit_names_the_dimension_it_measures() -> None:
+    tools = {"tool-anvil": "The Ostrava anvil is 40 kg of cast steel and 0.6 metres across; it dates from 1931.",
+             "tool-bench": "The Tallinn bench is 2.4 metres of oak and 95 kg in all; it dates from 1968."}
+    assert ask("How heavy is the Ostrava anvil?", tools) == "40"
+    assert ask("What is the length of the Tallinn bench?", tools) == "2.4"
+    assert ask("the weights of the Ostrava anvil and the Tallinn bench added together", tools) == "135"
