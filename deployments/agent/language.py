@@ -26,6 +26,15 @@ _EDGE = "\"'`.,;:!?()[]{}<>"
 _NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
 
 
+class Units(BaseModel):
+    """Units of one kind and the words of the dimensions they measure ("metres": long, high, wide, deep)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    words: list[str]
+    measure: list[str] = Field(description="Words of the families whose dimension these units measure.")
+
+
 class OperatorWords(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -89,6 +98,8 @@ class Language(BaseModel):
                                 'the first word of a question, they ask for the answer and label none.')
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
     families: list[list[str]] = Field([], description='Words of one family no ending joins ("high", "height").')
+    units: list[Units] = Field([], description='Units and the dimensions they measure: a unit is of each of '
+                               'their families ("metres" of "long" and of "high").')
     quantity: list[str] = Field([], description='Phrases that ask for a quantity ("how many"): the answer is a number.')
     time: list[str] = Field([], description='Phrases that ask for a time ("when", "what year"): the answer is a year '
                             'or a date.')
@@ -102,7 +113,8 @@ class Language(BaseModel):
     name_connectors: frozenset[str] = Field(frozenset(), description='Words inside a name between capitalised '
                                             'words ("Saint Vincent and the Grenadines", "Isle of Man").')
 
-    _families: dict[str, int] | None = PrivateAttr(None)
+    _families: dict[str, frozenset[int]] | None = PrivateAttr(None)
+    _plain_families: dict[str, frozenset[int]] | None = PrivateAttr(None)  # less the units
 
     def operator_words(self) -> frozenset[str]:
         """The words that name arithmetic (the operator phrases and the parser's): never a name."""
@@ -144,15 +156,16 @@ class Language(BaseModel):
         tokens = words(text)
         return any(holds(tokens, phrase) for phrase in self.time)
 
-    def same_word(self, a: str, b: str) -> bool:
+    def same_word(self, a: str, b: str, units: bool = True) -> bool:
         """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three
         letters or more that starts one at least twice its length), or one stem once the longest listed
-        ending (and then a final "e") is cut from each, at least four letters left."""
+        ending (and then a final "e") is cut from each, at least four letters left. ``units``: a unit is of
+        the families of the dimensions it measures (not to tell two of them apart: "mm" is wide and high)."""
         if a == b:
             return True
-        family = self._family()
+        family = self._family() if units else self._family(units=False)
         fa, fb = family.get(a, family.get(self._stem(a))), family.get(b, family.get(self._stem(b)))
-        if fa is not None and fa == fb:  # "widths" / "wide"
+        if fa and fb and fa & fb:  # "widths" / "wide", "metres" / "length"
             return True
         short, long = sorted((a, b), key=len)
         if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha():
@@ -160,12 +173,28 @@ class Language(BaseModel):
         stem_a, stem_b = self._stem(a), self._stem(b)
         return len(stem_a) >= 4 and stem_a == stem_b
 
-    def _family(self) -> dict[str, int]:
+    def _family(self, units: bool = True) -> dict[str, frozenset[int]]:
+        """Each word's families (a unit's are those of the dimensions it measures), by stem too (four letters
+        at least, as in `same_word`): "alternates" cuts to the stem "alternate" does."""
+        if not units:
+            if self._plain_families is None:
+                unit_words = {k for unit in self.units for w in unit.words for k in (w.lower(), self._stem(w.lower()))}
+                self._plain_families = {w: ids for w, ids in self._family().items() if w not in unit_words}
+            return self._plain_families
         if self._families is None:
-            stems = {stem: i for i, group in enumerate(self.families) for w in group
-                     if len(stem := self._stem(w.lower())) >= 4}
-            self._families = {**stems, **{w.lower(): i for i, group in enumerate(self.families) for w in group}}
-            # by stem too (four letters at least, as below): "alternates" cuts to the stem "alternate" does
+            found: dict[str, set[int]] = {}
+            for i, group in enumerate(self.families):
+                for w in group:
+                    for key in {w.lower(), self._stem(w.lower())}:
+                        if key == w.lower() or len(key) >= 4:
+                            found.setdefault(key, set()).add(i)
+            for unit in self.units:
+                ids = set().union(*(found.get(m.lower(), set()) for m in unit.measure))
+                for w in unit.words:
+                    for key in {w.lower(), self._stem(w.lower())}:
+                        if key == w.lower() or len(key) >= 4:
+                            found.setdefault(key, set()).update(ids)
+            self._families = {w: frozenset(ids) for w, ids in found.items()}
         return self._families
 
     def _stem(self, word: str) -> str:

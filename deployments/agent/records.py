@@ -31,6 +31,7 @@ from deployments.agent.choices import same_word
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
 _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
+                    r"|°[^\W\d_]?"  # a degree and its scale ("°C") are one unit
                     r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
                     r"|[^\x00-\x7f\w\s‘’“”«»…]")
@@ -126,9 +127,10 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             colon = i if word == ":" else colon
             i += 1
             continue
-        if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and len(word) <= UNIT_LETTERS and word.isalpha() \
+        if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and len(word) <= UNIT_LETTERS and not toks[i].mark \
+                and not any(ch.isdigit() for ch in word) and word.lower() not in stop_words \
                 and (i + 1 == len(toks) or toks[i + 1].mark or not _capital(toks[i + 1].text)):
-            i += 1  # "1,234 KiB", "5 GHz": a short word right after a number is its unit, no value of its own
+            i += 1  # "1,234 KiB", "-28 °C": a short word right after a number is its unit, no value of its own
             continue
         if _capital(word) and not is_value(word) or (is_value(word) and word[:1].isalpha() and _capital(word)
                                                          and i + 1 < len(toks) and _capital(toks[i + 1].text)):

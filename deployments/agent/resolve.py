@@ -21,6 +21,7 @@ When none applies, or no candidate scores, `resolve` returns None and the model 
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -67,6 +68,8 @@ class Resolver:
         in_phrases = {w for words in self.phrases for w in words} - alone - language.stop_words
         self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed) - in_phrases)
         self.same = language.same_word
+        # what a negation sets aside ("height, not width") is told apart without units: "mm" measures both
+        self.same_dimension = functools.partial(language.same_word, units=False)
 
     choice_tokens = 24  # most tokens of the model's choice among tied candidates
     generate: Any = None
@@ -214,14 +217,17 @@ class Resolver:
             labelled = bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:len(phrase)]], self.same)
                                                 for p in phrase) for c in cands if fold(c.text) == record.subject)
             wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
+        cands = [_split_label(c, wanted) for c in cands]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
         if named_subject and self.language.asks_quantity(self._not_set_aside(question)):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = numbers or ranking
         if named_subject and self.language.asks_time(self._not_set_aside(question)):  # "When was it formed?":
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
-            dated = [c for c in ranking if DATE.fullmatch(c.text)]
-            unstated = [c for c in cands if DATE.fullmatch(c.text) and c.text not in question]
+            def is_date(c: Candidate) -> bool:  # a year has no unit after it ("1395 metres" is no year)
+                return bool(DATE.fullmatch(c.text)) and all(w.lower() in self.language.stop_words for w in c.after)
+            unstated = [c for c in cands if is_date(c) and c.text not in question]
+            dated = [c for c in ranking if is_date(c)]
             ranking = dated or ranking or (unstated if len(unstated) == 1 else [])
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
@@ -233,7 +239,7 @@ class Resolver:
         # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
             for c in ranking:
-                c.score -= score(c, unwanted, self.language.stop_words, same=self.same)
+                c.score -= score(c, unwanted, self.language.stop_words, same=self.same_dimension)
             ranking = sorted((c for c in ranking if c.score > 0), key=lambda c: -c.score)
         best = await self._best(question, record, ranking)
         if best is not None and not span and best.score < 1.0:
@@ -426,6 +432,16 @@ class Resolver:
     def _show(self, record: Record) -> str:
         text = record.text if len(record.text) <= self.max_chars else record.text[: self.max_chars - 3] + "..."
         return f"[{record.id}] {text}"
+
+
+def _split_label(c: Candidate, wanted: list[str]) -> Candidate:
+    """A run of capitals whose first word the question asks by ("ICAO EYWR" for "the ICAO code"): that word
+    labels the rest, the value."""
+    words = c.text.split()
+    if not c.name or len(words) < 2 or words[0].lower() not in wanted:
+        return c
+    return Candidate(c.text[len(words[0]):].strip(), c.start + 1, c.end, label=[words[0]] + c.label, after=c.after,
+                     name=True)
 
 
 DATE = re.compile(r"[12]\d{3}(?:-\d{2}(?:-\d{2})?)?")  # a year ("2009") or an ISO date ("2000-06-29")

@@ -89,3 +89,10 @@ def test_a_set_aside_phrase_covers_the_words_up_to_the_next_mark(question: str, 
     words = [w for w in question.lower().replace(",", " , ").replace("?", " ?").split()]
     got = [words[i] for i in sorted(load_language().set_aside(words))]
     assert got == aside
+
+
+def test_a_unit_is_of_each_dimension_it_measures_unless_two_dimensions_are_told_apart() -> None:
+    language = load_language()
+    assert language.same_word("centimetres", "height") and language.same_word("feet", "depth")
+    assert language.same_word("pounds", "heavy") and not language.same_word("pounds", "width")
+    assert not language.same_word("mm", "width", units=False)

@@ -274,3 +274,25 @@ def test_a_unit_names_the_dimension_it_measures() -> None:
     assert ask("How heavy is the Ostrava anvil?", tools) == "40"
     assert ask("What is the length of the Tallinn bench?", tools) == "2.4"
     assert ask("the weights of the Ostrava anvil and the Tallinn bench added together", tools) == "135"
+
+
+STATIONS = {
+    "stn-kelda": "The Kelda site has measured the weather since 1931. It lies at 412 metres. Codes: WMO 10417 and "
+                 "ICAO EKLD.",
+    "stn-morrow": "Opened in 1958, Morrow records temperatures between -19 °C and 36 °C. Elevation 95 m. "
+                  "Identifiers: ICAO EMRW, WMO 10533.",
+    "stn-tarn": "The Tarn site has measured the weather since 1902. It lies at 88 metres. Codes: WMO 10620 and "
+                "ICAO ETRN.",
+}
+
+
+def test_a_code_run_is_split_from_the_label_the_question_asks_it_by() -> None:
+    assert ask("Give the ICAO code of Kelda, not its WMO number.", STATIONS) == "EKLD"  # "ICAO EKLD" is one run
+
+
+def test_a_degree_sign_is_a_unit_and_a_year_has_no_unit() -> None:
+    found = [c.text for c in candidates(STATIONS["stn-morrow"], frozenset(), load_language().stop_words)]
+    assert "-19" in found and "C" not in found and "°C" not in found
+    assert ask("Kelda opening year", STATIONS) == "1931"  # "since 1931": 412 is followed by its unit
+    assert ask("How high above sea level is Kelda?", STATIONS) == "412"
+    assert ask("the elevation of Kelda plus that of Tarn", STATIONS) == "500"
