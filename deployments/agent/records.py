@@ -95,6 +95,8 @@ class Candidate:
     weak: bool = False  # the last word of a clause: a value, but no bound of its neighbours' labels
     name: bool = False  # a run of capitalised words
     colon: int = -1  # the token index of the colon of the "Label: a, b" list it stands in
+    column: int = -1  # the column of the table cell it fills, counted from 0
+    row: int = -1  # the row of that cell, counted from 0 below the header
 
 
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
@@ -195,7 +197,53 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
-    return kept
+    return _table_cells(text, toks, kept)
+
+
+_RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")  # "|---|:--:|"
+
+
+def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
+    """A table written with bars, a header row over a rule ("| Server | RAM (GB) |", "|---|---|"): each cell
+    of a row below is one value labelled by its column's header, and the header is no value. Hand-written:
+    markdown parsers give a tree without the character offsets the labels here are read from."""
+    lines, at = [], 0
+    for line in text.split("\n"):
+        lines.append((at, line))
+        at += len(line) + 1
+    header = next((k for k in range(len(lines) - 1) if lines[k][1].count("|") >= 2 and _RULE.fullmatch(lines[k + 1][1])),
+                  None)
+    if header is None:
+        return found
+    names = [cell.strip() for cell in _cells(lines[header][1])]
+    spans: list[tuple[int, int, int, int]] = []  # (start, end, column, row) in characters, of the rows' cells
+    for row, (start, line) in enumerate(lines[header + 2:]):
+        if line.count("|") < 2:
+            break
+        offset = 0
+        for column, cell in enumerate(_cells(line)):
+            offset = line.index(cell, offset)
+            if cell.strip() and column < len(names):
+                lead = len(cell) - len(cell.lstrip())
+                spans.append((start + offset + lead, start + offset + len(cell.rstrip()), column, row))
+            offset += len(cell)
+    table_end = lines[header + 1][0] + len(lines[header + 1][1])
+    kept = [c for c in found if not lines[header][0] <= toks[c.start].at <= table_end
+            and not any(a <= toks[c.start].at < b for a, b, _, _ in spans)]
+    for a, b, column, row in spans:
+        inside = [t.index for t in toks if a <= t.at < b and not t.mark]
+        if inside:
+            label = [t.text for t in tokens(names[column]) if not t.mark][::-1]
+            kept.append(Candidate(text[a:b], inside[0], inside[-1] + 1, label=label, name=True, column=column, row=row))
+    return sorted(kept, key=lambda c: c.start)
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table row, without the bars at its ends."""
+    inner = line.strip()
+    inner = inner[1:] if inner.startswith("|") else inner
+    inner = inner[:-1] if inner.endswith("|") else inner
+    return inner.split("|")
 
 
 _SENTENCE_ENDS = frozenset(".!?") | FIELD_MARKS

@@ -218,6 +218,9 @@ class Resolver:
                                                 for p in phrase) for c in cands if fold(c.text) == record.subject)
             wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
         cands = [_split_label(c, wanted) for c in cands]
+        cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
+        if cell is not None and not named_subject:  # a table of many rows: the row the question names
+            cands = [c for c in cands if c.row == cell.row]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
         if named_subject and self.language.asks_quantity(self._not_set_aside(question)):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers

@@ -296,3 +296,26 @@ def test_a_degree_sign_is_a_unit_and_a_year_has_no_unit() -> None:
     assert ask("Kelda opening year", STATIONS) == "1931"  # "since 1931": 412 is followed by its unit
     assert ask("How high above sea level is Kelda?", STATIONS) == "412"
     assert ask("the elevation of Kelda plus that of Tarn", STATIONS) == "500"
+
+
+SERVERS = {
+    "srv-dune": "| Server | Asset tag | CPU cores | RAM (GB) | OS |\n|---|---|---|---|---|\n"
+                "| Dune Grid | DUGR-26 | 4 | 32 | Debian 12 |",
+    "srv-flint": "| Server | Asset tag | CPU cores | RAM (GB) | OS |\n|---|---|---|---|---|\n"
+                 "| Flint Node | FLNO-27 | 16 | 64 | Rocky 9 |",
+    "racks": "Rack inventory\n\n| Rack | Room | Height (U) | Power (kW) |\n| :-- | :-- | --: | --: |\n"
+             "| R7 | North hall | 42 | 12 |\n| R8 | South hall | 48 | 18 |",
+}
+
+
+def test_a_table_cell_is_one_value_labelled_by_its_column_header() -> None:
+    found = {c.text: c.label for c in candidates(SERVERS["srv-dune"], frozenset(), load_language().stop_words)}
+    assert found["Debian 12"] == ["OS"] and found["32"] == ["GB", "RAM"] and "Server" not in found
+    assert ask("How many CPU cores does Dune Grid have?", SERVERS) == "4"
+    assert ask("Which server has asset tag FLNO-27?", SERVERS) == "Flint Node"
+    assert ask("total RAM of Dune Grid and Flint Node", SERVERS) == "96"
+
+
+def test_a_row_of_a_table_answers_for_the_cell_the_question_names() -> None:
+    assert ask("What is the power of rack R8 in kW?", SERVERS) == "18"
+    assert ask("height of R7", SERVERS) == "42"
