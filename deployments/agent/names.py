@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, is_value, tokens
+from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, is_value, readable, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
@@ -117,7 +117,7 @@ class NameIndex:
                 docs += batch
             self.records = {d["id"]: self._record(d) for d in docs}
             self.by_word = {}
-            self.lower_seen = {t.text for d in docs for t in tokens(d.get("text", ""))[1:]
+            self.lower_seen = {t.text for d in docs for t in tokens(readable(d.get("text", "")))[1:]
                                if t.text.islower() and t.text.isalpha()}
             for rec in self.records.values():
                 for w in set(rec.words):
@@ -140,7 +140,7 @@ class NameIndex:
             self._count, self._loaded_at = count, time.monotonic()
 
     def _record(self, doc: dict[str, Any]) -> Record:
-        text = doc.get("text", "")
+        text = readable(doc.get("text", ""))
         toks = tokens(text)
         words = [fold(t.text) for t in toks if not t.mark]
         found = candidates(text, self.connectors, self.stop_words)

@@ -19,10 +19,11 @@ context holds, the nearer the more. Nothing here knows a corpus: only the shape 
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from deployments.agent.choices import same_word
 
@@ -66,6 +67,36 @@ def tokens(text: str) -> list[Tok]:
     """Words (a possessive "'s" dropped: "Madagascar's" is "Madagascar"), values and marks."""
     return [Tok(_POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(), i, m.start())
             for i, m in enumerate(_TOKEN.finditer(text))]
+
+
+def readable(text: str) -> str:
+    """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') as the "key: value" lines the
+    readings here know ("owner team: Core"), nested keys joined ("limits memory: 512"); any other text as it is."""
+    if not text.lstrip().startswith("{"):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(value, dict):
+        return text
+    lines: list[str] = []
+
+    def walk(key: str, item: Any) -> None:
+        if isinstance(item, dict):
+            for k, v in item.items():
+                walk(f"{key} {k}".strip(), v)
+        elif isinstance(item, list) and not any(isinstance(v, (dict, list)) for v in item):
+            lines.append(f"{key}: {', '.join(str(v) for v in item)}")
+        elif isinstance(item, list):
+            for n, v in enumerate(item, 1):
+                walk(f"{key} {n}", v)
+        else:
+            lines.append(f"{key}: {item}")
+
+    walk("", value)
+    return "\n".join(re.sub(r"(?<=[^\W\d])[_-](?=[^\W\d])", " ", line.split(": ", 1)[0]) + ": " + line.split(": ", 1)[1]
+                     for line in lines)
 
 
 def fold(text: str) -> str:

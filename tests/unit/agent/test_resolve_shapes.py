@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from deployments.agent.records import candidates
+from deployments.agent.records import candidates, readable
 from deployments.agent.language import load_language
 from tests.unit.agent.test_resolve import resolver
 
@@ -319,3 +319,15 @@ def test_a_table_cell_is_one_value_labelled_by_its_column_header() -> None:
 def test_a_row_of_a_table_answers_for_the_cell_the_question_names() -> None:
     assert ask("What is the power of rack R8 in kW?", SERVERS) == "18"
     assert ask("height of R7", SERVERS) == "42"
+
+
+def test_a_record_written_as_a_json_object_is_read_by_its_keys() -> None:
+    services = {"svc-ledger-api": '{"service": "ledger-api", "port": 8946, "replicas": 6, "owner_team": "Payments", '
+                                  '"limits": {"memory_mb": 512}, "tags": ["billing", "core"]}',
+                "svc-mailer-cron": '{"service": "mailer-cron", "port": 7001, "replicas": 2, "owner_team": "Growth", '
+                                   '"limits": {"memory_mb": 256}, "tags": ["email"]}'}
+    assert readable(services["svc-mailer-cron"]).splitlines()[3:5] == ["owner team: Growth", "limits memory mb: 256"]
+    assert ask("Which team owns ledger-api?", services) == "Payments"
+    assert ask("memory limit of mailer-cron in MB", services) == "256"
+    assert ask("total replicas of ledger-api and mailer-cron", services) == "8"
+    assert ask("Which service listens on port 7001?", services) == "mailer-cron"
