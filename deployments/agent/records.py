@@ -415,7 +415,9 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
         distance = 0
         for word in words:
             low = word.lower()
-            hit = next((q for q in wanted if matches(word, [q], same)), None) if low not in seen else None
+            parts = low.split("_") if "_" in low.strip("_") else [low]  # a key in snake case: "owner_team"
+            hit = next((q for q in wanted if any(matches(p, [q], same) for p in parts if p)), None) \
+                if low not in seen else None
             if hit is not None:
                 seen.add(low)
                 total += (near if distance <= 1 else far) * (weights or {}).get(hit, 1.0)

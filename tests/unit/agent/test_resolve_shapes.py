@@ -331,3 +331,10 @@ def test_a_record_written_as_a_json_object_is_read_by_its_keys() -> None:
     assert ask("memory limit of mailer-cron in MB", services) == "256"
     assert ask("total replicas of ledger-api and mailer-cron", services) == "8"
     assert ask("Which service listens on port 7001?", services) == "mailer-cron"
+
+
+def test_a_key_in_snake_case_is_read_by_its_words() -> None:
+    configs = {"cfg-thumbs": "[thumbs-api]\nport = 7311\nowner_team = Growth\nmemory_limit_mb = 1024",
+               "cfg-audit": "[audit-cron]\nport = 7420\nowner_team = Core\nmemory_limit_mb = 256"}
+    assert ask("Which team is the owner of audit-cron?", configs) == "Core"
+    assert ask("thumbs-api memory limit", configs) == "1024"
