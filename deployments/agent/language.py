@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Container, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -156,11 +156,12 @@ class Language(BaseModel):
         tokens = words(text)
         return any(holds(tokens, phrase) for phrase in self.time)
 
-    def same_word(self, a: str, b: str, units: bool = True) -> bool:
+    def same_word(self, a: str, b: str, units: bool = True, known: Container[str] = ()) -> bool:
         """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three
-        letters or more that starts one at least twice its length), or one stem once the longest listed
-        ending (and then a final "e") is cut from each, at least four letters left. ``units``: a unit is of
-        the families of the dimensions it measures (not to tell two of them apart: "mm" is wide and high)."""
+        letters or more that starts one at least twice its length, unless the rest is a ``known`` word: "ship"
+        starts "shipyard", a compound), or one stem once the longest listed ending (and then a final "e") is
+        cut from each, at least four letters left. ``units``: a unit is of the families of the dimensions it
+        measures (not to tell two of them apart: "mm" is wide and high)."""
         if a == b:
             return True
         family = self._family() if units else self._family(units=False)
@@ -168,7 +169,8 @@ class Language(BaseModel):
         if fa and fb and fa & fb:  # "widths" / "wide", "metres" / "length"
             return True
         short, long = sorted((a, b), key=len)
-        if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha():
+        if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha() \
+                and long[len(short):] not in known:
             return True  # an abbreviation: "max" / "maximum", "num" / "number"
         stem_a, stem_b = self._stem(a), self._stem(b)
         return len(stem_a) >= 4 and stem_a == stem_b

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import FIELD_MARKS, Candidate, candidates, fold, is_value, readable, tokens
+from deployments.agent.records import FIELD_MARKS, NUMBER, Candidate, candidates, fold, is_value, readable, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
@@ -182,9 +182,11 @@ class NameIndex:
                 rec.subject, rec.subject_text = fold(t.text), t.text
                 return
         found = candidates(rec.text, self.connectors, self.stop_words)
-        for c in found:
-            words = [fold(t.text) for t in tokens(c.text) if not t.mark]
-            if c.start < end and words and len(self.holders(words)) <= RARE_HOLDERS:
+        rare = [c for c in found if c.start < end and (words := [fold(t.text) for t in tokens(c.text) if not t.mark])
+                and len(self.holders(words)) <= RARE_HOLDERS]
+        # a name before a number: "Built in Turku in 2003, Silver Wave measures ..." is about Silver Wave
+        rare.sort(key=lambda c: bool(NUMBER.fullmatch(c.text)))
+        for c in rare[:1]:
                 # "card for Mathematical notation." -> the record's whole value "Mathematical notation"
                 longer = [d.text for d in found if fold(d.text).startswith(fold(c.text) + " ")]
                 text = max(longer, key=len) if longer else c.text

@@ -21,7 +21,6 @@ When none applies, or no candidate scores, `resolve` returns None and the model 
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -67,9 +66,10 @@ class Resolver:
                  for w in p.lower().split()}
         in_phrases = {w for words in self.phrases for w in words} - alone - language.stop_words
         self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed) - in_phrases)
-        self.same = language.same_word
+        # the store's words tell a compound from an abbreviation ("ship" / "shipyard": "yard" is a word)
+        self.same = lambda a, b: language.same_word(a, b, known=self.index.by_word)
         # what a negation sets aside ("height, not width") is told apart without units: "mm" measures both
-        self.same_dimension = functools.partial(language.same_word, units=False)
+        self.same_dimension = lambda a, b: language.same_word(a, b, units=False, known=self.index.by_word)
 
     choice_tokens = 24  # most tokens of the model's choice among tied candidates
     generate: Any = None

@@ -96,3 +96,9 @@ def test_a_unit_is_of_each_dimension_it_measures_unless_two_dimensions_are_told_
     assert language.same_word("centimetres", "height") and language.same_word("feet", "depth")
     assert language.same_word("pounds", "heavy") and not language.same_word("pounds", "width")
     assert not language.same_word("mm", "width", units=False)
+
+
+def test_a_compound_is_no_abbreviation_when_its_rest_is_a_known_word() -> None:
+    language = load_language()
+    assert not language.same_word("fire", "firewall", known={"wall", "door"})
+    assert language.same_word("temp", "temperature", known={"wall", "door"})

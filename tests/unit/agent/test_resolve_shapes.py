@@ -338,3 +338,10 @@ def test_a_key_in_snake_case_is_read_by_its_words() -> None:
                "cfg-audit": "[audit-cron]\nport = 7420\nowner_team = Core\nmemory_limit_mb = 256"}
     assert ask("Which team is the owner of audit-cron?", configs) == "Core"
     assert ask("thumbs-api memory limit", configs) == "1024"
+
+
+def test_a_reverse_lookup_in_prose_answers_the_name_not_a_compound_s_value_or_a_year() -> None:
+    barges = _barges()  # Flat Ox: "Launched at Lille in 1963, Flat Ox measures 53 m ... Code FO-113."
+    barges["yard-lille"] = "The Lille boatyard builds barges."
+    assert ask("Name the barge with code FO-113.", barges) == "Flat Ox"  # "barge" is no abbreviation of "boatyard"
+    assert ask("Which barge carries 630 tonnes?", barges) == "Flat Ox"  # the name, not the year 1963
