@@ -227,10 +227,8 @@ class Resolver:
             ranking = numbers or ranking
         if named_subject and self.language.asks_time(self._not_set_aside(question)):  # "When was it formed?":
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
-            def is_date(c: Candidate) -> bool:  # a year has no unit after it ("1395 metres" is no year)
-                return bool(DATE.fullmatch(c.text)) and all(w.lower() in self.language.stop_words for w in c.after)
-            unstated = [c for c in cands if is_date(c) and c.text not in question]
-            dated = [c for c in ranking if is_date(c)]
+            unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
+            dated = [c for c in ranking if _is_date(c, self.language)]
             ranking = dated or ranking or (unstated if len(unstated) == 1 else [])
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
@@ -285,9 +283,12 @@ class Resolver:
             best = await self._best(question, record, ranked(
                 cands, wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words,
                 same=self.same))
-            if best is None:  # no number's context holds the question's words: the record's only number, or the
-                numbers = [c for c in cands if NUMBER.fullmatch(c.text)  # model's choice
-                           and c.text not in question]
+            if best is None:  # no number's context holds the question's words: the record's only number (its
+                # only year when the question asks about time: "how many years older"), or the model's choice
+                numbers = [c for c in cands if NUMBER.fullmatch(c.text) and c.text not in question]
+                dated = [c for c in numbers if _is_date(c, self.language)]
+                if self.language.asks_time(question) and len(dated) == 1:
+                    numbers = dated
                 for c in numbers:
                     c.score = 0.0
                 best = numbers[0] if len(numbers) == 1 else await self._best(question, record, numbers) \
@@ -445,6 +446,11 @@ def _split_label(c: Candidate, wanted: list[str]) -> Candidate:
         return c
     return Candidate(c.text[len(words[0]):].strip(), c.start + 1, c.end, label=[words[0]] + c.label, after=c.after,
                      name=True)
+
+
+def _is_date(c: Candidate, language: Language) -> bool:
+    """A year or an ISO date with no unit after it ("1395 metres" is no year)."""
+    return bool(DATE.fullmatch(c.text)) and all(w.lower() in language.stop_words for w in c.after)
 
 
 DATE = re.compile(r"[12]\d{3}(?:-\d{2}(?:-\d{2})?)?")  # a year ("2009") or an ISO date ("2000-06-29")

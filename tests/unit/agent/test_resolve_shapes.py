@@ -345,3 +345,9 @@ def test_a_reverse_lookup_in_prose_answers_the_name_not_a_compound_s_value_or_a_
     barges["yard-lille"] = "The Lille boatyard builds barges."
     assert ask("Name the barge with code FO-113.", barges) == "Flat Ox"  # "barge" is no abbreviation of "boatyard"
     assert ask("Which barge carries 630 tonnes?", barges) == "Flat Ox"  # the name, not the year 1963
+
+
+def test_two_values_compared_in_years_are_the_records_years() -> None:
+    barges = _barges()  # Slow Mule launched 1950 (template 0), Flat Ox 1963 (template 1)
+    assert ask("By how many years is Slow Mule older than Flat Ox?", barges) == "13"
+    assert ask("What is the combined length of Slow Mule and Flat Ox?", barges) == "93"  # 40 metres, 53 m
