@@ -63,3 +63,28 @@ def test_rows_picked_together_get_the_tokens_each_gets_alone() -> None:
         assert picked == singles
         assert picked[6] == 0 and picked[4] != 0 and picked[0] == int(scores[0].argmax())
         assert together[5].pending.logprob == alone[5].pending.logprob and len(together[5].pending.top) == 2
+
+
+def test_a_draw_past_the_allowed_tokens_takes_each_rows_last_allowed_one() -> None:
+    """Rounding can put ``u * total`` at the total itself: that row gets its last allowed token, the others
+    their own draw (the batched draw skips that search when no row needs it)."""
+    from deployments.llm.rows import _draw_rows
+
+    probs = torch.tensor([[0.25, 0.25, 0.25, 0.25, 0.0, 0.0], [0.0, 0.5, 0.0, 0.5, 0.0, 0.0]])
+    assert _draw_rows(probs, torch.tensor([1.0, 0.2])).tolist() == [3, 1]
+    assert _draw_rows(probs, torch.tensor([0.6, 0.9])).tolist() == [2, 3]
+
+
+def test_ignore_eos_leaves_the_models_scores_as_they_were() -> None:
+    """The EOS of an ignore_eos row is forbidden on a copy: logprobs read the model's own scores."""
+    from deployments.llm.jobs import GenerationJob
+    from deployments.llm.rows import Row, pick_tokens
+
+    jobs = [GenerationJob([1], 8, temperature=t, ignore_eos=True, logprobs=1, seed=1) for t in (0.0, 0.7)]
+    rows = [Row(job, lambda text: [], torch.device("cpu")) for job in jobs]
+    scores = torch.randn(2, 40, generator=torch.Generator().manual_seed(2))
+    scores[:, 0] = 30.0  # EOS (id 0) would win every row
+    before = scores.clone()
+    picked = pick_tokens(rows, scores, [0])
+    assert 0 not in picked and torch.equal(scores, before)
+    assert rows[0].pending.top[0][0] == 0  # the model's own best, as its logprobs report it
