@@ -29,8 +29,8 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
-from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, candidates, fold, is_value, matches, ranked, score,
-                                       tied, tokens)
+from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, Tok, candidates, fold, is_value, matches, ranked,
+                                       score, tied, tokens)
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -254,6 +254,12 @@ class Resolver:
                 and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", fold(asked)) else ""
             best = next((c for c in unstated if fold(c.text) == record.subject), None) \
                 or (Candidate(subject, 0, 1) if subject else None) or _nearest(unstated, _position(record.text, span))
+        if best is None and named_subject and wanted:  # no label or following word holds the question.s words:
+            # the one value whose clause does ("the Westsea line operates her" for "Who operates ...?")
+            toks = tokens(record.text)
+            held = [c for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject
+                    and any(matches(t.text.lower(), wanted, self.same) for t in _clause(toks, c))]
+            best = held[0] if len(held) == 1 else None
         if best is None and named_subject and self.generate is not None:
             # no candidate's context holds the question's words ("Who wrote Dune?": "a novel by Frank
             # Herbert"): the model chooses among the record's whole values, never a label
@@ -446,6 +452,17 @@ def _split_label(c: Candidate, wanted: list[str]) -> Candidate:
         return c
     return Candidate(c.text[len(words[0]):].strip(), c.start + 1, c.end, label=[words[0]] + c.label, after=c.after,
                      name=True)
+
+
+def _clause(toks: list[Tok], c: Candidate) -> list[Tok]:
+    """The words of the clause ``c`` stands in: back and on to the nearest marks, ``c`` itself left out."""
+    start = c.start
+    while start > 0 and not toks[start - 1].mark:
+        start -= 1
+    end = c.end
+    while end < len(toks) and not toks[end].mark:
+        end += 1
+    return toks[start: c.start] + toks[c.end: end]
 
 
 def _is_date(c: Candidate, language: Language) -> bool:

@@ -351,3 +351,11 @@ def test_two_values_compared_in_years_are_the_records_years() -> None:
     barges = _barges()  # Slow Mule launched 1950 (template 0), Flat Ox 1963 (template 1)
     assert ask("By how many years is Slow Mule older than Flat Ox?", barges) == "13"
     assert ask("What is the combined length of Slow Mule and Flat Ox?", barges) == "93"  # 40 metres, 53 m
+
+
+def test_a_value_whose_clause_holds_the_question_s_verb_answers_when_no_label_does() -> None:
+    owners = ["Harbour Board", "City Council", "Ferry Trust", "Island Guild", "Canal Office"]
+    ferries = {f"ferry-{bird.lower()}": f"Operated by Lakeway, the {bird} Ferry entered service in {1990 + i}; the "
+                                        f"{owners[i]} of the old port owns her."
+               for i, bird in enumerate(["Tern", "Skua", "Auk", "Gannet", "Shag"])}  # enough to know the template
+    assert ask("Who owns the Skua Ferry?", ferries) == "City Council"
