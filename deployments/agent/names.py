@@ -266,11 +266,13 @@ class NameIndex:
                                       subject_of, weight))
         # "HRYVNIA SIGN" held by one record, "HRYVNIA" by that one and another: the longer run, written as a
         # name, is what the question names, so a run inside it that it narrows is no name of its own ("the
-        # Tessera robot" still names Tessera: "robot" is an ordinary word)
+        # Tessera robot" still names Tessera: "robot" is an ordinary word), nor is a name many records share
+        # that an ordinary word narrows to one ("the Delph radio" among eight Delph products)
         def named_longer(m: Name, n: Name) -> bool:
             extra = [t.text for t in q[m.start: n.start] + q[n.end: m.end] if not t.mark]
-            return bool(extra) and all(w[:1].isupper() or any(c.isdigit() for c in w) for w in extra) \
-                and set(m.docs) < set(n.docs)
+            narrows = bool(extra) and set(m.docs) < set(n.docs)
+            return narrows and (all(w[:1].isupper() or any(c.isdigit() for c in w) for w in extra)
+                                or (len(m.docs) == 1 and len(n.docs) > RARE_HOLDERS))
         found = [n for n in found if n.start < 0 or not any(
             m is not n and m.start >= 0 and m.start <= n.start and n.end <= m.end and named_longer(m, n) for m in found)]
         found.sort(key=lambda n: -n.weight)

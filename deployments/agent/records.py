@@ -187,7 +187,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             i = max(j, first + 1)  # "At 109 metres": the word after a capitalised function word is read too
             continue
         if is_value(word):
-            found.append(Candidate(word, i, i + 1, colon=colon if listed and _alone(toks, i) else -1))
+            found.append(Candidate(word, i, i + 1, colon=colon if listed and _item(toks, i) else -1))
         elif word.lower() not in stop_words and listed and _alone(toks, i):
             found.append(Candidate(word, i, i + 1, weak=True, colon=colon))
         elif word.lower() not in stop_words and _clause_end(toks, i):
@@ -355,6 +355,12 @@ def _line_value(toks: list[Tok], colon: int) -> int | None:
     if not 2 <= len(inner) <= LINE_WORDS or any(t.mark or any(c.isdigit() for c in t.text) for t in inner):
         return None
     return end
+
+
+def _item(toks: list[Tok], i: int) -> bool:
+    """The value opening an item of a labelled list ("Prices: 196 EUR list, 185 EUR on sale"): the list's
+    label is its label too, whatever words follow it in its item."""
+    return i == 0 or toks[i - 1].text in ",:"
 
 
 def _alone(toks: list[Tok], i: int) -> bool:

@@ -359,3 +359,23 @@ def test_a_value_whose_clause_holds_the_question_s_verb_answers_when_no_label_do
                                         f"{owners[i]} of the old port owns her."
                for i, bird in enumerate(["Tern", "Skua", "Auk", "Gannet", "Shag"])}  # enough to know the template
     assert ask("Who owns the Skua Ferry?", ferries) == "City Council"
+
+
+def _products() -> dict[str, str]:
+    """Made-up product sheets: one maker name shared by several products, prices in a labelled list."""
+    docs = {}
+    for i, maker in enumerate(["Delph", "Garth", "Kelso"]):
+        for j, kind in enumerate(["kettle", "toaster", "radio", "fan", "clock"]):
+            sku = f"{maker[:3].upper()}{kind[:2].upper()}{100 + 10 * i + j}"
+            docs[f"prod-{sku.lower()}"] = (f"SKU {sku} is the {maker} {kind}. Prices: {90 + 10 * j} EUR list, "
+                                           f"{80 + 10 * j - i} EUR on sale.")
+    docs["prod-delph-fan-old"] = "Delph fan: 40 EUR list; 35 EUR on sale."  # "Delph" opens this one, its subject
+    return docs
+
+
+def test_a_maker_many_products_share_is_narrowed_by_the_word_after_it() -> None:
+    assert ask("What is the sale price of the Delph radio?", _products()) == "100"  # not the Delph fan sheet
+
+
+def test_every_item_of_a_labelled_list_carries_its_label() -> None:
+    assert ask("the Kelso clock's sale price", _products()) == "118"
