@@ -34,6 +34,8 @@ _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
                     r"|°[^\W\d_]?"  # a degree and its scale ("°C") are one unit
                     r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
+                    r"|(?<![\w#])#[^\W_]+"  # and a leading hash ("#F4A460", "#123")
+                    r"|(?<![\w<>=!~])(?:[<>]=?|[!=~]=)\d[\w.*]*"  # a version bound (">=3.11", "!=3.0.*")
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
                     r"|[^\x00-\x7f\w\s‘’“”«»…]")
 DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–")
@@ -108,7 +110,7 @@ def is_value(word: str) -> bool:
     """A code, identifier, version or number: the shape of a value, not of a word."""
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
             or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";")
-            or (word[:1] == "." and word[1:2].isalnum()))
+            or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
 
 
 def _capital(word: str) -> bool:

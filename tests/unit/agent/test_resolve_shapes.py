@@ -379,3 +379,11 @@ def test_a_maker_many_products_share_is_narrowed_by_the_word_after_it() -> None:
 
 def test_every_item_of_a_labelled_list_carries_its_label() -> None:
     assert ask("the Kelso clock's sale price", _products()) == "118"
+
+
+def test_a_hash_code_and_a_version_bound_are_whole_values() -> None:
+    paints = {"paint-moss": "Moss paint is mixed as #5A6E3A; it needs primer >=2.1 and dries in 4 hours.",
+              "paint-clay": "Clay paint is mixed as #B86B4B; it needs primer >=1.4 and dries in 6 hours."}
+    assert ask("What hex code is Clay paint mixed as?", paints) == "#B86B4B"
+    assert ask("which paint is #5A6E3A", paints) == "Moss"
+    assert ask("primer version Moss paint needs", paints) == ">=2.1"
