@@ -159,6 +159,12 @@ class NameIndex:
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
             first = Candidate(toks[lead].text, lead, lead + 1)
+        named = alias.replace("-", " ").split()  # "Sandy brown is one of ...", id "x11-sandy-brown": the id's
+        # words opening the text are the subject, whatever their letter case
+        if len(named) > 1 and [fold(t.text) for t in toks[lead: lead + len(named)]] == named \
+                and not any(t.mark for t in toks[lead: lead + len(named)]):
+            first = Candidate(text[toks[lead].at: toks[lead + len(named) - 1].at + len(toks[lead + len(named) - 1].text)],
+                              lead, lead + len(named))
         subject = fold(first.text) if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0

@@ -216,7 +216,12 @@ class Resolver:
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
             labelled = bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:len(phrase)]], self.same)
                                                 for p in phrase) for c in cands if fold(c.text) == record.subject)
-            wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
+            if self._opens_with_kind(question):  # "Which named X11 color is ...": the whole phrase is the kind,
+                # its head what the answer is called ("the country whose alpha-3 code ...": "whose" opens no question)
+                wanted = [w for w in wanted if not matches(w, context, self.same) and (w not in phrase or labelled)]
+                kind = phrase[-1] if phrase else kind
+            else:
+                wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
         cands = [_split_label(c, wanted) for c in cands]
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
         if cell is not None and not named_subject:  # a table of many rows: the row the question names
@@ -233,9 +238,9 @@ class Resolver:
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
             ranking = [c for c in ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
-                       if matches(kind, [w.lower() for w in c.label if w.lower() not in self.language.stop_words][:1],
-                                  self.same)]  # its own label, right before it: not a word of a sentence that
-            # goes on to another value ("a floor lamp with a brightness of 1200")
+                       if matches(kind, [w.lower() for w in c.label[:1]], self.same)]  # its own label, right
+            # before it: not a word of a sentence that goes on to another value ("a floor lamp with a brightness of
+            # 1200", "the named shades in the Harbor paint catalogue")
         unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
         # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
@@ -339,6 +344,11 @@ class Resolver:
         """The word right after a kind word ("Which element", "What country"), lower-cased, or None."""
         phrase = self._asked_phrase(question)
         return phrase[0] if phrase else None
+
+    def _opens_with_kind(self, question: str) -> bool:
+        """Whether the question's first word is a kind word ("Which named X11 color ..."), not a relative one."""
+        first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
+        return first in self.language.kind_words
 
     def _asked_phrase(self, question: str) -> list[str]:
         """The content words right after a kind word ("Which media type is ...": media, type), at most three."""

@@ -387,3 +387,12 @@ def test_a_hash_code_and_a_version_bound_are_whole_values() -> None:
     assert ask("What hex code is Clay paint mixed as?", paints) == "#B86B4B"
     assert ask("which paint is #5A6E3A", paints) == "Moss"
     assert ask("primer version Moss paint needs", paints) == ">=2.1"
+
+
+def test_a_question_opening_with_a_kind_phrase_asks_its_head_not_its_words() -> None:
+    shades = {f"shade-{name.replace(' ', '-')}": f"{name.capitalize()} is one of the named shades in the Harbor "
+                                                 f"paint catalogue. Its hex code is {code}, its hue {hue} degrees."
+              for name, code, hue in [("storm grey", "#5F6A72", 205), ("kelp green", "#3E5B3A", 113),
+                                      ("brick red", "#8E3B2E", 8), ("sail white", "#F4F1EA", 43),
+                                      ("harbour blue", "#2B4F6E", 208)]}
+    assert ask("Which named paint shade is #3E5B3A?", shades) == "Kelp green"  # not "Harbor" of "named shades in"
