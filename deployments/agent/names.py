@@ -206,8 +206,10 @@ class NameIndex:
         or in other letter case when no document writes the span's words in small letters mid-sentence
         ("haiti": a user who does not capitalise)."""
         low = fold(span)
-        if (low == record.alias or low == record.alias.replace("-", " ")) and _norm(low.split()) not in record.padded:
-            return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW")
+        if (low == record.alias or low == record.alias.replace("-", " ")) and (
+                _norm(low.split()) not in record.padded or len(low.split()) > 1):
+            return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW"),
+            # or does as a name of several words ("dark olive green", id "x11-dark-olive-green")
         if span == record.subject_text:
             return True
         named = any(c.isupper() or c.isdigit() for c in span[1:])

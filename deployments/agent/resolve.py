@@ -405,7 +405,13 @@ class Resolver:
         answer's context should hold."""
         used = {t.text.lower() for s in spans for t in tokens(s) if not t.mark}
         toks = [t.text.lower() for t in tokens(question)]
-        aside = self.language.set_aside(toks, with_cue=True)  # "besides" labels no value
+        named = [[t.text.lower() for t in tokens(s) if not t.mark] for s in spans]
+        covered = {i + k for words in named if words for i in range(len(toks) - len(words) + 1)
+                   if toks[i: i + len(words)] == words for k in range(len(words))}
+        if covered:  # the span's own words where it stands, not the same word elsewhere: "the blue channel of
+            # midnight blue" still asks "blue"
+            used = set()
+        aside = self.language.set_aside(toks, with_cue=True) | covered  # "besides" labels no value
         aside |= {i + k for words in self.phrases for i in range(len(toks) - len(words) + 1)
                   if toks[i: i + len(words)] == words for k in range(len(words))}  # "how long after"
         aside |= set(itertools.takewhile(lambda i: toks[i] in self.language.requests, range(len(toks))))  # "Name

@@ -396,3 +396,17 @@ def test_a_question_opening_with_a_kind_phrase_asks_its_head_not_its_words() -> 
                                       ("brick red", "#8E3B2E", 8), ("sail white", "#F4F1EA", 43),
                                       ("harbour blue", "#2B4F6E", 208)]}
     assert ask("Which named paint shade is #3E5B3A?", shades) == "Kelp green"  # not "Harbor" of "named shades in"
+
+
+
+def test_a_name_s_word_asked_again_elsewhere_in_the_question_still_asks() -> None:
+    wanted = resolver({"dye-sand": "Sand."})[0]._wanted(
+        "Add the blue channel of midnight blue to the blue channel of powder blue.", ["midnight blue", "powder blue"])
+    assert wanted == ["blue", "channel"]  # the names' own words only where the names stand
+
+
+def test_an_id_of_several_words_names_its_record_even_where_the_text_holds_them() -> None:
+    tints = {f"tint-{name.replace(' ', '-')}": f"The tint called {name} sits at a saturation of {sat} percent."
+             for name, sat in [("dark olive green", 39), ("pale gold", 67), ("deep teal", 100), ("soft rose", 41),
+                               ("ash grey", 5)]}
+    assert ask("what saturation does dark olive green have", tints) == "39"
