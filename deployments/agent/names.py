@@ -159,12 +159,16 @@ class NameIndex:
         if first is None and lead + 1 < len(toks) and not toks[lead].mark and \
                 (toks[lead + 1].text == ":" or is_value(toks[lead + 1].text)):  # "rich 13.7.1: ...", "adduser: ..."
             first = Candidate(toks[lead].text, lead, lead + 1)
-        named = alias.replace("-", " ").split()  # "Sandy brown is one of ...", id "x11-sandy-brown": the id's
-        # words opening the text are the subject, whatever their letter case
-        if len(named) > 1 and [fold(t.text) for t in toks[lead: lead + len(named)]] == named \
-                and not any(t.mark for t in toks[lead: lead + len(named)]):
-            first = Candidate(text[toks[lead].at: toks[lead + len(named) - 1].at + len(toks[lead + len(named) - 1].text)],
-                              lead, lead + len(named))
+        named = alias.replace("-", " ").replace("_", " ").split()  # "Sandy brown is one of ...", id
+        # "x11-sandy-brown"; "Trust store entry: Amazon Root CA 1", id "ca-amazon-root-ca-1": the id's words in
+        # the record's first line are its subject, whatever their letter case
+        words_at = [(i, fold(t.text)) for i, t in enumerate(toks) if not t.mark]
+        line_end = next((i for i, t in enumerate(toks) if t.text == "\n"), len(toks))
+        at = next((k for k in range(len(words_at) - len(named) + 1) if words_at[k][0] < line_end
+                   and [w for _, w in words_at[k: k + len(named)]] == named), None) if len(named) > 1 else None
+        if at is not None:
+            a, b = words_at[at][0], words_at[at + len(named) - 1][0]
+            first = Candidate(text[toks[a].at: toks[b].at + len(toks[b].text)], a, b + 1)
         subject = fold(first.text) if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0

@@ -410,3 +410,12 @@ def test_an_id_of_several_words_names_its_record_even_where_the_text_holds_them(
              for name, sat in [("dark olive green", 39), ("pale gold", 67), ("deep teal", 100), ("soft rose", 41),
                                ("ash grey", 5)]}
     assert ask("what saturation does dark olive green have", tints) == "39"
+
+
+def test_the_id_s_words_in_the_first_line_are_the_subject() -> None:
+    keys = {f"key-{name.lower().replace(' ', '-')}": f"Key ring entry: {name}\nHolder: {holder}.\nFingerprint: {fp}."
+            for name, holder, fp in [("North Gate Key 1", "Ada Lind", "5B6E68D0CC15"),
+                                     ("North Gate Key 2", "Bo Strand", "8ECDE6884F3D"),
+                                     ("Vault Key v3", "Cy Holm", "B999CDD17350"),
+                                     ("Lab Key 7", "Di Berg", "E75E72ED9F56"), ("Roof Key 4", "Ed Wall", "242B69742FCB")]}
+    assert ask("Which key has the fingerprint 8ECDE6884F3D?", keys) == "North Gate Key 2"  # not the "2" alone
