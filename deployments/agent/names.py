@@ -28,6 +28,7 @@ PAGE = 500
 COMMON_HOLDERS = 5  # a run in small letters more records than this hold is a word, whatever record it names
 CODED = re.compile(r"\d|^\.\w|\w[-.:+~/_]+\w")  # a digit, a leading dot or inner punctuation: a code's shape
 IDENTIFIER = 3.0  # the weight an identifier-shaped run adds: a code names one thing; a rare phrase of words may not
+TITLE_WORDS = 6  # the most words of a record's first line read as its title
 TEMPLATE_OPENERS = 5  # records opening with one word that make it a template's ("signal 15; ..."), not a subject:
 # a count, not a share of the store, since one corpus's template is a small share of a store of many corpora
 RARE_HOLDERS = 3  # a value at most this many records hold can be a record's subject
@@ -169,6 +170,11 @@ class NameIndex:
         if at is not None:
             a, b = words_at[at][0], words_at[at + len(named) - 1][0]
             first = Candidate(text[toks[a].at: toks[b].at + len(toks[b].text)], a, b + 1)
+        title = text.split("\n", 1)[0].strip()  # "Pellinor incubator PB-249\nOwned by ...": a title line of its
+        # own, a few words with no label or sentence in it, names the record whole
+        if "\n" in text and 2 <= len(title.split()) <= TITLE_WORDS and not re.search(r"[:;.!?|]", title) \
+                and title[:1].isupper() and (first is None or fold(first.text) in fold(title)):
+            first = Candidate(title, 0, len(tokens(title)))
         subject = fold(first.text) if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0

@@ -162,6 +162,10 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             colon = i if word == ":" else colon
             i += 1
             continue
+        if i + 1 < len(toks) and NUMBER.fullmatch(toks[i + 1].text) and 2 <= len(word) <= UNIT_LETTERS \
+                and word.isalpha() and word.isupper():
+            i += 1  # "EUR 219,650", "USD 40": a currency's code before its amount is its unit, no value
+            continue
         if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and len(word) <= UNIT_LETTERS and not toks[i].mark \
                 and not any(ch.isdigit() for ch in word) and word.lower() not in stop_words \
                 and (i + 1 == len(toks) or toks[i + 1].mark or not _capital(toks[i + 1].text)):

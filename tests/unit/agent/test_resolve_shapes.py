@@ -419,3 +419,16 @@ def test_the_id_s_words_in_the_first_line_are_the_subject() -> None:
                                      ("Vault Key v3", "Cy Holm", "B999CDD17350"),
                                      ("Lab Key 7", "Di Berg", "E75E72ED9F56"), ("Roof Key 4", "Ed Wall", "242B69742FCB")]}
     assert ask("Which key has the fingerprint 8ECDE6884F3D?", keys) == "North Gate Key 2"  # not the "2" alone
+
+
+def test_a_title_line_names_its_record_and_a_currency_code_is_its_amount_s_unit() -> None:
+    kit = {f"kit-{code.lower()}": f"{maker} {kind} {code}\nOwned by {team}, the {kind} carries asset tag {tag}. "
+                                  f"Purchased for EUR {price:,} in {year}."
+           for maker, kind, code, team, tag, price, year in [
+               ("Pellinor", "incubator", "PB-249", "Assay", "AT-33394", 21800, 2010),
+               ("Veltrani", "balance", "BK-924", "Chemistry", "AT-83038", 4200, 2016),
+               ("Fenwyth", "plate reader", "MM-688", "Biology", "AT-40644", 52300, 2019),
+               ("Thaskel", "freezer", "LC-946", "Assay", "AT-79653", 9900, 2012),
+               ("Brakmere", "dryer", "NR-603", "Biology", "AT-75538", 17400, 2021)]}
+    assert ask("Which instrument has asset tag AT-40644?", kit) == "Fenwyth plate reader MM-688"
+    assert ask("purchase price of the Veltrani balance BK-924 in euros", kit) == "4,200"
