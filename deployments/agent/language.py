@@ -180,24 +180,28 @@ class Language(BaseModel):
         at least, as in `same_word`): "alternates" cuts to the stem "alternate" does."""
         if not units:
             if self._plain_families is None:
-                unit_words = {k for unit in self.units for w in unit.words for k in (w.lower(), self._stem(w.lower()))}
+                unit_words = {k for unit in self.units for w in unit.words for k in self._keys(w)}
                 self._plain_families = {w: ids for w, ids in self._family().items() if w not in unit_words}
             return self._plain_families
         if self._families is None:
             found: dict[str, set[int]] = {}
             for i, group in enumerate(self.families):
                 for w in group:
-                    for key in {w.lower(), self._stem(w.lower())}:
-                        if key == w.lower() or len(key) >= 4:
-                            found.setdefault(key, set()).add(i)
+                    for key in self._keys(w):
+                        found.setdefault(key, set()).add(i)
             for unit in self.units:
                 ids = set().union(*(found.get(m.lower(), set()) for m in unit.measure))
                 for w in unit.words:
-                    for key in {w.lower(), self._stem(w.lower())}:
-                        if key == w.lower() or len(key) >= 4:
-                            found.setdefault(key, set()).update(ids)
+                    for key in self._keys(w):
+                        found.setdefault(key, set()).update(ids)
             self._families = {w: frozenset(ids) for w, ids in found.items()}
         return self._families
+
+    def _keys(self, word: str) -> set[str]:
+        """The keys a listed word is found by: itself, and its stem when four letters or more are left."""
+        low = word.lower()
+        stem = self._stem(low)
+        return {low, stem} if len(stem) >= 4 else {low}
 
     def _stem(self, word: str) -> str:
         for ending in sorted(self.suffixes, key=len, reverse=True):
@@ -296,8 +300,8 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives", "quantity",
-                "time"):
+    for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
+                "quantity", "time"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -143,7 +143,8 @@ class NameIndex:
     def _record(self, doc: dict[str, Any]) -> Record:
         text = readable(doc.get("text", ""))
         toks = tokens(text)
-        words = [fold(t.text) for t in toks if not t.mark]
+        words_at = [(i, fold(t.text)) for i, t in enumerate(toks) if not t.mark]  # each word and its token index
+        words = [w for _, w in words_at]
         found = candidates(text, self.connectors, self.stop_words)
         lead = 1 if toks and toks[0].text.lower() in self.stop_words else 0  # "The Lyon office" -> "Lyon"
         first = next((c for c in found if c.start == lead or c.column == 0), None)  # a table's first cell too
@@ -163,7 +164,6 @@ class NameIndex:
         named = alias.replace("-", " ").replace("_", " ").split()  # "Sandy brown is one of ...", id
         # "x11-sandy-brown"; "Trust store entry: Amazon Root CA 1", id "ca-amazon-root-ca-1": the id's words in
         # the record's first line are its subject, whatever their letter case
-        words_at = [(i, fold(t.text)) for i, t in enumerate(toks) if not t.mark]
         line_end = next((i for i, t in enumerate(toks) if t.text == "\n"), len(toks))
         at = next((k for k in range(len(words_at) - len(named) + 1) if words_at[k][0] < line_end
                    and [w for _, w in words_at[k: k + len(named)]] == named), None) if len(named) > 1 else None
@@ -202,12 +202,10 @@ class NameIndex:
                 and len(self.holders(words)) <= RARE_HOLDERS]
         # a name before a number: "Built in Turku in 2003, Silver Wave measures ..." is about Silver Wave
         rare.sort(key=lambda c: bool(NUMBER.fullmatch(c.text)))
-        for c in rare[:1]:
-                # "card for Mathematical notation." -> the record's whole value "Mathematical notation"
-                longer = [d.text for d in found if fold(d.text).startswith(fold(c.text) + " ")]
-                text = max(longer, key=len) if longer else c.text
-                rec.subject, rec.subject_text = fold(text), text
-                return
+        if rare:  # "card for Mathematical notation." -> the record's whole value "Mathematical notation"
+            longer = [d.text for d in found if fold(d.text).startswith(fold(rare[0].text) + " ")]
+            text = max(longer, key=len) if longer else rare[0].text
+            rec.subject, rec.subject_text = fold(text), text
 
     @staticmethod
     def _is_subject(span: str, record: Record, written_lower: bool = False) -> bool:

@@ -97,8 +97,8 @@ def readable(text: str) -> str:
             lines.append(f"{key}: {item}")
 
     walk("", value)
-    return "\n".join(re.sub(r"(?<=[^\W\d])[_-](?=[^\W\d])", " ", line.split(": ", 1)[0]) + ": " + line.split(": ", 1)[1]
-                     for line in lines)
+    return "\n".join(re.sub(r"(?<=[^\W\d])[_-](?=[^\W\d])", " ", key) + ": " + item
+                     for key, item in (line.split(": ", 1) for line in lines))
 
 
 def fold(text: str) -> str:
@@ -244,6 +244,8 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
     """A table written with bars, a header row over a rule ("| Server | RAM (GB) |", "|---|---|"): each cell
     of a row below is one value labelled by its column's header, and the header is no value. Hand-written:
     markdown parsers give a tree without the character offsets the labels here are read from."""
+    if "|" not in text:  # every record is read here: most hold no table
+        return found
     lines, at = [], 0
     for line in text.split("\n"):
         lines.append((at, line))

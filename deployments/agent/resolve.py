@@ -206,12 +206,12 @@ class Resolver:
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
-        kind = self._asked_kind(question)  # "Which element ...": the kind of the answer, not its label
+        phrase = self._asked_phrase(question)
+        kind = phrase[0] if phrase else None  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
                                                                for w in c.label + c.after}  # a bracketed one's too
-            phrase = self._asked_phrase(question)  # "Which media type ...": when the record's subject is labelled
-            # by the whole phrase ("Media type: video/x-la-asf"), the kind names it; else it is what the records
+            # "Which media type ...": when the record's subject is labelled by the whole phrase ("Media type: video/x-la-asf"), the kind names it; else it is what the records
             # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
             labelled = bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:len(phrase)]], self.same)
@@ -340,11 +340,6 @@ class Resolver:
             return top[0]
         return next((c for c in top if c.text == picked), top[0])
 
-    def _asked_kind(self, question: str) -> str | None:
-        """The word right after a kind word ("Which element", "What country"), lower-cased, or None."""
-        phrase = self._asked_phrase(question)
-        return phrase[0] if phrase else None
-
     def _opens_with_kind(self, question: str) -> bool:
         """Whether the question's first word is a kind word ("Which named X11 color ..."), not a relative one."""
         first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
@@ -405,15 +400,12 @@ class Resolver:
         answer's context should hold."""
         used = {t.text.lower() for s in spans for t in tokens(s) if not t.mark}
         toks = [t.text.lower() for t in tokens(question)]
-        named = [[t.text.lower() for t in tokens(s) if not t.mark] for s in spans]
-        covered = {i + k for words in named if words for i in range(len(toks) - len(words) + 1)
-                   if toks[i: i + len(words)] == words for k in range(len(words))}
+        covered = _occurrences(toks, [[t.text.lower() for t in tokens(s) if not t.mark] for s in spans])
         if covered:  # the span's own words where it stands, not the same word elsewhere: "the blue channel of
             # midnight blue" still asks "blue"
             used = set()
         aside = self.language.set_aside(toks, with_cue=True) | covered  # "besides" labels no value
-        aside |= {i + k for words in self.phrases for i in range(len(toks) - len(words) + 1)
-                  if toks[i: i + len(words)] == words for k in range(len(words))}  # "how long after"
+        aside |= _occurrences(toks, self.phrases)  # "how long after"
         aside |= set(itertools.takewhile(lambda i: toks[i] in self.language.requests, range(len(toks))))  # "Name
         # the module ...": the request's verb, not the "names" a record counts
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
@@ -458,6 +450,12 @@ class Resolver:
     def _show(self, record: Record) -> str:
         text = record.text if len(record.text) <= self.max_chars else record.text[: self.max_chars - 3] + "..."
         return f"[{record.id}] {text}"
+
+
+def _occurrences(toks: list[str], phrases: list[list[str]]) -> set[int]:
+    """The indices of ``toks`` that any of ``phrases`` (word lists) covers, wherever it stands."""
+    return {i + k for words in phrases if words for i in range(len(toks) - len(words) + 1)
+            if toks[i: i + len(words)] == words for k in range(len(words))}
 
 
 def _split_label(c: Candidate, wanted: list[str]) -> Candidate:

@@ -72,7 +72,6 @@ LINES = {
 }
 
 
-
 def test_a_record_written_as_key_value_lines_answers_by_its_keys() -> None:
     assert ask("Who is the manager of Kestrel Ridge?", LINES) == "Dana Holt"
     assert ask("What is the region code of Marram Bay?", LINES) == "MB-2"
@@ -89,7 +88,6 @@ FIELDS = {
     **{f"bin-{n}": f"Bin: B{n}\nItems below shelf 3: {n * 2}\nItems from shelf 3 up: {n + 5}\nItems: {n * 3 + 5}"
        for n in (11, 12, 13, 14, 15, 16)},
 }
-
 
 
 def test_a_field_opened_by_a_key_many_records_share_holds_a_value_in_small_letters() -> None:
@@ -158,7 +156,6 @@ def test_an_identifier_names_its_record_before_a_rare_phrase_of_words() -> None:
     assert ask("According to the suffix sheets, which format family owns .mothr?", FORMATS) == "media/moth+raw"
 
 
-
 def test_a_word_of_one_family_reads_a_label_written_with_another() -> None:
     kiosks = {"kiosk-quay": "The Quay kiosk sells maps, keeps its money in NOK and opens at 9.",
               "kiosk-dune": "The Dune kiosk sells water, keeps its money in EUR and opens at 8."}
@@ -171,7 +168,6 @@ def test_a_request_s_opening_verb_labels_nothing() -> None:
              "team-heron": "The Heron team keeps a roster that names 4 people. Described as \"day shift for the yard\"."}
     assert ask("Name the team described as: day shift for the yard", teams) == "Heron"
     assert ask("List the team whose description reads night shift for the docks", teams) == "Otter"
-
 
 
 def test_common_words_side_by_side_describe_a_field_and_name_no_record() -> None:
@@ -396,7 +392,6 @@ def test_a_question_opening_with_a_kind_phrase_asks_its_head_not_its_words() -> 
                                       ("brick red", "#8E3B2E", 8), ("sail white", "#F4F1EA", 43),
                                       ("harbour blue", "#2B4F6E", 208)]}
     assert ask("Which named paint shade is #3E5B3A?", shades) == "Kelp green"  # not "Harbor" of "named shades in"
-
 
 
 def test_a_name_s_word_asked_again_elsewhere_in_the_question_still_asks() -> None:
