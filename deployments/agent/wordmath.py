@@ -96,13 +96,14 @@ class _Parser:
 
     # --- matching ---------------------------------------------------------------------------
     def _phrase(self, i: int, phrases) -> tuple[str, int] | None:
-        """The longest of ``phrases`` starting at token ``i`` (articles before it skipped): (phrase, next)."""
-        j = self._skip_articles(i)
+        """The longest of ``phrases`` starting at token ``i``, articles before it skipped unless the phrase
+        holds its own ("the sum" as the running result): (phrase, next)."""
         best: tuple[str, int] | None = None
-        for phrase in phrases:
-            parts = phrase.lower().split()
-            if [t.text for t in self.t[j: j + len(parts)]] == parts and (best is None or len(parts) > len(best[0].split())):
-                best = (phrase, j + len(parts))
+        for j in dict.fromkeys((self._skip_articles(i), i)):
+            for phrase in phrases:
+                parts = phrase.lower().split()
+                if [t.text for t in self.t[j: j + len(parts)]] == parts and (best is None or j + len(parts) > best[1]):
+                    best = (phrase, j + len(parts))
         return best
 
     def _skip_articles(self, i: int) -> int:
