@@ -76,15 +76,19 @@ class ArithmeticWords(BaseModel):
     number_words: dict[str, int] = {}
     number_scales: dict[str, int] = {}
 
-    def words(self) -> frozenset[str]:
-        """Every word of every phrase: a span made only of these (and function words) names no document."""
+    def phrases(self) -> list[str]:
+        """Every phrase of every role, lower-cased."""
         phrases = [*self.articles, *self.pronouns, *self.trailing, *self.starts, *self.separators, *self.scale_prefix,
                    *self.postfix, *self.apply_scale, *self.repeats, *self.number_scales]
         for table in (self.infix, self.infix_swapped, self.of_list, self.apply):
             phrases += [p for group in table.values() for p in group]
         for verb in self.verbs:
             phrases += [*verb.phrase, *verb.links]
-        return frozenset(w for p in phrases for w in p.lower().split() if w.isalpha())
+        return [p.lower() for p in phrases]
+
+    def words(self) -> frozenset[str]:
+        """Every word of every phrase: a span made only of these (and function words) names no document."""
+        return frozenset(w for p in self.phrases() for w in p.split() if w.isalpha())
 
 
 class Language(BaseModel):
@@ -110,6 +114,12 @@ class Language(BaseModel):
     arithmetic: ArithmeticWords = ArithmeticWords()
     clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
                                            '("... ABW and the numeric code 533").')
+    range_joiners: frozenset[str] = Field(frozenset(), description='Words between the two ends of a range ("14 '
+                                          'June to 23 June", "400 through 499").')
+    range_ends: dict[Literal["first", "last"], list[str]] = Field({}, description='Words that ask for one end of '
+                                                                  'a range ("the start date", "when does it end").')
+    months: frozenset[str] = Field(frozenset(), description='Month names and their abbreviations: a day, a month '
+                                   'and a year ("2 February 2025", "Mar 17, 2025") are one value, a date.')
     name_connectors: frozenset[str] = Field(frozenset(), description='Words inside a name between capitalised '
                                             'words ("Saint Vincent and the Grenadines", "Isle of Man").')
 
@@ -150,6 +160,14 @@ class Language(BaseModel):
         """Whether ``text`` asks for a quantity ("How many lines ...", "quopri line count")."""
         tokens = words(text)
         return any(holds(tokens, phrase) for phrase in self.quantity)
+
+    def range_end(self, text: str) -> Literal["first", "last"] | None:
+        """Which end of a range ``text`` asks for ("the start date": first; "when does it finish": last); None
+        when it names neither or both."""
+        tokens = set(words(text))
+        found = [end for end, phrases in self.range_ends.items()
+                 if any(w in tokens or self._stem(w) in {self._stem(t) for t in tokens} for w in phrases)]
+        return found[0] if len(found) == 1 else None  # type: ignore[return-value]
 
     def asks_time(self, text: str) -> bool:
         """Whether ``text`` asks for a time ("When was the team formed?", "what year ...")."""
@@ -301,7 +319,7 @@ def load_language(path: str | None = None) -> Language:
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
-                "quantity", "time"):
+                "quantity", "time", "months", "range_joiners"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -130,10 +130,15 @@ class Candidate:
     colon: int = -1  # the token index of the colon of the "Label: a, b" list it stands in
     column: int = -1  # the column of the table cell it fills, counted from 0
     row: int = -1  # the row of that cell, counted from 0 below the header
+    date: bool = False  # a day, a month and a year written in words ("2 February 2025")
+    unit: str = ""  # the unit a hyphen glues to the number ("4-hour": 4, "hour"): its first following word
+    note: list[str] = field(default_factory=list)  # the words of a bracket right after it ("(final session)")
+    range_end: str = ""  # "first" or "last": an end of a range ("14 June 2025 to 23 June 2025")
+    partner: int = -1  # the token index where the range's other end starts
 
 
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
-               joiners: frozenset[str] = frozenset()) -> list[Candidate]:
+               joiners: frozenset[str] = frozenset(), months: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
     keys = _key_words(toks)
@@ -145,6 +150,10 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         word = toks[i].text
         if i in keys:  # "Characters below U+0080: 128": the key of a line, words of a label even where value-shaped
             i += 1
+            continue
+        if months and (end := _date_end(toks, i, months)) is not None:  # "starts on 2 February 2025": one value
+            found.append(Candidate(text[toks[i].at: toks[end - 1].at + len(toks[end - 1].text)], i, end, date=True))
+            i = end
             continue
         if word == ":" and i > 0 and not toks[i - 1].mark and (end := _line_value(toks, i)) is not None:
             found.append(Candidate(text[toks[i + 1].at: toks[end - 1].at + len(toks[end - 1].text)], i + 1, end,
@@ -192,7 +201,9 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 found.append(Candidate(" ".join(t.text for t in toks[i:j]), i, j, name=True))
             i = max(j, first + 1)  # "At 109 metres": the word after a capitalised function word is read too
             continue
-        if is_value(word):
+        if (glued := _GLUED_UNIT.fullmatch(word)) is not None:  # "this 4-hour programme": 4, its unit "hour"
+            found.append(Candidate(glued[1], i, i + 1, unit=glued[2], colon=colon if listed and _item(toks, i) else -1))
+        elif is_value(word):
             found.append(Candidate(word, i, i + 1, colon=colon if listed and _item(toks, i) else -1))
         elif word.lower() not in stop_words and listed and _alone(toks, i):
             found.append(Candidate(word, i, i + 1, weak=True, colon=colon))
@@ -210,6 +221,12 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         content = 0
         for k in range(c.end, nxt):
             t = toks[k]
+            if k == c.end and t.text == "(" and ")" in [u.text for u in toks[k: nxt]]:  # "23 March 2025 (final
+                # session)": a bracket of words right after a value says what it is, as a note (it may describe
+                # more than the value: "400 to 499 (syllabic scripts)")
+                c.note = [u.text for u in toks[k + 1: k + 1 + [u.text for u in toks[k: nxt]].index(")") - 1]
+                          if not u.mark]
+                break
             if t.mark or content >= (1 if c.name else AFTER_WORDS) or t.text.lower() in joiners \
                     or (c.name and t.text.lower() in stop_words):  # a name's noun follows it at once
                 break
@@ -217,7 +234,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             taken.add(k)  # "the Bergen office opened in 2014": "office" is Bergen's, not 2014's label;
             # "210 mm wide and 297 mm high": "wide" is 210's
             content += t.text.lower() not in stop_words
-        c.after = after
+        c.after = [c.unit] + after if c.unit else after
     for c in kept:  # the words back to the previous value, less those that describe that value
         back = max((b.end for b in bounds if b.end <= c.start), default=0)
         label = []
@@ -235,6 +252,33 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     return _table_cells(text, toks, kept)
+
+
+_GLUED_UNIT = re.compile(r"(\d+(?:\.\d+)?)-([a-z]+)")  # "4-hour", "64-bit", "3-day": a number and its unit
+
+
+def _date_end(toks: list[Tok], i: int, months: frozenset[str]) -> int | None:
+    """The end of a date written with a month's name starting at token ``i``: "2 February 2025", "2 Feb",
+    "February 2, 2025", "March 17 2025", "Sep 2024"; None when none starts there. The month is capitalised
+    ("may" is a verb) and the day at most 31."""
+    def month(k: int) -> bool:
+        return k < len(toks) and toks[k].text[:1].isupper() and toks[k].text.lower() in months
+
+    def day(k: int) -> bool:
+        return k < len(toks) and toks[k].text.isdigit() and 1 <= int(toks[k].text) <= 31 and len(toks[k].text) <= 2
+
+    def year(k: int) -> bool:
+        return k < len(toks) and toks[k].text.isdigit() and len(toks[k].text) == 4
+
+    if day(i) and month(i + 1):
+        return i + 3 if year(i + 2) else i + 2
+    if month(i) and day(i + 1):
+        if i + 2 < len(toks) and toks[i + 2].text == "," and year(i + 3):
+            return i + 4
+        return i + 3 if year(i + 2) else i + 2
+    if month(i) and year(i + 1):
+        return i + 2
+    return None
 
 
 _RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")  # "|---|:--:|"
@@ -425,7 +469,7 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
     word by how few candidates it describes (a word every value's label holds tells none apart)."""
     total = 0.0
     seen: set[str] = set()
-    for words, near, far in ((c.label, 1.0, 0.35), (c.after, 0.9, 0.3)):
+    for words, near, far in ((c.label, 1.0, 0.35), (c.after, 0.9, 0.3), (c.note, 0.3, 0.3)):
         distance = 0
         for word in words:
             low = word.lower()
@@ -443,7 +487,7 @@ def _weights(cands: list[Candidate], wanted: list[str], same: Same | None = None
     """1 / the number of candidates whose context holds the word (at least one)."""
     out = {}
     for q in wanted:
-        n = sum(any(matches(w, [q], same) for w in c.label + c.after) for c in cands)
+        n = sum(any(matches(w, [q], same) for w in c.label + c.after + c.note) for c in cands)
         out[q] = 1.0 / max(1, n)
     return out
 

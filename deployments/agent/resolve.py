@@ -60,10 +60,12 @@ class Resolver:
         listed = {w for entry in language.operators for p in entry.phrases for w in p.lower().split()}
         # a word only an operator phrase of several words holds ("long" of "how long after") is an operator word
         # only where the question holds that phrase: elsewhere it asks ("How long is the Aurora Bay?")
+        # so is a word only the arithmetic's phrases of several words hold ("start with"; "the start date")
+        arithmetic = language.arithmetic.phrases()
         self.phrases = [p.lower().split() for entry in language.operators for p in entry.phrases
-                        if len(p.split()) > 1 and "..." not in p]
+                        if len(p.split()) > 1 and "..." not in p] + [p.split() for p in arithmetic if len(p.split()) > 1]
         alone = {w for entry in language.operators for p in entry.phrases if len(p.split()) == 1 or "..." in p
-                 for w in p.lower().split()}
+                 for w in p.lower().split()} | {p for p in arithmetic if len(p.split()) == 1}
         in_phrases = {w for words in self.phrases for w in words} - alone - language.stop_words
         self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed) - in_phrases)
         # the store's words tell a compound from an abbreviation ("ship" / "shipyard": "yard" is a word)
@@ -241,6 +243,13 @@ class Resolver:
                        if matches(kind, [w.lower() for w in c.label[:1]], self.same)]  # its own label, right
             # before it: not a word of a sentence that goes on to another value ("a floor lamp with a brightness of
             # 1200", "the named shades in the Harbor paint catalogue")
+        end = self.language.range_end(self._not_set_aside(question)) if named_subject else None
+        if end is not None:  # "the start date", "when does it finish": that end of a range the record writes
+            if ranking and ranking[0].range_end and ranking[0].range_end != end:
+                ranking = [c for c in cands if c.start == ranking[0].partner] + ranking
+            elif not ranking:
+                ends = [c for c in cands if c.range_end == end]
+                ranking = ends if len(ends) == 1 else []
         unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
         # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
@@ -341,17 +350,31 @@ class Resolver:
         return next((c for c in top if c.text == picked), top[0])
 
     def _opens_with_kind(self, question: str) -> bool:
-        """Whether the question's first word is a kind word ("Which named X11 color ..."), not a relative one."""
+        """Whether the question's first word is a kind word ("Which named X11 color ..."), not a relative one,
+        or a request whose object is the kind ("Name the script whose ...")."""
         first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
-        return first in self.language.kind_words
+        return first in self.language.kind_words or self._requested(question) is not None
+
+    def _requested(self, question: str) -> int | None:
+        """Where the object of a request that opens the question starts ("Name the script ...": at "script")."""
+        words = [t.text.lower() for t in tokens(question)]
+        i = sum(1 for _ in itertools.takewhile(lambda w: w in self.language.requests, words))
+        if i == 0:
+            return None
+        while i < len(words) and words[i] in self.language.stop_words:
+            i += 1
+        return i if i < len(words) and words[i] not in DELIMITERS else None
 
     def _asked_phrase(self, question: str) -> list[str]:
-        """The content words right after a kind word ("Which media type is ...": media, type), at most three."""
+        """The content words right after a kind word ("Which media type is ...": media, type), or a request's
+        object ("Name the script whose ...": script), at most three."""
         words = [t.text.lower() for t in tokens(question)]
-        for i, w in enumerate(words[:-1]):
-            if w in self.language.kind_words and words[i + 1] not in self.language.stop_words | DELIMITERS:
+        opened = [i + 1 for i, w in enumerate(words[:-1]) if w in self.language.kind_words]
+        requested = self._requested(question)
+        for start in ([requested] if requested is not None else []) + opened:
+            if words[start] not in self.language.stop_words | DELIMITERS:
                 phrase = list(itertools.takewhile(lambda x: x not in self.language.stop_words and x not in DELIMITERS,
-                                                  words[i + 1:]))
+                                                  words[start:]))
                 return phrase[:3]
         return []
 
@@ -360,7 +383,7 @@ class Resolver:
         letters or that starts sentences of many records ("Described as ...", "Its code point"): a capital
         the sentence start gave, or a template's word, not a name."""
         found = candidates(record.text, self.language.name_connectors, self.language.stop_words,
-                           self.language.clause_joiners)
+                           self.language.clause_joiners, self.language.months)
         toks = tokens(record.text)
 
         if record.subject and not any(fold(c.text) == record.subject for c in found):
@@ -384,6 +407,12 @@ class Resolver:
             low = c.text.lower()
             return c.name and c.end - c.start == 1 and (c.start == 0 or toks[c.start - 1].text in ".!?") \
                 and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= self.index.many)
+        values = [c for c in found if not c.weak]
+        for a, b in zip(values, values[1:]):  # "Runs 14 June 2025 to 23 June 2025": the two ends of a range
+            between = toks[a.end: b.start]
+            if len(between) == 1 and between[0].text.lower() in self.language.range_joiners \
+                    and _shape(a, self.language) and _shape(a, self.language) == _shape(b, self.language):
+                a.range_end, a.partner, b.range_end, b.partner = "first", b.start, "last", a.start
         kept = []
         for c in found:
             if opener(c):  # "Built in Aarhus in 2016, ...": no value, but the next value's label when it has none
@@ -480,8 +509,15 @@ def _clause(toks: list[Tok], c: Candidate) -> list[Tok]:
 
 
 def _is_date(c: Candidate, language: Language) -> bool:
-    """A year or an ISO date with no unit after it ("1395 metres" is no year)."""
-    return bool(DATE.fullmatch(c.text)) and all(w.lower() in language.stop_words for w in c.after)
+    """A date in words, or a year or an ISO date with no unit after it ("1395 metres" is no year)."""
+    return c.date or bool(DATE.fullmatch(c.text)) and all(w.lower() in language.stop_words for w in c.after)
+
+
+def _shape(c: Candidate, language: Language) -> str:
+    """What kind of value ``c`` is, for the two ends of a range: a date, a number, or neither ("")."""
+    if _is_date(c, language):
+        return "date"
+    return "number" if NUMBER.fullmatch(c.text) else ""
 
 
 DATE = re.compile(r"[12]\d{3}(?:-\d{2}(?:-\d{2})?)?")  # a year ("2009") or an ISO date ("2000-06-29")

@@ -427,3 +427,41 @@ def test_a_title_line_names_its_record_and_a_currency_code_is_its_amount_s_unit(
                ("Brakmere", "dryer", "NR-603", "Biology", "AT-75538", 17400, 2021)]}
     assert ask("Which instrument has asset tag AT-40644?", kit) == "Fenwyth plate reader MM-688"
     assert ask("purchase price of the Veltrani balance BK-924 in euros", kit) == "4,200"
+
+
+TRIPS = {f"trip-{name.lower().replace(' ', '-')}": text for name, text in [
+    ("Fjord Walk", "Fjord Walk, a 6-day trek led by Ola Brekke. Departs 3 May 2026 (first night at the lodge) and returns "
+                   "8 May 2026 (last night at the hut). Group size 12."),
+    ("Salt Road", "Salt Road is a 4-day ride. Runs 14 June 2026 to 17 June 2026, guide Ines Mora, group size 9."),
+    ("Lake Loop", "Lake Loop: a 2-day paddle, guide Tom Reed. It runs from Sep 2, 2026 through Sep 3, 2026. "
+                  "Group size 16."),
+    ("Cedar Ridge", "Cedar Ridge is a 9-day climb with guide Mia Holt, 21 July 2026 to 29 July 2026, group size 6."),
+    ("Moor Crossing", "Moor Crossing, 3-day hike, guide Lev Dahl: 1 August 2026 to 3 August 2026. Group size 14."),
+]}
+
+
+def test_a_date_in_words_is_one_value_and_a_number_keeps_its_glued_unit() -> None:
+    found = {c.text: c for c in candidates(TRIPS["trip-salt-road"], frozenset(), load_language().stop_words,
+                                           months=load_language().months)}
+    assert {"14 June 2026", "17 June 2026", "4"} <= set(found) and found["14 June 2026"].date
+    assert found["4"].after[:1] == ["day"]
+    assert ask("How many days does the Salt Road take?", TRIPS) == "4"
+    assert ask("how long is Cedar Ridge in days", TRIPS) == "9"
+
+
+def test_a_question_for_one_end_of_a_range_gets_that_end() -> None:
+    assert ask("When does the Salt Road start?", TRIPS) == "14 June 2026"
+    assert ask("What is the end date of Cedar Ridge?", TRIPS) == "29 July 2026"
+    assert ask("Lake Loop: when does it finish", TRIPS) == "Sep 3, 2026"
+    assert ask("Moor Crossing, when does it begin?", TRIPS) == "1 August 2026"
+
+
+def test_a_bracket_of_words_after_a_value_says_what_it_is() -> None:
+    assert ask("When is the last night of the Fjord Walk?", TRIPS) == "8 May 2026"
+    assert ask("Fjord Walk date of the first night", TRIPS) == "3 May 2026"
+
+
+def test_a_request_names_the_kind_of_thing_it_asks_for() -> None:
+    coded = {key: text + f" Trip code TR-{n}." for n, (key, text) in enumerate(TRIPS.items())}
+    assert ask("Name the trip whose guide is Ines Mora.", coded) == "Salt Road"  # not its trip code
+    assert ask("Give me the trip with guide Lev Dahl", coded) == "Moor Crossing"
