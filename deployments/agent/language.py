@@ -54,6 +54,21 @@ class VerbWords(BaseModel):
     swapped: bool = False
 
 
+class StoryWords(BaseModel):
+    """The cues of arithmetic told as a story (`story`): which operation joins a number to the story."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    remove: list[str] = Field([], description='A number taken away ("47 are taken", "removing 17").')
+    rest: list[str] = Field([], description='A question for what is left ("how many remain").')
+    rate: list[str] = Field([], description='A number per item ("275 dollars each", "per second").')
+    of_rate: list[str] = Field([], description='A word between an item and its size ("4 units of 2 bytes").')
+    share: list[str] = Field([], description='A number shared out ("split evenly among 12 teams").')
+    add: list[str] = Field([], description='A number added ("7 more", "a fee is added", "in total").')
+    determiners: list[str] = Field([], description='Number words that mark one thing, no operand ("one half").')
+    boundaries: list[str] = Field([], description='Words between two clauses of a story ("and", "then").')
+
+
 class ArithmeticWords(BaseModel):
     """The phrases of arithmetic stated in words, by their role in `wordmath`'s grammar."""
 
@@ -75,6 +90,7 @@ class ArithmeticWords(BaseModel):
     separators: list[str] = []
     number_words: dict[str, int] = {}
     number_scales: dict[str, int] = {}
+    story: StoryWords = StoryWords()
 
     def phrases(self) -> list[str]:
         """Every phrase of every role, lower-cased."""
@@ -114,6 +130,8 @@ class Language(BaseModel):
     arithmetic: ArithmeticWords = ArithmeticWords()
     clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
                                            '("... ABW and the numeric code 533").')
+    rates: frozenset[str] = Field(frozenset(), description='Words of a rate ("$575 per seat"): the word after one '
+                                  'is what the value is counted by, not what it is.')
     range_joiners: frozenset[str] = Field(frozenset(), description='Words between the two ends of a range ("14 '
                                           'June to 23 June", "400 through 499").')
     range_ends: dict[Literal["first", "last"], list[str]] = Field({}, description='Words that ask for one end of '
@@ -319,7 +337,8 @@ def load_language(path: str | None = None) -> Language:
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
-                "quantity", "time", "months", "range_joiners"):
+                "quantity", "time", "months", "range_joiners",
+                "rates"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -37,7 +37,7 @@ _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|(?<![\w#])#[^\W_]+"  # and a leading hash ("#F4A460", "#123")
                     r"|(?<![\w<>=!~])(?:[<>]=?|[!=~]=)\d[\w.*]*"  # a version bound (">=3.11", "!=3.0.*")
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
-                    r"|[^\x00-\x7f\w\s‘’“”«»…]")
+                    r"|[^\x00-\x7f\w\s‘’“”«»…]|\$(?=\d)")  # a dollar sign before a number is a word: the amount's unit
 DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–")
 FIELD_MARKS = frozenset(";\n|•·—–")  # what ends one field of a record and starts the next: a bullet, a middle dot
 # and a dash separate fields as a semicolon does ("42 files · 1,234 KiB", "harbor-kit — Tools for ...")

@@ -3,7 +3,8 @@
 Three general mechanisms, each recorded as ordinary steps (a search, a calculator call), so the
 reply, the trace and the stream look as they would if the model had taken them:
 
-1. Arithmetic stated in words (`wordmath.parse`): the calculator computes the parsed expression.
+1. Arithmetic stated in words (`wordmath.parse`), or told as a story with no document named
+   (`story.read_story`): the calculator computes the expression.
 2. Names (`names.NameIndex`): the question's word runs and quoted text matched against the store.
    - Two or more named documents and one operation named (the language file's operator words):
      each document's value is chosen by `records.ranked` (numbers only), then combined.
@@ -31,6 +32,7 @@ from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, Tok, candidates, fold, is_value, matches, ranked,
                                        score, tied, tokens)
+from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
 
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
@@ -102,6 +104,10 @@ class Resolver:
         if not worded and len(stated) == 1:
             stated = []  # one number and no other name: the number names the record
         ops = self.language.operations(self._not_set_aside(_without(question, strong)))  # "(not the total)"
+        told = not [n for n in worded if not n.span[:1].isdigit()]  # "3 root certificates" counts, names nothing
+        if told and len(stated) >= 2 and (story := read_story(question, self.language)) is not None:
+            return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, format_number(evaluate(story)))],
+                              format_number(evaluate(story)), "calculation", 0)  # "60 seats and 47 are taken"
         if stated and names:
             return None  # a stated number with a looked-up value: the loop's guards combine them
         if ops and not stated:
@@ -407,6 +413,10 @@ class Resolver:
             low = c.text.lower()
             return c.name and c.end - c.start == 1 and (c.start == 0 or toks[c.start - 1].text in ".!?") \
                 and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= self.index.many)
+        rates = self.language.rates
+        for c in found:  # "Price per seat is $575": a price, labelled by "Price", not by "seat"
+            c.label = [w for k, w in enumerate(c.label) if not (k + 1 < len(c.label) and c.label[k + 1].lower() in rates)]
+            c.after = [w for k, w in enumerate(c.after) if not (k > 0 and c.after[k - 1].lower() in rates)]
         values = [c for c in found if not c.weak]
         for a, b in zip(values, values[1:]):  # "Runs 14 June 2025 to 23 June 2025": the two ends of a range
             between = toks[a.end: b.start]

@@ -144,6 +144,7 @@ def test_candidates_the_words_do_not_tell_apart_go_to_the_model_as_whole_values(
     assert asyncio.run(res.resolve("What is the three-letter code of Finland?")).answer == "FI"  # no model: first
 
 
-def test_a_word_problem_naming_no_record_is_left_to_the_loop_and_one_number_can_name_one() -> None:
-    assert resolve("If a crate holds 12 bottles, how many bottles do 7 crates hold?") is None
+def test_a_word_problem_naming_no_record_is_read_as_a_story_and_one_number_can_name_one() -> None:
+    story = resolve("If a crate holds 12 bottles, how many bottles do 7 crates hold?")
+    assert (story.steps[0][2], story.answer) == ("12 * 7", "84")
     assert resolve("Which country has the numeric code 533?").answer == "Aruba"

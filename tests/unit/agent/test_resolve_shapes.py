@@ -465,3 +465,11 @@ def test_a_request_names_the_kind_of_thing_it_asks_for() -> None:
     coded = {key: text + f" Trip code TR-{n}." for n, (key, text) in enumerate(TRIPS.items())}
     assert ask("Name the trip whose guide is Ines Mora.", coded) == "Salt Road"  # not its trip code
     assert ask("Give me the trip with guide Lev Dahl", coded) == "Moor Crossing"
+
+
+def test_the_word_after_a_rate_labels_nothing_and_a_dollar_sign_is_a_cost() -> None:
+    halls = {f"hall-{name.lower()}": f"{name} Hall: capacity {seats} seats. Hire per seat is ${price}; {staff} staff."
+             for name, seats, price, staff in [("Birch", 120, 35, 4), ("Cedar", 80, 50, 3), ("Alder", 200, 28, 6),
+                                               ("Rowan", 60, 75, 2), ("Hazel", 150, 40, 5)]}
+    assert ask("How many seats does Cedar Hall have?", halls) == "80"  # not the price per seat
+    assert ask("What does a seat at Alder Hall cost?", halls) == "28"
