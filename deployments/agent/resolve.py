@@ -242,7 +242,18 @@ class Resolver:
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
             dated = [c for c in ranking if _is_date(c, self.language)]
-            ranking = dated or ranking or (unstated if len(unstated) == 1 else [])
+            if dated:
+                ranking = dated
+            elif unstated and not self.language.asks_quantity(self._not_set_aside(question)) and (not ranking or not score(
+                    ranking[0], [w for w in wanted if not self.language.asks_time(w)], self.language.stop_words,
+                    same=self.same)):  # "which year does it stop": a date, not "30 years" (only the time word
+                # found it); among several, the range's end asked, or the model's choice. A whole date before a year
+                full = [c for c in unstated if c.date or "-" in c.text]
+                ranking = full or unstated
+                for c in ranking:
+                    c.score = 0.0
+            elif not ranking:
+                ranking = unstated if len(unstated) == 1 else []
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
             ranking = [c for c in ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)
@@ -256,6 +267,9 @@ class Resolver:
             elif not ranking:
                 ends = [c for c in cands if c.range_end == end]
                 ranking = ends if len(ends) == 1 else []
+            elif len(top := tied(ranking)) > 1 and all(_is_date(c, self.language) for c in top):  # "starts 2012-01-12,
+                # ends 2042-01-12" with no range word between: the first or the last the record writes
+                ranking = [top[0] if end == "first" else top[-1]] + ranking
         unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
         # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others

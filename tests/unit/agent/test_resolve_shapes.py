@@ -473,3 +473,17 @@ def test_the_word_after_a_rate_labels_nothing_and_a_dollar_sign_is_a_cost() -> N
                                                ("Rowan", 60, 75, 2), ("Hazel", 150, 40, 5)]}
     assert ask("How many seats does Cedar Hall have?", halls) == "80"  # not the price per seat
     assert ask("What does a seat at Alder Hall cost?", halls) == "28"
+
+
+def test_a_time_asked_is_a_date_not_a_span_of_years_and_an_end_picks_among_dates() -> None:
+    leases = {f"lease-{name.lower()}": f"{name} Yard is let to {tenant}. Term: starts {a}, ends {b}, {n} years in all. "
+                                       f"Floor area {area} m2."
+              for name, tenant, a, b, n, area in [
+                  ("Kestrel", "Ovid Print", "2014-03-01", "2029-02-28", 15, 410),
+                  ("Merlin", "Tansy Labs", "2019-07-01", "2024-06-30", 5, 220),
+                  ("Osprey", "Brume Foods", "2021-01-01", "2031-12-31", 11, 980),
+                  ("Harrier", "Quill & Co", "2016-05-15", "2026-05-14", 10, 150),
+                  ("Falcon", "Wren Data", "2012-09-01", "2032-08-31", 20, 620)]}
+    assert ask("In which year does the Osprey Yard lease stop?", leases) == "2031-12-31"  # not "11 years"
+    assert ask("When does the lease of Harrier Yard end?", leases) == "2026-05-14"
+    assert ask("Falcon Yard: when does its lease begin?", leases) == "2012-09-01"
