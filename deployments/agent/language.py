@@ -130,6 +130,8 @@ class Language(BaseModel):
     arithmetic: ArithmeticWords = ArithmeticWords()
     clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
                                            '("... ABW and the numeric code 533").')
+    notations: dict[Literal["hex", "decimal"], list[str]] = Field({}, description='Words that ask for a number '
+                                                                   'in one notation ("the hex code", "in decimal").')
     rates: frozenset[str] = Field(frozenset(), description='Words of a rate ("$575 per seat"): the word after one '
                                   'is what the value is counted by, not what it is.')
     range_joiners: frozenset[str] = Field(frozenset(), description='Words between the two ends of a range ("14 '
@@ -185,6 +187,12 @@ class Language(BaseModel):
         tokens = set(words(text))
         found = [end for end, phrases in self.range_ends.items()
                  if any(w in tokens or self._stem(w) in {self._stem(t) for t in tokens} for w in phrases)]
+        return found[0] if len(found) == 1 else None  # type: ignore[return-value]
+
+    def notation(self, text: str) -> Literal["hex", "decimal"] | None:
+        """The notation ``text`` asks a number in ("the hexadecimal opcode": hex); None when none or both."""
+        tokens = set(words(text))
+        found = [name for name, names in self.notations.items() if tokens & {w.lower() for w in names}]
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
 
     def asks_time(self, text: str) -> bool:

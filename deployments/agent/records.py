@@ -36,6 +36,7 @@ _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
                     r"|(?<![\w#])#[^\W_]+"  # and a leading hash ("#F4A460", "#123")
                     r"|(?<![\w<>=!~])(?:[<>]=?|[!=~]=)\d[\w.*]*"  # a version bound (">=3.11", "!=3.0.*")
+                    r"|0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)+"  # a pair of hex bytes ("0xC0,0x21") is one value
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
                     r"|[^\x00-\x7f\w\s‘’“”«»…]|\$(?=\d)")  # a dollar sign before a number is a word: the amount's unit
 DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–")
@@ -111,6 +112,19 @@ def is_value(word: str) -> bool:
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
             or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";")
             or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
+
+
+_DECIMAL_REFERENCE = re.compile(r"&#\d+;")  # a character reference by its decimal number ("&#8472;")
+_HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|[Uu]\+[0-9A-Fa-f]{4,6}|&#[xX][0-9A-Fa-f]+;"
+                  r"|(?=[0-9A-F ]*[A-F])(?=[0-9A-F ]*[0-9])[0-9A-F]{2}(?: [0-9A-F]{2})*")
+
+
+def notation(text: str) -> str:
+    """How a number value is written: "hex" ("0xA4", "#FFEFD5", "U+20AC", "&#x2135;", "E2 99 A0"), "decimal"
+    ("164", "49,185", "&#8472;"), or "" (no number)."""
+    if _HEX.fullmatch(text):
+        return "hex"
+    return "decimal" if NUMBER.fullmatch(text) or _DECIMAL_REFERENCE.fullmatch(text) else ""
 
 
 def _capital(word: str) -> bool:

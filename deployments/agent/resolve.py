@@ -30,8 +30,8 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
-from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, Tok, candidates, fold, is_value, matches, ranked,
-                                       score, tied, tokens)
+from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, Tok, candidates, fold, is_value, matches, notation,
+                                       ranked, score, tied, tokens)
 from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
 
@@ -260,6 +260,17 @@ class Resolver:
                        if matches(kind, [w.lower() for w in c.label[:1]], self.same)]  # its own label, right
             # before it: not a word of a sentence that goes on to another value ("a floor lamp with a brightness of
             # 1200", "the named shades in the Harbor paint catalogue")
+        asked = self.language.notation(self._not_set_aside(question)) if named_subject else None
+        if asked is not None:  # "the hexadecimal opcode", "its decimal value": a number written so
+            written = [c for c in cands if notation(c.text) == asked and c.text not in question]
+            if [c for c in ranking if notation(c.text) == asked]:
+                ranking = [c for c in ranking if notation(c.text) == asked]
+            elif written and ranking:  # the value the words found, written otherwise: the one written nearest it,
+                near = min(written, key=lambda c: abs(c.start - ranking[0].start))
+                near.score = max(near.score, ranking[0].score)  # in its place
+                ranking = [near] + [c for c in ranking if c is not near]
+            elif len(written) == 1:
+                ranking = written
         end = self.language.range_end(self._not_set_aside(question)) if named_subject else None
         if end is not None:  # "the start date", "when does it finish": that end of a range the record writes
             if ranking and ranking[0].range_end and ranking[0].range_end != end:

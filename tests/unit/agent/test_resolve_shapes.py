@@ -487,3 +487,14 @@ def test_a_time_asked_is_a_date_not_a_span_of_years_and_an_end_picks_among_dates
     assert ask("In which year does the Osprey Yard lease stop?", leases) == "2031-12-31"  # not "11 years"
     assert ask("When does the lease of Harrier Yard end?", leases) == "2026-05-14"
     assert ask("Falcon Yard: when does its lease begin?", leases) == "2012-09-01"
+
+
+def test_a_notation_asked_picks_the_number_written_so() -> None:
+    valves = {f"valve-{tag.lower()}": f"Valve {tag} sits on line {line}. Modbus register {reg}, written {reg:#04X} in "
+                                      f"the PLC dump. Panel colour #{colour}."
+              for tag, line, reg, colour in [("VX-12", 3, 41, "A0B1C2"), ("VX-19", 5, 164, "00FF7F"),
+                                             ("VX-23", 2, 77, "FFEFD5"), ("VX-31", 8, 250, "123ABC"),
+                                             ("VX-40", 1, 18, "C0FFEE")]}
+    assert ask("I need the hexadecimal register of valve VX-19, not the decimal one.", valves) == "0XA4"
+    assert ask("What is the decimal register number of valve VX-23?", valves) == "77"
+    assert ask("hex colour code of valve VX-40", valves) == "#C0FFEE"
