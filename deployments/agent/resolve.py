@@ -230,6 +230,11 @@ class Resolver:
                 kind = phrase[-1] if phrase else kind
             else:
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
+        if not named_subject and span and record.subject_text and fold(record.subject_text) == record.subject \
+                and set(wanted) & self.language.naming and record.subject not in fold(question):
+            # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
+            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], record.subject_text,
+                              "observation", 0, [record.id])
         cands = [_split_label(c, wanted) for c in cands]
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
         if cell is not None and not named_subject:  # a table of many rows: the row the question names

@@ -498,3 +498,16 @@ def test_a_notation_asked_picks_the_number_written_so() -> None:
     assert ask("I need the hexadecimal register of valve VX-19, not the decimal one.", valves) == "0XA4"
     assert ask("What is the decimal register number of valve VX-23?", valves) == "77"
     assert ask("hex colour code of valve VX-40", valves) == "#C0FFEE"
+
+
+def test_a_name_asked_by_another_value_is_the_record_s_subject() -> None:
+    kit = {f"kit-{tag.lower()}": f"{maker} {kind} {tag}\nLocated in Room {room}, asset tag {asset}, serviced by {who}."
+           for maker, kind, tag, room, asset, who in [
+               ("Orvik", "centrifuge", "CF-12", "R2.14", "AT-5521", "Lena Voss"),
+               ("Hallam", "microscope", "MS-40", "R1.02", "AT-1180", "Ravi Shah"),
+               ("Pellin", "oven", "OV-77", "R3.30", "AT-9043", "Mia Kord"),
+               ("Dresk", "scale", "SC-09", "R2.01", "AT-3317", "Tom Eyre"),
+               ("Vantor", "mixer", "MX-22", "R4.11", "AT-6650", "Ana Lutz")]}
+    assert ask("I need the name of the equipment with asset tag AT-9043.", kit) == "Pellin oven OV-77"
+    assert ask("what is the item tagged AT-3317 called", kit) == "Dresk scale SC-09"
+    assert ask("There's a mixer in Room R4.11 - what is its full name?", kit) == "Vantor mixer MX-22"  # not "MX-22"
