@@ -262,7 +262,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         if colon > 0:  # "Latitude (decimal degrees): -22.27", "Aliases: sink, null": the key labels every value
             label = [t.text for t in toks[_key_start(toks, colon): colon] if not t.mark][::-1] or label
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
-        outer = next((b for b in bounds if b.end == opening), None) if opening > 0 and toks[opening].text == "(" else None
+        outer = next((b for b in bounds if opening in (b.end, b.end + len(b.after))), None) \
+            if opening > 0 and toks[opening].text == "(" else None  # "4 code units (8 bytes)": after its words too
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     return _table_cells(text, toks, kept)
@@ -445,7 +446,10 @@ def _clause_end(toks: list[Tok], i: int) -> bool:
 
 
 def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str]) -> bool:
-    """Right before the next value, with at most two content words between: "alpha-2 code FI"."""
+    """Right before the next value, with at most two content words between: "alpha-2 code FI". A number with
+    its glued unit ("a 4096-bit RSA key") is a value, never a label."""
+    if c.unit:
+        return False
     if c.name and not is_value(c.text) and c.end + 1 < len(toks) and toks[c.end].text == ":" \
             and not toks[c.end + 1].mark:  # "Aliases: sink": a word before a colon labels what follows it
         return True

@@ -511,3 +511,13 @@ def test_a_name_asked_by_another_value_is_the_record_s_subject() -> None:
     assert ask("I need the name of the equipment with asset tag AT-9043.", kit) == "Pellin oven OV-77"
     assert ask("what is the item tagged AT-3317 called", kit) == "Dresk scale SC-09"
     assert ask("There's a mixer in Room R4.11 - what is its full name?", kit) == "Vantor mixer MX-22"  # not "MX-22"
+
+
+def test_a_glued_number_is_no_label_and_a_bracket_after_a_value_s_words_restates_it() -> None:
+    disks = {f"disk-{name.lower()}": f"{name} is a 2048-bit AES volume on host {host}. Quota: {units} blocks "
+                                     f"({units * 4} KiB), snapshot every {hours} hours."
+             for name, host, units, hours in [("Ledger", "db1", 300, 6), ("Archive", "db2", 900, 24),
+                                              ("Scratch", "app3", 120, 1), ("Media", "app4", 650, 12),
+                                              ("Backup", "db5", 1500, 48)]}
+    assert ask("key size in bits of the Media volume", disks) == "2048"  # not AES's label
+    assert ask("What is the Scratch quota in KiB?", disks) == "480"  # the bracket shares "Quota"
