@@ -113,6 +113,8 @@ class Resolver:
         if ops and not stated:
             best = [n for n in strong if n.subject_of or n.start < 0]
             distinct = _distinct_docs(best if len(_distinct_docs(best)) >= 2 else strong)
+            if len(distinct) == 1 and (kin := self._kin(distinct[0], names)) is not None:
+                distinct = sorted([distinct[0], kin], key=lambda n: n.start)  # "Tibetan than that of Greek"
             if len(distinct) > 2 and set(ops) & set("-/"):
                 distinct = sorted(sorted(distinct, key=lambda n: -n.weight)[:2], key=lambda n: n.start)
             if len(distinct) >= 2:
@@ -146,6 +148,23 @@ class Resolver:
         cased = any(c.isupper() or c.isdigit() for c in name.span[1:]) or name.span[:1].isdigit()
         return bool(name.subject_of) or name.start < 0 or (cased and len(name.docs) <= 3) \
             or (len(name.span.split()) >= 2 and len(name.docs) == 1)
+
+    def _kin(self, found: Name, names: list[Name]) -> Name | None:
+        """A second operand named by a common word ("the numeric code of Tibetan than that of Greek": "Greek" is
+        in many records): the one record of the same collection as the first operand's (its id's first part,
+        "script-") that the word names, by its subject or id, or as the only such record holding it."""
+        kind = _collection(found.doc)
+        for name in sorted(names, key=lambda n: -n.weight):
+            if name.start < 0 or found.start < name.end and name.start < found.end or name.doc == found.doc:
+                continue
+            if all(w.lower() in self.content_stop for w in name.span.split()):
+                continue
+            docs = [d for d in name.docs if _collection(d) == kind and d != found.doc]
+            own = [d for d in docs if fold(name.span) in (self.index.records[d].subject, self.index.records[d].alias)]
+            docs = own or docs
+            if len(docs) == 1:
+                return Name(name.span, name.start, name.end, name.docs, (docs[0],), name.weight)
+        return None
 
     def _unfound(self, question: str, names: list[Name]) -> str | None:
         """A name-shaped word of the question (capitals inside, or a code) that no document holds."""
@@ -572,6 +591,11 @@ def _distinct_docs(names: list[Name]) -> list[Name]:
             seen.add(name.doc)
             out.append(name)
     return out
+
+
+def _collection(doc_id: str) -> str:
+    """The first part of a document's id ("script" of "script-grek"): records of one collection share it."""
+    return re.split(r"[-_:/.]", doc_id, maxsplit=1)[0]
 
 
 def _without(question: str, names: list[Name]) -> str:

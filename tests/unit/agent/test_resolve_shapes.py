@@ -521,3 +521,15 @@ def test_a_glued_number_is_no_label_and_a_bracket_after_a_value_s_words_restates
                                               ("Backup", "db5", 1500, 48)]}
     assert ask("key size in bits of the Media volume", disks) == "2048"  # not AES's label
     assert ask("What is the Scratch quota in KiB?", disks) == "480"  # the bracket shares "Quota"
+
+
+def test_a_second_operand_named_by_a_common_word_is_taken_from_the_first_one_s_collection() -> None:
+    names = ["Tibetan", "Greek", "Tamil", "Hebrew", "Coptic", "Thai"] + [f"Lang{chr(65 + i)}x" for i in range(30)]
+    docs = {f"lang-{100 + 7 * i}": f"Language registry entry: {name}.\nRegistry code: {100 + 7 * i}"  # a template's
+            for i, name in enumerate(names)}  # first words, so no record's subject is its first value
+    docs |= {f"dish-{n}": f"{dish} costs {price} euros at the canteen."  # in many records of another kind, and
+             for n, (dish, price) in enumerate([("Greek salad", 9), ("Yoghurt, greek style,", 4), ("Greek pie", 6),
+                                                ("Greek soup", 5), ("Hebrew bread", 3), ("Bread, hebrew style,", 7),
+                                                ("Hebrew tea", 2), ("Hebrew rolls", 8)])}  # in small letters
+    assert ask("How far apart are the registry codes of Tibetan and that of Greek?", docs) == "7"
+    assert ask("registry code of Tamil minus registry code of Hebrew", docs) == "-7"
