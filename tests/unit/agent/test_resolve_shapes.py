@@ -533,3 +533,12 @@ def test_a_second_operand_named_by_a_common_word_is_taken_from_the_first_one_s_c
                                                 ("Hebrew tea", 2), ("Hebrew rolls", 8)])}  # in small letters
     assert ask("How far apart are the registry codes of Tibetan and that of Greek?", docs) == "7"
     assert ask("registry code of Tamil minus registry code of Hebrew", docs) == "-7"
+
+
+def test_an_id_writes_a_name_s_underscores_as_dashes() -> None:
+    ops = {f"op-{name.lower().replace('_', '-')}": f"Reference notes for {name}: this call uses slot {slot}, written "
+                                                   f"{slot:#04x} in dumps; its group is {name.split('_')[0]}."
+           for name, slot in [("LOAD_FAST", 124), ("KW_NAMES", 172), ("DICT_MERGE", 164), ("DELETE_NAME", 91),
+                              ("STORE_ATTR", 95)] + [(f"FILLER_{i}", 200 + i) for i in range(8)]}
+    assert ask("Tell me which call sits at slot 172", ops) == "KW_NAMES"  # not its hex form
+    assert ask("slot 0x5b name", ops) == "DELETE_NAME"
