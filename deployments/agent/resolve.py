@@ -338,8 +338,11 @@ class Resolver:
             best = await self._best(question, record, unstated) if len(unstated) > 1 else None
         if best is None:
             return None
+        longer = [c.text for c in cands if fold(c.text).startswith(fold(best.text) + " ")]
         if record.subject_text and fold(record.subject_text).startswith(fold(best.text) + " "):
             best = Candidate(record.subject_text, best.start, best.end)  # "Mathematical" is "Mathematical notation"
+        elif best.name and longer:  # "the script Mathematical notation. Registered name: Mathematical notation"
+            best = Candidate(max(longer, key=len), best.start, best.end)
         return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,
                           "observation", 0, [record.id])
 

@@ -542,3 +542,13 @@ def test_an_id_writes_a_name_s_underscores_as_dashes() -> None:
                               ("STORE_ATTR", 95)] + [(f"FILLER_{i}", 200 + i) for i in range(8)]}
     assert ask("Tell me which call sits at slot 172", ops) == "KW_NAMES"  # not its hex form
     assert ask("slot 0x5b name", ops) == "DELETE_NAME"
+
+
+def test_a_name_cut_short_by_small_letters_is_the_record_s_longer_value() -> None:
+    dishes = {f"dish-{code.lower()}": f"Internal catalogue record for the dish {name}.\nRegistered name: {name}\n"
+                                      f"Menu code: {code}\nPrice band: {band}"
+              for name, code, band in [("Lemon tart", "LT9", 3), ("Onion soup", "OS4", 1), ("Duck confit", "DC2", 5),
+                                       ("Pear sorbet", "PS7", 2), ("Beef stew", "BS1", 4)] + [
+                  (f"Filler {i}", f"F{i}X", i) for i in range(8)]}
+    dishes |= {f"farm-{i}": f"Farm {i} keeps Duck breeds and sells eggs." for i in range(6)}  # "Duck" is common
+    assert ask("Which dish has the menu code DC2?", dishes) == "Duck confit"  # not "Duck"
