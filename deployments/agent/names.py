@@ -222,8 +222,9 @@ class NameIndex:
             # or does as a name of several words ("dark olive green", id "x11-dark-olive-green")
         if span == record.subject_text:
             return True
-        named = any(c.isupper() or c.isdigit() for c in span[1:])
-        return (named or written_lower) and fold(span) == record.subject
+        named = any(c.isupper() or c.isdigit() for c in span[1:])  # "zerabin fume hood fv-608": a code in it too
+        return (named or written_lower or len(span.split()) > 1 and any(is_value(w) for w in span.split())) \
+            and fold(span) == record.subject
 
     def holders(self, words: Sequence[str]) -> list[str]:
         """Ids of the documents holding ``words`` as a phrase."""

@@ -269,6 +269,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     return _table_cells(text, toks, kept)
 
 
+VERSION = re.compile(r"[vV]\d+(?:\.\d+)+\S*")  # "v1.5.1": a version, its "v" the word that says so
 _GLUED_UNIT = re.compile(r"(\d+(?:\.\d+)?)-([a-z]+)")  # "4-hour", "64-bit", "3-day": a number and its unit
 
 

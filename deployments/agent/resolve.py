@@ -30,8 +30,8 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
-from deployments.agent.records import (DELIMITERS, NUMBER, Candidate, Tok, candidates, fold, is_value, matches, notation,
-                                       ranked, score, tied, tokens)
+from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value, matches,
+                                       notation, ranked, score, tied, tokens)
 from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
 
@@ -278,6 +278,9 @@ class Resolver:
                     c.score = 0.0
             elif not ranking:
                 ranking = unstated if len(unstated) == 1 else []
+        if not ranking and named_subject:  # "kiwisolver (v1.5.1)": "what version ..." (a family of "v", its prefix)
+            tagged = [c for c in cands if VERSION.fullmatch(c.text) and any(self.same(c.text[0].lower(), w) for w in wanted)]
+            ranking = tagged if len(tagged) == 1 else ranking
         if not ranking and kind and not named_subject and span:  # no other word of the question labels a value:
             # the kind is what the answer is called ("Which character ...": "The character ☄ is named COMET")
             ranking = [c for c in ranked(cands, [kind], question, stop_words=self.language.stop_words, same=self.same)

@@ -552,3 +552,12 @@ def test_a_name_cut_short_by_small_letters_is_the_record_s_longer_value() -> Non
                   (f"Filler {i}", f"F{i}X", i) for i in range(8)]}
     dishes |= {f"farm-{i}": f"Farm {i} keeps Duck breeds and sells eggs." for i in range(6)}  # "Duck" is common
     assert ask("Which dish has the menu code DC2?", dishes) == "Duck confit"  # not "Duck"
+
+
+def test_a_v_before_a_version_says_it_is_one() -> None:
+    tools = {f"tool-{name}": f"{name} (v{version}) — {summary}.\n• footprint: {files} files, {kib} KiB on disk"
+             for name, version, summary, files, kib in [
+                 ("quillpad", "2.4.1", "A small note editor", 40, 812), ("tarnfetch", "0.9.12", "Fetches mirrors", 12, 96),
+                 ("gorsewatch", "5.0.3", "Watches files for changes", 77, 2310),
+                 ("lintelbox", "1.1.0", "Boxes of reusable widgets", 19, 404)]}
+    assert ask("what version of tarnfetch is installed", tools) == "v0.9.12"
