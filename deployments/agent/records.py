@@ -490,8 +490,10 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
     seen: set[str] = set()
     for words, near, far in ((c.label, 1.0, 0.35), (c.after, 0.9, 0.3), (c.note, 0.3, 0.3)):
         distance = 0
-        for word in words:
+        for k, word in enumerate(words):
             low = word.lower()
+            if words is c.after and k and low in stop_words:  # "2017 at a purchase price of EUR 172,100": past
+                distance = 2  # a function word, the words after a value begin another value's label: far
             parts = low.split("_") if "_" in low.strip("_") else [low]  # a key in snake case: "owner_team"
             hit = next((q for q in wanted if any(matches(p, [q], same) for p in parts if p)), None) \
                 if low not in seen else None

@@ -561,3 +561,11 @@ def test_a_v_before_a_version_says_it_is_one() -> None:
                  ("gorsewatch", "5.0.3", "Watches files for changes", 77, 2310),
                  ("lintelbox", "1.1.0", "Boxes of reusable widgets", 19, 404)]}
     assert ask("what version of tarnfetch is installed", tools) == "v0.9.12"
+
+
+def test_words_after_a_value_past_a_function_word_label_the_next_value() -> None:
+    kilns = {f"kiln-{tag.lower()}": f"Kiln {tag}\nIt was installed in {year} at a purchase price of EUR {price:,}. "
+                                    f"It fires {loads} loads a week."
+             for tag, year, price, loads in [("KX-2", 2015, 48000, 12), ("KX-5", 2019, 61500, 9),
+                                             ("KX-7", 2011, 39900, 15), ("KX-9", 2021, 75250, 7)]}
+    assert ask("What was the purchase price of Kiln KX-5?", kilns) == "61,500"  # not the year before "at a"
