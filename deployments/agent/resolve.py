@@ -105,7 +105,7 @@ class Resolver:
             stated = []  # one number and no other name: the number names the record
         ops = self.language.operations(self._not_set_aside(_without(question, strong)))  # "(not the total)"
         told = not [n for n in worded if not n.span[:1].isdigit()]  # "3 root certificates" counts, names nothing
-        if told and len(stated) >= 2 and (story := read_story(question, self.language)) is not None:
+        if told and (story := read_story(question, self.language)) is not None:  # it needs two numbers or more
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, format_number(evaluate(story)))],
                               format_number(evaluate(story)), "calculation", 0)  # "60 seats and 47 are taken"
         if stated and names:
