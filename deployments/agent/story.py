@@ -77,26 +77,25 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
     return out
 
 
-def _clause(toks: list[Token], at: int, words: StoryWords) -> list[str]:
-    """The words of the clause token ``at`` stands in, up to the nearest boundary on each side."""
-    bound = _SENTENCE | {","} | set(words.boundaries)
+def _span(toks: list[Token], at: int, bound: frozenset[str] | set[str]) -> tuple[int, int]:
+    """The token range around ``at`` up to the nearest ``bound`` token on each side."""
     start = at
     while start > 0 and toks[start - 1].text not in bound:
         start -= 1
     end = at + 1
     while end < len(toks) and toks[end].text not in bound:
         end += 1
+    return start, end
+
+
+def _clause(toks: list[Token], at: int, words: StoryWords) -> list[str]:
+    """The words of the clause token ``at`` stands in (a sentence cut at commas and the story's boundaries)."""
+    start, end = _span(toks, at, _SENTENCE | {","} | set(words.boundaries))
     return [t.text for t in toks[start:end]]
 
 
 def _sentence(toks: list[Token], at: int) -> tuple[int, int]:
-    start = at
-    while start > 0 and toks[start - 1].text not in _SENTENCE:
-        start -= 1
-    end = at + 1
-    while end < len(toks) and toks[end].text not in _SENTENCE:
-        end += 1
-    return start, end
+    return _span(toks, at, _SENTENCE)
 
 
 def _holds(texts: list[str], phrases: list[str]) -> str | None:
