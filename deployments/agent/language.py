@@ -65,6 +65,12 @@ class StoryWords(BaseModel):
     of_rate: list[str] = Field([], description='A word between an item and its size ("4 units of 2 bytes").')
     share: list[str] = Field([], description='A number shared out ("split evenly among 12 teams").')
     add: list[str] = Field([], description='A number added ("7 more", "a fee is added", "in total").')
+    compare: list[str] = Field([], description='A question for how far apart two numbers are ("by how many did '
+                               'sales rise", "how many days late").')
+    average: list[str] = Field([], description='A question for the mean of a list of numbers ("on average").')
+    per_one: list[str] = Field([], description='A question for one item\'s share ("what does each pay").')
+    percent_more: list[str] = Field([], description='A percentage added to its base ("grown by 25%").')
+    percent_less: list[str] = Field([], description='A percentage taken off its base ("a 15% discount").')
     determiners: list[str] = Field([], description='Number words that mark one thing, no operand ("one half").')
     boundaries: list[str] = Field([], description='Words between two clauses of a story ("and", "then").')
 

@@ -9,14 +9,19 @@ language file's `story:` words, and joins them in order under the usual preceden
     "Each of 12 servers stores 3 certificates and 7 more are kept offline. How many in total?"
     -> 12 * 3 + 7
 
-It answers only when every number after the first has a cue; otherwise it returns None and the
-constrained model writes the expression, as before. A count that only says how many items a list
-has ("three freezers hold 420, 385 and 510 boxes") and the word "one" as a determiner ("from one
-half") are not operands. Hand-written: no maintained library reads English arithmetic stories.
+Some questions name the operation of the whole story instead, and are read first: a share of a
+percentage ("85% of the 220 rooms"), a comparison ("how many more ... than"), a question per item
+("what does each pay", "how many crates for 600 bottles"), an average. It answers only when every
+number has its operation; otherwise it returns None and the constrained model writes the expression,
+as before. A count of a list ("three freezers hold 420, 385 and 510"), "one" as a determiner ("from
+one half"), a number word naming a thing ("sprint two") and a part before its whole ("75 of the 400
+chairs": the whole first) are read as such. Hand-written: no maintained library reads English
+arithmetic stories.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from deployments.agent.calculator import CalculatorError, evaluate
@@ -24,12 +29,16 @@ from deployments.agent.language import Language, StoryWords
 from deployments.agent.wordmath import Token, tokenize
 
 _SENTENCE = frozenset(".?!;:")
+_GLUED = re.compile(r"\b(\d+(?:\.\d+)?)-([a-z]+)\b")  # "a 5-year warranty", "a 7.5-hour shift": number, unit
+_CLOCK = re.compile(r"\d:\d\d")
+_WHOLE_AFTER = ("the", "its", "their", "our", "all", "these", "those", "his", "her", "my", "your")
 
 
 @dataclass(frozen=True)
 class _Quantity:
     at: int  # token index
     value: str  # as the calculator reads it
+    percent: bool = False  # "35%", "35 percent"
 
 
 def read_story(question: str, language: Language) -> str | None:
@@ -37,21 +46,15 @@ def read_story(question: str, language: Language) -> str | None:
     words = language.arithmetic.story
     if not words.remove:  # a language file without story words reads no story
         return None
-    toks = tokenize(question, language.arithmetic)
+    if _CLOCK.search(question):
+        return None  # "at 14:30": a time of day, no operands
+    toks = tokenize(_GLUED.sub(r"\1 \2", question), language.arithmetic)
     quantities = _operands(toks, words)
     if len(quantities) < 2:
         return None
-    parts = [quantities[0].value]
-    for before, current in zip(quantities, quantities[1:]):
-        op = _cue(toks, before, current, words, language)
-        if op is None:
-            return None
-        if op == "-" and len(quantities) == 2 and _year(before) and _year(current) \
-                and float(before.value) < float(current.value):
-            parts = [current.value, "-", before.value]  # "expires 2046, issued 2021": how many years apart
-            continue
-        parts += [op, current.value]
-    expression = " ".join(parts)
+    expression = _whole(toks, quantities, words, language) or _stepwise(toks, quantities, words, language)
+    if expression is None:
+        return None
     try:
         evaluate(expression)
     except CalculatorError:
@@ -59,22 +62,98 @@ def read_story(question: str, language: Language) -> str | None:
     return expression
 
 
+def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
+    """The expression a question names for the whole story: a percentage of a number, a comparison of two,
+    one per item of two, an average of a list."""
+    last = _last_sentence(toks)
+    if len(quantities) == 2:
+        a, b = quantities
+        if a.percent != b.percent:  # "85% of the 220 rooms are booked", "grown by 25%"
+            part, base = (a, b) if a.percent else (b, a)
+            clause = _clause(toks, part.at, words)
+            share = f"{base.value} * {part.value} / 100"
+            if _holds(clause, words.percent_more):
+                return f"{base.value} * (1 + {part.value} / 100)"
+            if _holds(clause, words.percent_less) or _holds(last, words.rest) and not _holds(clause, words.rest):
+                return f"{base.value} * (1 - {part.value} / 100)"
+            return share
+        high, low = sorted((a, b), key=lambda q: -float(q.value))
+        if _holds(last, words.compare) or language.operations(" ".join(last)) == {"-": True}:
+            return f"{high.value} - {low.value}"  # "how many more ... than", "by how many did sales rise"
+        if not any(t.number for t in toks[_sentence(toks, len(toks) - 1)[0]:]) and _holds(last, words.per_one) \
+                or _per_asked(toks, words, language):
+            return f"{high.value} / {low.value}"  # "what does each pay", "how many crates for 600 bottles"
+    listed = {i for run in _lists(toks, [q.at for q in quantities]) for i in run}
+    if _holds(_words(toks), words.average) and all(not q.percent and q.at in listed for q in quantities):
+        return f"({' + '.join(q.value for q in quantities)}) / {len(quantities)}"
+    return None
+
+
+def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
+    """Each number joined to the story so far by the operation its cue names, in order, under precedence; a
+    product or quotient in a later sentence ("Eleven cancelled. Each remaining student pays 25") applies to
+    the result so far."""
+    if any(q.percent for q in quantities):
+        return None
+    if _alike(toks, quantities) and language.asks_quantity(" ".join(_last_sentence(toks))) \
+            and all(_cue(toks, b, c, words, language) is None for b, c in zip(quantities, quantities[1:])):
+        return " + ".join(q.value for q in quantities)  # "carry 2,450, 3,100 and 2,875 bricks. How many ...?"
+    expression, additive, consumed = quantities[0].value, False, False
+    for before, current in zip(quantities, quantities[1:]):
+        op = _cue(toks, before, current, words, language, consumed)
+        if op is None:
+            return None
+        consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
+        if op in "*/" and additive and any(t.text in _SENTENCE for t in toks[before.at: current.at]):
+            expression, additive = f"({expression})", False
+        if op == "-" and len(quantities) == 2 and _year(before) and _year(current) \
+                and float(before.value) < float(current.value):
+            return f"{current.value} - {before.value}"  # "issued 2021, expires 2046": how many years apart
+        if op in "-/" and len(quantities) == 2 and float(before.value) < float(current.value):
+            return f"{current.value} {op} {before.value}"  # "seven friends share a bill of 315"; "day 14 ... day 37"
+        expression = f"{expression} {op} {current.value}"
+        additive = additive or op in "+-"
+    return expression
+
+
 def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
-    """The numbers that are operands: less "one" as a determiner and a count of the list that follows it."""
+    """The numbers that are operands, in the order the story means them."""
     found = [i for i, t in enumerate(toks) if t.number is not None and t.text not in words.determiners]
+    runs = _lists(toks, found)
     out = []
     for k, i in enumerate(found):
-        run, j = 0, k + 1  # the numbers right after it, joined by "," / "and" only: a list of them
-        if j < len(found) and found[j] - i <= 5 and not any(
-                toks[m].text in _SENTENCE or toks[m].text == "," for m in range(i + 1, found[j])):
-            run = 1
-            while j + 1 < len(found) and all(toks[m].text in (",", "and") for m in range(found[j] + 1, found[j + 1])):
-                run, j = run + 1, j + 1
         value = toks[i].number or ""
-        if run >= 2 and value.isdigit() and int(value) == run and not toks[i].text[:1].isdigit():
-            continue  # "three freezers hold 420, 385 and 510": how many items the list has
-        out.append(_Quantity(i, value))
+        spelled = not toks[i].text[:1].isdigit()
+        if spelled and value.isdigit() and any(len(run) == int(value) >= 2 and i not in run and (
+                0 < run[0] - i <= 5 or 0 < i - run[-1] <= 5) for run in runs):
+            continue  # "three freezers hold 420, 385 and 510", "18, 24 and 31 km on three Sundays": a count
+        if spelled and i > 0 and toks[i - 1].text.isalpha() and toks[i - 1].text not in words.boundaries \
+                and toks[i - 1].number is None and (i + 1 == len(toks) or toks[i + 1].number is None
+                                                    and not toks[i + 1].text.isalpha()):
+            continue  # "in sprint two.": a number word naming a thing
+        percent = i + 1 < len(toks) and (toks[i + 1].text == "%" or toks[i + 1].text == "percent"
+                                         or toks[i + 1].text == "per" and i + 2 < len(toks)
+                                         and toks[i + 2].text == "cent")
+        out.append(_Quantity(i, value, percent))
+    for k in range(len(out) - 1):  # "75 of the 400 chairs", "3 of its 22 balls": the whole, then the part
+        between = [t.text for t in toks[out[k].at + 1: out[k + 1].at]]
+        if between[:1] == ["of"] and all(w in _WHOLE_AFTER for w in between[1:]) \
+                or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]):
+            out[k], out[k + 1] = _Quantity(out[k + 1].at, out[k + 1].value), _Quantity(out[k].at, out[k].value)
     return out
+
+
+def _lists(toks: list[Token], found: list[int]) -> list[list[int]]:
+    """Runs of numbers joined only by ",", "and" and a shared unit word ("18 km, 24 km and 31 km")."""
+    runs: list[list[int]] = []
+    for i in found:
+        gap = [t.text for t in toks[runs[-1][-1] + 1: i]] if runs else []
+        if runs and gap and all(w in (",", "and") or w.isalpha() and w == gap[0] for w in gap) \
+                and any(w in (",", "and") for w in gap) and len([w for w in gap if w not in (",", "and")]) <= 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return [run for run in runs if len(run) >= 2]
 
 
 def _span(toks: list[Token], at: int, bound: frozenset[str] | set[str]) -> tuple[int, int]:
@@ -98,6 +177,19 @@ def _sentence(toks: list[Token], at: int) -> tuple[int, int]:
     return _span(toks, at, _SENTENCE)
 
 
+def _last_sentence(toks: list[Token]) -> list[str]:
+    """The question's last sentence, where it asks ("How many remain?")."""
+    end = len(toks)
+    while end > 0 and toks[end - 1].text in _SENTENCE:
+        end -= 1
+    start, _ = _sentence(toks, max(0, end - 1))
+    return [t.text for t in toks[start:end]]
+
+
+def _words(toks: list[Token]) -> list[str]:
+    return [t.text for t in toks]
+
+
 def _holds(texts: list[str], phrases: list[str]) -> str | None:
     for phrase in sorted(phrases, key=lambda p: -len(p.split())):
         parts = phrase.split()
@@ -107,12 +199,14 @@ def _holds(texts: list[str], phrases: list[str]) -> str | None:
 
 
 def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords,
-         language: Language) -> str | None:
+         language: Language, consumed: bool = False) -> str | None:
     """The operation that joins ``current`` to the story so far, or None when no word cues one. Nearest
-    first: an operator word right before it, then its own clause's cue, then the words that bind it to the
-    number before (a rate), then the question's."""
+    first: an operator word right before it, a sharing, a rate binding it to the number before in one clause
+    or opening its own clause, its own clause's addition, a rate after it, its own clause's rest; a removal
+    when the question asks what is left; a rate after the number before; its own clause's removal; then the
+    question's."""
     between = [t.text for t in toks[before.at + 1: current.at]]
-    own = _clause(toks, current.at, words)
+    own, ahead = _own(toks, current, words, language)
     bound = _SENTENCE | {","} | set(words.boundaries)
     joined = not any(w in bound for w in between)  # one clause holds both numbers
     infix = [(op, p) for op, phrases in language.arithmetic.infix.items() for p in phrases if p.isalpha() or " " in p]
@@ -120,45 +214,104 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         parts = phrase.split()
         if between[-len(parts):] == parts:
             return op
+    question = _words(toks)
+    rest_asked = _holds(question, words.rest)
     if _holds(between, words.share) or _holds(own, words.share):
         return "/"
-    if _holds(own, words.remove):
-        return "-"
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \
-            or _holds(own, words.rate):
-        return "*"
+            or _holds(ahead, words.rate):
+        return "*"  # "8 servers each running 16", "4 units of 2 bytes", "57 shirts at 4", "houses, each needing 48"
     if _holds(own, words.add):
         return "+"
-    if _rate_after(toks, before, words) or _per_item(toks, before, current, words, language):
-        return "*"
-    asks_time = language.asks_time(_text(toks))
-    if _year(before) and _year(current) and asks_time:
+    if _rate_after(toks, current, words):
+        return "*"  # "twelve learners pay 275 dollars each"
+    if _holds(own, words.rest) or rest_asked and _holds(own, words.remove):
+        return "-"  # "19 beds are empty"; "Rent takes 1,150 ... How much is left?"
+    if not consumed and _rate_after(toks, before, words) or _per_item(toks, before, current, words, language):
+        return "*"  # "45 dollars apiece. We sold 128 tickets", "a rack holds 144 ... 23 racks"
+    if _holds(own, words.remove):
         return "-"
-    question = [t.text for t in toks]
-    if _holds(question, words.rest) and not _holds(_clause(toks, before.at, words), words.remove):
+    if _year(before) and _year(current):
+        return "-"
+    if rest_asked:
         return "-"  # "How many are left?": what the later numbers take away from the first
     if _holds(question, words.add):
         return "+"
-    if _year(before) and not _year(current) and asks_time:
+    if _year(before) and not _year(current) and language.asks_time(_text(toks)):
         return "+"  # "issued in 2017, valid for 25 years: in which year does it expire?"
     return None
 
 
-def _rate_after(toks: list[Token], before: _Quantity, words: StoryWords) -> bool:
-    """A rate right after the number before, in its clause ("1,250 handshakes per second")."""
-    start, end = _sentence(toks, before.at)
-    after = [t.text for t in toks[before.at + 1: end]]
-    return bool(_holds(after[:3], words.rate))
+def _own(toks: list[Token], q: _Quantity, words: StoryWords, language: Language) -> tuple[list[str], list[str]]:
+    """The words of a number's own clause up to the next number (an operator word right before that one is
+    the next number's: "38 hours this week plus 6"), and those of them before it."""
+    start, end = _span(toks, q.at, _SENTENCE | {","} | set(words.boundaries))
+    nxt = next((k for k in range(q.at + 1, end) if toks[k].number is not None), None)
+    if nxt is not None:
+        end = nxt
+        operators = language.arithmetic.words()
+        while end > q.at + 1 and toks[end - 1].text in operators:
+            end -= 1
+    return [t.text for t in toks[start:end]], [t.text for t in toks[start: q.at]]
+
+
+def _alike(toks: list[Token], quantities: list[_Quantity]) -> bool:
+    """Numbers of one kind: one list ("2,450, 3,100 and 2,875"), or each followed by the same unit ("5.2 km on
+    Monday, 6.8 km ...")."""
+    units = {toks[q.at + 1].text if q.at + 1 < len(toks) else "" for q in quantities}
+    listed = {i for run in _lists(toks, [q.at for q in quantities]) for i in run}
+    return all(q.at in listed for q in quantities) or len(units) == 1 and next(iter(units)).isalpha()
+
+
+def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
+    """A rate right after a number, before the next number of its sentence ("1,250 handshakes per second")."""
+    _, end = _sentence(toks, q.at)
+    after = []
+    for t in toks[q.at + 1: end]:
+        if t.number is not None or t.text in words.boundaries or t.text == ",":
+            break
+        after.append(t.text)
+    return bool(_holds(after[:4], words.rate))
 
 
 def _per_item(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords, language: Language) -> bool:
-    """ "A rack holds 144 tubes ... 23 racks": the first number is per one item the second counts."""
-    start, _ = _sentence(toks, before.at)
-    head = [t.text for t in toks[start: before.at]]
-    items = {head[k + 1] for k in range(len(head) - 1) if head[k] in words.determiners or head[k] in ("a", "an")}
-    items |= {head[k + 2] for k in range(len(head) - 2) if head[k] in words.determiners or head[k] in ("a", "an")}
+    """ "A rack holds 144 tubes ... 23 racks", "240 dollars per user ... 15 users": the number before is per
+    one item the current one counts."""
     counted = [t.text for t in toks[current.at + 1: current.at + 3]]
-    return any(language.same_word(i, c) or c.rstrip("s") == i for i in items for c in counted if c.isalpha())
+    items = set().union(*(_items(toks, k, words) for k in range(current.at) if toks[k].number is not None))
+    return any(_same(i, c, language) for i in items for c in counted if c.isalpha())
+
+
+def _same(a: str, b: str, language: Language) -> bool:
+    """One noun, singular or plural ("shelves" / "shelf", "crates" / "crate")."""
+    return language.same_word(a, b) or _singular(a) == _singular(b)
+
+
+def _singular(word: str) -> str:
+    for plural, one in (("ies", "y"), ("ves", "f"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", "")):
+        if word.endswith(plural) and len(word) > len(plural) + 1:
+            return word[: -len(plural)] + one
+    return word
+
+
+def _items(toks: list[Token], at: int, words: StoryWords) -> set[str]:
+    """The nouns one of which a number in this sentence is per ("a rack holds 144", "each crate holds 24",
+    "35 square metres each day")."""
+    start, end = _sentence(toks, at)
+    head = [t.text for t in toks[start:end]]
+    marks = set(words.determiners) | {"a", "an"} | set(words.rate)
+    return {head[k + d] for k in range(len(head)) for d in (1, 2) if head[k] in marks and k + d < len(head)
+            and all(w.isalpha() for w in head[k + 1: k + d + 1])}
+
+
+def _per_asked(toks: list[Token], words: StoryWords, language: Language) -> bool:
+    """ "each crate holds 24 bottles. how many crates for 600 bottles": the question counts the items a rate
+    is per, so the total is divided by the rate."""
+    last = _last_sentence(toks)
+    asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in ("many", "much", "in")]  # "in days
+    items = set().union(*(_items(toks, q, words) for q in range(len(toks)) if toks[q].number is not None
+                          and _sentence(toks, q) != _sentence(toks, len(toks) - 1)))
+    return any(_same(a, i, language) for a in asked for i in items)
 
 
 def _year(q: _Quantity) -> bool:
