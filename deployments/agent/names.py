@@ -149,7 +149,8 @@ class NameIndex:
         words = [w for _, w in words_at]
         found = candidates(text, self.connectors, self.stop_words)
         lead = 1 if toks and toks[0].text.lower() in self.stop_words else 0  # "The Lyon office" -> "Lyon"
-        first = next((c for c in found if c.start == lead or c.column == 0), None)  # a table's first cell too
+        first = next((c for c in found if c.column == 0), None) \
+            or next((c for c in found if c.start == lead), None)  # a table's first cell before a title above it
         if first is None and found and found[0].start <= lead + 3 and toks[found[0].start - 1].text == ":" \
                 and all(t.text[:1].isupper() and not is_value(t.text) for t in toks[lead: found[0].start - 1]):
             first = found[0]  # "Site: Kestrel Ridge\n...": the value of the record's first label ("kubectl: ..."

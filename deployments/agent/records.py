@@ -312,11 +312,17 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
         at += len(line) + 1
     header = next((k for k in range(len(lines) - 1) if lines[k][1].count("|") >= 2 and _RULE.fullmatch(lines[k + 1][1])),
                   None)
+    skip = 2  # the header and its rule
+    if header is None:  # a header row right over rows of as many cells, no rule between ("| keysym | hex |")
+        header = next((k for k in range(len(lines) - 1) if lines[k][1].count("|") >= 3
+                       and len(_cells(lines[k][1])) == len(_cells(lines[k + 1][1])) and lines[k + 1][1].count("|") >= 3),
+                      None)
+        skip = 1
     if header is None:
         return found
     names = [cell.strip() for cell in _cells(lines[header][1])]
     spans: list[tuple[int, int, int, int]] = []  # (start, end, column, row) in characters, of the rows' cells
-    for row, (start, line) in enumerate(lines[header + 2:]):
+    for row, (start, line) in enumerate(lines[header + skip:]):
         if line.count("|") < 2:
             break
         offset = 0
@@ -326,7 +332,7 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
                 lead = len(cell) - len(cell.lstrip())
                 spans.append((start + offset + lead, start + offset + len(cell.rstrip()), column, row))
             offset += len(cell)
-    table_end = lines[header + 1][0] + len(lines[header + 1][1])
+    table_end = lines[header + skip - 1][0] + len(lines[header + skip - 1][1])
     kept = [c for c in found if not lines[header][0] <= toks[c.start].at <= table_end
             and not any(a <= toks[c.start].at < b for a, b, _, _ in spans)]
     for a, b, column, row in spans:
