@@ -468,10 +468,6 @@ class Resolver:
             low = c.text.lower()
             return c.name and c.end - c.start == 1 and (c.start == 0 or toks[c.start - 1].text in ".!?") \
                 and not is_value(c.text) and (low in self.index.lower_seen or len(self.index.by_word.get(low, ())) >= self.index.many)
-        rates = self.language.rates
-        for c in found:  # "Price per seat is $575": a price, labelled by "Price", not by "seat"
-            c.label = [w for k, w in enumerate(c.label) if not (k + 1 < len(c.label) and c.label[k + 1].lower() in rates)]
-            c.after = [w for k, w in enumerate(c.after) if not (k > 0 and c.after[k - 1].lower() in rates)]
         values = [c for c in found if not c.weak]
         for a, b in zip(values, values[1:]):  # "Runs 14 June 2025 to 23 June 2025": the two ends of a range
             between = toks[a.end: b.start]
@@ -480,13 +476,19 @@ class Resolver:
                 a.range_end, a.partner, b.range_end, b.partner = "first", b.start, "last", a.start
         kept = []
         for c in found:
-            if opener(c):  # "Built in Aarhus in 2016, ...": no value, but the next value's label when it has none
+            if opener(c):  # "Built in Aarhus in 2016, ...", "Annual value is EUR 442,250": no value, but with the
+                # words after it, the next value's label
                 nxt = next((n for n in found if n.start >= c.end), None)
-                if nxt is not None and not any(t.mark for t in toks[c.end: nxt.start]) \
-                        and all(w.lower() in self.language.stop_words for w in nxt.label):
-                    nxt.label = nxt.label + [c.text]
+                if nxt is not None and not any(t.mark for t in toks[c.end: nxt.start]) and all(
+                        w.lower() in self.language.stop_words or _unit_code(w) for w in nxt.label):
+                    own = [t.text for t in toks[c.end: nxt.start] if t.text not in nxt.label][::-1]
+                    nxt.label = nxt.label + own + [c.text]
                 continue
             kept.append(c)
+        rates = self.language.rates
+        for c in kept:  # "Price per seat is $575": a price, labelled by "Price", not by "seat"
+            c.label = [w for k, w in enumerate(c.label) if not (k + 1 < len(c.label) and c.label[k + 1].lower() in rates)]
+            c.after = [w for k, w in enumerate(c.after) if not (k > 0 and c.after[k - 1].lower() in rates)]
         return kept
 
     def _wanted(self, question: str, spans: list[str]) -> list[str]:
@@ -597,6 +599,11 @@ def _distinct_docs(names: list[Name]) -> list[Name]:
             seen.add(name.doc)
             out.append(name)
     return out
+
+
+def _unit_code(word: str) -> bool:
+    """A currency's code or sign before an amount ("EUR", "$"): a unit, no label word."""
+    return word in ("$", "€", "£", "¥") or word.isalpha() and word.isupper() and 2 <= len(word) <= 3
 
 
 def _collection(doc_id: str) -> str:

@@ -569,3 +569,14 @@ def test_words_after_a_value_past_a_function_word_label_the_next_value() -> None
              for tag, year, price, loads in [("KX-2", 2015, 48000, 12), ("KX-5", 2019, 61500, 9),
                                              ("KX-7", 2011, 39900, 15), ("KX-9", 2021, 75250, 7)]}
     assert ask("What was the purchase price of Kiln KX-5?", kilns) == "61,500"  # not the year before "at a"
+
+
+def test_a_sentence_opener_labels_the_amount_after_its_currency_code() -> None:
+    deals = {f"deal-{n}": f"Renewal note for {name} (contract {code}). Scope is {scope}. Annual value is EUR {value:,}, "
+                          f"notice {notice} days."
+             for n, (name, code, scope, value, notice) in enumerate([
+                 ("Harlow Freight", "SC-101", "inbound pallets", 442250, 90), ("Mossdale Print", "SC-102", "labels", 61000, 30),
+                 ("Crane and Sons", "SC-103", "lifting gear", 125500, 60), ("Tidewell Foods", "SC-104", "canteen", 88900, 45),
+                 ("Orrin Steel", "SC-105", "coil", 510000, 90), ("Pell Cleaning", "SC-106", "offices", 43800, 30)])}
+    # six records open a sentence with "Annual": a template's word, no value
+    assert ask("What is the annual value of the Crane and Sons contract?", deals) == "125,500"
