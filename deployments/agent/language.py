@@ -68,6 +68,7 @@ class StoryWords(BaseModel):
     compare: list[str] = Field([], description='A question for how far apart two numbers are ("by how many did '
                                'sales rise", "how many days late").')
     average: list[str] = Field([], description='A question for the mean of a list of numbers ("on average").')
+    result: list[str] = Field([], description='Words naming the result so far ("split the rest evenly").')
     per_one: list[str] = Field([], description='A question for one item\'s share ("what does each pay").')
     percent_more: list[str] = Field([], description='A percentage added to its base ("grown by 25%").')
     percent_less: list[str] = Field([], description='A percentage taken off its base ("a 15% discount").')
@@ -89,6 +90,9 @@ class ArithmeticWords(BaseModel):
     postfix: dict[str, tuple[str, float]] = {}
     apply: dict[str, list[str]] = {}
     apply_scale: dict[str, tuple[str, float]] = {}
+    comparisons: dict[Literal["more", "less"], list[str]] = Field({}, description='Phrases opening a comparison of '
+                                                                 'two expressions joined by "than" ("how much more is '
+                                                                 'A than B": A - B; "how much less is A than B": B - A).')
     repeats: dict[str, int] = {}
     pronouns: list[str] = []
     trailing: list[str] = []

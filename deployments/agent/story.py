@@ -104,8 +104,9 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
         if op is None:
             return None
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
-        if op in "*/" and additive and any(t.text in _SENTENCE for t in toks[before.at: current.at]):
-            expression, additive = f"({expression})", False
+        if op in "*/" and additive and (any(t.text in _SENTENCE for t in toks[before.at: current.at])
+                                        or _holds(_own(toks, current, words, language)[0], words.result)):
+            expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets
         if op == "-" and len(quantities) == 2 and _year(before) and _year(current) \
                 and float(before.value) < float(current.value):
             return f"{current.value} - {before.value}"  # "issued 2021, expires 2046": how many years apart

@@ -251,6 +251,12 @@ class _Parser:
             return (_bin(second, verb.op, first) if verb.swapped else _bin(first, verb.op, second)), j
         if (m := self._phrase(i, self.w.starts)) is not None:
             return self.unary(m[1])
+        for side, phrases in self.w.comparisons.items():  # "how much more is 4,800 divided by 16 than 120"
+            if (m := self._phrase(i, phrases)) is not None:
+                left, j = self.additive(m[1])
+                if j < len(self.t) and self.t[j].text in ("than", "exceed", "exceeds"):
+                    right, j = self.additive(j + 1)
+                    return (_bin(left, "-", right) if side == "more" else _bin(right, "-", left)), j
         raise NoParse
 
     def _trailing(self, i: int) -> int:

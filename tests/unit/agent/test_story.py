@@ -31,6 +31,7 @@ from deployments.agent.wordmath import parse
     ("The lease was signed in 2019 and runs for 7 years. In which year does it end?", 2026),  # a year and a span
     ("The plant opened in 1987 and closed in 2015. How many years was it open?", 28),
     ("Five boxes of 12 pens each, and 8 loose pens: how many pens in total?", 68),  # two steps
+    ("We had 900 mugs, sold 300, and shared the rest equally among 4 shops. How many mugs per shop?", 150),
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
