@@ -38,6 +38,7 @@ from deployments.agent.wordmath import parse
 ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
 LOOKUP_THOUGHT = "I look up each thing the question names."
 COMBINE_THOUGHT = "I combine the values the documents give."
+NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it is ("Supplier contract check:")
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
 
 
@@ -249,8 +250,11 @@ class Resolver:
                 kind = phrase[-1] if phrase else kind
             else:
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
+        subject_kind = not named_subject and span and bool(phrase) and any(  # "Which of our suppliers ...": the
+            all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL]], self.same) for p in phrase)  # subject's own
+            for c in cands if fold(c.text) == record.subject)  # label, near it ("Supplier contract check: Gorromar")
         if not named_subject and span and record.subject_text and fold(record.subject_text) == record.subject \
-                and set(wanted) & self.language.naming and record.subject not in fold(question):
+                and (set(wanted) & self.language.naming or subject_kind) and record.subject not in fold(question):
             # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], record.subject_text,
                               "observation", 0, [record.id])
@@ -433,6 +437,12 @@ class Resolver:
         opened = [i + 1 for i, w in enumerate(words[:-1]) if w in self.language.kind_words]
         requested = self._requested(question)
         for start in ([requested] if requested is not None else []) + opened:
+            if words[start] == "of":  # "Which of our suppliers ...": suppliers
+                start += 1
+                while start < len(words) and words[start] in self.language.stop_words:
+                    start += 1
+                if start >= len(words):
+                    continue
             if words[start] not in self.language.stop_words | DELIMITERS:
                 phrase = list(itertools.takewhile(lambda x: x not in self.language.stop_words and x not in DELIMITERS,
                                                   words[start:]))

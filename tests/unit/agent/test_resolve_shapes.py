@@ -580,3 +580,13 @@ def test_a_sentence_opener_labels_the_amount_after_its_currency_code() -> None:
                  ("Orrin Steel", "SC-105", "coil", 510000, 90), ("Pell Cleaning", "SC-106", "offices", 43800, 30)])}
     # six records open a sentence with "Annual": a template's word, no value
     assert ask("What is the annual value of the Crane and Sons contract?", deals) == "125,500"
+
+
+def test_the_kind_a_question_asks_labelling_the_subject_makes_the_subject_the_answer() -> None:
+    tickets = {f"tkt-{n}": f"[PROC-{4400 + n}] Supplier contract check: {name}\nValue USD {value:,}. Price review due.\n"
+                           f"Supplier contact: {contact}"
+               for n, (name, value, contact) in enumerate([
+                   ("Gorrow Gases", 385500, "Delia Prent"), ("Hask Metals", 120000, "Ivo Marr"),
+                   ("Lune Paper", 56000, "Oda Finch"), ("Brell Freight", 240750, "Sam Udo")])}
+    assert ask("We got an email from Ivo Marr about a price increase. Which of our suppliers does he work for?",
+               tickets) == "Hask Metals"
