@@ -142,8 +142,8 @@ class Language(BaseModel):
                                            '("... ABW and the numeric code 533").')
     naming: frozenset[str] = Field(frozenset(), description='Words that ask what a thing is called ("its name", '
                                    '"what is it called"): asked by another of its values, the answer is its subject.')
-    notations: dict[Literal["hex", "decimal"], list[str]] = Field({}, description='Words that ask for a number '
-                                                                   'in one notation ("the hex code", "in decimal").')
+    notations: dict[Literal["hex", "decimal", "codepoint"], list[str]] = Field(
+        {}, description='Words that ask for a number in one notation ("the hex code", "in decimal", "in U+ form").')
     rates: frozenset[str] = Field(frozenset(), description='Words of a rate ("$575 per seat"): the word after one '
                                   'is what the value is counted by, not what it is.')
     range_joiners: frozenset[str] = Field(frozenset(), description='Words between the two ends of a range ("14 '
@@ -201,10 +201,13 @@ class Language(BaseModel):
                  if any(w in tokens or self._stem(w) in {self._stem(t) for t in tokens} for w in phrases)]
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
 
-    def notation(self, text: str) -> Literal["hex", "decimal"] | None:
-        """The notation ``text`` asks a number in ("the hexadecimal opcode": hex); None when none or both."""
+    def notation(self, text: str) -> Literal["hex", "decimal", "codepoint"] | None:
+        """The notation ``text`` asks a number in ("the hexadecimal opcode": hex; "in U+ form": codepoint, a kind
+        of hex); None when none or two that differ."""
         tokens = set(words(text))
         found = [name for name, names in self.notations.items() if tokens & {w.lower() for w in names}]
+        if set(found) == {"hex", "codepoint"}:  # "the hex U+ code point"
+            return "codepoint"
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
 
     def asks_time(self, text: str) -> bool:

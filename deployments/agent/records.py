@@ -114,14 +114,17 @@ def is_value(word: str) -> bool:
             or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
 
 
+_CODEPOINT = re.compile(r"[Uu]\+[0-9A-Fa-f]{4,6}")  # a Unicode code point ("U+20AC"), a hex number too
 _DECIMAL_REFERENCE = re.compile(r"&#\d+;")  # a character reference by its decimal number ("&#8472;")
 _HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|[Uu]\+[0-9A-Fa-f]{4,6}|&#[xX][0-9A-Fa-f]+;"
                   r"|(?=[0-9A-F ]*[A-F])(?=[0-9A-F ]*[0-9])[0-9A-F]{2}(?: [0-9A-F]{2})*")
 
 
 def notation(text: str) -> str:
-    """How a number value is written: "hex" ("0xA4", "#FFEFD5", "U+20AC", "&#x2135;", "E2 99 A0"), "decimal"
-    ("164", "49,185", "&#8472;"), or "" (no number)."""
+    """How a number value is written: "codepoint" ("U+20AC"), "hex" ("0xA4", "#FFEFD5", "&#x2135;", "E2 99 A0"),
+    "decimal" ("164", "49,185", "&#8472;"), or "" (no number)."""
+    if _CODEPOINT.fullmatch(text):
+        return "codepoint"
     if _HEX.fullmatch(text):
         return "hex"
     return "decimal" if NUMBER.fullmatch(text) or _DECIMAL_REFERENCE.fullmatch(text) else ""

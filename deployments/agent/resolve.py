@@ -293,9 +293,12 @@ class Resolver:
             # 1200", "the named shades in the Harbor paint catalogue")
         asked = self.language.notation(self._not_set_aside(question)) if named_subject else None
         if asked is not None:  # "the hexadecimal opcode", "its decimal value": a number written so
-            written = [c for c in cands if notation(c.text) == asked and c.text not in question]
-            if [c for c in ranking if notation(c.text) == asked]:
-                ranking = [c for c in ranking if notation(c.text) == asked]
+            kinds = ("hex", "codepoint") if asked == "hex" else (asked,)  # "the hex code point": U+20AC
+            written = [c for c in cands if notation(c.text) in kinds and c.text not in question] or [
+                Candidate(c.text.split()[0], c.start, c.start + 1, label=c.label) for c in cands  # "U+063A ARABIC
+                if notation(c.text.split()[0]) in kinds and c.text.split()[0] not in question]  # LETTER GHAIN
+            if [c for c in ranking if notation(c.text) in kinds]:
+                ranking = [c for c in ranking if notation(c.text) in kinds]
             elif written and ranking:  # the value the words found, written otherwise: the one written nearest it,
                 near = min(written, key=lambda c: abs(c.start - ranking[0].start))
                 near.score = max(near.score, ranking[0].score)  # in its place

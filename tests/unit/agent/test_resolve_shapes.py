@@ -590,3 +590,13 @@ def test_the_kind_a_question_asks_labelling_the_subject_makes_the_subject_the_an
                    ("Lune Paper", 56000, "Oda Finch"), ("Brell Freight", 240750, "Sam Udo")])}
     assert ask("We got an email from Ivo Marr about a price increase. Which of our suppliers does he work for?",
                tickets) == "Hask Metals"
+
+
+def test_a_code_point_asked_in_u_plus_form_and_a_want_set_aside() -> None:
+    keys = {f"key-{name.lower()}": f"Key {name}: value {value:#06x} (decimal {value}). Character: U+{cp:04X} {char}. "
+                                   f"Code point decimal {cp}. Tint {tint} percent, shade {shade} percent."
+            for name, value, cp, char, tint, shade in [
+                ("Ghainx", 0x5DA, 0x63A, "ARABIC LETTER GHAIN", 24, 80), ("Zhex", 0x6D6, 0x436, "CYRILLIC SMALL ZHE", 30, 70),
+                ("Alefx", 0x5C7, 0x627, "ARABIC LETTER ALEF", 11, 65), ("Tethx", 0x7E8, 0x3B8, "GREEK SMALL THETA", 50, 40)]}
+    assert ask("What U+ code point does key Ghainx map to? I don't want the keysym hex.", keys) == "U+063A"
+    assert ask("Alefx tint as a percentage (I don't want its shade)", keys) == "11"
