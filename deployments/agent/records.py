@@ -342,8 +342,18 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
         inside = [t.index for t in toks if a <= t.at < b and not t.mark]
         if inside:
             label = [t.text for t in tokens(names[column]) if not t.mark][::-1]
-            kept.append(Candidate(text[a:b], inside[0], inside[-1] + 1, label=label, name=True, column=column, row=row))
+            cell = text[a:b]
+            if (amount := _AMOUNT.fullmatch(cell)) is not None:  # "EUR 454,000", "87.7 %": the number, its unit
+                after = amount[3] or amount[4]
+                kept.append(Candidate(amount[2], inside[0], inside[-1] + 1, label=([amount[1]] if amount[1] else []) + label,
+                                      after=[after] if after else [], column=column, row=row))
+                continue
+            kept.append(Candidate(cell, inside[0], inside[-1] + 1, label=label, name=True, column=column, row=row))
     return sorted(kept, key=lambda c: c.start)
+
+
+_AMOUNT = re.compile(r"(?:([A-Z]{2,3}(?=\s)|[$€£¥])\s*)?(-?\d[\d,]*(?:\.\d+)?)(?:\s*(%)|\s+([A-Za-z]{1,3}))?")
+# a table cell's amount and its unit: "EUR 454,000", "$12", "87.7 %", "350 kg" (not "PO-608268")
 
 
 def _cells(line: str) -> list[str]:

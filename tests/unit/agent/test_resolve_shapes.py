@@ -600,3 +600,12 @@ def test_a_code_point_asked_in_u_plus_form_and_a_want_set_aside() -> None:
                 ("Alefx", 0x5C7, 0x627, "ARABIC LETTER ALEF", 11, 65), ("Tethx", 0x7E8, 0x3B8, "GREEK SMALL THETA", 50, 40)]}
     assert ask("What U+ code point does key Ghainx map to? I don't want the keysym hex.", keys) == "U+063A"
     assert ask("Alefx tint as a percentage (I don't want its shade)", keys) == "11"
+
+
+def test_a_table_cell_s_amount_is_its_number_and_unit() -> None:
+    head = "Supplier register, extract\n\n| Supplier | Contract no. | Annual value | On-time % |\n|---|---|---|---|\n"
+    rows = {f"sup-{n}": head + f"| {name} | SC-{n:03d} | EUR {value:,} | {rate} |"
+            for n, (name, value, rate) in enumerate([("Harlow Gas and Welding", 454000, 87.7),
+                                                      ("Tarn Forklift Rental", 227500, 91.3), ("Mossby Cartons", 98250, 84.3),
+                                                      ("Quill Print Works", 61000, 95.0)])}
+    assert ask("What is the combined annual value of Harlow Gas and Welding and Tarn Forklift Rental?", rows) == "681500"
