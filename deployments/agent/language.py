@@ -197,8 +197,9 @@ class Language(BaseModel):
         """Which end of a range ``text`` asks for ("the start date": first; "when does it finish": last); None
         when it names neither or both."""
         tokens = set(words(text))
+        stems = {self._stem(t) for t in tokens}
         found = [end for end, phrases in self.range_ends.items()
-                 if any(w in tokens or self._stem(w) in {self._stem(t) for t in tokens} for w in phrases)]
+                 if any(w in tokens or self._stem(w) in stems for w in phrases)]
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
 
     def notation(self, text: str) -> Literal["hex", "decimal", "codepoint"] | None:

@@ -69,8 +69,7 @@ def quoted(question: str) -> str | None:
 def _id_ends_with(doc_id: str, word: str) -> bool:
     """Whether the id's last part is ``word`` ("svc-nntp", "pystdlib-difflib"; "KW_NAMES" for "op-kw-names": an
     id writes a name's underscores as dashes); both as the caller normalised them."""
-    return bool(re.search(r"(?:^|[-_:/.])" + re.escape(word) + "$", doc_id)) \
-        or "_" in word and bool(re.search(r"(?:^|[-_:/.])" + re.escape(word.replace("_", "-")) + "$", doc_id))
+    return any(re.search(r"(?:^|[-_:/.])" + re.escape(w) + "$", doc_id) for w in {word, word.replace("_", "-")})
 
 
 def _norm(words: Sequence[str]) -> str:

@@ -116,7 +116,7 @@ def is_value(word: str) -> bool:
 
 _CODEPOINT = re.compile(r"[Uu]\+[0-9A-Fa-f]{4,6}")  # a Unicode code point ("U+20AC"), a hex number too
 _DECIMAL_REFERENCE = re.compile(r"&#\d+;")  # a character reference by its decimal number ("&#8472;")
-_HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|[Uu]\+[0-9A-Fa-f]{4,6}|&#[xX][0-9A-Fa-f]+;"
+_HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|&#[xX][0-9A-Fa-f]+;"
                   r"|(?=[0-9A-F ]*[A-F])(?=[0-9A-F ]*[0-9])[0-9A-F]{2}(?: [0-9A-F]{2})*")
 
 
@@ -128,6 +128,11 @@ def notation(text: str) -> str:
     if _HEX.fullmatch(text):
         return "hex"
     return "decimal" if NUMBER.fullmatch(text) or _DECIMAL_REFERENCE.fullmatch(text) else ""
+
+
+def unit_code(word: str) -> bool:
+    """A currency's code or sign before an amount ("EUR", "USD", "$"): its unit, no value and no label word."""
+    return word in ("$", "€", "£", "¥") or word.isalpha() and word.isupper() and 2 <= len(word) <= UNIT_LETTERS
 
 
 def _capital(word: str) -> bool:
@@ -188,8 +193,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             colon = i if word == ":" else colon
             i += 1
             continue
-        if i + 1 < len(toks) and NUMBER.fullmatch(toks[i + 1].text) and 2 <= len(word) <= UNIT_LETTERS \
-                and word.isalpha() and word.isupper():
+        if i + 1 < len(toks) and NUMBER.fullmatch(toks[i + 1].text) and unit_code(word):
             i += 1  # "EUR 219,650", "USD 40": a currency's code before its amount is its unit, no value
             continue
         if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and len(word) <= UNIT_LETTERS and not toks[i].mark \
@@ -238,11 +242,11 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         content = 0
         for k in range(c.end, nxt):
             t = toks[k]
-            if k == c.end and t.text == "(" and ")" in [u.text for u in toks[k: nxt]]:  # "23 March 2025 (final
-                # session)": a bracket of words right after a value says what it is, as a note (it may describe
-                # more than the value: "400 to 499 (syllabic scripts)")
-                c.note = [u.text for u in toks[k + 1: k + 1 + [u.text for u in toks[k: nxt]].index(")") - 1]
-                          if not u.mark]
+            close = next((m for m in range(k, nxt) if toks[m].text == ")"), None) if t.text == "(" else None
+            if k == c.end and close is not None:  # "23 March 2025 (final session)": a bracket of words right after
+                # a value says what it is, as a note (it may describe more than the value: "400 to 499 (syllabic
+                # scripts)")
+                c.note = [u.text for u in toks[k + 1: close] if not u.mark]
                 break
             if t.mark or content >= (1 if c.name else AFTER_WORDS) or t.text.lower() in joiners \
                     or (c.name and t.text.lower() in stop_words):  # a name's noun follows it at once

@@ -31,7 +31,7 @@ from deployments.agent.calculator import CalculatorError, evaluate, format_numbe
 from deployments.agent.language import Language
 from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value, matches,
-                                       notation, ranked, score, tied, tokens)
+                                       notation, ranked, score, tied, tokens, unit_code)
 from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
 
@@ -107,8 +107,8 @@ class Resolver:
         ops = self.language.operations(self._not_set_aside(_without(question, strong)))  # "(not the total)"
         told = not [n for n in worded if not n.span[:1].isdigit()]  # "3 root certificates" counts, names nothing
         if told and (story := read_story(question, self.language)) is not None:  # it needs two numbers or more
-            return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, format_number(evaluate(story)))],
-                              format_number(evaluate(story)), "calculation", 0)  # "60 seats and 47 are taken"
+            result = format_number(evaluate(story))  # "60 seats and 47 are taken"
+            return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
         if stated and names:
             return None  # a stated number with a looked-up value: the loop's guards combine them
         if ops and not stated:
@@ -239,40 +239,40 @@ class Resolver:
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
                                                                for w in c.label + c.after}  # a bracketed one's too
-            # "Which media type ...": when the record's subject is labelled by the whole phrase ("Media type: video/x-la-asf"), the kind names it; else it is what the records
+            # "Which media type ...": when the record's subject is labelled by the whole phrase ("Media type:
+            # video/x-la-asf"), the kind names it; else it is what the records
             # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
-            labelled = bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:len(phrase)]], self.same)
-                                                for p in phrase) for c in cands if fold(c.text) == record.subject)
+            labelled = self._subject_labelled(phrase, cands, record, len(phrase))
             if self._opens_with_kind(question):  # "Which named X11 color is ...": the whole phrase is the kind,
                 # its head what the answer is called ("the country whose alpha-3 code ...": "whose" opens no question)
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w not in phrase or labelled)]
                 kind = phrase[-1] if phrase else kind
             else:
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
-        subject_kind = not named_subject and span and bool(phrase) and any(  # "Which of our suppliers ...": the
-            all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL]], self.same) for p in phrase)  # subject's own
-            for c in cands if fold(c.text) == record.subject)  # label, near it ("Supplier contract check: Gorromar")
+        # "Which of our suppliers ...": the subject's own label, near it, says that kind ("Supplier contract check:")
+        subject_kind = not named_subject and span and self._subject_labelled(phrase, cands, record, NEAR_LABEL)
         if not named_subject and span and record.subject_text and fold(record.subject_text) == record.subject \
                 and (set(wanted) & self.language.naming or subject_kind) and record.subject not in fold(question):
             # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], record.subject_text,
                               "observation", 0, [record.id])
         cands = [_split_label(c, wanted) for c in cands]
+        plain = self._not_set_aside(question)  # "below U+0080 (not the total)": what the question asks
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
         if cell is not None and not named_subject:  # a table of many rows: the row the question names
             cands = [c for c in cands if c.row == cell.row]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
-        if named_subject and self.language.asks_quantity(self._not_set_aside(question)):
+        if named_subject and self.language.asks_quantity(plain):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = numbers or ranking
-        if named_subject and self.language.asks_time(self._not_set_aside(question)):  # "When was it formed?":
+        if named_subject and self.language.asks_time(plain):  # "When was it formed?":
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
             dated = [c for c in ranking if _is_date(c, self.language)]
             if dated:
                 ranking = dated
-            elif unstated and not self.language.asks_quantity(self._not_set_aside(question)) and (not ranking or not score(
+            elif unstated and not self.language.asks_quantity(plain) and (not ranking or not score(
                     ranking[0], [w for w in wanted if not self.language.asks_time(w)], self.language.stop_words,
                     same=self.same)):  # "which year does it stop": a date, not "30 years" (only the time word
                 # found it); among several, the range's end asked, or the model's choice. A whole date before a year
@@ -291,7 +291,7 @@ class Resolver:
                        if matches(kind, [w.lower() for w in c.label[:1]], self.same)]  # its own label, right
             # before it: not a word of a sentence that goes on to another value ("a floor lamp with a brightness of
             # 1200", "the named shades in the Harbor paint catalogue")
-        asked = self.language.notation(self._not_set_aside(question)) if named_subject else None
+        asked = self.language.notation(plain) if named_subject else None
         if asked is not None:  # "the hexadecimal opcode", "its decimal value": a number written so
             kinds = ("hex", "codepoint") if asked == "hex" else (asked,)  # "the hex code point": U+20AC
             written = [c for c in cands if notation(c.text) in kinds and c.text not in question] or [
@@ -305,7 +305,7 @@ class Resolver:
                 ranking = [near] + [c for c in ranking if c is not near]
             elif len(written) == 1:
                 ranking = written
-        end = self.language.range_end(self._not_set_aside(question)) if named_subject else None
+        end = self.language.range_end(plain) if named_subject else None
         if end is not None:  # "the start date", "when does it finish": that end of a range the record writes
             if ranking and ranking[0].range_end and ranking[0].range_end != end:
                 ranking = [c for c in cands if c.start == ranking[0].partner] + ranking
@@ -417,6 +417,11 @@ class Resolver:
             return top[0]
         return next((c for c in top if c.text == picked), top[0])
 
+    def _subject_labelled(self, phrase: list[str], cands: list[Candidate], record: Record, width: int) -> bool:
+        """Whether every word of ``phrase`` is among the first ``width`` words of the subject's own label."""
+        return bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:width]], self.same) for p in phrase)
+                                    for c in cands if fold(c.text) == record.subject)
+
     def _opens_with_kind(self, question: str) -> bool:
         """Whether the question's first word is a kind word ("Which named X11 color ..."), not a relative one,
         or a request whose object is the kind ("Name the script whose ...")."""
@@ -493,7 +498,7 @@ class Resolver:
                 # words after it, the next value's label
                 nxt = next((n for n in found if n.start >= c.end), None)
                 if nxt is not None and not any(t.mark for t in toks[c.end: nxt.start]) and all(
-                        w.lower() in self.language.stop_words or _unit_code(w) for w in nxt.label):
+                        w.lower() in self.language.stop_words or unit_code(w) for w in nxt.label):
                     own = [t.text for t in toks[c.end: nxt.start] if t.text not in nxt.label][::-1]
                     nxt.label = nxt.label + own + [c.text]
                 continue
@@ -612,11 +617,6 @@ def _distinct_docs(names: list[Name]) -> list[Name]:
             seen.add(name.doc)
             out.append(name)
     return out
-
-
-def _unit_code(word: str) -> bool:
-    """A currency's code or sign before an amount ("EUR", "$"): a unit, no label word."""
-    return word in ("$", "€", "£", "¥") or word.isalpha() and word.isupper() and 2 <= len(word) <= 3
 
 
 def _collection(doc_id: str) -> str:

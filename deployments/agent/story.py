@@ -140,7 +140,7 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
         between = [t.text for t in toks[out[k].at + 1: out[k + 1].at]]
         if between[:1] == ["of"] and all(w in _WHOLE_AFTER for w in between[1:]) \
                 or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]):
-            out[k], out[k + 1] = _Quantity(out[k + 1].at, out[k + 1].value), _Quantity(out[k].at, out[k].value)
+            out[k], out[k + 1] = out[k + 1], out[k]
     return out
 
 
@@ -310,8 +310,9 @@ def _per_asked(toks: list[Token], words: StoryWords, language: Language) -> bool
     is per, so the total is divided by the rate."""
     last = _last_sentence(toks)
     asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in ("many", "much", "in")]  # "in days
+    asking = _sentence(toks, len(toks) - 1)
     items = set().union(*(_items(toks, q, words) for q in range(len(toks)) if toks[q].number is not None
-                          and _sentence(toks, q) != _sentence(toks, len(toks) - 1)))
+                          and _sentence(toks, q) != asking))
     return any(_same(a, i, language) for a in asked for i in items)
 
 
