@@ -62,7 +62,8 @@ def _mean(rng, d):
 
 def _half(rng, d):
     a = phrase(rng, UNARY, d)
-    word, factor = rng.choice([("half of", 0.5), ("double", 2), ("twice", 2), ("triple", 3)])
+    word, factor = rng.choice([("half of", 0.5), ("halve", 0.5), ("double", 2), ("twice", 2), ("triple", 3),
+                               ("quadruple", 4), ("four times", 4)])
     return f"{word} {a[0]}", a[1] * factor, UNARY
 
 
