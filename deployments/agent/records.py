@@ -117,11 +117,11 @@ def is_value(word: str) -> bool:
 _CODEPOINT = re.compile(r"[Uu]\+[0-9A-Fa-f]{4,6}")  # a Unicode code point ("U+20AC"), a hex number too
 _DECIMAL_REFERENCE = re.compile(r"&#\d+;")  # a character reference by its decimal number ("&#8472;")
 _HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|&#[xX][0-9A-Fa-f]+;"
-                  r"|(?=[0-9A-F ]*[A-F])(?=[0-9A-F ]*[0-9])[0-9A-F]{2}(?: [0-9A-F]{2})*")
+                  r"|(?=[0-9A-F ]*[A-F])(?=[0-9A-F ]*[0-9])[0-9A-F]{2}(?: ?[0-9A-F]{2})*")
 
 
 def notation(text: str) -> str:
-    """How a number value is written: "codepoint" ("U+20AC"), "hex" ("0xA4", "#FFEFD5", "&#x2135;", "E2 99 A0"),
+    """How a number value is written: "codepoint" ("U+20AC"), "hex" ("0xA4", "#FFEFD5", "&#x2135;", "E2 99 A0", "88CC"),
     "decimal" ("164", "49,185", "&#8472;"), or "" (no number)."""
     if _CODEPOINT.fullmatch(text):
         return "codepoint"
@@ -232,7 +232,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             found.append(Candidate(word, i, i + 1, weak=True))
         i += 1
     strong = [c for c in found if not c.weak]
-    kept = [c for c in found if c.weak or not _is_label(c, next((n for n in strong if n.start >= c.end), None), toks,
+    kept = [c for c in found if c.weak or _equals(text, toks, c, next((n for n in strong if n.start >= c.end), None))
+            or not _is_label(c, next((n for n in strong if n.start >= c.end), None), toks,
                                                         stop_words)]
     bounds = [c for c in kept if not c.weak]
     taken: set[int] = set()  # token indices that are some value's following words
@@ -271,6 +272,9 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
         outer = next((b for b in bounds if opening in (b.end, b.end + len(b.after))), None) \
             if opening > 0 and toks[opening].text == "(" else None  # "4 code units (8 bytes)": after its words too
+        if outer is None and (outer := next((b for b in bounds if b.end == c.start), None)) is not None \
+                and not _equals(text, toks, outer, c):  # "Value 0x07ab = 1963": the same value restated, labelled
+            outer = None  # as the first
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     return _table_cells(text, toks, kept)
@@ -305,6 +309,15 @@ def _date_end(toks: list[Tok], i: int, months: frozenset[str]) -> int | None:
 
 
 _RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")  # "|---|:--:|"
+
+
+def _equals(text: str, toks: list[Tok], first: Candidate, second: Candidate | None) -> bool:
+    """Two numbers joined by "=" ("0x07ab = 1963"): one value in two notations,
+    neither the label of the other (a key before "=", "shared_buffers = 128MB", is no number)."""
+    if second is None or second.start != first.end or not notation(first.text) or not notation(second.text):
+        return False
+    last = toks[first.end - 1]
+    return text[last.at + len(last.text): toks[second.start].at].strip() == "="
 
 
 def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:

@@ -609,3 +609,19 @@ def test_a_table_cell_s_amount_is_its_number_and_unit() -> None:
                                                       ("Tarn Forklift Rental", 227500, 91.3), ("Mossby Cartons", 98250, 84.3),
                                                       ("Quill Print Works", 61000, 95.0)])}
     assert ask("What is the combined annual value of Harlow Gas and Welding and Tarn Forklift Rental?", rows) == "681500"
+
+
+def test_a_title_line_names_its_record_and_two_numbers_joined_by_equals_are_one_value() -> None:
+    # the id's tail is written in the title and as a value ("official name: QXP"): asked by it, the record is named
+    frames = {f"frame-{name.lower()}": f"Reference card - {name} (frame kinds)\n- official name: {name}\n"
+                                       f"- frame kind (hex): {code:04X}\n- decimal value: {code}\n- line in file: {line}"
+              for name, code, line in [("QXP", 0x88CC, 38), ("TRVL", 0x86DD, 12), ("MBRK", 0x8847, 51), ("ZOLT", 0x88F7, 7)]}
+    assert ask("Give me the frame kind hex value for QXP.", frames) == "88CC"
+    assert ask("What decimal value does TRVL have?", frames) == "34525"
+    # "Value 0x05da = 1498 decimal": the hex value is a value, not the label of its decimal form
+    keys = {f"key-{name.lower()}": f"Key note {name}\nLooked up in the table (line {line}). Value {value:#06x} = {value} "
+                                   f"decimal. If you need the wide form instead, use {wide:#010x}."
+            for name, value, line, wide in [("Pelqa", 0x5DA, 1268, 0x100063A), ("Zunth", 0x6D6, 1301, 0x1000436),
+                                            ("Orvix", 0x5C7, 1290, 0x1000627), ("Tamsu", 0x7E8, 1402, 0x10003B8)]}
+    assert ask("Pelqa hex value, not the wide form", keys) == "0x05da"
+    assert ask("What is the decimal value of Zunth?", keys) == "1750"
