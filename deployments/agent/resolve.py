@@ -202,8 +202,28 @@ class Resolver:
 
     async def _single(self, question: str, name: Name) -> Resolution | None:
         record = self.index.records[await self._doc(name, question)]
-        return await self._read(question, record, name.span, named_subject=bool(name.subject_of), query=name.span,
+        named = bool(name.subject_of) or (bool(record.subject_text) and name.span != quoted(question)
+                                          and self._name_field(record, name.span))  # a quoted name describes
+        return await self._read(question, record, name.span, named_subject=named, query=name.span,
                                 used=self._extended(question, name, record))
+
+    def _own_name(self, record: Record, cands: list[Candidate], question: str) -> Candidate | None:
+        """The value labelled as a name that the id names too ("Official name: statmon", id "rpc-statmon"), where
+        the question does not state it: what the record calls its subject, where its title line is a ticket's or
+        a card's ("Ticket NETREF-EDBU", "Reference card - PTP (EtherTypes)"). A name field the id does not
+        name ("Unicode name: UP TACK", id "htmlent-perp") is one more value, and a title the id names is kept
+        ("## iso8859_6" over "Lookup name: iso8859-6")."""
+        if record.subject.replace("_", "-") == record.alias.replace("_", "-"):
+            return None
+        return next((c for c in cands if c.label and c.label[0].lower() in self.language.naming
+                     and fold(c.text) == record.alias and fold(c.text) not in fold(question)), None)
+
+    def _name_field(self, record: Record, span: str) -> bool:
+        """The record's own name (`_own_name`: "- name: Ukrainian_ghe", "Official name: dccp") is ``span``:
+        the record is about what the span names, whatever its title line says ("### XK_Ukrainian_ghe", "Ticket
+        NETREF-EDBU")."""
+        own = self._own_name(record, self._candidates(record), "")
+        return own is not None and fold(own.text) == fold(span)
 
     def _extended(self, question: str, name: Name, record: Record) -> str:
         """The name with the question's words around it that the document writes around it too ("Lyon"
@@ -244,7 +264,9 @@ class Resolver:
             # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
             labelled = self._subject_labelled(phrase, cands, record, len(phrase))
-            if self._opens_with_kind(question):  # "Which named X11 color is ...": the whole phrase is the kind,
+            if self._opens_with_kind(question):
+                context |= _label_before(question, used or span, self.language.stop_words)  # "Which EtherType has
+                # the hex value 88F7?": the question's own label of the value it states asks nothing else  # "Which named X11 color is ...": the whole phrase is the kind,
                 # its head what the answer is called ("the country whose alpha-3 code ...": "whose" opens no question)
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w not in phrase or labelled)]
                 kind = phrase[-1] if phrase else kind
@@ -255,8 +277,9 @@ class Resolver:
         if not named_subject and span and record.subject_text and fold(record.subject_text) == record.subject \
                 and (set(wanted) & self.language.naming or subject_kind) and record.subject not in fold(question):
             # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
-            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], record.subject_text,
-                              "observation", 0, [record.id])
+            own = self._own_name(record, cands, question)
+            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))],
+                              own.text if own else record.subject_text, "observation", 0, [record.id])
         cands = [_split_label(c, wanted) for c in cands]
         plain = self._not_set_aside(question)  # "below U+0080 (not the total)": what the question asks
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
@@ -331,7 +354,8 @@ class Resolver:
             unstated = [c for c in cands if c.text.lower() not in asked]
             subject = record.subject_text if record.subject_text and fold(record.subject_text) == record.subject \
                 and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", fold(asked)) else ""
-            best = next((c for c in unstated if fold(c.text) == record.subject), None) \
+            best = (self._own_name(record, cands, asked) if subject else None) \
+                or next((c for c in unstated if fold(c.text) == record.subject), None) \
                 or (Candidate(subject, 0, 1) if subject else None) or _nearest(unstated, _position(record.text, span))
         if best is None and named_subject and wanted:  # no label or following word holds the question.s words:
             # the one value whose clause does ("the Westsea line operates her" for "Who operates ...?")
@@ -652,6 +676,21 @@ def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
                 k += 1
             return out
     return set()
+
+
+def _label_before(question: str, span: str, stop_words: frozenset[str]) -> set[str]:
+    """The question's words right before ``span``, back to a function word or a mark ("has the hex value 88F7":
+    hex, value): what the asker calls the value they state."""
+    toks = tokens(question)
+    low = [t.text.lower() for t in toks]
+    words = [t.text.lower() for t in tokens(span) if not t.mark]
+    start = next((i for i in range(len(low) - len(words) + 1) if words and low[i: i + len(words)] == words), None)
+    out: set[str] = set()
+    k = (start or 0) - 1
+    while start is not None and k >= 0 and not toks[k].mark and low[k] not in stop_words:
+        out.add(low[k])
+        k -= 1
+    return out
 
 
 def _position(text: str, span: str) -> int | None:

@@ -625,3 +625,15 @@ def test_a_title_line_names_its_record_and_two_numbers_joined_by_equals_are_one_
                                             ("Orvix", 0x5C7, 1290, 0x1000627), ("Tamsu", 0x7E8, 1402, 0x10003B8)]}
     assert ask("Pelqa hex value, not the wide form", keys) == "0x05da"
     assert ask("What is the decimal value of Zunth?", keys) == "1750"
+
+
+def test_a_name_field_the_id_names_is_the_record_s_own_name_under_a_ticket_s_title() -> None:
+    tickets = {f"prog-{name}": f"Ticket NR-{code}\nSubject: registry entry check - {name}\nNote: verified against the "
+                               f"registry. Details:\n  Official name: {name}\n  Program number: {number}\n  Hex: {number:#x}\n"
+                               f"  Aliases: {alias}\n  Line in file: {line}"
+               for name, code, number, alias, line in [("brevin", "KQTA", 100231, "brv", 26), ("tollux", "WEPH", 100457, "tlx", 31),
+                                                       ("marsk", "OBDU", 100612, "msk", 12), ("quenby", "ZARF", 100733, "qby", 40)]}
+    assert ask("program 100457 name?", tickets) == "tollux"
+    assert ask("tell me the official program name that has msk as one of its aliases", tickets) == "marsk"
+    assert ask("Which program has the hex value 0x1897d?", tickets) == "quenby"
+    assert ask("Which hex value does the entry brevin have? Not the line.", tickets) == "0x18787"
