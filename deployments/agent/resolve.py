@@ -202,10 +202,14 @@ class Resolver:
 
     async def _single(self, question: str, name: Name) -> Resolution | None:
         record = self.index.records[await self._doc(name, question)]
-        named = bool(name.subject_of) or (bool(record.subject_text) and name.span != quoted(question)
-                                          and self._name_field(record, name.span))  # a quoted name describes
-        return await self._read(question, record, name.span, named_subject=named, query=name.span,
-                                used=self._extended(question, name, record))
+        field = not name.subject_of and bool(record.subject_text) and name.span != quoted(question) \
+            and self._name_field(record, name.span)  # a quoted name describes
+        used = self._extended(question, name, record)
+        found = await self._read(question, record, name.span, named_subject=bool(name.subject_of) or field,
+                                 query=name.span, used=used)
+        if found is None and field:  # "alarm 7; name ALM_GAS": no label says "number", the value near the name does
+            found = await self._read(question, record, name.span, named_subject=False, query=name.span, used=used)
+        return found
 
     def _own_name(self, record: Record, cands: list[Candidate], question: str) -> Candidate | None:
         """The value labelled as a name that the id names too ("Official name: statmon", id "rpc-statmon"), where
