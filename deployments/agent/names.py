@@ -218,10 +218,12 @@ class NameIndex:
         low = fold(span)
         if (low == record.alias or low == record.alias.replace("-", " ")) and (
                 _norm(low.split()) not in record.padded or len(low.split()) > 1
-                or _norm(low.split()) in _norm(re.findall(r"\w[\w.+-]*", fold(record.subject_text)))):
+                or "\n" in record.text.strip() and _norm(low.split()) in _norm(re.findall(r"\w[\w.+-]*", fold(
+                    record.text.strip().split("\n", 1)[0])))):
             return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW"),
-            # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line
-            # does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp")
+            # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line,
+            # the first of several, does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp"; "WORKSHOP
+            # TICKET | Vehicle FL-0880 | Reg LL22 HTK")
         if span == record.subject_text:
             return True
         named = any(c.isupper() or c.isdigit() for c in span[1:])  # "zerabin fume hood fv-608": a code in it too

@@ -637,3 +637,12 @@ def test_a_name_field_the_id_names_is_the_record_s_own_name_under_a_ticket_s_tit
     assert ask("tell me the official program name that has msk as one of its aliases", tickets) == "marsk"
     assert ask("Which program has the hex value 0x1897d?", tickets) == "quenby"
     assert ask("Which hex value does the entry brevin have? Not the line.", tickets) == "0x18787"
+
+
+def test_a_title_line_of_cells_names_its_record_and_i_don_t_mean_sets_a_value_aside() -> None:
+    units = {f"unit-{fleet.lower()}": f"SERVICE SHEET | Unit {fleet} | Reg {reg}\nStatus: closed\nPayload rating: {payload:,} kg; "
+                                      f"Fuel tank: {tank} L\nOdo at close: {odo:,} km"
+             for fleet, reg, payload, tank, odo in [("UN-0880", "LL22 HTK", 5350, 198, 326440), ("UN-0412", "KD19 MMX", 2100, 80, 98000),
+                                                    ("UN-0555", "BX70 QQR", 7400, 300, 410200), ("UN-0923", "PL66 TRE", 3300, 120, 150500)]}
+    assert ask("Tell me the fuel tank capacity of UN-0880 - I don't mean the payload.", units) == "198"
+    assert ask("odo reading for UN-0412?", units) == "98,000"
