@@ -646,3 +646,13 @@ def test_a_title_line_of_cells_names_its_record_and_i_don_t_mean_sets_a_value_as
                                                     ("UN-0555", "BX70 QQR", 7400, 300, 410200), ("UN-0923", "PL66 TRE", 3300, 120, 150500)]}
     assert ask("Tell me the fuel tank capacity of UN-0880 - I don't mean the payload.", units) == "198"
     assert ask("odo reading for UN-0412?", units) == "98,000"
+
+
+def test_a_slash_or_an_arrow_between_spaces_separates_two_fields() -> None:
+    vans = {f"van-{n}": f"JOB CARD | Van {n}\nFirst reg: {first} / Last major overhaul: {overhaul}\n"
+                        f"Inspected: {seen} -> Next inspection due: {due}"
+            for n, first, overhaul, seen, due in [("VN-0829", 2017, 2023, "24/03/2025", "24/03/2026"),
+                                                  ("VN-0345", 2021, 2026, "21/12/2025", "20/09/2026"),
+                                                  ("VN-0110", 2012, 2019, "02/02/2024", "01/02/2025")]}
+    assert ask("In what year was VN-0829 first registered?", vans) == "2017"
+    assert ask("When was VN-0110 inspected?", vans) == "02/02/2024"
