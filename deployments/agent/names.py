@@ -298,6 +298,12 @@ class NameIndex:
                                 or (len(m.docs) == 1 and len(n.docs) > RARE_HOLDERS))
         found = [n for n in found if n.start < 0 or not any(
             m is not n and m.start >= 0 and m.start <= n.start and n.end <= m.end and named_longer(m, n) for m in found)]
+        # "Lowen Vosper is the assigned driver ...": a run that cuts a name the question writes in capitals, where
+        # that whole name names a document too, is no name ("Vosper is the assigned driver" is a template's words)
+        def cuts(m: Name, n: Name) -> bool:
+            whole = [t.text for t in q[m.start: m.end]]
+            return len(whole) > 1 and all(w[:1].isupper() for w in whole) and m.start < n.start < m.end < n.end
+        found = [n for n in found if n.start < 0 or not any(m.start >= 0 and cuts(m, n) for m in found)]
         found.sort(key=lambda n: -n.weight)
         kept: list[Name] = []
         for name in found:

@@ -656,3 +656,14 @@ def test_a_slash_or_an_arrow_between_spaces_separates_two_fields() -> None:
                                                   ("VN-0110", 2012, 2019, "02/02/2024", "01/02/2025")]}
     assert ask("In what year was VN-0829 first registered?", vans) == "2017"
     assert ask("When was VN-0110 inspected?", vans) == "02/02/2024"
+
+
+def test_a_run_that_cuts_a_name_the_question_writes_names_nothing() -> None:
+    head = "| Van | Driver | Depot |\n|---|---|---|\n"
+    vans = {"van-1": "Van VN-0158: Tamsin Vosper is the assigned driver; depot Quarry Lane.",
+            "van-2": "Van VN-0586: Edern Vosper is the assigned driver; depot Mill Road.",
+            "van-3": head + "| VN-0446 | Lowen Vosper | Harbour Gate |",
+            "van-4": "Van VN-0301: Kerra Penrose is the assigned driver; depot Mill Road.",
+            "van-5": head + "| VN-0990 | Jory Hendra | Quarry Lane |"}
+    vans |= {f"note-{n}": f"Depot note {n}: yard swept, {n} pallets stacked." for n in range(60)}  # a store of some size
+    assert ask("Lowen Vosper is the assigned driver of which van?", vans) == "VN-0446"
