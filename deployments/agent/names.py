@@ -76,6 +76,23 @@ def _norm(words: Sequence[str]) -> str:
     return " " + " ".join(words) + " "
 
 
+_CRUMB = re.compile(r"\s+(?:>|»|›)\s+")  # the steps of a breadcrumb ("Wiki > Input > X11 keysyms > Henkan_Mode")
+_CRUMB_END = re.compile(r"\s*(?:::|:\s|\s[-–—]\s)")  # what the page's own text starts with after the last step
+
+
+def _last_crumb(text: str) -> tuple[int, int] | None:
+    """Where the last step of a breadcrumb opening ``text`` stands (its start and end offsets): a first line of at
+    least three steps; the last one ends where the line goes on with a label or a dash. None without one."""
+    line = text.split("\n", 1)[0]
+    steps = list(_CRUMB.finditer(line))
+    if len(steps) < 2:
+        return None
+    start = steps[-1].end()
+    cut = _CRUMB_END.search(line, start)
+    end = cut.start() if cut else len(line.rstrip())
+    return (start, end) if 0 < len(line[start:end].split()) <= TITLE_WORDS else None
+
+
 class NameIndex:
     def __init__(self, documents: Any, stop_words: frozenset[str], operator_words: frozenset[str],
                  connectors: frozenset[str], max_words: int = 6, ttl_s: float = 30.0,
@@ -177,6 +194,13 @@ class NameIndex:
         if "\n" in text and 2 <= len(title.split()) <= TITLE_WORDS and not re.search(r"[:;.!?|]", title) \
                 and title[:1].isupper() and (first is None or fold(first.text) in fold(title)):
             first = Candidate(title, 0, len(tokens(title)))
+        crumb = _last_crumb(text)
+        if crumb is not None:  # "Registries > IP protocols > mptcp :: protocol number 262": a breadcrumb's last
+            # step is the page, what the record is about
+            at, end = crumb
+            inside = [k for k, t in enumerate(toks) if at <= t.at < end and not t.mark]
+            if inside:
+                first = Candidate(text[at:end], inside[0], inside[-1] + 1)
         subject = fold(first.text) if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0

@@ -667,3 +667,11 @@ def test_a_run_that_cuts_a_name_the_question_writes_names_nothing() -> None:
             "van-5": head + "| VN-0990 | Jory Hendra | Quarry Lane |"}
     vans |= {f"note-{n}": f"Depot note {n}: yard swept, {n} pallets stacked." for n in range(60)}  # a store of some size
     assert ask("Lowen Vosper is the assigned driver of which van?", vans) == "VN-0446"
+
+
+def test_a_breadcrumb_s_last_step_is_the_record_s_subject() -> None:
+    pages = {f"chan-{name}": f"Registries > Radio channels > {name} :: channel number {number}; hex {number:#x}; "
+                             f"line in file {line}"
+             for name, number, line in [("brask", 262, 51), ("tollow", 88, 43), ("mirren", 132, 12), ("quade", 94, 7)]}
+    assert ask("I saw channel 0x106 in a trace - what's the name of that channel entry?", pages) == "brask"
+    assert ask("line in file of the quade channel?", pages) == "7"
