@@ -150,6 +150,8 @@ class Language(BaseModel):
                                           'June to 23 June", "400 through 499").')
     range_ends: dict[Literal["first", "last"], list[str]] = Field({}, description='Words that ask for one end of '
                                                                   'a range ("the start date", "when does it end").')
+    ordinals: dict[str, int] = Field({}, description='Words that ask for one item of a list by its place ("the '
+                                     'second alias": 2; "the last one": -1).')
     months: frozenset[str] = Field(frozenset(), description='Month names and their abbreviations: a day, a month '
                                    'and a year ("2 February 2025", "Mar 17, 2025") are one value, a date.')
     name_connectors: frozenset[str] = Field(frozenset(), description='Words inside a name between capitalised '
@@ -201,6 +203,12 @@ class Language(BaseModel):
         found = [end for end, phrases in self.range_ends.items()
                  if any(w in tokens or self._stem(w) in stems for w in phrases)]
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
+
+    def ordinal(self, text: str) -> int | None:
+        """The place in a list ``text`` asks for ("the second alias": 2, "its last alias": -1); None when it
+        names no place or two that differ."""
+        found = {self.ordinals[w] for w in words(text) if w in self.ordinals}
+        return found.pop() if len(found) == 1 else None
 
     def notation(self, text: str) -> Literal["hex", "decimal", "codepoint"] | None:
         """The notation ``text`` asks a number in ("the hexadecimal opcode": hex; "in U+ form": codepoint, a kind

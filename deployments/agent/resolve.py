@@ -342,6 +342,12 @@ class Resolver:
             elif len(top := tied(ranking)) > 1 and all(_is_date(c, self.language) for c in top):  # "starts 2012-01-12,
                 # ends 2042-01-12" with no range word between: the first or the last the record writes
                 ranking = [top[0] if end == "first" else top[-1]] + ranking
+        nth = self.language.ordinal(plain) if named_subject else None
+        if nth is not None:  # "Aliases: RSPF, CPHB": "the second alias" is the list's second item, stated or not
+            lists = [[c for c in cands if c.colon == r.colon] for r in ranking if r.colon > 0]
+            items = next((found for found in lists if len(found) >= max(2, abs(nth))), None)
+            if items is not None:
+                ranking = [items[nth - 1 if nth > 0 else nth]] + ranking
         unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
         # code": "code" is asked too, only "letter" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others

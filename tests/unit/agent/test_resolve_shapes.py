@@ -675,3 +675,13 @@ def test_a_breadcrumb_s_last_step_is_the_record_s_subject() -> None:
              for name, number, line in [("brask", 262, 51), ("tollow", 88, 43), ("mirren", 132, 12), ("quade", 94, 7)]}
     assert ask("I saw channel 0x106 in a trace - what's the name of that channel entry?", pages) == "brask"
     assert ask("line in file of the quade channel?", pages) == "7"
+
+
+def test_an_ordinal_asks_for_that_item_of_a_labelled_list() -> None:
+    entries = {f"proto-{name}": f"Entry note\n  Official name: {name}\n  Protocol number: {number}\n"
+                                f"  Aliases: {', '.join(aliases)}\n  Line in file: {line}"
+               for name, number, aliases, line in [("rask", 73, ["RASK", "CPHB", "RSK1"], 41), ("tolm", 88, ["TOLM", "TLX"], 43),
+                                                   ("mirv", 12, ["MIRV", "MV2", "MVX", "MV4"], 12), ("quod", 94, ["QUOD"], 7)]}
+    assert ask("The rask protocol entry lists several aliases. What is the second one?", entries) == "CPHB"
+    assert ask("third alias of mirv", entries) == "MVX"
+    assert ask("What is the protocol number of tolm?", entries) == "88"
