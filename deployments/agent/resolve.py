@@ -290,6 +290,12 @@ class Resolver:
         if cell is not None and not named_subject:  # a table of many rows: the row the question names
             cands = [c for c in cands if c.row == cell.row]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
+        asking = self._asking_clause(question) if named_subject else set()
+        if asking and (own := [w for w in wanted if w in asking]):  # "X shows up with a program number and a line
+            # number; which line is it on?": the clause that asks, where its words label a value, says which
+            narrowed = ranked(cands, own, question, stop_words=self.language.stop_words, same=self.same)
+            if narrowed and narrowed[0].score > 0.5:
+                ranking = narrowed + [c for c in ranking if all(c is not n for n in narrowed)]
         if named_subject and self.language.asks_quantity(plain):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = numbers or ranking
@@ -471,6 +477,19 @@ class Resolver:
         while i < len(words) and words[i] in self.language.stop_words:
             i += 1
         return i if i < len(words) and words[i] not in DELIMITERS else None
+
+    def _asking_clause(self, question: str) -> set[str]:
+        """The words of the question's last clause that opens with a kind word, when an earlier clause states
+        things first ("..., a program number and a line number; which line is it on?"); else none."""
+        clauses: list[list[str]] = [[]]
+        for t in tokens(question):
+            if t.text in ";.?!":
+                clauses.append([])
+            elif not t.mark:
+                clauses[-1].append(t.text.lower())
+        clauses = [c for c in clauses if c]
+        asking = [k for k, c in enumerate(clauses) if k and c[0] in self.language.kind_words]
+        return set(clauses[asking[-1]]) if asking else set()
 
     def _asked_phrase(self, question: str) -> list[str]:
         """The content words right after a kind word ("Which media type is ...": media, type), or a request's

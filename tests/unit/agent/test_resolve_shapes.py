@@ -685,3 +685,12 @@ def test_an_ordinal_asks_for_that_item_of_a_labelled_list() -> None:
     assert ask("The rask protocol entry lists several aliases. What is the second one?", entries) == "CPHB"
     assert ask("third alias of mirv", entries) == "MVX"
     assert ask("What is the protocol number of tolm?", entries) == "88"
+
+
+def test_the_clause_that_asks_says_which_of_the_values_an_earlier_clause_states() -> None:
+    entries = {f"prog-{name}": f"Registries > Programs > {name} :: program number {number}; line in file {line}; "
+                               f"source file /etc/progs"
+               for name, number, line in [("yppwd", 100009, 12), ("tollen", 100231, 26), ("marsk", 100612, 31), ("quib", 100733, 40)]}
+    assert ask("marsk shows up with a program number and a line number in the registry; which line is it on?",
+               entries) == "31"
+    assert ask("quib has a line number too. What is its program number?", entries) == "100733"
