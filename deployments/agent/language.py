@@ -150,6 +150,9 @@ class Language(BaseModel):
                                           'June to 23 June", "400 through 499").')
     range_ends: dict[Literal["first", "last"], list[str]] = Field({}, description='Words that ask for one end of '
                                                                   'a range ("the start date", "when does it end").')
+    of_words: frozenset[str] = Field(frozenset(), description='Words between an asked value and the name it belongs '
+                                     'to ("the line number of the udplite entry"): the words after such a name say '
+                                     'what it is.')
     ordinals: dict[str, int] = Field({}, description='Words that ask for one item of a list by its place ("the '
                                      'second alias": 2; "the last one": -1).')
     months: frozenset[str] = Field(frozenset(), description='Month names and their abbreviations: a day, a month '
@@ -370,7 +373,7 @@ def load_language(path: str | None = None) -> Language:
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
                 "quantity", "time", "months", "range_joiners",
-                "rates", "naming"):
+                "rates", "naming", "of_words"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -112,7 +112,7 @@ class Resolver:
         if stated and names:
             return None  # a stated number with a looked-up value: the loop's guards combine them
         if ops and not stated:
-            best = [n for n in strong if n.subject_of or n.start < 0]
+            best = [n for n in strong if n.subject_of or n.start < 0 or self._own_field(n)]
             distinct = _distinct_docs(best if len(_distinct_docs(best)) >= 2 else strong)
             if len(distinct) == 1 and (kin := self._kin(distinct[0], names)) is not None:
                 distinct = sorted([distinct[0], kin], key=lambda n: n.start)  # "Tibetan than that of Greek"
@@ -145,10 +145,15 @@ class Resolver:
 
     def _strong(self, name: Name) -> bool:
         """A name, not a common word that happens to be rare: a subject, an id, a quote, a rare word in
-        capitals or with digits, or a rare phrase of several words."""
+        capitals or with digits, a rare phrase of several words, or the one record's own name field."""
         cased = any(c.isupper() or c.isdigit() for c in name.span[1:]) or name.span[:1].isdigit()
         return bool(name.subject_of) or name.start < 0 or (cased and len(name.docs) <= 3) \
-            or (len(name.span.split()) >= 2 and len(name.docs) == 1)
+            or (len(name.span.split()) >= 2 and len(name.docs) == 1) \
+            or self._own_field(name)
+
+    def _own_field(self, name: Name) -> bool:
+        """The one record the name is found in calls itself so ("Official name: pim", id "ipproto-pim")."""
+        return len(name.docs) == 1 and self._name_field(self.index.records[name.docs[0]], name.span)
 
     def _kin(self, found: Name, names: list[Name]) -> Name | None:
         """A second operand named by a common word ("the numeric code of Tibetan than that of Greek": "Greek" is
@@ -401,6 +406,8 @@ class Resolver:
             return None
         op, larger_first = next(iter(ops.items()))
         wanted = self._wanted(question, [n.span for n in names])
+        kinds = self._kinds_after(question, names)  # "the line number of the udplite protocol entry": protocol, entry
+        wanted = [w for w in wanted if w not in kinds] or wanted
         values: list[str] = []
         steps = []
         for name in names:
@@ -443,6 +450,27 @@ class Resolver:
             return None
         steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
         return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+
+    def _kinds_after(self, question: str, names: list[Name]) -> set[str]:
+        """The words right after a name that follows "of" ("the line number of the udplite protocol entry"), up to
+        a function word: what the named thing is, not the value asked ("the Bergen office headcount", with no
+        "of" before it, asks its last word)."""
+        toks = tokens(question)
+        low = [t.text.lower() for t in toks]
+        out: set[str] = set()
+        for name in names:
+            if name.start < 0:
+                continue
+            k = name.start - 1
+            while k >= 0 and low[k] in self.language.arithmetic.articles:
+                k -= 1
+            if k < 0 or low[k] not in self.language.of_words:
+                continue
+            k = name.end
+            while k < len(toks) and not toks[k].mark and low[k] not in self.language.stop_words:
+                out.add(low[k])
+                k += 1
+        return out
 
     async def _best(self, question: str, record: Record, ranking: list[Candidate]) -> Candidate | None:
         """The top candidate; when several share the top score, the one the model's constrained choice

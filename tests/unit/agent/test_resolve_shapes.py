@@ -694,3 +694,12 @@ def test_the_clause_that_asks_says_which_of_the_values_an_earlier_clause_states(
     assert ask("marsk shows up with a program number and a line number in the registry; which line is it on?",
                entries) == "31"
     assert ask("quib has a line number too. What is its program number?", entries) == "100733"
+
+
+def test_two_operands_named_by_their_name_fields_and_the_words_after_of_a_name_say_what_it_is() -> None:
+    protocols = {f"proto-{name}": f"Registry: radio protocols\nOfficial name: {name}\nProtocol number: {number}\n"
+                                  f"Line in file: {line}\nSource file: /etc/radio"
+                 for name, number, line in [("vask", 124, 54), ("pell", 103, 50), ("udrin", 136, 58), ("omst", 17, 9)]}
+    assert ask("What do you get if you add the protocol numbers of vask and pell?", protocols) == "227"
+    assert ask("Sum the file line number of the udrin protocol entry and the file line number of the omst protocol "
+               "entry.", protocols) == "67"
