@@ -76,6 +76,7 @@ def _norm(words: Sequence[str]) -> str:
     return " " + " ".join(words) + " "
 
 
+_HEX_DIGITS = re.compile(r"(?=.*\d)[0-9a-f]{6}|(?=.*\d)[0-9a-f]{8}")  # a colour's hex digits without their hash
 _CRUMB = re.compile(r"\s+(?:>|»|›)\s+")  # the steps of a breadcrumb ("Wiki > Input > X11 keysyms > Henkan_Mode")
 _CRUMB_END = re.compile(r"\s*(?:::|:\s|\s[-–—]\s)")  # what the page's own text starts with after the last step
 
@@ -261,7 +262,10 @@ class NameIndex:
         sets = [self.by_word.get(w, set()) for w in words]
         ids = set.intersection(*sets) if sets else set()
         phrase = _norm(words)
-        return sorted(i for i in ids if phrase in self.records[i].padded)
+        found = sorted(i for i in ids if phrase in self.records[i].padded)
+        if not found and len(words) == 1 and _HEX_DIGITS.fullmatch(words[0]):  # "color with hex 7AC5CD": the
+            return self.holders(["#" + words[0]])  # record writes "#7AC5CD", the user leaves the hash out
+        return found
 
     def names(self, question: str) -> list[Name]:
         """The runs of the question that name documents, strongest first, none overlapping."""

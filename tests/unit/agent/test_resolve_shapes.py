@@ -703,3 +703,12 @@ def test_two_operands_named_by_their_name_fields_and_the_words_after_of_a_name_s
     assert ask("What do you get if you add the protocol numbers of vask and pell?", protocols) == "227"
     assert ask("Sum the file line number of the udrin protocol entry and the file line number of the omst protocol "
                "entry.", protocols) == "67"
+
+
+def test_a_hex_colour_asked_without_its_hash_finds_the_record() -> None:
+    paints = {f"paint-{name.lower().replace(' ', '-')}": f"The paint {name} renders as {code}, with a red value of "
+                                                       f"{int(code[1:3], 16)}."
+              for name, code in [("Harbor Teal", "#7AC5CD"), ("Dusk Plum", "#8B4789"), ("Sand Dune", "#EED8AE"),
+                                 ("Moss Bank", "#556B2F")]}
+    assert ask("paint with hex 8b4789", paints) == "Dusk Plum"
+    assert ask("What is the red value of the paint 7AC5CD?", paints) == "122"
