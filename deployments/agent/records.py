@@ -275,7 +275,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
         outer = next((b for b in bounds if opening in (b.end, b.end + len(b.after))), None) \
             if opening > 0 and toks[opening].text == "(" else None  # "4 code units (8 bytes)": after its words too
-        if outer is None and (outer := next((b for b in bounds if b.end == c.start), None)) is not None \
+        if outer is None and (outer := next((b for b in bounds if c.start - 1 <= b.end <= c.start), None)) is not None \
                 and not _equals(text, toks, outer, c):  # "Value 0x07ab = 1963": the same value restated, labelled
             outer = None  # as the first
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
@@ -315,12 +315,14 @@ _RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")  # "|--
 
 
 def _equals(text: str, toks: list[Tok], first: Candidate, second: Candidate | None) -> bool:
-    """Two numbers joined by "=" ("0x07ab = 1963"): one value in two notations,
-    neither the label of the other (a key before "=", "shared_buffers = 128MB", is no number)."""
-    if second is None or second.start != first.end or not notation(first.text) or not notation(second.text):
+    """Two numbers joined by "=" ("0x07ab = 1963"), or by a slash when written in two notations ("value: 0x06d8 /
+    1752"): one value restated, neither the label of the other (a key before "=", "shared_buffers = 128MB", is no
+    number; "3 / 4" is a ratio)."""
+    if second is None or second.start - first.end > 1 or not notation(first.text) or not notation(second.text):
         return False
     last = toks[first.end - 1]
-    return text[last.at + len(last.text): toks[second.start].at].strip() == "="
+    between = text[last.at + len(last.text): toks[second.start].at].strip()
+    return between == "=" or between == "/" and notation(first.text) != notation(second.text)
 
 
 def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:

@@ -22,6 +22,7 @@ When none applies, or no candidate scores, `resolve` returns None and the model 
 
 from __future__ import annotations
 
+import copy
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -332,6 +333,14 @@ class Resolver:
         asked = self.language.notation(plain) if named_subject else None
         if asked is not None:  # "the hexadecimal opcode", "its decimal value": a number written so
             kinds = ("hex", "codepoint") if asked == "hex" else (asked,)  # "the hex code point": U+20AC
+            written_so = {w.lower() for w in self.language.notations[asked]}
+            rest = [w for w in wanted if w not in written_so]
+            if ranking and rest and any(w.lower() in written_so for w in ranking[0].label) and (unlabelled := [
+                    c for c in ranked([copy.copy(c) for c in cands], rest, question, stop_words=self.language.stop_words,
+                                      same=self.same) if notation(c.text) in kinds]):  # "the decimal keysym value" ("value: 0x06d8 / 1752"; "code
+                # point, decimal: 1100"): the notation says how the value is written, the other words which value
+                unlabelled[0].score = max(unlabelled[0].score, ranking[0].score)  # it is, over a label that says it
+                ranking = unlabelled[:1] + [c for c in ranking if c.start != unlabelled[0].start]
             written = [c for c in cands if notation(c.text) in kinds and c.text not in question] or [
                 Candidate(c.text.split()[0], c.start, c.start + 1, label=c.label) for c in cands  # "U+063A ARABIC
                 if notation(c.text.split()[0]) in kinds and c.text.split()[0] not in question]  # LETTER GHAIN

@@ -712,3 +712,13 @@ def test_a_hex_colour_asked_without_its_hash_finds_the_record() -> None:
                                  ("Moss Bank", "#556B2F")]}
     assert ask("paint with hex 8b4789", paints) == "Dusk Plum"
     assert ask("What is the red value of the paint 7AC5CD?", paints) == "122"
+
+
+def test_a_slash_between_two_notations_restates_a_value_and_a_notation_asked_is_no_label() -> None:
+    keys = {f"key-{name.lower()}": f"### KEY_{name}\n- name: {name}\n- value: {value:#06x} / {value}\n"
+                                   f"- code point, decimal: {cp}\n- source line: {line}"
+            for name, value, cp, line in [("Softa", 0x6D8, 1100, 1210), ("Pyurx", 0x5D3, 1363, 1905),
+                                          ("Gjeth", 0x6B2, 1027, 1165), ("Tamb", 0x7E1, 962, 1302)]}
+    assert ask("What is the decimal keysym value of Softa?", keys) == "1752"
+    assert ask("What is the hex value of Pyurx?", keys) == "0x05d3"
+    assert ask("Gjeth code point", keys) == "1027"
