@@ -48,6 +48,7 @@ FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→"}
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
 UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", "mm", "GHz")
+KEY_WORDS = 3  # the most words before a comma inside a line's key ("code point, decimal: 1100")
 LINE_WORDS = 8  # the most words of a key's value read as one value
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
@@ -435,6 +436,11 @@ def _key_start(toks: list[Tok], colon: int) -> int:
                 break
             k = opener
             continue
+        if before == ",":  # "- code point, decimal: 1100": a line's key may hold a comma, back to the line's start
+            start = next((j for j in range(k - 2, -1, -1) if toks[j].mark), -1)
+            if (start < 0 or toks[start].text in FIELD_MARKS) and 0 < k - 2 - start <= KEY_WORDS:
+                k = start + 1
+            break
         if toks[k - 1].mark:
             break
         k -= 1

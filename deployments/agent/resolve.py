@@ -335,11 +335,12 @@ class Resolver:
             kinds = ("hex", "codepoint") if asked == "hex" else (asked,)  # "the hex code point": U+20AC
             written_so = {w.lower() for w in self.language.notations[asked]}
             rest = [w for w in wanted if w not in written_so]
-            if ranking and rest and any(w.lower() in written_so for w in ranking[0].label) and (unlabelled := [
+            top = next((c for c in ranking if notation(c.text) in kinds), None)
+            if top is not None and rest and any(w.lower() in written_so for w in top.label) and (unlabelled := [
                     c for c in ranked([copy.copy(c) for c in cands], rest, question, stop_words=self.language.stop_words,
                                       same=self.same) if notation(c.text) in kinds]):  # "the decimal keysym value" ("value: 0x06d8 / 1752"; "code
                 # point, decimal: 1100"): the notation says how the value is written, the other words which value
-                unlabelled[0].score = max(unlabelled[0].score, ranking[0].score)  # it is, over a label that says it
+                unlabelled[0].score = max(unlabelled[0].score, top.score)  # it is, over a label that says it
                 ranking = unlabelled[:1] + [c for c in ranking if c.start != unlabelled[0].start]
             written = [c for c in cands if notation(c.text) in kinds and c.text not in question] or [
                 Candidate(c.text.split()[0], c.start, c.start + 1, label=c.label) for c in cands  # "U+063A ARABIC
@@ -563,9 +564,12 @@ class Resolver:
                 found.append(Candidate(toks[at].text, at, at + 1, label=[t.text for t in toks[:at]][::-1], after=after))
 
         for s in [i for i, t in enumerate(toks) if not t.mark and t.text.lower() in self.index.field_keys
-                  and (i == 0 or toks[i - 1].text in FIELD_MARKS)]:  # "class server error;": the key, then its value
+                  and (i == 0 or toks[i - 1].text in FIELD_MARKS)]:  # "class server error;": the key, then its value (a
+            # line with a colon further on is a key's: "code point, decimal: 1100")
             end = next((k for k in range(s + 1, len(toks)) if toks[k].mark), len(toks))
-            if 1 <= end - s - 1 <= 6 and (end == len(toks) or toks[end].text != ":") and toks[s].text.islower() \
+            line_end = next((k for k in range(end, len(toks)) if toks[k].text in FIELD_MARKS), len(toks))
+            if 1 <= end - s - 1 <= 6 and toks[s].text.islower() \
+                    and not any(toks[k].text == ":" for k in range(end, line_end)) \
                     and not any(not c.weak and s < c.end and c.start < end for c in found):
                 found = [c for c in found if not s < c.start < end] + [Candidate(
                     record.text[toks[s + 1].at: toks[end - 1].at + len(toks[end - 1].text)], s + 1, end,

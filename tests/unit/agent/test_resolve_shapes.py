@@ -721,4 +721,4 @@ def test_a_slash_between_two_notations_restates_a_value_and_a_notation_asked_is_
                                           ("Gjeth", 0x6B2, 1027, 1165), ("Tamb", 0x7E1, 962, 1302)]}
     assert ask("What is the decimal keysym value of Softa?", keys) == "1752"
     assert ask("What is the hex value of Pyurx?", keys) == "0x05d3"
-    assert ask("Gjeth code point", keys) == "1027"
+    assert ask("What is the code point of Gjeth?", keys) == "1027"
