@@ -52,6 +52,9 @@ class Resolution:
     sources: list[str] = field(default_factory=list)  # ids of the documents the answer came from
 
 
+NEAR_SCORE = 0.4  # below it, a value's score comes from words far from it or shared by many values
+
+
 class Resolver:
     def __init__(self, index: NameIndex, documents: Any, language: Language, max_observation_chars: int = 800,
                  search_action: str = "search", calculator_action: str = "calculator") -> None:
@@ -378,6 +381,9 @@ class Resolver:
         best = await self._best(question, record, ranking)
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
+        if best is not None and not named_subject and span and record.subject_text and best.score < NEAR_SCORE:
+            best = None  # "supplier for PO-436266": a word far from any value ("our catering supplier under contract
+            # ... since August 1, 2021") says what the subject is, not which value is asked
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
             # value nearest the words that found the document when the record has no subject
             quote = quoted(question)  # a quoted description may hold the name it describes

@@ -722,3 +722,15 @@ def test_a_slash_between_two_notations_restates_a_value_and_a_notation_asked_is_
     assert ask("What is the decimal keysym value of Softa?", keys) == "1752"
     assert ask("What is the hex value of Pyurx?", keys) == "0x05d3"
     assert ask("What is the code point of Gjeth?", keys) == "1027"
+
+
+def test_a_reverse_question_s_word_far_from_any_value_says_what_the_subject_is() -> None:
+    suppliers = {f"sup-{n}": f"{name} has been our {kind} supplier under contract SC-{n:04d} since {since}; before that the "
+                             f"relationship ran on purchase order PO-{po}. The contract is worth EUR {value:,} a year."
+                 for n, (name, kind, since, po, value) in enumerate([
+                     ("Raskel Fresh Foods", "catering", "August 1, 2021", 436266, 23250),
+                     ("Dunmore Guarding", "security", "March 3, 2020", 512300, 88000),
+                     ("Pellow Print Works", "printing", "May 9, 2022", 600125, 14500),
+                     ("Quarrel Cartons", "packaging", "June 30, 2019", 377010, 61000)])}
+    assert ask("supplier for PO-436266", suppliers) == "Raskel Fresh Foods"
+    assert ask("Since when has Dunmore Guarding been our supplier?", suppliers) == "March 3, 2020"
