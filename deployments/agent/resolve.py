@@ -410,8 +410,10 @@ class Resolver:
         if best is None:
             return None
         longer = [c.text for c in cands if fold(c.text).startswith(fold(best.text) + " ")]
-        if record.subject_text and fold(record.subject_text).startswith(fold(best.text) + " "):
-            best = Candidate(record.subject_text, best.start, best.end)  # "Mathematical" is "Mathematical notation"
+        if record.subject_text and (fold(record.subject_text).startswith(fold(best.text) + " ") or (
+                best.label and fold(record.subject_text).endswith(fold(" ".join(best.label[::-1] + [best.text]))))):
+            best = Candidate(record.subject_text, best.start, best.end)  # "Mathematical" is "Mathematical notation";
+            # "1", labelled "Amazon Root CA" in the title, is "Amazon Root CA 1"
         elif best.name and longer:  # "the script Mathematical notation. Registered name: Mathematical notation"
             best = Candidate(max(longer, key=len), best.start, best.end)
         return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,

@@ -734,3 +734,11 @@ def test_a_reverse_question_s_word_far_from_any_value_says_what_the_subject_is()
                      ("Quarrel Cartons", "packaging", "June 30, 2019", 377010, 61000)])}
     assert ask("supplier for PO-436266", suppliers) == "Raskel Fresh Foods"
     assert ask("Since when has Dunmore Guarding been our supplier?", suppliers) == "March 3, 2020"
+
+
+def test_a_number_ending_the_title_s_name_is_the_name_whole() -> None:
+    roots = {f"root-{name.lower().replace(' ', '-')}": f"Trust store entry: {name}\nIssuing organization: {org}.\n"
+                                                      f"Fingerprint prefix: SHA-256 {fp}."
+             for name, org, fp in [("Amazon Root CA 1", "Amazon", "8ECDE6884F3D"), ("Harbor Root CA 2", "Harbor", "1A2B3C4D5E6F"),
+                                   ("Quill Trust Root 3", "Quill", "77AA88BB99CC"), ("Tarn Global Root 1", "Tarn", "0F1E2D3C4B5A")]}
+    assert ask("SHA-256 prefix 8ECDE6884F3D: which CA?", roots) == "Amazon Root CA 1"
