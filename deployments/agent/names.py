@@ -76,6 +76,7 @@ def _norm(words: Sequence[str]) -> str:
     return " " + " ".join(words) + " "
 
 
+_BRACKET_END = re.compile(r"\s*\([^()]*\)$")  # a bracket closing a name ("Old North Arabian (Ancient North Arabian)")
 _HEX_DIGITS = re.compile(r"(?=.*\d)[0-9a-f]{6}|(?=.*\d)[0-9a-f]{8}")  # a colour's hex digits without their hash
 _CRUMB = re.compile(r"\s+(?:>|»|›)\s+")  # the steps of a breadcrumb ("Wiki > Input > X11 keysyms > Henkan_Mode")
 _CRUMB_END = re.compile(r"\s*(?:::|:\s|\s[-–—]\s)")  # what the page's own text starts with after the last step
@@ -249,8 +250,8 @@ class NameIndex:
             # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line,
             # the first of several, does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp"; "WORKSHOP
             # TICKET | Vehicle FL-0880 | Reg LL22 HTK")
-        if span == record.subject_text:
-            return True
+        if span == record.subject_text or span == _BRACKET_END.sub("", record.subject_text):
+            return True  # "Old North Arabian" names "Old North Arabian (Ancient North Arabian)"
         named = any(c.isupper() or c.isdigit() for c in span[1:])  # "zerabin fume hood fv-608": a code in it too
         return (named or written_lower or len(span.split()) > 1 and any(is_value(w) for w in span.split())) \
             and fold(span) == record.subject

@@ -239,6 +239,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     kept = [c for c in found if c.weak or _equals(text, toks, c, next((n for n in strong if n.start >= c.end), None))
             or not _is_label(c, next((n for n in strong if n.start >= c.end), None), toks,
                                                         stop_words)]
+    kept = _bracketed_names(text, toks, kept)
     bounds = [c for c in kept if not c.weak]
     taken: set[int] = set()  # token indices that are some value's following words
     for c in kept:
@@ -313,6 +314,23 @@ def _date_end(toks: list[Tok], i: int, months: frozenset[str]) -> int | None:
 
 
 _RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")  # "|---|:--:|"
+
+
+def _bracketed_names(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
+    """A name whose field ends with a short bracket ("Comment: Enhanced Interior Routing Protocol (Cisco)", "Section:
+    RESOURCE USAGE (except WAL)") is written whole with it: the bracket is part of what the record calls it."""
+    out = list(found)
+    for c in found:
+        if not c.name or c.date or c.end >= len(toks) or toks[c.end].text != "(":
+            continue
+        close = next((k for k in range(c.end + 1, min(len(toks), c.end + 6)) if toks[k].text in ")("), None)
+        if close is None or toks[close].text != ")" or close == c.end + 1 \
+                or not (close + 1 == len(toks) or toks[close + 1].text in FIELD_MARKS):
+            continue
+        whole = Candidate(text[toks[c.start].at: toks[close].at + 1], c.start, close + 1, label=c.label, name=True,
+                          colon=c.colon, column=c.column, row=c.row)
+        out = [whole if d is c else d for d in out if d is c or not c.end <= d.start < close]
+    return out
 
 
 def _equals(text: str, toks: list[Tok], first: Candidate, second: Candidate | None) -> bool:

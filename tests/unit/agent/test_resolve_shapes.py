@@ -742,3 +742,15 @@ def test_a_number_ending_the_title_s_name_is_the_name_whole() -> None:
              for name, org, fp in [("Amazon Root CA 1", "Amazon", "8ECDE6884F3D"), ("Harbor Root CA 2", "Harbor", "1A2B3C4D5E6F"),
                                    ("Quill Trust Root 3", "Quill", "77AA88BB99CC"), ("Tarn Global Root 1", "Tarn", "0F1E2D3C4B5A")]}
     assert ask("SHA-256 prefix 8ECDE6884F3D: which CA?", roots) == "Amazon Root CA 1"
+
+
+def test_a_short_bracket_ending_a_name_s_field_is_part_of_the_name() -> None:
+    settings = {f"conf-{key}": f"Configuration parameter: {key}\nDefault value: {default}\nSection: {section}\n"
+                               f"Registered name: {name}"
+                for key, default, section, name in [
+                    ("cost_page_hit", 1, "RESOURCE USAGE (except WAL)", "Page Hit Cost"),
+                    ("wal_level", "replica", "WRITE AHEAD LOG", "Write Ahead Level (Legacy)"),
+                    ("log_temp", -1, "REPORTING AND LOGGING", "Temp File Logging"),
+                    ("work_mem", "4MB", "RESOURCE USAGE (except WAL)", "Work Memory")]}
+    assert ask("Under what section heading would I find cost_page_hit?", settings) == "RESOURCE USAGE (except WAL)"
+    assert ask("What is the default value of Write Ahead Level?", settings) == "replica"
