@@ -48,6 +48,7 @@ FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→"}
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
 UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", "mm", "GHz")
+SENTENCE_STOPS = 3  # a line's key holds fewer function words than this; a sentence ending with a colon, more
 KEY_WORDS = 3  # the most words before a comma inside a line's key ("code point, decimal: 1100")
 LINE_WORDS = 8  # the most words of a key's value read as one value
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
@@ -167,7 +168,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                joiners: frozenset[str] = frozenset(), months: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
-    keys = _key_words(toks)
+    keys = _key_words(toks, stop_words)
     found: list[Candidate] = []
     listed = False  # inside "label: a, b" up to the sentence's end: each single word there is a value
     colon = -1
@@ -465,15 +466,17 @@ def _key_start(toks: list[Tok], colon: int) -> int:
     return k
 
 
-def _key_words(toks: list[Tok]) -> set[int]:
+def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set[int]:
     """The token indices of multi-word keys before a colon ("Minimum bytes per character: 1"); a one-word
-    key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest."""
+    key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest, and a sentence that
+    ends with a colon ("It is registered under 12 aliases: ...", several function words) is no key."""
     out: set[int] = set()
     for i, t in enumerate(toks):
         if t.text != ":" or i + 1 >= len(toks) or toks[i + 1].mark:
             continue
         k = _key_start(toks, i)
-        if sum(not toks[j].mark for j in range(k, i)) >= 2:
+        if sum(not toks[j].mark for j in range(k, i)) >= 2 \
+                and sum(toks[j].text.lower() in stop_words for j in range(k, i)) < SENTENCE_STOPS:
             out.update(range(k, i))
     return out
 
@@ -522,6 +525,8 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     if nxt is None or (c.name and c.end - c.start >= 2 and not any(is_value(t.text) for t in toks[c.start: c.end])):
         return False  # "Bright Tern measures 118 m": a name of several words is what the sentence is about
     between = toks[c.end: nxt.start]
+    if len(between) == 2 and between[1].text == ":" and NUMBER.fullmatch(c.text) and between[0].text.islower():
+        return False  # "registered under 12 aliases: 8859, cp819, ...": a count and its noun, then what it counts
     if between and between[-1].text == ":":  # "Aliases: old-radius", "Version: 1.2"
         between = between[:-1]
     return len(between) <= 2 and all(not t.mark and t.text.lower() not in stop_words for t in between)

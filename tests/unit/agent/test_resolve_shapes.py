@@ -754,3 +754,12 @@ def test_a_short_bracket_ending_a_name_s_field_is_part_of_the_name() -> None:
                     ("work_mem", "4MB", "RESOURCE USAGE (except WAL)", "Work Memory")]}
     assert ask("Under what section heading would I find cost_page_hit?", settings) == "RESOURCE USAGE (except WAL)"
     assert ask("What is the default value of Write Ahead Level?", settings) == "replica"
+
+
+def test_a_count_before_its_noun_and_a_colon_is_a_value_and_a_sentence_ending_with_a_colon_no_key() -> None:
+    codecs = {f"codec-{n}": f"{n} is a built-in codec in the standard library. It is registered under {len(al)} aliases: "
+                            f"{', '.join(al)}. Its module runs to {lines} lines of source."
+              for n, al, lines in [("latin_9", ["8859", "cp819", "l9", "latin9"], 50), ("kroat", ["cp1", "hr8"], 44),
+                                   ("velsh", ["cy1", "cy2", "wx"], 61), ("pomx", ["pm"], 20)]}
+    assert ask("How many aliases is latin_9 registered under?", codecs) == "4"
+    assert ask("alias count of kroat", codecs) == "2"
