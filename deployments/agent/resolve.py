@@ -307,7 +307,7 @@ class Resolver:
                 ranking = narrowed + [c for c in ranking if all(c is not n for n in narrowed)]
         if named_subject and self.language.asks_quantity(plain):
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
-            ranking = numbers or ranking
+            ranking = self._counts_first(numbers, wanted) or ranking
         if named_subject and self.language.asks_time(plain):  # "When was it formed?":
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
@@ -433,9 +433,11 @@ class Resolver:
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
             own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
             cands = self._candidates(record)
-            best = await self._best(question, record, ranked(
-                cands, wanted + own, question.replace(name.span, " "), numeric=True, stop_words=self.language.stop_words,
-                same=self.same))
+            ranking = ranked(cands, wanted + own, question.replace(name.span, " "), numeric=True,
+                             stop_words=self.language.stop_words, same=self.same)
+            if self.language.asks_quantity(question):
+                ranking = self._counts_first(ranking, wanted + own)
+            best = await self._best(question, record, ranking)
             if best is None:  # no number's context holds the question's words: the record's only number (its
                 # only year when the question asks about time: "how many years older"), or the model's choice
                 numbers = [c for c in cands if NUMBER.fullmatch(c.text) and c.text not in question]
@@ -468,6 +470,16 @@ class Resolver:
             return None
         steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
         return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+
+    def _counts_first(self, numbers: list[Candidate], wanted: list[str]) -> list[Candidate]:
+        """Asked a quantity, a number whose next word is the thing asked ("registered under 12 aliases: 8859,
+        cp819, ..." for "the alias count") before the numbers its words label (an item of the list it counts)."""
+        if not numbers or numbers[0].colon < 0:
+            return numbers
+        counts = [c for c in numbers if c.after[:1] and matches(c.after[0].lower(), wanted, self.same)]
+        for c in counts:
+            c.score = max(c.score, numbers[0].score)
+        return counts + [c for c in numbers if all(c is not n for n in counts)]
 
     def _kinds_after(self, question: str, names: list[Name]) -> set[str]:
         """The words right after a name that follows "of" ("the line number of the udplite protocol entry"), up to

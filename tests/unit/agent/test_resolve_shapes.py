@@ -763,3 +763,4 @@ def test_a_count_before_its_noun_and_a_colon_is_a_value_and_a_sentence_ending_wi
                                    ("velsh", ["cy1", "cy2", "wx"], 61), ("pomx", ["pm"], 20)]}
     assert ask("How many aliases is latin_9 registered under?", codecs) == "4"
     assert ask("alias count of kroat", codecs) == "2"
+    assert ask("Add the alias counts of latin_9 and velsh.", codecs) == "7"  # the counts, not a listed alias
