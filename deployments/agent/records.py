@@ -125,6 +125,9 @@ _HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|&
                   r"|(?=[0-9A-F ]*[A-F])(?=[0-9A-F ]*[0-9])[0-9A-F]{2}(?: ?[0-9A-F]{2})*")
 
 
+_BYTE = re.compile(r"[0-9A-F]{2}")  # a byte written in hex ("E2"), one of a run that is one value
+
+
 def notation(text: str) -> str:
     """How a number value is written: "codepoint" ("U+20AC"), "hex" ("0xA4", "#FFEFD5", "&#x2135;", "E2 99 A0", "88CC"),
     "decimal" ("164", "49,185", "&#8472;"), or "" (no number)."""
@@ -205,6 +208,13 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 and not any(ch.isdigit() for ch in word) and word.lower() not in stop_words \
                 and (i + 1 == len(toks) or toks[i + 1].mark or not _capital(toks[i + 1].text)):
             i += 1  # "1,234 KiB", "-28 °C": a short word right after a number is its unit, no value of its own
+            continue
+        run = i
+        while run < len(toks) and _BYTE.fullmatch(toks[run].text):
+            run += 1
+        if run - i >= 2 and _HEX.fullmatch(" ".join(t.text for t in toks[i:run])):  # "UTF-8 encoding: E2 99 A0":
+            found.append(Candidate(text[toks[i].at: toks[run - 1].at + 2], i, run))  # bytes in hex are one value
+            i = run
             continue
         if _capital(word) and not is_value(word) or (is_value(word) and word[:1].isalpha() and _capital(word)
                                                          and i + 1 < len(toks) and _capital(toks[i + 1].text)):

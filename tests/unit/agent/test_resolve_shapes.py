@@ -764,3 +764,12 @@ def test_a_count_before_its_noun_and_a_colon_is_a_value_and_a_sentence_ending_wi
     assert ask("How many aliases is latin_9 registered under?", codecs) == "4"
     assert ask("alias count of kroat", codecs) == "2"
     assert ask("Add the alias counts of latin_9 and velsh.", codecs) == "7"  # the counts, not a listed alias
+
+
+def test_bytes_written_in_hex_are_one_value() -> None:
+    glyphs = {f"glyph-{name}": f"Glyph: &{name};\nHex reference: &#x{cp:X};\nUTF-8 encoding: {enc} ({len(enc.split())} bytes)\n"
+                               f"UTF-16 length: 2 bytes"
+              for name, cp, enc in [("spadex", 0x2660, "E2 99 A0"), ("clubx", 0x2663, "E2 99 A3"),
+                                    ("starx", 0x2605, "E2 98 85"), ("degx", 0xB0, "C2 B0")]}
+    assert ask("i need the utf-8 bytes for &spadex; in hex", glyphs) == "E2 99 A0"
+    assert ask("What is the UTF-8 encoding of &degx;?", glyphs) == "C2 B0"
