@@ -394,6 +394,17 @@ class Resolver:
             best = (self._own_name(record, cands, asked) if subject else None) \
                 or next((c for c in unstated if fold(c.text) == record.subject), None) \
                 or (Candidate(subject, 0, 1) if subject else None) or _nearest(unstated, _position(record.text, span))
+        if best is not None and named_subject and wanted and best.score < NEAR_SCORE:  # found by far words only:
+            # the value whose clause holds more of the question's words, when one does ("Talia Oakhurst is the
+            # contact person at the supplier" for "Who is the contact person at the supplier?")
+            toks = tokens(record.text)
+            held = {c.start: (c, len({t.text.lower() for t in _clause(toks, c) if matches(t.text.lower(), wanted,
+                                                                                         self.same)}))
+                    for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject}
+            most = max((n for _, n in held.values()), default=0)
+            top = [c for c, n in held.values() if n == most]
+            if most >= 2 and len(top) == 1 and most > held.get(best.start, (best, 0))[1]:
+                best = top[0]
         if best is None and named_subject and wanted:  # no label or following word holds the question.s words:
             # the one value whose clause does ("the Westsea line operates her" for "Who operates ...?")
             toks = tokens(record.text)

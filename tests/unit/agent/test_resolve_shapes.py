@@ -773,3 +773,16 @@ def test_bytes_written_in_hex_are_one_value() -> None:
                                     ("starx", 0x2605, "E2 98 85"), ("degx", 0xB0, "C2 B0")]}
     assert ask("i need the utf-8 bytes for &spadex; in hex", glyphs) == "E2 99 A0"
     assert ask("What is the UTF-8 encoding of &degx;?", glyphs) == "C2 B0"
+
+
+def test_found_by_far_words_only_the_value_whose_clause_holds_more_of_the_question_answers() -> None:
+    suppliers = {f"sup-{n}": f"{name} has been our {kind} supplier under contract SC-{n:04d} since {since}. "
+                             f"{contact} is the contact person at the supplier, and {ours} manages the account for us."
+                 for n, (name, kind, since, contact, ours) in enumerate([
+                     ("Nythel Gases", "industrial gases", "January 15, 2022", "Talia Oakhurst", "Casimir Gill"),
+                     ("Dunmore Guarding", "security", "March 3, 2020", "Orrin Treloar", "Delphine Whit"),
+                     ("Pellow Print Works", "printing", "May 9, 2022", "Mira Sands", "Ivo Marr"),
+                     ("Quarrel Cartons", "packaging", "June 30, 2019", "Edda Pole", "Sam Udo")])}
+    assert ask("Nythel Gases is missing from my sheet. Who is the contact person at the supplier for that one?",
+               suppliers) == "Talia Oakhurst"
+    assert ask("Since when has Dunmore Guarding been our supplier?", suppliers) == "March 3, 2020"
