@@ -45,6 +45,7 @@ class Record:
     subject_text: str = ""  # the first words as written
     head: str = ""  # the words before the first function word, lower-cased ("us dollar (next day)")
     field_openers: frozenset[str] = frozenset()  # the first word of each field, lower-cased ("class" in "...; class x")
+    title_words: str = ""  # the first line's words as `padded`, when the record has several lines ("" otherwise)
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,10 @@ class NameIndex:
         padded = _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks])
         openers = frozenset(t.text.lower() for i, t in enumerate(toks) if not t.mark
                             and (i == 0 or toks[i - 1].text in FIELD_MARKS))
-        return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head, openers)
+        lines = text.strip().split("\n", 1)
+        title_words = _norm(re.findall(r"\w[\w.+-]*", fold(lines[0]))) if len(lines) > 1 else ""
+        return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head, openers,
+                      title_words)
 
     def _first_rare_value(self, rec: Record) -> None:
         """A record opening with a template's words ("Writing system reference card for Tibetan.", "Time zone
@@ -244,8 +248,7 @@ class NameIndex:
         low = fold(span)
         if (low == record.alias or low == record.alias.replace("-", " ")) and (
                 _norm(low.split()) not in record.padded or len(low.split()) > 1
-                or "\n" in record.text.strip() and _norm(low.split()) in _norm(re.findall(r"\w[\w.+-]*", fold(
-                    record.text.strip().split("\n", 1)[0])))):
+                or _norm(low.split()) in record.title_words):
             return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW"),
             # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line,
             # the first of several, does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp"; "WORKSHOP

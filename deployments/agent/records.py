@@ -247,9 +247,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             found.append(Candidate(word, i, i + 1, weak=True))
         i += 1
     strong = [c for c in found if not c.weak]
-    kept = [c for c in found if c.weak or _equals(text, toks, c, next((n for n in strong if n.start >= c.end), None))
-            or not _is_label(c, next((n for n in strong if n.start >= c.end), None), toks,
-                                                        stop_words)]
+    kept = [c for c in found if c.weak or not _is_label(c, next((n for n in strong if n.start >= c.end), None), toks,
+                                                        stop_words, text)]
     kept = _bracketed_names(text, toks, kept)
     bounds = [c for c in kept if not c.weak]
     taken: set[int] = set()  # token indices that are some value's following words
@@ -524,10 +523,11 @@ def _clause_end(toks: list[Tok], i: int) -> bool:
     return 2 <= i - start + 1 <= 3
 
 
-def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str]) -> bool:
+def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str], text: str) -> bool:
     """Right before the next value, with at most two content words between: "alpha-2 code FI". A number with
-    its glued unit ("a 4096-bit RSA key") is a value, never a label."""
-    if c.unit:
+    its glued unit ("a 4096-bit RSA key") is a value, never a label, and so is one the next value restates
+    ("Value 0x07ab = 1963")."""
+    if c.unit or _equals(text, toks, c, nxt):
         return False
     if c.name and not is_value(c.text) and c.end + 1 < len(toks) and toks[c.end].text == ":" \
             and not toks[c.end + 1].mark:  # "Aliases: sink": a word before a colon labels what follows it

@@ -278,9 +278,10 @@ class Resolver:
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
             labelled = self._subject_labelled(phrase, cands, record, len(phrase))
             if self._opens_with_kind(question):
-                context |= _label_before(question, used or span, self.language.stop_words)  # "Which EtherType has
-                # the hex value 88F7?": the question's own label of the value it states asks nothing else  # "Which named X11 color is ...": the whole phrase is the kind,
-                # its head what the answer is called ("the country whose alpha-3 code ...": "whose" opens no question)
+                # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
+                # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the
+                # value it states asks nothing else ("Which EtherType has the hex value 88F7?")
+                context |= _label_before(question, used or span, self.language.stop_words)
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w not in phrase or labelled)]
                 kind = phrase[-1] if phrase else kind
             else:
@@ -397,20 +398,15 @@ class Resolver:
         if best is not None and named_subject and wanted and best.score < NEAR_SCORE:  # found by far words only:
             # the value whose clause holds more of the question's words, when one does ("Talia Oakhurst is the
             # contact person at the supplier" for "Who is the contact person at the supplier?")
-            toks = tokens(record.text)
-            held = {c.start: (c, len({t.text.lower() for t in _clause(toks, c) if matches(t.text.lower(), wanted,
-                                                                                         self.same)}))
-                    for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject}
+            held = {c.start: (c, n) for c, n in self._clause_hits(record, cands, question, wanted)}
             most = max((n for _, n in held.values()), default=0)
             top = [c for c, n in held.values() if n == most]
             if most >= 2 and len(top) == 1 and most > held.get(best.start, (best, 0))[1]:
                 best = top[0]
         if best is None and named_subject and wanted:  # no label or following word holds the question.s words:
             # the one value whose clause does ("the Westsea line operates her" for "Who operates ...?")
-            toks = tokens(record.text)
-            held = [c for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject
-                    and any(matches(t.text.lower(), wanted, self.same) for t in _clause(toks, c))]
-            best = held[0] if len(held) == 1 else None
+            holders = [c for c, n in self._clause_hits(record, cands, question, wanted) if n]
+            best = holders[0] if len(holders) == 1 else None
         if best is None and named_subject and self.generate is not None:
             # no candidate's context holds the question's words ("Who wrote Dune?": "a novel by Frank
             # Herbert"): the model chooses among the record's whole values, never a label
@@ -481,6 +477,14 @@ class Resolver:
             return None
         steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
         return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+
+    def _clause_hits(self, record: Record, cands: list[Candidate], question: str,
+                     wanted: list[str]) -> list[tuple[Candidate, int]]:
+        """Each value the question does not state (the subject aside), in order, with how many of the question's
+        words its clause holds."""
+        toks = tokens(record.text)
+        return [(c, len({t.text.lower() for t in _clause(toks, c) if matches(t.text.lower(), wanted, self.same)}))
+                for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject]
 
     def _counts_first(self, numbers: list[Candidate], wanted: list[str]) -> list[Candidate]:
         """Asked a quantity, a number whose next word is the thing asked ("registered under 12 aliases: 8859,
