@@ -32,6 +32,7 @@ TITLE_WORDS = 6  # the most words of a record's first line read as its title
 TEMPLATE_OPENERS = 5  # records opening with one word that make it a template's ("signal 15; ..."), not a subject:
 # a count, not a share of the store, since one corpus's template is a small share of a store of many corpora
 RARE_HOLDERS = 3  # a value at most this many records hold can be a record's subject
+SHARED_TITLE = 3  # records of one collection with the same first words: a layout's title, no record's name
 
 
 @dataclass
@@ -154,11 +155,18 @@ class NameIndex:
             for rec in self.records.values():
                 first = next((w for w in rec.words if w not in self.stop_words), "")
                 openers[first] = openers.get(first, 0) + 1
+            titles: dict[tuple[str, str], int] = {}  # each subject within a collection (the id's first part)
+            for rec in self.records.values():
+                titles[collection(rec.id), rec.subject] = titles.get((collection(rec.id), rec.subject), 0) + 1
             for rec in self.records.values():  # "The character ² is named ...": a word many records open with is
-                if rec.subject and rec.subject != rec.alias and openers.get(rec.subject, 0) >= TEMPLATE_OPENERS:
-                    rec.subject = rec.subject_text = ""  # the template's, not this record's subject
+                opened = openers.get(rec.subject, 0) >= TEMPLATE_OPENERS
+                shared = bool(rec.subject) and not opened and "\n" in rec.text \
+                    and titles[collection(rec.id), rec.subject] >= SHARED_TITLE
+                if rec.subject and rec.subject != rec.alias and (opened or shared):
+                    rec.subject = rec.subject_text = ""  # the template's, not this record's subject ("Debian release
+                    # record" over the fields of every Debian release)
                 if not rec.subject:
-                    self._first_rare_value(rec)
+                    self._first_rare_value(rec, titled=shared)
             self._count, self._loaded_at = count, time.monotonic()
 
     def _record(self, doc: dict[str, Any]) -> Record:
@@ -219,17 +227,25 @@ class NameIndex:
         return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head, openers,
                       title_words)
 
-    def _first_rare_value(self, rec: Record) -> None:
+    def _first_rare_value(self, rec: Record, titled: bool = False) -> None:
         """A record opening with a template's words ("Writing system reference card for Tibetan.", "Time zone
         profile: Pacific/Noumea") has as subject the first value of its first line or sentence that few
-        records hold."""
+        records hold. Under a title line ``titled`` (records of its collection share it), the title's words
+        name none of them: the value the id ends with, below it, does."""
+        found = candidates(rec.text, self.connectors, self.stop_words)
+        if titled:  # "Debian release record\nDistribution: Debian\n...\nCodename: Lenny", id "rel-debian-lenny"
+            line_end = next((i for i, t in enumerate(tokens(rec.text)) if t.text == "\n"), 0)
+            own = next((c for c in found if c.start > line_end and not NUMBER.fullmatch(c.text)
+                        and _id_ends_with(fold(rec.id), fold(c.text.split()[0]))), None)
+            if own is not None:  # the whole value: "Quantal Quetzal" for "rel-ubuntu-quantal"
+                rec.subject, rec.subject_text = fold(own.text), own.text
+            return
         toks = tokens(rec.text)
         end = next((i for i, t in enumerate(toks) if t.text in FIELD_MARKS or t.text in ".!?"), len(toks))
         for t in toks[:end]:  # "Standard library module difflib (...)", id "pystdlib-difflib": the word the id ends with
             if not t.mark and t.text.lower() not in self.stop_words and _id_ends_with(fold(rec.id), fold(t.text)):
                 rec.subject, rec.subject_text = fold(t.text), t.text
                 return
-        found = candidates(rec.text, self.connectors, self.stop_words)
         rare = [c for c in found if c.start < end and (words := [fold(t.text) for t in tokens(c.text) if not t.mark])
                 and len(self.holders(words)) <= RARE_HOLDERS]
         # a name before a number: "Built in Turku in 2003, Silver Wave measures ..." is about Silver Wave
@@ -354,3 +370,8 @@ class NameIndex:
         if common(run[0]) or common(run[-1]):
             return False
         return not all(common(w) or w.lower() in self.operator_words for w in run)
+
+
+def collection(doc_id: str) -> str:
+    """The first part of a document's id ("script" of "script-grek"): records of one collection share it."""
+    return re.split(r"[-_:/.]", doc_id, maxsplit=1)[0]

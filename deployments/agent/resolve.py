@@ -30,7 +30,7 @@ from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
-from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, quoted
+from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, collection, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value, matches,
                                        notation, ranked, score, tied, tokens, unit_code)
 from deployments.agent.story import read_story
@@ -163,13 +163,13 @@ class Resolver:
         """A second operand named by a common word ("the numeric code of Tibetan than that of Greek": "Greek" is
         in many records): the one record of the same collection as the first operand's (its id's first part,
         "script-") that the word names, by its subject or id, or as the only such record holding it."""
-        kind = _collection(found.doc)
+        kind = collection(found.doc)
         for name in sorted(names, key=lambda n: -n.weight):
             if name.start < 0 or found.start < name.end and name.start < found.end or name.doc == found.doc:
                 continue
             if all(w.lower() in self.content_stop for w in name.span.split()):
                 continue
-            docs = [d for d in name.docs if _collection(d) == kind and d != found.doc]
+            docs = [d for d in name.docs if collection(d) == kind and d != found.doc]
             own = [d for d in docs if fold(name.span) in (self.index.records[d].subject, self.index.records[d].alias)]
             docs = own or docs
             if len(docs) == 1:
@@ -267,6 +267,9 @@ class Resolver:
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
+        if named_subject:  # "When was Debian Lenny released?": a name the record holds as a whole value states it
+            stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}
+            wanted = [w for w in wanted if w not in stated or w in labels]  # a label's word asks ("Requires Python")
         phrase = self._asked_phrase(question)
         kind = phrase[0] if phrase else None  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
@@ -746,11 +749,6 @@ def _distinct_docs(names: list[Name]) -> list[Name]:
             seen.add(name.doc)
             out.append(name)
     return out
-
-
-def _collection(doc_id: str) -> str:
-    """The first part of a document's id ("script" of "script-grek"): records of one collection share it."""
-    return re.split(r"[-_:/.]", doc_id, maxsplit=1)[0]
 
 
 def _without(question: str, names: list[Name]) -> str:

@@ -786,3 +786,19 @@ def test_found_by_far_words_only_the_value_whose_clause_holds_more_of_the_questi
     assert ask("Nythel Gases is missing from my sheet. Who is the contact person at the supplier for that one?",
                suppliers) == "Talia Oakhurst"
     assert ask("Since when has Dunmore Guarding been our supplier?", suppliers) == "March 3, 2020"
+
+
+def test_a_title_every_record_of_a_layout_shares_names_none_and_a_stated_name_is_no_label() -> None:
+    # made-up lighthouse register: each coast's title line is the layout's, the value the id ends with the subject
+    docs = {f"beacon-{key}": f"{coast} light register\nCoast: {coast}\nLight name: {name}\nLit: {lit}\n"
+                             f"Range: {rng} nautical miles\nFocal height: {height} m"
+            for key, coast, name, lit, rng, height in [
+                ("harrow", "Norland", "Harrow Point", "12 March 1871", 18, 41),
+                ("skellig", "Norland", "Skellig Rock", "3 May 1899", 22, 57),
+                ("brae", "Norland", "Brae Ness", "1 July 1880", 19, 52),
+                ("tamsin", "Osterby", "Tamsin Head", "9 June 1902", 15, 33),
+                ("kell", "Osterby", "Kell Bay", "9 June 1922", 13, 23),
+                ("velloc", "Osterby", "Velloc Spit", "30 August 1911", 11, 24)]}
+    assert ask("Which lighthouse has a range of 11 nautical miles?", docs) == "Velloc Spit"  # not the coast's title
+    assert ask("When did Norland Skellig Rock light up?", docs) == "3 May 1899"  # "Norland" labels no value
+    assert ask("focal height of Tamsin Head", docs) == "33"
