@@ -93,6 +93,12 @@ class ArithmeticWords(BaseModel):
     comparisons: dict[Literal["more", "less"], list[str]] = Field({}, description='Phrases opening a comparison of '
                                                                  'two expressions joined by "than" ("how much more is '
                                                                  'A than B": A - B; "how much less is A than B": B - A).')
+    comparisons_after: dict[Literal["more", "less"], list[str]] = Field(
+        {}, description='Phrases opening a comparison that names the reference first ("how much more than A is B": '
+                        'B - A; "how much less than A is B": A - B).')
+    comparison_links: list[str] = Field([], description='Words between the two sides of such a comparison ("is").')
+    step_subjects: list[str] = Field([], description='Who does a step after a separator ("then you subtract 4"): '
+                                                     'skipped.')
     repeats: dict[str, int] = {}
     pronouns: list[str] = []
     trailing: list[str] = []
@@ -105,7 +111,7 @@ class ArithmeticWords(BaseModel):
     def phrases(self) -> list[str]:
         """Every phrase of every role, lower-cased."""
         phrases = [*self.articles, *self.pronouns, *self.trailing, *self.starts, *self.separators, *self.scale_prefix,
-                   *self.postfix, *self.apply_scale, *self.repeats, *self.number_scales]
+                   *self.postfix, *self.apply_scale, *self.repeats, *self.number_scales, *self.step_subjects]
         for table in (self.infix, self.infix_swapped, self.of_list, self.apply):
             phrases += [p for group in table.values() for p in group]
         for verb in self.verbs:

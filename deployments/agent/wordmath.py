@@ -137,7 +137,10 @@ class _Parser:
                 expr, i = _bin(expr, last, self.t[j].number), j + 1  # "remove 340 and then 215": the step again
 
     def _separators(self, i: int) -> int:
+        start = i
         while (m := self._phrase(i, self.w.separators)) is not None and m[1] > i:
+            i = m[1]
+        if i > start and (m := self._phrase(i, self.w.step_subjects)) is not None:  # "after which you subtract 410"
             i = m[1]
         return i
 
@@ -257,6 +260,12 @@ class _Parser:
                 if j < len(self.t) and self.t[j].text in ("than", "exceed", "exceeds"):
                     right, j = self.additive(j + 1)
                     return (_bin(left, "-", right) if side == "more" else _bin(right, "-", left)), j
+        for side, phrases in self.w.comparisons_after.items():  # "how much more than 900 is 275 times 4"
+            if (m := self._phrase(i, phrases)) is not None:
+                reference, j = self.additive(m[1])
+                if (link := self._phrase(j, self.w.comparison_links)) is not None:
+                    other, j = self.additive(link[1])
+                    return (_bin(other, "-", reference) if side == "more" else _bin(reference, "-", other)), j
         raise NoParse
 
     def _trailing(self, i: int) -> int:
