@@ -267,6 +267,10 @@ class Resolver:
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
+        low, own = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
+        kinds = self._words_after(question, [(i, i + len(own)) for i in range(len(low) - len(own) + 1)
+                                             if own and low[i: i + len(own)] == own])
+        wanted = [w for w in wanted if w not in kinds] or wanted  # "the on-call engineer on the <title> incident"
         if named_subject:  # "When was Debian Lenny released?": a name the record holds as a whole value states it
             stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}
             wanted = [w for w in wanted if w not in stated or w in labels]  # a label's word asks ("Requires Python")
@@ -503,18 +507,19 @@ class Resolver:
         """The words right after a name that follows "of" ("the line number of the udplite protocol entry"), up to
         a function word: what the named thing is, not the value asked ("the Bergen office headcount", with no
         "of" before it, asks its last word)."""
+        return self._words_after(question, [(n.start, n.end) for n in names if n.start >= 0])
+
+    def _words_after(self, question: str, places: list[tuple[int, int]]) -> set[str]:
         toks = tokens(question)
         low = [t.text.lower() for t in toks]
         out: set[str] = set()
-        for name in names:
-            if name.start < 0:
-                continue
-            k = name.start - 1
+        for start, end in places:
+            k = start - 1
             while k >= 0 and low[k] in self.language.arithmetic.articles:
                 k -= 1
             if k < 0 or low[k] not in self.language.of_words:
                 continue
-            k = name.end
+            k = end
             while k < len(toks) and not toks[k].mark and low[k] not in self.language.stop_words:
                 out.add(low[k])
                 k += 1

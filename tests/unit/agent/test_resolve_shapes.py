@@ -802,3 +802,14 @@ def test_a_title_every_record_of_a_layout_shares_names_none_and_a_stated_name_is
     assert ask("Which lighthouse has a range of 11 nautical miles?", docs) == "Velloc Spit"  # not the coast's title
     assert ask("When did Norland Skellig Rock light up?", docs) == "3 May 1899"  # "Norland" labels no value
     assert ask("focal height of Tamsin Head", docs) == "33"
+
+
+def test_the_words_after_a_name_that_follows_on_say_what_the_named_thing_is() -> None:
+    # made-up change board: "ticket" after the title names what the title is, the header "Ticket" labels no answer
+    header = "Ticket | Title | Owner | Reviewer | Hours"
+    rows = [("CB-101", "Quay lights retrofit", "Ansel Varga", "Mirela Osk", 12),
+            ("CB-102", "Dock scale calibration", "Tove Brandt", "Ilse Haring", 7),
+            ("CB-103", "Gate camera refresh", "Oren Paik", "Lys Amundi", 30)]
+    docs = {f"cb-{n[-3:]}": f"{header}\n{n} | {title} | {owner} | {rev} | {hours}" for n, title, owner, rev, hours in rows}
+    assert ask("who was the reviewer on the Quay lights retrofit ticket", docs) == "Mirela Osk"
+    assert ask("hours logged on the Gate camera refresh ticket?", docs) == "30"
