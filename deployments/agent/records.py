@@ -425,6 +425,9 @@ def _pair_lists(toks: list[Tok], values: list[Candidate], joiners: frozenset[str
     def separated(a: int, b: int) -> bool:  # only "," and joiners between token a and token b
         return a < b and all(t.text == "," or t.text.lower() in joiners for t in toks[a:b])
 
+    def joined(a: int, b: int) -> bool:  # a joiner between token a and token b
+        return any(t.text.lower() in joiners for t in toks[a:b])
+
     i = 0
     while i < len(values):
         j = i
@@ -445,8 +448,9 @@ def _pair_lists(toks: list[Tok], values: list[Candidate], joiners: frozenset[str
                 lists.append([k])
         match = next((run for run in reversed(lists) if len(run) == len(group)
                       and all(toks[k].text.lower() not in stop_words and not is_value(toks[k].text) for k in run)), None)
-        if match is None:
-            continue
+        if match is None or not (joined(group[-2].end, group[-1].start) and joined(match[-2] + 1, match[-1])):
+            continue  # "peak error rate 35.8%, 36 alerts paged": two fields one after the other, no list ("12, 7
+            # and 9"; "north, south and east") joined by a word
         head = [toks[k].text for k in range(start - 1, match[-1], -1) if not toks[k].mark]  # "squads have"
         for c, k in zip(group, match):
             c.label = [toks[k].text] + [w for w in head if w.lower() not in stop_words]

@@ -813,3 +813,13 @@ def test_the_words_after_a_name_that_follows_on_say_what_the_named_thing_is() ->
     docs = {f"cb-{n[-3:]}": f"{header}\n{n} | {title} | {owner} | {rev} | {hours}" for n, title, owner, rev, hours in rows}
     assert ask("who was the reviewer on the Quay lights retrofit ticket", docs) == "Mirela Osk"
     assert ask("hours logged on the Gate camera refresh ticket?", docs) == "30"
+
+
+def test_two_fields_one_after_the_other_are_no_parallel_list() -> None:
+    # made-up outage notes: "rate 12.5%, 40 pages" is two fields; "north, south and east ... 12, 7 and 9" a list
+    docs = {"out-1": "Outage OUT-1. Impact: 310 users affected, peak drop rate 12.5%, 40 pages sent.",
+            "out-2": "Outage OUT-2. Impact: 95 users affected, peak drop rate 3.25%, 9 pages sent.",
+            "crew-1": "Crew Brightwater: its north, south and east squads have 12, 7 and 9 members."}
+    assert ask("peak drop rate of OUT-1?", docs) == "12.5"
+    assert ask("How many pages were sent for OUT-2?", docs) == "9"
+    assert ask("How many members does the south squad of Crew Brightwater have?", docs) == "7"
