@@ -28,7 +28,9 @@ from deployments.agent.language import ArithmeticWords, Language
 
 # an identifier that glues letters and digits ("STRK1048-2002", "U+0080", "alpha-3") is a word, never a number
 _IDENTIFIER = r"(?=[\w.+\-]*[^\W\d_])(?=[\w.+\-]*\d)[^\W_][\w.+\-]*[^\W_]"
-_TOKEN = re.compile(_IDENTIFIER + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
+# a date written with dashes, dots or slashes ("2032-04-27", "30.04.2030", "21/04/2032") is a word too, no arithmetic
+_DATE = r"\d{4}-\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}\.\d{1,2}\.\d{4}(?!\d)|\d{1,2}/\d{1,2}/\d{4}(?!\d)"
+_TOKEN = re.compile(_IDENTIFIER + "|" + _DATE + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
                     r"|[,;.()+\-*/×÷^%]")
 
 
@@ -48,7 +50,7 @@ class Token:
 def tokenize(text: str, words: ArithmeticWords | None = None) -> list[Token]:
     tokens = []
     for raw in _TOKEN.findall(text):
-        if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw):
+        if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw) and not re.fullmatch(_DATE, raw):
             digits = raw.replace(",", "")
             whole, _, frac = digits.partition(".")
             tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))
