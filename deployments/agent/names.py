@@ -287,6 +287,17 @@ class NameIndex:
             return self.holders(["#" + words[0]])  # record writes "#7AC5CD", the user leaves the hash out
         return found
 
+    def _holders_marked(self, quote: str) -> list[str]:
+        """Ids of the documents holding ``quote`` with its marks where they stand ('"Maintenance (ESM) ends on"'):
+        a phrase of words alone never spans a mark."""
+        toks = tokens(quote)
+        words = [fold(t.text) for t in toks if not t.mark]
+        if not words:
+            return []
+        phrase = _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks])
+        return sorted(i for i in set.intersection(*[self.by_word.get(w, set()) for w in words])
+                      if phrase in self.records[i].padded)
+
     def names(self, question: str) -> list[Name]:
         """The runs of the question that name documents, strongest first, none overlapping."""
         total = max(1, len(self.records))
@@ -295,7 +306,7 @@ class NameIndex:
         quote = quoted(question)
         if quote:
             words = [fold(t.text) for t in tokens(quote) if not t.mark]
-            docs = self.holders(words)
+            docs = self.holders(words) or self._holders_marked(quote)
             if docs:  # a quoted name ('the version of "libcairo2"') is a subject; a quoted description is not
                 subject_of = tuple(d for d in docs if self._is_subject(quote, self.records[d]))
                 found.append(Name(quote, -1, -1, tuple(docs), subject_of, 100.0 / len(docs)))

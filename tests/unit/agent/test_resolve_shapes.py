@@ -823,3 +823,16 @@ def test_two_fields_one_after_the_other_are_no_parallel_list() -> None:
     assert ask("peak drop rate of OUT-1?", docs) == "12.5"
     assert ask("How many pages were sent for OUT-2?", docs) == "9"
     assert ask("How many members does the south squad of Crew Brightwater have?", docs) == "7"
+
+
+def test_a_quoted_description_with_marks_inside_is_found_word_for_word() -> None:
+    # made-up job catalogue: the quote holds a bracket and a semicolon, as the record does
+    docs = {"job-sweeper": "Sweeper\nSchedule: 02:00\nPurpose: clears the build cache (nightly); keeps 3 copies",
+            "job-rotator": "Rotator\nSchedule: 03:00\nPurpose: rotates the audit logs (weekly); keeps 8 copies",
+            "job-pruner": "Pruner\nSchedule: 04:00\nPurpose: keeps 8 copies; rotates the audit logs (weekly) as the "
+                          "job described in the runbook"}  # the quote's words, not its phrase
+    question = 'Which job is described as "rotates the audit logs (weekly); keeps 8 copies"?'
+    index = resolver(docs)[0].index
+    asyncio.run(index.refresh())
+    assert [n.docs for n in index.names(question) if n.start < 0] == [("job-rotator",)]  # the quote names it
+    assert ask(question, docs) == "Rotator"
