@@ -24,6 +24,7 @@ from typing import Any, Sequence
 from deployments.agent.records import FIELD_MARKS, NUMBER, Candidate, candidates, fold, is_value, readable, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
+_QUOTED_EACH = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+?)[\"'”’»](?=[\s?.!,;:]|$)")
 PAGE = 500
 COMMON_HOLDERS = 5  # a run in small letters more records than this hold is a word, whatever record it names
 CODED = re.compile(r"\d|^\.\w|\w[-.:+~/_]+\w")  # a digit, a leading dot or inner punctuation: a code's shape
@@ -66,6 +67,12 @@ class Name:
 def quoted(question: str) -> str | None:
     m = _QUOTED.search(question)
     return m.group(1).strip() if m and len(m.group(1).strip()) >= 3 else None
+
+
+def quotes(question: str) -> list[str]:
+    """Each quoted text of the question, when it quotes several ('add "A" and "B"'), in order."""
+    found = [m.group(1).strip() for m in _QUOTED_EACH.finditer(question)]
+    return [q for q in found if len(q) >= 3] if len(found) >= 2 else []
 
 
 def _id_ends_with(doc_id: str, word: str) -> bool:
@@ -287,6 +294,9 @@ class NameIndex:
             return self.holders(["#" + words[0]])  # record writes "#7AC5CD", the user leaves the hash out
         return found
 
+    def _quote_holders(self, quote: str) -> list[str]:
+        return self.holders([fold(t.text) for t in tokens(quote) if not t.mark]) or self._holders_marked(quote)
+
     def _holders_marked(self, quote: str) -> list[str]:
         """Ids of the documents holding ``quote`` with its marks where they stand ('"Maintenance (ESM) ends on"'):
         a phrase of words alone never spans a mark."""
@@ -303,10 +313,12 @@ class NameIndex:
         total = max(1, len(self.records))
         q = [t for t in tokens(question)]
         found: list[Name] = []
-        quote = quoted(question)
-        if quote:
-            words = [fold(t.text) for t in tokens(quote) if not t.mark]
-            docs = self.holders(words) or self._holders_marked(quote)
+        held = {q: self._quote_holders(q) for q in quotes(question)}
+        several = [q for q, docs in held.items() if docs]  # 'the pages of "A" and "B"': each quote names one
+        single = quoted(question)
+        named_quotes = several if len(several) >= 2 else [single] if single else []
+        for quote in named_quotes:
+            docs = held.get(quote) or self._quote_holders(quote)
             if docs:  # a quoted name ('the version of "libcairo2"') is a subject; a quoted description is not
                 subject_of = tuple(d for d in docs if self._is_subject(quote, self.records[d]))
                 found.append(Name(quote, -1, -1, tuple(docs), subject_of, 100.0 / len(docs)))
@@ -368,7 +380,7 @@ class NameIndex:
         for name in found:
             if name.start >= 0 and any(k.start >= 0 and name.start < k.end and k.start < name.end for k in kept):
                 continue
-            if name.start >= 0 and quote and name.span.lower() in quote.lower():
+            if name.start >= 0 and any(name.span.lower() in quote.lower() for quote in named_quotes):
                 continue
             kept.append(name)
         return kept

@@ -836,3 +836,11 @@ def test_a_quoted_description_with_marks_inside_is_found_word_for_word() -> None
     asyncio.run(index.refresh())
     assert [n.docs for n in index.names(question) if n.start < 0] == [("job-rotator",)]  # the quote names it
     assert ask(question, docs) == "Rotator"
+
+
+def test_each_of_two_quoted_names_names_one_operand() -> None:
+    # made-up outage log: two quoted titles, each the name of one record
+    docs = {"out-11": "OUT-11 - Slow search on harbor-web\n- pages: 14\n- minutes: 95",
+            "out-12": "OUT-12 - Full outage of quay-api\n- pages: 31\n- minutes: 240",
+            "out-13": "OUT-13 - Stale cache in quay-web\n- pages: 6\n- minutes: 40"}
+    assert ask('Add up the pages for "Slow search on harbor-web" and "Full outage of quay-api".', docs) == "45"
