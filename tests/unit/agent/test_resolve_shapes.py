@@ -844,3 +844,14 @@ def test_each_of_two_quoted_names_names_one_operand() -> None:
             "out-12": "OUT-12 - Full outage of quay-api\n- pages: 31\n- minutes: 240",
             "out-13": "OUT-13 - Stale cache in quay-web\n- pages: 6\n- minutes: 40"}
     assert ask('Add up the pages for "Slow search on harbor-web" and "Full outage of quay-api".', docs) == "45"
+
+
+def test_a_hyphen_between_spaces_separates_an_id_from_its_title() -> None:
+    # made-up work tickets titled "<id> - <title>": the id and the title are two values, never one name
+    docs = {"tk-3": "TK-3 - Crane refit at Pier 4\n- owner: Ana Lee\n- hours: 12",
+            "tk-4": "TK-4 - Gantry Inspection\n- owner: Bo Hart\n- hours: 30",
+            "tk-5": "TK-5 - Fender replacement\n- owner: Cy Moss\n- hours: 7"}
+    found = [c.text for c in candidates(docs["tk-4"], load_language().name_connectors, load_language().stop_words)]
+    assert found[:2] == ["TK-4", "Gantry Inspection"]
+    assert ask("Which ticket is owned by Bo Hart?", docs) == "TK-4 - Gantry Inspection"
+    assert ask("hours on TK-5", docs) == "7"
