@@ -420,7 +420,7 @@ class Resolver:
             unstated = [c for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject]
             for c in unstated:
                 c.score = 0.0
-            best = await self._best(question, record, unstated) if len(unstated) > 1 else None
+            best = await self._best(question, record, unstated, unranked=True) if len(unstated) > 1 else None
         if best is None:
             return None
         longer = [c.text for c in cands if fold(c.text).startswith(fold(best.text) + " ")]
@@ -460,7 +460,7 @@ class Resolver:
                     numbers = dated
                 for c in numbers:
                     c.score = 0.0
-                best = numbers[0] if len(numbers) == 1 else await self._best(question, record, numbers) \
+                best = numbers[0] if len(numbers) == 1 else await self._best(question, record, numbers, unranked=True) \
                     if self.generate is not None else None
             if best is None:
                 return None
@@ -525,11 +525,14 @@ class Resolver:
                 k += 1
         return out
 
-    async def _best(self, question: str, record: Record, ranking: list[Candidate]) -> Candidate | None:
-        """The top candidate; when several share the top score, the one the model's constrained choice
-        picks among exactly those whole values (one call, the document and the question as its prompt)."""
+    async def _best(self, question: str, record: Record, ranking: list[Candidate], unranked: bool = False
+                    ) -> Candidate | None:
+        """The top candidate. Where the question's words ranked nothing (``unranked``: every value is as likely),
+        the one the model's constrained choice picks among the tied whole values (one call, the document and the
+        question as its prompt). A tie the words left stays in the ranking's order: the document's order, or the
+        place a reading gave ("the second alias", "the start date"), which a small model's choice would undo."""
         top = tied(ranking)
-        if len(top) < 2 or self.generate is None:
+        if len(top) < 2 or self.generate is None or not unranked:
             return ranking[0] if ranking else None
         prompt = f"Document: {record.text}\nQuestion: {question}\nAnswer:"
         try:

@@ -130,18 +130,24 @@ def test_the_reply_names_its_sources_and_says_when_it_stopped_early() -> None:
     assert run.to_dict()["stopped_early"] is False
 
 
-def test_candidates_the_words_do_not_tell_apart_go_to_the_model_as_whole_values() -> None:
+def test_a_tie_the_words_left_keeps_the_document_s_order_and_the_model_chooses_only_where_nothing_ranked() -> None:
     offered: list[list[str]] = []
 
     async def generate(prompt, max_tokens, stop=None, choices=None, grammar=None):
         offered.append(choices)
-        return " FIN"
+        return choices[-1]
 
     res, _ = resolver()
-    result = asyncio.run(res.resolve("What is the three-letter code of Finland?", generate))
-    assert offered == [[" FI", " FIN", " 246"]]  # whole values, never a label such as "alpha-3"
-    assert result.answer == "FIN"
-    assert asyncio.run(res.resolve("What is the three-letter code of Finland?")).answer == "FI"  # no model: first
+    # "code" labels three values alike: the first the record writes, the model is not asked
+    assert asyncio.run(res.resolve("What is the three-letter code of Finland?", generate)).answer == "FI"
+    assert offered == []
+    # no word of the question labels any value: the model chooses among whole values, never a label
+    docs = {"ship-wave": "Silver Wave: built in Turku in 2003, 142 metres long, crew of 60.",
+            "ship-star": "North Star: built in Gdansk in 1998, 120 metres long, crew of 45."}
+    res, _ = resolver(docs)
+    found = asyncio.run(res.resolve("Tell me about the tonnage of Silver Wave", generate))
+    assert len(offered) == 1 and {" Turku", " 2003", " 60"} <= set(offered[0]) and " Silver Wave" not in offered[0]
+    assert found.answer == offered[0][-1].strip()  # the model's choice
 
 
 def test_a_word_problem_naming_no_record_is_read_as_a_story_and_one_number_can_name_one() -> None:
