@@ -148,6 +148,8 @@ class Language(BaseModel):
                                            '("... ABW and the numeric code 533").')
     naming: frozenset[str] = Field(frozenset(), description='Words that ask what a thing is called ("its name", '
                                    '"what is it called"): asked by another of its values, the answer is its subject.')
+    titles: frozenset[str] = Field(frozenset(), description='Naming words that ask for a title ("the title of the '
+                                   'incident"): a first line "<id> - <title>" answers with the words after its id.')
     notations: dict[Literal["hex", "decimal", "codepoint"], list[str]] = Field(
         {}, description='Words that ask for a number in one notation ("the hex code", "in decimal", "in U+ form").')
     rates: frozenset[str] = Field(frozenset(), description='Words of a rate ("$575 per seat"): the word after one '
@@ -379,7 +381,7 @@ def load_language(path: str | None = None) -> Language:
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
                 "quantity", "time", "months", "range_joiners",
-                "rates", "naming", "of_words"):
+                "rates", "naming", "titles", "of_words"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

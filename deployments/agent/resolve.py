@@ -52,6 +52,7 @@ class Resolution:
     sources: list[str] = field(default_factory=list)  # ids of the documents the answer came from
 
 
+ID_TITLE_WORDS = 12  # the most words of a title after an id on a record's first line
 NEAR_SCORE = 0.4  # below it, a value's score comes from words far from it or shared by many values
 
 
@@ -299,8 +300,9 @@ class Resolver:
                 and (set(wanted) & self.language.naming or subject_kind) and record.subject not in fold(question):
             # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
             own = self._own_name(record, cands, question)
+            title = _title(record) if set(wanted) & self.language.titles else None  # "the title of the incident"
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))],
-                              own.text if own else record.subject_text, "observation", 0, [record.id])
+                              title or (own.text if own else record.subject_text), "observation", 0, [record.id])
         cands = [_split_label(c, wanted) for c in cands]
         plain = self._not_set_aside(question)  # "below U+0080 (not the total)": what the question asks
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
@@ -757,6 +759,21 @@ def _distinct_docs(names: list[Name]) -> list[Name]:
             seen.add(name.doc)
             out.append(name)
     return out
+
+
+def _title(record: Record) -> str | None:
+    """The words after the subject on the record's first line, past a mark ("INC-2023-0013 - Elevated 5xx errors in
+    fernhollow-tax"; "RFC 9110: HTTP Semantics"): the record's title, where its subject is an id."""
+    line = record.text.split("\n", 1)[0]
+    at = line.find(record.subject_text) if record.subject_text else -1
+    if at < 0:
+        return None
+    rest = line[at + len(record.subject_text):]
+    toks = tokens(rest)
+    if not toks or toks[0].text not in FIELD_MARKS | {":"}:
+        return None
+    title = rest[toks[0].at + len(toks[0].text):].strip().rstrip(".")
+    return title if 1 <= len(title.split()) <= ID_TITLE_WORDS and not re.search(r"[:;|]", title) else None
 
 
 def _without(question: str, names: list[Name]) -> str:

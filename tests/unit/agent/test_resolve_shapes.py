@@ -855,3 +855,14 @@ def test_a_hyphen_between_spaces_separates_an_id_from_its_title() -> None:
     assert found[:2] == ["TK-4", "Gantry Inspection"]
     assert ask("Which ticket is owned by Bo Hart?", docs) == "TK-4 - Gantry Inspection"
     assert ask("hours on TK-5", docs) == "7"
+
+
+def test_a_title_asked_is_the_first_line_s_words_after_the_id() -> None:
+    # made-up knowledge-base articles "<id> - <title>": "title" and "headline" ask the words, an article its id
+    docs = {"kb-101": "KB-101 - How to reset a locked door badge at the front desk\n- owner: Ana Lee\n- views: 120",
+            "kb-102": "KB-102 - Booking the large meeting room on the third floor\n- owner: Bo Hart\n- views: 45",
+            "kb-103": "KB-103 - Requesting a parking permit for a visitor's car\n- owner: Cy Moss\n- views: 300"}
+    assert ask("What's the title of the article owned by Bo Hart?", docs) == \
+        "Booking the large meeting room on the third floor"
+    assert ask("headline of the article Ana Lee owns", docs) == "How to reset a locked door badge at the front desk"
+    assert ask("Which article has 300 views?", docs) == "KB-103"
