@@ -46,6 +46,7 @@ DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–") | {"/", "->", "→", "-"}
 # between spaces ("First reg: 2017 / Last major overhaul: 2023", "Inspected: 24/03/2025 -> Next due: 24/03/2026",
 # "INC-0542 - Message backlog")
 FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→", "-"}
+PAIRS = 3  # "KEY=value" pairs that make a record a list of them ("x=3" alone is no field)
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
 UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", "mm", "GHz")
@@ -78,9 +79,15 @@ def tokens(text: str) -> list[Tok]:
             for i, m in enumerate(_TOKEN.finditer(text))]
 
 
+_PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=])")  # "QTY_ON_HAND=26", "ITEM=\"Cable Tie\""
+
+
 def readable(text: str) -> str:
-    """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') as the "key: value" lines the
-    readings here know ("owner team: Core"), nested keys joined ("limits memory: 512"); any other text as it is."""
+    """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') or as "KEY=value" pairs (an ERP
+    export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key: value" fields the readings here know ("owner
+    team: Core", "QTY ON HAND: 26"), nested keys joined ("limits memory: 512"); any other text as it is."""
+    if len(_PAIR.findall(text)) >= PAIRS:
+        return _PAIR.sub(lambda m: re.sub(r"(?<=[^\W\d])_(?=[^\W\d])", " ", m.group(1)) + ": ", text)
     if not text.lstrip().startswith("{"):
         return text
     try:
@@ -324,7 +331,7 @@ def _date_end(toks: list[Tok], i: int, months: frozenset[str]) -> int | None:
     return None
 
 
-_RULE = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")  # "|---|:--:|"
+_RULE = re.compile(r"\s*[|+]?\s*:?-{2,}:?\s*(?:[|+]\s*:?-{2,}:?\s*)*[|+]?\s*")  # "|---|:--:|", "----+----"
 
 
 def _bracketed_names(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:

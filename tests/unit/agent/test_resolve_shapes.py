@@ -866,3 +866,18 @@ def test_a_title_asked_is_the_first_line_s_words_after_the_id() -> None:
         "Booking the large meeting room on the third floor"
     assert ask("headline of the article Ana Lee owns", docs) == "How to reset a locked door badge at the front desk"
     assert ask("Which article has 300 views?", docs) == "KB-103"
+
+
+def test_key_equals_value_pairs_are_labelled_fields_and_a_plus_rule_underlines_a_header() -> None:
+    # made-up parts export ("KEY=value ; ...") and a table whose rule joins columns with "+"
+    docs = {"part-a1": 'PARTS EXPORT :: PART=A1 ; NAME="Brass Hinge 40mm" ; QTY_ON_HAND=140 ; REORDER_POINT=60 ; '
+                      'UNIT_COST=2.35 ; LIST_PRICE=4.10',
+            "part-b2": 'PARTS EXPORT :: PART=B2 ; NAME="Steel Hasp 75mm" ; QTY_ON_HAND=35 ; REORDER_POINT=20 ; '
+                      'UNIT_COST=3.80 ; LIST_PRICE=6.95',
+            "part-c3": "Part | Name | On Hand | Reorder Point | Unit Cost | List Price\n"
+                       "-----+------+---------+---------------+-----------+-----------\n"
+                       "C3 | Zinc Latch 50mm | 410 | 150 | 1.15 | 2.40"}
+    assert readable(docs["part-a1"]).startswith("PARTS EXPORT :: PART: A1 ; NAME: \"Brass Hinge 40mm\" ; QTY ON HAND: 140")
+    assert readable("Value 0x07ab = 1963") == "Value 0x07ab = 1963"  # one spaced "=" restates, no pair
+    assert ask("What's the list price of the Steel Hasp 75mm, not the unit cost?", docs) == "6.95"
+    assert ask("reorder point for Zinc Latch 50mm", docs) == "150"
