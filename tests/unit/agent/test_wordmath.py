@@ -155,6 +155,8 @@ def test_generated_phrasing_computes_its_value(text: str, value: float) -> None:
     ("How much larger is 9 times 7 than 50?", 13), ("how much less is 3,000 divided by 4 than 900", 150), ("Multiply 6 by 5, then by 2.", 60), ("Begin with 7, add 3, then another 5.", 15),
     ("By how much more than 60 is 8 squared?", 4), ("how much lower than 1,000 is 45 times 20", 100),
     ("Take a third of 99 after which we add 7.", 40),
+    ("Subtract 200 from 1,000 and halve what remains.", 400),
+    ("Multiply 6 by 9, then add 6 to the result. What is the answer?", 60),
 ])
 def test_the_issue_examples(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
