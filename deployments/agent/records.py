@@ -289,7 +289,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 break
             if not t.mark:
                 label.append(t.text)
-        colon = c.colon if c.colon > 0 else c.start - 1 if c.start > 0 and toks[c.start - 1].text == ":" else -1
+        opened = c.start - 1 if c.start > 1 and toks[c.start - 1].text == '"' else c.start  # 'ITEM: "Ball Valve"'
+        colon = c.colon if c.colon > 0 else opened - 1 if opened > 0 and toks[opened - 1].text == ":" else -1
         if colon > 0:  # "Latitude (decimal degrees): -22.27", "Aliases: sink, null": the key labels every value
             label = [t.text for t in toks[_key_start(toks, colon): colon] if not t.mark][::-1] or label
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
@@ -542,13 +543,15 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     if c.unit or _equals(text, toks, c, nxt):
         return False
     if c.name and not is_value(c.text) and c.end + 1 < len(toks) and toks[c.end].text == ":" \
-            and not toks[c.end + 1].mark:  # "Aliases: sink": a word before a colon labels what follows it
-        return True
+            and (not toks[c.end + 1].mark or toks[c.end + 1].text == '"'):  # "Aliases: sink": a word before a
+        return True  # colon labels what follows it, a quoted value too ('BUYER: "Priya Oduya"')
     if nxt is None or (c.name and c.end - c.start >= 2 and not any(is_value(t.text) for t in toks[c.start: c.end])):
         return False  # "Bright Tern measures 118 m": a name of several words is what the sentence is about
     between = toks[c.end: nxt.start]
     if len(between) == 2 and between[1].text == ":" and NUMBER.fullmatch(c.text) and between[0].text.islower():
         return False  # "registered under 12 aliases: 8859, cp819, ...": a count and its noun, then what it counts
+    if between and between[-1].text == '"' and nxt.name:  # 'BUYER: "Priya Oduya"': the quote opens the value
+        between = between[:-1]
     if between and between[-1].text == ":":  # "Aliases: old-radius", "Version: 1.2"
         between = between[:-1]
     return len(between) <= 2 and all(not t.mark and t.text.lower() not in stop_words for t in between)

@@ -517,6 +517,13 @@ class Resolver:
         out: set[str] = set()
         for start, end in places:
             k = start - 1
+            before = []  # "the buyer responsible for stock item WH-95037": "stock item" says what WH-95037 is
+            while k >= 0 and not toks[k].mark and low[k] not in self.language.stop_words:
+                before.append(low[k])
+                k -= 1
+            if before and k >= 0 and low[k] in self.language.of_words:
+                out.update(before)
+            k = start - 1
             while k >= 0 and low[k] in self.language.arithmetic.articles:
                 k -= 1
             if k < 0 or low[k] not in self.language.of_words:

@@ -881,3 +881,14 @@ def test_key_equals_value_pairs_are_labelled_fields_and_a_plus_rule_underlines_a
     assert readable("Value 0x07ab = 1963") == "Value 0x07ab = 1963"  # one spaced "=" restates, no pair
     assert ask("What's the list price of the Steel Hasp 75mm, not the unit cost?", docs) == "6.95"
     assert ask("reorder point for Zinc Latch 50mm", docs) == "150"
+
+
+def test_a_key_labels_its_quoted_value_and_the_words_between_for_and_a_name_say_what_it_is() -> None:
+    # made-up stock export: quoted values after their keys; "stock item" says what WH-2 is, asks no ITEM
+    docs = {f"sku-wh-{n}": f'STOCK EXPORT :: SKU=WH-{n} ; ITEM="{item}" ; BUYER="{buyer}" ; QTY_ON_HAND={qty}'
+            for n, item, buyer, qty in [(1, "Cable Tie 200mm", "Ana Lee", 40), (2, "Hose Clamp 32mm", "Bo Hart", 12),
+                                        (3, "Wall Plug 8mm", "Cy Moss", 300)]}
+    assert [(c.text, c.label) for c in candidates('BUYER: "Ana Lee" ; QTY: 3', frozenset(),
+                                                  load_language().stop_words)] == [("Ana Lee", ["BUYER"]), ("3", ["QTY"])]
+    assert ask("Who is the buyer responsible for stock item WH-2?", docs) == "Bo Hart"
+    assert ask("Which item is bought by Cy Moss?", docs) == "Wall Plug 8mm"
