@@ -30,7 +30,9 @@ from deployments.agent.language import ArithmeticWords, Language
 _IDENTIFIER = r"(?=[\w.+\-]*[^\W\d_])(?=[\w.+\-]*\d)[^\W_][\w.+\-]*[^\W_]"
 # a date written with dashes, dots or slashes ("2032-04-27", "30.04.2030", "21/04/2032") is a word too, no arithmetic
 _DATE = r"\d{4}-\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}\.\d{1,2}\.\d{4}(?!\d)|\d{1,2}/\d{1,2}/\d{4}(?!\d)"
-_TOKEN = re.compile(_IDENTIFIER + "|" + _DATE + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
+# a standard's name and its part ("ISO 3166-2", "IEC 61131-3"): one word, no subtraction
+_STANDARD = r"\b[A-Z]{2,} \d+(?:-\d+)+(?![\d-])"
+_TOKEN = re.compile(_STANDARD + "|" + _IDENTIFIER + "|" + _DATE + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
                     r"|[,;.()+\-*/×÷^%]")
 
 
