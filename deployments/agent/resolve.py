@@ -40,7 +40,7 @@ ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
 LOOKUP_THOUGHT = "I look up each thing the question names."
 COMBINE_THOUGHT = "I combine the values the documents give."
 NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it is ("Supplier contract check:")
-_STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d)")
+_STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
 
 
 @dataclass

@@ -892,3 +892,15 @@ def test_a_key_labels_its_quoted_value_and_the_words_between_for_and_a_name_say_
                                                   load_language().stop_words)] == [("Ana Lee", ["BUYER"]), ("3", ["QTY"])]
     assert ask("Who is the buyer responsible for stock item WH-2?", docs) == "Bo Hart"
     assert ask("Which item is bought by Cy Moss?", docs) == "Wall Plug 8mm"
+
+
+def test_a_number_glued_to_its_part_names_a_standard_and_is_no_operand() -> None:
+    # made-up regions: "ISO 3166-2" names the code asked, neither a subtraction nor a stated number
+    docs = {f"reg-{code.lower()}": f"Region name: {name}\n{label}: {code}\nRegion type: {kind}\nTowns: {towns}"
+            for name, label, code, kind, towns in [
+                ("Lowland", "ISO 3166-2 code", "ZZ-LW", "Province", 14), ("Highmoor", "Region code", "ZZ-HM", "County", 9),
+                ("Eastfen", "ISO 3166-2 code", "ZZ-EF", "Province", 21), ("Westdale", "ISO 3166-2 code", "ZZ-WD",
+                                                                              "County", 6),
+                ("Northcape", "ISO 3166-2 code", "ZZ-NC", "Province", 11), ("Southmere", "ISO 3166-2 code", "ZZ-SM",
+                                                                               "County", 8)]}  # Highmoor's never writes "3166"
+    assert ask("What is the ISO 3166-2 code for Highmoor?", docs) == "ZZ-HM"
