@@ -290,8 +290,9 @@ class NameIndex:
         ids = set.intersection(*sets) if sets else set()
         phrase = _norm(words)
         found = sorted(i for i in ids if phrase in self.records[i].padded)
-        if not found and len(words) == 1 and _HEX_DIGITS.fullmatch(words[0]):  # "color with hex 7AC5CD": the
-            return self.holders(["#" + words[0]])  # record writes "#7AC5CD", the user leaves the hash out
+        if not found and len(words) == 1 and (_HEX_DIGITS.fullmatch(words[0]) or words[0].isdigit()):  # "color with
+            return self.holders(["#" + words[0]])  # hex 7AC5CD", "entry 4793": the record writes "#7AC5CD",
+            # "entry #4793", the user leaves the hash out
         return found
 
     def _quote_holders(self, quote: str) -> list[str]:

@@ -615,8 +615,8 @@ def ranked(cands: list[Candidate], wanted: list[str], stated: str, numeric: bool
     weights = _weights(cands, wanted, same)
     kept = []
     for c in cands:
-        if re.search(r"(?<![\w-])" + re.escape(c.text.lower()) + r"(?![\w-])", lowered):
-            continue
+        if re.search(r"(?<![\w-])" + re.escape(c.text.lower().lstrip("#")) + r"(?![\w-])", lowered):
+            continue  # stated, with its hash ("#4793") or without
         if numeric and not NUMBER.fullmatch(c.text):
             continue
         c.score = score(c, wanted, stop_words, weights, same)

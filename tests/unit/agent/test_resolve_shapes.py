@@ -904,3 +904,14 @@ def test_a_number_glued_to_its_part_names_a_standard_and_is_no_operand() -> None
                 ("Northcape", "ISO 3166-2 code", "ZZ-NC", "Province", 11), ("Southmere", "ISO 3166-2 code", "ZZ-SM",
                                                                                "County", 8)]}  # Highmoor's never writes "3166"
     assert ask("What is the ISO 3166-2 code for Highmoor?", docs) == "ZZ-HM"
+
+
+def test_a_number_asked_without_its_hash_finds_the_record_that_writes_it_with_one() -> None:
+    # made-up entries of a list: "entry #204" in the record, "entry 204" in the question
+    docs = {f"ent-{name.lower()}": f"Record - {name}\n- Name: {name}\n- Kind: {kind}\n- Position in list: entry #{n}"
+            for n, name, kind in [(204, "Harrowgate", "Borough"), (517, "Linmoor", "Parish"), (880, "Caddow", "Ward")]}
+    index = resolver(docs)[0].index
+    asyncio.run(index.refresh())
+    assert [n.docs for n in index.names("Name the place at entry 517 of the list.") if n.span == "517"] == [
+        ("ent-linmoor",)]
+    assert ask("Name the place at entry 517 of the list.", docs) == "Linmoor"
