@@ -447,8 +447,10 @@ class Resolver:
         for name in names:
             record = self.index.records[await self._doc(name, question)]
             steps.append((LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)))
-            own = [] if name.subject_of else self._wanted(name.span, [])  # "founded" labels the year it names
             cands = self._candidates(record)
+            own = [] if name.subject_of or any(fold(c.text) == fold(name.span) for c in cands) \
+                else self._wanted(name.span, [])  # "founded" labels the year it names; a name the record holds
+            # whole ("Wedge Anchor M6x20") names it, and labels no number a description writes before its words
             ranking = ranked(cands, wanted + own, question.replace(name.span, " "), numeric=True,
                              stop_words=self.language.stop_words, same=self.same)
             if self.language.asks_quantity(question):

@@ -915,3 +915,13 @@ def test_a_number_asked_without_its_hash_finds_the_record_that_writes_it_with_on
     assert [n.docs for n in index.names("Name the place at entry 517 of the list.") if n.span == "517"] == [
         ("ent-linmoor",)]
     assert ask("Name the place at entry 517 of the list.", docs) == "Linmoor"
+
+
+def test_a_name_the_record_holds_whole_labels_no_number_its_description_writes_before_its_words() -> None:
+    # made-up stock notes: "Grade 8.8 wedge anchor ..." in the description is no value of the name's words
+    docs = {f"sku-{n}": f'Update on {name} (our SKU WH-{n}). Description on file: "Grade 8.8 {name.lower()} for '
+                        f'the mezzanine handrail fixings on the north side; supplier changed packaging in spring". The reorder point is {rop} and the reorder quantity is {qty}.'
+            for n, name, rop, qty in [(1, "Wedge Anchor M6x20", 1200, 4800), (2, "Socket Screw M4x12", 80, 400),
+                                      (3, "Hex Bolt M10x40", 300, 900)]}
+    assert ask("What is the difference between the reorder point of Wedge Anchor M6x20 and the reorder point of "
+               "Socket Screw M4x12?", docs) == "1120"
