@@ -284,7 +284,10 @@ class Resolver:
             # video/x-la-asf"), the kind names it; else it is what the records
             # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
-            labelled = self._subject_labelled(phrase, cands, record, len(phrase))
+            labelled = self._subject_labelled(phrase, cands, record, len(phrase)) or len(phrase) >= 2 and any(
+                fold(c.text) != record.subject and all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL + 1]], self.same)
+                                                       for p in phrase) for c in cands)  # "Give me the reorder point
+            # for X": a phrase of several words that labels one of X's values asks that field, no kind
             if self._opens_with_kind(question):
                 # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the

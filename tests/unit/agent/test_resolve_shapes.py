@@ -925,3 +925,13 @@ def test_a_name_the_record_holds_whole_labels_no_number_its_description_writes_b
                                       (3, "Hex Bolt M10x40", 300, 900)]}
     assert ask("What is the difference between the reorder point of Wedge Anchor M6x20 and the reorder point of "
                "Socket Screw M4x12?", docs) == "1120"
+
+
+def test_a_request_s_object_that_labels_one_of_the_named_thing_s_values_asks_that_field() -> None:
+    # made-up stock notes: "Give me the reorder point for X" asks a field of X, not which record is a "reorder point"
+    docs = {f"sku-{n}": f"Subject: Stock status WH-{n} / {name}\n\nUpdate on {name} (our SKU WH-{n}). We hold {qty} "
+                        f"units on hand. The reorder point is {rop} and the standard reorder quantity is {rq}."
+            for n, name, qty, rop, rq in [(11, "Cable Gland M32 Black", 195, 50, 250),
+                                          (12, "Pipe Saddle 22mm Grey", 640, 200, 800),
+                                          (13, "Hose Clip 40mm Zinc", 75, 30, 120)]}
+    assert ask("Give me the reorder point for Pipe Saddle 22mm Grey, not the quantity on hand.", docs) == "200"
