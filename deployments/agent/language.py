@@ -251,6 +251,9 @@ class Language(BaseModel):
         if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha() \
                 and long[len(short):] not in known:
             return True  # an abbreviation: "max" / "maximum", "num" / "number"
+        if 3 <= len(short) <= 5 and short.isalpha() and short[0] == long[0] and len(long) >= 2 * len(short) \
+                and not set(short[1:]) & set("aeiou") and _in_order(short, long):
+            return True  # a word's consonants: "ctn" / "carton", "qty" / "quantity", "mfr" / "manufacturer"
         stem_a, stem_b = self._stem(a), self._stem(b)
         return len(stem_a) >= 4 and stem_a == stem_b
 
@@ -387,3 +390,9 @@ def load_language(path: str | None = None) -> Language:
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")
         raw[key] = [w.lower() for w in values]
     return Language.model_validate(raw)
+
+
+def _in_order(short: str, long: str) -> bool:
+    """Whether the letters of ``short`` appear in ``long`` in the same order."""
+    rest = iter(long)
+    return all(letter in rest for letter in short)

@@ -589,7 +589,8 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             low = word.lower()
             if words is c.after and k and low in stop_words:  # "2017 at a purchase price of EUR 172,100": past
                 distance = 2  # a function word, the words after a value begin another value's label: far
-            parts = low.split("_") if "_" in low.strip("_") else [low]  # a key in snake case: "owner_team"
+            parts = re.split(r"[_/]", low) if re.search(r"[^\W_][_/][^\W_]", low) else [low]  # a key in snake case,
+            # "owner_team", or two words joined by a slash, "units/ctn"
             hit = next((q for q in wanted if any(matches(p, [q], same) for p in parts if p)), None) \
                 if low not in seen else None
             if hit is not None:

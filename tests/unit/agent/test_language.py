@@ -102,3 +102,14 @@ def test_a_compound_is_no_abbreviation_when_its_rest_is_a_known_word() -> None:
     language = load_language()
     assert not language.same_word("fire", "firewall", known={"wall", "door"})
     assert language.same_word("temp", "temperature", known={"wall", "door"})
+
+
+def test_a_word_s_consonants_abbreviate_it_and_a_word_with_vowels_does_not() -> None:
+    same = load_language().same_word
+    assert same("ctn", "carton") and same("qty", "quantity") and same("mfr", "manufacturer") and same("amt", "amount")
+    assert not same("cat", "contract") and not same("ct", "carton")  # a vowel inside; two letters
+
+
+def test_two_words_joined_by_a_slash_in_a_label_are_each_matched() -> None:
+    from deployments.agent.records import Candidate, score
+    assert score(Candidate("2", 0, 1, label=["Units/Ctn"]), ["carton"], same=load_language().same_word) > 0
