@@ -30,8 +30,9 @@ from deployments.agent.language import ArithmeticWords, Language
 _IDENTIFIER = r"(?=[\w.+\-]*[^\W\d_])(?=[\w.+\-]*\d)[^\W_][\w.+\-]*[^\W_]"
 # a date written with dashes, dots or slashes ("2032-04-27", "30.04.2030", "21/04/2032") is a word too, no arithmetic
 _DATE = r"\d{4}-\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}\.\d{1,2}\.\d{4}(?!\d)|\d{1,2}/\d{1,2}/\d{4}(?!\d)"
-# a standard's name and its part ("ISO 3166-2", "IEC 61131-3"): one word, no subtraction
-_STANDARD = r"\b[A-Z]{2,} \d+(?:-\d+)+(?![\d-])"
+# numbers glued by hyphens ("639-3", "account 100-2245") and a standard's name before them ("ISO 3166-2"): one
+# word, a code or a part, no subtraction (arithmetic writes "100 - 7" or "100 minus 7")
+_STANDARD = r"(?:\b[A-Z]{2,} )?(?<![\w.-])\d+(?:-\d+)+(?![\d-])"
 _TOKEN = re.compile(_STANDARD + "|" + _IDENTIFIER + "|" + _DATE + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
                     r"|[,;.()+\-*/×÷^%]")
 
@@ -52,7 +53,7 @@ class Token:
 def tokenize(text: str, words: ArithmeticWords | None = None) -> list[Token]:
     tokens = []
     for raw in _TOKEN.findall(text):
-        if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw) and not re.fullmatch(_DATE, raw):
+        if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw) and not re.fullmatch(_DATE, raw) and "-" not in raw:
             digits = raw.replace(",", "")
             whole, _, frac = digits.partition(".")
             tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))
