@@ -27,7 +27,7 @@ from deployments.agent.calculator import CalculatorError, evaluate, format_numbe
 from deployments.agent.language import ArithmeticWords, Language
 
 # an identifier that glues letters and digits ("STRK1048-2002", "U+0080", "alpha-3") is a word, never a number
-_IDENTIFIER = r"(?=[\w.+\-]*[^\W\d_])(?=[\w.+\-]*\d)[^\W_][\w.+\-]*[^\W_]"
+_IDENTIFIER = r"(?=[\w.+\-/]*[^\W\d_])(?=[\w.+\-/]*\d)[^\W_][\w.+\-/]*[^\W_]"  # "HLR/2019/7860" too
 # a date written with dashes, dots or slashes ("2032-04-27", "30.04.2030", "21/04/2032") is a word too, no arithmetic
 _DATE = r"\d{4}-\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}\.\d{1,2}\.\d{4}(?!\d)|\d{1,2}/\d{1,2}/\d{4}(?!\d)"
 # numbers glued by hyphens ("639-3", "account 100-2245") and a standard's name before them ("ISO 3166-2"): one
