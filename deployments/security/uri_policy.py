@@ -13,6 +13,8 @@ Why each rule:
   operator did not list; `network.py` then resolves it and walks its redirects.
 - One message for every refusal of a place, naming the URI as given and the setting, never a resolved
   path and never whether something exists there.
+- Results are never written into the service's own tree (the folder holding `deployments/`: its code, its
+  language file, its shipped corpora), even where a listed place covers it ("/tmp" over a checkout in /tmp).
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from deployments.security.places import Place, parse, under
 from deployments.security.refusal import refusal
 from deployments.security.settings import UriPolicy
 from deployments.topics.results_uri import output_names
+
+
+SERVICE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 
 def setting_name(write: bool) -> str:
@@ -50,11 +55,20 @@ def check_place(uri: str, field: str, policy: UriPolicy, write: bool) -> Place:
     if place.kind == "local":
         if not any(_inside_local(uri, entry, write) for entry in entries if parse(entry).kind == "local"):
             raise denied
+        if write and _reaches_local(uri, SERVICE_ROOT):
+            raise refusal(field, uri, "results are never written into the service's own files", setting)
         return place
     names = [uri, output_names(uri)[1]] if write else [uri]  # s3://b names its summary s3://b.summary.json
     if not all(any(under(parse(name), parse(entry)) for entry in entries) for name in names):
         raise denied
     return place
+
+
+def _reaches_local(uri: str, root: str) -> bool:
+    """Some reading of `uri` (as given or percent-decoded) resolves to `root` or inside it."""
+    base = _resolve(root).rstrip(os.sep)
+    raw = parse(uri).path
+    return any(_resolve(path) == base or _resolve(path).startswith(base + os.sep) for path in {raw, unquote(raw)})
 
 
 def _inside_local(uri: str, entry: str, write: bool) -> bool:

@@ -118,3 +118,17 @@ def test_entries_and_uris_parse_to_comparable_parts():
     url = parse("https://Host.Example.:8443/p?q=1")
     assert (url.kind, url.netloc, url.port, url.path) == ("url", "host.example", 8443, "/p")
     assert parse("file:///a/b").path == "/a/b" and parse("C:/data/x").kind == "local"
+
+
+def test_results_are_never_written_into_the_service_s_own_files_even_under_a_listed_place(monkeypatch, tmp_path):
+    from deployments.security.uri_policy import SERVICE_ROOT
+
+    policy = UriPolicy(write=[os.path.dirname(SERVICE_ROOT)])  # a place that covers the service's tree
+    monkeypatch.chdir(SERVICE_ROOT)
+    for uri in ["data/lang/en.yaml", os.path.join(SERVICE_ROOT, "data", "company_docs.jsonl"),
+                f"file://{SERVICE_ROOT}/deployments/results.jsonl", "data/%2e%2e/app.py"]:
+        with pytest.raises(ServiceError) as refused:
+            check_place(uri, "output_uri", policy, write=True)
+        assert refused.value.status == 400 and "own files" in refused.value.message, uri
+    beside = os.path.join(os.path.dirname(SERVICE_ROOT), "medici-results-beside", "out.jsonl")
+    assert check_place(beside, "output_uri", policy, write=True).kind == "local"  # the same place outside the tree
