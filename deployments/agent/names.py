@@ -239,10 +239,10 @@ class NameIndex:
         profile: Pacific/Noumea") has as subject the first value of its first line or sentence that few
         records hold. Under a title line ``titled`` (records of its collection share it), the title's words
         name none of them: the value the id ends with, below it, does."""
-        found = candidates(rec.text, self.connectors, self.stop_words)
         if titled:  # "Debian release record\nDistribution: Debian\n...\nCodename: Lenny", id "rel-debian-lenny"
             line_end = next((i for i, t in enumerate(tokens(rec.text)) if t.text == "\n"), 0)
-            own = next((c for c in found if c.start > line_end and not NUMBER.fullmatch(c.text)
+            own = next((c for c in candidates(rec.text, self.connectors, self.stop_words)
+                        if c.start > line_end and not NUMBER.fullmatch(c.text)
                         and _id_ends_with(fold(rec.id), fold(c.text.split()[0]))), None)
             if own is not None:  # the whole value: "Quantal Quetzal" for "rel-ubuntu-quantal"
                 rec.subject, rec.subject_text = fold(own.text), own.text
@@ -253,6 +253,7 @@ class NameIndex:
             if not t.mark and t.text.lower() not in self.stop_words and _id_ends_with(fold(rec.id), fold(t.text)):
                 rec.subject, rec.subject_text = fold(t.text), t.text
                 return
+        found = candidates(rec.text, self.connectors, self.stop_words)
         rare = [c for c in found if c.start < end and (words := [fold(t.text) for t in tokens(c.text) if not t.mark])
                 and len(self.holders(words)) <= RARE_HOLDERS]
         # a name before a number: "Built in Turku in 2003, Silver Wave measures ..." is about Silver Wave
@@ -284,12 +285,7 @@ class NameIndex:
 
     def holders(self, words: Sequence[str]) -> list[str]:
         """Ids of the documents holding ``words`` as a phrase."""
-        if not words:
-            return []
-        sets = [self.by_word.get(w, set()) for w in words]
-        ids = set.intersection(*sets) if sets else set()
-        phrase = _norm(words)
-        found = sorted(i for i in ids if phrase in self.records[i].padded)
+        found = self._holding(words, _norm(words))
         if not found and len(words) == 1 and (_HEX_DIGITS.fullmatch(words[0]) or words[0].isdigit()):  # "color with
             return self.holders(["#" + words[0]])  # hex 7AC5CD", "entry 4793": the record writes "#7AC5CD",
             # "entry #4793", the user leaves the hash out
@@ -302,12 +298,15 @@ class NameIndex:
         """Ids of the documents holding ``quote`` with its marks where they stand ('"Maintenance (ESM) ends on"'):
         a phrase of words alone never spans a mark."""
         toks = tokens(quote)
-        words = [fold(t.text) for t in toks if not t.mark]
+        return self._holding([fold(t.text) for t in toks if not t.mark],
+                             _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks]))
+
+    def _holding(self, words: Sequence[str], phrase: str) -> list[str]:
+        """Ids of the documents holding every one of ``words`` and, in their padded text, ``phrase``."""
         if not words:
             return []
-        phrase = _norm([fold(t.text) if not t.mark else "\u00a6" for t in toks])
-        return sorted(i for i in set.intersection(*[self.by_word.get(w, set()) for w in words])
-                      if phrase in self.records[i].padded)
+        ids = set.intersection(*[self.by_word.get(w, set()) for w in words])
+        return sorted(i for i in ids if phrase in self.records[i].padded)
 
     def names(self, question: str) -> list[Name]:
         """The runs of the question that name documents, strongest first, none overlapping."""

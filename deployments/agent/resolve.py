@@ -268,9 +268,9 @@ class Resolver:
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
-        low, own = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
-        kinds = self._words_after(question, [(i, i + len(own)) for i in range(len(low) - len(own) + 1)
-                                             if own and low[i: i + len(own)] == own])
+        low, named_words = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
+        kinds = self._words_after(question, [(i, i + len(named_words)) for i in range(len(low) - len(named_words) + 1)
+                                             if named_words and low[i: i + len(named_words)] == named_words])
         wanted = [w for w in wanted if w not in kinds] or wanted  # "the on-call engineer on the <title> incident"
         if named_subject:  # "When was Debian Lenny released?": a name the record holds as a whole value states it
             stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}

@@ -64,18 +64,22 @@ def check_place(uri: str, field: str, policy: UriPolicy, write: bool) -> Place:
     return place
 
 
-def _reaches_local(uri: str, root: str) -> bool:
-    """Some reading of `uri` (as given or percent-decoded) resolves to `root` or inside it."""
-    base = _resolve(root).rstrip(os.sep)
+def _readings(uri: str) -> set[str]:
+    """The local path of `uri` as given and percent-decoded (pyarrow decodes `file://` URIs, a plain open does not)."""
     raw = parse(uri).path
-    return any(_resolve(path) == base or _resolve(path).startswith(base + os.sep) for path in {raw, unquote(raw)})
+    return {raw, unquote(raw)}
+
+
+def _reaches_local(uri: str, root: str) -> bool:
+    """Some reading of `uri` resolves to `root` or inside it."""
+    base = _resolve(root).rstrip(os.sep)
+    return any(_resolve(path) == base or _resolve(path).startswith(base + os.sep) for path in _readings(uri))
 
 
 def _inside_local(uri: str, entry: str, write: bool) -> bool:
     """Every reading of `uri` (as given and percent-decoded) resolves inside the directory `entry`."""
     root = _resolve(parse(entry).path)
-    raw = parse(uri).path
-    candidates = {raw, unquote(raw)}
+    candidates = _readings(uri)
     if write:  # the summary goes beside the assignments: both must be inside
         candidates |= {output_names(path)[1] for path in list(candidates)}
     for path in candidates:
