@@ -22,7 +22,7 @@ from typing import Iterator
 
 import httpx
 
-from tests.net import free_port
+from tests.net import free_port, free_ports
 
 BIN = Path(sys.executable).parent  # the venv's `ray` and `serve` scripts
 
@@ -107,13 +107,11 @@ def _stop(proc: subprocess.Popen, temp_dir: str) -> None:
 def ray_head(num_cpus: int = 4, object_store_bytes: int = 400 * 1024 * 1024,
              timeout_s: float = 240.0) -> Iterator[RayHead]:
     temp_dir = tempfile.mkdtemp(prefix="medici-ray-", dir="/tmp")  # short: Ray's socket paths have a limit
-    gcs, dashboard = free_port(), free_port()
-    ports = {
-        "--port": gcs, "--dashboard-port": dashboard, "--ray-client-server-port": free_port(),
-        "--dashboard-agent-listen-port": free_port(), "--dashboard-agent-grpc-port": free_port(),
-        "--runtime-env-agent-port": free_port(), "--metrics-export-port": free_port(),
-        "--node-manager-port": free_port(), "--object-manager-port": free_port(),
-    }
+    names = ("--port", "--dashboard-port", "--ray-client-server-port", "--dashboard-agent-listen-port",
+             "--dashboard-agent-grpc-port", "--runtime-env-agent-port", "--metrics-export-port",
+             "--node-manager-port", "--object-manager-port")
+    ports = dict(zip(names, free_ports(len(names))))
+    gcs, dashboard = ports["--port"], ports["--dashboard-port"]
     args = [str(BIN / "ray"), "start", "--head", "--block",
             "--num-cpus", str(num_cpus), "--num-gpus", "0", "--object-store-memory", str(object_store_bytes),
             "--temp-dir", temp_dir, "--include-dashboard", "true", "--dashboard-host", "127.0.0.1",
