@@ -193,7 +193,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             found.append(Candidate(text[toks[i].at: toks[end - 1].at + len(toks[end - 1].text)], i, end, date=True))
             i = end
             continue
-        if word == ":" and i > 0 and not toks[i - 1].mark and (end := _line_value(toks, i)) is not None:
+        if word == ":" and i > 0 and not toks[i - 1].mark and (end := _line_value(toks, i, months)) is not None:
             found.append(Candidate(text[toks[i + 1].at: toks[end - 1].at + len(toks[end - 1].text)], i + 1, end,
                                    name=True))
             i = end
@@ -283,9 +283,11 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     for c in kept:  # the words back to the previous value, less those that describe that value
         back = max((b.end for b in bounds if b.end <= c.start), default=0)
         label = []
+        keyed = -1  # the colon the label's words run back to: "Terms: Net 15" labels 15 "Net" and "Terms"
         for k in range(c.start - 1, back - 1, -1):
             t = toks[k]
             if (t.mark and label) or k in taken or t.text in FIELD_MARKS:  # never the previous field's words
+                keyed = k if t.text == ":" and label else -1
                 break
             if not t.mark:
                 label.append(t.text)
@@ -293,6 +295,9 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         colon = c.colon if c.colon > 0 else opened - 1 if opened > 0 and toks[opened - 1].text == ":" else -1
         if colon > 0:  # "Latitude (decimal degrees): -22.27", "Aliases: sink, null": the key labels every value
             label = [t.text for t in toks[_key_start(toks, colon): colon] if not t.mark][::-1] or label
+        elif keyed > 0:  # "Terms: Net 15": the key labels the words after it and their value, after those words
+            label += [t.text for k, t in enumerate(toks[_key_start(toks, keyed): keyed], _key_start(toks, keyed))
+                      if not t.mark and k >= back and k not in taken][::-1]
         opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
         outer = next((b for b in bounds if opening in (b.end, b.end + len(b.after))), None) \
             if opening > 0 and toks[opening].text == "(" else None  # "4 code units (8 bytes)": after its words too
@@ -503,14 +508,21 @@ def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set
     return out
 
 
-def _line_value(toks: list[Tok], colon: int) -> int | None:
+_SMALL_NUMBER = re.compile(r"\d{1,3}")  # the number closing a name ("Net 30", "Amazon Root CA 1"), never a year
+
+
+def _line_value(toks: list[Tok], colon: int, months: frozenset[str] = frozenset()) -> int | None:
     """The end of a key's value when it is words only, the rest of its line ("Registered name: Mathematical
-    notation"): one value, not a capitalised word and a clause's end. None for a list, a bracket or numbers."""
+    notation"), or words closed by a small number ("Terms: Net 15"): one value, not a capitalised word and a
+    clause's end. None for a list, a bracket, a date or other numbers."""
     end = next((k for k in range(colon + 1, len(toks)) if toks[k].text in FIELD_MARKS), len(toks))
     while end > colon + 1 and toks[end - 1].text in ".!?":
         end -= 1
     inner = toks[colon + 1: end]
-    if not 2 <= len(inner) <= LINE_WORDS or any(t.mark or any(c.isdigit() for c in t.text) for t in inner):
+    numbered = len(inner) >= 2 and _SMALL_NUMBER.fullmatch(inner[-1].text) and _capital(inner[0].text) \
+        and not unit_code(inner[0].text) and inner[0].text.lower() not in months  # "Terms: Net 15", "Root CA 1"
+    if not 2 <= len(inner) <= LINE_WORDS or any(t.mark or any(c.isdigit() for c in t.text)
+                                                for t in (inner[:-1] if numbered else inner)):
         return None
     return end
 

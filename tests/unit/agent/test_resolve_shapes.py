@@ -935,3 +935,32 @@ def test_a_request_s_object_that_labels_one_of_the_named_thing_s_values_asks_tha
                                           (12, "Pipe Saddle 22mm Grey", 640, 200, 800),
                                           (13, "Hose Clip 40mm Zinc", 75, 30, 120)]}
     assert ask("Give me the reorder point for Pipe Saddle 22mm Grey, not the quantity on hand.", docs) == "200"
+
+
+# made-up service tickets in a "- Field: value" list, to test a line's value and the key before it
+TICKETS = {f"tkt-{n}": f"Ticket: TKT-{n}\n- Client: {client}\n- Opened: {opened}\n- Queue: {queue}\n- Plan: {plan}\n"
+                       f"- Hours: {hours}\n- Charge (final): {charge} EUR\n- Total: {total} EUR"
+           for n, client, opened, queue, plan, hours, charge, total in [
+               (4410, "Brindle Optics", "03 March 2025", "Desk 4", "Tier 2", 6, "410.50", "488.50"),
+               (4411, "Marrow Lane Foods", "11 March 2025", "Field crew 12", "Tier 3", 9, "612.00", "728.28"),
+               (4412, "Ostler Print", "19 March 2025", "Desk 7", "Tier 1", 2, "96.00", "114.24")]}
+
+
+def test_a_line_s_value_of_words_closed_by_a_small_number_is_one_value() -> None:
+    found = {c.text: c.label for c in candidates(TICKETS["tkt-4411"], frozenset(), load_language().stop_words,
+                                                  months=frozenset(["march"]))}
+    assert found["Field crew 12"] == ["Queue"] and found["Tier 3"] == ["Plan"]
+    assert found["11 March 2025"] == ["Opened"]  # a date stays a date
+    assert ask("What plan is TKT-4412 on?", TICKETS) == "Tier 1"
+
+
+def test_a_key_labels_its_value_after_the_words_that_open_the_line() -> None:
+    # "Charge (final): 612.00": the bracket's word is nearest, the key behind it labels the value too
+    found = {c.text: c.label for c in candidates("Ticket 9 - Charge (final): Tier 612.00 EUR", frozenset(),
+                                                  load_language().stop_words)}
+    assert found["612.00"][:1] == ["Tier"] and "Charge" in found["612.00"]
+
+
+def test_an_operator_word_that_labels_a_value_of_the_named_record_asks_that_field() -> None:
+    # "the gross total of TKT-4411": no word but "total" labels a value, and one record's field adds nothing up
+    assert ask("What is the gross total of ticket TKT-4411?", TICKETS) == "728.28"
