@@ -157,6 +157,7 @@ def test_generated_phrasing_computes_its_value(text: str, value: float) -> None:
     ("Take a third of 99 after which we add 7.", 40),
     ("Subtract 200 from 1,000 and halve what remains.", 400),
     ("Multiply 6 by 9, then add 6 to the result. What is the answer?", 60),
+    ("Take 90, add 30, then split it into 4 equal shares.", 30), ("begin with 72 and divide it into 8 piles", 9),
 ])
 def test_the_issue_examples(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
