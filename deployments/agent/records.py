@@ -37,15 +37,15 @@ _TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|(?<![\w#])#[^\W_]+"  # and a leading hash ("#F4A460", "#123")
                     r"|(?<![\w<>=!~])(?:[<>]=?|[!=~]=)\d[\w.*]*"  # a version bound (">=3.11", "!=3.0.*")
                     r"|0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)+"  # a pair of hex bytes ("0xC0,0x21") is one value
-                    r"|(?<=\s)(?:/|->|-)(?=\s)"  # a slash, an arrow or a dash between spaces separates two fields
+                    r"|(?<=\s)(?:/|->|--?)(?=\s)"  # a slash, an arrow or a dash between spaces separates two fields
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
                     r"|[^\x00-\x7f\w\s‘’“”«»…]|\$(?=\d)")  # a dollar sign before a number is a word: the amount's unit
-DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–") | {"/", "->", "→", "-"}
+DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–") | {"/", "->", "→", "-", "--"}
 # what ends one field of a record and starts the next: a bullet, a middle dot and a dash separate fields as a
 # semicolon does ("42 files · 1,234 KiB", "harbor-kit — Tools for ..."), and so do a slash, an arrow and a hyphen
 # between spaces ("First reg: 2017 / Last major overhaul: 2023", "Inspected: 24/03/2025 -> Next due: 24/03/2026",
-# "INC-0542 - Message backlog")
-FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→", "-"}
+# "INC-0542 - Message backlog", a typed dash: "urgency=high -- Ann Lee")
+FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→", "-", "--"}
 PAIRS = 3  # "KEY=value" pairs that make a record a list of them ("x=3" alone is no field)
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not

@@ -964,3 +964,14 @@ def test_a_key_labels_its_value_after_the_words_that_open_the_line() -> None:
 def test_an_operator_word_that_labels_a_value_of_the_named_record_asks_that_field() -> None:
     # "the gross total of TKT-4411": no word but "total" labels a value, and one record's field adds nothing up
     assert ask("What is the gross total of ticket TKT-4411?", TICKETS) == "728.28"
+
+
+def test_a_typed_double_dash_between_spaces_ends_a_field() -> None:
+    # made-up upload lines: "urgency=low -- Ann Lee" is the urgency "low", then who signed the upload
+    docs = {f"up-{pkg}": f"Upload: {pkg} ({version}) unstable; urgency={urgency} -- {who}, {day}\nFiles: {files}"
+            for pkg, version, urgency, who, day, files in [
+                ("quillsort", "2.1-1", "low", "Ann Lee", "2023-04-02", 12),
+                ("brackenfs", "0.9-3", "critical", "Tomas Ruiz", "2021-11-30", 7),
+                ("marlwatch", "5.0-2", "medium", "Ines Vale", "2024-01-15", 31)]}
+    assert ask("urgency of the brackenfs upload", docs) == "critical"
+    assert ask("What is the urgency of marlwatch?", docs) == "medium"
