@@ -139,6 +139,8 @@ class Language(BaseModel):
     quantity: list[str] = Field([], description='Phrases that ask for a quantity ("how many"): the answer is a number.')
     time: list[str] = Field([], description='Phrases that ask for a time ("when", "what year"): the answer is a year '
                             'or a date.')
+    person: list[str] = Field([], description='Phrases that ask for a person ("who", "which person"): the answer is '
+                              'a name of capitalised words.')
     alternatives: list[str] = Field([], description='Words that offer the answer\'s options ("tcp or udp").')
     negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
                                  'words after one name what the answer is not.')
@@ -229,6 +231,11 @@ class Language(BaseModel):
         if set(found) == {"hex", "codepoint"}:  # "the hex U+ code point"
             return "codepoint"
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
+
+    def asks_person(self, text: str) -> bool:
+        """Whether ``text`` asks for a person ("Who signed the upload?")."""
+        tokens = words(text)
+        return any(holds(tokens, phrase) for phrase in self.person)
 
     def asks_time(self, text: str) -> bool:
         """Whether ``text`` asks for a time ("When was the team formed?", "what year ...")."""
@@ -383,7 +390,7 @@ def load_language(path: str | None = None) -> Language:
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
-                "quantity", "time", "months", "range_joiners",
+                "quantity", "time", "person", "months", "range_joiners",
                 "rates", "naming", "titles", "of_words"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans

@@ -343,6 +343,15 @@ class Resolver:
                     c.score = 0.0
             elif not ranking:
                 ranking = unstated if len(unstated) == 1 else []
+        if named_subject and self.language.asks_person(plain):  # "Who signed the upload?": a person's name
+            # answers; with none the question's words label, the record's only one ("... -- Ann Lee, 2023-04-02")
+            people = [c for c in ranking if _person_shaped(c)]
+            unstated = [c for c in cands if _person_shaped(c) and fold(c.text) not in fold(question)]
+            if people:
+                ranking = people + [c for c in ranking if c not in people]
+            elif len(unstated) == 1:  # the kind of answer the question asks says which value, as a near label would
+                ranking = unstated
+                ranking[0].score = max(ranking[0].score, NEAR_SCORE)
         if not ranking and named_subject:  # "kiwisolver (v1.5.1)": "what version ..." (a family of "v", its prefix)
             tagged = [c for c in cands if VERSION.fullmatch(c.text) and any(self.same(c.text[0].lower(), w) for w in wanted)]
             ranking = tagged if len(tagged) == 1 else ranking
@@ -756,6 +765,17 @@ def _clause(toks: list[Tok], c: Candidate) -> list[Tok]:
 def _is_date(c: Candidate, language: Language) -> bool:
     """A date in words, or a year or an ISO date with no unit after it ("1395 metres" is no year)."""
     return c.date or bool(DATE.fullmatch(c.text)) and all(w.lower() in language.stop_words for w in c.after)
+
+
+_PERSON_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]+(?:[-'’][^\W\d_]+)*")  # "Ryan", "Mühlenhoff", "O'Neil"
+
+
+def _person_shaped(c: Candidate) -> bool:
+    """A name of two to four capitalised words ("Ryan Tandy", "Fenna de Rooij"): what "who" asks for."""
+    words = c.text.split()
+    capitalised = [w for w in words if w[:1].isupper()]
+    return c.name and 2 <= len(capitalised) <= 4 and len(words) - len(capitalised) <= 1 \
+        and all(_PERSON_WORD.fullmatch(w) for w in words)
 
 
 def _shape(c: Candidate, language: Language) -> str:

@@ -966,12 +966,21 @@ def test_an_operator_word_that_labels_a_value_of_the_named_record_asks_that_fiel
     assert ask("What is the gross total of ticket TKT-4411?", TICKETS) == "728.28"
 
 
+# made-up upload lines: "urgency=low -- Ann Lee" is the urgency "low", then who signed the upload
+UPLOADS = {f"up-{pkg}": f"Upload: {pkg} ({version}) unstable; urgency={urgency} -- {who}, {day}\nFiles: {files} changed "
+                        f"files in the signed upload"
+           for pkg, version, urgency, who, day, files in [
+               ("quillsort", "2.1-1", "low", "Ann Lee", "2023-04-02", 12),
+               ("brackenfs", "0.9-3", "critical", "Tomas Ruiz", "2021-11-30", 7),
+               ("marlwatch", "5.0-2", "medium", "Ines Vale", "2024-01-15", 31)]}
+
+
 def test_a_typed_double_dash_between_spaces_ends_a_field() -> None:
-    # made-up upload lines: "urgency=low -- Ann Lee" is the urgency "low", then who signed the upload
-    docs = {f"up-{pkg}": f"Upload: {pkg} ({version}) unstable; urgency={urgency} -- {who}, {day}\nFiles: {files}"
-            for pkg, version, urgency, who, day, files in [
-                ("quillsort", "2.1-1", "low", "Ann Lee", "2023-04-02", 12),
-                ("brackenfs", "0.9-3", "critical", "Tomas Ruiz", "2021-11-30", 7),
-                ("marlwatch", "5.0-2", "medium", "Ines Vale", "2024-01-15", 31)]}
-    assert ask("urgency of the brackenfs upload", docs) == "critical"
-    assert ask("What is the urgency of marlwatch?", docs) == "medium"
+    assert ask("urgency of the brackenfs upload", UPLOADS) == "critical"
+    assert ask("What is the urgency of marlwatch?", UPLOADS) == "medium"
+
+
+def test_who_asks_for_a_person_s_name_even_where_no_label_says_so() -> None:
+    # "Files: 12 changed files in the signed upload" holds more of the question's words than the name does
+    assert ask("Who signed the quillsort upload?", UPLOADS) == "Ann Lee"
+    assert ask("who signed off the marlwatch upload files", UPLOADS) == "Ines Vale"
