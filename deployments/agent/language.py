@@ -150,6 +150,11 @@ class Language(BaseModel):
                                            '("... ABW and the numeric code 533").')
     naming: frozenset[str] = Field(frozenset(), description='Words that ask what a thing is called ("its name", '
                                    '"what is it called"): asked by another of its values, the answer is its subject.')
+    mail_senders: frozenset[str] = Field(frozenset(), description='Header keys of a message that name its people or '
+                                         'its date ("From", "To", "Cc"): a record opening with them is a message, '
+                                         'and its sender is not what it is about.')
+    mail_subjects: frozenset[str] = Field(frozenset(), description='Header keys of a message\'s subject line '
+                                          '("Subject"): what a message record is about.')
     titles: frozenset[str] = Field(frozenset(), description='Naming words that ask for a title ("the title of the '
                                    'incident"): a first line "<id> - <title>" answers with the words after its id.')
     notations: dict[Literal["hex", "decimal", "codepoint"], list[str]] = Field(
@@ -391,7 +396,7 @@ def load_language(path: str | None = None) -> Language:
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
                 "quantity", "time", "person", "months", "range_joiners",
-                "rates", "naming", "titles", "of_words"):
+                "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import FIELD_MARKS, NUMBER, Candidate, candidates, fold, is_value, readable, tokens
+from deployments.agent.records import FIELD_MARKS, NUMBER, Candidate, Tok, candidates, fold, is_value, readable, tokens
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 _QUOTED_EACH = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+?)[\"'”’»](?=[\s?.!,;:]|$)")
@@ -106,9 +106,10 @@ def _last_crumb(text: str) -> tuple[int, int] | None:
 
 class NameIndex:
     def __init__(self, documents: Any, stop_words: frozenset[str], operator_words: frozenset[str],
-                 connectors: frozenset[str], max_words: int = 6, ttl_s: float = 30.0,
-                 max_documents: int = 20000) -> None:
+                 connectors: frozenset[str], mail: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+                 max_words: int = 6, ttl_s: float = 30.0, max_documents: int = 20000) -> None:
         self.documents, self.stop_words, self.operator_words = documents, stop_words, operator_words
+        self.mail_senders, self.mail_subjects = mail  # a message's header keys (the language file's)
         self.connectors, self.max_words, self.ttl_s = connectors, max_words, ttl_s
         self.max_documents = max_documents
         self.records: dict[str, Record] = {}
@@ -191,6 +192,8 @@ class NameIndex:
             # in small letters is a key, below)
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
+        if len(toks) > 1 and toks[0].text.lower() in self.mail_senders and toks[1].text == ":":
+            first = self._mail_subject(doc_id, toks, found)
         if first is None:  # "The nntp service uses ...": a small-letter subject the id ends with, among the first words
             at = next((i for i, t in enumerate(toks[:lead + 3]) if not t.mark and (is_value(t.text) or t.text.islower())
                        and _id_ends_with(doc_id.lower(), t.text.lower())), None)
@@ -233,6 +236,20 @@ class NameIndex:
         title_words = _norm(re.findall(r"\w[\w.+-]*", fold(lines[0]))) if len(lines) > 1 else ""
         return Record(doc_id, text, words, padded, subject, alias, first.text if first else written, head, openers,
                       title_words)
+
+    def _mail_subject(self, doc_id: str, toks: list[Tok], found: list[Candidate]) -> Candidate | None:
+        """What a message is about ("From: Ann Lee <ann@example.org>\nSubject: Lease QL-9145C - Elverstone Point"):
+        on its subject line, the value the id ends with, else the line's first value; never its sender."""
+        line = next((i for i, t in enumerate(toks[:-1]) if t.text.lower() in self.mail_subjects
+                     and toks[i + 1].text == ":" and (i == 0 or toks[i - 1].text == "\n")), None)
+        if line is None:
+            return None
+        end = next((i for i in range(line, len(toks)) if toks[i].text == "\n"), len(toks))
+        own = next((i for i in range(line + 2, end) if not toks[i].mark and _id_ends_with(fold(doc_id), fold(toks[i].text))),
+                   None)
+        if own is not None:  # "Lease QL-9145C", id "lease-ql-9145c": the word the id ends with
+            return Candidate(toks[own].text, own, own + 1)
+        return next((c for c in found if line + 1 < c.start and c.end <= end), None)
 
     def _first_rare_value(self, rec: Record, titled: bool = False) -> None:
         """A record opening with a template's words ("Writing system reference card for Tibetan.", "Time zone

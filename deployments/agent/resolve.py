@@ -883,6 +883,6 @@ def resolver_for(tools: dict[str, Any], documents: Any, settings: Any) -> Resolv
         return None
     language = load_language(getattr(settings, "language_file", None))
     index = NameIndex(documents, language.stop_words, language.operator_words(), language.name_connectors,
-                      max_words=settings.max_span_words, ttl_s=settings.name_index_ttl_s,
+                      mail=(language.mail_senders, language.mail_subjects), max_words=settings.max_span_words, ttl_s=settings.name_index_ttl_s,
                       max_documents=settings.name_index_max_documents)
     return Resolver(index, documents, language, settings.max_observation_chars)

@@ -51,7 +51,8 @@ class MemoryDocuments:
 def resolver(docs: dict[str, str] = DOCS) -> tuple[Resolver, MemoryDocuments]:
     language = load_language()
     store = MemoryDocuments(docs)
-    index = NameIndex(store, language.stop_words, language.operator_words(), language.name_connectors)
+    index = NameIndex(store, language.stop_words, language.operator_words(), language.name_connectors,
+                      mail=(language.mail_senders, language.mail_subjects))
     return Resolver(index, store, language), store
 
 

@@ -984,3 +984,19 @@ def test_who_asks_for_a_person_s_name_even_where_no_label_says_so() -> None:
     # "Files: 12 changed files in the signed upload" holds more of the question's words than the name does
     assert ask("Who signed the quillsort upload?", UPLOADS) == "Ann Lee"
     assert ask("who signed off the marlwatch upload files", UPLOADS) == "Ines Vale"
+
+
+def test_a_message_is_about_what_its_subject_line_names_not_its_sender() -> None:
+    # made-up confirmation mails from two senders: the sender's name opens each record
+    docs = {f"order-{n.lower()}": f"From: {sender} <desk@{firm}.example>\nTo: buying@ourco.example\n"
+                                  f"Subject: Order {n} - delivery confirmed\n\nHello,\nyour order {n} (your ref {ref}) "
+                                  f"ships on {day} in {boxes} boxes.\n\nRegards,\n{sender}"
+            for n, sender, firm, ref, day, boxes in [
+                ("OR-5521", "Mira Holt", "larchline", "PUR/8812", "2025-03-04", 6),
+                ("OR-5522", "Mira Holt", "larchline", "PUR/8840", "2025-03-09", 11),
+                ("OR-5530", "Dev Okafor", "stonegate", "PUR/9017", "2025-04-01", 3)]}
+    index = resolver(docs)[0].index
+    asyncio.run(index.refresh())
+    assert index.records["order-or-5522"].subject_text == "OR-5522"
+    assert ask("Which order has our reference PUR/9017?", docs) == "OR-5530"
+    assert ask("How many boxes is order OR-5522 shipped in?", docs) == "11"
