@@ -74,9 +74,12 @@ _POSSESSIVE = re.compile(r"['’]s$")
 
 
 def tokens(text: str) -> list[Tok]:
-    """Words (a possessive "'s" dropped: "Madagascar's" is "Madagascar"), values and marks."""
+    """Words (a possessive "'s" dropped: "Madagascar's" is "Madagascar"), values and marks; an abbreviation's dot
+    right before a key's colon ("Invoice No.: 17") is the key's, no mark."""
+    found = [m for m in _TOKEN.finditer(text) if not (m.group() == "." and text[m.end(): m.end() + 1] == ":"
+                                                        and text[m.start() - 1: m.start()].isalpha())]
     return [Tok(_POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(), i, m.start())
-            for i, m in enumerate(_TOKEN.finditer(text))]
+            for i, m in enumerate(found)]
 
 
 _PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=])")  # "QTY_ON_HAND=26", "ITEM=\"Cable Tie\""

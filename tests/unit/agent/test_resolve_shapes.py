@@ -1000,3 +1000,13 @@ def test_a_message_is_about_what_its_subject_line_names_not_its_sender() -> None
     assert index.records["order-or-5522"].subject_text == "OR-5522"
     assert ask("Which order has our reference PUR/9017?", docs) == "OR-5530"
     assert ask("How many boxes is order OR-5522 shipped in?", docs) == "11"
+
+
+def test_an_abbreviation_s_dot_before_a_key_s_colon_belongs_to_the_key() -> None:
+    # made-up delivery notes: "Note No.: DN-77" is the key "Note No" and its value, the record's subject
+    docs = {f"dn-{n}": f"Note No.: DN-{n}\nCarrier: {carrier}\nCustomer ref.: {ref}\nParcels: {parcels}"
+            for n, carrier, ref, parcels in [(77, "Fastway Couriers", "CR-1180", 4), (78, "Nordline Freight", "CR-1193", 9),
+                                             (79, "Fastway Couriers", "CR-1207", 2)]}
+    found = {c.text: c.label for c in candidates(docs["dn-78"], frozenset(), load_language().stop_words)}
+    assert found["DN-78"] == ["No", "Note"] and found["CR-1193"] == ["ref", "Customer"]
+    assert ask("note number for customer ref CR-1207", docs) == "DN-79"
