@@ -590,6 +590,10 @@ def _stem(word: str) -> str:
     return word
 
 
+_KEY_JOINED = re.compile(r"[^\W_][_/][^\W_]|[^\W\d_]-[^\W\d_]")  # "owner_team", "units/ctn", "Changelog-Entries"
+_KEY_PARTS = re.compile(r"[_/]|(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
 def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozenset(),
           weights: dict[str, float] | None = None, same: Same | None = None) -> float:
     """How many of ``wanted`` (question words) the candidate's context holds: the two content words
@@ -604,13 +608,13 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             low = word.lower()
             if words is c.after and k and low in stop_words:  # "2017 at a purchase price of EUR 172,100": past
                 distance = 2  # a function word, the words after a value begin another value's label: far
-            parts = re.split(r"[_/]", low) if re.search(r"[^\W_][_/][^\W_]", low) else [low]  # a key in snake case,
-            # "owner_team", or two words joined by a slash, "units/ctn"
-            hit = next((q for q in wanted if any(matches(p, [q], same) for p in parts if p)), None) \
-                if low not in seen else None
-            if hit is not None:
+            parts = [low] + _KEY_PARTS.split(low) if _KEY_JOINED.search(low) else [low]  # a key in snake case,
+            # "owner_team", two words joined by a slash, "units/ctn", or a header's hyphens, "Changelog-Entries":
+            # each word asks, and so does the whole ("on-call")
+            hits = {q for p in parts if p for q in wanted if matches(p, [q], same)} if low not in seen else set()
+            if hits:
                 seen.add(low)
-                total += (near if distance <= 1 else far) * (weights or {}).get(hit, 1.0)
+                total += (near if distance <= 1 else far) * sum((weights or {}).get(hit, 1.0) for hit in hits)
             distance += low not in stop_words
     return total
 

@@ -845,14 +845,15 @@ def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
 
 
 def _label_before(question: str, span: str, stop_words: frozenset[str]) -> set[str]:
-    """The question's words right before ``span``, back to a function word or a mark ("has the hex value 88F7":
+    """The question's words right before ``span`` (or its opening quote), back to a function word or a mark ("has the hex value 88F7":
     hex, value): what the asker calls the value they state."""
     toks = tokens(question)
     low = [t.text.lower() for t in toks]
-    words = [t.text.lower() for t in tokens(span) if not t.mark]
-    start = next((i for i in range(len(low) - len(words) + 1) if words and low[i: i + len(words)] == words), None)
+    start = _position(question, span)  # marks ignored: "killall: Fallback to kill()"
     out: set[str] = set()
     k = (start or 0) - 1
+    if k >= 0 and toks[k].text in "\"'‘“":  # 'says "Fallback to kill()"': the quote's words as the question puts them
+        k -= 1
     while start is not None and k >= 0 and not toks[k].mark and low[k] not in stop_words:
         out.add(low[k])
         k -= 1

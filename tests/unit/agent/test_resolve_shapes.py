@@ -1010,3 +1010,24 @@ def test_an_abbreviation_s_dot_before_a_key_s_colon_belongs_to_the_key() -> None
     found = {c.text: c.label for c in candidates(docs["dn-78"], frozenset(), load_language().stop_words)}
     assert found["DN-78"] == ["No", "Note"] and found["CR-1193"] == ["ref", "Customer"]
     assert ask("note number for customer ref CR-1207", docs) == "DN-79"
+
+
+# made-up release headers: "Key-Words: value" lines, one of them quoting a change that holds marks
+RELEASES = {f"rel-{pkg}": f"Source: {pkg}\nLatest-Version: {version}\nOn-Call: {who}\nChangelog-Entries: {entries}\n"
+                          f"Latest-Entry-Bullets: {bullets}\nSample-Change: \"{change}\""
+            for pkg, version, who, entries, bullets, change in [
+                ("fernpack", "2.4-1", "Ada Quill", 58, 3, "parser: accept empty lists (closes: #4410)"),
+                ("glimmerd", "0.7-2", "Bo Strand", 131, 6, "daemon: retry on EINTR"),
+                ("hollyfmt", "1.0-5", "Cy Marsh", 12, 1, "Drop the old config loader.")]}
+
+
+def test_each_word_of_a_hyphenated_key_asks_and_so_does_the_whole_key() -> None:
+    assert ask("How many changelog entries does glimmerd have?", RELEASES) == "131"
+    assert ask("combined number of changelog entries for fernpack and hollyfmt", RELEASES) == "70"
+    assert ask("Who is on-call for hollyfmt?", RELEASES) == "Cy Marsh"
+
+
+def test_the_words_before_a_quote_say_where_it_stands_not_what_is_asked() -> None:
+    assert ask('Which package\'s latest changelog entry says "daemon: retry on EINTR"?', RELEASES) == "glimmerd"
+    assert ask('Name the source whose last changelog entry reads "parser: accept empty lists (closes: #4410)".',
+               RELEASES) == "fernpack"
