@@ -49,7 +49,8 @@ FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→", "-", "--"}
 PAIRS = 3  # "KEY=value" pairs that make a record a list of them ("x=3" alone is no field)
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
-UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", "mm", "GHz")
+UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", "mm", "GHz"); one more in small
+# letters ("sqft", "days"), where a capitalised word of four is a label ("2nd floor, Unit 7")
 SENTENCE_STOPS = 3  # a line's key holds fewer function words than this; a sentence ending with a colon, more
 KEY_WORDS = 3  # the most words before a comma inside a line's key ("code point, decimal: 1100")
 LINE_WORDS = 8  # the most words of a key's value read as one value
@@ -215,7 +216,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         if i + 1 < len(toks) and NUMBER.fullmatch(toks[i + 1].text) and unit_code(word):
             i += 1  # "EUR 219,650", "USD 40": a currency's code before its amount is its unit, no value
             continue
-        if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and len(word) <= UNIT_LETTERS and not toks[i].mark \
+        if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and not toks[i].mark \
+                and (len(word) <= UNIT_LETTERS or len(word) == UNIT_LETTERS + 1 and word.islower()) \
                 and not any(ch.isdigit() for ch in word) and word.lower() not in stop_words \
                 and (i + 1 == len(toks) or toks[i + 1].mark or not _capital(toks[i + 1].text)):
             i += 1  # "1,234 KiB", "-28 °C": a short word right after a number is its unit, no value of its own
@@ -270,9 +272,10 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         for k in range(c.end, nxt):
             t = toks[k]
             close = next((m for m in range(k, nxt) if toks[m].text == ")"), None) if t.text == "(" else None
-            if k == c.end and close is not None:  # "23 March 2025 (final session)": a bracket of words right after
-                # a value says what it is, as a note (it may describe more than the value: "400 to 499 (syllabic
-                # scripts)")
+            unit_only = len(after) == 1 and NUMBER.fullmatch(c.text) and len(after[0]) <= UNIT_LETTERS + 1
+            if (k == c.end or unit_only) and close is not None:  # "23 March 2025 (final session)": a bracket of
+                # words right after a value (and its unit: "1053 days (from creation to release)") says what it is,
+                # as a note (it may describe more than the value: "400 to 499 (syllabic scripts)")
                 c.note = [u.text for u in toks[k + 1: close] if not u.mark]
                 break
             if t.mark or content >= (1 if c.name else AFTER_WORDS) or t.text.lower() in joiners \

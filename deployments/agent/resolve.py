@@ -279,7 +279,8 @@ class Resolver:
         kind = phrase[0] if phrase else None  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
-                                                               for w in c.label + c.after}  # a bracketed one's too
+                                                               for w in c.label + c.after + c.note}  # a bracketed
+            # one's too, and the note after the value ("1053 days (from creation to release)")
             # "Which media type ...": when the record's subject is labelled by the whole phrase ("Media type:
             # video/x-la-asf"), the kind names it; else it is what the records
             # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name

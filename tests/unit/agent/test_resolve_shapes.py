@@ -1031,3 +1031,21 @@ def test_the_words_before_a_quote_say_where_it_stands_not_what_is_asked() -> Non
     assert ask('Which package\'s latest changelog entry says "daemon: retry on EINTR"?', RELEASES) == "glimmerd"
     assert ask('Name the source whose last changelog entry reads "parser: accept empty lists (closes: #4410)".',
                RELEASES) == "fernpack"
+
+
+# made-up site cards: an area in two units after one label, a span of days with a bracketed note
+SITES = {f"site-{code.lower()}": f"Sites > {city} > {name} > {code}\nSpace: {sqm} sqm | {sqft} sqft | desks {desks}\n"
+                                 f"Build time: {days} days (from groundbreaking to opening)\nOpened: {opened}"
+         for code, city, name, sqm, sqft, desks, days, opened in [
+             ("ST-101", "Leeds", "Harrow Court", "1,210", "13,024", 88, 412, "3 May 2019"),
+             ("ST-102", "Turin", "Ostwick House", "2,950", "31,754", 240, 655, "9 June 2021"),
+             ("ST-103", "Ghent", "Pellam Yard", "780", "8,396", 51, 298, "1 July 2016")]}
+
+
+def test_a_short_word_in_small_letters_after_a_number_is_its_unit_and_a_unit_asks_by_its_family() -> None:
+    assert ask("What is the area of Ostwick House in square feet?", SITES) == "31,754"
+    assert ask("floor space of Pellam Yard in square metres", SITES) == "780"
+
+
+def test_a_bracket_after_a_value_and_its_unit_says_what_the_value_is() -> None:
+    assert ask("One site took 412 days from groundbreaking to opening. Which one?", SITES) == "ST-101"
