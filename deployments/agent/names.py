@@ -192,7 +192,7 @@ class NameIndex:
             # in small letters is a key, below)
         doc_id = str(doc["id"])
         alias = doc_id.split("-", 1)[1].lower() if "-" in doc_id else doc_id.lower()
-        if len(toks) > 1 and toks[0].text.lower() in self.mail_senders and toks[1].text == ":":
+        if len(toks) > 1 and toks[0].text.lower() in self.mail_senders | self.mail_subjects and toks[1].text == ":":
             first = self._mail_subject(doc_id, toks, found)
         if first is None:  # "The nntp service uses ...": a small-letter subject the id ends with, among the first words
             at = next((i for i, t in enumerate(toks[:lead + 3]) if not t.mark and (is_value(t.text) or t.text.islower())
@@ -239,7 +239,8 @@ class NameIndex:
 
     def _mail_subject(self, doc_id: str, toks: list[Tok], found: list[Candidate]) -> Candidate | None:
         """What a message is about ("From: Ann Lee <ann@example.org>\nSubject: Lease QL-9145C - Elverstone Point"):
-        on its subject line, the value the id ends with, else the line's first value; never its sender."""
+        on its subject line, the value the id ends with (with the name it is bracketed after: "Rongpo (rnp)"),
+        else the line's first value; never its sender."""
         line = next((i for i, t in enumerate(toks[:-1]) if t.text.lower() in self.mail_subjects
                      and toks[i + 1].text == ":" and (i == 0 or toks[i - 1].text == "\n")), None)
         if line is None:
@@ -247,6 +248,10 @@ class NameIndex:
         end = next((i for i in range(line, len(toks)) if toks[i].text == "\n"), len(toks))
         own = next((i for i in range(line + 2, end) if not toks[i].mark and _id_ends_with(fold(doc_id), fold(toks[i].text))),
                    None)
+        named = next((c for c in found if c.start < own < c.end), None) if own is not None \
+            and toks[own - 1].text == "(" else None
+        if named is not None:  # "Rongpo (rnp)", id "lang-rnp": the name the id's code stands for, as a title writes it
+            return named
         if own is not None:  # "Lease QL-9145C", id "lease-ql-9145c": the word the id ends with
             return Candidate(toks[own].text, own, own + 1)
         return next((c for c in found if line + 1 < c.start and c.end <= end), None)

@@ -1049,3 +1049,14 @@ def test_a_short_word_in_small_letters_after_a_number_is_its_unit_and_a_unit_ask
 
 def test_a_bracket_after_a_value_and_its_unit_says_what_the_value_is() -> None:
     assert ask("One site took 412 days from groundbreaking to opening. Which one?", SITES) == "ST-101"
+
+
+def test_a_message_opening_with_its_subject_is_about_the_name_its_id_s_code_is_bracketed_after() -> None:
+    # made-up requests: "Subject: Colour code request - Dusk Amber (dam)", id "col-dam"
+    docs = {f"col-{code}": f"Subject: Colour code request - {name} ({code})\nFrom: paint-desk@example.org\n\n"
+                           f"Please add {name} to the palette, mixing batch {batch}.\nThanks"
+            for code, name, batch in [("dam", "Dusk Amber", 4410), ("fgr", "Fern Grey", 4418), ("rvt", "River Teal", 4425)]}
+    index = resolver(docs)[0].index
+    asyncio.run(index.refresh())
+    assert index.records["col-fgr"].subject_text == "Fern Grey (fgr)"
+    assert ask("Which colour has mixing batch 4425?", docs) in ("River Teal", "River Teal (rvt)")
