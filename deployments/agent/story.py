@@ -217,6 +217,11 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
             return op
     question = _words(toks)
     rest_asked = _holds(question, words.rest)
+    operands = [q.at for q in _operands(toks, words)]
+    run = next((r for r in _lists(toks, operands) if before.at in r and current.at in r), None)
+    if run is not None and len(run) >= 3 and run[0] == operands[0] and run[-1] != operands[-1]:  # "deliveries of
+        # 2,340, 1,875 and 960 units, and 415 sent back": a list of three or more that opens a story going on past
+        return "+"  # it is one amount, its items added
     if _holds(between, words.share) or _holds(own, words.share):
         return "/"
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \

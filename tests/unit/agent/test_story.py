@@ -32,6 +32,9 @@ from deployments.agent.wordmath import parse
     ("The plant opened in 1987 and closed in 2015. How many years was it open?", 28),
     ("Five boxes of 12 pens each, and 8 loose pens: how many pens in total?", 68),  # two steps
     ("We had 900 mugs, sold 300, and shared the rest equally among 4 shops. How many mugs per shop?", 150),
+    ("Three trucks brought 410, 385 and 290 crates, then 120 crates were returned. How many did we keep?", 965),  # a
+    # list that opens the story is one amount
+    ("My bill was 3 nights at 95.50 each and I got a 40 refund. How much did I pay in total?", 246.5),  # money back
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
@@ -42,6 +45,7 @@ def test_each_cue_joins_its_number(text: str, value: float) -> None:
 @pytest.mark.parametrize("text", [
     "Which invoice from 2023 has the number 4471?", "What is the port of service 22 on host 10?",
     "The room holds 40 people and 12 chairs.",  # no cue joins the two numbers
+    "Which paint has the red, green and blue values 72, 61 and 139?",  # a list alone is no sum
 ])
 def test_no_story_without_a_cue(text: str) -> None:
     assert read_story(text, load_language()) is None
