@@ -294,11 +294,11 @@ class NameIndex:
         low = fold(span)
         if (low == record.alias or low == record.alias.replace("-", " ")) and (
                 _norm(low.split()) not in record.padded or len(low.split()) > 1
-                or _norm(low.split()) in record.title_words):
+                or _norm(low.split()) in record.title_words or record.subject.endswith(" " + low)):
             return True  # the id names it and the text does not hold that name as a value ("iso-aw" holds "AW"),
             # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line,
             # the first of several, does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp"; "WORKSHOP
-            # TICKET | Vehicle FL-0880 | Reg LL22 HTK")
+            # TICKET | Vehicle FL-0880 | Reg LL22 HTK"), or the subject ends with it ("Invoice CFW-24A-01903 was ...")
         if span == record.subject_text or span == _BRACKET_END.sub("", record.subject_text):
             return True  # "Old North Arabian" names "Old North Arabian (Ancient North Arabian)"
         named = any(c.isupper() or c.isdigit() for c in span[1:])  # "zerabin fume hood fv-608": a code in it too

@@ -502,19 +502,26 @@ def _key_start(toks: list[Tok], colon: int) -> int:
 def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set[int]:
     """The token indices of multi-word keys before a colon ("Minimum bytes per character: 1"); a one-word
     key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest, and a sentence that
-    ends with a colon ("It is registered under 12 aliases: ...", several function words) is no key."""
+    ends with a colon ("It is registered under 12 aliases: ...", several function words; "It covers 26 line items:",
+    a function word and then a count) is no key."""
     out: set[int] = set()
     for i, t in enumerate(toks):
         if t.text != ":" or i + 1 >= len(toks) or toks[i + 1].mark:
             continue
         k = _key_start(toks, i)
-        if sum(not toks[j].mark for j in range(k, i)) >= 2 \
-                and sum(toks[j].text.lower() in stop_words for j in range(k, i)) < SENTENCE_STOPS:
+        if sum(not toks[j].mark for j in range(k, i)) >= 2 and not _sentence_key(toks, k, i, stop_words):
             out.update(range(k, i))
     return out
 
 
 _SMALL_NUMBER = re.compile(r"\d{1,3}")  # the number closing a name ("Net 30", "Amazon Root CA 1"), never a year
+
+
+def _sentence_key(toks: list[Tok], start: int, colon: int, stop_words: frozenset[str]) -> bool:
+    """Whether the words before a colon are a sentence, not a key: several function words ("It is registered
+    under 12 aliases:"), or a function word and then a count ("It covers 26 line items:")."""
+    return sum(toks[j].text.lower() in stop_words for j in range(start, colon)) >= SENTENCE_STOPS \
+        or toks[start].text.lower() in stop_words and any(NUMBER.fullmatch(toks[j].text) for j in range(start + 1, colon))
 
 
 def _line_value(toks: list[Tok], colon: int, months: frozenset[str] = frozenset()) -> int | None:
@@ -566,8 +573,10 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     if nxt is None or (c.name and c.end - c.start >= 2 and not any(is_value(t.text) for t in toks[c.start: c.end])):
         return False  # "Bright Tern measures 118 m": a name of several words is what the sentence is about
     between = toks[c.end: nxt.start]
-    if len(between) == 2 and between[1].text == ":" and NUMBER.fullmatch(c.text) and between[0].text.islower():
-        return False  # "registered under 12 aliases: 8859, cp819, ...": a count and its noun, then what it counts
+    if 2 <= len(between) <= 3 and between[-1].text == ":" and NUMBER.fullmatch(c.text) \
+            and all(t.text.islower() and not t.mark for t in between[:-1]):
+        return False  # "registered under 12 aliases: 8859, cp819, ...", "It covers 26 line items: Soil survey": a
+        # count and its noun, then what it counts
     if between and between[-1].text == '"' and nxt.name:  # 'BUYER: "Priya Oduya"': the quote opens the value
         between = between[:-1]
     if between and between[-1].text == ":":  # "Aliases: old-radius", "Version: 1.2"

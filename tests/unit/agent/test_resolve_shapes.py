@@ -1060,3 +1060,17 @@ def test_a_message_opening_with_its_subject_is_about_the_name_its_id_s_code_is_b
     asyncio.run(index.refresh())
     assert index.records["col-fgr"].subject_text == "Fern Grey (fgr)"
     assert ask("Which colour has mixing batch 4425?", docs) in ("River Teal", "River Teal (rvt)")
+
+
+def test_a_count_before_a_colon_in_a_sentence_is_a_value_and_an_id_ends_the_subject_it_names() -> None:
+    # made-up invoices in prose: "It covers 26 line items: ..." counts what follows the colon
+    docs = {f"inv-{n.lower()}": f"Invoice {n} was issued on {day} to {client}. It covers {lines} line items: {what}. "
+                                f"The net amount is EUR {net}."
+            for n, day, client, lines, what, net in [
+                ("QX-2201", "3 May 2024", "Harlow Mills", 26, "Soil compaction survey at plot 14", "1,740.23"),
+                ("QX-2202", "9 May 2024", "Brenton Dairy", 7, "Water sampling at the north well", "412.00"),
+                ("QX-2203", "2 June 2024", "Osgood Tiles", 13, "Crack monitoring on the east wall", "2,005.50")]}
+    found = [c.text for c in candidates(docs["inv-qx-2201"], frozenset(), load_language().stop_words)]
+    assert "26" in found
+    assert ask("qx-2201 number of line items", docs) == "26"
+    assert ask("How many line items are on invoice QX-2203?", docs) == "13"
