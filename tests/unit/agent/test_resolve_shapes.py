@@ -1074,3 +1074,7 @@ def test_a_count_before_a_colon_in_a_sentence_is_a_value_and_an_id_ends_the_subj
     assert "26" in found
     assert ask("qx-2201 number of line items", docs) == "26"
     assert ask("How many line items are on invoice QX-2203?", docs) == "13"
+
+
+def test_what_two_named_things_have_between_them_is_a_sum() -> None:
+    assert ask("How many desks do Harrow Court and Pellam Yard have between them?", SITES) == "139"
