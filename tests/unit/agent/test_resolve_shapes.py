@@ -1078,3 +1078,12 @@ def test_a_count_before_a_colon_in_a_sentence_is_a_value_and_an_id_ends_the_subj
 
 def test_what_two_named_things_have_between_them_is_a_sum() -> None:
     assert ask("How many desks do Harrow Court and Pellam Yard have between them?", SITES) == "139"
+
+
+def test_the_unit_asked_outranks_another_unit_of_its_dimension() -> None:
+    # made-up floor notes: "metres" asks the metres value, not the feet one (both lengths)
+    docs = {f"fl-{name.split()[0].lower()}": f"Floor note. {name} measures {sqm} square metres, i.e. {sqft} square feet."
+            for name, sqm, sqft in [("Harbour Rooms", "4,002", "43,077"), ("Quarry Hall", "3,974", "42,776"),
+                                    ("Mill Loft", "1,150", "12,378")]}
+    assert ask("By how many square metres is Harbour Rooms larger than Quarry Hall?", docs) == "28"
+    assert ask("How many square feet do Mill Loft and Quarry Hall have between them?", docs) == "55154"
