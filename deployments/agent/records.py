@@ -54,7 +54,7 @@ UNIT_LETTERS = 3  # the most letters of a unit written after its number ("KiB", 
 SENTENCE_STOPS = 3  # a line's key holds fewer function words than this; a sentence ending with a colon, more
 KEY_WORDS = 3  # the most words before a comma inside a line's key ("code point, decimal: 1100")
 LINE_WORDS = 8  # the most words of a key's value read as one value
-KIN = 0.9  # a word of the asked word's family only ("feet" for "metres", both lengths) counts less than the word
+KIN = 0.9  # another unit of the asked unit's dimension ("feet" for "metres", both lengths) counts less than the unit
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
@@ -627,9 +627,10 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             hits = {q for p in parts if p for q in wanted if matches(p, [q], same)} if low not in seen else set()
             if hits:
                 seen.add(low)
+                kin = getattr(same, "kin", None)  # a unit of the asked one's dimension, not the asked unit
                 total += (near if distance <= 1 else far) * sum(
-                    (weights or {}).get(hit, 1.0) * (1.0 if any(_stem(p) == _stem(hit) for p in parts) else KIN)
-                    for hit in hits)
+                    (weights or {}).get(hit, 1.0) * (KIN if kin is not None and all(kin(p, hit) for p in parts)
+                                                     else 1.0) for hit in hits)
             distance += low not in stop_words
     return total
 

@@ -56,6 +56,22 @@ ID_TITLE_WORDS = 12  # the most words of a title after an id on a record's first
 NEAR_SCORE = 0.4  # below it, a value's score comes from words far from it or shared by many values
 
 
+class _SameWord:
+    """The language's morphology as `records.Same`, over the store's words ("ship" / "shipyard": a compound), and
+    which of its matches are only kin: two units of one dimension ("feet" for "metres"), one value's unit against
+    another's."""
+
+    def __init__(self, language: Language, known: Any) -> None:
+        self.language, self.known = language, known
+        self.units = frozenset(u.lower() for unit in language.units for u in unit.words)
+
+    def __call__(self, a: str, b: str) -> bool:
+        return self.language.same_word(a, b, known=self.known)
+
+    def kin(self, a: str, b: str) -> bool:
+        return a != b and a in self.units and b in self.units
+
+
 class Resolver:
     def __init__(self, index: NameIndex, documents: Any, language: Language, max_observation_chars: int = 800,
                  search_action: str = "search", calculator_action: str = "calculator") -> None:
@@ -77,7 +93,7 @@ class Resolver:
         in_phrases = {w for words in self.phrases for w in words} - alone - language.stop_words
         self.content_stop = language.stop_words | (language.operator_words() - (pronouns - listed) - in_phrases)
         # the store's words tell a compound from an abbreviation ("ship" / "shipyard": "yard" is a word)
-        self.same = lambda a, b: language.same_word(a, b, known=self.index.by_word)
+        self.same = _SameWord(language, self.index.by_word)
         # what a negation sets aside ("height, not width") is told apart without units: "mm" measures both
         self.same_dimension = lambda a, b: language.same_word(a, b, units=False, known=self.index.by_word)
 
