@@ -141,6 +141,10 @@ class Language(BaseModel):
                             'or a date.')
     person: list[str] = Field([], description='Phrases that ask for a person ("who", "which person"): the answer is '
                               'a name of capitalised words.')
+    organisation: list[str] = Field([], description='Words that ask for an organisation ("which company"): the answer '
+                                    'is a name that ends with one of `organisation_ends`.')
+    organisation_ends: frozenset[str] = Field(frozenset(), description='Last words of an organisation\'s name ("Ltd", '
+                                              '"GmbH", "Authority").')
     alternatives: list[str] = Field([], description='Words that offer the answer\'s options ("tcp or udp").')
     negations: list[str] = Field([], description='Phrases that set a thing aside ("not", "rather than"): the '
                                  'words after one name what the answer is not.')
@@ -241,6 +245,11 @@ class Language(BaseModel):
         """Whether ``text`` asks for a person ("Who signed the upload?")."""
         tokens = words(text)
         return any(holds(tokens, phrase) for phrase in self.person)
+
+    def asks_organisation(self, text: str) -> bool:
+        """Whether ``text`` asks for an organisation ("Which company do they work for?")."""
+        tokens = words(text)
+        return any(holds(tokens, phrase) for phrase in self.organisation)
 
     def asks_time(self, text: str) -> bool:
         """Whether ``text`` asks for a time ("When was the team formed?", "what year ...")."""
@@ -395,7 +404,7 @@ def load_language(path: str | None = None) -> Language:
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
-                "quantity", "time", "person", "months", "range_joiners",
+                "quantity", "time", "person", "organisation", "organisation_ends", "months", "range_joiners",
                 "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans

@@ -30,7 +30,8 @@ from deployments.agent.choices import same_word
 # a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
-_TOKEN = re.compile(r"(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
+_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address is one value ("ann.lee@example.org")
+                    r"|(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
                     r"|°[^\W\d_]?"  # a degree and its scale ("°C") are one unit
                     r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
@@ -562,12 +563,17 @@ def _clause_end(toks: list[Tok], i: int) -> bool:
     return 2 <= i - start + 1 <= 3
 
 
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
 def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str], text: str) -> bool:
     """Right before the next value, with at most two content words between: "alpha-2 code FI". A number with
     its glued unit ("a 4096-bit RSA key") is a value, never a label, and so is one the next value restates
     ("Value 0x07ab = 1963")."""
     if c.unit or _equals(text, toks, c, nxt):
         return False
+    if nxt is not None and c.name and _ADDRESS.fullmatch(nxt.text):
+        return False  # "Ann Lee <ann.lee@example.org>": a name and its address, two values
     if c.name and not is_value(c.text) and c.end + 1 < len(toks) and toks[c.end].text == ":" \
             and (not toks[c.end + 1].mark or toks[c.end + 1].text == '"'):  # "Aliases: sink": a word before a
         return True  # colon labels what follows it, a quoted value too ('BUYER: "Priya Oduya"')

@@ -248,6 +248,23 @@ class Resolver:
         return next((c for c in cands if c.label and c.label[0].lower() in self.language.naming
                      and fold(c.text) == record.alias and fold(c.text) not in fold(question)), None)
 
+    def _organisation(self, record: Record, cands: list[Candidate], question: str) -> Candidate | None:
+        """The record's only name of an organisation ("Byrnefield Solar Farms Ltd") that the question does not state
+        and few records hold (not a template's issuer every record names), where the record's subject is no organisation."""
+        ends = self.language.organisation_ends
+        if record.subject_text.split()[-1:] and record.subject_text.split()[-1].lower().strip(".") in ends:
+            return None  # the subject is one: the reading of the record's own name answers
+        siblings = sum(collection(d) == collection(record.id) for d in self.index.records)
+
+        def rare(name: str) -> bool:  # held by at most a tenth of the record's collection, and by few of the store
+            held = self.index.holders([fold(w) for w in name.split()])
+            return sum(collection(d) == collection(record.id) for d in held) * 10 <= max(siblings, 10) \
+                and len(held) < self.index.many
+
+        orgs = {c.text: c for c in cands if c.name and len(c.text.split()) >= 2
+                and c.text.split()[-1].lower().strip(".") in ends and fold(c.text) not in fold(question) and rare(c.text)}
+        return next(iter(orgs.values())) if len(orgs) == 1 else None
+
     def _name_field(self, record: Record, span: str) -> bool:
         """The record's own name (`_own_name`: "- name: Ukrainian_ghe", "Official name: dccp") is ``span``:
         the record is about what the span names, whatever its title line says ("### XK_Ukrainian_ghe", "Ticket
@@ -314,6 +331,11 @@ class Resolver:
                 kind = phrase[-1] if phrase else kind
             else:
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
+        if not named_subject and span and self.language.asks_organisation(question) \
+                and (org := self._organisation(record, cands, question)) is not None:  # "Which company do they work
+            # for?": the one organisation's name the record holds that few records do (not the issuer every one names)
+            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], org.text,
+                              "observation", 0, [record.id])
         # "Which of our suppliers ...": the subject's own label, near it, says that kind ("Supplier contract check:")
         subject_kind = not named_subject and span and self._subject_labelled(phrase, cands, record, NEAR_LABEL)
         if not named_subject and span and record.subject_text and fold(record.subject_text) == record.subject \

@@ -1087,3 +1087,27 @@ def test_the_unit_asked_outranks_another_unit_of_its_dimension() -> None:
                                     ("Mill Loft", "1,150", "12,378")]}
     assert ask("By how many square metres is Harbour Rooms larger than Quarry Hall?", docs) == "28"
     assert ask("How many square feet do Mill Loft and Quarry Hall have between them?", docs) == "55154"
+
+
+def test_which_company_asks_the_one_organisation_s_name_the_record_holds_not_the_issuer_all_records_name() -> None:
+    # made-up delivery notes of one issuer: "Tolvane Freight GmbH" is in every record, the client's name in one
+    clients = ["Marsh End Foods Ltd", "Ollery Water Authority", "Pike Row Tools AB", "Quenby Print plc",
+               "Redwater Glass Oy", "Sallow Farms Ltd", "Tunstall Labs Inc", "Umber Cove Trust", "Vellacott Mills SA",
+               "Wrexley Dairy Ltd", "Yarrow Hill Bank", "Zennor Tiles AG"]
+    docs = {f"dn-{k}": f"Delivery note DN-{500 + k} was issued by Tolvane Freight GmbH to {client}. It lists "
+                       f"{3 + k} parcels. Contact at the client is {first} {last}."
+            for k, (client, first, last) in enumerate(zip(clients, ["Ann", "Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal",
+                                                                      "Ida", "Jo", "Kit", "Lou"],
+                                                          ["Akers", "Bryce", "Cole", "Dunn", "Eames", "Frost", "Gale",
+                                                           "Hume", "Irwin", "Joyce", "Kemp", "Lowe"]))}
+    docs["mail-1"] = ("From: dispatch@tolvane.example\nTo: Mo Nash, Ashcombe Water Authority <mo@ashcombe.example>\n"
+                      "Subject: Delivery note DN-600 is ready\n\nYour reference is PO-77-41. Regards, Tolvane Freight GmbH")
+    assert ask("Ida Irwin is the contact on one of our delivery notes. Which company do they work for?", docs) \
+        == "Vellacott Mills SA"
+    assert ask("which company sent us reference po-77-41", docs) == "Ashcombe Water Authority"
+
+
+def test_a_name_and_the_address_after_it_are_two_values() -> None:
+    found = [c.text for c in candidates("To: Mo Nash, Ashcombe Water Authority <mo.nash@ashcombe.example>\nCc: Ed Lowe",
+                                        frozenset(), load_language().stop_words)]
+    assert "Ashcombe Water Authority" in found and "mo.nash@ashcombe.example" in found
