@@ -631,6 +631,8 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             # "owner_team", two words joined by a slash, "units/ctn", or a header's hyphens, "Changelog-Entries":
             # each word asks, and so does the whole ("on-call")
             hits = {q for p in parts if p for q in wanted if matches(p, [q], same)} if low not in seen else set()
+            if not hits and low not in seen and (initialled := _initials_of(word, wanted)) is not None:
+                hits = {initialled}  # "PO" for "purchase-order" or "purchase order"
             if hits:
                 seen.add(low)
                 kin = getattr(same, "kin", None)  # a unit of the asked one's dimension, not the asked unit
@@ -639,6 +641,22 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
                                                      else 1.0) for hit in hits)
             distance += low not in stop_words
     return total
+
+
+def _initials_of(word: str, wanted: list[str]) -> str | None:
+    """The asked word whose parts (a compound: "purchase-order") or which with the next asked words ("purchase
+    order") ``word`` abbreviates by their initials, written in capitals ("PO"), or None."""
+    if not (2 <= len(word) <= 4 and word.isalpha() and word.isupper()):
+        return None
+    low = word.lower()
+    for k, q in enumerate(wanted):
+        parts = q.split("-")
+        if len(parts) == len(low) and "".join(p[:1] for p in parts) == low:
+            return q
+        if "".join(w[:1] for w in wanted[k: k + len(low)]) == low and len(wanted[k: k + len(low)]) == len(low) \
+                and all(w.isalpha() and len(w) > 2 for w in wanted[k: k + len(low)]):
+            return q
+    return None
 
 
 def _weights(cands: list[Candidate], wanted: list[str], same: Same | None = None) -> dict[str, float]:

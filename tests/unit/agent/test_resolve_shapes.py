@@ -1111,3 +1111,12 @@ def test_a_name_and_the_address_after_it_are_two_values() -> None:
     found = [c.text for c in candidates("To: Mo Nash, Ashcombe Water Authority <mo.nash@ashcombe.example>\nCc: Ed Lowe",
                                         frozenset(), load_language().stop_words)]
     assert "Ashcombe Water Authority" in found and "mo.nash@ashcombe.example" in found
+
+
+def test_a_label_in_capitals_abbreviates_the_asked_words_by_their_initials() -> None:
+    # made-up register rows: "PO number" and "Customer" label two codes of one row
+    docs = {"reg-1": "Order register extract\n| Order | PO number | Customer | Lines |\n| OR-11 | PX-5521 | CU-870 | 4 |",
+            "reg-2": "Order register extract\n| Order | PO number | Customer | Lines |\n| OR-12 | PX-5530 | CU-812 | 9 |",
+            "reg-3": "Order register extract\n| Order | PO number | Customer | Lines |\n| OR-13 | PX-5547 | CU-833 | 2 |"}
+    assert ask("What is the customer's own purchase-order number on order OR-12?", docs) == "PX-5530"
+    assert ask("which purchase order is quoted on OR-13", docs) == "PX-5547"
