@@ -246,8 +246,8 @@ class NameIndex:
         if line is None:
             return None
         end = next((i for i in range(line, len(toks)) if toks[i].text == "\n"), len(toks))
-        own = next((i for i in range(line + 2, end) if not toks[i].mark and _id_ends_with(fold(doc_id), fold(toks[i].text))),
-                   None)
+        own = next((i for i in range(line + 2, end)
+                    if not toks[i].mark and _id_ends_with(fold(doc_id), fold(toks[i].text))), None)
         named = next((c for c in found if c.start < own < c.end), None) if own is not None \
             and toks[own - 1].text == "(" else None
         if named is not None:  # "Rongpo (rnp)", id "lang-rnp": the name the id's code stands for, as a title writes it

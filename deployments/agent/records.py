@@ -523,7 +523,8 @@ def _sentence_key(toks: list[Tok], start: int, colon: int, stop_words: frozenset
     """Whether the words before a colon are a sentence, not a key: several function words ("It is registered
     under 12 aliases:"), or a function word and then a count ("It covers 26 line items:")."""
     return sum(toks[j].text.lower() in stop_words for j in range(start, colon)) >= SENTENCE_STOPS \
-        or toks[start].text.lower() in stop_words and any(NUMBER.fullmatch(toks[j].text) for j in range(start + 1, colon))
+        or toks[start].text.lower() in stop_words \
+        and any(NUMBER.fullmatch(toks[j].text) for j in range(start + 1, colon))
 
 
 def _line_value(toks: list[Tok], colon: int, months: frozenset[str] = frozenset()) -> int | None:

@@ -250,7 +250,7 @@ class Resolver:
 
     def _organisation(self, record: Record, cands: list[Candidate], question: str) -> Candidate | None:
         """The record's only name of an organisation ("Byrnefield Solar Farms Ltd") that the question does not state
-        and few records hold (not a template's issuer every record names), where the record's subject is no organisation."""
+        and few records hold (not a template's issuer every record names), where the record's subject is none."""
         ends = self.language.organisation_ends
         if record.subject_text.split()[-1:] and record.subject_text.split()[-1].lower().strip(".") in ends:
             return None  # the subject is one: the reading of the record's own name answers
@@ -262,7 +262,8 @@ class Resolver:
                 and len(held) < self.index.many
 
         orgs = {c.text: c for c in cands if c.name and len(c.text.split()) >= 2
-                and c.text.split()[-1].lower().strip(".") in ends and fold(c.text) not in fold(question) and rare(c.text)}
+                and c.text.split()[-1].lower().strip(".") in ends and fold(c.text) not in fold(question)
+                and rare(c.text)}
         return next(iter(orgs.values())) if len(orgs) == 1 else None
 
     def _name_field(self, record: Record, span: str) -> bool:
@@ -884,14 +885,14 @@ def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
 
 
 def _label_before(question: str, span: str, stop_words: frozenset[str]) -> set[str]:
-    """The question's words right before ``span`` (or its opening quote), back to a function word or a mark ("has the hex value 88F7":
-    hex, value): what the asker calls the value they state."""
+    """The question's words right before ``span`` (or its opening quote), back to a function word or a mark ("has
+    the hex value 88F7": hex, value): what the asker calls the value they state."""
     toks = tokens(question)
     low = [t.text.lower() for t in toks]
     start = _position(question, span)  # marks ignored: "killall: Fallback to kill()"
     out: set[str] = set()
     k = (start or 0) - 1
-    if k >= 0 and toks[k].text in "\"'‘“":  # 'says "Fallback to kill()"': the quote's words as the question puts them
+    if k >= 0 and toks[k].text in "\"'‘“":  # 'says "Fallback to kill()"': the words before the quote's mark
         k -= 1
     while start is not None and k >= 0 and not toks[k].mark and low[k] not in stop_words:
         out.add(low[k])
@@ -923,6 +924,6 @@ def resolver_for(tools: dict[str, Any], documents: Any, settings: Any) -> Resolv
         return None
     language = load_language(getattr(settings, "language_file", None))
     index = NameIndex(documents, language.stop_words, language.operator_words(), language.name_connectors,
-                      mail=(language.mail_senders, language.mail_subjects), max_words=settings.max_span_words, ttl_s=settings.name_index_ttl_s,
-                      max_documents=settings.name_index_max_documents)
+                      mail=(language.mail_senders, language.mail_subjects), max_words=settings.max_span_words,
+                      ttl_s=settings.name_index_ttl_s, max_documents=settings.name_index_max_documents)
     return Resolver(index, documents, language, settings.max_observation_chars)
