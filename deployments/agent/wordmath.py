@@ -161,7 +161,8 @@ class _Parser:
             self._last_op = op
             j = self._skip_pronoun(j)
             j = self._skip_link(j, ("by",))
-            right, j = (self.product if op in "+-" else self.unary)(j)
+            shared = self._share_of(j, acc)
+            right, j = shared if shared is not None else (self.product if op in "+-" else self.unary)(j)
             j = self._skip_link(j, ("to", "from", "onto"))
             j = self._skip_pronoun(j) if j > 0 and self.t[j - 1].text in ("to", "from", "onto") else j
             return _bin(acc, op, right), j
@@ -176,6 +177,23 @@ class _Parser:
                 acc = _bin(acc, op, _num(k))
             return acc, j
         raise NoParse
+
+    def _share_of(self, i: int, acc: str) -> tuple[str, int] | None:
+        """A share of the running result as a step's operand ("subtract half of it", "0.5 of it", "add 25% of
+        that"), and where it ends; None when the operand is no share of it."""
+        share = self._phrase(i, list(self.w.scale_prefix))
+        if share is not None and (k := self._skip_pronoun(share[1])) > share[1]:
+            scale, n = self.w.scale_prefix[share[0]]
+            return _bin(f"({acc})", scale, _num(n)), k
+        if i >= len(self.t) or self.t[i].number is None:
+            return None
+        rate = self._op_at(i + 1, self.w.infix, "*")
+        if rate is not None and " ".join(t.text for t in self.t[rate[1] - 2: rate[1]]) in PERCENT_OF \
+                and (k := self._skip_pronoun(rate[1])) > rate[1]:
+            return _bin(f"({self.t[i].number} / 100)", "*", f"({acc})"), k
+        if i + 1 < len(self.t) and self.t[i + 1].text == "of" and (k := self._skip_pronoun(i + 2)) > i + 2:
+            return _bin(self.t[i].number, "*", f"({acc})"), k
+        return None
 
     def _skip_pronoun(self, i: int) -> int:
         m = self._phrase(i, self.w.pronouns)
@@ -204,7 +222,7 @@ class _Parser:
         while self._op_at(i, self.w.infix_swapped, "+-*/") is None and (m := self._op_at(i, self.w.infix, "*/")):
             right, i = self.unary(m[1])
             phrase = " ".join(t.text for t in self.t[m[1] - 2: m[1]])
-            left = _bin(f"({left} / 100)", "*", right) if phrase in ("percent of", "cent of", "% of") \
+            left = _bin(f"({left} / 100)", "*", right) if phrase in PERCENT_OF \
                 else _bin(left, m[0], right)
         return left, i
 
@@ -309,6 +327,9 @@ class _Parser:
         if len(items) < 2:
             raise NoParse
         return items, i
+
+
+PERCENT_OF = ("percent of", "cent of", "% of")  # the infix phrases of a percentage of a number
 
 
 def _num(k: float) -> str:

@@ -158,6 +158,8 @@ def test_generated_phrasing_computes_its_value(text: str, value: float) -> None:
     ("Subtract 200 from 1,000 and halve what remains.", 400),
     ("Multiply 6 by 9, then add 6 to the result. What is the answer?", 60),
     ("Take 90, add 30, then split it into 4 equal shares.", 30), ("begin with 72 and divide it into 8 piles", 9),
+    ("Start with 90 and add a third of it.", 120), ("Take 400, subtract 0.25 of it, then add 7.", 307),
+    ("Begin with 200, add 10 percent of that, then halve it.", 110),
 ])
 def test_the_issue_examples(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
