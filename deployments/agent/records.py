@@ -215,6 +215,11 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             colon = i if word == ":" else colon
             i += 1
             continue
+        if len(word) == 2 and word.isalpha() and word.isupper() and i + 1 < len(toks) and toks[i + 1].text.isdigit() \
+                and word.lower() not in stop_words:  # "NR 2515", "BA 117": a carrier's code and its number, one value
+            found.append(Candidate(f"{word} {toks[i + 1].text}", i, i + 2))
+            i += 2
+            continue
         if i + 1 < len(toks) and NUMBER.fullmatch(toks[i + 1].text) and unit_code(word):
             i += 1  # "EUR 219,650", "USD 40": a currency's code before its amount is its unit, no value
             continue

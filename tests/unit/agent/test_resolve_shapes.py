@@ -1120,3 +1120,16 @@ def test_a_label_in_capitals_abbreviates_the_asked_words_by_their_initials() -> 
             "reg-3": "Order register extract\n| Order | PO number | Customer | Lines |\n| OR-13 | PX-5547 | CU-833 | 2 |"}
     assert ask("What is the customer's own purchase-order number on order OR-12?", docs) == "PX-5530"
     assert ask("which purchase order is quoted on OR-13", docs) == "PX-5547"
+
+
+def test_a_two_letter_code_in_capitals_and_the_number_after_it_are_one_value() -> None:
+    # made-up trips: a carrier's code and its number ("KQ 311") are one flight number, never a unit and an amount
+    docs = {f"trip-{n}": f"Trip {n}\nOutbound flight: {out} departing 4 May 2025\nReturn flight: {back} on 9 May 2025\n"
+                         f"Seats booked: {seats}\nNightly rate: {rate} GBP"
+            for n, out, back, seats, rate in [("TR-101", "KQ 311", "KQ 318", 2, "180.00"),
+                                              ("TR-102", "LM 4410", "LM 4427", 3, "134.50"),
+                                              ("TR-103", "ZB 77", "ZB 79", 1, "95.25")]}
+    found = [c.text for c in candidates(docs["trip-TR-102"], frozenset(), load_language().stop_words)]
+    assert "LM 4427" in found
+    assert ask("What is the return flight number (not the outbound one) on trip TR-102?", docs) == "LM 4427"
+    assert ask("difference between the nightly rate on TR-101 and the nightly rate on TR-103", docs) == "84.75"
