@@ -526,8 +526,10 @@ _SMALL_NUMBER = re.compile(r"\d{1,3}")  # the number closing a name ("Net 30", "
 
 def _sentence_key(toks: list[Tok], start: int, colon: int, stop_words: frozenset[str]) -> bool:
     """Whether the words before a colon are a sentence, not a key: several function words ("It is registered
-    under 12 aliases:"), or a function word and then a count ("It covers 26 line items:")."""
+    under 12 aliases:"), a count first ("(Economy, 4 seat(s)):"), or a function word and then a count ("It covers 26
+    line items:")."""
     return sum(toks[j].text.lower() in stop_words for j in range(start, colon)) >= SENTENCE_STOPS \
+        or bool(NUMBER.fullmatch(toks[start].text)) \
         or toks[start].text.lower() in stop_words \
         and any(NUMBER.fullmatch(toks[j].text) for j in range(start + 1, colon))
 

@@ -1133,3 +1133,12 @@ def test_a_two_letter_code_in_capitals_and_the_number_after_it_are_one_value() -
     assert "LM 4427" in found
     assert ask("What is the return flight number (not the outbound one) on trip TR-102?", docs) == "LM 4427"
     assert ask("difference between the nightly rate on TR-101 and the nightly rate on TR-103", docs) == "84.75"
+
+
+def test_a_count_that_opens_the_words_before_a_colon_is_a_value_not_a_key() -> None:
+    # made-up itineraries: "(Economy, 4 seat(s)): outbound ..." counts seats; it is no key of what follows
+    docs = {f"it-{n}": f"Itinerary {n}\nFlights ({cabin}, {seats} seat(s)): outbound {out} on 4 May 2025; return {back}."
+            for n, cabin, seats, out, back in [("IT-7", "Economy", 4, "KQ 311", "KQ 318"),
+                                               ("IT-8", "Business", 2, "LM 4410", "LM 4427"),
+                                               ("IT-9", "Economy", 6, "ZB 77", "ZB 79")]}
+    assert ask("I need the number of seats booked on the flights for IT-8.", docs) == "2"
