@@ -351,13 +351,12 @@ class Resolver:
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
         if cell is not None and not named_subject:  # a table of many rows: the row the question names
             cands = [c for c in cands if c.row == cell.row]
+        if named_subject:  # "the gross total of invoice X", "the hotel total": one record's field leaves nothing to
+            # add up; an operator word that labels one of X's values names it
+            asked = [t.text.lower() for t in tokens(self._not_set_aside(question))]  # not "(not the total number)"
+            wanted += [w for w in asked if w in self.content_stop and w not in self.language.stop_words and w in labels
+                       and w not in wanted]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
-        if not ranking and named_subject:  # "the gross total of invoice X": no other word labels a value, and one
-            # record's field leaves nothing to add up; an operator word that labels one of X's values names it
-            as_labels = [w for w in low if w in self.content_stop and w not in self.language.stop_words and w in labels]
-            if as_labels:
-                ranking = ranked(cands, wanted + as_labels, question, stop_words=self.language.stop_words,
-                                 same=self.same)
         asking = self._asking_clause(question) if named_subject else set()
         if asking and (own := [w for w in wanted if w in asking]):  # "X shows up with a program number and a line
             # number; which line is it on?": the clause that asks, where its words label a value, says which

@@ -1142,3 +1142,13 @@ def test_a_count_that_opens_the_words_before_a_colon_is_a_value_not_a_key() -> N
                                                ("IT-8", "Business", 2, "LM 4410", "LM 4427"),
                                                ("IT-9", "Economy", 6, "ZB 77", "ZB 79")]}
     assert ask("I need the number of seats booked on the flights for IT-8.", docs) == "2"
+
+
+def test_an_operator_word_after_a_label_word_asks_that_field_of_the_one_named_record() -> None:
+    # made-up stays: "the hotel total" is the "total" column, not the "hotel" one
+    docs = {f"stay-{n}": f"ref | hotel | city | nights | rate_per_night | total | currency\n{n} | {hotel} | Leeds | "
+                         f"{nights} | {rate} | {total} | GBP"
+            for n, hotel, nights, rate, total in [("ST-41", "Copper Inn", 4, "116.50", "466.00"),
+                                                  ("ST-42", "Harbour Lodge", 2, "99.00", "198.00"),
+                                                  ("ST-43", "Mill House", 3, "80.25", "240.75")]}
+    assert ask("For ST-41, give me the hotel total for the whole stay, not the nightly rate.", docs) == "466.00"
