@@ -76,9 +76,11 @@ def quotes(question: str) -> list[str]:
 
 
 def _id_ends_with(doc_id: str, word: str) -> bool:
-    """Whether the id's last part is ``word`` ("svc-nntp", "pystdlib-difflib"; "KW_NAMES" for "op-kw-names": an
-    id writes a name's underscores as dashes); both as the caller normalised them."""
-    return any(re.search(r"(?:^|[-_:/.])" + re.escape(w) + "$", doc_id) for w in {word, word.replace("_", "-")})
+    """Whether the id's last part is ``word`` ("svc-nntp", "pystdlib-difflib"; "KW_NAMES" for "op-kw-names",
+    "textwrap.indent" for "pyfn-textwrap-indent": an id writes a name's underscores and dots as dashes); both as the
+    caller normalised them."""
+    return any(re.search(r"(?:^|[-_:/.])" + re.escape(w) + "$", doc_id)
+               for w in {word, word.replace("_", "-"), word.replace(".", "-")})
 
 
 def _norm(words: Sequence[str]) -> str:

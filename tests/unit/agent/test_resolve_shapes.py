@@ -1152,3 +1152,14 @@ def test_an_operator_word_after_a_label_word_asks_that_field_of_the_one_named_re
                                                   ("ST-42", "Harbour Lodge", 2, "99.00", "198.00"),
                                                   ("ST-43", "Mill House", 3, "80.25", "240.75")]}
     assert ask("For ST-41, give me the hotel total for the whole stay, not the nightly rate.", docs) == "466.00"
+
+
+def test_an_id_writes_a_dotted_name_with_dashes() -> None:
+    # made-up review mails: "Subject: [api-audit] fmtlib.pad reviewed", id "fn-fmtlib-pad"
+    docs = {f"fn-fmtlib-{name}": f"Subject: [api-audit] fmtlib.{name} reviewed\n\nHi team,\nfmtlib.{name} takes "
+                                 f"{params} parameters.\n-- docs rotation"
+            for name, params in [("pad", 3), ("trim", 2), ("wrap", 5)]}
+    index = resolver(docs)[0].index
+    asyncio.run(index.refresh())
+    assert index.records["fn-fmtlib-trim"].subject_text == "fmtlib.trim"
+    assert ask("how many parameters does fmtlib.wrap take", docs) == "5"
