@@ -294,6 +294,8 @@ class NameIndex:
         or in other letter case when no document writes the span's words in small letters mid-sentence
         ("haiti": a user who does not capitalise)."""
         low = fold(span)
+        if "." in low and low.replace(".", "-") == record.alias:
+            return True  # "math.isclose", id "pyfn-math-isclose": a dotted name the id writes whole
         if (low == record.alias or low == record.alias.replace("-", " ")) and (
                 _norm(low.split()) not in record.padded or len(low.split()) > 1
                 or _norm(low.split()) in record.title_words or record.subject.endswith(" " + low)):

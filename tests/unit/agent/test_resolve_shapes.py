@@ -1163,3 +1163,16 @@ def test_an_id_writes_a_dotted_name_with_dashes() -> None:
     asyncio.run(index.refresh())
     assert index.records["fn-fmtlib-trim"].subject_text == "fmtlib.trim"
     assert ask("how many parameters does fmtlib.wrap take", docs) == "5"
+
+
+def test_a_dotted_name_the_id_writes_whole_names_its_record_and_param_abbreviates_parameter() -> None:
+    # made-up reference pages under a breadcrumb: "fmtlib.pad" is the record's name though the crumb ends "pad"
+    docs = {f"fn-fmtlib-{name}": f"Toolkit 2.0 > Reference > fmtlib > {name}\n\nfmtlib.{name}({args})\n    {doc}\n\n"
+                                 f"Params: {n} | Defaults: {d} | Docstring: {lines} lines"
+            for name, args, doc, n, d, lines in [
+                ("pad", "text, width, fill=' '", "Pad text to a width.", 3, 1, 4),
+                ("trim", "text, chars=None", "Trim characters from both ends.", 2, 1, 6),
+                ("wrap", "text, width=70, indent=0, tabs=8, keep=False", "Wrap text into lines.", 5, 4, 11)]}
+    assert ask("Quick one while I review a pull request: how many parameters does fmtlib.wrap take altogether?",
+               docs) == "5"
+    assert ask("fmtlib.trim parameter count", docs) == "2"
