@@ -2,8 +2,9 @@
 
 Both tables were written by helpers that saw neither this reader nor its words. The dev table
 (`data/agent_sets/story_problems_dev.jsonl`, d713a23) was tuned on; the test table
-(`story_problems.jsonl` here, 06e4994) was only measured: once when the first reader landed and once
-after the tuning on the dev table, never read. Their figures are held as floors: a change that reads
+(`story_problems.jsonl` here, 06e4994) was only measured: once when the first reader landed, once
+after the tuning on the dev table, and once after stop 42's two story readings (tuned on agent dev sets), never
+read. Their figures are held as floors: a change that reads
 fewer stories right, answers more wrongly or computes a lookup fails."""
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def test_no_story_without_a_cue(text: str) -> None:
 
 
 TABLES = {  # path -> (right at least, wrong at most), measured when the reader's last change landed
-    Path(__file__).parent / "story_problems.jsonl": (58, 9),  # test: 80 stories, 20 lookups
+    Path(__file__).parent / "story_problems.jsonl": (60, 7),  # test: 80 stories, 20 lookups (58, 9 before stop 42)
     Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev.jsonl": (92, 6),  # dev: 100 and 25
 }
 
