@@ -214,8 +214,7 @@ class Language(BaseModel):
 
     def asks_quantity(self, text: str) -> bool:
         """Whether ``text`` asks for a quantity ("How many lines ...", "quopri line count")."""
-        tokens = words(text)
-        return any(holds(tokens, phrase) for phrase in self.quantity)
+        return _holds_any(text, self.quantity)
 
     def range_end(self, text: str) -> Literal["first", "last"] | None:
         """Which end of a range ``text`` asks for ("the start date": first; "when does it finish": last); None
@@ -243,18 +242,15 @@ class Language(BaseModel):
 
     def asks_person(self, text: str) -> bool:
         """Whether ``text`` asks for a person ("Who signed the upload?")."""
-        tokens = words(text)
-        return any(holds(tokens, phrase) for phrase in self.person)
+        return _holds_any(text, self.person)
 
     def asks_organisation(self, text: str) -> bool:
         """Whether ``text`` asks for an organisation ("Which company do they work for?")."""
-        tokens = words(text)
-        return any(holds(tokens, phrase) for phrase in self.organisation)
+        return _holds_any(text, self.organisation)
 
     def asks_time(self, text: str) -> bool:
         """Whether ``text`` asks for a time ("When was the team formed?", "what year ...")."""
-        tokens = words(text)
-        return any(holds(tokens, phrase) for phrase in self.time)
+        return _holds_any(text, self.time)
 
     def same_word(self, a: str, b: str, units: bool = True, known: Container[str] = ()) -> bool:
         """Whether two lower-case words label the same thing: one family, an abbreviation (a word of three
@@ -411,6 +407,12 @@ def load_language(path: str | None = None) -> Language:
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")
         raw[key] = [w.lower() for w in values]
     return Language.model_validate(raw)
+
+
+def _holds_any(text: str, phrases: list[str]) -> bool:
+    """Whether ``text`` holds one of ``phrases`` word for word (the "asks_*" readings)."""
+    tokens = words(text)
+    return any(holds(tokens, phrase) for phrase in phrases)
 
 
 def _in_order(short: str, long: str) -> bool:

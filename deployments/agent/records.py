@@ -30,8 +30,9 @@ from deployments.agent.choices import same_word
 # a symbol outside ASCII ("€", "∪", "→") is a word of its own: a record and a question can name a thing by it
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
-_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"  # an e-mail address is one value ("ann.lee@example.org")
-                    r"|(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
+_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # an e-mail address is one value ("ann.lee@example.org")
+_TOKEN = re.compile(_ADDRESS.pattern
+                    + r"|(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
                     r"|°[^\W\d_]?"  # a degree and its scale ("°C") are one unit
                     r"|(?<![\w.])\.[^\W_]+(?:[-+_][^\W_]+)*"  # a leading dot ("an .iges file", ".NET") is the word's
@@ -571,9 +572,6 @@ def _clause_end(toks: list[Tok], i: int) -> bool:
     return 2 <= i - start + 1 <= 3
 
 
-_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-
-
 def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str], text: str) -> bool:
     """Right before the next value, with at most two content words between: "alpha-2 code FI". A number with
     its glued unit ("a 4096-bit RSA key") is a value, never a label, and so is one the next value restates
@@ -629,6 +627,7 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
     word by how few candidates it describes (a word every value's label holds tells none apart)."""
     total = 0.0
     seen: set[str] = set()
+    kin = getattr(same, "kin", None)  # another unit of the asked unit's dimension, not the asked unit
     for words, near, far in ((c.label, 1.0, 0.35), (c.after, 0.9, 0.3), (c.note, 0.3, 0.3)):
         distance = 0
         for k, word in enumerate(words):
@@ -643,7 +642,6 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
                 hits = {initialled}  # "PO" for "purchase-order" or "purchase order"
             if hits:
                 seen.add(low)
-                kin = getattr(same, "kin", None)  # a unit of the asked one's dimension, not the asked unit
                 total += (near if distance <= 1 else far) * sum(
                     (weights or {}).get(hit, 1.0) * (KIN if kin is not None and all(kin(p, hit) for p in parts)
                                                      else 1.0) for hit in hits)

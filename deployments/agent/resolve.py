@@ -252,7 +252,7 @@ class Resolver:
         """The record's only name of an organisation ("Byrnefield Solar Farms Ltd") that the question does not state
         and few records hold (not a template's issuer every record names), where the record's subject is none."""
         ends = self.language.organisation_ends
-        if record.subject_text.split()[-1:] and record.subject_text.split()[-1].lower().strip(".") in ends:
+        if _ends_with(record.subject_text, ends):
             return None  # the subject is one: the reading of the record's own name answers
         siblings = sum(collection(d) == collection(record.id) for d in self.index.records)
 
@@ -261,9 +261,8 @@ class Resolver:
             return sum(collection(d) == collection(record.id) for d in held) * 10 <= max(siblings, 10) \
                 and len(held) < self.index.many
 
-        orgs = {c.text: c for c in cands if c.name and len(c.text.split()) >= 2
-                and c.text.split()[-1].lower().strip(".") in ends and fold(c.text) not in fold(question)
-                and rare(c.text)}
+        orgs = {c.text: c for c in cands if c.name and len(c.text.split()) >= 2 and _ends_with(c.text, ends)
+                and fold(c.text) not in fold(question) and rare(c.text)}
         return next(iter(orgs.values())) if len(orgs) == 1 else None
 
     def _name_field(self, record: Record, span: str) -> bool:
@@ -804,6 +803,13 @@ def _clause(toks: list[Tok], c: Candidate) -> list[Tok]:
 def _is_date(c: Candidate, language: Language) -> bool:
     """A date in words, or a year or an ISO date with no unit after it ("1395 metres" is no year)."""
     return c.date or bool(DATE.fullmatch(c.text)) and all(w.lower() in language.stop_words for w in c.after)
+
+
+def _ends_with(name: str, last_words: frozenset[str]) -> bool:
+    """Whether the last word of ``name``, in small letters and without a closing dot, is one of ``last_words``
+    ("Byrnefield Solar Farms Ltd.")."""
+    words = name.split()
+    return bool(words) and words[-1].lower().strip(".") in last_words
 
 
 _PERSON_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]+(?:[-'’][^\W\d_]+)*")  # "Ryan", "Mühlenhoff", "O'Neil"

@@ -95,12 +95,14 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
     the result so far."""
     if any(q.percent for q in quantities):
         return None
+    opening = _opening_list(toks, quantities)
     if _alike(toks, quantities) and language.asks_quantity(" ".join(_last_sentence(toks))) \
-            and all(_cue(toks, b, c, words, language) is None for b, c in zip(quantities, quantities[1:])):
+            and all(_cue(toks, b, c, words, language, opening=opening) is None
+                    for b, c in zip(quantities, quantities[1:])):
         return " + ".join(q.value for q in quantities)  # "carry 2,450, 3,100 and 2,875 bricks. How many ...?"
     expression, additive, consumed = quantities[0].value, False, False
     for before, current in zip(quantities, quantities[1:]):
-        op = _cue(toks, before, current, words, language, consumed)
+        op = _cue(toks, before, current, words, language, consumed, opening)
         if op is None:
             return None
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
@@ -142,6 +144,14 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
                 or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]):
             out[k], out[k + 1] = out[k + 1], out[k]
     return out
+
+
+def _opening_list(toks: list[Token], quantities: list[_Quantity]) -> frozenset[int]:
+    """The token indices of a list of three numbers or more that opens a story going on past it ("deliveries of
+    2,340, 1,875 and 960 units, and 415 sent back"): one amount, its items added; empty where there is none."""
+    at = [q.at for q in quantities]
+    run = next((r for r in _lists(toks, at) if r[0] == at[0]), None) if at else None
+    return frozenset(run) if run is not None and len(run) >= 3 and run[-1] != at[-1] else frozenset()
 
 
 def _lists(toks: list[Token], found: list[int]) -> list[list[int]]:
@@ -200,12 +210,12 @@ def _holds(texts: list[str], phrases: list[str]) -> str | None:
 
 
 def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords,
-         language: Language, consumed: bool = False) -> str | None:
+         language: Language, consumed: bool = False, opening: frozenset[int] = frozenset()) -> str | None:
     """The operation that joins ``current`` to the story so far, or None when no word cues one. Nearest
     first: an operator word right before it, a sharing, a rate binding it to the number before in one clause
     or opening its own clause, its own clause's addition, a rate after it, its own clause's rest; a removal
     when the question asks what is left; a rate after the number before; its own clause's removal; then the
-    question's."""
+    question's. Two numbers of the ``opening`` list (`_opening_list`) are added."""
     between = [t.text for t in toks[before.at + 1: current.at]]
     own, ahead = _own(toks, current, words, language)
     bound = _SENTENCE | {","} | set(words.boundaries)
@@ -217,11 +227,8 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
             return op
     question = _words(toks)
     rest_asked = _holds(question, words.rest)
-    operands = [q.at for q in _operands(toks, words)]
-    run = next((r for r in _lists(toks, operands) if before.at in r and current.at in r), None)
-    if run is not None and len(run) >= 3 and run[0] == operands[0] and run[-1] != operands[-1]:  # "deliveries of
-        # 2,340, 1,875 and 960 units, and 415 sent back": a list of three or more that opens a story going on past
-        return "+"  # it is one amount, its items added
+    if before.at in opening and current.at in opening:  # "deliveries of 2,340, 1,875 and 960 units, and 415 sent
+        return "+"  # back": the list that opens the story is one amount, its items added
     if _holds(between, words.share) or _holds(own, words.share):
         return "/"
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \
