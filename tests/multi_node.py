@@ -25,8 +25,10 @@ from typing import Iterable, Iterator
 
 import httpx
 
-from tests.net import free_port
-from tests.ray_head import BIN, _leftovers, _wait_ready, clean_env
+from tests.net import free_ports
+from tests.ray_head import (
+    BIN, RayStartFailed, _leftovers, _wait_ready, clean_env, session_log_tails, start_with_retry,
+)
 
 # A lost node is declared dead after period x threshold; Ray's defaults (3 s x 5) are for real networks.
 FAST_NODE_DEATH = {"RAY_health_check_period_ms": "1000", "RAY_health_check_failure_threshold": "3",
@@ -83,12 +85,20 @@ class MultiNodeCluster:
     def add_worker(self, name: str, resources: dict[str, float], num_cpus: float = 1,
                    timeout_s: float = 120) -> Node:
         """Start a worker node with its own resources (plus ``name`` itself) and wait until Ray counts it."""
+        return start_with_retry(lambda: self._join(name, resources, num_cpus, timeout_s), f"worker {name}")
+
+    def _join(self, name: str, resources: dict[str, float], num_cpus: float, timeout_s: float) -> Node:
         node = _start_node(name, ["--address", self.gcs_address], num_cpus, resources, self.token)
-        self.workers[name] = node
+        self.workers[name] = node  # alive_nodes names only the cluster's own nodes; stopped with the cluster
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if node.proc.poll() is not None:
-                raise RuntimeError(f"worker {name} exited with {node.proc.returncode}:\n{node.log.read_text()[-3000:]}")
+                failure = (f"worker {name} exited with {node.proc.returncode}:\n{node.log.read_text()[-3000:]}"
+                           f"\n{session_log_tails(node.temp_dir)}")
+                del self.workers[name]
+                _stop_node(node)
+                shutil.rmtree(node.temp_dir, ignore_errors=True)
+                raise RayStartFailed(failure)
             if name in self.alive_nodes().values():
                 return node
             time.sleep(1)
@@ -154,19 +164,26 @@ def _json_lines(paths: Iterable[Path]) -> list[tuple[str, str]]:
     return rows
 
 
-def _node_args(num_cpus: float, resources: dict[str, float]) -> list[str]:
-    ports = {"--node-manager-port": free_port(), "--object-manager-port": free_port(),
-             "--metrics-export-port": free_port(), "--dashboard-agent-listen-port": free_port(),
-             "--dashboard-agent-grpc-port": free_port(), "--runtime-env-agent-port": free_port()}
+# Every node's own listening ports; a head adds HEAD_PORTS. All of one node's are picked together (free_ports).
+NODE_PORTS = ("--node-manager-port", "--object-manager-port", "--metrics-export-port",
+              "--dashboard-agent-listen-port", "--dashboard-agent-grpc-port", "--runtime-env-agent-port")
+HEAD_PORTS = ("--port", "--dashboard-port", "--ray-client-server-port")
+
+
+def _node_args(num_cpus: float, resources: dict[str, float], ports: dict[str, int]) -> list[str]:
     return ["--num-cpus", str(num_cpus), "--num-gpus", "0", "--resources", json.dumps(resources),
             "--object-store-memory", str(200 * 1024 * 1024), "--disable-usage-stats",
             *[str(x) for kv in ports.items() for x in kv]]
 
 
-def _start_node(name: str, role: list[str], num_cpus: float, resources: dict[str, float], token: str) -> Node:
+def _start_node(name: str, role: list[str], num_cpus: float, resources: dict[str, float], token: str,
+                ports: dict[str, int] | None = None) -> Node:
+    """``ports`` holds this node's listening ports; picked here for a worker, by the caller for a head."""
     temp_dir = tempfile.mkdtemp(prefix=f"mn-{name}-", dir="/tmp")  # short: Ray's socket paths have a limit
     resources = {**resources, name: 1}
-    args = [str(BIN / "ray"), "start", "--block", *role, "--temp-dir", temp_dir, *_node_args(num_cpus, resources)]
+    ports = ports or dict(zip(NODE_PORTS, free_ports(len(NODE_PORTS))))
+    args = [str(BIN / "ray"), "start", "--block", *role, "--temp-dir", temp_dir,
+            *_node_args(num_cpus, resources, ports)]
     log = Path(temp_dir) / "ray-start.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT,
@@ -198,25 +215,36 @@ def _stop_node(node: Node, grace_s: float = 15) -> None:
             pass
 
 
+def _start_head(head_cpus: float, head_resources: dict[str, float], token: str,
+                timeout_s: float) -> tuple[Node, str, str]:
+    """The head node on fresh ports, waited for: (node, GCS address, dashboard URL); stopped if it fails."""
+    ports = dict(zip(HEAD_PORTS + NODE_PORTS, free_ports(len(HEAD_PORTS) + len(NODE_PORTS))))
+    role = ["--head", "--include-dashboard", "true", "--dashboard-host", "127.0.0.1"]
+    head = _start_node("head", role, head_cpus, head_resources, token, ports)
+    dashboard_url = f"http://127.0.0.1:{ports['--dashboard-port']}"
+    try:
+        return head, _wait_ready(dashboard_url, token, head.proc, head.log, timeout_s), dashboard_url
+    except BaseException:
+        _stop_node(head)
+        shutil.rmtree(head.temp_dir, ignore_errors=True)
+        raise
+
+
 @contextmanager
 def multi_node_cluster(head_cpus: float, head_resources: dict[str, float],
                        workers: dict[str, dict[str, float]], timeout_s: float = 240.0) -> Iterator[MultiNodeCluster]:
     """A head with ``head_cpus`` and ``head_resources``, and one worker per entry of ``workers`` (one CPU
     each, plus the entry's resources). Every node is stopped on exit, each by its own process group."""
     token = secrets.token_hex(32)
-    gcs, dashboard = free_port(), free_port()
-    head_role = ["--head", "--port", str(gcs), "--dashboard-port", str(dashboard), "--include-dashboard", "true",
-                 "--dashboard-host", "127.0.0.1", "--ray-client-server-port", str(free_port())]
-    head = _start_node("head", head_role, head_cpus, head_resources, token)
-    cluster = None
+    head, address, dashboard_url = start_with_retry(
+        lambda: _start_head(head_cpus, head_resources, token, timeout_s), "multi_node_cluster head")
+    cluster = MultiNodeCluster(address, dashboard_url, token, head)
     try:
-        address = _wait_ready(f"http://127.0.0.1:{dashboard}", token, head.proc, head.log, timeout_s)
-        cluster = MultiNodeCluster(address, f"http://127.0.0.1:{dashboard}", token, head)
         for name, resources in workers.items():
             cluster.add_worker(name, resources)
         yield cluster
     finally:
-        nodes = cluster.all_nodes() if cluster else [head]
+        nodes = cluster.all_nodes()
         with ThreadPoolExecutor(len(nodes)) as pool:  # the workers together, then the head (its GCS) last
             list(pool.map(_stop_node, [n for n in nodes[1:] if n.proc.poll() is None]))
         _stop_node(head)

@@ -18,13 +18,14 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import httpx
 
-from tests.net import free_port, free_ports
+from tests.net import free_ports
 
 BIN = Path(sys.executable).parent  # the venv's `ray` and `serve` scripts
+T = TypeVar("T")
 
 
 def clean_env(token: str | None = None) -> dict[str, str]:
@@ -51,13 +52,48 @@ class RayHead:
         return clean_env(self.token)
 
 
+# `ray start` gives the raylet a fixed 30 s to register with the GCS; on a loaded 2-core machine it can miss
+# that and exit. Such a start is tried once more on fresh ports and a fresh temp dir.
+START_ATTEMPTS = 2
+
+
+class RayStartFailed(RuntimeError):
+    """`ray start` exited before its node answered."""
+
+
+def session_log_tails(temp_dir: str | Path, chars: int = 1500) -> str:
+    """The ends of the GCS's and raylet's own logs under ``temp_dir``: why a node did not come up."""
+    wanted = ("gcs_server.out", "gcs_server.err", "raylet.out", "raylet.err")
+    parts = []
+    for path in sorted(Path(temp_dir).glob("session_*/logs/*")):
+        if path.name in wanted:
+            text = path.read_text(errors="ignore")[-chars:]
+            if text.strip():
+                parts.append(f"--- {path.name}\n{text}")
+    return "\n".join(parts)
+
+
+def start_with_retry(start: Callable[[], T], what: str) -> T:
+    """``start()``, tried again once if `ray start` exited early (RayStartFailed); the first failure's
+    logs go to stderr so a flaky machine stays visible in the test output."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return start()
+        except RayStartFailed as failed:
+            if attempt == START_ATTEMPTS:
+                raise
+            print(f"{what}: ray start failed on attempt {attempt}, trying again:\n{failed}", file=sys.stderr)
+    raise AssertionError("unreachable")
+
+
 def _wait_ready(url: str, token: str, proc: subprocess.Popen, log: Path, timeout_s: float) -> str:
     """The GCS address once the dashboard answers and `ray start` has written the address file."""
     address_file = log.parent / "ray_current_cluster"
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"ray start exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+            raise RayStartFailed(f"ray start exited with {proc.returncode}:\n{log.read_text()[-3000:]}\n"
+                                 f"{session_log_tails(log.parent)}")
         try:
             answered = httpx.get(f"{url}/api/version", headers={"Authorization": f"Bearer {token}"}, timeout=5)
             if answered.status_code == 200 and address_file.is_file() and address_file.read_text().strip():
@@ -103,9 +139,8 @@ def _stop(proc: subprocess.Popen, temp_dir: str) -> None:
             pass
 
 
-@contextmanager
-def ray_head(num_cpus: int = 4, object_store_bytes: int = 400 * 1024 * 1024,
-             timeout_s: float = 240.0) -> Iterator[RayHead]:
+def _start_head(num_cpus: int, object_store_bytes: int, timeout_s: float) -> tuple[RayHead, subprocess.Popen]:
+    """One `ray start --head --block` on fresh ports, waited for; stopped and removed again if it fails."""
     temp_dir = tempfile.mkdtemp(prefix="medici-ray-", dir="/tmp")  # short: Ray's socket paths have a limit
     names = ("--port", "--dashboard-port", "--ray-client-server-port", "--dashboard-agent-listen-port",
              "--dashboard-agent-grpc-port", "--runtime-env-agent-port", "--metrics-export-port",
@@ -126,7 +161,19 @@ def ray_head(num_cpus: int = 4, object_store_bytes: int = 400 * 1024 * 1024,
         # the GCS address as Ray writes it (the node's IP; Ray maps 127.0.0.1 to that IP anyway)
         address = _wait_ready(url, token, proc, log, timeout_s)
         assert address.endswith(f":{gcs}"), address
-        yield RayHead(address, url, temp_dir, log, token)
-    finally:
+    except BaseException:
         _stop(proc, temp_dir)
         shutil.rmtree(temp_dir, ignore_errors=True)
+        raise
+    return RayHead(address, url, temp_dir, log, token), proc
+
+
+@contextmanager
+def ray_head(num_cpus: int = 4, object_store_bytes: int = 400 * 1024 * 1024,
+             timeout_s: float = 240.0) -> Iterator[RayHead]:
+    head, proc = start_with_retry(lambda: _start_head(num_cpus, object_store_bytes, timeout_s), "ray_head")
+    try:
+        yield head
+    finally:
+        _stop(proc, head.temp_dir)
+        shutil.rmtree(head.temp_dir, ignore_errors=True)

@@ -22,7 +22,8 @@ from tests.archive_server import (
     FAKE_SHA, REPO_ROOT, Route, production_config, repo_zip, serve_archives, with_working_dir, write_config,
 )
 from tests.integration.conftest import app_args_for_tests
-from tests.ray_head import BIN, RayHead, free_port, ray_head
+from tests.net import free_port
+from tests.ray_head import BIN, RayHead, ray_head
 
 pytestmark = pytest.mark.integration
 APP = "medici"
