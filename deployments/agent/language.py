@@ -85,6 +85,8 @@ class ArithmeticWords(BaseModel):
     infix: dict[str, list[str]] = {}
     infix_swapped: dict[str, list[str]] = {}
     of_list: dict[str, list[str]] = {}
+    list_after: dict[str, list[str]] = Field({}, description='Phrases after a list that name its operation ("215, '
+                                             '1,080 and 64 add up to", "4, 9 and 11 combined").')
     verbs: list[VerbWords] = []
     scale_prefix: dict[str, tuple[str, float]] = {}
     postfix: dict[str, tuple[str, float]] = {}
@@ -112,7 +114,7 @@ class ArithmeticWords(BaseModel):
         """Every phrase of every role, lower-cased."""
         phrases = [*self.articles, *self.pronouns, *self.trailing, *self.starts, *self.separators, *self.scale_prefix,
                    *self.postfix, *self.apply_scale, *self.repeats, *self.number_scales, *self.step_subjects]
-        for table in (self.infix, self.infix_swapped, self.of_list, self.apply):
+        for table in (self.infix, self.infix_swapped, self.of_list, self.list_after, self.apply):
             phrases += [p for group in table.values() for p in group]
         for verb in self.verbs:
             phrases += [*verb.phrase, *verb.links]

@@ -220,10 +220,15 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     own, ahead = _own(toks, current, words, language)
     bound = _SENTENCE | {","} | set(words.boundaries)
     joined = not any(w in bound for w in between)  # one clause holds both numbers
-    infix = [(op, p) for op, phrases in language.arithmetic.infix.items() for p in phrases if p.isalpha() or " " in p]
-    for op, phrase in sorted(infix, key=lambda f: -len(f[1].split())):  # "minus 161", "times 3"
+    arithmetic = language.arithmetic
+    infix = [(op, p) for table in (arithmetic.infix, arithmetic.apply) for op, phrases in table.items()
+             for p in phrases if p.isalpha() or " " in p]
+    close = list(between)
+    while close and close[-1] in arithmetic.articles:  # "then add a 150 call-out charge to each share"
+        close.pop()
+    for op, phrase in sorted(infix, key=lambda f: -len(f[1].split())):  # "minus 161", "times 3", "add 150"
         parts = phrase.split()
-        if between[-len(parts):] == parts:
+        if close[-len(parts):] == parts:
             return op
     question = _words(toks)
     rest_asked = _holds(question, words.rest)

@@ -213,8 +213,11 @@ class _Parser:
     def additive(self, i: int) -> tuple[str, int]:
         left, i = self.product(i)
         while self._op_at(i, self.w.infix_swapped, "+-*/") is None and (m := self._op_at(i, self.w.infix, "+-")):
-            right, i = self.product(m[1])
-            left = _bin(left, m[0], right)
+            try:
+                right, j = self.product(m[1])
+            except NoParse:  # "12.5 - result?": no operand after the mark; `parse` judges what is left
+                return left, i
+            left, i = _bin(left, m[0], right), j
         return left, i
 
     def product(self, i: int) -> tuple[str, int]:
@@ -244,7 +247,7 @@ class _Parser:
     def primary(self, i: int) -> tuple[str, int]:
         i = self._skip_articles(i)
         if i < len(self.t) and self.t[i].number is not None:
-            return self.t[i].number, i + 1
+            return self._list_after(i) or (self.t[i].number, i + 1)
         if i < len(self.t) and self.t[i].text == "(":
             inner, j = self.chain(i + 1)
             if j < len(self.t) and self.t[j].text == ")":
@@ -291,6 +294,23 @@ class _Parser:
                     return (_bin(other, "-", reference) if side == "more" else _bin(reference, "-", other)), j
         raise NoParse
 
+    def _list_after(self, i: int) -> tuple[str, int] | None:
+        """A list of plain numbers from token ``i`` that a phrase after it names the operation of ("215, 1,080 and
+        64 add up to"), or None."""
+        if not self.w.list_after or i + 1 >= len(self.t) or self.t[i + 1].text not in (",", "and"):
+            return None
+        items, j = [self.t[i].number], i
+        while j + 2 < len(self.t) and self.t[j + 1].text in (",", "and"):
+            k = j + 3 if self.t[j + 1].text == "," and self.t[j + 2].text == "and" else j + 2
+            if k >= len(self.t) or self.t[k].number is None:
+                break
+            items.append(self.t[k].number)
+            j = k
+        if len(items) < 2 or (m := self._op_at(j + 1, self.w.list_after, list(self.w.list_after))) is None:
+            return None
+        op, end = m
+        return _combine(op, items), self._trailing(end)
+
     def _trailing(self, i: int) -> int:
         m = self._phrase(i, self.w.trailing)
         return m[1] if m else i
@@ -329,6 +349,7 @@ class _Parser:
         return items, i
 
 
+CLOSING_MARKS = ("-", "–", "—", ":")  # a mark before the word naming the result ("- result?", ": the answer")
 PERCENT_OF = ("percent of", "cent of", "% of")  # the infix phrases of a percentage of a number
 
 
@@ -374,6 +395,9 @@ def parse(question: str, language: Language) -> str | None:
         except (NoParse, RecursionError):
             continue
         end = parser._trailing(parser._separators(end))  # ", what is left?"
+        mark = end + 1 if end < len(tokens) and tokens[end].text in CLOSING_MARKS else end
+        if parser._trailing(parser._skip_pronoun(mark)) == len(tokens) > mark:
+            end = len(tokens)  # "... knock off 12.5 - result?", "..., then subtract 5: the answer?"
         rest = tokens[end:]
         if any(t.number is not None or t.text in operator_words or t.text in SYMBOLS for t in rest):
             continue

@@ -36,6 +36,8 @@ from deployments.agent.wordmath import parse
     ("Three trucks brought 410, 385 and 290 crates, then 120 crates were returned. How many did we keep?", 965),  # a
     # list that opens the story is one amount
     ("My bill was 3 nights at 95.50 each and I got a 40 refund. How much did I pay in total?", 246.5),  # money back
+    ("We split 1,500 across 5 regions and then add 20 to each region's budget. What is one region's budget?",
+     320),  # the verb right before a number names its step, whatever follows it
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())

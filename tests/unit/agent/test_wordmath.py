@@ -165,6 +165,16 @@ def test_the_issue_examples(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
 
 
+@pytest.mark.parametrize("text,value", [
+    ("What are 3, 5 and 7 multiplied together?", 105), ("Tell me what 18, 22 and 60 total.", 100),
+    ("What do 2.5, 7.5 and 10 come to?", 20),  # a list, then the phrase naming its operation
+    ("Take 90, halve it, then shave off 5: the answer?", 40), ("Multiply 12 by 4 - result?", 48),  # a closing word
+    ("Start with 300 and take off 45.", 255),
+])
+def test_a_list_named_after_it_and_a_closing_word(text: str, value: float) -> None:
+    assert evaluate(parse(text, load_language())) == pytest.approx(value)
+
+
 @pytest.mark.parametrize("text", [
     "What is the numeric code of Aruba?", "How many employees does the Lyon office have?",
     "What is the numeric code of Aruba plus 10?", "Which package has version 1.2.8-1?", "How much do 3 licences cost?",
