@@ -31,7 +31,9 @@ from deployments.agent.choices import same_word
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # an e-mail address is one value ("ann.lee@example.org")
-_TOKEN = re.compile(_ADDRESS.pattern
+_COLUMN_GAP = r"(?<=[^\s.!?:;,|])(?: {2,}|\t+)(?=[^\s|])"  # "Hours 8  Materials 986.44": a gap of spaces or a tab
+# inside a line, not after a sentence's end, separates two fields as a bar does
+_TOKEN = re.compile(_ADDRESS.pattern + "|" + _COLUMN_GAP
                     + r"|(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
                     r"|&#?[^\W_]+;"  # a character reference ("&otimes;", "&#x2297;") is one value
                     r"|°[^\W\d_]?"  # a degree and its scale ("°C") are one unit
@@ -42,12 +44,12 @@ _TOKEN = re.compile(_ADDRESS.pattern
                     r"|(?<=\s)(?:/|->|--?)(?=\s)"  # a slash, an arrow or a dash between spaces separates two fields
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
                     r"|[^\x00-\x7f\w\s‘’“”«»…]|\$(?=\d)")  # a dollar sign before a number is a word: the amount's unit
-DELIMITERS = frozenset(",;:.()[]!?\"\n|•·—–") | {"/", "->", "→", "-", "--"}
+DELIMITERS = frozenset(",;:.()[]!?\"\n\t|•·—–") | {"/", "->", "→", "-", "--"}
 # what ends one field of a record and starts the next: a bullet, a middle dot and a dash separate fields as a
 # semicolon does ("42 files · 1,234 KiB", "harbor-kit — Tools for ..."), and so do a slash, an arrow and a hyphen
 # between spaces ("First reg: 2017 / Last major overhaul: 2023", "Inspected: 24/03/2025 -> Next due: 24/03/2026",
 # "INC-0542 - Message backlog", a typed dash: "urgency=high -- Ann Lee")
-FIELD_MARKS = frozenset(";\n|•·—–") | {"/", "->", "→", "-", "--"}
+FIELD_MARKS = frozenset(";\n\t|•·—–") | {"/", "->", "→", "-", "--"}
 PAIRS = 3  # "KEY=value" pairs that make a record a list of them ("x=3" alone is no field)
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
@@ -82,8 +84,8 @@ def tokens(text: str) -> list[Tok]:
     right before a key's colon ("Invoice No.: 17") is the key's, no mark."""
     found = [m for m in _TOKEN.finditer(text) if not (m.group() == "." and text[m.end(): m.end() + 1] == ":"
                                                         and text[m.start() - 1: m.start()].isalpha())]
-    return [Tok(_POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(), i, m.start())
-            for i, m in enumerate(found)]
+    return [Tok("\t" if not m.group().strip(" \t") else _POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(),
+                i, m.start()) for i, m in enumerate(found)]
 
 
 _PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=])")  # "QTY_ON_HAND=26", "ITEM=\"Cable Tie\""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from deployments.agent.records import candidates, readable
+from deployments.agent.records import candidates, readable, tokens
 from deployments.agent.language import load_language
 from tests.unit.agent.test_resolve import resolver
 
@@ -1176,3 +1176,15 @@ def test_a_dotted_name_the_id_writes_whole_names_its_record_and_param_abbreviate
     assert ask("Quick one while I review a pull request: how many parameters does fmtlib.wrap take altogether?",
                docs) == "5"
     assert ask("fmtlib.trim parameter count", docs) == "2"
+
+
+def test_a_gap_of_spaces_or_a_tab_inside_a_line_separates_two_fields() -> None:
+    # made-up dispatch slips laid out in columns: "Crates 14   Weight 312 kg   Driver Ola Berg"
+    docs = {f"slip-{n}": f"DISPATCH SLIP {n}\nCrates {crates}   Weight {kg} kg\tPallets {pallets}\nDriver {driver}"
+            for n, crates, kg, pallets, driver in [(4410, 14, 312, 3, "Ola Berg"), (4411, 9, 188, 2, "Ines Varga"),
+                                                  (4412, 21, 530, 5, "Tom Reyes")]}
+    found = {c.text: c.label for c in candidates(docs["slip-4411"], frozenset(), load_language().stop_words)}
+    assert found["9"] == ["Crates"] and found["188"] == ["Weight"] and found["2"] == ["Pallets"]
+    assert ask("how many pallets on slip 4412", docs) == "5"
+    assert ask("Weight of dispatch slip 4410?", docs) == "312"
+    assert "\t" not in [t.text for t in tokens("The kiln runs hot.  Its vent is 40 cm wide.\n  Indented line")]
