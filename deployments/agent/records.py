@@ -42,6 +42,7 @@ _TOKEN = re.compile(_ADDRESS.pattern + "|" + _COLUMN_GAP
                     r"|(?<![\w<>=!~])(?:[<>]=?|[!=~]=)\d[\w.*]*"  # a version bound (">=3.11", "!=3.0.*")
                     r"|0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)+"  # a pair of hex bytes ("0xC0,0x21") is one value
                     r"|(?<=\s)(?:/|->|--?)(?=\s)"  # a slash, an arrow or a dash between spaces separates two fields
+                    r"|(?<![^\s(\[=:,])--?[^\W\d_][\w-]*"  # a command's option with its dashes ("--create", "-i")
                     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|_*[^\W_]+(?:[-.:+~'’/_]+[^\W_]+)*_*[+]*|[,;:.()\[\]!?\"\n|•·—–]"
                     r"|[^\x00-\x7f\w\s‘’“”«»…]|\$(?=\d)")  # a dollar sign before a number is a word: the amount's unit
 DELIMITERS = frozenset(",;:.()[]!?\"\n\t|•·—–") | {"/", "->", "→", "-", "--"}
@@ -61,6 +62,7 @@ LINE_WORDS = 8  # the most words of a key's value read as one value
 KIN = 0.9  # another unit of the asked unit's dimension ("feet" for "metres", both lengths) counts less than the unit
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
+ABBREVIATED = (3, 6)  # the fewest and most letters of a key in capitals read as a shortened word ("QTY", "SCHED")
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
 
@@ -133,7 +135,7 @@ def is_value(word: str) -> bool:
     """A code, identifier, version or number: the shape of a value, not of a word."""
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
             or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";")
-            or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
+            or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] == "-" and word.lstrip("-")[:1].isalpha()) or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
 
 
 _CODEPOINT = re.compile(r"[Uu]\+[0-9A-Fa-f]{4,6}")  # a Unicode code point ("U+20AC"), a hex number too
@@ -640,8 +642,9 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             # "owner_team", two words joined by a slash, "units/ctn", or a header's hyphens, "Changelog-Entries":
             # each word asks, and so does the whole ("on-call")
             hits = {q for p in parts if p for q in wanted if matches(p, [q], same)} if low not in seen else set()
-            if not hits and low not in seen and (initialled := _initials_of(word, wanted)) is not None:
-                hits = {initialled}  # "PO" for "purchase-order" or "purchase order"
+            if not hits and low not in seen:  # "PO" for "purchase order", "LAB_HRS" for "labour hours"
+                shown = [word] + _KEY_PARTS.split(word) if _KEY_JOINED.search(low) else [word]
+                hits = {a for p in shown if p and (a := _abbreviated(p, wanted)) is not None}
             if hits:
                 seen.add(low)
                 total += (near if distance <= 1 else far) * sum(
@@ -665,6 +668,29 @@ def _initials_of(word: str, wanted: list[str]) -> str | None:
                 and all(w.isalpha() and len(w) > 2 for w in wanted[k: k + len(low)]):
             return q
     return None
+
+
+def _abbreviated(word: str, wanted: list[str]) -> str | None:
+    """The asked word that ``word``, written in capitals as an export's header writes its keys, abbreviates: by
+    initials ("PO", `_initials_of`), by its first letters ("SCHED" for "scheduled", "INV" for "invoice"), or by
+    some of its letters in order from its first to its last ("HRS" for "hours", "QTY" for "quantity"); or None."""
+    if (initialled := _initials_of(word, wanted)) is not None:
+        return initialled
+    if not (ABBREVIATED[0] <= len(word) <= ABBREVIATED[1] and word.isalpha() and word.isupper()):
+        return None
+    low = word.lower()
+    for q in wanted:
+        if not q.isalpha() or len(q) <= len(low):
+            continue
+        if q.startswith(low) or q[0] == low[0] and q[-1] == low[-1] and _in_order(low, q):
+            return q
+    return None
+
+
+def _in_order(letters: str, word: str) -> bool:
+    """Every one of ``letters`` in ``word``, in their order."""
+    rest = iter(word)
+    return all(ch in rest for ch in letters)
 
 
 def _weights(cands: list[Candidate], wanted: list[str], same: Same | None = None) -> dict[str, float]:

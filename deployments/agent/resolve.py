@@ -304,6 +304,9 @@ class Resolver:
         low, named_words = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
         kinds = self._words_after(question, [(i, i + len(named_words)) for i in range(len(low) - len(named_words) + 1)
                                              if named_words and low[i: i + len(named_words)] == named_words])
+        if self._opens_with_kind(question) and named_words:  # "Which package ships the lsipc manual page?": the
+            # kind asked is the answer's; the words closing the question after the name say what the named thing is
+            kinds |= self._closing_words(low, named_words)
         wanted = [w for w in wanted if w not in kinds] or wanted  # "the on-call engineer on the <title> incident"
         if named_subject:  # "When was Debian Lenny released?": a name the record holds as a whole value states it
             stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}
@@ -362,7 +365,7 @@ class Resolver:
             narrowed = ranked(cands, own, question, stop_words=self.language.stop_words, same=self.same)
             if narrowed and narrowed[0].score > 0.5:
                 ranking = narrowed + [c for c in ranking if all(c is not n for n in narrowed)]
-        if named_subject and self.language.asks_quantity(plain):
+        if (named_subject or span) and self.language.asks_quantity(plain):  # named by its subject or by a value
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = self._counts_first(numbers, wanted) or ranking
         if named_subject and self.language.asks_time(plain):  # "When was it formed?":
@@ -568,6 +571,19 @@ class Resolver:
         a function word: what the named thing is, not the value asked ("the Bergen office headcount", with no
         "of" before it, asks its last word)."""
         return self._words_after(question, [(n.start, n.end) for n in names if n.start >= 0])
+
+    def _closing_words(self, low: list[str], named: list[str]) -> set[str]:
+        """The content words after the last place ``named`` stands in the question ``low``, an article before it,
+        when only they (and marks) close it ("... ships the lsipc manual page?"); else empty."""
+        starts = [i for i in range(len(low) - len(named) + 1) if low[i: i + len(named)] == named]
+        if not starts or starts[-1] == 0 or low[starts[-1] - 1] not in self.language.arithmetic.articles:
+            return set()  # "the lsipc manual page": a noun phrase the name opens; not "does qmtp use"
+        after = low[starts[-1] + len(named):]
+        while after and not after[-1][:1].isalnum():
+            after.pop()
+        if not after or any(not w[:1].isalpha() or w in self.language.stop_words for w in after):
+            return set()
+        return set(after)
 
     def _words_after(self, question: str, places: list[tuple[int, int]]) -> set[str]:
         toks = tokens(question)

@@ -1188,3 +1188,32 @@ def test_a_gap_of_spaces_or_a_tab_inside_a_line_separates_two_fields() -> None:
     assert ask("how many pallets on slip 4412", docs) == "5"
     assert ask("Weight of dispatch slip 4410?", docs) == "312"
     assert "\t" not in [t.text for t in tokens("The kiln runs hot.  Its vent is 40 cm wide.\n  Indented line")]
+
+
+def test_an_export_header_in_capitals_abbreviates_the_asked_words() -> None:
+    # made-up repair-shop export: "RPR_NO|CUST_REF|LAB_HRS|PARTS_QTY|INV_AMT|DISP_DATE"
+    header = "RPR_NO|CUST_REF|LAB_HRS|PARTS_QTY|INV_AMT|DISP_DATE|PO_REF"
+    docs = {f"rpr-{n}": f"{header}\nRPR-{n}|CR/{ref}|{hours}|{parts}|{amount}|{day}|PO{ref + 4000}"
+            for n, ref, hours, parts, amount, day in [(301, 5521, 2.5, 4, "180.00", "2025-01-09"),
+                                                      (302, 5590, 6, 11, "742.40", "2025-01-14"),
+                                                      (303, 5602, 1, 2, "95.10", "2025-02-02")]}
+    assert ask("labour hours spent on RPR-302", docs) == "6"
+    assert ask("What quantity went into repair RPR-301?", docs) == "4"
+    assert ask("invoice amount for RPR-303", docs) == "95.10"
+    assert ask("RPR-301 dispatch date", docs) == "2025-01-09"
+    assert ask("Which purchase order number is RPR-302 billed against?", docs) == "PO9590"  # initials of a key's part
+    # asked by a value, not the record's name, "how much" still wants a number, not the record's code
+    assert ask("How much was invoiced on the repair with customer reference CR/5590?", docs) == "742.40"
+
+
+def test_a_command_option_keeps_its_dashes_and_ignoring_sets_a_field_aside() -> None:
+    # made-up tool pages: "flags: 12; first flag: --dry-run; examples: 3"
+    docs = {f"tool-{name}": f"{name}(1) page digest\n- flags: {flags}; first flag: {first}\n- examples: {examples}\n"
+                            f"- shipped in: {package}"
+            for name, flags, first, examples, package in [("grindle", 12, "--dry-run", 3, "grindle-tools"),
+                                                          ("mopctl", 7, "-q", 5, "mop-utils"),
+                                                          ("tarsk", 19, "--level", 2, "tarsk-bin")]}
+    assert ask("first flag of mopctl", docs) == "-q"
+    assert ask("Tell me the first flag in the grindle page.", docs) == "--dry-run"
+    assert ask("tarsk: how many, ignoring the flags, examples?", docs) == "2"
+    assert ask("Which package ships the tarsk page digest?", docs) == "tarsk-bin"
