@@ -365,7 +365,9 @@ class Resolver:
             narrowed = ranked(cands, own, question, stop_words=self.language.stop_words, same=self.same)
             if narrowed and narrowed[0].score > 0.5:
                 ranking = narrowed + [c for c in ranking if all(c is not n for n in narrowed)]
-        if (named_subject or span) and self.language.asks_quantity(plain):  # named by its subject or by a value
+        if self.language.asks_quantity(plain) and (named_subject or span and ranking
+                                                   and not NUMBER.fullmatch(ranking[0].text)):  # named by a value:
+            # "How much did the parts come to on the job for asset X": a number, not the job's code
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = self._counts_first(numbers, wanted) or ranking
         if named_subject and self.language.asks_time(plain):  # "When was it formed?":
