@@ -673,16 +673,19 @@ def _initials_of(word: str, wanted: list[str]) -> str | None:
 def _abbreviated(word: str, wanted: list[str]) -> str | None:
     """The asked word that ``word``, written in capitals as an export's header writes its keys, abbreviates: by
     initials ("PO", `_initials_of`), by its first letters ("SCHED" for "scheduled", "INV" for "invoice"), or by
-    some of its letters in order from its first to its last ("HRS" for "hours", "QTY" for "quantity"); or None."""
+    some of its letters in order from its first to its last ("HRS" for "hours", "QTY" for "quantity"), the last
+    also capitalised only, where no vowel follows its first letter ("Hrs", "Amt"); or None."""
     if (initialled := _initials_of(word, wanted)) is not None:
         return initialled
-    if not (ABBREVIATED[0] <= len(word) <= ABBREVIATED[1] and word.isalpha() and word.isupper()):
-        return None
     low = word.lower()
+    skeleton = not any(ch in "aeiou" for ch in low[1:])  # "Hrs", "Qty", "Amt": written without its vowels
+    if not (ABBREVIATED[0] <= len(word) <= ABBREVIATED[1] and word.isalpha()
+            and (word.isupper() or skeleton and word[:1].isupper())):
+        return None
     for q in wanted:
         if not q.isalpha() or len(q) <= len(low):
             continue
-        if q.startswith(low) or q[0] == low[0] and q[-1] == low[-1] and _in_order(low, q):
+        if word.isupper() and q.startswith(low) or q[0] == low[0] and q[-1] == low[-1] and _in_order(low, q):
             return q
     return None
 

@@ -1217,3 +1217,11 @@ def test_a_command_option_keeps_its_dashes_and_ignoring_sets_a_field_aside() -> 
     assert ask("Tell me the first flag in the grindle page.", docs) == "--dry-run"
     assert ask("tarsk: how many, ignoring the flags, examples?", docs) == "2"
     assert ask("Which package ships the tarsk page digest?", docs) == "tarsk-bin"
+
+
+def test_a_header_written_without_its_vowels_abbreviates_the_asked_word() -> None:
+    # made-up timesheet rows: "| Job | Crew | Hrs | Amt |", no word of the question written whole
+    docs = {f"job-{n}": f"| Job | Crew | Hrs | Amt |\n|---|---|---|---|\n| JB-{n} | {crew} | {hours} | {amount} |"
+            for n, crew, hours, amount in [(71, "Delta", 5, "410.00"), (72, "Kilo", 9, "1,020.50"), (73, "Echo", 3, "99.99")]}
+    assert ask("How many hours were booked on JB-72?", docs) == "9"
+    assert ask("JB-73 amount?", docs) == "99.99"
