@@ -154,6 +154,8 @@ class Language(BaseModel):
     arithmetic: ArithmeticWords = ArithmeticWords()
     clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
                                            '("... ABW and the numeric code 533").')
+    stating: frozenset[str] = Field(frozenset(), description='Words before a value the asker states, after the word '
+                                    'that says what it is ("documented as ...", "encoded as #EED8AE").')
     naming: frozenset[str] = Field(frozenset(), description='Words that ask what a thing is called ("its name", '
                                    '"what is it called"): asked by another of its values, the answer is its subject.')
     mail_senders: frozenset[str] = Field(frozenset(), description='Header keys of a message that name its people or '
@@ -403,7 +405,7 @@ def load_language(path: str | None = None) -> Language:
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
                 "quantity", "time", "person", "organisation", "organisation_ends", "months", "range_joiners",
-                "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects"):
+                "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects", "stating"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -329,9 +329,11 @@ class Resolver:
                 # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the
                 # value it states asks nothing else ("Which EtherType has the hex value 88F7?")
-                context |= _label_before(question, used or span, self.language.stop_words)
+                stating = _label_before(question, used or span, self.language.stop_words, self.language.stating)
+                context |= stating
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w not in phrase or labelled)]
-                kind = phrase[-1] if phrase else kind
+                head = [w for w in phrase if w not in stating or w == phrase[0]]  # "the tool documented as ...":
+                kind = head[-1] if head else kind  # "documented" says how the stated value is given, not the kind
             else:
                 wanted = [w for w in wanted if not matches(w, context, self.same) and (w != kind or labelled)]
         if not named_subject and span and self.language.asks_organisation(question) \
@@ -907,7 +909,8 @@ def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
     return set()
 
 
-def _label_before(question: str, span: str, stop_words: frozenset[str]) -> set[str]:
+def _label_before(question: str, span: str, stop_words: frozenset[str],
+                  stating: frozenset[str] = frozenset()) -> set[str]:
     """The question's words right before ``span`` (or its opening quote), back to a function word or a mark ("has
     the hex value 88F7": hex, value): what the asker calls the value they state."""
     toks = tokens(question)
@@ -917,6 +920,9 @@ def _label_before(question: str, span: str, stop_words: frozenset[str]) -> set[s
     k = (start or 0) - 1
     if k >= 0 and toks[k].text in "\"'‘“":  # 'says "Fallback to kill()"': the words before the quote's mark
         k -= 1
+    j = k - 1 if k >= 1 and low[k] in stop_words and low[k - 1] in stating else k  # "as a <description>"
+    if j >= 1 and low[j] in stating and not toks[j - 1].mark and low[j - 1] not in stop_words:
+        k = j - 1  # "documented as a <description>", "encoded as #EED8AE": the word before "as" names what is stated
     while start is not None and k >= 0 and not toks[k].mark and low[k] not in stop_words:
         out.add(low[k])
         k -= 1

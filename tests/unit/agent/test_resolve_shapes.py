@@ -1225,3 +1225,13 @@ def test_a_header_written_without_its_vowels_abbreviates_the_asked_word() -> Non
             for n, crew, hours, amount in [(71, "Delta", 5, "410.00"), (72, "Kilo", 9, "1,020.50"), (73, "Echo", 3, "99.99")]}
     assert ask("How many hours were booked on JB-72?", docs) == "9"
     assert ask("JB-73 amount?", docs) == "99.99"
+
+
+def test_the_word_before_as_gives_the_stated_value_and_the_record_s_subject_answers() -> None:
+    # made-up gadget register: "Summary: ..." beside "Manuals documented: 3"; asked "Name the device documented as ..."
+    docs = {f"gad-{name}": f"Gadget: {name}\nSummary: {summary}\nManuals documented: {manuals}\nShelf: {shelf}"
+            for name, summary, manuals, shelf in [("brisklet", "a pocket timer for kitchen shifts", 3, "B4"),
+                                                  ("humwick", "a candle-sized air freshener", 2, "C1"),
+                                                  ("tallyo", "a tally counter with a wrist loop", 5, "A7")]}
+    assert ask("Name the device documented as a tally counter with a wrist loop.", docs) == "tallyo"
+    assert ask("Which gadget is listed as a candle-sized air freshener?", docs) == "humwick"
