@@ -53,6 +53,8 @@ class Resolution:
 
 
 ID_TITLE_WORDS = 12  # the most words of a title after an id on a record's first line
+NAMING_DIGITS = 3  # the fewest digits of a number a question states that may name its record ("2126 bytes"), not
+# count things ("3 Fjord licences")
 NEAR_SCORE = 0.4  # below it, a value's score comes from words far from it or shared by many values
 
 
@@ -130,8 +132,12 @@ class Resolver:
         if told and (story := read_story(question, self.language)) is not None:  # it needs two numbers or more
             result = format_number(evaluate(story))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
-        if stated and names:
+        numbered = [n for n in strong if n.span.replace(",", "") in {v.replace(",", "") for v in stated}
+                    and len(n.span.replace(",", "").split(".")[0]) >= NAMING_DIGITS]
+        if stated and names and not (not ops and len(stated) == 1 and numbered):
             return None  # a stated number with a looked-up value: the loop's guards combine them
+        if stated and names:  # no operation asked, and one record alone holds the number ("a man page whose gzip
+            names = numbered + [n for n in names if n not in numbered]  # file is 2126 bytes"): it names the record
         if ops and not stated:
             best = [n for n in strong if n.subject_of or n.start < 0 or self._own_field(n)]
             distinct = _distinct_docs(best if len(_distinct_docs(best)) >= 2 else strong)
@@ -312,6 +318,12 @@ class Resolver:
             stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}
             wanted = [w for w in wanted if w not in stated or w in labels]  # a label's word asks ("Requires Python")
         phrase = self._asked_phrase(question)
+        asking = self._asking_words(question) if not named_subject and span else []
+        if set(wanted) & set(asking) and not {t.text.lower() for t in tokens(used or span)} & set(asking):
+            # "There's a man page whose gzip file is 2126 bytes. Which command is it for?": the clause stating the
+            # value says nothing asked
+            wanted = [w for w in wanted if w in asking]
+            phrase = self._asked_phrase(" ".join(asking))
         kind = phrase[0] if phrase else None  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
             context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
@@ -652,6 +664,10 @@ class Resolver:
     def _asking_clause(self, question: str) -> set[str]:
         """The words of the question's last clause that opens with a kind word, when an earlier clause states
         things first ("..., a program number and a line number; which line is it on?"); else none."""
+        return set(self._asking_words(question))
+
+    def _asking_words(self, question: str) -> list[str]:
+        """`_asking_clause`'s words in their order."""
         clauses: list[list[str]] = [[]]
         for t in tokens(question):
             if t.text in ";.?!":
@@ -660,7 +676,7 @@ class Resolver:
                 clauses[-1].append(t.text.lower())
         clauses = [c for c in clauses if c]
         asking = [k for k, c in enumerate(clauses) if k and c[0] in self.language.kind_words]
-        return set(clauses[asking[-1]]) if asking else set()
+        return clauses[asking[-1]] if asking else []
 
     def _asked_phrase(self, question: str) -> list[str]:
         """The content words right after a kind word ("Which media type is ...": media, type), or a request's

@@ -1235,3 +1235,13 @@ def test_the_word_before_as_gives_the_stated_value_and_the_record_s_subject_answ
                                                   ("tallyo", "a tally counter with a wrist loop", 5, "A7")]}
     assert ask("Name the device documented as a tally counter with a wrist loop.", docs) == "tallyo"
     assert ask("Which gadget is listed as a candle-sized air freshener?", docs) == "humwick"
+
+
+def test_a_number_one_record_holds_names_it_and_the_last_clause_asks() -> None:
+    # made-up print-job log: the word "toner" is also the subject of another record, the number names the job
+    docs = {**{f"job-{n}": f"Print job: {n}\nQueue: {queue}\nToner used: {toner} mg\nPages: {pages}"
+               for n, queue, toner, pages in [("PJ-401", "east", 5813, 12), ("PJ-402", "west", 2207, 40),
+                                              ("PJ-403", "north", 9120, 3)]},
+            "part-toner": "Toner\nPart: TN-88\nStocked: yes"}
+    assert ask("A job used exactly 2207 mg of toner. Which print job was it?", docs) == "PJ-402"
+    assert ask("There is a job whose toner use is 9120 mg. Which queue did it go to?", docs) == "north"
