@@ -670,7 +670,7 @@ class Resolver:
         """`_asking_clause`'s words in their order."""
         clauses: list[list[str]] = [[]]
         for t in tokens(question):
-            if t.text in ";.?!":
+            if t.text in ";.?!" or t.text in ("-", "—", "–", "--"):  # a dash between spaces ends a clause too
                 clauses.append([])
             elif not t.mark:
                 clauses[-1].append(t.text.lower())

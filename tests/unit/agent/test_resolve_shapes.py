@@ -1245,3 +1245,4 @@ def test_a_number_one_record_holds_names_it_and_the_last_clause_asks() -> None:
             "part-toner": "Toner\nPart: TN-88\nStocked: yes"}
     assert ask("A job used exactly 2207 mg of toner. Which print job was it?", docs) == "PJ-402"
     assert ask("There is a job whose toner use is 9120 mg. Which queue did it go to?", docs) == "north"
+    assert ask("one job used 5813 mg of toner - which queue was it sent to", docs) == "east"  # a dash too
