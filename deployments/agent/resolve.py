@@ -117,7 +117,7 @@ class Resolver:
         await self.index.refresh()
         if not self.index.available:
             return None
-        names = self.index.names(question)
+        names = [n for n in self.index.names(question) if not self._opening_request(question, n)]
         strong = [n for n in names if self._strong(n)]
         # a number the documents named by words hold ("ISO 4217", a year) names them; any other is an operand
         # ("3 Fjord licences"). With no other name, one number is the name ("Which currency is 978?")
@@ -650,6 +650,13 @@ class Resolver:
         or a request whose object is the kind ("Name the script whose ...")."""
         first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
         return first in self.language.kind_words or self._requested(question) is not None
+
+    def _opening_request(self, question: str, name: Name) -> bool:
+        """The name is only the request verbs that open the question ("Look up the numeric code for Germany"), which
+        ask for the answer even where a record's subject is that word (the `look` command)."""
+        words = [t.text.lower() for t in tokens(question)]
+        opening = sum(1 for _ in itertools.takewhile(lambda w: w in self.language.requests, words))
+        return 0 <= name.start and name.end <= opening < len(words)
 
     def _requested(self, question: str) -> int | None:
         """Where the object of a request that opens the question starts ("Name the script ...": at "script")."""

@@ -1246,3 +1246,14 @@ def test_a_number_one_record_holds_names_it_and_the_last_clause_asks() -> None:
     assert ask("A job used exactly 2207 mg of toner. Which print job was it?", docs) == "PJ-402"
     assert ask("There is a job whose toner use is 9120 mg. Which queue did it go to?", docs) == "north"
     assert ask("one job used 5813 mg of toner - which queue was it sent to", docs) == "east"  # a dash too
+
+
+def test_a_request_verb_opening_the_question_names_no_record_even_where_it_is_a_subject() -> None:
+    # made-up registers: a command called "show" beside made-up islands
+    docs = {"cmd-show": "Command: show\nPurpose: prints a stored note\nOptions: 4",
+            **{f"isle-{code.lower()}": f"Island: {name}\nCode: {code}\nArea: {area} km2"
+               for name, code, area in [("Brisland", "BRL", 412), ("Tovmark", "TVK", 98), ("Ennacy", "ENY", 1210)]},
+            "ferry-1": "Ferry route: Brisland to Tovmark, 2 sailings a day",
+            "ferry-2": "Ferry route: Tovmark to Ennacy, 1 sailing a day"}  # Tovmark in three records, show in one
+    assert ask("Show me the code of Tovmark.", docs) == "TVK"
+    assert ask("What are the options of show?", docs) == "4"
