@@ -482,7 +482,11 @@ class Resolver:
         if best is not None and named_subject and wanted and best.score < NEAR_SCORE:  # found by far words only:
             # the value whose clause holds more of the question's words, when one does ("Talia Oakhurst is the
             # contact person at the supplier" for "Who is the contact person at the supplier?")
-            held = {c.start: (c, n) for c, n in self._clause_hits(record, cands, question, wanted)}
+            timed, counted = self.language.asks_time(plain), self.language.asks_quantity(plain)
+            held = {c.start: (c, n) for c, n in self._clause_hits(record, cands, question, wanted)
+                    if (not timed or _is_date(c, self.language)) and (not counted or NUMBER.fullmatch(c.text))}
+            # the kind the question asks holds here too: "When was Debian Lenny released?" is no "Debian release
+            # record" title, however many of its words that clause holds
             most = max((n for _, n in held.values()), default=0)
             top = [c for c, n in held.values() if n == most]
             if most >= 2 and len(top) == 1 and most > held.get(best.start, (best, 0))[1]:

@@ -1257,3 +1257,14 @@ def test_a_request_verb_opening_the_question_names_no_record_even_where_it_is_a_
             "ferry-2": "Ferry route: Tovmark to Ennacy, 1 sailing a day"}  # Tovmark in three records, show in one
     assert ask("Show me the code of Tovmark.", docs) == "TVK"
     assert ask("What are the options of show?", docs) == "4"
+
+
+def test_a_time_question_is_answered_by_a_date_not_by_a_title_holding_its_words() -> None:
+    # made-up ferry register: the title "Pell launch record" holds "Pell" and "launch"; the date is labelled
+    docs = {f"boat-{name.lower()}": f"Pell launch record\nOperator: Pell\nHull: {hull}\nName: {name}\n"
+                                    f"Keel laid: {laid}\nLaunch date: {launched}\nLaunch crew: {years + 3}\nLaunch yard: Pell\n"
+                                    f"Service years: {years}"
+            for name, hull, laid, launched, years in [("Wrenna", "F-12", "2 March 2001", "19 May 2003", 21),
+                                                     ("Osprey", "F-14", "8 July 2004", "1 October 2006", 17),
+                                                     ("Tamsin", "F-17", "5 May 2010", "30 June 2012", 12)]}
+    assert ask("When was Pell Osprey launched?", docs) == "1 October 2006"
