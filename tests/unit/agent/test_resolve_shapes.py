@@ -1268,3 +1268,11 @@ def test_a_time_question_is_answered_by_a_date_not_by_a_title_holding_its_words(
                                                      ("Osprey", "F-14", "8 July 2004", "1 October 2006", 17),
                                                      ("Tamsin", "F-17", "5 May 2010", "30 June 2012", 12)]}
     assert ask("When was Pell Osprey launched?", docs) == "1 October 2006"
+
+
+def test_the_words_after_a_verb_label_the_next_value_not_the_code_before_the_verb() -> None:
+    # made-up instruction table: "PUSH_PAIR is assigned slot 41 (0x29) ..."; the code's words end at "is"
+    docs = {f"ins-{code.lower()}": f"{code} is assigned slot {slot} in the reference build. It pops {pops} values."
+            for code, slot, pops in [("PUSH_PAIR", 41, 2), ("DROP_TOP", 7, 1), ("SWAP_TWO", 19, 0)]}
+    assert ask("What slot is DROP_TOP given?", docs) == "7"
+    assert ask("What is the sum of the slots of PUSH_PAIR and SWAP_TWO?", docs) == "60"
