@@ -286,6 +286,11 @@ class NameIndex:
             longer = [d.text for d in found if fold(d.text).startswith(fold(rare[0].text) + " ")]
             text = max(longer, key=len) if longer else rare[0].text
             rec.subject, rec.subject_text = fold(text), text
+            return
+        own = next((t for t in toks[end:] if is_value(t.text) and fold(t.text) == rec.alias), None)
+        if own is not None:  # "Shift handover note, Fennick Data Hall. Greta Nettleford picked up WO-2488217 ...", id
+            rec.subject, rec.subject_text = fold(own.text), own.text  # "mwo-wo-2488217": a code further on that is
+            # the id's whole tail, where the opening sentence holds no rare value
 
     @staticmethod
     def _is_subject(span: str, record: Record, written_lower: bool = False) -> bool:

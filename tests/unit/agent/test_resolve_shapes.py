@@ -1276,3 +1276,16 @@ def test_the_words_after_a_verb_label_the_next_value_not_the_code_before_the_ver
             for code, slot, pops in [("PUSH_PAIR", 41, 2), ("DROP_TOP", 7, 1), ("SWAP_TWO", 19, 0)]}
     assert ask("What slot is DROP_TOP given?", docs) == "7"
     assert ask("What is the sum of the slots of PUSH_PAIR and SWAP_TWO?", docs) == "60"
+
+
+def test_a_code_further_on_that_is_the_id_s_tail_is_the_subject_of_a_record_opening_with_shared_words() -> None:
+    # made-up handover notes: every one opens "Night log, <shared site>."; the job's code comes later
+    docs = {f"log-{code.lower()}": f"Night log, {site}. {who} took {code} in the North Annex after {caller} phoned "
+                                   f"it in: {fault}."
+            for code, site, who, caller, fault in [
+                ("JB-7710", "Pell Yard", "Ana Rusk", "Ola Berg", "gate motor jammed"),
+                ("JB-7711", "Pell Yard", "Tom Reyes", "Ines Varga", "roof drain blocked"),
+                ("JB-7712", "Dunmore Quay", "Ana Rusk", "Kit Moss", "lamp post down"),
+                *[(f"JB-78{n}", ("Pell Yard", "Dunmore Quay")[n % 2], "Tom Reyes", f"Caller {n}", "alarm test")
+                  for n in range(10, 16)]]}
+    assert ask("Which job did Ines Varga phone in?", docs) == "JB-7711"
