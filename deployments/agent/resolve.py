@@ -360,8 +360,13 @@ class Resolver:
             # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
             own = self._own_name(record, cands, question)
             title = _title(record) if set(wanted) & self.language.titles else None  # "the title of the incident"
+            answer = title or (own.text if own else record.subject_text)
+            kind_words = answer.split()[:len(phrase)]
+            if phrase and len(answer.split()) > len(phrase) and all(matches(w.lower(), phrase, self.same)
+                                                                    for w in kind_words):
+                answer = " ".join(answer.split()[len(phrase):])  # "WORK ORDER WO-2532505" for "which work order"
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))],
-                              title or (own.text if own else record.subject_text), "observation", 0, [record.id])
+                              answer, "observation", 0, [record.id])
         cands = [_split_label(c, wanted) for c in cands]
         plain = self._not_set_aside(question)  # "below U+0080 (not the total)": what the question asks
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
@@ -645,9 +650,12 @@ class Resolver:
         return next((c for c in top if c.text == picked), top[0])
 
     def _subject_labelled(self, phrase: list[str], cands: list[Candidate], record: Record, width: int) -> bool:
-        """Whether every word of ``phrase`` is among the first ``width`` words of the subject's own label."""
-        return bool(phrase) and any(all(matches(p, [w.lower() for w in c.label[:width]], self.same) for p in phrase)
-                                    for c in cands if fold(c.text) == record.subject)
+        """Whether every word of ``phrase`` is among the first ``width`` words of the subject's own label, or among
+        the words the subject writes before its last ("WORK ORDER WO-2532505" is a work order)."""
+        own = record.subject.split()[:-1]
+        return bool(phrase) and (any(all(matches(p, [w.lower() for w in c.label[:width]], self.same) for p in phrase)
+                                     for c in cands if fold(c.text) == record.subject)
+                                 or bool(own) and all(matches(p, own, self.same) for p in phrase))
 
     def _opens_with_kind(self, question: str) -> bool:
         """Whether the question's first word is a kind word ("Which named X11 color ..."), not a relative one,

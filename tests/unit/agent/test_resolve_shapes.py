@@ -1289,3 +1289,10 @@ def test_a_code_further_on_that_is_the_id_s_tail_is_the_subject_of_a_record_open
                 *[(f"JB-78{n}", ("Pell Yard", "Dunmore Quay")[n % 2], "Tom Reyes", f"Caller {n}", "alarm test")
                   for n in range(10, 16)]]}
     assert ask("Which job did Ines Varga phone in?", docs) == "JB-7711"
+
+
+def test_a_subject_written_after_its_kind_answers_which_of_that_kind() -> None:
+    # made-up cards: "SERVICE ORDER SO-301" titles each; the purchase order's label also holds "order"
+    docs = {f"so-{n}": f"SERVICE ORDER SO-{n}\nDevice: {device}\nPurchase order: PO{n + 5000}\nInvoice: £{amount}"
+            for n, device, amount in [(301, "scanner", "120.50"), (302, "kiosk", "88.00"), (303, "till", "410.75")]}
+    assert ask("An invoice for £88.00 came in. Which service order is it for?", docs) == "SO-302"
