@@ -224,6 +224,10 @@ class NameIndex:
             inside = [k for k, t in enumerate(toks) if at <= t.at < end and not t.mark]
             if inside:
                 first = Candidate(text[at:end], inside[0], inside[-1] + 1)
+        dotted = next((t for t in toks if "." in t.text and fold(t.text).replace(".", "-") == alias), None)
+        if dotted is not None and (first is None or fold(dotted.text).endswith("." + fold(first.text))):
+            first = Candidate(dotted.text, dotted.index, dotted.index + 1)  # "... > statistics > median_low" over
+            # "statistics.median_low(data)", id "pyfn-statistics-median_low": the dotted name the id writes whole
         subject = fold(first.text) if first else ""
         written = next((t.text for t in toks if not t.mark), "")
         start = 1 if toks and toks[0].text.lower() in self.stop_words else 0

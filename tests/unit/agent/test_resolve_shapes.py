@@ -1296,3 +1296,14 @@ def test_a_subject_written_after_its_kind_answers_which_of_that_kind() -> None:
     docs = {f"so-{n}": f"SERVICE ORDER SO-{n}\nDevice: {device}\nPurchase order: PO{n + 5000}\nInvoice: £{amount}"
             for n, device, amount in [(301, "scanner", "120.50"), (302, "kiosk", "88.00"), (303, "till", "410.75")]}
     assert ask("An invoice for £88.00 came in. Which service order is it for?", docs) == "SO-302"
+
+
+def test_a_dotted_name_the_id_writes_whole_is_the_subject_over_the_breadcrumb_s_last_step() -> None:
+    # made-up API reference: the breadcrumb ends at "fold_left", the signature writes "seqtools.fold_left"
+    docs = {f"api-seqtools-{name}": f"Toolkit 2.1 > Reference > seqtools > {name}\n\nseqtools.{name}{signature}\n"
+                                    f"    {summary}\n\nParams: {params} | Defaults: {defaults}"
+            for name, signature, summary, params, defaults in [
+                ("fold_left", "(fn, items, start=0)", "Reduce the items from the left.", 3, 1),
+                ("chunked", "(items, size)", "Split the items into lists of a given size.", 2, 0),
+                ("pairwise_max", "(a, b, key=None)", "Return the larger item of each pair.", 3, 1)]}
+    assert ask('Which function\'s summary reads "Split the items into lists of a given size"?', docs) == "seqtools.chunked"
