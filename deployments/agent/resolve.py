@@ -134,10 +134,12 @@ class Resolver:
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
         numbered = [n for n in strong if n.span.replace(",", "") in {v.replace(",", "") for v in stated}
                     and len(n.span.replace(",", "").split(".")[0]) >= NAMING_DIGITS]
-        if stated and names and not (not ops and len(stated) == 1 and numbered):
+        named_by_number = bool(not ops and len(stated) == 1 and numbered)  # no operation asked, and one record
+        # alone holds the number ("a man page whose gzip file is 2126 bytes"): it names the record
+        if stated and names and not named_by_number:
             return None  # a stated number with a looked-up value: the loop's guards combine them
-        if stated and names:  # no operation asked, and one record alone holds the number ("a man page whose gzip
-            names = numbered + [n for n in names if n not in numbered]  # file is 2126 bytes"): it names the record
+        if named_by_number:
+            names = numbered + [n for n in names if n not in numbered]
         if ops and not stated:
             best = [n for n in strong if n.subject_of or n.start < 0 or self._own_field(n)]
             distinct = _distinct_docs(best if len(_distinct_docs(best)) >= 2 else strong)
@@ -667,13 +669,17 @@ class Resolver:
         """The name is only the request verbs that open the question ("Look up the numeric code for Germany"), which
         ask for the answer even where a record's subject is that word (the `look` command)."""
         words = [t.text.lower() for t in tokens(question)]
-        opening = sum(1 for _ in itertools.takewhile(lambda w: w in self.language.requests, words))
+        opening = self._requests_opening(words)
         return 0 <= name.start and name.end <= opening < len(words)
+
+    def _requests_opening(self, words: list[str]) -> int:
+        """How many request verbs open the question's ``words`` ("Please give me ...": two)."""
+        return sum(1 for _ in itertools.takewhile(lambda w: w in self.language.requests, words))
 
     def _requested(self, question: str) -> int | None:
         """Where the object of a request that opens the question starts ("Name the script ...": at "script")."""
         words = [t.text.lower() for t in tokens(question)]
-        i = sum(1 for _ in itertools.takewhile(lambda w: w in self.language.requests, words))
+        i = self._requests_opening(words)
         if i == 0:
             return None
         while i < len(words) and words[i] in self.language.stop_words:
