@@ -62,6 +62,7 @@ LINE_WORDS = 8  # the most words of a key's value read as one value
 KIN = 0.9  # another unit of the asked unit's dimension ("feet" for "metres", both lengths) counts less than the unit
 UNASKED = 0.01  # per label word the question does not hold: less than any match counts, so only ties move
 QUOTED_WORDS = 12  # the most tokens of a quoted value; a longer quotation is prose, read word by word
+VOWELS = frozenset("aeiou")  # of the Latin script: a key written without them after its first letter is shortened
 ABBREVIATED = (3, 6)  # the fewest and most letters of a key in capitals read as a shortened word ("QTY", "SCHED")
 AFTER_WORDS = 2  # content words after a value that still describe it: a unit ("kB"), a noun ("employees");
 # one after a name ("the Bergen office"): the next words begin another value's label ("opened in 2014")
@@ -86,8 +87,9 @@ def tokens(text: str) -> list[Tok]:
     right before a key's colon ("Invoice No.: 17") is the key's, no mark."""
     found = [m for m in _TOKEN.finditer(text) if not (m.group() == "." and text[m.end(): m.end() + 1] == ":"
                                                         and text[m.start() - 1: m.start()].isalpha())]
-    return [Tok("\t" if not m.group().strip(" \t") else _POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(),
-                i, m.start()) for i, m in enumerate(found)]
+    return [Tok("\t" if not m.group().strip(" \t")  # a column gap, one mark whatever its width
+                else _POSSESSIVE.sub("", m.group()) if len(m.group()) > 3 else m.group(), i, m.start())
+            for i, m in enumerate(found)]
 
 
 _PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=])")  # "QTY_ON_HAND=26", "ITEM=\"Cable Tie\""
@@ -135,7 +137,8 @@ def is_value(word: str) -> bool:
     """A code, identifier, version or number: the shape of a value, not of a word."""
     return (any(c.isdigit() for c in word) or sum(c.isupper() for c in word) >= 2
             or bool(re.search(r"[^\W_][-.:+~/_]+[^\W_]", word)) or (word[:1] == "&" and word[-1:] == ";")
-            or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] == "-" and word.lstrip("-")[:1].isalpha()) or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
+            or (word[:1] in ".#" and word[1:2].isalnum()) or (word[:1] == "-" and word.lstrip("-")[:1].isalpha())
+            or (word[:1] in "<>=!~" and any(c.isdigit() for c in word)))
 
 
 _CODEPOINT = re.compile(r"[Uu]\+[0-9A-Fa-f]{4,6}")  # a Unicode code point ("U+20AC"), a hex number too
@@ -678,7 +681,7 @@ def _abbreviated(word: str, wanted: list[str]) -> str | None:
     if (initialled := _initials_of(word, wanted)) is not None:
         return initialled
     low = word.lower()
-    skeleton = not any(ch in "aeiou" for ch in low[1:])  # "Hrs", "Qty", "Amt": written without its vowels
+    skeleton = not any(ch in VOWELS for ch in low[1:])  # "Hrs", "Qty", "Amt": written without its vowels
     if not (ABBREVIATED[0] <= len(word) <= ABBREVIATED[1] and word.isalpha()
             and (word.isupper() or skeleton and word[:1].isupper())):
         return None
