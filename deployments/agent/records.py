@@ -393,29 +393,31 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
     """A table written with bars, a header row over a rule ("| Server | RAM (GB) |", "|---|---|"): each cell
     of a row below is one value labelled by its column's header, and the header is no value. Hand-written:
     markdown parsers give a tree without the character offsets the labels here are read from."""
-    if "|" not in text:  # every record is read here: most hold no table
+    bar = "|" if "|" in text else "\t" if "\t" in text else None  # a tab-separated export is a table too
+    if bar is None:  # every record is read here: most hold no table
         return found
     lines, at = [], 0
     for line in text.split("\n"):
         lines.append((at, line))
         at += len(line) + 1
     header = next((k for k in range(len(lines) - 1) if lines[k][1].count("|") >= 2 and _RULE.fullmatch(lines[k + 1][1])),
-                  None)
+                  None) if bar == "|" else None
     skip = 2  # the header and its rule
+    least = 3 if bar == "|" else 2  # the fewest bars (or tabs) of a row with no rule under its header
     if header is None:  # a header row right over rows of as many cells, no rule between ("| keysym | hex |")
-        header = next((k for k in range(len(lines) - 1) if lines[k][1].count("|") >= 3
-                       and len(_cells(lines[k][1])) == len(_cells(lines[k + 1][1])) and lines[k + 1][1].count("|") >= 3),
-                      None)
+        header = next((k for k in range(len(lines) - 1) if lines[k][1].count(bar) >= least
+                       and len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar))
+                       and lines[k + 1][1].count(bar) >= least), None)
         skip = 1
     if header is None:
         return found
-    names = [cell.strip() for cell in _cells(lines[header][1])]
+    names = [cell.strip() for cell in _cells(lines[header][1], bar)]
     spans: list[tuple[int, int, int, int]] = []  # (start, end, column, row) in characters, of the rows' cells
     for row, (start, line) in enumerate(lines[header + skip:]):
-        if line.count("|") < 2:
+        if line.count(bar) < (2 if bar == "|" else len(names) - 1):
             break
         offset = 0
-        for column, cell in enumerate(_cells(line)):
+        for column, cell in enumerate(_cells(line, bar)):
             offset = line.index(cell, offset)
             if cell.strip() and column < len(names):
                 lead = len(cell) - len(cell.lstrip())
@@ -442,8 +444,10 @@ _AMOUNT = re.compile(r"(?:([A-Z]{2,3}(?=\s)|[$€£¥])\s*)?(-?\d[\d,]*(?:\.\d+)
 # a table cell's amount and its unit: "EUR 454,000", "$12", "87.7 %", "350 kg" (not "PO-608268")
 
 
-def _cells(line: str) -> list[str]:
-    """The cells of a table row, without the bars at its ends."""
+def _cells(line: str, bar: str = "|") -> list[str]:
+    """The cells of a table row, without the bars at its ends (a tab-separated row: split at its tabs)."""
+    if bar != "|":
+        return line.split(bar)
     inner = line.strip()
     inner = inner[1:] if inner.startswith("|") else inner
     inner = inner[:-1] if inner.endswith("|") else inner

@@ -145,8 +145,9 @@ class _Parser:
         start = i
         while (m := self._phrase(i, self.w.separators)) is not None and m[1] > i:
             i = m[1]
-        if i > start and (m := self._phrase(i, self.w.step_subjects)) is not None:  # "after which you subtract 410"
-            i = m[1]
+        if (m := self._phrase(i, self.w.step_subjects)) is not None and (
+                i > start or self._op_at(m[1], self.w.apply, "+-*/") is not None):  # "after which you subtract 410",
+            i = m[1]  # "starting from 9,000 I subtract 1,275": who does the step, before its verb
         return i
 
     def apply(self, acc: str, i: int) -> tuple[str, int]:

@@ -1307,3 +1307,16 @@ def test_a_dotted_name_the_id_writes_whole_is_the_subject_over_the_breadcrumb_s_
                 ("chunked", "(items, size)", "Split the items into lists of a given size.", 2, 0),
                 ("pairwise_max", "(a, b, key=None)", "Return the larger item of each pair.", 3, 1)]}
     assert ask('Which function\'s summary reads "Split the items into lists of a given size"?', docs) == "seqtools.chunked"
+
+
+def test_a_tab_separated_header_labels_the_cells_of_the_row_under_it() -> None:
+    # made-up roster export: one header row and one row, cells parted by tabs
+    header = "crew_id\tname\tvessel\tberth\tshift_hours\tgrade"
+    docs = {f"crew-{cid.lower()}": f"Roster extract\n{header}\n{cid}\t{name}\t{vessel}\t{berth}\t{hours}\t{grade}"
+            for cid, name, vessel, berth, hours, grade in [("CR-118", "Ona Pike", "Gannet", "B4", 36, "G2"),
+                                                          ("CR-119", "Eli Marsh", "Tern", "C1", 40, "G3"),
+                                                          ("CR-120", "Ruth Hale", "Skua", "A7", 32, "G1")]}
+    found = {c.text: c.label for c in candidates(docs["crew-cr-119"], frozenset(), load_language().stop_words)}
+    assert found["Tern"] == ["vessel"] and found["40"] == ["shift_hours"]
+    assert ask("Which grade is Ruth Hale on?", docs) == "G1"
+    assert ask("shift hours of Ona Pike", docs) == "36"

@@ -170,6 +170,7 @@ def test_the_issue_examples(text: str, value: float) -> None:
     ("What do 2.5, 7.5 and 10 come to?", 20),  # a list, then the phrase naming its operation
     ("Take 90, halve it, then shave off 5: the answer?", 40), ("Multiply 12 by 4 - result?", 48),  # a closing word
     ("Start with 300 and take off 45.", 255),
+    ("Beginning with 80 we add 5, then double it.", 170),  # who does the step, right after the start
 ])
 def test_a_list_named_after_it_and_a_closing_word(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
