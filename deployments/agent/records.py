@@ -325,6 +325,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         if outer is None and (outer := next((b for b in bounds if c.start - 1 <= b.end <= c.start), None)) is not None \
                 and not _equals(text, toks, outer, c):  # "Value 0x07ab = 1963": the same value restated, labelled
             outer = None  # as the first
+        if outer is not None and label and bool(notation(outer.text)) != bool(notation(c.text)):
+            outer = None  # "extension 5796 (desk BRS-4-44)": a labelled code beside a number is another field
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     return _table_cells(text, toks, kept)

@@ -1320,3 +1320,14 @@ def test_a_tab_separated_header_labels_the_cells_of_the_row_under_it() -> None:
     assert found["Tern"] == ["vessel"] and found["40"] == ["shift_hours"]
     assert ask("Which grade is Ruth Hale on?", docs) == "G1"
     assert ask("shift hours of Ona Pike", docs) == "36"
+
+
+def test_a_labelled_code_in_brackets_after_a_number_is_another_field() -> None:
+    # made-up staff lines: "extension 412 (desk NTH-2-07)"; a restated number in brackets keeps the outer label
+    docs = {f"staff-{name.split()[0].lower()}": f"{name} sits in {team}. You can reach them on extension {ext} "
+                                                f"(desk {desk}). Badge {badge}."
+            for name, team, ext, desk, badge in [("Ola Berg", "Payroll", 412, "NTH-2-07", "B-1180"),
+                                                 ("Ines Varga", "Audit", 577, "STH-1-11", "B-1193"),
+                                                 ("Tom Reyes", "Legal", 230, "EST-4-02", "B-1207")]}
+    assert ask("What's the phone extension for Ines Varga?", docs) == "577"
+    assert ask("Which desk is Tom Reyes at?", docs) == "EST-4-02"
