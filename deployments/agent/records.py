@@ -51,6 +51,7 @@ DELIMITERS = frozenset(",;:.()[]!?\"\n\t|•·—–") | {"/", "->", "→", "-",
 # between spaces ("First reg: 2017 / Last major overhaul: 2023", "Inspected: 24/03/2025 -> Next due: 24/03/2026",
 # "INC-0542 - Message backlog", a typed dash: "urgency=high -- Ann Lee")
 FIELD_MARKS = frozenset(";\n\t|•·—–") | {"/", "->", "→", "-", "--"}
+FIELD_KEYS = 2  # fields after gaps written "Key value" that make a line's gapped fields open with their key
 PAIRS = 3  # "KEY=value" pairs that make a record a list of them ("x=3" alone is no field)
 NEAR_WORDS = 3  # the content words of a label nearest its value: its own (farther ones the record shares)
 NUMBER = re.compile(r"[-+−]?\d[\d,]*(?:\.\d+)?")  # a value that is a number, signed or not
@@ -194,6 +195,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
     keys = _key_words(toks, stop_words)
+    field_keys = _field_keys(toks)
     found: list[Candidate] = []
     listed = False  # inside "label: a, b" up to the sentence's end: each single word there is a value
     colon = -1
@@ -260,6 +262,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 break
             first = i
             while i < j and toks[i].text.lower() in stop_words:  # "The Lyon" -> "Lyon"
+                i += 1
+            if i in field_keys:  # "Engineer Nerys Gallowe  Hours 2", "Ext. 4652": the field's first word is its key
                 i += 1
             if i < j:
                 found.append(Candidate(" ".join(t.text for t in toks[i:j]), i, j, name=True))
@@ -330,6 +334,35 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     return _table_cells(text, toks, kept)
+
+
+def _field_keys(toks: list[Tok]) -> set[int]:
+    """The first words of the fields that gaps part (`_COLUMN_GAP`) on a line where such a field opens with a key
+    word and then its value ("Engineer Nerys Gallowe  Hours 2  Materials £1,618.03"): a word in capitals, then a
+    value-shaped one (a code, a number, an amount), at least FIELD_KEYS such fields in the record. Empty where no
+    layout writes keys so."""
+    lines: list[list[int]] = [[]]  # token indices, per line
+    for k, t in enumerate(toks):
+        if t.text == "\n":
+            lines.append([])
+        else:
+            lines[-1].append(k)
+
+    def keyed(k: int) -> bool:
+        nxt = next((m for m in range(k + 1, len(toks)) if toks[m].text != "."), len(toks))  # "Ext. 4652"
+        return nxt < len(toks) and _capital(toks[k].text) and not is_value(toks[k].text) \
+            and (is_value(toks[nxt].text) or toks[nxt].text in "$€£¥")
+
+    found: set[int] = set()
+    count = 0
+    for line in lines:
+        if not any(toks[k].text == "\t" for k in line):
+            continue
+        opening = [k for n, k in enumerate(line) if n == 0 or toks[line[n - 1]].text == "\t"]
+        count += sum(1 for k in opening if keyed(k))
+        if any(keyed(k) for k in opening):
+            found |= {k for k in opening if _capital(toks[k].text) and not is_value(toks[k].text)}
+    return found if count >= FIELD_KEYS else set()
 
 
 VERSION = re.compile(r"[vV]\d+(?:\.\d+)+\S*")  # "v1.5.1": a version, its "v" the word that says so

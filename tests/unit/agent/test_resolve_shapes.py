@@ -1331,3 +1331,14 @@ def test_a_labelled_code_in_brackets_after_a_number_is_another_field() -> None:
                                                  ("Tom Reyes", "Legal", 230, "EST-4-02", "B-1207")]}
     assert ask("What's the phone extension for Ines Varga?", docs) == "577"
     assert ask("Which desk is Tom Reyes at?", docs) == "EST-4-02"
+
+
+def test_on_a_line_of_keyed_columns_each_field_s_first_word_is_its_key() -> None:
+    # made-up directory cards: "Ext. 412   Desk NTH-2-07   Mentor Ola Berg" (keys with no colon, columns apart)
+    docs = {f"card-{n}": f"STAFF CARD {n}\nExt. {ext}   Desk {desk}   Mentor {mentor}\nTeam: {team}"
+            for n, ext, desk, mentor, team in [(71, 412, "NTH-2-07", "Ola Berg", "Payroll"),
+                                               (72, 577, "STH-1-11", "Ines Varga", "Audit"),
+                                               (73, 230, "EST-4-02", "Tom Reyes", "Legal")]}
+    found = {c.text: c.label for c in candidates(docs["card-72"], frozenset(), load_language().stop_words)}
+    assert found["577"] == ["Ext"] and found["STH-1-11"] == ["Desk"] and found["Ines Varga"] == ["Mentor"]
+    assert ask("Who is the mentor on staff card 73?", docs) == "Tom Reyes"
