@@ -271,7 +271,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             continue
         if (glued := _GLUED_UNIT.fullmatch(word)) is not None:  # "this 4-hour programme": 4, its unit "hour"
             found.append(Candidate(glued[1], i, i + 1, unit=glued[2], colon=colon if listed and _item(toks, i) else -1))
-        elif is_value(word):
+        elif is_value(word) and not (i > 0 and NUMBER.fullmatch(toks[i - 1].text) and _HYPHENED.fullmatch(word)):
+            # "135 dpkg-tracked paths", "84 on-time deliveries": a hyphened word after a number describes it
             found.append(Candidate(word, i, i + 1, colon=colon if listed and _item(toks, i) else -1))
         elif word.lower() not in stop_words and listed and _alone(toks, i):
             found.append(Candidate(word, i, i + 1, weak=True, colon=colon))
@@ -365,6 +366,7 @@ def _field_keys(toks: list[Tok]) -> set[int]:
     return found if count >= FIELD_KEYS else set()
 
 
+_HYPHENED = re.compile(r"[a-z]+(?:-[a-z]+)+")  # words in small letters joined by hyphens ("dpkg-tracked")
 VERSION = re.compile(r"[vV]\d+(?:\.\d+)+\S*")  # "v1.5.1": a version, its "v" the word that says so
 _GLUED_UNIT = re.compile(r"(\d+(?:\.\d+)?)-([a-z]+)")  # "4-hour", "64-bit", "3-day": a number and its unit
 

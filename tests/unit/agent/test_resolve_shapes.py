@@ -1342,3 +1342,12 @@ def test_on_a_line_of_keyed_columns_each_field_s_first_word_is_its_key() -> None
     found = {c.text: c.label for c in candidates(docs["card-72"], frozenset(), load_language().stop_words)}
     assert found["577"] == ["Ext"] and found["STH-1-11"] == ["Desk"] and found["Ines Varga"] == ["Mentor"]
     assert ask("Who is the mentor on staff card 73?", docs) == "Tom Reyes"
+
+
+def test_a_hyphened_word_after_a_number_describes_it() -> None:
+    # made-up crate audits: "holds 40 kiln-dried planks and 6 spare pallets"
+    docs = {f"crate-{n}": f"Crate {n} audit: it holds {planks} kiln-dried planks and {pallets} spare pallets, "
+                          f"weighing {kg} kg."
+            for n, planks, pallets, kg in [("C71", 40, 6, 310), ("C72", 55, 2, 402), ("C73", 18, 9, 150)]}
+    assert ask("How many kiln-dried planks are in crate C72?", docs) == "55"
+    assert ask("how many planks does crate C73 hold", docs) == "18"
