@@ -652,11 +652,13 @@ class Resolver:
         return next((c for c in top if c.text == picked), top[0])
 
     def _subject_labelled(self, phrase: list[str], cands: list[Candidate], record: Record, width: int) -> bool:
-        """Whether every word of ``phrase`` is among the first ``width`` words of the subject's own label, or among
-        the words the subject writes before its last ("WORK ORDER WO-2532505" is a work order)."""
+        """Whether every word of ``phrase`` is among the first ``width`` words of the subject's own label, or its
+        head is the word right after the subject ("The liblsan0 package"), or every word is among the words the
+        subject writes before its last ("WORK ORDER WO-2532505" is a work order)."""
         own = record.subject.split()[:-1]
         return bool(phrase) and (any(all(matches(p, [w.lower() for w in c.label[:width]], self.same) for p in phrase)
-                                     for c in cands if fold(c.text) == record.subject)
+                                     or matches(phrase[-1], [w.lower() for w in c.after[:1]], self.same)
+                                     for c in cands if fold(c.text) == record.subject)  # "The liblsan0 package ..."
                                  or bool(own) and all(matches(p, own, self.same) for p in phrase))
 
     def _opens_with_kind(self, question: str) -> bool:

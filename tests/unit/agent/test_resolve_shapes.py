@@ -1351,3 +1351,14 @@ def test_a_hyphened_word_after_a_number_describes_it() -> None:
             for n, planks, pallets, kg in [("C71", 40, 6, 310), ("C72", 55, 2, 402), ("C73", 18, 9, 150)]}
     assert ask("How many kiln-dried planks are in crate C72?", docs) == "55"
     assert ask("how many planks does crate C73 hold", docs) == "18"
+
+
+def test_the_kind_named_right_after_the_subject_makes_it_the_answer_to_which_of_that_kind() -> None:
+    # made-up plugin notes: "The quillpad plugin, version 2.1, ... built from the source plugin inkbase"
+    docs = {f"plg-{name}": f"The {name} plugin, version {version}, is enabled. Its summary reads \"{summary}\". It is "
+                           f"built from the source plugin {source} and needs {deps} libraries."
+            for name, version, summary, source, deps in [
+                ("quillpad", "2.1", "Ink strokes for tablets", "inkbase", 3),
+                ("tallyfox", "0.9", "Counts words as you type", "wordcore", 1),
+                ("glossmark", "4.0", "Marks glossary terms", "termkit", 2)]}
+    assert ask('Which enabled plugin is described as "Counts words as you type"?', docs) == "tallyfox"
