@@ -1362,3 +1362,12 @@ def test_the_kind_named_right_after_the_subject_makes_it_the_answer_to_which_of_
                 ("tallyfox", "0.9", "Counts words as you type", "wordcore", 1),
                 ("glossmark", "4.0", "Marks glossary terms", "termkit", 2)]}
     assert ask('Which enabled plugin is described as "Counts words as you type"?', docs) == "tallyfox"
+
+
+def test_no_and_nr_abbreviate_number() -> None:
+    # made-up locker slips: "Locker no. L-114, key nr K-9"; asked by "number"
+    docs = {f"slip-{who.split()[0].lower()}": f"{who}\nLocker no. {locker}\nKey nr {key}\nFloor: {floor}"
+            for who, locker, key, floor in [("Ola Berg", "L-114", "K-9", 2), ("Ines Varga", "L-208", "K-31", 3),
+                                            ("Tom Reyes", "L-017", "K-4", 1)]}
+    assert ask("What is the locker number of Ines Varga?", docs) == "L-208"
+    assert ask("key number for Tom Reyes", docs) == "K-4"
