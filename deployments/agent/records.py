@@ -427,8 +427,9 @@ def _equals(text: str, toks: list[Tok], first: Candidate, second: Candidate | No
 
 
 def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
-    """A table written with bars, a header row over a rule ("| Server | RAM (GB) |", "|---|---|"): each cell
-    of a row below is one value labelled by its column's header, and the header is no value. Hand-written:
+    """A table written with bars, a header row over a rule ("| Server | RAM (GB) |", "|---|---|"), or with tabs (a
+    header row over rows of as many cells): each cell of a row below is one value labelled by its column's header,
+    and the header is no value. Hand-written:
     markdown parsers give a tree without the character offsets the labels here are read from."""
     bar = "|" if "|" in text else "\t" if "\t" in text else None  # a tab-separated export is a table too
     if bar is None:  # every record is read here: most hold no table
