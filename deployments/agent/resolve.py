@@ -336,9 +336,13 @@ class Resolver:
             # are ("Which element ...", "Which errno symbol ..."), or a key of another value ("signal 1; name
             # SIGHUP": "Which signal ..." asks SIGHUP, not 1), no label of the answer
             labelled = self._subject_labelled(phrase, cands, record, len(phrase)) or len(phrase) >= 2 and any(
-                fold(c.text) != record.subject and all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL + 1]], self.same)
-                                                       for p in phrase) for c in cands)  # "Give me the reorder point
-            # for X": a phrase of several words that labels one of X's values asks that field, no kind
+                fold(c.text) != record.subject and (
+                    all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL + 1]], self.same) for p in phrase)
+                    or c.label[:1] and matches(phrase[-2], [c.label[0].lower()], self.same)
+                    and is_value(c.text) and not NUMBER.fullmatch(c.text))
+                for c in cands)  # "Give me the reorder point for X": a phrase of several words that labels one of X's
+            # values asks that field, no kind; so does one whose modifier is a code's own label ("the policy number
+            # for X": "... holds home buildings policy QFP-HBL-4730131")
             if self._opens_with_kind(question):
                 # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the

@@ -1371,3 +1371,14 @@ def test_no_and_nr_abbreviate_number() -> None:
                                             ("Tom Reyes", "L-017", "K-4", 1)]}
     assert ask("What is the locker number of Ines Varga?", docs) == "L-208"
     assert ask("key number for Tom Reyes", docs) == "K-4"
+
+
+def test_a_request_for_a_field_whose_modifier_labels_a_code_asks_that_field() -> None:
+    # made-up claim notes: "Ada Voss holds motor policy QMP-4410-7 ..."; the claim number is each record's subject
+    docs = {f"clm-{n.lower()}": f"File note, claim {n}. {who} holds {line} policy {policy} with us. The loss was reported "
+                                f"on {day} and handled by {adjuster}."
+            for n, who, line, policy, day, adjuster in [
+                ("QC-3301", "Ada Voss", "motor", "QMP-4410-7", "2 May 2024", "Ola Berg"),
+                ("QC-3302", "Bram Tull", "home", "QHP-5521-2", "9 May 2024", "Ines Varga"),
+                ("QC-3303", "Cleo Marr", "travel", "QTP-6630-9", "4 June 2024", "Tom Reyes")]}
+    assert ask("Give me the policy number for Bram Tull.", docs) == "QHP-5521-2"
