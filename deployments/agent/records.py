@@ -342,6 +342,8 @@ def _field_keys(toks: list[Tok]) -> set[int]:
     word and then its value ("Engineer Nerys Gallowe  Hours 2  Materials £1,618.03"): a word in capitals, then a
     value-shaped one (a code, a number, an amount), at least FIELD_KEYS such fields in the record. Empty where no
     layout writes keys so."""
+    if not any(t.text == "\t" for t in toks):  # every record is read here: most hold no columns
+        return set()
     lines: list[list[int]] = [[]]  # token indices, per line
     for k, t in enumerate(toks):
         if t.text == "\n":
@@ -360,8 +362,9 @@ def _field_keys(toks: list[Tok]) -> set[int]:
         if not any(toks[k].text == "\t" for k in line):
             continue
         opening = [k for n, k in enumerate(line) if n == 0 or toks[line[n - 1]].text == "\t"]
-        count += sum(1 for k in opening if keyed(k))
-        if any(keyed(k) for k in opening):
+        keys = sum(1 for k in opening if keyed(k))
+        count += keys
+        if keys:
             found |= {k for k in opening if _capital(toks[k].text) and not is_value(toks[k].text)}
     return found if count >= FIELD_KEYS else set()
 
@@ -683,12 +686,12 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             low = word.lower()
             if words is c.after and k and low in stop_words:  # "2017 at a purchase price of EUR 172,100": past
                 distance = 2  # a function word, the words after a value begin another value's label: far
-            parts = [low] + _KEY_PARTS.split(low) if _KEY_JOINED.search(low) else [low]  # a key in snake case,
+            shown = [word] + _KEY_PARTS.split(word) if _KEY_JOINED.search(low) else [word]  # a key in snake case,
             # "owner_team", two words joined by a slash, "units/ctn", or a header's hyphens, "Changelog-Entries":
             # each word asks, and so does the whole ("on-call")
+            parts = [p.lower() for p in shown]
             hits = {q for p in parts if p for q in wanted if matches(p, [q], same)} if low not in seen else set()
             if not hits and low not in seen:  # "PO" for "purchase order", "LAB_HRS" for "labour hours"
-                shown = [word] + _KEY_PARTS.split(word) if _KEY_JOINED.search(low) else [word]
                 hits = {a for p in shown if p and (a := _abbreviated(p, wanted)) is not None}
             if hits:
                 seen.add(low)

@@ -117,7 +117,7 @@ class Resolver:
         await self.index.refresh()
         if not self.index.available:
             return None
-        names = [n for n in self.index.names(question) if not self._opening_request(question, n)]
+        names = self._not_opening_request(question, self.index.names(question))
         strong = [n for n in names if self._strong(n)]
         # a number the documents named by words hold ("ISO 4217", a year) names them; any other is an operand
         # ("3 Fjord licences"). With no other name, one number is the name ("Which currency is 978?")
@@ -132,7 +132,8 @@ class Resolver:
         if told and (story := read_story(question, self.language)) is not None:  # it needs two numbers or more
             result = format_number(evaluate(story))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
-        numbered = [n for n in strong if n.span.replace(",", "") in {v.replace(",", "") for v in stated}
+        plain_stated = {v.replace(",", "") for v in stated}
+        numbered = [n for n in strong if n.span.replace(",", "") in plain_stated
                     and len(n.span.replace(",", "").split(".")[0]) >= NAMING_DIGITS]
         named_by_number = bool(not ops and len(stated) == 1 and numbered)  # no operation asked, and one record
         # alone holds the number ("a man page whose gzip file is 2126 bytes"): it names the record
@@ -310,11 +311,12 @@ class Resolver:
                               "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
         low, named_words = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
-        kinds = self._words_after(question, [(i, i + len(named_words)) for i in range(len(low) - len(named_words) + 1)
-                                             if named_words and low[i: i + len(named_words)] == named_words])
-        if self._opens_with_kind(question) and named_words:  # "Which package ships the lsipc manual page?": the
+        places = [(i, i + len(named_words)) for i in range(len(low) - len(named_words) + 1)
+                  if named_words and low[i: i + len(named_words)] == named_words]
+        kinds = self._words_after(question, places)
+        if self._opens_with_kind(question) and places:  # "Which package ships the lsipc manual page?": the
             # kind asked is the answer's; the words closing the question after the name say what the named thing is
-            kinds |= self._closing_words(low, named_words)
+            kinds |= self._closing_words(low, places[-1])
         wanted = [w for w in wanted if w not in kinds] or wanted  # "the on-call engineer on the <title> incident"
         if named_subject:  # "When was Debian Lenny released?": a name the record holds as a whole value states it
             stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}
@@ -603,13 +605,13 @@ class Resolver:
         "of" before it, asks its last word)."""
         return self._words_after(question, [(n.start, n.end) for n in names if n.start >= 0])
 
-    def _closing_words(self, low: list[str], named: list[str]) -> set[str]:
-        """The content words after the last place ``named`` stands in the question ``low``, an article before it,
-        when only they (and marks) close it ("... ships the lsipc manual page?"); else empty."""
-        starts = [i for i in range(len(low) - len(named) + 1) if low[i: i + len(named)] == named]
-        if not starts or starts[-1] == 0 or low[starts[-1] - 1] not in self.language.arithmetic.articles:
+    def _closing_words(self, low: list[str], place: tuple[int, int]) -> set[str]:
+        """The content words after the name at ``place`` (its last one) in the question ``low``, an article before
+        it, when only they (and marks) close it ("... ships the lsipc manual page?"); else empty."""
+        start, end = place
+        if start == 0 or low[start - 1] not in self.language.arithmetic.articles:
             return set()  # "the lsipc manual page": a noun phrase the name opens; not "does qmtp use"
-        after = low[starts[-1] + len(named):]
+        after = low[end:]
         while after and not after[-1][:1].isalnum():
             after.pop()
         if not after or any(not w[:1].isalpha() or w in self.language.stop_words for w in after):
@@ -671,12 +673,12 @@ class Resolver:
         first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
         return first in self.language.kind_words or self._requested(question) is not None
 
-    def _opening_request(self, question: str, name: Name) -> bool:
-        """The name is only the request verbs that open the question ("Look up the numeric code for Germany"), which
-        ask for the answer even where a record's subject is that word (the `look` command)."""
+    def _not_opening_request(self, question: str, names: list[Name]) -> list[Name]:
+        """``names`` less those that are only the request verbs opening the question ("Look up the numeric code for
+        Germany"), which ask for the answer even where a record's subject is that word (the `look` command)."""
         words = [t.text.lower() for t in tokens(question)]
         opening = self._requests_opening(words)
-        return 0 <= name.start and name.end <= opening < len(words)
+        return [n for n in names if not 0 <= n.start or not n.end <= opening < len(words)]
 
     def _requests_opening(self, words: list[str]) -> int:
         """How many request verbs open the question's ``words`` ("Please give me ...": two)."""
