@@ -93,15 +93,18 @@ def tokens(text: str) -> list[Tok]:
             for i, m in enumerate(found)]
 
 
-_PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=])")  # "QTY_ON_HAND=26", "ITEM=\"Cable Tie\""
+_PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=]|[ \t]*(?:\n|$))")  # "QTY_ON_HAND=26",
+# "ITEM=\"Cable Tie\"", and a key with no value at the end of its line ("WantsFirst=")
+_KEY_WORD_BREAK = re.compile(r"(?<=[^\W\d])_(?=[^\W\d])|(?<=[a-z])(?=[A-Z][a-z])")  # "QTY_ON_HAND", "FragmentLines"
 
 
 def readable(text: str) -> str:
     """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') or as "KEY=value" pairs (an ERP
     export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key: value" fields the readings here know ("owner
-    team: Core", "QTY ON HAND: 26"), nested keys joined ("limits memory: 512"); any other text as it is."""
+    team: Core", "QTY ON HAND: 26", "FragmentLines=59" as "Fragment Lines: 59"), nested keys joined ("limits memory:
+    512"); any other text as it is."""
     if len(_PAIR.findall(text)) >= PAIRS:
-        return _PAIR.sub(lambda m: re.sub(r"(?<=[^\W\d])_(?=[^\W\d])", " ", m.group(1)) + ": ", text)
+        return _PAIR.sub(lambda m: _KEY_WORD_BREAK.sub(" ", m.group(1)) + ": ", text)
     if not text.lstrip().startswith("{"):
         return text
     try:
@@ -334,7 +337,58 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             outer = None  # "extension 5796 (desk BRS-4-44)": a labelled code beside a number is another field
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
-    return _table_cells(text, toks, kept)
+    _slashed_pairs(toks, kept)
+    return _table_cells(text, toks, _whole_references(text, toks, kept))
+
+
+def _whole_references(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
+    """A path from the root keeps its leading slash ("/usr/libexec/packagekitd"), and a bracket glued to a word
+    ("man:agetty(8)", "printf(3)") stays with it: the tokens split both, as they must where a slash or a bracket
+    separates words."""
+    kept: list[Candidate] = []
+    for c in found:
+        a = toks[c.start].at
+        if a > 0 and text[a - 1] == "/" and (a == 1 or text[a - 2] in " \t\n(:=,\"'") and c.text.startswith(toks[c.start].text):
+            c.text = "/" + c.text
+        last = toks[c.end - 1]
+        glued = _GLUED_BRACKET.match(text, last.at + len(last.text)) if c.end < len(toks) else None
+        if glued is not None and c.text.endswith(last.text):
+            c.text += glued.group()
+            c.end = next((k for k in range(c.end, len(toks)) if toks[k].at >= glued.end()), len(toks))
+            c.after, c.note = [], []
+        if kept and kept[-1].end > c.start and kept[-1].start < c.start and text[toks[kept[-1].end - 1].at] == ")":
+            continue  # inside a bracket glued to the value before it
+        kept.append(c)
+    return kept
+
+
+_GLUED_BRACKET = re.compile(r"\([0-9A-Za-z]{1,4}\)")  # "(8)", "(3p)": a manual's section, right after its page
+
+
+def _slashed_pairs(toks: list[Tok], values: list[Candidate]) -> None:
+    """A key of several labels joined by slashes over as many values joined so ("Target / screened / enrolled:
+    42 / 0 / 0"): the i-th value is labelled by the i-th label. Hand-written, as `_pair_lists`."""
+    for colon, t in enumerate(toks):
+        if t.text != ":" or colon == 0:
+            continue
+        groups: list[list[str]] = [[]]
+        k = colon - 1
+        while k >= 0 and (not toks[k].mark or toks[k].text == "/"):
+            if toks[k].text == "/":
+                groups.append([])
+            else:
+                groups[-1].append(toks[k].text)
+            k -= 1
+        if len(groups) < 2 or not all(groups):
+            continue
+        groups.reverse()  # each group's words, nearest first, as a label is
+        end = next((m for m in range(colon + 1, len(toks)) if toks[m].mark and toks[m].text != "/"), len(toks))
+        line = [c for c in values if colon < c.start < end]
+        between = [toks[a.end: b.start] for a, b in zip(line, line[1:])]
+        if len(line) == len(groups) and line[0].start == colon + 1 and line[-1].end == end \
+                and all(len(b) == 1 and b[0].text == "/" for b in between):
+            for c, words in zip(line, groups):
+                c.label = words
 
 
 def _field_keys(toks: list[Tok]) -> set[int]:
@@ -434,13 +488,14 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
     header row over rows of as many cells): each cell of a row below is one value labelled by its column's header,
     and the header is no value. Hand-written:
     markdown parsers give a tree without the character offsets the labels here are read from."""
-    bar = "|" if "|" in text else "\t" if "\t" in text else None  # a tab-separated export is a table too
-    if bar is None:  # every record is read here: most hold no table
-        return found
     lines, at = [], 0
     for line in text.split("\n"):
         lines.append((at, line))
         at += len(line) + 1
+    bar = "|" if "|" in text else "\t" if "\t" in text else _delimiter(lines)  # a tab- or semicolon-separated
+    # export is a table too
+    if bar is None:  # every record is read here: most hold no table
+        return found
     header = next((k for k in range(len(lines) - 1) if lines[k][1].count("|") >= 2 and _RULE.fullmatch(lines[k + 1][1])),
                   None) if bar == "|" else None
     skip = 2  # the header and its rule
@@ -448,7 +503,8 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
     if header is None:  # a header row right over rows of as many cells, no rule between ("| keysym | hex |")
         header = next((k for k in range(len(lines) - 1) if lines[k][1].count(bar) >= least
                        and len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar))
-                       and lines[k + 1][1].count(bar) >= least), None)
+                       and lines[k + 1][1].count(bar) >= least
+                       and (bar in "|\t" or all(_HEADER_CELL.fullmatch(n.strip()) for n in lines[k][1].split(bar)))), None)
         skip = 1
     if header is None:
         return found
@@ -483,6 +539,24 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
 
 _AMOUNT = re.compile(r"(?:([A-Z]{2,3}(?=\s)|[$€£¥])\s*)?(-?\d[\d,]*(?:\.\d+)?)(?:\s*(%)|\s+([A-Za-z]{1,3}))?")
 # a table cell's amount and its unit: "EUR 454,000", "$12", "87.7 %", "350 kg" (not "PO-608268")
+
+
+def _delimiter(lines: list[tuple[int, str]]) -> str | None:
+    """The delimiter of an export's header line over a row of as many cells ("site_no;city;target" over
+    "SN-4;Lyon;18"): ";" or ",", when every header cell is a short label (words, no digits alone, no colon), or
+    None. Hand-written: the csv module's Sniffer guesses from a sample with no character offsets and takes a
+    sentence's commas for a table."""
+    for bar in (";", ","):
+        for (_, head), (_, row) in zip(lines, lines[1:]):
+            names = head.split(bar)
+            if len(names) >= HEADER_CELLS and len(row.split(bar)) == len(names) and all(
+                    _HEADER_CELL.fullmatch(n.strip()) for n in names):
+                return bar
+    return None
+
+
+HEADER_CELLS = 4  # the fewest cells of an export's header that a delimiter other than a bar or a tab makes a table
+_HEADER_CELL = re.compile(r"(?=[^\d]*[^\W\d])[\w.#%()/ -]{1,40}")  # "site_no", "Last visit/closure", "Weight (kg)"
 
 
 def _cells(line: str, bar: str = "|") -> list[str]:
@@ -560,14 +634,15 @@ def _key_start(toks: list[Tok], colon: int) -> int:
 
 
 def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set[int]:
-    """The token indices of multi-word keys before a colon ("Minimum bytes per character: 1"); a one-word
+    """The token indices of multi-word keys before a colon ("Minimum bytes per character: 1", "Wants First:" with
+    no value); a one-word
     key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest, and a sentence that
     ends with a colon ("It is registered under 12 aliases: ...", several function words; "It covers 26 line items:",
     a function word and then a count) is no key."""
     out: set[int] = set()
     for i, t in enumerate(toks):
-        if t.text != ":" or i + 1 >= len(toks) or toks[i + 1].mark:
-            continue
+        if t.text != ":" or i + 1 < len(toks) and toks[i + 1].mark and toks[i + 1].text != "\n":
+            continue  # a key with no value closes its line ("Wants First:")
         k = _key_start(toks, i)
         if sum(not toks[j].mark for j in range(k, i)) >= 2 and not _sentence_key(toks, k, i, stop_words):
             out.update(range(k, i))

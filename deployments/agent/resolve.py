@@ -319,7 +319,9 @@ class Resolver:
             kinds |= self._closing_words(low, places[-1])
         wanted = [w for w in wanted if w not in kinds] or wanted  # "the on-call engineer on the <title> incident"
         if named_subject:  # "When was Debian Lenny released?": a name the record holds as a whole value states it
-            stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text}
+            capitals = {fold(t.text) for t in tokens(question)[1:] if t.text[:1].isupper()}  # as a name is written:
+            # "When was site X closed?" asks the closure date of a record whose status reads "Closed"
+            stated = {fold(c.text) for c in cands if c.text[:1].isupper() and " " not in c.text} & capitals
             wanted = [w for w in wanted if w not in stated or w in labels]  # a label's word asks ("Requires Python")
         phrase = self._asked_phrase(question)
         asking = self._asking_words(question) if not named_subject and span else []
@@ -470,8 +472,10 @@ class Resolver:
             items = next((found for found in lists if len(found) >= max(2, abs(nth))), None)
             if items is not None:
                 ranking = [items[nth - 1 if nth > 0 else nth]] + ranking
-        unwanted = [w for w in self._unwanted(question) if w not in wanted]  # "the numeric code, not the letter
-        # code": "code" is asked too, only "letter" is set aside
+        counted = self.language.asks_quantity(plain)
+        unwanted = [w for w in self._unwanted(question) if w not in wanted and not (counted and w in self.language.quantity)]
+        # "the numeric code, not the letter code": "code" is asked too, only "letter" is set aside; "the number of
+        # Wants= entries, not the After= count": a quantity is asked too, only "After" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
             for c in ranking:
                 c.score -= score(c, unwanted, self.language.stop_words, same=self.same_dimension)

@@ -1382,3 +1382,56 @@ def test_a_request_for_a_field_whose_modifier_labels_a_code_asks_that_field() ->
                 ("QC-3302", "Bram Tull", "home", "QHP-5521-2", "9 May 2024", "Ines Varga"),
                 ("QC-3303", "Cleo Marr", "travel", "QTP-6630-9", "4 June 2024", "Tom Reyes")]}
     assert ask("Give me the policy number for Bram Tull.", docs) == "QHP-5521-2"
+
+
+def test_a_semicolon_export_under_its_header_labels_each_cell_by_its_column() -> None:
+    # made-up shelter register lines: a header of snake_case keys over one row, an empty cell
+    docs = {f"bay-{n.lower()}": f"Shelter export - harbour bays\nbay_no;legacy_bay_no;town;capacity;occupied;screen_fail\n"
+                                f"{n};{old};{town};{cap};{occ};{fail}"
+            for n, old, town, cap, occ, fail in [("BY-101", "", "Tarnwick", 40, 12, 3), ("BY-102", "OB-77", "Pellow", 25, 20, 1),
+                                                  ("BY-103", "OB-78", "Corrin", 60, 9, 4)]}
+    assert ask("how many occupied at Pellow", docs) == "20"
+    assert ask("What is the capacity of bay BY-103?", docs) == "60"
+    assert ask("screen failures at BY-101", docs) == "3"
+
+
+def test_labels_joined_by_slashes_over_values_joined_so_pair_in_order() -> None:
+    # made-up kennel cards: "Capacity / occupied / reserved: 40 / 12 / 3"
+    docs = {f"kennel-{n.lower()}": f"Kennel {n} ({town})\n- Capacity / occupied / reserved: {cap} / {occ} / {res}\n"
+                                   f"- Inspections: {insp}"
+            for n, town, cap, occ, res, insp in [("KN-11", "Tarnwick", 40, 12, 3, 7), ("KN-12", "Pellow", 25, 20, 1, 2),
+                                                 ("KN-13", "Corrin", 60, 9, 4, 5)]}
+    assert ask("How many places are reserved at kennel KN-11?", docs) == "3"
+    assert ask("occupied count for KN-13", docs) == "9"
+    assert ask("capacity of KN-12", docs) == "25"
+
+
+def test_a_word_ending_ure_is_of_its_verbs_family_and_a_status_word_in_small_letters_still_asks() -> None:
+    # made-up depot table: "Last visit/closure" beside a status "Closed"
+    docs = {f"depot-{n.lower()}": f"Depot tracker\n| Depot | Old depot | Opened | Last visit/closure | Status |\n"
+                                  f"|---|---|---|---|---|\n| {n} | {old} | {opened} | {closed} | {status} |"
+            for n, old, opened, closed, status in [("DP-501", "OD-11", "2020-01-04", "2023-02-24", "Closed"),
+                                                   ("DP-502", "OD-12", "2021-03-09", "2024-06-30", "Open"),
+                                                   ("DP-503", "OD-13", "2019-11-20", "2022-08-15", "Closed")]}
+    assert ask("When was depot DP-501 closed?", docs) == "2023-02-24"
+    assert ask("closure date of depot DP-503", docs) == "2022-08-15"
+
+
+def test_a_camel_case_key_is_its_words_a_rooted_path_keeps_its_slash_and_a_glued_bracket_stays() -> None:
+    # made-up daemon dumps in KEY=value lines, one key with no value
+    docs = {f"unit-{n}": f"Id={n}.unit\nUnitType=daemon\nDocFirst=man:{n}({sec})\nWantsFirst=\n"
+                         f"ExecPath=/usr/sbin/{n}d\nFileLines={lines}\nFileSizeBytes={size}"
+            for n, sec, lines, size in [("quorra", 8, 59, 2003), ("tessel", 1, 47, 1520), ("vintry", 5, 12, 410)]}
+    assert ask("Give me the line count of quorra.unit, not the byte size.", docs) == "59"
+    assert ask("the program path of tessel.unit", docs) == "/usr/sbin/tesseld"
+    assert ask("first documentation entry of vintry.unit", docs) == "man:vintry(5)"
+    found = [c.text for c in candidates(readable(docs["unit-quorra"]), frozenset(), load_language().stop_words)]
+    assert "Wants First" not in found and "UnitType" not in found and "Unit Type" not in found
+
+
+def test_a_quantity_word_set_aside_beside_a_quantity_asked_sets_aside_only_its_field() -> None:
+    # made-up daemon cards: "Wants Count: 5" beside "After Count: 7"
+    docs = {f"svc-{n}": f"Id: {n}.unit\nAfter Count: {after}\nWants Count: {wants}\nLine Count: {lines}"
+            for n, after, wants, lines in [("quorra", 7, 5, 30), ("tessel", 2, 9, 41), ("vintry", 4, 1, 12)]}
+    assert ask("quorra.unit: number of Wants entries, not the After count", docs) == "5"
+    assert ask("tessel.unit: the After count, not the number of lines", docs) == "2"
