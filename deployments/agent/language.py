@@ -132,6 +132,7 @@ class Language(BaseModel):
     operators: list[OperatorWords] = []
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
+    kind_pronouns: list[str] = Field([], description='Words that stand for the kind after a kind word ("which one").')
     requests: list[str] = Field([], description='Verbs that open a request ("Name the module ...", "Give me ..."): '
                                 'the first word of a question, they ask for the answer and label none.')
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
@@ -154,6 +155,8 @@ class Language(BaseModel):
     arithmetic: ArithmeticWords = ArithmeticWords()
     clause_joiners: frozenset[str] = Field(frozenset(), description='Words joining two clauses or values '
                                            '("... ABW and the numeric code 533").')
+    copulas: frozenset[str] = Field(frozenset(), description='Verbs that begin what a sentence says of a value, '
+                                    'joining clauses as the joiners do ("... is assigned opcode 130").')
     stating: frozenset[str] = Field(frozenset(), description='Words before a value the asker states, after the word '
                                     'that says what it is ("documented as ...", "encoded as #EED8AE").')
     naming: frozenset[str] = Field(frozenset(), description='Words that ask what a thing is called ("its name", '
@@ -403,8 +406,9 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "requests", "name_connectors", "clause_joiners", "negations", "alternatives",
-                "quantity", "time", "person", "organisation", "organisation_ends", "months", "range_joiners",
+    for key in ("stop_words", "kind_words", "kind_pronouns", "requests", "name_connectors", "clause_joiners", "copulas",
+                "negations",
+                "alternatives", "quantity", "time", "person", "organisation", "organisation_ends", "months", "range_joiners",
                 "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects", "stating"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans

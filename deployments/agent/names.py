@@ -80,7 +80,7 @@ def _id_ends_with(doc_id: str, word: str) -> bool:
     "textwrap.indent" for "pyfn-textwrap-indent": an id writes a name's underscores and dots as dashes); both as the
     caller normalised them."""
     return any(re.search(r"(?:^|[-_:/.])" + re.escape(w) + "$", doc_id)
-               for w in {word, word.replace("_", "-"), word.replace(".", "-")})
+               for w in {word, word.replace("_", "-"), word.replace(".", "-"), re.sub(r"[_.]", "-", word)})
 
 
 def _norm(words: Sequence[str]) -> str:
@@ -224,8 +224,11 @@ class NameIndex:
             inside = [k for k, t in enumerate(toks) if at <= t.at < end and not t.mark]
             if inside:
                 first = Candidate(text[at:end], inside[0], inside[-1] + 1)
-        dotted = next((t for t in toks if "." in t.text and fold(t.text).replace(".", "-") == alias), None)
-        if dotted is not None and (first is None or fold(dotted.text).endswith("." + fold(first.text))):
+        dotted = next((t for t in toks if re.search(r"[._]", t.text) and re.sub(r"[._]", "-", fold(t.text)) == alias.replace("_", "-")), None)
+        if dotted is not None and (first is None or fold(dotted.text).endswith("." + fold(first.text))
+                                   or "\n" in text and "\n" not in text[:toks[first.start].at] and alias.replace("_", "-") not in re.sub(r"[._]", "-", fold(first.text))):
+            # "# unit-inventory dump\nId=systemd-sysext.service", id "unit-systemd-sysext-service": below a
+            # shared first line, the word the whole id tail writes is the subject
             first = Candidate(dotted.text, dotted.index, dotted.index + 1)  # "... > statistics > median_low" over
             # "statistics.median_low(data)", id "pyfn-statistics-median_low": the dotted name the id writes whole
         subject = fold(first.text) if first else ""

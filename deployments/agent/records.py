@@ -31,7 +31,7 @@ from deployments.agent.choices import same_word
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # an e-mail address is one value ("ann.lee@example.org")
-_COLUMN_GAP = r"(?<=[^\s.!?:;,|])(?: {2,}|\t+)(?=[^\s|])"  # "Hours 8  Materials 986.44": a gap of spaces or a tab
+_COLUMN_GAP = r"(?<=[^\s.!?:;,|])(?: {2,}|\t+)(?=[^\s|:])"  # "Hours 8  Materials 986.44": a gap of spaces or a tab
 # inside a line, not after a sentence's end, separates two fields as a bar does
 _TOKEN = re.compile(_ADDRESS.pattern + "|" + _COLUMN_GAP
                     + r"|(?<![^\s(\[:])[-+−](?=\d)\d+(?:\.\d+)?(?![\w-]|\.\d)"
@@ -194,7 +194,8 @@ class Candidate:
 
 
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
-               joiners: frozenset[str] = frozenset(), months: frozenset[str] = frozenset()) -> list[Candidate]:
+               joiners: frozenset[str] = frozenset(), months: frozenset[str] = frozenset(),
+               copulas: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
     toks = tokens(text)
     keys = _key_words(toks, stop_words)
@@ -301,6 +302,13 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
                 # as a note (it may describe more than the value: "400 to 499 (syllabic scripts)")
                 c.note = [u.text for u in toks[k + 1: close] if not u.mark]
                 break
+            if k == c.end and (title := _signed(toks, c, bounds)) is not None:  # "Priya Dandekar, Claims Adjuster":
+                after = [u.text for u in toks[title.start: title.end] if not u.mark]  # a line of a name and the title
+                break  # after its comma: the title says who the name is
+            if t.text.lower() in copulas and k == c.end and _predicate(toks, k, nxt, stop_words):
+                after += [t.text, toks[k + 1].text]  # "£75,605.99 was claimed against a reserve of ...": a verb and
+                taken.update((k, k + 1))  # the word ending its clause, right after the value, say what it is; the
+                break  # words after them label the next value
             if t.mark or content >= (1 if c.name else AFTER_WORDS) or t.text.lower() in joiners \
                     or (c.name and t.text.lower() in stop_words):  # a name's noun follows it at once
                 break
@@ -327,14 +335,16 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         elif keyed > 0:  # "Terms: Net 15": the key labels the words after it and their value, after those words
             label += [t.text for k, t in enumerate(toks[_key_start(toks, keyed): keyed], _key_start(toks, keyed))
                       if not t.mark and k >= back and k not in taken][::-1]
-        opening = c.start - len(label) - 1  # "U+219C (decimal 8604)": a value restated in brackets right after
+        opening = _key_start(toks, colon) - 1 if colon > 0 else c.start - len(label) - 1  # "U+219C (decimal
+        # 8604)", "Before= entries: 1 (first: sysinit.target)": a value restated or detailed in brackets right after
         outer = next((b for b in bounds if opening in (b.end, b.end + len(b.after))), None) \
             if opening > 0 and toks[opening].text == "(" else None  # "4 code units (8 bytes)": after its words too
         if outer is None and (outer := next((b for b in bounds if c.start - 1 <= b.end <= c.start), None)) is not None \
                 and not _equals(text, toks, outer, c):  # "Value 0x07ab = 1963": the same value restated, labelled
             outer = None  # as the first
-        if outer is not None and label and bool(notation(outer.text)) != bool(notation(c.text)):
-            outer = None  # "extension 5796 (desk BRS-4-44)": a labelled code beside a number is another field
+        if outer is not None and label and bool(notation(outer.text)) != bool(notation(c.text)) and colon <= opening:
+            outer = None  # "extension 5796 (desk BRS-4-44)": a labelled code beside a number is another field; a
+            # key inside the bracket names a part of the field outside ("entries: 1 (first: sysinit.target)")
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     _slashed_pairs(toks, kept)
@@ -363,6 +373,27 @@ def _whole_references(text: str, toks: list[Tok], found: list[Candidate]) -> lis
 
 
 _GLUED_BRACKET = re.compile(r"\([0-9A-Za-z]{1,4}\)")  # "(8)", "(3p)": a manual's section, right after its page
+
+
+def _signed(toks: list[Tok], c: Candidate, bounds: list[Candidate]) -> Candidate | None:
+    """The capitalised title that a comma and the line's end close ``c`` with, when ``c`` is a name that opens its
+    line ("Priya Dandekar, Claims Adjuster"), as a letter is signed; else None."""
+    if not c.name or (c.start > 0 and toks[c.start - 1].text != "\n") or c.end >= len(toks) or toks[c.end].text != ",":
+        return None
+    title = next((b for b in bounds if b.start == c.end + 1), None)
+    return title if title is not None and title.name and (title.end == len(toks) or toks[title.end].text == "\n") \
+        else None
+
+
+def _predicate(toks: list[Tok], k: int, bound: int, stop_words: frozenset[str]) -> bool:
+    """Whether the joiner at ``k`` opens a one-word predicate of the value before it: a word, not a value, then a
+    function word or a mark ("was claimed against ..."), not the label of the next value ("is assigned opcode 130")
+    or a second value ("12 and 9")."""
+    if k + 2 >= min(bound + 1, len(toks)):
+        return False
+    word, then = toks[k + 1], toks[k + 2]
+    return not word.mark and word.text.lower() not in stop_words and not is_value(word.text) \
+        and not _capital(word.text) and (then.mark or then.text.lower() in stop_words)
 
 
 def _slashed_pairs(toks: list[Tok], values: list[Candidate]) -> None:

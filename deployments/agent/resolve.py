@@ -40,6 +40,7 @@ ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
 LOOKUP_THOUGHT = "I look up each thing the question names."
 COMBINE_THOUGHT = "I combine the values the documents give."
 NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it is ("Supplier contract check:")
+_WRITTEN_KEY = re.compile(r"(?<![\w=])([^\W\d_]\w*)=(?![\w=])")  # "Before=", "OnCalendar=": a key as a file writes it
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
 
 
@@ -398,7 +399,7 @@ class Resolver:
                                                    and not NUMBER.fullmatch(ranking[0].text)):  # named by a value:
             # "How much did the parts come to on the job for asset X": a number, not the job's code
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
-            ranking = self._counts_first(numbers, wanted) or ranking
+            ranking = self._counts_first(numbers, wanted, plain) or ranking
         if named_subject and self.language.asks_time(plain):  # "When was it formed?":
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
@@ -483,7 +484,10 @@ class Resolver:
         best = await self._best(question, record, ranking)
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
-        if best is not None and not named_subject and span and record.subject_text and best.score < NEAR_SCORE:
+        if best is not None and not named_subject and span and record.subject_text and best.score < NEAR_SCORE \
+                and (self._asks_kind(question) or score(best, wanted, self.language.stop_words, same=self.same) < NEAR_SCORE):  # unweighted: a
+            # near label's word that several values' labels share ("Loss location", "Date of loss") still asks, where
+            # the question names no kind of thing it asks ("Where did the loss on X's claim take place?")
             best = None  # "supplier for PO-436266": a word far from any value ("our catering supplier under contract
             # ... since August 1, 2021") says what the subject is, not which value is asked
         if best is None and not named_subject and span:  # asked by a value or a description: the subject, or the
@@ -550,7 +554,7 @@ class Resolver:
             ranking = ranked(cands, wanted + own, question.replace(name.span, " "), numeric=True,
                              stop_words=self.language.stop_words, same=self.same)
             if self.language.asks_quantity(question):
-                ranking = self._counts_first(ranking, wanted + own)
+                ranking = self._counts_first(ranking, wanted + own, question)
             best = await self._best(question, record, ranking)
             if best is None:  # no number's context holds the question's words: the record's only number (its
                 # only year when the question asks about time: "how many years older"), or the model's choice
@@ -593,15 +597,31 @@ class Resolver:
         return [(c, len({t.text.lower() for t in _clause(toks, c) if matches(t.text.lower(), wanted, self.same)}))
                 for c in cands if c.text.lower() not in question.lower() and fold(c.text) != record.subject]
 
-    def _counts_first(self, numbers: list[Candidate], wanted: list[str]) -> list[Candidate]:
+    def _counts_first(self, numbers: list[Candidate], wanted: list[str], question: str = "") -> list[Candidate]:
         """Asked a quantity, a number whose next word is the thing asked ("registered under 12 aliases: 8859,
-        cp819, ..." for "the alias count") before the numbers its words label (an item of the list it counts)."""
+        cp819, ..." for "the alias count") before the numbers its words label (an item of the list it counts);
+        the thing counted, where the question says it ("how many units are listed": units, not "listed")."""
         if not numbers or numbers[0].colon < 0:
             return numbers
-        counts = [c for c in numbers if c.after[:1] and matches(c.after[0].lower(), wanted, self.same)]
+        things = [w for w in self._counted(question) if w in wanted] or wanted
+        counts = [c for c in numbers if c.after[:1] and matches(c.after[0].lower(), things, self.same)]
         for c in counts:
             c.score = max(c.score, numbers[0].score)
         return counts + [c for c in numbers if all(c is not n for n in counts)]
+
+    def _counted(self, question: str) -> list[str]:
+        """The words a quantity phrase says are counted: the content words right after "how many" / "number of"
+        ("how many units are listed": units), those right before "count" ("the string capability counts")."""
+        low = [t.text.lower() for t in tokens(question) if not t.mark]
+        out = []
+        for phrase in self.language.quantity:
+            part = phrase.split()
+            for i in range(len(low) - len(part) + 1):
+                if low[i: i + len(part)] != part:
+                    continue
+                side = low[i + len(part):] if len(part) > 1 else low[:i][::-1]
+                out += itertools.takewhile(lambda w: w not in self.language.stop_words, side)
+        return out
 
     def _kinds_after(self, question: str, names: list[Name]) -> set[str]:
         """The words right after a name that follows "of" ("the line number of the udplite protocol entry"), up to
@@ -677,6 +697,14 @@ class Resolver:
         first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
         return first in self.language.kind_words or self._requested(question) is not None
 
+    def _asks_kind(self, question: str) -> bool:
+        """Whether the question asks what kind of thing it means: a kind word before a noun or a word standing for
+        one ("which command does that page cover", "Which one was it?"), not before a verb ("What was the ...")."""
+        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        return self._requested(question) is not None or any(
+            w in self.language.kind_words and (nxt not in self.language.stop_words or nxt in self.language.kind_pronouns)
+            for w, nxt in zip(words, words[1:]))
+
     def _not_opening_request(self, question: str, names: list[Name]) -> list[Name]:
         """``names`` less those that are only the request verbs opening the question ("Look up the numeric code for
         Germany"), which ask for the answer even where a record's subject is that word (the `look` command)."""
@@ -739,7 +767,8 @@ class Resolver:
         letters or that starts sentences of many records ("Described as ...", "Its code point"): a capital
         the sentence start gave, or a template's word, not a name."""
         found = candidates(record.text, self.language.name_connectors, self.language.stop_words,
-                           self.language.clause_joiners, self.language.months)
+                           self.language.clause_joiners | self.language.copulas, self.language.months,
+                           self.language.copulas)
         toks = tokens(record.text)
 
         if record.subject and not any(fold(c.text) == record.subject for c in found):
@@ -803,7 +832,9 @@ class Resolver:
         aside |= set(itertools.takewhile(lambda i: toks[i] in self.language.requests, range(len(toks))))  # "Name
         # the module ...": the request's verb, not the "names" a record counts
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
-        return [w for w in dict.fromkeys(words) if w not in used and w not in self.content_stop]
+        keyed = {m.group(1).lower() for m in _WRITTEN_KEY.finditer(question)}  # "the Before= setting": a function
+        # word written as a setting's key is that key
+        return [w for w in dict.fromkeys(words) if w not in used and (w not in self.content_stop or w in keyed)]
 
     def _offered(self, question: str) -> list[list[str]]:
         """The options a question offers on either side of an alternatives word, each the words up to a

@@ -1435,3 +1435,76 @@ def test_a_quantity_word_set_aside_beside_a_quantity_asked_sets_aside_only_its_f
             for n, after, wants, lines in [("quorra", 7, 5, 30), ("tessel", 2, 9, 41), ("vintry", 4, 1, 12)]}
     assert ask("quorra.unit: number of Wants entries, not the After count", docs) == "5"
     assert ask("tessel.unit: the After count, not the number of lines", docs) == "2"
+
+
+def test_a_key_padded_to_its_colon_labels_its_value() -> None:
+    # made-up audit mails with aligned "Key   : value" lines
+    docs = {f"job-{n}": f"Notes for {n}.job (shipped by {pkg}):\n  Description  : {desc}\n  Retries      : {retries}\n"
+                        f"  Timeout      : {timeout}\n"
+            for n, pkg, desc, retries, timeout in [("quorra", "qpkg", "Nightly ledger sweep", 3, 90),
+                                                   ("tessel", "tpkg", "Hourly cache trim", 5, 30),
+                                                   ("vintry", "vpkg", "Weekly archive roll", 1, 600)]}
+    assert ask("What is the timeout of tessel.job?", docs) == "30"
+    assert ask("retries for vintry.job", docs) == "1"
+
+
+def test_a_name_written_with_underscores_and_dots_is_the_subject_its_id_writes_with_dashes() -> None:
+    # made-up inventory dumps under one shared first line; the id writes "e9_sweep.job" as "e9-sweep-job"
+    docs = {f"unit-{n.replace('_', '-').replace('.', '-')}": f"# unit-inventory dump (selected keys)\nId={n}\n"
+                                                             f"Description={desc}\nLineCount={lines}"
+            for n, desc, lines in [("e9_sweep.job", "Sweep the ledger at night", 12),
+                                   ("k4_trim.job", "Trim the hourly cache", 30),
+                                   ("z2_roll.job", "Roll the weekly archive", 7)]}
+    assert ask("Which unit is described as 'Trim the hourly cache'?", docs) == "k4_trim.job"
+
+
+def test_a_function_word_written_as_a_key_asks_that_key_and_the_thing_counted_is_the_noun_after_how_many() -> None:
+    # made-up unit cards: "Docs: 1 listed" beside "Before: 5 — first ..."
+    docs = {f"unit-{n}": f"{n}.unit card\n- Docs: {docs_n} listed, first man:{n}(1)\n- After: {after} — first a.target\n"
+                         f"- Before: {before} — first b.target\n- Lines: {lines}"
+            for n, docs_n, after, before, lines in [("quorra", 1, 1, 5, 38), ("tessel", 2, 3, 1, 20),
+                                                    ("vintry", 1, 4, 2, 11)]}
+    assert ask("How many units are listed in the Before= setting of quorra.unit (not After=)?", docs) == "5"
+
+
+def test_a_key_inside_a_bracket_after_a_value_names_a_part_of_that_field() -> None:
+    # made-up unit records: "Before= entries: 2 (first: b1.target)"
+    docs = {f"unit-{n}": f"Unit: {n}.unit\nAfter= entries: {a} (first: {af})\nBefore= entries: {b} (first: {bf})\n"
+                         f"Line count: {lines}"
+            for n, a, af, b, bf, lines in [("quorra", 2, "a1.target", 1, "b1.target", 25),
+                                           ("tessel", 3, "a2.target", 4, "b2.target", 19),
+                                           ("vintry", 1, "a3.target", 2, "b3.target", 40)]}
+    assert ask("For quorra.unit I need the first unit in Before=, not the first one in After=.", docs) == "b1.target"
+    assert ask("first After= entry of vintry.unit", docs) == "a3.target"
+
+
+def test_a_field_asked_of_a_record_named_by_a_value_answers_by_its_near_label_when_no_kind_is_asked() -> None:
+    # made-up claim cards: the claim number is the subject; the claimant names the record
+    docs = {f"clm-{n.lower()}": f"CLAIM CARD\nClaim number: {n}\nClaimant: {who}\nDate of loss: {day}\n"
+                                f"Loss location: {town}\nCause of loss: {cause}"
+            for n, who, day, town, cause in [("QZ-101", "Ottilie Brandreth", "15/01/2021", "Stroud", "fire"),
+                                             ("QZ-102", "Bastian Quarrie", "02/03/2021", "Ludlow", "flood"),
+                                             ("QZ-103", "Mirela Tosh", "09/09/2021", "Hexham", "theft")]}
+    assert ask("Where did the loss on Bastian Quarrie's claim take place?", docs) == "Ludlow"
+    assert ask("Which claim is Mirela Tosh's?", docs) == "QZ-103"
+
+
+def test_a_verb_closing_its_clause_right_after_a_value_describes_that_value() -> None:
+    # made-up file notes: "A total of £X was claimed against a reserve of £Y."
+    docs = {f"clm-{n.lower()}": f"File note, claim {n}. {who} holds a home policy. A total of £{claimed} was claimed "
+                                f"against a reserve of £{reserve}. After the £250.00 excess, £{paid} was paid."
+            for n, who, claimed, reserve, paid in [("QZ-201", "Ottilie Brandreth", "75,605.99", "91,900.00", "75,355.99"),
+                                                   ("QZ-202", "Bastian Quarrie", "12,000.00", "15,500.00", "11,750.00"),
+                                                   ("QZ-203", "Mirela Tosh", "8,420.10", "9,000.00", "8,170.10")]}
+    assert ask("How much did Ottilie Brandreth claim for in total?", docs) == "75,605.99"
+    assert ask("the reserve on Mirela Tosh's claim", docs) == "9,000.00"
+
+
+def test_a_title_after_a_signed_name_says_who_the_name_is() -> None:
+    # made-up settlement letters signed "Name, Claims Adjuster"
+    docs = {f"clm-{n.lower()}": f"Our ref: {n}\n\nDear {who},\n\nYour claim for £{amount} is settled.\n\nYours sincerely,\n"
+                                f"{adjuster}, Claims Adjuster\n\n-- footer: loss assessor {assessor} --"
+            for n, who, amount, adjuster, assessor in [("QZ-301", "Isolde Penhallow", "1,200.00", "Priya Dandekar", "Lorcan Tighe"),
+                                                       ("QZ-302", "Bastian Quarrie", "3,400.00", "Grant Ollivant", "Mira Hesketh"),
+                                                       ("QZ-303", "Mirela Tosh", "560.00", "Saoirse Kinsella", "Oren Falk")]}
+    assert ask("who was the adjuster on isolde penhallow claim", docs) == "Priya Dandekar"
