@@ -407,9 +407,8 @@ def load_language(path: str | None = None) -> Language:
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "kind_pronouns", "requests", "name_connectors", "clause_joiners", "copulas",
-                "negations",
-                "alternatives", "quantity", "time", "person", "organisation", "organisation_ends", "months", "range_joiners",
-                "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects", "stating"):
+                "negations", "alternatives", "quantity", "time", "person", "organisation", "organisation_ends", "months",
+                "range_joiners", "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects", "stating"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -87,6 +87,7 @@ def _norm(words: Sequence[str]) -> str:
     return " " + " ".join(words) + " "
 
 
+_TITLE_HEAD = re.compile(r"\s+(?:\(|[-–—]\s)")  # where a title's own name ends: a bracket or a dash after it
 _BRACKET_END = re.compile(r"\s*\([^()]*\)$")  # a bracket closing a name ("Old North Arabian (Ancient North Arabian)")
 _HEX_DIGITS = re.compile(r"(?=.*\d)[0-9a-f]{6}|(?=.*\d)[0-9a-f]{8}")  # a colour's hex digits without their hash
 _CRUMB = re.compile(r"\s+(?:>|»|›)\s+")  # the steps of a breadcrumb ("Wiki > Input > X11 keysyms > Henkan_Mode")
@@ -224,9 +225,12 @@ class NameIndex:
             inside = [k for k, t in enumerate(toks) if at <= t.at < end and not t.mark]
             if inside:
                 first = Candidate(text[at:end], inside[0], inside[-1] + 1)
-        dotted = next((t for t in toks if re.search(r"[._]", t.text) and re.sub(r"[._]", "-", fold(t.text)) == alias.replace("_", "-")), None)
+        dashed = alias.replace("_", "-")
+        dotted = next((t for t in toks if re.search(r"[._]", t.text) and re.sub(r"[._]", "-", fold(t.text)) == dashed),
+                      None)
         if dotted is not None and (first is None or fold(dotted.text).endswith("." + fold(first.text))
-                                   or "\n" in text and "\n" not in text[:toks[first.start].at] and alias.replace("_", "-") not in re.sub(r"[._]", "-", fold(first.text))):
+                                   or "\n" in text and "\n" not in text[:toks[first.start].at]
+                                   and dashed not in re.sub(r"[._]", "-", fold(first.text))):
             # "# unit-inventory dump\nId=systemd-sysext.service", id "unit-systemd-sysext-service": below a
             # shared first line, the word the whole id tail writes is the subject
             first = Candidate(dotted.text, dotted.index, dotted.index + 1)  # "... > statistics > median_low" over
@@ -315,8 +319,10 @@ class NameIndex:
             # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line,
             # the first of several, does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp"; "WORKSHOP
             # TICKET | Vehicle FL-0880 | Reg LL22 HTK"), or the subject ends with it ("Invoice CFW-24A-01903 was ...")
-        if span == record.subject_text or span == _BRACKET_END.sub("", record.subject_text):
-            return True  # "Old North Arabian" names "Old North Arabian (Ancient North Arabian)"
+        if span == record.subject_text or span == _BRACKET_END.sub("", record.subject_text) \
+                or " " in span and span == _TITLE_HEAD.split(record.subject_text, 1)[0]:
+            return True  # "Old North Arabian" names "Old North Arabian (Ancient North Arabian)"; "Corvane Yard" names
+            # "Corvane Yard (Gothenburg) - lease QL-3926W", the title's words before its bracket or dash
         named = any(c.isupper() or c.isdigit() for c in span[1:])  # "zerabin fume hood fv-608": a code in it too
         return (named or written_lower or len(span.split()) > 1 and any(is_value(w) for w in span.split())) \
             and fold(span) == record.subject

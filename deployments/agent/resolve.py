@@ -40,6 +40,7 @@ ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
 LOOKUP_THOUGHT = "I look up each thing the question names."
 COMBINE_THOUGHT = "I combine the values the documents give."
 NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it is ("Supplier contract check:")
+_BRACKET_END = re.compile(r"\s*\([^()]*\)$")  # a bracket closing a name: its place or its other name
 _WRITTEN_KEY = re.compile(r"(?<![\w=])([^\W\d_]\w*)=(?![\w=])")  # "Before=", "OnCalendar=": a key as a file writes it
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
 
@@ -302,8 +303,11 @@ class Resolver:
         named = {t.text.lower() for t in tokens(used or span)}
         labels = {w.lower() for c in cands for w in c.label}
         options = self._offered(question)
+        longer = [" " + fold(c.text) + " " for c in cands if c.name and " " in c.text]
         offered = [o for o in options if " " + " ".join(o) + " " in record.padded
+                   and not any(" " + " ".join(o) + " " in n and n.strip() != " ".join(o) for n in longer)
                    and not set(o) & named and not set(o) <= labels]  # an option is a value, not a field's label
+        # nor a word of a longer name ("hospital or clinic" in "Stavmere University Hospital")
         if len(offered) == 1 and len(options) >= 2:  # "the protocol (tcp or udp) of X": the
             # one option the record holds (when it holds both, "ISO number or telephone prefix", the words decide)
             written = next(t.text for t in tokens(question) if t.text.lower() == offered[0][0])
@@ -345,7 +349,8 @@ class Resolver:
                     all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL + 1]], self.same) for p in phrase)
                     or c.label[:1] and matches(phrase[-2], [c.label[0].lower()], self.same)
                     and is_value(c.text) and not NUMBER.fullmatch(c.text))
-                for c in cands)  # "Give me the reorder point for X": a phrase of several words that labels one of X's
+                for c in cands) or self._phrase_of(question, phrase, used or span)
+            # "Give me the reorder point for X": a phrase of several words that labels one of X's
             # values asks that field, no kind; so does one whose modifier is a code's own label ("the policy number
             # for X": "... holds home buildings policy QFP-HBL-4730131")
             if self._opens_with_kind(question):
@@ -363,6 +368,13 @@ class Resolver:
                 and (org := self._organisation(record, cands, question)) is not None:  # "Which company do they work
             # for?": the one organisation's name the record holds that few records do (not the issuer every one names)
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], org.text,
+                              "observation", 0, [record.id])
+        if not named_subject and span and phrase and not any(  # a subject that says the kind is the answer
+                matches(fold(w), phrase[-1:], self.same) for w in record.subject_text.split()) \
+                and (named_kind := self._named_kind(question, cands, phrase, options)):
+            # "Which hospital or clinic has X as its coordinator?": the one name the record holds that ends with the
+            # kind asked ("Stavmere University Hospital"), whatever the record's subject
+            return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], named_kind.text,
                               "observation", 0, [record.id])
         # "Which of our suppliers ...": the subject's own label, near it, says that kind ("Supplier contract check:")
         subject_kind = not named_subject and span and self._subject_labelled(phrase, cands, record, NEAR_LABEL)
@@ -473,6 +485,10 @@ class Resolver:
             items = next((found for found in lists if len(found) >= max(2, abs(nth))), None)
             if items is not None:
                 ranking = [items[nth - 1 if nth > 0 else nth]] + ranking
+        if named_subject and {t.text.lower() for t in tokens(plain)} & self.language.naming \
+                and not self.language.asks_quantity(plain):
+            named_only = [c for c in ranking if not NUMBER.fullmatch(c.text) and not _is_date(c, self.language)]
+            ranking = named_only or ranking  # "the name of the landlord company we rent X from": a name, no amount
         counted = self.language.asks_quantity(plain)
         unwanted = [w for w in self._unwanted(question) if w not in wanted and not (counted and w in self.language.quantity)]
         # "the numeric code, not the letter code": "code" is asked too, only "letter" is set aside; "the number of
@@ -696,6 +712,29 @@ class Resolver:
         or a request whose object is the kind ("Name the script whose ...")."""
         first = next((t.text.lower() for t in tokens(question) if not t.mark), "")
         return first in self.language.kind_words or self._requested(question) is not None
+
+    def _named_kind(self, question: str, cands: list[Candidate], phrase: list[str], options: list[list[str]]
+                    ) -> Candidate | None:
+        """The one name of several words, not in the question, whose last word is the kind asked or one of the kinds
+        the question offers ("Which hospital or clinic ...": "... University Hospital"); else None."""
+        kinds = [phrase[-1]] + [o[-1] for o in options if o]
+        asked = fold(question)
+        found: dict[str, Candidate] = {}
+        for c in cands:
+            text = _BRACKET_END.sub("", c.text)  # "Stavmere University Hospital (Coimbra)": the name before its place
+            if c.name and " " in text.strip() and fold(text) not in asked and matches(fold(text.split()[-1]), kinds,
+                                                                                     self.same):
+                found[fold(text)] = Candidate(text, c.start, c.end)
+        return next(iter(found.values())) if len(found) == 1 else None
+
+    def _phrase_of(self, question: str, phrase: list[str], span: str) -> bool:
+        """Whether the request's object is followed by a word that ties it to the name the question gives ("Give me
+        the monthly service charge (not the rent) for Brindlecombe Exchange"): a field of that thing, no kind."""
+        if not phrase or not span:
+            return False
+        ties = "|".join(re.escape(w) for w in self.language.of_words)
+        return re.search(re.escape(" ".join(phrase)) + r"\s*(?:\([^()]*\)\s*)?(?:" + ties + r")\s+(?:\w+\s+)?"
+                         + re.escape(fold(span)) + r"(?!\w)", fold(question)) is not None
 
     def _asks_kind(self, question: str) -> bool:
         """Whether the question asks what kind of thing it means: a kind word before a noun or a word standing for

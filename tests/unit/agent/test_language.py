@@ -70,6 +70,7 @@ def test_words_yaml_reads_as_booleans_are_quoted_and_an_unquoted_one_is_refused(
     ("num", "number"), ("widths", "wide"), ("heights", "tall"), ("described", "description"),
     ("alternates", "additional"), ("extras", "secondary"), ("currencies", "money"),
     ("voltage", "volts"), ("printable", "prints"), ("convertible", "converted"),
+    ("departure", "departs"), ("failures", "failed"), ("pressure", "pressed"),
 ])
 def test_word_formation_joins_words_it_was_not_written_from(a: str, b: str) -> None:
     assert load_language().same_word(a, b) and load_language().same_word(b, a)
@@ -113,3 +114,8 @@ def test_a_word_s_consonants_abbreviate_it_and_a_word_with_vowels_does_not() -> 
 def test_two_words_joined_by_a_slash_in_a_label_are_each_matched() -> None:
     from deployments.agent.records import Candidate, score
     assert score(Candidate("2", 0, 1, label=["Units/Ctn"]), ["carton"], same=load_language().same_word) > 0
+
+
+def test_prepositions_are_function_words_and_a_kind_word_before_one_asks_a_kind() -> None:
+    assert {"across", "among", "towards", "via", "beyond"} <= EN.stop_words
+    assert "one" in EN.kind_pronouns and {"is", "was"} <= EN.copulas and not {"is", "was"} & EN.clause_joiners

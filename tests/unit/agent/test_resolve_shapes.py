@@ -1508,3 +1508,29 @@ def test_a_title_after_a_signed_name_says_who_the_name_is() -> None:
                                                        ("QZ-302", "Bastian Quarrie", "3,400.00", "Grant Ollivant", "Mira Hesketh"),
                                                        ("QZ-303", "Mirela Tosh", "560.00", "Saoirse Kinsella", "Oren Falk")]}
     assert ask("who was the adjuster on isolde penhallow claim", docs) == "Priya Dandekar"
+
+
+def test_the_one_name_ending_with_the_kind_asked_answers_and_an_option_inside_a_name_is_no_option() -> None:
+    # made-up site cards: the site number is the subject, the hospital a title line below it
+    docs = {f"site-{n.lower()}": f"Operations > Sites > {n}\n\n{place} ({town})\n- PI: Dr. {pi}\n- Coordinator: {coord}\n"
+                                 f"- Enrolled: {enrolled}"
+            for n, place, town, pi, coord, enrolled in [
+                ("SN-101", "Stavmere University Hospital", "Coimbra", "Niamh Mallory", "Dario Kovacic", 38),
+                ("SN-102", "Ulvdale Neurology Clinic", "Lyon", "Piers Verhoeven", "Oskar Lamberti", 12),
+                ("SN-103", "Garbrook Research Clinic", "Nantes", "Idris Tellefsen", "Lucien Pellegrini", 7)]}
+    assert ask("Which hospital or clinic has Dario Kovacic as its study coordinator?", docs) \
+        == "Stavmere University Hospital"
+    assert ask("which clinic has Oskar Lamberti as coordinator", docs) == "Ulvdale Neurology Clinic"
+
+
+def test_a_request_tied_to_the_name_by_for_asks_a_field_and_a_title_s_head_names_its_record() -> None:
+    # made-up lease cards titled "Building (City) - lease QL-..." and one export row
+    docs = {f"lease-{n.lower()}": f"{b} ({city}) - lease {n}\n- Landlord's ref: {ref}\n- Landlord: {owner}\n"
+                                  f"- Rent: {rent}/month; service charge {svc}/month\n- Capacity: {desks} desks, {park} parking spaces"
+            for n, b, city, ref, owner, rent, svc, desks, park in [
+                ("QL-3926W", "Corvane Yard", "Gothenburg", "AGR/2014/6576", "Meridale Investments", "790,930", "191,735", 354, 31),
+                ("QL-6624B", "Brindlecombe Exchange", "Denver", "AGR/2019/6457", "Pellbright Partners", "48,940", "16,080", 95, 4),
+                ("QL-5198B", "Ingleford Point", "Leeds", "AGR/2020/1187", "Hartwell Estates", "22,100", "5,300", 60, 18)]}
+    assert ask("Give me the monthly service charge (not the rent) for Brindlecombe Exchange.", docs) == "16,080"
+    assert ask("I need the name of the landlord company we rent Corvane Yard from.", docs) == "Meridale Investments"
+    assert ask("I need the total number of parking spaces across Ingleford Point and Corvane Yard.", docs) == "49"
