@@ -133,6 +133,8 @@ class Language(BaseModel):
     reversed_order: list[str] = Field([], description='Phrases stating the second operand first ("subtract ... from").')
     kind_words: list[str] = Field([], description='Determiners that ask for a kind of thing ("which").')
     kind_pronouns: list[str] = Field([], description='Words that stand for the kind after a kind word ("which one").')
+    demonstratives: list[str] = Field([], description='Words that stand for the thing the question names ("what '
+                                      'language is that").')
     requests: list[str] = Field([], description='Verbs that open a request ("Name the module ...", "Give me ..."): '
                                 'the first word of a question, they ask for the answer and label none.')
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
@@ -271,10 +273,13 @@ class Language(BaseModel):
         fa, fb = family.get(a, family.get(self._stem(a))), family.get(b, family.get(self._stem(b)))
         if fa and fb and fa & fb:  # "widths" / "wide", "metres" / "length"
             return True
+        cut = a.endswith("s") and b.endswith("s")  # both in the plural: compare their stems too
+        for short, long in [sorted((a, b), key=len)] + ([sorted((self._stem(a), self._stem(b)), key=len)] if cut else []):
+            if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha() \
+                    and long[len(short):] not in known:
+                return True  # an abbreviation: "max" / "maximum", "num" / "number", and both in the plural:
+                # "cols" / "columns"
         short, long = sorted((a, b), key=len)
-        if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha() \
-                and long[len(short):] not in known:
-            return True  # an abbreviation: "max" / "maximum", "num" / "number"
         if 3 <= len(short) <= 5 and short.isalpha() and short[0] == long[0] and len(long) >= 2 * len(short) \
                 and not set(short[1:]) & set("aeiou") and _in_order(short, long):
             return True  # a word's consonants: "ctn" / "carton", "qty" / "quantity", "mfr" / "manufacturer"
@@ -406,8 +411,8 @@ def load_language(path: str | None = None) -> Language:
     import yaml  # only when a language is loaded, never at import
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
-    for key in ("stop_words", "kind_words", "kind_pronouns", "requests", "name_connectors", "clause_joiners", "copulas",
-                "negations", "alternatives", "quantity", "time", "person", "organisation", "organisation_ends", "months",
+    for key in ("stop_words", "kind_words", "kind_pronouns", "demonstratives", "requests", "name_connectors",
+                "clause_joiners", "copulas", "negations", "alternatives", "quantity", "time", "person", "organisation", "organisation_ends", "months",
                 "range_joiners", "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects", "stating"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans

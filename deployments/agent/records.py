@@ -316,6 +316,11 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             taken.add(k)  # "the Bergen office opened in 2014": "office" is Bergen's, not 2014's label;
             # "210 mm wide and 297 mm high": "wide" is 210's
             content += t.text.lower() not in stop_words
+        counted = next((b for b in bounds if b.start == c.end and b.name), None) \
+            if not after and c.text.isdigit() else None
+        if counted is not None and counted.end < len(toks) and not toks[counted.end].mark \
+                and toks[counted.end].text.islower():  # "13 SEE ALSO references": the name and its noun say what
+            after = [t.text for t in toks[counted.start: counted.end + 1] if not t.mark]  # the number counts
         c.after = [c.unit] + after if c.unit else after
     for c in kept:  # the words back to the previous value, less those that describe that value
         back = max((b.end for b in bounds if b.end <= c.start), default=0)
@@ -744,6 +749,9 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     if nxt is None or (c.name and c.end - c.start >= 2 and not any(is_value(t.text) for t in toks[c.start: c.end])):
         return False  # "Bright Tern measures 118 m": a name of several words is what the sentence is about
     between = toks[c.end: nxt.start]
+    if not between and NUMBER.fullmatch(c.text) and nxt.name and c.text.isdigit() and nxt.end < len(toks) \
+            and not toks[nxt.end].mark and toks[nxt.end].text.islower():
+        return False  # "13 SEE ALSO references": a count of the things a name and a noun after it say
     if 2 <= len(between) <= 3 and between[-1].text == ":" and NUMBER.fullmatch(c.text) \
             and all(t.text.islower() and not t.mark for t in between[:-1]):
         return False  # "registered under 12 aliases: 8859, cp819, ...", "It covers 26 line items: Soil survey": a

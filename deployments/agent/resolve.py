@@ -314,6 +314,12 @@ class Resolver:
             answer = written if len(offered[0]) == 1 else " ".join(offered[0])
             return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], answer,
                               "observation", 0, [record.id])
+        if named_subject and record.alias in (fold(span), fold((used or span).split()[-1])) \
+                and self._asks_identity(question):
+            name = _BRACKET_END.sub("", record.subject_text)  # "code xcw - what language is that?": the record's
+            if name and fold(name) != record.alias and fold(name) not in fold(question):  # name, by its id's code
+                return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], name,
+                                  "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
         low, named_words = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
         places = [(i, i + len(named_words)) for i in range(len(low) - len(named_words) + 1)
@@ -735,6 +741,13 @@ class Resolver:
         ties = "|".join(re.escape(w) for w in self.language.of_words)
         return re.search(re.escape(" ".join(phrase)) + r"\s*(?:\([^()]*\)\s*)?(?:" + ties + r")\s+(?:\w+\s+)?"
                          + re.escape(fold(span)) + r"(?!\w)", fold(question)) is not None
+
+    def _asks_identity(self, question: str) -> bool:
+        """Whether the question asks what the thing it names is: a kind word, its noun, a copula and a word standing
+        for the thing ("what language is that", "which country is it")."""
+        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        return any(w in self.language.kind_words and words[i + 2] in self.language.copulas
+                   and words[i + 3] in self.language.demonstratives for i, w in enumerate(words[:-3]))
 
     def _asks_kind(self, question: str) -> bool:
         """Whether the question asks what kind of thing it means: a kind word before a noun or a word standing for

@@ -119,3 +119,9 @@ def test_two_words_joined_by_a_slash_in_a_label_are_each_matched() -> None:
 def test_prepositions_are_function_words_and_a_kind_word_before_one_asks_a_kind() -> None:
     assert {"across", "among", "towards", "via", "beyond"} <= EN.stop_words
     assert "one" in EN.kind_pronouns and {"is", "was"} <= EN.copulas and not {"is", "was"} & EN.clause_joiners
+
+
+@pytest.mark.parametrize("a,b,same", [("cols", "columns", True), ("secs", "seconds", True), ("mins", "minutes", True),
+                                      ("keys", "keysym", False), ("bytes", "bytecode", False)])
+def test_an_abbreviation_in_the_plural_matches_its_word_in_the_plural_only(a: str, b: str, same: bool) -> None:
+    assert EN.same_word(a, b) is same and "that" in EN.demonstratives

@@ -1534,3 +1534,24 @@ def test_a_request_tied_to_the_name_by_for_asks_a_field_and_a_title_s_head_names
     assert ask("Give me the monthly service charge (not the rent) for Brindlecombe Exchange.", docs) == "16,080"
     assert ask("I need the name of the landlord company we rent Corvane Yard from.", docs) == "Meridale Investments"
     assert ask("I need the total number of parking spaces across Ingleford Point and Corvane Yard.", docs) == "49"
+
+
+def test_what_kind_is_that_asked_by_the_id_s_code_is_the_record_s_name() -> None:
+    # made-up language requests, ids ending with the language's code
+    docs = {f"lang-{code}": f"Subject: Language code request - {name} ({code})\nFrom: desk@example.org\n\nplease add "
+                            f"{name} to the picker. Use the identifier {code}.\nRegistry: entry {entry} of 7910."
+            for code, name, entry in [("qzw", "Velmoric", 7224), ("qzx", "Tarnish Creole", 5623), ("qzy", "Old Brask", 811)]}
+    assert ask("code qzw - what language is that", docs) == "Velmoric"
+    assert ask("We must add the language with identifier qzx. Which language is it?", docs) == "Tarnish Creole"
+    assert ask("entry number for qzy", docs) == "811"
+
+
+def test_abbreviations_in_the_plural_match_and_a_count_before_a_name_counts_what_it_names() -> None:
+    # made-up terminal cards ("96 cols · 66 lines") and page audits ("13 SEE ALSO references")
+    docs = {f"ti-{n}": f"Terminal {n}\nGeometry: {cols} cols · {lines} lines\nStored at /usr/share/t/{n}"
+            for n, cols, lines in [("vq100", 96, 66), ("vq200", 132, 24), ("vq300", 80, 43)]}
+    docs |= {f"man-{n}": f"Subject: page audit - {n}(8)\nFrom: docs@example.internal\n\nCounted {opts} documented options (first one: -t) and {refs} SEE ALSO "
+                         f"references (first: fs(5))."
+             for n, opts, refs in [("qmkfs", 3, 13), ("qfind", 2, 3), ("qlsx", 7, 5)]}
+    assert ask("columns of vq200 plus columns of vq300", docs) == "212"
+    assert ask("how many SEE ALSO entries does qmkfs have", docs) == "13"
