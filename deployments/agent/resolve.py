@@ -507,8 +507,9 @@ class Resolver:
         if best is not None and not span and best.score < 1.0:
             return None  # found by the whole question only: a weak match is no answer
         if best is not None and not named_subject and span and record.subject_text and best.score < NEAR_SCORE \
-                and (self._asks_kind(question) or score(best, wanted, self.language.stop_words, same=self.same) < NEAR_SCORE):  # unweighted: a
-            # near label's word that several values' labels share ("Loss location", "Date of loss") still asks, where
+                and (self._asks_kind(question) or not any(matches(w.lower(), wanted, self.same)
+                                                          for w in best.label[:NEAR_LABEL] + best.after[:2])):
+            # a near label's word that several values' labels share ("Loss location", "Date of loss") still asks, where
             # the question names no kind of thing it asks ("Where did the loss on X's claim take place?")
             best = None  # "supplier for PO-436266": a word far from any value ("our catering supplier under contract
             # ... since August 1, 2021") says what the subject is, not which value is asked
@@ -906,7 +907,13 @@ class Resolver:
         for i, t in enumerate(toks):
             if t.text.lower() not in self.language.alternatives or not 0 < i < len(toks) - 1:
                 continue
-            out += [run(i + 1, 1), run(i - 1, -1)]
+            left = run(i - 1, -1)
+            k = i - 1 - len(left)
+            while k >= 0 and toks[k].text.lower() in self.language.arithmetic.articles:
+                k -= 1
+            if k >= 0 and toks[k].text.lower() in self.language.of_words:
+                continue  # "the fleet number of the van or truck they drive": what the asked value is of, no option
+            out += [run(i + 1, 1), left]
             k = i - 1 - len(out[-1])
             while k >= 1 and toks[k].text == "," and out[-1]:  # "tcp, udp or sctp"
                 out.append(run(k - 1, -1))

@@ -1555,3 +1555,12 @@ def test_abbreviations_in_the_plural_match_and_a_count_before_a_name_counts_what
              for n, opts, refs in [("qmkfs", 3, 13), ("qfind", 2, 3), ("qlsx", 7, 5)]}
     assert ask("columns of vq200 plus columns of vq300", docs) == "212"
     assert ask("how many SEE ALSO entries does qmkfs have", docs) == "13"
+
+
+def test_alternatives_after_of_name_what_the_value_is_of_not_options_to_answer() -> None:
+    # made-up fleet cards: "Type: truck" is a value, but "the van or truck" names what the asked number is of
+    docs = {f"veh-{n.lower()}": f"Fleet number: {n}\nType: {kind}\nDriver: {who}\nPayload (kg): {kg}"
+            for n, kind, who, kg in [("FL-0709", "truck", "Jory Hendrawe", 3800), ("FL-0710", "van", "Ama Pike", 1200),
+                                     ("FL-0711", "truck", "Odo Rask", 5200)]}
+    assert ask("what's the payload of the van or truck that Jory Hendrawe drives?", docs) == "3800"
+    assert ask("FL-0710: van or truck?", docs) == "van"
