@@ -273,8 +273,10 @@ class Language(BaseModel):
         fa, fb = family.get(a, family.get(self._stem(a))), family.get(b, family.get(self._stem(b)))
         if fa and fb and fa & fb:  # "widths" / "wide", "metres" / "length"
             return True
-        cut = a.endswith("s") and b.endswith("s")  # both in the plural: compare their stems too
-        for short, long in [sorted((a, b), key=len)] + ([sorted((self._stem(a), self._stem(b)), key=len)] if cut else []):
+        pairs = [sorted((a, b), key=len)]
+        if a.endswith("s") and b.endswith("s"):  # both in the plural: their stems too
+            pairs.append(sorted((self._stem(a), self._stem(b)), key=len))
+        for short, long in pairs:
             if len(short) >= 3 and long.startswith(short) and len(long) >= 2 * len(short) and short.isalpha() \
                     and long[len(short):] not in known:
                 return True  # an abbreviation: "max" / "maximum", "num" / "number", and both in the plural:
@@ -412,8 +414,9 @@ def load_language(path: str | None = None) -> Language:
 
     raw = yaml.safe_load(Path(path or DEFAULT_LANGUAGE_FILE).read_text(encoding="utf-8")) or {}
     for key in ("stop_words", "kind_words", "kind_pronouns", "demonstratives", "requests", "name_connectors",
-                "clause_joiners", "copulas", "negations", "alternatives", "quantity", "time", "person", "organisation", "organisation_ends", "months",
-                "range_joiners", "rates", "naming", "titles", "of_words", "mail_senders", "mail_subjects", "stating"):
+                "clause_joiners", "copulas", "negations", "alternatives", "quantity", "time", "person", "organisation",
+                "organisation_ends", "months", "range_joiners", "rates", "naming", "titles", "of_words", "mail_senders",
+                "mail_subjects", "stating"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -88,7 +88,8 @@ def _norm(words: Sequence[str]) -> str:
 
 
 _TITLE_HEAD = re.compile(r"\s+(?:\(|[-–—]\s)")  # where a title's own name ends: a bracket or a dash after it
-_BRACKET_END = re.compile(r"\s*\([^()]*\)$")  # a bracket closing a name ("Old North Arabian (Ancient North Arabian)")
+BRACKET_END = re.compile(r"\s*\([^()]*\)$")  # a bracket closing a name ("Old North Arabian (Ancient North
+# Arabian)", "Stavmere University Hospital (Coimbra)")
 _HEX_DIGITS = re.compile(r"(?=.*\d)[0-9a-f]{6}|(?=.*\d)[0-9a-f]{8}")  # a colour's hex digits without their hash
 _CRUMB = re.compile(r"\s+(?:>|»|›)\s+")  # the steps of a breadcrumb ("Wiki > Input > X11 keysyms > Henkan_Mode")
 _CRUMB_END = re.compile(r"\s*(?:::|:\s|\s[-–—]\s)")  # what the page's own text starts with after the last step
@@ -319,7 +320,7 @@ class NameIndex:
             # does as a name of several words ("dark olive green", id "x11-dark-olive-green"), or its title line,
             # the first of several, does ("Reference card - LLDP (EtherTypes)", id "ethertype-lldp"; "WORKSHOP
             # TICKET | Vehicle FL-0880 | Reg LL22 HTK"), or the subject ends with it ("Invoice CFW-24A-01903 was ...")
-        if span == record.subject_text or span == _BRACKET_END.sub("", record.subject_text) \
+        if span == record.subject_text or span == BRACKET_END.sub("", record.subject_text) \
                 or " " in span and span == _TITLE_HEAD.split(record.subject_text, 1)[0]:
             return True  # "Old North Arabian" names "Old North Arabian (Ancient North Arabian)"; "Corvane Yard" names
             # "Corvane Yard (Gothenburg) - lease QL-3926W", the title's words before its bracket or dash

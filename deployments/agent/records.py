@@ -363,7 +363,8 @@ def _whole_references(text: str, toks: list[Tok], found: list[Candidate]) -> lis
     kept: list[Candidate] = []
     for c in found:
         a = toks[c.start].at
-        if a > 0 and text[a - 1] == "/" and (a == 1 or text[a - 2] in " \t\n(:=,\"'") and c.text.startswith(toks[c.start].text):
+        if a > 0 and text[a - 1] == "/" and (a == 1 or text[a - 2] in " \t\n(:=,\"'") \
+                and c.text.startswith(toks[c.start].text):
             c.text = "/" + c.text
         last = toks[c.end - 1]
         glued = _GLUED_BRACKET.match(text, last.at + len(last.text)) if c.end < len(toks) else None
@@ -540,7 +541,8 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
         header = next((k for k in range(len(lines) - 1) if lines[k][1].count(bar) >= least
                        and len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar))
                        and lines[k + 1][1].count(bar) >= least
-                       and (bar in "|\t" or all(_HEADER_CELL.fullmatch(n.strip()) for n in lines[k][1].split(bar)))), None)
+                       and (bar in "|\t" or all(_HEADER_CELL.fullmatch(n.strip()) for n in lines[k][1].split(bar)))),
+                      None)
         skip = 1
     if header is None:
         return found
@@ -671,10 +673,9 @@ def _key_start(toks: list[Tok], colon: int) -> int:
 
 def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set[int]:
     """The token indices of multi-word keys before a colon ("Minimum bytes per character: 1", "Wants First:" with
-    no value); a one-word
-    key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest, and a sentence that
-    ends with a colon ("It is registered under 12 aliases: ...", several function words; "It covers 26 line items:",
-    a function word and then a count) is no key."""
+    no value); a one-word key ("libcairo2: Cairo 2D ...") may be the record's subject, so it is left to the rest,
+    and a sentence that ends with a colon ("It is registered under 12 aliases: ...", several function words; "It
+    covers 26 line items:", a function word and then a count) is no key."""
     out: set[int] = set()
     for i, t in enumerate(toks):
         if t.text != ":" or i + 1 < len(toks) and toks[i + 1].mark and toks[i + 1].text != "\n":

@@ -30,7 +30,7 @@ from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
-from deployments.agent.names import FIELD_MARKS, Name, NameIndex, Record, collection, quoted
+from deployments.agent.names import BRACKET_END, FIELD_MARKS, Name, NameIndex, Record, collection, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value, matches,
                                        notation, ranked, score, tied, tokens, unit_code)
 from deployments.agent.story import read_story
@@ -40,7 +40,6 @@ ARITHMETIC_THOUGHT = "The question states arithmetic in words; I compute it."
 LOOKUP_THOUGHT = "I look up each thing the question names."
 COMBINE_THOUGHT = "I combine the values the documents give."
 NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it is ("Supplier contract check:")
-_BRACKET_END = re.compile(r"\s*\([^()]*\)$")  # a bracket closing a name: its place or its other name
 _WRITTEN_KEY = re.compile(r"(?<![\w=])([^\W\d_]\w*)=(?![\w=])")  # "Before=", "OnCalendar=": a key as a file writes it
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
 
@@ -316,7 +315,7 @@ class Resolver:
                               "observation", 0, [record.id])
         if named_subject and record.alias in (fold(span), fold((used or span).split()[-1])) \
                 and self._asks_identity(question):
-            name = _BRACKET_END.sub("", record.subject_text)  # "code xcw - what language is that?": the record's
+            name = BRACKET_END.sub("", record.subject_text)  # "code xcw - what language is that?": the record's
             if name and fold(name) != record.alias and fold(name) not in fold(question):  # name, by its id's code
                 return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], name,
                                   "observation", 0, [record.id])
@@ -496,7 +495,8 @@ class Resolver:
             named_only = [c for c in ranking if not NUMBER.fullmatch(c.text) and not _is_date(c, self.language)]
             ranking = named_only or ranking  # "the name of the landlord company we rent X from": a name, no amount
         counted = self.language.asks_quantity(plain)
-        unwanted = [w for w in self._unwanted(question) if w not in wanted and not (counted and w in self.language.quantity)]
+        unwanted = [w for w in self._unwanted(question)
+                    if w not in wanted and not (counted and w in self.language.quantity)]
         # "the numeric code, not the letter code": "code" is asked too, only "letter" is set aside; "the number of
         # Wants= entries, not the After= count": a quantity is asked too, only "After" is set aside
         if unwanted:  # "the alias, not its port": a value labelled by what is set aside drops below the others
@@ -728,7 +728,7 @@ class Resolver:
         asked = fold(question)
         found: dict[str, Candidate] = {}
         for c in cands:
-            text = _BRACKET_END.sub("", c.text)  # "Stavmere University Hospital (Coimbra)": the name before its place
+            text = BRACKET_END.sub("", c.text)  # "Stavmere University Hospital (Coimbra)": the name before its place
             if c.name and " " in text.strip() and fold(text) not in asked and matches(fold(text.split()[-1]), kinds,
                                                                                      self.same):
                 found[fold(text)] = Candidate(text, c.start, c.end)
@@ -755,7 +755,8 @@ class Resolver:
         one ("which command does that page cover", "Which one was it?"), not before a verb ("What was the ...")."""
         words = [t.text.lower() for t in tokens(question) if not t.mark]
         return self._requested(question) is not None or any(
-            w in self.language.kind_words and (nxt not in self.language.stop_words or nxt in self.language.kind_pronouns)
+            w in self.language.kind_words
+            and (nxt not in self.language.stop_words or nxt in self.language.kind_pronouns)
             for w, nxt in zip(words, words[1:]))
 
     def _not_opening_request(self, question: str, names: list[Name]) -> list[Name]:
