@@ -586,6 +586,8 @@ def _delimiter(lines: list[tuple[int, str]]) -> str | None:
     sentence's commas for a table."""
     for bar in (";", ","):
         for (_, head), (_, row) in zip(lines, lines[1:]):
+            if head.count(bar) < HEADER_CELLS - 1:  # most lines: too few cells, no split
+                continue
             names = head.split(bar)
             if len(names) >= HEADER_CELLS and len(row.split(bar)) == len(names) and all(
                     _HEADER_CELL.fullmatch(n.strip()) for n in names):

@@ -397,13 +397,14 @@ class Resolver:
                               answer, "observation", 0, [record.id])
         cands = [_split_label(c, wanted) for c in cands]
         plain = self._not_set_aside(question)  # "below U+0080 (not the total)": what the question asks
+        plain_words = [t.text.lower() for t in tokens(plain)]
+        counted = self.language.asks_quantity(plain)
         cell = next((c for c in cands if c.row >= 0 and fold(c.text) == fold(used or span)), None)
         if cell is not None and not named_subject:  # a table of many rows: the row the question names
             cands = [c for c in cands if c.row == cell.row]
         if named_subject:  # "the gross total of invoice X", "the hotel total": one record's field leaves nothing to
             # add up; an operator word that labels one of X's values names it
-            asked = [t.text.lower() for t in tokens(self._not_set_aside(question))]  # not "(not the total number)"
-            wanted += [w for w in asked if w in self.content_stop and w not in self.language.stop_words and w in labels
+            wanted += [w for w in plain_words if w in self.content_stop and w not in self.language.stop_words and w in labels
                        and w not in wanted]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
         asking = self._asking_clause(question) if named_subject else set()
@@ -412,7 +413,7 @@ class Resolver:
             narrowed = ranked(cands, own, question, stop_words=self.language.stop_words, same=self.same)
             if narrowed and narrowed[0].score > 0.5:
                 ranking = narrowed + [c for c in ranking if all(c is not n for n in narrowed)]
-        if self.language.asks_quantity(plain) and (named_subject or span and ranking
+        if counted and (named_subject or span and ranking
                                                    and not NUMBER.fullmatch(ranking[0].text)):  # named by a value:
             # "How much did the parts come to on the job for asset X": a number, not the job's code
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
@@ -423,7 +424,7 @@ class Resolver:
             dated = [c for c in ranking if _is_date(c, self.language)]
             if dated:
                 ranking = dated
-            elif unstated and not self.language.asks_quantity(plain) and (not ranking or not score(
+            elif unstated and not counted and (not ranking or not score(
                     ranking[0], [w for w in wanted if not self.language.asks_time(w)], self.language.stop_words,
                     same=self.same)):  # "which year does it stop": a date, not "30 years" (only the time word
                 # found it); among several, the range's end asked, or the model's choice. A whole date before a year
@@ -490,11 +491,9 @@ class Resolver:
             items = next((found for found in lists if len(found) >= max(2, abs(nth))), None)
             if items is not None:
                 ranking = [items[nth - 1 if nth > 0 else nth]] + ranking
-        if named_subject and {t.text.lower() for t in tokens(plain)} & self.language.naming \
-                and not self.language.asks_quantity(plain):
+        if named_subject and set(plain_words) & self.language.naming and not counted:
             named_only = [c for c in ranking if not NUMBER.fullmatch(c.text) and not _is_date(c, self.language)]
             ranking = named_only or ranking  # "the name of the landlord company we rent X from": a name, no amount
-        counted = self.language.asks_quantity(plain)
         unwanted = [w for w in self._unwanted(question)
                     if w not in wanted and not (counted and w in self.language.quantity)]
         # "the numeric code, not the letter code": "code" is asked too, only "letter" is set aside; "the number of
@@ -526,7 +525,7 @@ class Resolver:
         if best is not None and named_subject and wanted and best.score < NEAR_SCORE:  # found by far words only:
             # the value whose clause holds more of the question's words, when one does ("Talia Oakhurst is the
             # contact person at the supplier" for "Who is the contact person at the supplier?")
-            timed, counted = self.language.asks_time(plain), self.language.asks_quantity(plain)
+            timed = self.language.asks_time(plain)
             held = {c.start: (c, n) for c, n in self._clause_hits(record, cands, question, wanted)
                     if (not timed or _is_date(c, self.language)) and (not counted or NUMBER.fullmatch(c.text))}
             # the kind the question asks holds here too: "When was Debian Lenny released?" is no "Debian release
@@ -910,12 +909,12 @@ class Resolver:
                 continue
             left = run(i - 1, -1)
             k = i - 1 - len(left)
-            while k >= 0 and toks[k].text.lower() in self.language.arithmetic.articles:
-                k -= 1
-            if k >= 0 and toks[k].text.lower() in self.language.of_words:
+            tie = k
+            while tie >= 0 and toks[tie].text.lower() in self.language.arithmetic.articles:
+                tie -= 1
+            if tie >= 0 and toks[tie].text.lower() in self.language.of_words:
                 continue  # "the fleet number of the van or truck they drive": what the asked value is of, no option
             out += [run(i + 1, 1), left]
-            k = i - 1 - len(out[-1])
             while k >= 1 and toks[k].text == "," and out[-1]:  # "tcp, udp or sctp"
                 out.append(run(k - 1, -1))
                 k -= 1 + len(out[-1])
