@@ -316,7 +316,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             taken.add(k)  # "the Bergen office opened in 2014": "office" is Bergen's, not 2014's label;
             # "210 mm wide and 297 mm high": "wide" is 210's
             content += t.text.lower() not in stop_words
-        counted = next((b for b in bounds if b.start == c.end and b.name), None) \
+        counted = next((b for b in bounds if b.start == c.end and _named(b)), None) \
             if not after and c.text.isdigit() else None
         if counted is not None and counted.end < len(toks) and not toks[counted.end].mark \
                 and toks[counted.end].text.islower():  # "13 SEE ALSO references": the name and its noun say what
@@ -738,6 +738,12 @@ def _clause_end(toks: list[Tok], i: int) -> bool:
     return 2 <= i - start + 1 <= 3
 
 
+def _named(c: Candidate) -> bool:
+    """A run of capitalised words, or one word in capitals ("NEEDED"): a name a count may go before ("12 NEEDED
+    libraries", "13 SEE ALSO references")."""
+    return c.name or c.text.isalpha() and c.text.isupper()
+
+
 def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: frozenset[str], text: str) -> bool:
     """Right before the next value, with at most two content words between: "alpha-2 code FI". A number with
     its glued unit ("a 4096-bit RSA key") is a value, never a label, and so is one the next value restates
@@ -752,7 +758,7 @@ def _is_label(c: Candidate, nxt: Candidate | None, toks: list[Tok], stop_words: 
     if nxt is None or (c.name and c.end - c.start >= 2 and not any(is_value(t.text) for t in toks[c.start: c.end])):
         return False  # "Bright Tern measures 118 m": a name of several words is what the sentence is about
     between = toks[c.end: nxt.start]
-    if not between and NUMBER.fullmatch(c.text) and nxt.name and c.text.isdigit() and nxt.end < len(toks) \
+    if not between and NUMBER.fullmatch(c.text) and _named(nxt) and c.text.isdigit() and nxt.end < len(toks) \
             and not toks[nxt.end].mark and toks[nxt.end].text.islower():
         return False  # "13 SEE ALSO references": a count of the things a name and a noun after it say
     if 2 <= len(between) <= 3 and between[-1].text == ":" and NUMBER.fullmatch(c.text) \
@@ -810,6 +816,8 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             hits = {q for p in parts if p for q in wanted if matches(p, [q], same)} if low not in seen else set()
             if not hits and low not in seen:  # "PO" for "purchase order", "LAB_HRS" for "labour hours"
                 hits = {a for p in shown if p and (a := _abbreviated(p, wanted)) is not None}
+            if not hits and low not in seen and same is not None:  # "dynsyms" for "dynamic symbols"
+                hits = set(_compounded(low, wanted, same))
             if hits:
                 seen.add(low)
                 total += (near if distance <= 1 else far) * sum(
@@ -853,6 +861,19 @@ def _abbreviated(word: str, wanted: list[str]) -> str | None:
         if word.isupper() and q.startswith(low) or q[0] == low[0] and q[-1] == low[-1] and _in_order(low, q):
             return q
     return None
+
+
+def _compounded(word: str, wanted: list[str], same: Same) -> list[str]:
+    """The two asked words, next to each other in the question, that ``word`` writes as one key, each shortened
+    or whole ("dynsyms" for "dynamic symbols", "filesize" for "file size"); else none."""
+    if not word.isalpha() or len(word) < 6:
+        return []
+    for k in range(3, len(word) - 2):
+        head, tail = word[:k], word[k:]
+        for first, second in zip(wanted, wanted[1:]):
+            if first != second and same(head, first) and same(tail, second):
+                return [first, second]
+    return []
 
 
 def _in_order(letters: str, word: str) -> bool:

@@ -129,6 +129,11 @@ class Resolver:
         if not worded and len(stated) == 1:
             stated = []  # one number and no other name: the number names the record
         ops = self.language.operations(self._not_set_aside(_without(question, strong)))  # "(not the total)"
+        if len(ops) > 1:  # "how much larger the gross total on X is compared with Y": an operator word of a label
+            # the named records write ("gross total") is the label's word, no operation
+            named_docs = {d for n in strong for d in (n.subject_of or n.docs)}
+            labels = [n for n in names if n not in strong and " " in n.span and set(n.docs) & named_docs]
+            ops = self.language.operations(self._not_set_aside(_without(question, strong + labels))) or ops
         told = not [n for n in worded if not n.span[:1].isdigit()]  # "3 root certificates" counts, names nothing
         if told and (story := read_story(question, self.language)) is not None:  # it needs two numbers or more
             result = format_number(evaluate(story))  # "60 seats and 47 are taken"
@@ -241,6 +246,13 @@ class Resolver:
         field = not name.subject_of and bool(record.subject_text) and name.span != quoted(question) \
             and self._name_field(record, name.span)  # a quoted name describes
         used = self._extended(question, name, record)
+        if name.start < 0 and self._asks_field(question) \
+                and any(fold(c.text) == fold(name.span) for c in self._candidates(record)):
+            # 'On what date was "The Brass Orchard" returned?': a quote the record holds as a whole value (a title)
+            # names the record where the question asks one of its fields, not what the quoted thing is
+            found = await self._read(question, record, name.span, named_subject=True, query=name.span, used=used)
+            if found is not None and fold(found.answer) not in fold(question):
+                return found
         found = await self._read(question, record, name.span, named_subject=bool(name.subject_of) or field,
                                  query=name.span, used=used)
         if found is None and field:  # "alarm 7; name ALM_GAS": no label says "number", the value near the name does
@@ -422,6 +434,9 @@ class Resolver:
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
             dated = [c for c in ranking if _is_date(c, self.language)]
+            if not counted:  # "In which year did its validity begin?": "Validity (years): 28" is a length of time
+                ranking = [c for c in ranking if _is_date(c, self.language) or not NUMBER.fullmatch(c.text)
+                           or not any(self.language.asks_time(w) for w in c.label[:2] + c.after[:1])]
             if dated:
                 ranking = dated
             elif unstated and not counted and (not ranking or not score(
@@ -519,7 +534,15 @@ class Resolver:
             unstated = [c for c in cands if c.text.lower() not in asked]
             subject = record.subject_text if record.subject_text and fold(record.subject_text) == record.subject \
                 and not re.search(r"(?<![\w-])" + re.escape(record.subject) + r"(?![\w-])", fold(asked)) else ""
-            best = (self._own_name(record, cands, asked) if subject else None) \
+            own = [w.lower() for c in cands if fold(c.text) == record.subject for w in c.label[:NEAR_LABEL]
+                   if w.lower() not in self.language.stop_words | self.language.mail_subjects]
+            title = _title(record) if set(phrase) & self.language.titles or phrase and own and not any(
+                matches(w, phrase, self.same) for w in labels) else None  # "what title is that", "what book did Ann
+            # have out" of "Loan notice LN-1 - "Salt Road"": a thing no label of the record names (the id's own label,
+            # "Loan notice", says what the id names), where a title, as a name is written, follows the id
+            title = title if title and (title[:1].isupper() or set(phrase) & self.language.titles) else None
+            best = (Candidate(title, 0, 1) if title and fold(title) not in fold(asked) else None) \
+                or (self._own_name(record, cands, asked) if subject else None) \
                 or next((c for c in unstated if fold(c.text) == record.subject), None) \
                 or (Candidate(subject, 0, 1) if subject else None) or _nearest(unstated, _position(record.text, span))
         if best is not None and named_subject and wanted and best.score < NEAR_SCORE:  # found by far words only:
@@ -741,6 +764,18 @@ class Resolver:
         ties = "|".join(re.escape(w) for w in self.language.of_words)
         return re.search(re.escape(" ".join(phrase)) + r"\s*(?:\([^()]*\)\s*)?(?:" + ties + r")\s+(?:\w+\s+)?"
                          + re.escape(fold(span)) + r"(?!\w)", fold(question)) is not None
+
+    def _asks_field(self, question: str) -> bool:
+        """Whether the question asks one of a thing's values, not what the thing is: a time, a person, the object of
+        its request tied by "of" to what follows ("Give me the author of the book ..."), or no kind and no name."""
+        words = [t.text.lower() for t in tokens(question) if not t.mark]
+        if set(words) & self.language.naming:
+            return False
+        phrase = self._asked_phrase(question)
+        tied = bool(phrase) and any(words[i: i + len(phrase)] == phrase and i + len(phrase) < len(words)
+                                    and words[i + len(phrase)] in self.language.of_words for i in range(len(words)))
+        return self.language.asks_time(question) or self.language.asks_person(question) or tied \
+            or not self._asks_kind(question)
 
     def _asks_identity(self, question: str) -> bool:
         """Whether the question asks what the thing it names is: a kind word, its noun, a copula and a word standing
@@ -1008,10 +1043,11 @@ def _distinct_docs(names: list[Name]) -> list[Name]:
 
 
 def _title(record: Record) -> str | None:
-    """The words after the subject on the record's first line, past a mark ("INC-2023-0013 - Elevated 5xx errors in
-    fernhollow-tax"; "RFC 9110: HTTP Semantics"): the record's title, where its subject is an id."""
-    line = record.text.split("\n", 1)[0]
-    at = line.find(record.subject_text) if record.subject_text else -1
+    """The words after the subject on the first line that writes it, past a mark ("INC-2023-0013 - Elevated 5xx errors
+    in fernhollow-tax"; "RFC 9110: HTTP Semantics"; a message's 'Subject: Loan notice LN-1 - "Salt Road"', quotes
+    dropped): the record's title, where its subject is an id."""
+    line = next((text for text in record.text.split("\n") if record.subject_text and record.subject_text in text), "")
+    at = line.find(record.subject_text) if record.subject_text else -1  # the first line, or a message's subject
     if at < 0:
         return None
     rest = line[at + len(record.subject_text):]
@@ -1019,6 +1055,7 @@ def _title(record: Record) -> str | None:
     if not toks or toks[0].text not in FIELD_MARKS | {":"}:
         return None
     title = rest[toks[0].at + len(toks[0].text):].strip().rstrip(".")
+    title = title[1:-1] if len(title) > 2 and title[0] == title[-1] and title[0] in "\"'" else title  # quoted
     return title if 1 <= len(title.split()) <= ID_TITLE_WORDS and not re.search(r"[:;|]", title) else None
 
 

@@ -1564,3 +1564,50 @@ def test_alternatives_after_of_name_what_the_value_is_of_not_options_to_answer()
                                      ("FL-0711", "truck", "Odo Rask", 5200)]}
     assert ask("what's the payload of the van or truck that Jory Hendrawe drives?", docs) == "3800"
     assert ask("FL-0710: van or truck?", docs) == "van"
+
+
+def test_a_quoted_whole_value_names_its_record_where_the_question_asks_one_of_its_fields() -> None:
+    # made-up loan notices: the loan number is the subject, the quoted book title one of its values
+    docs = {f"loan-{n.lower()}": f"From: desk@library.example\nTo: {who}\nSubject: Loan notice {n} - \"{title}\"\n\n"
+                                 f"Dear {who}, \"{title}\" (barcode {code}) was borrowed on {out} and was due back on "
+                                 f"{due}. Date returned: {back}."
+            for n, who, title, code, out, due, back in [
+                ("LN-101", "Ada Quorn", "The Brass Orchard", "31900111", "2026-01-03", "2026-01-24", "2026-02-02"),
+                ("LN-102", "Ivo Pell", "A Map of Wending", "31900222", "2026-03-01", "2026-03-22", "2026-03-20"),
+                ("LN-103", "Oona Marsh", "Salt and Lantern", "31900333", "2026-05-05", "2026-05-26", "2026-06-09")]}
+    assert ask('On what date was "The Brass Orchard" returned, not the due date?', docs) == "2026-02-02"
+    assert ask('Which loan notice is about "A Map of Wending"?', docs) == "LN-102"
+    # a kind no label of the record names ("title", "book"): the title after the id in the message's subject line
+    assert ask("barcode 31900333 - what title is that", docs) == "Salt and Lantern"
+    assert ask("what book did Ivo Pell have out", docs) == "A Map of Wending"
+
+
+def test_compared_with_asks_a_difference_and_an_operator_word_of_a_label_is_the_label_s() -> None:
+    docs = {f"inv-{n.lower()}": f"Invoice {n} to {who}. Net amount USD {net}; gross total of USD {gross}."
+            for n, who, net, gross in [("QV-7001", "Arbel Mills", "1,000.00", "1,190.00"),
+                                       ("QV-7002", "Tarrow Dyes", "400.00", "476.00"),
+                                       ("QV-7003", "Lune Felt", "250.00", "297.50")]}
+    assert ask("how much larger is the gross total on QV-7001 compared with QV-7002?", docs) == "714"
+    assert ask("net amount of QV-7002 versus QV-7003", docs) == "150"
+
+
+def test_a_key_joining_two_shortened_words_and_a_count_before_a_word_in_capitals() -> None:
+    # made-up shared-object lines: "dynsyms" writes "dynamic symbols"; "lists 12 NEEDED libraries"
+    docs = {"so-libqa": "libqa.so.1.2\nsoname=libqa.so.1 | bytes=60128 | needed=2 | dynsyms=126 | links=libqa.so",
+            "so-libqb": "libqb.so.3.0\nsoname=libqb.so.3 | bytes=90100 | needed=5 | dynsyms=480 | links=libqb.so",
+            "so-libqc": "The object libqc.so.2.1 takes 18,592 bytes. Its dynamic section lists 12 NEEDED libraries; "
+                        "nm counts 31 exported symbols.",
+            "so-libqd": "The object libqd.so.4.0 takes 9,100 bytes. Its dynamic section lists 3 NEEDED libraries; "
+                        "nm counts 77 exported symbols."}
+    assert ask("How many dynamic symbols does libqa.so.1.2 export? Not the needed count.", docs) == "126"
+    assert ask("number of NEEDED libraries for libqc.so.2.1 (not its symbol count)", docs) == "12"
+
+
+def test_a_length_of_time_in_years_does_not_answer_which_year() -> None:
+    docs = {f"ca-{n.lower()}": f"Root CA: {n}\n- Operator: {op}\n- Not before: {start}\n- Not after: {end}\n"
+                               f"- Validity (years): {years}"
+            for n, op, start, end, years in [("Quellmark Root G2", "Quellmark Ltd", "2009-09-01", "2037-12-31", 28),
+                                             ("Tessary Root R1", "Tessary SA", "2014-05-12", "2039-05-12", 25),
+                                             ("Orvane Root E3", "Orvane Inc", "2019-12-18", "2042-07-18", 22)]}
+    assert ask("In which year did the validity of the Quellmark Root G2 root begin?", docs) == "2009-09-01"
+    assert ask("How many years is Tessary Root R1 valid for?", docs) == "25"
