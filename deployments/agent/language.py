@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 DEFAULT_LANGUAGE_FILE = Path(__file__).resolve().parents[2] / "data" / "lang" / "en.yaml"
 GAP = "..."  # in a phrase: any words in between ("more ... than")
+SPELLED_LETTERS = 6  # the fewest letters of a word read in another spelling ("hours" is no "hors")
 _WORD = re.compile(r"\S+")
 _EDGE = "\"'`.,;:!?()[]{}<>"
 # the numbers a question states, as `choices.numbers` finds them (not inside "alpha-3" or "1.2.3")
@@ -138,6 +139,8 @@ class Language(BaseModel):
     requests: list[str] = Field([], description='Verbs that open a request ("Name the module ...", "Give me ..."): '
                                 'the first word of a question, they ask for the answer and label none.')
     suffixes: list[str] = Field([], description='Endings cut to compare two words ("manages" / "manager").')
+    spellings: list[tuple[str, str]] = Field([], description='Letters one spelling of the language writes where '
+                                             'another writes the others ("our" / "or": "colours" / "colors").')
     families: list[list[str]] = Field([], description='Words of one family no ending joins ("high", "height").')
     units: list[Units] = Field([], description='Units and the dimensions they measure: a unit is of each of '
                                'their families ("metres" of "long" and of "high").')
@@ -285,8 +288,20 @@ class Language(BaseModel):
         if 3 <= len(short) <= 5 and short.isalpha() and short[0] == long[0] and len(long) >= 2 * len(short) \
                 and not set(short[1:]) & set("aeiou") and _in_order(short, long):
             return True  # a word's consonants: "ctn" / "carton", "qty" / "quantity", "mfr" / "manufacturer"
+        respelled = self._respelled(a), self._respelled(b)
+        if respelled != (a, b):  # "colour" / "colors", "centre" / "center": one word in two spellings
+            return respelled[0].removesuffix("s") == respelled[1].removesuffix("s") \
+                or self.same_word(*respelled, units=units, known=known)
         stem_a, stem_b = self._stem(a), self._stem(b)
         return len(stem_a) >= 4 and stem_a == stem_b
+
+    def _respelled(self, word: str) -> str:
+        """``word`` in the spelling the second of each of `spellings` writes ("colours": "colors")."""
+        if len(word) < SPELLED_LETTERS:
+            return word
+        for written, other in self.spellings:
+            word = word.replace(written, other)
+        return word
 
     def _family(self, units: bool = True) -> dict[str, frozenset[int]]:
         """Each word's families (a unit's are those of the dimensions it measures), by stem too (four letters

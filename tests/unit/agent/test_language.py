@@ -125,3 +125,11 @@ def test_prepositions_are_function_words_and_a_kind_word_before_one_asks_a_kind(
                                       ("keys", "keysym", False), ("bytes", "bytecode", False)])
 def test_an_abbreviation_in_the_plural_matches_its_word_in_the_plural_only(a: str, b: str, same: bool) -> None:
     assert EN.same_word(a, b) is same and "that" in EN.demonstratives
+
+
+@pytest.mark.parametrize("a,b,same", [("behaviour", "behavior", True), ("neighbours", "neighbor", True),
+                                      ("organisation", "organization", True), ("analysed", "analyzed", True),
+                                      ("catalogue", "catalogs", True), ("licence", "license", True),
+                                      ("four", "for", False), ("hours", "hors", False), ("honour", "honey", False)])
+def test_one_word_in_british_and_american_spelling_is_the_same_word(a: str, b: str, same: bool) -> None:
+    assert EN.same_word(a, b) is same
