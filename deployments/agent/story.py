@@ -48,6 +48,8 @@ def read_story(question: str, language: Language) -> str | None:
         return None
     if _CLOCK.search(question):
         return None  # "at 14:30": a time of day, no operands
+    if _scaled(question, language):
+        return None  # "... and the result is halved": a step with no number of its own, which no cue reads
     toks = tokenize(_GLUED.sub(r"\1 \2", question), language.arithmetic)
     quantities = _operands(toks, words)
     if len(quantities) < 2:
@@ -60,6 +62,17 @@ def read_story(question: str, language: Language) -> str | None:
     except CalculatorError:
         return None
     return expression
+
+
+def _scaled(question: str, language: Language) -> bool:
+    """Whether the question scales a number by a word ("halved", "double it", "squared"), a percentage aside, and
+    a part a determiner names aside too ("removed from one half", "left in that half")."""
+    words = language.arithmetic
+    low = question.lower()
+    after = "".join(rf"(?<!\b{re.escape(d)} )" for d in [*words.story.determiners, *language.demonstratives])
+    return any(re.search(r"(?<!\w)" + after + re.escape(phrase) + r"(?!\w)", low)
+               for phrase, (op, factor) in {**words.scale_prefix, **words.postfix}.items()
+               if not (op == "/" and factor == 100))
 
 
 def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:

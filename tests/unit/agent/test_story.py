@@ -38,6 +38,8 @@ from deployments.agent.wordmath import parse
     ("My bill was 3 nights at 95.50 each and I got a 40 refund. How much did I pay in total?", 246.5),  # money back
     ("We split 1,500 across 5 regions and then add 20 to each region's budget. What is one region's budget?",
      320),  # the verb right before a number names its step, whatever follows it
+    ("2,400 divided by 8, and then 60 subtracted from that", 240),  # arithmetic's own verbs remove too
+    ("A van carried 120 boxes and 35 were deducted at the depot. How many remain?", 85),
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
@@ -49,6 +51,7 @@ def test_each_cue_joins_its_number(text: str, value: float) -> None:
     "Which invoice from 2023 has the number 4471?", "What is the port of service 22 on host 10?",
     "The room holds 40 people and 12 chairs.",  # no cue joins the two numbers
     "Which paint has the red, green and blue values 72, 61 and 139?",  # a list alone is no sum
+    "When 30 is subtracted from 90 and the result is doubled, what do you get?",  # a step with no number of its own
 ])
 def test_no_story_without_a_cue(text: str) -> None:
     assert read_story(text, load_language()) is None
