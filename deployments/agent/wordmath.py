@@ -163,7 +163,10 @@ class _Parser:
             j = self._skip_pronoun(j)
             j = self._skip_link(j, ("by",))
             shared = self._share_of(j, acc)
+            start = j
             right, j = shared if shared is not None else (self.product if op in "+-" else self.unary)(j)
+            if shared is None and op in "+-" and self._percentage(start, j):  # "then add 10%": of the result
+                right = _bin(right, "*", acc)
             j = self._skip_link(j, ("to", "from", "onto"))
             j = self._skip_pronoun(j) if j > 0 and self.t[j - 1].text in ("to", "from", "onto") else j
             return _bin(acc, op, right), j
@@ -218,8 +221,17 @@ class _Parser:
                 right, j = self.product(m[1])
             except NoParse:  # "12.5 - result?": no operand after the mark; `parse` judges what is left
                 return left, i
+            if self._percentage(m[1], j):  # "900 reduced by 15%", "80 plus 25 percent": a share of the left side
+                right = _bin(right, "*", left)
             left, i = _bin(left, m[0], right), j
         return left, i
+
+    def _percentage(self, i: int, end: int) -> bool:
+        """Whether tokens ``i`` to ``end`` are one number and a percent word ("15%", "25 percent")."""
+        if i >= len(self.t) or self.t[i].number is None:
+            return False
+        m = self._phrase(i + 1, [p for p, (op, k) in self.w.postfix.items() if op == "/" and k == 100])
+        return m is not None and m[1] == end
 
     def product(self, i: int) -> tuple[str, int]:
         left, i = self.unary(i)
@@ -277,6 +289,10 @@ class _Parser:
                 second, j = self.product(link[1])
             except NoParse:
                 continue
+            if verb.op in "+-" and not verb.swapped and self._percentage(link[1], j):  # "increase 80 by 25 percent"
+                second = _bin(second, "*", first)
+            elif verb.op in "+-" and verb.swapped and self._percentage(m[1], link[1] - len(link[0].split())):
+                first = _bin(first, "*", second)  # "subtract 15% from 900"
             self._last_op = verb.op
             return (_bin(second, verb.op, first) if verb.swapped else _bin(first, verb.op, second)), j
         if (m := self._phrase(i, self.w.starts)) is not None:
