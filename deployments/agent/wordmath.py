@@ -254,7 +254,11 @@ class _Parser:
             if infix is not None and infix[1] > m[1]:  # "percent of" is a product, not "percent" then "of"
                 break
             op, k = self.w.postfix[m[0]]
-            expr, i = _bin(expr, op, _num(k)), m[1]
+            times, i = 1, m[1]
+            if (r := self._phrase(i, list(self.w.repeats))) is not None:  # "2,048 halved three times"
+                times, i = self.w.repeats[r[0]], r[1]
+            for _ in range(times):
+                expr = _bin(expr, op, _num(k))
         return expr, i
 
     def primary(self, i: int) -> tuple[str, int]:
@@ -416,6 +420,8 @@ def parse(question: str, language: Language) -> str | None:
         if parser._trailing(parser._skip_pronoun(mark)) == len(tokens) > mark:
             end = len(tokens)  # "... knock off 12.5 - result?", "..., then subtract 5: the answer?"
         rest = tokens[end:]
+        if _asks_result(rest, language):
+            rest = []  # "..., what's the total?": a closing question naming the result
         if any(t.number is not None or t.text in operator_words or t.text in SYMBOLS for t in rest):
             continue
         if not any(op in expr for op in "+-*/^"):
@@ -427,6 +433,21 @@ def parse(question: str, language: Language) -> str | None:
             continue
         return expression
     return None
+
+
+def _asks_result(rest: list[Token], language: Language) -> bool:
+    """Whether ``rest`` is a question that names the result and nothing else: a kind word, a copula (or its "'s"),
+    then one of the result's pronouns ("what's the total", "what is the sum")."""
+    words = [t.text for t in rest if t.text not in CLOSING_MARKS and t.text not in (",", "?", ".")]
+    if not words:
+        return False
+    first = words[0].removesuffix("'s").removesuffix("’s")
+    at = 1 if first != words[0] else 2 if len(words) > 1 and words[1] in language.copulas else 0
+    if first not in language.kind_words or not at:
+        return False
+    tail = [t for t in rest if t.text not in CLOSING_MARKS and t.text not in (",", "?", ".")][at:]
+    sub = _Parser(language.arithmetic, tail)
+    return bool(tail) and sub._skip_pronoun(0) == len(tail)
 
 
 def _balanced(text: str) -> bool:

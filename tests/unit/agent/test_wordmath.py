@@ -185,6 +185,16 @@ def test_a_percentage_added_or_taken_away_is_a_share_of_the_amount_it_changes(te
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
 
 
+@pytest.mark.parametrize("text,value", [
+    ("Take away 12 from 200 and then halve it, what is the total?", 94),
+    ("Multiply 9 by 6 and add 1, what's the sum?", 55),
+    ("Add 3 and 7, then multiply everything by 4.", 40), ("18 minus 6, all of it divided by 4", 3),
+    ("What is 81 halved two times?", 20.25), ("Combine 45 and 55, then double it.", 200),
+])
+def test_a_closing_question_naming_the_result_and_a_word_for_everything_so_far_are_read(text: str, value: float) -> None:
+    assert evaluate(parse(text, load_language())) == pytest.approx(value)
+
+
 @pytest.mark.parametrize("text", [
     "What is the numeric code of Aruba?", "How many employees does the Lyon office have?",
     "What is the numeric code of Aruba plus 10?", "Which package has version 1.2.8-1?", "How much do 3 licences cost?",
