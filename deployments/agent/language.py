@@ -70,6 +70,8 @@ class StoryWords(BaseModel):
                                'sales rise", "how many days late").')
     average: list[str] = Field([], description='A question for the mean of a list of numbers ("on average").')
     result: list[str] = Field([], description='Words naming the result so far ("split the rest evenly").')
+    sequence: list[str] = Field([], description='Words that apply the next step to the result so far ("..., then '
+                                'split that across 5 sites").')
     per_one: list[str] = Field([], description='A question for one item\'s share ("what does each pay").')
     percent_more: list[str] = Field([], description='A percentage added to its base ("grown by 25%").')
     percent_less: list[str] = Field([], description='A percentage taken off its base ("a 15% discount").')

@@ -119,7 +119,8 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
         if op is None:
             return None
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
-        if op in "*/" and additive and (any(t.text in _SENTENCE for t in toks[before.at: current.at])
+        between = toks[before.at: current.at]
+        if op in "*/" and additive and (any(t.text in _SENTENCE for t in between) or _holds(_words(between), words.sequence)
                                         or _holds(_own(toks, current, words, language)[0], words.result)):
             expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets
         if op == "-" and len(quantities) == 2 and _year(before) and _year(current) \
