@@ -214,8 +214,10 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             i = end
             continue
         if word == ":" and i > 0 and not toks[i - 1].mark and (end := _line_value(toks, i, months)) is not None:
+            in_sentence = end < len(toks) and toks[end].text in ".!?;" and end + 1 < len(toks) \
+                and toks[end + 1].text not in FIELD_MARKS  # "Kind: base instruction. Takes ...": no name
             found.append(Candidate(text[toks[i + 1].at: toks[end - 1].at + len(toks[end - 1].text)], i + 1, end,
-                                   name=True))
+                                   name=not in_sentence or _capital(toks[i + 1].text)))
             i = end
             continue
         close = next((k for k in range(i + 2, min(len(toks), i + QUOTED_WORDS + 2)) if toks[k].text == '"'), None) \
@@ -703,9 +705,12 @@ def _sentence_key(toks: list[Tok], start: int, colon: int, stop_words: frozenset
 
 def _line_value(toks: list[Tok], colon: int, months: frozenset[str] = frozenset()) -> int | None:
     """The end of a key's value when it is words only, the rest of its line ("Registered name: Mathematical
-    notation"), or words closed by a small number ("Terms: Net 15"): one value, not a capitalised word and a
+    notation") or of its sentence, or words closed by a small number ("Terms: Net 15"): one value, not a capitalised word and a
     clause's end. None for a list, a bracket, a date or other numbers."""
     end = next((k for k in range(colon + 1, len(toks)) if toks[k].text in FIELD_MARKS), len(toks))
+    stop = next((k for k in range(colon + 2, end) if toks[k].text in ".!?;"), end)
+    if stop + 1 < end and _capital(toks[stop + 1].text):  # "Cause: accidental damage. What happened: ...": a key
+        end = stop  # inside a paragraph, its value up to the sentence's end
     while end > colon + 1 and toks[end - 1].text in ".!?":
         end -= 1
     inner = toks[colon + 1: end]

@@ -1611,3 +1611,15 @@ def test_a_length_of_time_in_years_does_not_answer_which_year() -> None:
                                              ("Orvane Root E3", "Orvane Inc", "2019-12-18", "2042-07-18", 22)]}
     assert ask("In which year did the validity of the Quellmark Root G2 root begin?", docs) == "2009-09-01"
     assert ask("How many years is Tessary Root R1 valid for?", docs) == "25"
+
+
+def test_a_key_inside_a_paragraph_holds_its_value_up_to_the_sentence_s_end() -> None:
+    # made-up repair notes: "Fault: worn drive belt." is one value, though the paragraph goes on
+    docs = {f"rep-{n.lower()}": f"Repair note {n}. The unit came in on {day}. Fault: {fault}. Bench: {bench}. "
+                                f"Part code {code}. Kind: field repair. Hours booked: {hours}."
+            for n, day, fault, bench, code, hours in [
+                ("RP-5101", "3 May 2025", "worn drive belt", "north bench", "0x4A", 3),
+                ("RP-5102", "9 May 2025", "cracked housing seal", "south bench", "0x5C", 5),
+                ("RP-5103", "14 May 2025", "blown input fuse", "north bench", "0x6E", 1)]}
+    assert ask("RP-5102 fault", docs) == "cracked housing seal"
+    assert ask("Which repair note has part code 0x6E?", docs) == "RP-5103"
