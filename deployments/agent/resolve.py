@@ -425,6 +425,12 @@ class Resolver:
             narrowed = ranked(cands, own, question, stop_words=self.language.stop_words, same=self.same)
             if narrowed and narrowed[0].score > 0.5:
                 ranking = narrowed + [c for c in ranking if all(c is not n for n in narrowed)]
+        if not counted and named_subject and len(ranking) > 1:  # "the first dependency": "dependencies: 10" counts
+            # them, an item of them answers; a count labelled only by the plural of the question's noun drops behind
+            singular = {w for w in wanted if not w.endswith("s")}
+            tallies = [c for c in ranking if c.text.isdigit() and any(
+                w.lower() in (q + "s", q + "es", q[:-1] + "ies") for w in c.label[:NEAR_LABEL] for q in singular)]
+            ranking = [c for c in ranking if c not in tallies] + tallies
         if counted and (named_subject or span and ranking
                                                    and not NUMBER.fullmatch(ranking[0].text)):  # named by a value:
             # "How much did the parts come to on the job for asset X": a number, not the job's code

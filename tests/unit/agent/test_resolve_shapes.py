@@ -1623,3 +1623,12 @@ def test_a_key_inside_a_paragraph_holds_its_value_up_to_the_sentence_s_end() -> 
                 ("RP-5103", "14 May 2025", "blown input fuse", "north bench", "0x6E", 1)]}
     assert ask("RP-5102 fault", docs) == "cracked housing seal"
     assert ask("Which repair note has part code 0x6E?", docs) == "RP-5103"
+
+
+def test_a_count_labelled_by_the_plural_does_not_answer_the_question_s_singular() -> None:
+    # made-up add-on audits: "Declared plugins: 4" counts them, "first one is qz-audio" is one of them
+    docs = {f"addon-{n}": f"Audit of {n}\nVersion: {ver}\nDeclared plugins: {count}, first one is {first}.\nSize: {kb} KiB"
+            for n, ver, count, first, kb in [("qzpack", "1.4", 4, "qz-audio", 88), ("vrmix", "2.0", 7, "vr-core", 140),
+                                             ("tolbox", "0.9", 2, "tol-io", 51)]}
+    assert ask("first plugin listed for vrmix", docs) == "vr-core"
+    assert ask("how many plugins does tolbox declare", docs) == "2"
