@@ -193,10 +193,15 @@ class Candidate:
     partner: int = -1  # the token index where the range's other end starts
 
 
+_LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)")  # "size on disk ... 3150": leader dots after a key
+
+
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
                joiners: frozenset[str] = frozenset(), months: frozenset[str] = frozenset(),
                copulas: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
+    text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's
+    # colon written as dots leading to its value, its length kept so that offsets hold
     toks = tokens(text)
     keys = _key_words(toks, stop_words)
     field_keys = _field_keys(toks)

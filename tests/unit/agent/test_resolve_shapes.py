@@ -1632,3 +1632,14 @@ def test_a_count_labelled_by_the_plural_does_not_answer_the_question_s_singular(
                                              ("tolbox", "0.9", 2, "tol-io", 51)]}
     assert ask("first plugin listed for vrmix", docs) == "vr-core"
     assert ask("how many plugins does tolbox declare", docs) == "2"
+
+
+def test_leader_dots_between_a_key_and_its_value_are_its_colon() -> None:
+    # made-up inventory cards written "key ...... value"
+    docs = {f"inv-{n}": f"Inventory entry: {n}\n- version ........ {ver}\n- section ........ {sec} (priority {prio})\n"
+                        f"- size on disk ... {kb} KiB\n- tracked paths .. {paths}"
+            for n, ver, sec, prio, kb, paths in [("qzlib-dev", "3.4-1", "libdevel", "optional", 3150, 18),
+                                                 ("vrtool", "0.9-2", "utils", "important", 420, 7),
+                                                 ("tolfont", "1.1-1", "fonts", "optional", 88, 12)]}
+    assert ask("i need the archive section that qzlib-dev is filed under", docs) == "libdevel"
+    assert ask("how many tracked paths does vrtool have", docs) == "7"
