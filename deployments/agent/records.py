@@ -193,6 +193,7 @@ class Candidate:
     partner: int = -1  # the token index where the range's other end starts
 
 
+_RATE_UNIT = re.compile(r"[^\W\d_]{1,4}/[^\W\d_]{1,5}")  # "35 h/week", "90 km/h": a unit per another
 _LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)")  # "size on disk ... 3150": leader dots after a key
 
 
@@ -245,7 +246,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             i += 1  # "EUR 219,650", "USD 40": a currency's code before its amount is its unit, no value
             continue
         if i > 0 and NUMBER.fullmatch(toks[i - 1].text) and not toks[i].mark \
-                and (len(word) <= UNIT_LETTERS or len(word) == UNIT_LETTERS + 1 and word.islower()) \
+                and (len(word) <= UNIT_LETTERS or len(word) == UNIT_LETTERS + 1 and word.islower()
+                     or _RATE_UNIT.fullmatch(word)) \
                 and not any(ch.isdigit() for ch in word) and word.lower() not in stop_words \
                 and (i + 1 == len(toks) or toks[i + 1].mark or not _capital(toks[i + 1].text)):
             i += 1  # "1,234 KiB", "-28 °C": a short word right after a number is its unit, no value of its own

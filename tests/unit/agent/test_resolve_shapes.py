@@ -1643,3 +1643,15 @@ def test_leader_dots_between_a_key_and_its_value_are_its_colon() -> None:
                                                  ("tolfont", "1.1-1", "fonts", "optional", 88, 12)]}
     assert ask("i need the archive section that qzlib-dev is filed under", docs) == "libdevel"
     assert ask("how many tracked paths does vrtool have", docs) == "7"
+
+
+def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
+    # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
+    docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
+                                                     f"Permanent, {hours} h/week · band {band}\nHoliday left: {left} days"
+            for n, title, ext, no, hours, band, left in [
+                ("Orla Vance", "Metrology Analyst", 7448, "QZ-1586", 35, "S5", 14),
+                ("Tamsin Reeve", "Optics Technician", 7312, "QZ-1601", 30, "S3", 9),
+                ("Ivor Penhale", "Test Engineer", 7501, "QZ-1622", 37.5, "S6", 21)]}
+    assert ask("What are Tamsin Reeve's contracted weekly hours?", docs) == "30"
+    assert ask("Add together the weekly hours of Orla Vance and Ivor Penhale.", docs) == "72.5"
