@@ -133,3 +133,9 @@ def test_an_abbreviation_in_the_plural_matches_its_word_in_the_plural_only(a: st
                                       ("four", "for", False), ("hours", "hors", False), ("honour", "honey", False)])
 def test_one_word_in_british_and_american_spelling_is_the_same_word(a: str, b: str, same: bool) -> None:
     assert EN.same_word(a, b) is same
+
+
+@pytest.mark.parametrize("a,b,same", [("emergency", "emerged", True), ("references", "refers", True),
+                                      ("sequence", "sequel", False), ("fence", "fed", False)])
+def test_a_noun_in_ency_or_ence_is_of_its_verb_s_stem(a: str, b: str, same: bool) -> None:
+    assert EN.same_word(a, b) is same
