@@ -93,6 +93,7 @@ class ArithmeticWords(BaseModel):
     verbs: list[VerbWords] = []
     scale_prefix: dict[str, tuple[str, float]] = {}
     postfix: dict[str, tuple[str, float]] = {}
+    power: list[str] = Field([], description='Phrases between a number and its exponent ("7 to the power of 3").')
     apply: dict[str, list[str]] = {}
     apply_scale: dict[str, tuple[str, float]] = {}
     comparisons: dict[Literal["more", "less"], list[str]] = Field({}, description='Phrases opening a comparison of '
@@ -116,7 +117,8 @@ class ArithmeticWords(BaseModel):
     def phrases(self) -> list[str]:
         """Every phrase of every role, lower-cased."""
         phrases = [*self.articles, *self.pronouns, *self.trailing, *self.starts, *self.separators, *self.scale_prefix,
-                   *self.postfix, *self.apply_scale, *self.repeats, *self.number_scales, *self.step_subjects]
+                   *self.postfix, *self.power, *self.apply_scale, *self.repeats, *self.number_scales,
+                   *self.step_subjects]
         for table in (self.infix, self.infix_swapped, self.of_list, self.list_after, self.apply):
             phrases += [p for group in table.values() for p in group]
         for verb in self.verbs:

@@ -70,9 +70,9 @@ def _scaled(question: str, language: Language) -> bool:
     words = language.arithmetic
     low = question.lower()
     after = "".join(rf"(?<!\b{re.escape(d)} )" for d in [*words.story.determiners, *language.demonstratives])
-    return any(re.search(r"(?<!\w)" + after + re.escape(phrase) + r"(?!\w)", low)
-               for phrase, (op, factor) in {**words.scale_prefix, **words.postfix}.items()
-               if not (op == "/" and factor == 100))
+    scaling = [phrase for phrase, (op, factor) in {**words.scale_prefix, **words.postfix}.items()
+               if not (op == "/" and factor == 100)] + words.power  # "7 to the power of 2" too
+    return any(re.search(r"(?<!\w)" + after + re.escape(phrase) + r"(?!\w)", low) for phrase in scaling)
 
 
 def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:

@@ -249,6 +249,9 @@ class _Parser:
             expr = _bin(inner, op, _num(k))
         else:
             expr, i = self.primary(i)
+        if (m := self._phrase(i, self.w.power)) is not None:  # "7 to the power of 3"
+            exponent, i = self.primary(m[1])
+            expr = _bin(expr, "^", exponent)
         while (m := self._phrase(i, list(self.w.postfix))) is not None:
             infix = self._op_at(i, self.w.infix, "*/")
             if infix is not None and infix[1] > m[1]:  # "percent of" is a product, not "percent" then "of"

@@ -190,8 +190,9 @@ def test_a_percentage_added_or_taken_away_is_a_share_of_the_amount_it_changes(te
     ("Multiply 9 by 6 and add 1, what's the sum?", 55),
     ("Add 3 and 7, then multiply everything by 4.", 40), ("18 minus 6, all of it divided by 4", 3),
     ("What is 81 halved two times?", 20.25), ("Combine 45 and 55, then double it.", 200),
+    ("What is 5 to the power of 3, minus 25?", 100), ("2 raised to the power of 8 plus 4", 260),
 ])
-def test_a_closing_question_naming_the_result_and_a_word_for_everything_so_far_are_read(text: str, value: float) -> None:
+def test_a_closing_question_a_word_for_everything_so_far_a_repeated_step_and_a_power_are_read(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
 
 
