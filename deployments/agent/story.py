@@ -254,6 +254,8 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
             or _holds(ahead, words.rate):
         return "*"  # "8 servers each running 16", "4 units of 2 bytes", "57 shirts at 4", "houses, each needing 48"
     if _holds(own, words.add):
+        if _holds(own, words.remove) and not _holds([w for w in own if w not in arithmetic.articles], words.add):
+            return "-"  # "then spend another 300": "another" says one more of the clause's own step
         return "+"
     if _rate_after(toks, current, words):
         return "*"  # "twelve learners pay 275 dollars each"
