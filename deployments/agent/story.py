@@ -250,8 +250,8 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         return "+"  # back": the list that opens the story is one amount, its items added
     if _holds(between, words.share) or _holds(own, words.share):
         return "/"
-    if _holds(own[len(ahead) + 1:], words.add):
-        return "+"  # "then each store gets 5 extra": an addition said after the number, whatever rate word before it
+    if _holds(own[len(ahead) + 1: len(ahead) + 2], words.add):
+        return "+"  # "then each store gets 5 extra": an addition right after the number, whatever rate word before it
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \
             or _holds(ahead, words.rate):
         return "*"  # "8 servers each running 16", "4 units of 2 bytes", "57 shirts at 4", "houses, each needing 48"

@@ -41,7 +41,8 @@ from deployments.agent.wordmath import parse
     ("2,400 divided by 8, and then 60 subtracted from that", 240),  # arithmetic's own verbs remove too
     ("A van carried 120 boxes and 35 were deducted at the depot. How many remain?", 85),
     ("72 tickets are shared equally among 8 clubs, and then each club gets 3 more. How many per club?", 12),  # an
-    # addition said after its number, whatever rate word comes before it
+    # addition said right after its number, whatever rate word comes before it; a total asked later is no step
+    ("We packed 4 boxes of 50 pens and 3 boxes of 20 pens. How many pens is that altogether?", 260),
     ("Our fund held 900; we used 250 and later used another 100. How much remains?", 550),  # "another" repeats
     # its own clause's removal
     ("We raised 3,000 and spent 600, then shared that across 4 charities. How much does each get?", 600),  # a step
