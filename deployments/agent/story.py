@@ -119,9 +119,12 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
         if op is None:
             return None
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
-        between = toks[before.at: current.at]
-        if op in "*/" and additive and (any(t.text in _SENTENCE for t in between) or _holds(_words(between), words.sequence)
-                                        or _holds(_own(toks, current, words, language)[0], words.result)):
+        between, own = toks[before.at: current.at], _own(toks, current, words, language)[0]
+        if op in "*/" and additive and (any(t.text in _SENTENCE for t in between)
+                                        or _holds(_words(between), words.sequence)
+                                        or op == "/" and _holds(own, words.share)  # "minus a 250 discount, shared
+                                        # equally by 5": a sharing shares the whole so far
+                                        or _holds(own, words.result)):
             expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets
         if op == "-" and len(quantities) == 2 and _year(before) and _year(current) \
                 and float(before.value) < float(current.value):

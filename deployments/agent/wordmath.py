@@ -408,6 +408,31 @@ def parse(question: str, language: Language) -> str | None:
     Tried from each word before the first number: the first parse that takes in every number the
     question states, leaves no operator word after it and uses at least one operation wins."""
     tokens = tokenize(question, language.arithmetic)
+    found = _parse(tokens, language)
+    if found is None and len(bare := _without_units(tokens, language)) < len(tokens):
+        found = _parse(bare, language)  # "Add 1113 lines and 733 lines": the numbers' nouns are no operands
+    return found
+
+
+def _without_units(tokens: list[Token], language: Language) -> list[Token]:
+    """``tokens`` less the words right after a number that no arithmetic phrase holds, where they close the runs
+    after two numbers or more ("2,128 bytes, 1,014 bytes and 621 bytes") or follow the first ("Start from 131 holder
+    lines, add 43"): what the numbers count, not how they combine."""
+    vocabulary = language.arithmetic.words() | language.operator_words()
+    runs: list[list[int]] = []  # the indices of the words right after each number
+    for i, t in enumerate(tokens):
+        if t.number is not None:
+            runs.append([])
+        elif runs and t.text.isalpha() and t.text not in vocabulary and (not runs[-1] or runs[-1][-1] == i - 1) \
+                and tokens[i - 1 - len(runs[-1])].number is not None:
+            runs[-1].append(i)
+    heads = [tokens[run[-1]].text for run in runs if run]
+    first = runs[0] if runs else []
+    units = {i for run in runs if run and (heads.count(tokens[run[-1]].text) >= 2 or run is first) for i in run}
+    return [t for i, t in enumerate(tokens) if i not in units]  # a noun after two numbers or more, or after the first
+
+
+def _parse(tokens: list[Token], language: Language) -> str | None:
     numbers = [i for i, t in enumerate(tokens) if t.number is not None]
     if len(numbers) < 1:
         return None

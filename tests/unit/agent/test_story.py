@@ -43,6 +43,10 @@ from deployments.agent.wordmath import parse
     ("72 tickets are shared equally among 8 clubs, and then each club gets 3 more. How many per club?", 12),  # an
     # addition said right after its number, whatever rate word comes before it; a total asked later is no step
     ("We packed 4 boxes of 50 pens and 3 boxes of 20 pens. How many pens is that altogether?", 260),
+    ("One report has 3,400 words and another has 2,150 words. How many words longer is the first?", 1250),  # a
+    # comparative asks a difference
+    ("A dinner bill is 480 minus a 60 voucher, split evenly by 6 guests. What does each pay?", 70),  # a sharing
+    # shares the whole so far
     ("Our fund held 900; we used 250 and later used another 100. How much remains?", 550),  # "another" repeats
     # its own clause's removal
     ("We raised 3,000 and spent 600, then shared that across 4 charities. How much does each get?", 600),  # a step

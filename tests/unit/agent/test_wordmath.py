@@ -191,8 +191,10 @@ def test_a_percentage_added_or_taken_away_is_a_share_of_the_amount_it_changes(te
     ("Add 3 and 7, then multiply everything by 4.", 40), ("18 minus 6, all of it divided by 4", 3),
     ("What is 81 halved two times?", 20.25), ("Combine 45 and 55, then double it.", 200),
     ("What is 5 to the power of 3, minus 25?", 100), ("2 raised to the power of 8 plus 4", 260),
+    ("Add 845 pages and 1,320 pages.", 2165), ("What do 12 m, 7.5 m and 30 m add up to?", 49.5),  # the numbers'
+    ("Begin with 60 spare fuses, remove 12 and 9, then add 4.", 43),  # nouns are no operands
 ])
-def test_a_closing_question_a_word_for_everything_so_far_a_repeated_step_and_a_power_are_read(text: str, value: float) -> None:
+def test_a_closing_question_everything_so_far_a_repeated_step_a_power_and_the_numbers_nouns_are_read(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
 
 
