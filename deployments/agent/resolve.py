@@ -583,6 +583,10 @@ class Resolver:
             # "1", labelled "Amazon Root CA" in the title, is "Amazon Root CA 1"
         elif best.name and longer:  # "the script Mathematical notation. Registered name: Mathematical notation"
             best = Candidate(max(longer, key=len), best.start, best.end)
+        if _ends_with(best.text, self.language.organisation_ends) and not best.text.endswith(".") \
+                and re.search(re.escape(best.text) + r"\.(?!\w)", record.text):
+            best = Candidate(best.text + ".", best.start, best.end)  # "Eldbrook Coffee Traders Co.": the dot is the
+            # abbreviation's, not the sentence's
         return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], best.text,
                           "observation", 0, [record.id])
 

@@ -1655,3 +1655,12 @@ def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_
                 ("Ivor Penhale", "Test Engineer", 7501, "QZ-1622", 37.5, "S6", 21)]}
     assert ask("What are Tamsin Reeve's contracted weekly hours?", docs) == "30"
     assert ask("Add together the weekly hours of Orla Vance and Ivor Penhale.", docs) == "72.5"
+
+
+def test_an_organisation_s_abbreviated_last_word_keeps_its_dot() -> None:
+    docs = {f"shp-{n.lower()}": f"Shipment {n}\nShipper: {who}\nWaybill: {bill}\nPieces: {pieces}"
+            for n, who, bill, pieces in [("QX-101", "Varlow Tea Importers Co.", "812-3168 8871", 12),
+                                         ("QX-102", "Hembry Tiles Ltd.", "812-4410 1203", 40),
+                                         ("QX-103", "Ostrel Pumps", "812-5521 9930", 7)]}
+    assert ask("who shipped the goods on waybill 812-3168 8871", docs) == "Varlow Tea Importers Co."
+    assert ask("Who is the shipper of QX-103?", docs) == "Ostrel Pumps"
