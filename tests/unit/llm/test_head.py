@@ -44,7 +44,10 @@ def test_many_rows_take_the_bf16_copy_and_keep_the_exact_best_tokens() -> None:
     assert not torch.equal(through_bf16, int8_only)  # the other approximation outside the best
     plain = torch.nn.functional.linear(rows.to(torch.bfloat16), linear.weight.to(torch.bfloat16)).float()
     outside = torch.ones_like(exact, dtype=torch.bool).scatter_(1, exact.topk(32, dim=-1).indices, False)
-    assert torch.allclose(through_bf16[outside & (through_bf16 != exact)], plain[outside & (through_bf16 != exact)])
+    approximated = outside & (through_bf16 != exact)  # the bfloat16 copy's kernel and `linear`'s may round a sum
+    # one unit in bfloat16's last place apart (CPUs without AMX); the int8 head is farther by orders of magnitude
+    assert torch.allclose(through_bf16[approximated], plain[approximated], rtol=2 ** -7, atol=1e-3)
+    assert not torch.allclose(int8_only[approximated], plain[approximated], rtol=2 ** -7, atol=1e-3)
     assert torch.equal(head(rows[:4]), RescoredHead(linear, exact_top_k=32)(rows[:4]))  # fewer rows: int8
     assert torch.equal(copy.deepcopy(head)(rows), through_bf16)
     head.enable_bf16(0)
