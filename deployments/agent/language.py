@@ -125,6 +125,10 @@ class ArithmeticWords(BaseModel):
             phrases += [*verb.phrase, *verb.links]
         return [p.lower() for p in phrases]
 
+    def percent_words(self) -> list[str]:
+        """The postfix phrases that make a number a percentage ("%", "percent"): a share, not a scaling step."""
+        return [phrase for phrase, (op, factor) in self.postfix.items() if op == "/" and factor == 100]
+
     def words(self) -> frozenset[str]:
         """Every word of every phrase: a span made only of these (and function words) names no document."""
         return frozenset(w for p in self.phrases() for w in p.split() if w.isalpha())

@@ -1057,7 +1057,7 @@ def _title(record: Record) -> str | None:
     in fernhollow-tax"; "RFC 9110: HTTP Semantics"; a message's 'Subject: Loan notice LN-1 - "Salt Road"', quotes
     dropped): the record's title, where its subject is an id."""
     line = next((text for text in record.text.split("\n") if record.subject_text and record.subject_text in text), "")
-    at = line.find(record.subject_text) if record.subject_text else -1  # the first line, or a message's subject
+    at = line.find(record.subject_text) if line else -1  # the first line, or a message's subject
     if at < 0:
         return None
     rest = line[at + len(record.subject_text):]

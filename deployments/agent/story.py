@@ -70,8 +70,8 @@ def _scaled(question: str, language: Language) -> bool:
     words = language.arithmetic
     low = question.lower()
     after = "".join(rf"(?<!\b{re.escape(d)} )" for d in [*words.story.determiners, *language.demonstratives])
-    scaling = [phrase for phrase, (op, factor) in {**words.scale_prefix, **words.postfix}.items()
-               if not (op == "/" and factor == 100)] + words.power  # "7 to the power of 2" too
+    percent = set(words.percent_words())
+    scaling = [p for p in {**words.scale_prefix, **words.postfix} if p not in percent] + words.power  # powers too
     return any(re.search(r"(?<!\w)" + after + re.escape(phrase) + r"(?!\w)", low) for phrase in scaling)
 
 

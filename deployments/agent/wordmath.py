@@ -230,7 +230,7 @@ class _Parser:
         """Whether tokens ``i`` to ``end`` are one number and a percent word ("15%", "25 percent")."""
         if i >= len(self.t) or self.t[i].number is None:
             return False
-        m = self._phrase(i + 1, [p for p, (op, k) in self.w.postfix.items() if op == "/" and k == 100])
+        m = self._phrase(i + 1, self.w.percent_words())
         return m is not None and m[1] == end
 
     def product(self, i: int) -> tuple[str, int]:
