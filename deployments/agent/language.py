@@ -77,6 +77,27 @@ class StoryWords(BaseModel):
     percent_less: list[str] = Field([], description='A percentage taken off its base ("a 15% discount").')
     determiners: list[str] = Field([], description='Number words that mark one thing, no operand ("one half").')
     boundaries: list[str] = Field([], description='Words between two clauses of a story ("and", "then").')
+    denials: list[str] = Field([], description='Words that deny what their clause says ("49 have no short form", '
+                               '"never screened"): a question that says a part\'s words the other way round asks '
+                               'the rest of the whole.')
+    denying_prefixes: list[str] = Field([], description='Prefixes that deny the word they begin ("unfilled" of '
+                                        '"filled").')
+    range_openers: list[str] = Field([], description='Words before the first of two numbers a point lies between '
+                                     '("the midpoint between 140 and 210").')
+    width: list[str] = Field([], description='A question for how wide a range is ("68,000 to 83,500: how wide").')
+    middle: list[str] = Field([], description='A question for the middle of a range ("the midpoint of 72 to 90").')
+    ratio: list[str] = Field([], description='A question for a part as a share of its whole ("9 of 12 accepted: the '
+                             'ratio").')
+
+
+class RoundingWords(BaseModel):
+    """How a question asks for its result rounded (`rounding`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verbs: list[str] = Field([], description='Words that ask for rounding ("rounded", "round").')
+    places: list[str] = Field([], description='Words after a count of decimal places ("two decimals", "2 dp").')
+    whole: list[str] = Field([], description='Phrases that ask for no decimals ("to the nearest whole number").')
 
 
 class ArithmeticWords(BaseModel):
@@ -113,6 +134,8 @@ class ArithmeticWords(BaseModel):
     number_words: dict[str, int] = {}
     number_scales: dict[str, int] = {}
     story: StoryWords = StoryWords()
+    rounding: RoundingWords = Field(default_factory=lambda: RoundingWords(), description='How a question asks its '
+                                    'result rounded ("rounded to two decimals").')
 
     def phrases(self) -> list[str]:
         """Every phrase of every role, lower-cased."""

@@ -98,11 +98,17 @@ _PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=]|[ \t]*(?
 _KEY_WORD_BREAK = re.compile(r"(?<=[^\W\d])_(?=[^\W\d])|(?<=[a-z])(?=[A-Z][a-z])")  # "QTY_ON_HAND", "FragmentLines"
 
 
+_LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)(?<!\d\.\.(?=\d))")  # "size on disk ... 3150": leader dots after a key,
+# never the two dots of a range ("52000..64000")
+
+
 def readable(text: str) -> str:
     """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') or as "KEY=value" pairs (an ERP
     export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key: value" fields the readings here know ("owner
     team: Core", "QTY ON HAND: 26", "FragmentLines=59" as "Fragment Lines: 59"), nested keys joined ("limits memory:
     512"); any other text as it is."""
+    text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's
+    # colon written as dots leading to its value; here, so that the record's words and its values index alike
     if len(_PAIR.findall(text)) >= PAIRS:
         return _PAIR.sub(lambda m: _KEY_WORD_BREAK.sub(" ", m.group(1)) + ": ", text)
     if not text.lstrip().startswith("{"):
@@ -194,15 +200,12 @@ class Candidate:
 
 
 _RATE_UNIT = re.compile(r"[^\W\d_]{1,4}/[^\W\d_]{1,5}")  # "35 h/week", "90 km/h": a unit per another
-_LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)")  # "size on disk ... 3150": leader dots after a key
 
 
 def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str],
                joiners: frozenset[str] = frozenset(), months: frozenset[str] = frozenset(),
                copulas: frozenset[str] = frozenset()) -> list[Candidate]:
     """The whole values of ``text``, in order, each with its label and following words; labels dropped."""
-    text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's
-    # colon written as dots leading to its value, its length kept so that offsets hold
     toks = tokens(text)
     keys = _key_words(toks, stop_words)
     field_keys = _field_keys(toks)

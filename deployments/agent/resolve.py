@@ -33,6 +33,7 @@ from deployments.agent.language import Language
 from deployments.agent.names import BRACKET_END, FIELD_MARKS, Name, NameIndex, Record, collection, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value, matches,
                                        notation, ranked, score, tied, tokens, unit_code)
+from deployments.agent.rounding import rounded, rounding
 from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
 
@@ -108,9 +109,10 @@ class Resolver:
         """The answer from structure, or None. ``generate`` (the run's `Generator`), when given, breaks a tie
         between whole candidates the question's words do not tell apart: the model chooses among them."""
         self.generate = generate
-        expression = parse(question, self.language)
+        plain, places = rounding(question, self.language.arithmetic)  # ", rounded to two decimals": no step
+        expression = parse(plain, self.language)
         if expression is not None:
-            result = format_number(evaluate(expression))
+            result = format_number(rounded(evaluate(expression), places))
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, expression, result)], result,
                               "calculation", 0)
         if not self.index.available:
@@ -135,8 +137,8 @@ class Resolver:
             labels = [n for n in names if n not in strong and " " in n.span and set(n.docs) & named_docs]
             ops = self.language.operations(self._not_set_aside(_without(question, strong + labels))) or ops
         told = not [n for n in worded if not n.span[:1].isdigit()]  # "3 root certificates" counts, names nothing
-        if told and (story := read_story(question, self.language)) is not None:  # it needs two numbers or more
-            result = format_number(evaluate(story))  # "60 seats and 47 are taken"
+        if told and (story := read_story(plain, self.language)) is not None:  # it needs two numbers or more
+            result = format_number(rounded(evaluate(story), places))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
         plain_stated = {v.replace(",", "") for v in stated}
         numbered = [n for n in strong if n.span.replace(",", "") in plain_stated

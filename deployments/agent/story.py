@@ -31,6 +31,7 @@ from deployments.agent.wordmath import Token, tokenize
 _SENTENCE = frozenset(".?!;:")
 _GLUED = re.compile(r"\b(\d+(?:\.\d+)?)-([a-z]+)\b")  # "a 5-year warranty", "a 7.5-hour shift": number, unit
 _CLOCK = re.compile(r"\d:\d\d")
+KIN_LETTERS = 5  # two words that begin with this many letters alike are forms of one word ("screen", "screened")
 _WHOLE_AFTER = ("the", "its", "their", "our", "all", "these", "those", "his", "her", "my", "your")
 
 
@@ -54,7 +55,8 @@ def read_story(question: str, language: Language) -> str | None:
     quantities = _operands(toks, words)
     if len(quantities) < 2:
         return None
-    expression = _whole(toks, quantities, words, language) or _stepwise(toks, quantities, words, language)
+    expression = _whole(toks, quantities, words, language) or _stepwise(toks, quantities, words, language) \
+        or _per_story(toks, quantities, words, language)
     if expression is None:
         return None
     try:
@@ -79,23 +81,30 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
     """The expression a question names for the whole story: a percentage of a number, a comparison of two,
     one per item of two, an average of a list."""
     last = _last_sentence(toks)
+    percents = [q for q in quantities if q.percent]
+    if len(percents) == 1 and len(quantities) >= 3:  # "18% of first-year salary. For 2 hires at 70,000 each":
+        # the percentage of what the other numbers come to
+        base = _stepwise(toks, [q for q in quantities if not q.percent], words, language)
+        return None if base is None else _percentage(toks, percents[0], f"({base})", words, last,
+                                                     _flipped(toks, quantities, words, language))
     if len(quantities) == 2:
         a, b = quantities
         if a.percent != b.percent:  # "85% of the 220 rooms are booked", "grown by 25%"
             part, base = (a, b) if a.percent else (b, a)
-            clause = _clause(toks, part.at, words)
-            share = f"{base.value} * {part.value} / 100"
-            if _holds(clause, words.percent_more):
-                return f"{base.value} * (1 + {part.value} / 100)"
-            if _holds(clause, words.percent_less) or _holds(last, words.rest) and not _holds(clause, words.rest):
-                return f"{base.value} * (1 - {part.value} / 100)"
-            return share
+            return _percentage(toks, part, base.value, words, last, _flipped(toks, quantities, words, language))
         high, low = sorted((a, b), key=lambda q: -float(q.value))
+        if _holds(last, words.middle) and _ranged(toks, a, b, language, between=True):
+            return f"({a.value} + {b.value}) / 2"  # "the midpoint of a 72,000 to 90,000 band"
+        if _holds(last, words.width) and _ranged(toks, a, b, language):
+            return f"{high.value} - {low.value}"  # "a band of 68,000 to 83,500: how wide is it"
         if _holds(last, words.compare) or language.operations(" ".join(last)) == {"-": True}:
             return f"{high.value} - {low.value}"  # "how many more ... than", "by how many did sales rise"
         if not any(t.number for t in toks[_sentence(toks, len(toks) - 1)[0]:]) and _holds(last, words.per_one) \
                 or _per_asked(toks, words, language):
             return f"{high.value} / {low.value}"  # "what does each pay", "how many crates for 600 bottles"
+        if _holds(last, words.ratio) and not a.percent and not b.percent:
+            return f"{a.value} / {b.value}" if _ranged(toks, a, b, language) else f"{low.value} / {high.value}"
+            # "9 of 12 offers accepted: the acceptance ratio", "the ratio of 3 to 4"
     listed = {i for run in _lists(toks, [q.at for q in quantities]) for i in run}
     if _holds(_words(toks), words.average) and all(not q.percent and q.at in listed for q in quantities):
         return f"({' + '.join(q.value for q in quantities)}) / {len(quantities)}"
@@ -108,14 +117,14 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
     the result so far."""
     if any(q.percent for q in quantities):
         return None
-    opening = _opening_list(toks, quantities)
+    opening, flipped = _opening_list(toks, quantities), _flipped(toks, quantities, words, language)
     if _alike(toks, quantities) and language.asks_quantity(" ".join(_last_sentence(toks))) \
-            and all(_cue(toks, b, c, words, language, opening=opening) is None
+            and all(_cue(toks, b, c, words, language, opening=opening, flipped=flipped) is None
                     for b, c in zip(quantities, quantities[1:])):
         return " + ".join(q.value for q in quantities)  # "carry 2,450, 3,100 and 2,875 bricks. How many ...?"
     expression, additive, consumed = quantities[0].value, False, False
     for before, current in zip(quantities, quantities[1:]):
-        op = _cue(toks, before, current, words, language, consumed, opening)
+        op = _cue(toks, before, current, words, language, consumed, opening, flipped)
         if op is None:
             return None
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
@@ -126,7 +135,7 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
                                         # equally by 5": a sharing shares the whole so far
                                         or _holds(own, words.result)):
             expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets
-        if op == "-" and len(quantities) == 2 and _year(before) and _year(current) \
+        if op == "-" and len(quantities) == 2 and _year(toks, before, language) and _year(toks, current, language) \
                 and float(before.value) < float(current.value):
             return f"{current.value} - {before.value}"  # "issued 2021, expires 2046": how many years apart
         if op in "-/" and len(quantities) == 2 and float(before.value) < float(current.value):
@@ -144,13 +153,15 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
     for k, i in enumerate(found):
         value = toks[i].number or ""
         spelled = not toks[i].text[:1].isdigit()
-        if spelled and value.isdigit() and any(len(run) == int(value) >= 2 and i not in run and (
+        counted = spelled or i + 1 < len(toks) and toks[i + 1].text.isalpha()  # "3 lorries carrying ..."
+        if counted and value.isdigit() and any(len(run) == int(value) >= 2 and i not in run and (
                 0 < run[0] - i <= 5 or 0 < i - run[-1] <= 5) for run in runs):
             continue  # "three freezers hold 420, 385 and 510", "18, 24 and 31 km on three Sundays": a count
         if spelled and i > 0 and toks[i - 1].text.isalpha() and toks[i - 1].text not in words.boundaries \
                 and toks[i - 1].number is None and (i + 1 == len(toks) or toks[i + 1].number is None
-                                                    and not toks[i + 1].text.isalpha()):
-            continue  # "in sprint two.": a number word naming a thing
+                                                    and (not toks[i + 1].text.isalpha()
+                                                         or toks[i + 1].text in words.boundaries)):
+            continue  # "in sprint two.", "in round two and ...": a number word naming a thing
         percent = i + 1 < len(toks) and (toks[i + 1].text == "%" or toks[i + 1].text == "percent"
                                          or toks[i + 1].text == "per" and i + 2 < len(toks)
                                          and toks[i + 2].text == "cent")
@@ -227,12 +238,14 @@ def _holds(texts: list[str], phrases: list[str]) -> str | None:
 
 
 def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords,
-         language: Language, consumed: bool = False, opening: frozenset[int] = frozenset()) -> str | None:
+         language: Language, consumed: bool = False, opening: frozenset[int] = frozenset(),
+         flipped: bool = False) -> str | None:
     """The operation that joins ``current`` to the story so far, or None when no word cues one. Nearest
     first: an operator word right before it, a sharing, a rate binding it to the number before in one clause
     or opening its own clause, its own clause's addition, a rate after it, its own clause's rest; a removal
     when the question asks what is left; a rate after the number before; its own clause's removal; then the
-    question's. Two numbers of the ``opening`` list (`_opening_list`) are added."""
+    question's. Two numbers of the ``opening`` list (`_opening_list`) are added. A ``flipped`` question
+    (`_flipped`) asks what is left, as "how many remain" does."""
     between = [t.text for t in toks[before.at + 1: current.at]]
     own, ahead = _own(toks, current, words, language)
     bound = _SENTENCE | {","} | set(words.boundaries)
@@ -248,7 +261,7 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         if close[-len(parts):] == parts:
             return op
     question = _words(toks)
-    rest_asked = _holds(question, words.rest)
+    rest_asked = _holds(question, words.rest) or flipped
     if before.at in opening and current.at in opening:  # "deliveries of 2,340, 1,875 and 960 units, and 415 sent
         return "+"  # back": the list that opens the story is one amount, its items added
     if _holds(between, words.share) or _holds(own, words.share):
@@ -270,13 +283,13 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         return "*"  # "45 dollars apiece. We sold 128 tickets", "a rack holds 144 ... 23 racks"
     if _holds(own, words.remove):
         return "-"
-    if _year(before) and _year(current):
+    if _year(toks, before, language) and _year(toks, current, language):
         return "-"
     if rest_asked:
         return "-"  # "How many are left?": what the later numbers take away from the first
     if _holds(question, words.add):
         return "+"
-    if _year(before) and not _year(current) and language.asks_time(_text(toks)):
+    if _year(toks, before, language) and not _year(toks, current, language) and language.asks_time(_text(toks)):
         return "+"  # "issued in 2017, valid for 25 years: in which year does it expire?"
     return None
 
@@ -292,6 +305,91 @@ def _own(toks: list[Token], q: _Quantity, words: StoryWords, language: Language)
         while end > q.at + 1 and toks[end - 1].text in operators:
             end -= 1
     return [t.text for t in toks[start:end]], [t.text for t in toks[start: q.at]]
+
+
+def _per_story(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
+    """What the other numbers come to per item the question names ("330 applicants in one round and 270 in the
+    next, 40 interviews: how many applicants per interview"), where no step reads the story as told."""
+    if len(quantities) < 3 or (per := _per_counted(toks, quantities, words, language)) is None:
+        return None
+    others = [q for q in quantities if q is not per]
+    rest = _stepwise(toks, others, words, language) or " + ".join(q.value for q in others)  # no step cued: the
+    # amounts told one after another make the whole the question shares out
+    return f"({rest}) / {per.value}"
+
+
+def _percentage(toks: list[Token], part: _Quantity, base: str, words: StoryWords, last: list[str],
+                flipped: bool = False) -> str:
+    """A percentage ``part`` of ``base``: its share, or the base grown or cut by it, as its clause says; the
+    rest, where the question asks it or says the percentage's clause the other way round (`_flipped`)."""
+    clause = _clause(toks, part.at, words)
+    if _holds(clause, words.percent_more):
+        return f"{base} * (1 + {part.value} / 100)"
+    if _holds(clause, words.percent_less) or flipped \
+            or _holds(last, words.rest) and not _holds(clause, words.rest):
+        return f"{base} * (1 - {part.value} / 100)"
+    return f"{base} * {part.value} / 100"
+
+
+def _per_counted(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
+                 language: Language) -> _Quantity | None:
+    """The number of the items the question asks an amount per ("... and ran 40 interviews, how many applicants
+    per interview"): the number whose noun the question names right after a rate word."""
+    last = _last_sentence(toks)
+    asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in words.rate]
+    found = [q for q in quantities if q.at + 1 < len(toks) and toks[q.at + 1].text.isalpha()
+             and any(_same(toks[q.at + 1].text, a, language) for a in asked)]
+    return found[0] if len(found) == 1 and found[0] is not quantities[0] else None
+
+
+def _ranged(toks: list[Token], a: _Quantity, b: _Quantity, language: Language, between: bool = False) -> bool:
+    """Whether two numbers are the ends of one range ("68,000 to 83,500", "68,000-83,500"); with ``between``,
+    also two numbers a question puts a point between ("between 140 and 210")."""
+    joint = _words(toks[a.at + 1: b.at])
+    if len(joint) == 1 and (joint[0] in language.range_joiners or joint[0] in ("-", "–", "—")):
+        return True
+    return between and joint == ["and"] and a.at > 0 and toks[a.at - 1].text in language.arithmetic.story.range_openers
+
+
+def _flipped(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> bool:
+    """Whether the question says what a later number's clause says the other way round, one of the two denying
+    it ("49 of them have no short form. How many do have one?", "57 got a phone screen. How many were never
+    screened?", "2 were filled ... How many are still unfilled?"): it asks the rest of the whole."""
+    if not words.denials:
+        return False
+    last = _sentence(toks, len(toks) - 1)
+    start = max([q.at + 2 for q in quantities if last[0] <= q.at] + [last[0]])  # the words after its last number
+    # and that number's noun
+    asked = _words(toks[start: last[1]])
+    asked_denied = any(w in words.denials for w in asked)
+    for q in quantities[1:]:
+        own = _own(toks, q, words, language)[0]
+        own_denied = any(w in words.denials for w in own)
+        said = [w for w in own if w != (toks[q.at + 1].text if q.at + 1 < len(toks) else "")]  # "20 litres a
+        # day": the number's own noun says what it counts, not what its clause says of it
+        for a in _content(asked, words, language):
+            for o in _content(said, words, language):
+                (a_stem, a_prefixed), (o_stem, o_prefixed) = _undenied(a, words), _undenied(o, words)
+                if _kin(a_stem, o_stem, language) and (asked_denied != a_prefixed) != (own_denied != o_prefixed):
+                    return True
+    return False
+
+
+def _content(texts: list[str], words: StoryWords, language: Language) -> list[str]:
+    return [w for w in texts if w.isalpha() and w not in language.stop_words and w not in words.denials]
+
+
+def _undenied(word: str, words: StoryWords) -> tuple[str, bool]:
+    """The word without a denying prefix ("unfilled": "filled", True), where what is left is a word."""
+    for prefix in sorted(words.denying_prefixes, key=len, reverse=True):
+        if word.startswith(prefix) and len(word) - len(prefix) >= KIN_LETTERS - 1:
+            return word[len(prefix):], True
+    return word, False
+
+
+def _kin(a: str, b: str, language: Language) -> bool:
+    """One word's forms: the same, the language's same word, or the same first letters ("screen", "screened")."""
+    return a == b or _same(a, b, language) or min(len(a), len(b)) >= KIN_LETTERS and a[:KIN_LETTERS] == b[:KIN_LETTERS]
 
 
 def _alike(toks: list[Token], quantities: list[_Quantity]) -> bool:
@@ -354,8 +452,12 @@ def _per_asked(toks: list[Token], words: StoryWords, language: Language) -> bool
     return any(_same(a, i, language) for a in asked for i in items)
 
 
-def _year(q: _Quantity) -> bool:
-    return q.value.isdigit() and len(q.value) == 4 and 1000 <= int(q.value) <= 2999
+def _year(toks: list[Token], q: _Quantity, language: Language) -> bool:
+    """A year: four digits written without a thousands separator and with no unit after them ("1,840 kg" and
+    "1840 kg" are weights)."""
+    after = toks[q.at + 1].text if q.at + 1 < len(toks) else ""
+    return q.value.isdigit() and len(q.value) == 4 and 1000 <= int(q.value) <= 2999 and "," not in toks[q.at].text \
+        and not any(after in unit.words for unit in language.units)
 
 
 def _text(toks: list[Token]) -> str:

@@ -1645,6 +1645,20 @@ def test_leader_dots_between_a_key_and_its_value_are_its_colon() -> None:
     assert ask("how many tracked paths does vrtool have", docs) == "7"
 
 
+def test_a_range_written_with_two_dots_is_no_leader_and_leaders_keep_the_record_s_words_in_step() -> None:
+    # made-up intake logs: "cap=USD 41000..52000" is a range, not a key's dots; the values after it, read with
+    # the words of their clause, must index the record's own words (a leader read in one place only put them off)
+    docs = {f"intake-{n.lower()}": f"[2024-02-0{d} 09:12] OPENED {n} unit={unit} lead={lead!r}\n"
+                                   f"[2024-02-0{d} 10:40] SIZED cap=USD {lo}..{hi} seats={seats}\n"
+                                   f"[2024-03-1{d} 16:05] STATUS -> CLOSED days_taken={days}"
+            for n, d, unit, lead, lo, hi, seats, days in [
+                ("QZ-401", 2, "Optics", "Orla Vance", 41000, 52000, 3, 41),
+                ("QZ-402", 5, "Metrology", "Ivor Penhale", 60000, 71000, 1, 38),
+                ("QZ-403", 7, "Assembly", "Tamsin Reeve", 35000, 43000, 2, 40)]}
+    assert ask("how many days did QZ-402 take", docs) == "38"
+    assert ask("number of seats on QZ-401", docs) == "3"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"

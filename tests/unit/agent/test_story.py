@@ -51,6 +51,21 @@ from deployments.agent.wordmath import parse
     # its own clause's removal
     ("We raised 3,000 and spent 600, then shared that across 4 charities. How much does each get?", 600),  # a step
     # after "then" applies to the result so far
+    ("Of 200 parcels, 15 were not delivered on time. How many were delivered on time?", 185),  # the question says
+    # a part's clause the other way round: the rest of the whole
+    ("A class has 30 pupils and 12 of them do not own a bike. How many own a bike?", 18),
+    ("There were 64 tickets, 20 were sold on Monday and 16 on Tuesday. How many were unsold?", 28),  # a denying
+    # prefix
+    ("A survey had 500 answers and 120 of them were incomplete. How many complete answers were there?", 380),
+    ("The permitted temperature runs from 18 to 26 degrees. How wide is that window?", 8),  # a range's width
+    ("halfway point of a 300 to 900 metre stretch", 600),  # and its middle
+    ("Of 40 trainees, 30 passed the exam. What share passed, as a decimal?", 0.75),  # a part over its whole
+    ("A broker takes 5% commission. It sold 4 flats at 250,000 each. What is the commission?", 50000),  # a
+    # percentage of what the other numbers come to
+    ("A courier made 120 deliveries on Monday and 150 on Tuesday with 9 vans. How many deliveries per van?", 30),
+    ("The depot ran 3 lorries carrying 1,250 kg, 2,400 kg and 1,980 kg. What is the combined load?", 5630),  # a
+    # count of a list written in digits; weights of four digits are no years
+    ("Two crates weigh 1850 kg and 1620 kg. What is their total weight?", 3470),
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
