@@ -102,11 +102,17 @@ _LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)(?<!\d\.\.(?=\d))")  # "size on di
 # never the two dots of a range ("52000..64000")
 
 
+_SPACED_NUMBER = re.compile(r"(?:(?<![\w,.-])|(?<=\d-))\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=(?:\.\d+)?(?!\w|-[^\W\d]|[.,]\d|\s\d))")
+# "1 112", "GBP 48 000-61 000": thousands grouped by spaces, as much of Europe writes them; never two numbers side
+# by side ("Root CA 1 2020", "Wyse 60 132-column", a phone number: a longer or a shorter group, a word after)
+
+
 def readable(text: str) -> str:
     """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') or as "KEY=value" pairs (an ERP
     export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key: value" fields the readings here know ("owner
     team: Core", "QTY ON HAND: 26", "FragmentLines=59" as "Fragment Lines: 59"), nested keys joined ("limits memory:
     512"); any other text as it is."""
+    text = _SPACED_NUMBER.sub(lambda m: re.sub(r"\s", ",", m.group()), text)  # as commas: one length, one value
     text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's
     # colon written as dots leading to its value; here, so that the record's words and its values index alike
     if len(_PAIR.findall(text)) >= PAIRS:
@@ -551,7 +557,8 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
     least = 3 if bar == "|" else 2  # the fewest bars (or tabs) of a row with no rule under its header
     if header is None:  # a header row right over rows of as many cells, no rule between ("| keysym | hex |")
         header = next((k for k in range(len(lines) - 1) if lines[k][1].count(bar) >= least
-                       and len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar))
+                       and (len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar)) or bar not in "|\t"
+                            and len(_cells(lines[k + 1][1], bar)) > len(_cells(lines[k][1], bar)))
                        and lines[k + 1][1].count(bar) >= least
                        and (bar in "|\t" or all(_HEADER_CELL.fullmatch(n.strip()) for n in lines[k][1].split(bar)))),
                       None)
@@ -564,7 +571,7 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
         if line.count(bar) < (2 if bar == "|" else len(names) - 1):
             break
         offset = 0
-        for column, cell in enumerate(_cells(line, bar)):
+        for column, cell in enumerate(_cells(line, bar, len(names))):
             offset = line.index(cell, offset)
             if cell.strip() and column < len(names):
                 lead = len(cell) - len(cell.lstrip())
@@ -593,7 +600,7 @@ _AMOUNT = re.compile(r"(?:([A-Z]{2,3}(?=\s)|[$€£¥])\s*)?(-?\d[\d,]*(?:\.\d+)
 
 def _delimiter(lines: list[tuple[int, str]]) -> str | None:
     """The delimiter of an export's header line over a row of as many cells ("site_no;city;target" over
-    "SN-4;Lyon;18"): ";" or ",", when every header cell is a short label (words, no digits alone, no colon), or
+    "SN-4;Lyon;18"), or more where the last cell is free text: ";" or ",", when every header cell is a short label (words, no digits alone, no colon), or
     None. Hand-written: the csv module's Sniffer guesses from a sample with no character offsets and takes a
     sentence's commas for a table."""
     for bar in (";", ","):
@@ -601,7 +608,7 @@ def _delimiter(lines: list[tuple[int, str]]) -> str | None:
             if head.count(bar) < HEADER_CELLS - 1:  # most lines: too few cells, no split
                 continue
             names = head.split(bar)
-            if len(names) >= HEADER_CELLS and len(row.split(bar)) == len(names) and all(
+            if len(names) >= HEADER_CELLS and len(row.split(bar)) >= len(names) and all(
                     _HEADER_CELL.fullmatch(n.strip()) for n in names):
                 return bar
     return None
@@ -611,8 +618,12 @@ HEADER_CELLS = 4  # the fewest cells of an export's header that a delimiter othe
 _HEADER_CELL = re.compile(r"(?=[^\d]*[^\W\d])[\w.#%()/ -]{1,40}")  # "site_no", "Last visit/closure", "Weight (kg)"
 
 
-def _cells(line: str, bar: str = "|") -> list[str]:
-    """The cells of a table row, without the bars at its ends (a tab-separated row: split at its tabs)."""
+def _cells(line: str, bar: str = "|", columns: int = 0) -> list[str]:
+    """The cells of a table row, without the bars at its ends (a tab-separated row: split at its tabs). Given its
+    header's ``columns``, an export's row keeps the delimiters of its last cell, free text ("Letter of credit
+    shipment; original docs by courier.")."""
+    if bar not in "|\t" and columns:
+        return line.split(bar, columns - 1)
     if bar != "|":
         return line.split(bar)
     inner = line.strip()

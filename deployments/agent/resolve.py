@@ -433,9 +433,9 @@ class Resolver:
             tallies = [c for c in ranking if c.text.isdigit() and any(
                 w.lower() in (q + "s", q + "es", q[:-1] + "ies") for w in c.label[:NEAR_LABEL] for q in singular)]
             ranking = [c for c in ranking if c not in tallies] + tallies
-        if counted and (named_subject or span and ranking
-                                                   and not NUMBER.fullmatch(ranking[0].text)):  # named by a value:
-            # "How much did the parts come to on the job for asset X": a number, not the job's code
+        if counted and (named_subject or ranking and not NUMBER.fullmatch(ranking[0].text)):  # named by a value,
+            # or found by the whole question: "How much did the parts come to on the job for asset X", "how many
+            # openings are on the content strategist req in dublin": a number, not the job's code
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = self._counts_first(numbers, wanted, plain) or ranking
         if named_subject and self.language.asks_time(plain):  # "When was it formed?":
