@@ -1659,6 +1659,30 @@ def test_a_range_written_with_two_dots_is_no_leader_and_leaders_keep_the_record_
     assert ask("number of seats on QZ-401", docs) == "3"
 
 
+def test_thousands_grouped_by_spaces_are_one_number_and_two_numbers_side_by_side_stay_two() -> None:
+    # made-up tender sheets: "2 340" is two thousand three hundred and forty, "lot 4 120-page" two values
+    docs = {f"tender-{n.lower()}": f"| Tender | Lot | Bidders | Budget | Pages |\n|---|---|---|---|---|\n"
+                                   f"| {n} | {lot} | {bidders} | EUR {budget} | {pages} |\n"
+                                   f"Notes: lot {lot} {pages}-page brief."
+            for n, lot, bidders, budget, pages in [("QT-71", 4, "1 215", "2 340 000", 120),
+                                                   ("QT-72", 2, "86", "918 500", 64),
+                                                   ("QT-73", 7, "3 002", "12 750", 210)]}
+    assert ask("How many bidders did QT-71 draw?", docs) == "1,215"
+    assert ask("QT-73 budget", docs) == "12,750"
+    assert ask("how many pages is the QT-72 brief", docs) == "64"
+
+
+def test_an_export_row_whose_free_text_last_cell_holds_the_delimiter_is_still_a_row() -> None:
+    # made-up delivery exports: the note says "; handled by night crew", one cell more than the header splits
+    docs = {f"dlv-{n.lower()}": f"# nightly export\ndelivery;depot;crates;pallets;note\n{n};{depot};{crates};{pallets};"
+                                f"{note}; handled by night crew."
+            for n, depot, crates, pallets, note in [("DV-301", "Harrowgate", 48, 6, "Fragile load"),
+                                                    ("DV-302", "Kelmsby", 120, 15, "Late gate"),
+                                                    ("DV-303", "Orrin Vale", 72, 9, "Split drop")]}
+    assert ask("How many pallets were on DV-302?", docs) == "15"
+    assert ask("Which depot handled DV-303?", docs) == "Orrin Vale"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
