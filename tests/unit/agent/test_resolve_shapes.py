@@ -1683,6 +1683,15 @@ def test_an_export_row_whose_free_text_last_cell_holds_the_delimiter_is_still_a_
     assert ask("Which depot handled DV-303?", docs) == "Orrin Vale"
 
 
+def test_a_volume_is_read_by_its_unit() -> None:
+    # made-up container logs: "31.4 cbm" is the volume, "6,020 kg" the weight
+    docs = {f"box-{n.lower()}": f"LOG {n}\n2024-03-0{d} LOADED {pk} pkgs, {kg} kg gross, {cbm} cbm\nStatus: {st}"
+            for n, d, pk, kg, cbm, st in [("QC-5101", 2, 88, "6,020", 31.4, "At sea"), ("QC-5102", 5, 140, "9,310", 52.8, "Landed"),
+                                          ("QC-5103", 7, 61, "3,775", 18.9, "Booked")]}
+    assert ask("What volume does QC-5102 take up?", docs) == "52.8"
+    assert ask("By how much does the volume of QC-5101 exceed that of QC-5103?", docs) == "12.5"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
