@@ -136,7 +136,11 @@ class Resolver:
             named_docs = {d for n in strong for d in (n.subject_of or n.docs)}
             labels = [n for n in names if n not in strong and " " in n.span and set(n.docs) & named_docs]
             ops = self.language.operations(self._not_set_aside(_without(question, strong + labels))) or ops
-        told = not [n for n in worded if not n.span[:1].isdigit()]  # "3 root certificates" counts, names nothing
+        counted = _counted_nouns(question)
+        told = not [n for n in worded if not n.span[:1].isdigit()
+                    and not (n.span.islower() and _counts(n.span, counted, self.same))]
+        # "3 root certificates" counts, names nothing; so does a word in small letters a stated number counts ("split
+        # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked)
         if told and (story := read_story(plain, self.language)) is not None:  # it needs two numbers or more
             result = format_number(rounded(evaluate(story), places))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
@@ -1069,6 +1073,18 @@ def _title(record: Record) -> str | None:
     title = rest[toks[0].at + len(toks[0].text):].strip().rstrip(".")
     title = title[1:-1] if len(title) > 2 and title[0] == title[-1] and title[0] in "\"'" else title  # quoted
     return title if 1 <= len(title.split()) <= ID_TITLE_WORDS and not re.search(r"[:;|]", title) else None
+
+
+def _counted_nouns(question: str) -> list[str]:
+    """The words right after a stated number, one word between at most ("16 equal chunks": equal, chunks)."""
+    toks = [t.text.lower() for t in tokens(question)]
+    return [toks[k] for i, t in enumerate(toks) if _STATED_NUMBER.fullmatch(t)
+            for k in (i + 1, i + 2) if k < len(toks) and toks[k].isalpha()]
+
+
+def _counts(span: str, counted: list[str], same: Any) -> bool:
+    """Whether a one-word ``span`` is a noun a stated number counts, in any of its forms ("chunk" / "chunks")."""
+    return " " not in span and any(same(span, w) for w in counted)
 
 
 def _without(question: str, names: list[Name]) -> str:

@@ -155,3 +155,12 @@ def test_a_word_problem_naming_no_record_is_read_as_a_story_and_one_number_can_n
     story = resolve("If a crate holds 12 bottles, how many bottles do 7 crates hold?")
     assert (story.steps[0][2], story.answer) == ("12 * 7", "84")
     assert resolve("Which country has the numeric code 533?").answer == "Aruba"
+
+
+def test_a_word_a_stated_number_counts_names_no_record_in_a_story() -> None:
+    # a made-up module record named "batch": in the story, "6 equal batches" and "each batch" count, name nothing
+    docs = {**DOCS, "mod-batch": "batch: Helpers to group items into fixed-size lists. Source lines: 212."}
+    result = asyncio.run(resolver(docs)[0].resolve("A 1,200-page manual is split into 6 equal batches. How many "
+                                                    "pages is each batch?"))
+    assert result is not None and result.answer == "200" and result.source == "calculation"
+    assert asyncio.run(resolver(docs)[0].resolve("How many source lines does batch have?")).answer == "212"
