@@ -381,8 +381,10 @@ class Resolver:
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the
                 # value it states asks nothing else ("Which EtherType has the hex value 88F7?")
                 stating = _label_before(question, used or span, self.language.stop_words, self.language.stating)
+                wanted = [w for w in wanted if not matches(w, context, self.same) and w not in stating
+                          and (w not in phrase or labelled)]  # the label the question gives the value it states,
+                # word for word: "booked" still asks in "the shipment with booking ref X was booked"
                 context |= stating
-                wanted = [w for w in wanted if not matches(w, context, self.same) and (w not in phrase or labelled)]
                 head = [w for w in phrase if w not in stating or w == phrase[0]]  # "the tool documented as ...":
                 kind = head[-1] if head else kind  # "documented" says how the stated value is given, not the kind
             else:
@@ -894,6 +896,9 @@ class Resolver:
                     record.text[toks[s + 1].at: toks[end - 1].at + len(toks[end - 1].text)], s + 1, end,
                     label=[toks[s].text])]
         found.sort(key=lambda c: c.start)
+        for c in found:
+            if (c.start == 0 or toks[c.start - 1].text in ("\n", "[")) and _is_date(c, self.language):
+                c.label = _event(toks, c.end) + c.label  # "2024-09-03  PICKED UP  421 pkgs": a log line's event
 
         def opener(c: Candidate) -> bool:
             low = c.text.lower()
@@ -1001,6 +1006,21 @@ def _split_label(c: Candidate, wanted: list[str]) -> Candidate:
         return c
     return Candidate(c.text[len(words[0]):].strip(), c.start + 1, c.end, label=[words[0]] + c.label, after=c.after,
                      name=True)
+
+
+_CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
+
+
+def _event(toks: list[Tok], at: int) -> list[str]:
+    """The event a log line names in capitals after its date and time ("PICKED UP", "REQ_CREATED": picked up,
+    created), nearest first as a label is; none where the line goes on otherwise."""
+    while at < len(toks) and (toks[at].text in ("]", "\t") or _CLOCK_TIME.fullmatch(toks[at].text)):
+        at += 1
+    words = []
+    while at < len(toks) and toks[at].text.isupper() and toks[at].text.replace("_", "").isalpha():
+        words += [w for w in toks[at].text.split("_") if w]
+        at += 1
+    return words[::-1]
 
 
 def _clause(toks: list[Tok], c: Candidate) -> list[Tok]:

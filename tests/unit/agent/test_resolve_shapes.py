@@ -1692,6 +1692,19 @@ def test_a_volume_is_read_by_its_unit() -> None:
     assert ask("By how much does the volume of QC-5101 exceed that of QC-5103?", docs) == "12.5"
 
 
+def test_a_log_line_s_event_in_capitals_labels_its_date() -> None:
+    # made-up courier logs: "2024-05-02  COLLECTED  by ..." dates the collection; the question names the log by
+    # its ref, which the question labels "order ref", and asks with another form of that word ("ordered")
+    docs = {f"trk-{n.lower()}": f"COURIER LOG {n}\nRef {ref} | depot {depot}\n"
+                                f"{d1}  ORDERED     by desk\n{d2}  COLLECTED   at {depot}\n{d3}  DELIVERED   signed"
+            for n, ref, depot, d1, d2, d3 in [
+                ("CL-8801", "ORD5KQ2", "Harrow", "2024-05-01", "2024-05-02", "2024-05-06"),
+                ("CL-8802", "ORD7ZT9", "Kelby", "2024-06-11", "2024-06-13", "2024-06-14"),
+                ("CL-8803", "ORD3MW4", "Orrin", "2024-07-20", "2024-07-22", "2024-07-25")]}
+    assert ask("When was CL-8802 collected?", docs) == "2024-06-13"
+    assert ask("Tell me the date the parcel with order ref ORD3MW4 was ordered.", docs) == "2024-07-20"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
