@@ -287,11 +287,37 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         return "-"
     if rest_asked:
         return "-"  # "How many are left?": what the later numbers take away from the first
-    if _holds(question, words.add):
+    if _repeated_later(toks, current, words, language):
+        return "-"  # "4,250 kg got rolled ... and another 3,980 kg was cancelled": the removal "another" repeats
+    if _holds(_unremoved(toks, words, language), words.add):
         return "+"
     if _year(toks, before, language) and not _year(toks, current, language) and language.asks_time(_text(toks)):
         return "+"  # "issued in 2017, valid for 25 years: in which year does it expire?"
     return None
+
+
+def _repeated_later(toks: list[Token], current: _Quantity, words: StoryWords, language: Language) -> bool:
+    """Whether the next number's clause is a removal that says it is one more ("and another 3,980 kg was
+    cancelled"): the number before it, with no cue of its own, was removed too."""
+    nxt = next((k for k in range(current.at + 1, len(toks)) if toks[k].number is not None), None)
+    if nxt is None:
+        return False
+    own, ahead = _own(toks, _Quantity(nxt, toks[nxt].number or ""), words, language)
+    articles = language.arithmetic.articles
+    return bool(_holds(own, words.remove)) and any(w in articles and w in words.add for w in ahead[-2:])
+
+
+def _unremoved(toks: list[Token], words: StoryWords, language: Language) -> list[str]:
+    """The story's words less the clauses of its removals: "another 3,980 kg was cancelled" repeats a removal, it
+    adds nothing to the story's other numbers."""
+    removing = set()
+    for at, t in enumerate(toks):
+        if t.number is not None:
+            own, _ = _own(toks, _Quantity(at, t.number), words, language)
+            if _holds(own, words.remove):
+                start, _ = _span(toks, at, _SENTENCE | {","} | set(words.boundaries))
+                removing.update(range(start, start + len(own)))
+    return [t.text for k, t in enumerate(toks) if k not in removing]
 
 
 def _own(toks: list[Token], q: _Quantity, words: StoryWords, language: Language) -> tuple[list[str], list[str]]:

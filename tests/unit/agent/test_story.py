@@ -66,6 +66,8 @@ from deployments.agent.wordmath import parse
     ("The depot ran 3 lorries carrying 1,250 kg, 2,400 kg and 1,980 kg. What is the combined load?", 5630),  # a
     # count of a list written in digits; weights of four digits are no years
     ("Two crates weigh 1850 kg and 1620 kg. What is their total weight?", 3470),
+    ("The tank held 5,000 litres; 1,200 litres went to the farm and another 800 litres were lost. How much is in "
+     "the tank now?", 3000),  # "another" in a removal says the number before it was removed too, and adds nothing
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
