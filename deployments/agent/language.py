@@ -84,6 +84,8 @@ class StoryWords(BaseModel):
                                         '"filled").')
     range_openers: list[str] = Field([], description='Words before the first of two numbers a point lies between '
                                      '("the midpoint between 140 and 210").')
+    change_openers: list[str] = Field([], description='Words before the first of two numbers a quantity changed '
+                                      'between ("went from 66 to 81"): how many, asked, is the size of the change.')
     width: list[str] = Field([], description='A question for how wide a range is ("68,000 to 83,500: how wide").')
     middle: list[str] = Field([], description='A question for the middle of a range ("the midpoint of 72 to 90").')
     ratio: list[str] = Field([], description='A question for a part as a share of its whole ("9 of 12 accepted: the '

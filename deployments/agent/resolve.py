@@ -137,8 +137,11 @@ class Resolver:
             labels = [n for n in names if n not in strong and " " in n.span and set(n.docs) & named_docs]
             ops = self.language.operations(self._not_set_aside(_without(question, strong + labels))) or ops
         counted = _counted_nouns(question)
+        plain_words = len(_STATED_NUMBER.findall(question)) >= 2  # a story's numbers: its words in small letters
+        # ("a wheel ships 230 files; 12 are .pyc") are its things, not names of records
         told = not [n for n in worded if not n.span[:1].isdigit()
-                    and not (n.span.islower() and _counts(n.span, counted, self.same))]
+                    and not (n.span.islower() and (plain_words and not any(ch.isdigit() for ch in n.span)
+                                                   or _counts(n.span, counted, self.same)))]
         # "3 root certificates" counts, names nothing; so does a word in small letters a stated number counts ("split
         # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked)
         if told and (story := read_story(plain, self.language)) is not None:  # it needs two numbers or more
@@ -1103,8 +1106,9 @@ def _counted_nouns(question: str) -> list[str]:
 
 
 def _counts(span: str, counted: list[str], same: Any) -> bool:
-    """Whether a one-word ``span`` is a noun a stated number counts, in any of its forms ("chunk" / "chunks")."""
-    return " " not in span and any(same(span, w) for w in counted)
+    """Whether ``span`` is what a stated number counts, each word in any of its forms ("chunk" / "chunks", "44
+    entry points")."""
+    return all(any(same(word, w) for w in counted) for word in span.split())
 
 
 def _without(question: str, names: list[Name]) -> str:

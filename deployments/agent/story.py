@@ -99,6 +99,10 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
             return f"{high.value} - {low.value}"  # "a band of 68,000 to 83,500: how wide is it"
         if _holds(last, words.compare) or language.operations(" ".join(last)) == {"-": True}:
             return f"{high.value} - {low.value}"  # "how many more ... than", "by how many did sales rise"
+        if _ranged(toks, a, b, language) and a.at > 0 and toks[a.at - 1].text in words.change_openers \
+                and language.asks_quantity(" ".join(last)):
+            return f"{high.value} - {low.value}"  # "the count went from 66 to 81 after the upgrade, how many were
+            # added", "stock dropped from 900 to 760: how many were sold": the size of the change
         if not any(t.number for t in toks[_sentence(toks, len(toks) - 1)[0]:]) and _holds(last, words.per_one) \
                 or _per_asked(toks, words, language):
             return f"{high.value} / {low.value}"  # "what does each pay", "how many crates for 600 bottles"
@@ -179,7 +183,9 @@ def _opening_list(toks: list[Token], quantities: list[_Quantity]) -> frozenset[i
     2,340, 1,875 and 960 units, and 415 sent back"): one amount, its items added; empty where there is none."""
     at = [q.at for q in quantities]
     run = next((r for r in _lists(toks, at) if r[0] == at[0]), None) if at else None
-    return frozenset(run) if run is not None and len(run) >= 3 and run[-1] != at[-1] else frozenset()
+    counted = run is not None and any(toks[k].number == str(len(run)) for k in range(max(0, run[0] - 5), run[0]))
+    return frozenset(run) if run is not None and (len(run) >= 3 or counted) and run[-1] != at[-1] else frozenset()
+    # "two teams of 45 and 27 users ..., then 12 leave": a list its count announces is one amount too
 
 
 def _lists(toks: list[Token], found: list[int]) -> list[list[int]]:
@@ -260,11 +266,15 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         parts = phrase.split()
         if close[-len(parts):] == parts:
             return op
+    if joined and (plus := [p for p in arithmetic.infix.get("+", []) if p.isalpha() and p in between]):
+        return "+"  # "80 seats at 25.25 each plus a one-off support fee of 600": the fee's "of" is no rate
     question = _words(toks)
     rest_asked = _holds(question, words.rest) or flipped
     if before.at in opening and current.at in opening:  # "deliveries of 2,340, 1,875 and 960 units, and 415 sent
         return "+"  # back": the list that opens the story is one amount, its items added
-    if _holds(between, words.share) or _holds(own, words.share):
+    after_bound = between[max([k + 1 for k, w in enumerate(between) if w in bound] + [0]):]
+    if _holds(after_bound, words.share) or _holds(own[:len(ahead) + 1], words.share):  # "then split among 12"; not
+        # "27 users share a licence", a share of no number
         return "/"
     if _holds(own[len(ahead) + 1: len(ahead) + 2], words.add):
         return "+"  # "then each store gets 5 extra": an addition right after the number, whatever rate word before it
@@ -479,11 +489,14 @@ def _per_asked(toks: list[Token], words: StoryWords, language: Language) -> bool
 
 
 def _year(toks: list[Token], q: _Quantity, language: Language) -> bool:
-    """A year: four digits written without a thousands separator and with no unit after them ("1,840 kg" and
-    "1840 kg" are weights)."""
+    """A year: four digits written without a thousands separator, with no unit after them ("1,840 kg" and "1840
+    kg" are weights), and not in a list of three numbers or more."""
     after = toks[q.at + 1].text if q.at + 1 < len(toks) else ""
-    return q.value.isdigit() and len(q.value) == 4 and 1000 <= int(q.value) <= 2999 and "," not in toks[q.at].text \
-        and not any(after in unit.words for unit in language.units)
+    if not (q.value.isdigit() and len(q.value) == 4 and 1000 <= int(q.value) <= 2999 and "," not in toks[q.at].text
+            and not any(after in unit.words for unit in language.units)):
+        return False
+    runs = _lists(toks, [k for k, t in enumerate(toks) if t.number is not None])
+    return not any(q.at in run and len(run) >= 3 for run in runs)  # "three invoices: 1480, 2315 and 960": amounts
 
 
 def _text(toks: list[Token]) -> str:

@@ -164,3 +164,12 @@ def test_a_word_a_stated_number_counts_names_no_record_in_a_story() -> None:
                                                     "pages is each batch?"))
     assert result is not None and result.answer == "200" and result.source == "calculation"
     assert asyncio.run(resolver(docs)[0].resolve("How many source lines does batch have?")).answer == "212"
+
+
+def test_words_in_small_letters_of_a_story_with_two_numbers_name_no_record() -> None:
+    # a made-up module record named "belt": in a story stating two numbers, "by the belt" is the story's own thing
+    docs = {**DOCS, "mod-belt": "belt: Conveyor control helpers. Source lines: 340."}
+    result = asyncio.run(resolver(docs)[0].resolve("We had 500 parcels and 120 of them were sorted by the belt. How "
+                                                    "many were not sorted?"))
+    assert result is not None and result.answer == "380" and result.source == "calculation"
+    assert asyncio.run(resolver(docs)[0].resolve("How many source lines does belt have?")).answer == "340"

@@ -68,6 +68,13 @@ from deployments.agent.wordmath import parse
     ("Two crates weigh 1850 kg and 1620 kg. What is their total weight?", 3470),
     ("The tank held 5,000 litres; 1,200 litres went to the farm and another 800 litres were lost. How much is in "
      "the tank now?", 3000),  # "another" in a removal says the number before it was removed too, and adds nothing
+    ("Headcount went from 120 to 134 over the year. How many people joined?", 14),  # the size of a change
+    ("Our stock dropped from 900 to 760 units. How many units were sold?", 140),
+    ("Hire costs 12 crew at 150.50 each plus a one-off booking fee of 300. What is the total?", 2106),  # an
+    # operator word between two numbers of one clause beats a rate's "of"
+    ("Sum these three payments: 1250, 2480 and 1975.", 5705),  # four-digit amounts of a list are no years
+    ("two crews of 18 and 14 workers share one canteen, then 5 of them quit. How many workers are left?", 27),  # a
+    # list its count announces is one amount; "share one canteen" shares out no number
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
