@@ -140,7 +140,7 @@ class Resolver:
         plain_words = len(_STATED_NUMBER.findall(question)) >= 2  # a story's numbers: its words in small letters
         # ("a wheel ships 230 files; 12 are .pyc") are its things, not names of records
         told = not [n for n in worded if not n.span[:1].isdigit()
-                    and not (n.span.islower() and (plain_words and not any(ch.isdigit() for ch in n.span)
+                    and not (n.span.islower() and (plain_words and _story_words(n.span)
                                                    or _counts(n.span, counted, self.same)))]
         # "3 root certificates" counts, names nothing; so does a word in small letters a stated number counts ("split
         # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked)
@@ -1103,6 +1103,12 @@ def _counted_nouns(question: str) -> list[str]:
     toks = [t.text.lower() for t in tokens(question)]
     return [toks[k] for i, t in enumerate(toks) if _STATED_NUMBER.fullmatch(t)
             for k in (i + 1, i + 2) if k < len(toks) and toks[k].isalpha()]
+
+
+def _story_words(span: str) -> bool:
+    """Words with no digits but those of whole numbers ("ships 230 files"): a story's, where it states numbers; a
+    name with digits inside a word ("libcairo2") is a name."""
+    return not any(ch.isdigit() for ch in re.sub(r"\b\d[\d,]*(?:\.\d+)?\b", "", span))
 
 
 def _counts(span: str, counted: list[str], same: Any) -> bool:
