@@ -95,7 +95,8 @@ def tokens(text: str) -> list[Tok]:
 
 _PAIR = re.compile(r"(?:(?<=^)|(?<=[\s;,|(]))([^\W\d][\w.-]*)=(?=[^\s=]|[ \t]*(?:\n|$))")  # "QTY_ON_HAND=26",
 # "ITEM=\"Cable Tie\"", and a key with no value at the end of its line ("WantsFirst=")
-_KEY_WORD_BREAK = re.compile(r"(?<=[^\W\d])_(?=[^\W\d])|(?<=[a-z])(?=[A-Z][a-z])")  # "QTY_ON_HAND", "FragmentLines"
+_KEY_WORD_BREAK = re.compile(r"(?<=[^\W\d])[_.](?=[^\W\d])|(?<=[a-z])(?=[A-Z][a-z])")  # "QTY_ON_HAND", "FragmentLines",
+# "seats.purchased" (a nested key written with dots)
 
 
 _LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)(?<!\d\.\.(?=\d))")  # "size on disk ... 3150": leader dots after a key,

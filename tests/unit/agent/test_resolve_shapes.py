@@ -1705,6 +1705,17 @@ def test_a_log_line_s_event_in_capitals_labels_its_date() -> None:
     assert ask("Tell me the date the parcel with order ref ORD3MW4 was ordered.", docs) == "2024-07-20"
 
 
+def test_a_key_written_with_dots_is_read_as_its_words() -> None:
+    # made-up permit dumps: "date.expiry=" is the expiry date, "date.issued=" the issue date
+    docs = {f"pmt-{n.lower()}": f"permit.id={n}\nholder=\"{holder}\"\nsite.name={site}\ndate.issued={issued}\n"
+                                f"date.expiry={expiry}\nworkers.max={most}\ndump.generated=2024-02-01"
+            for n, holder, site, issued, expiry, most in [("PX-301", "Orla Vance", "Harrow", "2023-03-01", "2025-03-01", 12),
+                                                          ("PX-302", "Ivor Penhale", "Kelby", "2023-06-15", "2024-12-15", 30),
+                                                          ("PX-303", "Tamsin Reeve", "Orrin", "2022-09-09", "2026-09-09", 8)]}
+    assert ask("PX-302 expiry date", docs) == "2024-12-15"
+    assert ask("most workers allowed on PX-303", docs) == "8"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
