@@ -430,6 +430,12 @@ class Resolver:
             wanted += [w for w in plain_words if w in self.content_stop and w not in self.language.stop_words and w in labels
                        and w not in wanted]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
+        top = tied(ranking)
+        if phrase and len(top) > 1 and 0 < len(own_asked := [c for c in top if any(
+                matches(p, [w.lower() for w in c.label[:1]], self.same) for p in phrase)]) < len(top):
+            # "What licence is declared by the distribution behind X": of two values the words label alike, the
+            # one the question asks first, by its own label ("licence"), not the one a later word names
+            ranking = own_asked + [c for c in ranking if all(c is not o for o in own_asked)]
         asking = self._asking_clause(question) if named_subject else set()
         if asking and (own := [w for w in wanted if w in asking]):  # "X shows up with a program number and a line
             # number; which line is it on?": the clause that asks, where its words label a value, says which

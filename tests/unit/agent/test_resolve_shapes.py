@@ -1716,6 +1716,15 @@ def test_a_key_written_with_dots_is_read_as_its_words() -> None:
     assert ask("most workers allowed on PX-303", docs) == "8"
 
 
+def test_of_two_values_the_words_label_alike_the_one_asked_first_answers() -> None:
+    # made-up plug-in register: "What colour is used by the vendor behind X?" names both the colour and the vendor
+    docs = {f"plg-{n.lower()}": f"| plug-in | vendor | colour | seats |\n|---|---|---|---|\n| {n} | {vendor} | {colour} | {seats} |"
+            for n, vendor, colour, seats in [("QP-11", "Harrowsoft", "teal", 40), ("QP-12", "Kelbyware", "amber", 25),
+                                             ("QP-13", "Orrin Labs", "violet", 12)]}
+    assert ask("What colour is used by the vendor behind plug-in QP-12?", docs) == "amber"
+    assert ask("Which vendor ships the colour of QP-13?", docs) == "Orrin Labs"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
