@@ -108,6 +108,12 @@ _SPACED_NUMBER = re.compile(r"(?:(?<![\w,.-])|(?<=\d-))\d{1,3}(?:[ \u00a0\u202f]
 # by side ("Root CA 1 2020", "Wyse 60 132-column", a phone number: a longer or a shorter group, a word after)
 
 
+def _in_line(text: str, at: int) -> bool:
+    """Whether a pair at ``at`` follows another field of its line (not only spaces or a timestamp's bracket)."""
+    line = text[text.rfind("\n", 0, at) + 1: at]
+    return "=" in line and line.rstrip(" \t")[-1:] not in ";,|"  # "A=1 ; B=2": parted already
+
+
 def readable(text: str) -> str:
     """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') or as "KEY=value" pairs (an ERP
     export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key: value" fields the readings here know ("owner
@@ -117,7 +123,9 @@ def readable(text: str) -> str:
     text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's
     # colon written as dots leading to its value; here, so that the record's words and its values index alike
     if len(_PAIR.findall(text)) >= PAIRS:
-        return _PAIR.sub(lambda m: _KEY_WORD_BREAK.sub(" ", m.group(1)) + ": ", text)
+        return _PAIR.sub(lambda m: ("; " if m.start() and text[m.start() - 1] in " \t" and _in_line(text, m.start())
+                                    else "") + _KEY_WORD_BREAK.sub(" ", m.group(1)) + ": ", text)  # "name=x group=y"
+        # on one line: each pair its own field, as "; " parts them
     if not text.lstrip().startswith("{"):
         return text
     try:

@@ -1725,6 +1725,18 @@ def test_of_two_values_the_words_label_alike_the_one_asked_first_answers() -> No
     assert ask("Which vendor ships the colour of QP-13?", docs) == "Orrin Labs"
 
 
+def test_pairs_on_one_line_are_each_a_field() -> None:
+    # made-up plug-in dumps: "name=... vendor=... build=2024.3.7 api=2.1" on one line, each pair its own field
+    docs = {f"plg-{n.lower()}": f"id={n} name={name} vendor={vendor} build={build} api={api} seats={seats} "
+                                f"summary=\"{summary}\""
+            for n, name, vendor, build, api, seats, summary in [
+                ("QP-21", "lumen", "Harrowsoft", "2024.3.7", "2.1", 40, "Lighting presets"),
+                ("QP-22", "tessel", "Kelbyware", "2025.1.2", "3.0", 25, "Tile grids"),
+                ("QP-23", "orrin", "Orrin Labs", "2023.9.30", "1.4", 12, "Shape import")]}
+    assert ask("Give me the build of QP-22.", docs) == "2025.1.2"
+    assert ask("which vendor makes QP-23", docs) == "Orrin Labs"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
