@@ -173,6 +173,8 @@ class Resolver:
                                   "observation", 0, [record.id])
             if len(distinct) != 1:
                 return None  # an operation over no named thing: the loop's guards combine what it finds
+            if (fields := await self._two_fields(question, distinct[0], ops)) is not None:
+                return fields  # "How many unused seats does X have (purchased minus assigned)?"
             # one named thing and nothing missing: the operator word labels a field of it ("the total
             # character count of X"), read below like any other
         quote = quoted(question)
@@ -660,6 +662,51 @@ class Resolver:
             return None
         steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
         return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+
+    async def _two_fields(self, question: str, name: Name, ops: dict[str, bool]) -> Resolution | None:
+        """Two numbers of one named record that the question takes one from the other by their labels ("X: purchased
+        minus assigned", "for X, subtract the entry points from the RECORD files"): each labelled by words of the question
+        the other's label lacks, the operator's words labelling neither, in the order the question names them."""
+        if len(ops) != 1 or next(iter(ops)) != "-":  # a sum's words ("the total parameter count") mostly label one
+            return None
+        op, larger_first = next(iter(ops.items()))
+        record = self.index.records[name.doc]
+        cands = [c for c in self._candidates(record) if NUMBER.fullmatch(c.text) and c.text not in question]
+        labels = {w.lower() for c in self._candidates(record) for w in c.label + c.after}
+        low = [t.text.lower() for t in tokens(question)]
+        if "-" not in self.language.operations(" ".join(w for w in low if w not in labels)):
+            return None  # "the units listed in the Before= setting of X": the operator's words label one field
+        wanted = self._wanted(question, [name.span])
+        ranking = ranked(cands, wanted, question.replace(name.span, " "), numeric=True,
+                         stop_words=self.language.stop_words, same=self.same)
+
+        def said(c: Candidate) -> set[str]:
+            own = [w.lower() for w in c.label[:NEAR_LABEL] + c.after[:2]]  # its near label and the words after it
+            return {w for w in wanted if matches(w, own, self.same)}
+        found = [c for c in ranking if c.score >= 0.5 and said(c)]
+        pair = next(((a, b) for i, a in enumerate(found) for b in found[i + 1:]
+                     if said(a) - said(b) and said(b) - said(a) and a.text != b.text), None)
+        if pair is None or any(said(c) - said(pair[0]) - said(pair[1]) for c in found[:2]
+                               if c is not pair[0] and c is not pair[1]):
+            return None
+        at = [min((low.index(w) for w in said(c) - said(other) if w in low), default=-1)
+              for c, other in (pair, pair[::-1])]  # where the question names each by a word of its own
+        if min(at) < 0:
+            return None
+        (at_a, a), (at_b, b) = sorted(zip(at, pair), key=lambda p: p[0])
+        values = [v.text.replace(",", "") for v in (a, b)]
+        if op == "-" and larger_first and float(values[0]) < float(values[1]) \
+                or op == "-" and not larger_first and self.language.reverses(" ".join(low[:at_a]),
+                                                                             " ".join(low[at_a:at_b])):
+            values.reverse()  # "the difference between ...", "subtract A from B"
+        expression = f" {op} ".join(values)
+        try:
+            result = format_number(evaluate(expression))
+        except CalculatorError:
+            return None
+        steps = [(LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)),
+                 (COMBINE_THOUGHT, self.calculator_action, expression, result)]
+        return Resolution(steps, result, "calculation", 1, [record.id])
 
     def _clause_hits(self, record: Record, cands: list[Candidate], question: str,
                      wanted: list[str]) -> list[tuple[Candidate, int]]:

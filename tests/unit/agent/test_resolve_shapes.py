@@ -1737,6 +1737,15 @@ def test_pairs_on_one_line_are_each_a_field() -> None:
     assert ask("which vendor makes QP-23", docs) == "Orrin Labs"
 
 
+def test_two_fields_of_one_record_are_taken_one_from_the_other_by_their_labels() -> None:
+    # made-up room cards: "beds fitted" and "beds booked" of one ward, combined as the question names them
+    docs = {f"ward-{n.lower()}": f"Ward {n}\n- beds fitted: {fitted}\n- beds booked: {booked}\n- nurses on shift: {nurses}"
+            for n, fitted, booked, nurses in [("QW-7", 32, 27, 6), ("QW-8", 24, 9, 4), ("QW-9", 40, 38, 8)]}
+    assert ask("How many free beds does QW-8 have (fitted minus booked)?", docs) == "15"
+    assert ask("For QW-9, subtract the nurses on shift from the beds booked.", docs) == "30"
+    assert ask("How many beds are booked on QW-7?", docs) == "27"
+
+
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
     # made-up directory cards: "35 h/week" is 35 with its unit, read by "weekly hours"
     docs = {f"staff-{n.lower().replace(' ', '-')}": f"{n.upper()}\n{title}\nExt. {ext}   Staff no. {no}\n"
