@@ -136,8 +136,8 @@ class ArithmeticWords(BaseModel):
     number_words: dict[str, int] = {}
     number_scales: dict[str, int] = {}
     story: StoryWords = StoryWords()
-    rounding: RoundingWords = Field(default_factory=lambda: RoundingWords(), description='How a question asks its '
-                                    'result rounded ("rounded to two decimals").')
+    rounding: RoundingWords = Field(default_factory=RoundingWords, description='How a question asks its result '
+                                    'rounded ("rounded to two decimals").')
 
     def phrases(self) -> list[str]:
         """Every phrase of every role, lower-cased."""

@@ -566,11 +566,9 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
     least = 3 if bar == "|" else 2  # the fewest bars (or tabs) of a row with no rule under its header
     if header is None:  # a header row right over rows of as many cells, no rule between ("| keysym | hex |")
         header = next((k for k in range(len(lines) - 1) if lines[k][1].count(bar) >= least
-                       and (len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar)) or bar not in "|\t"
-                            and len(_cells(lines[k + 1][1], bar)) > len(_cells(lines[k][1], bar)))
                        and lines[k + 1][1].count(bar) >= least
-                       and (bar in "|\t" or all(_HEADER_CELL.fullmatch(n.strip()) for n in lines[k][1].split(bar)))),
-                      None)
+                       and (len(_cells(lines[k][1], bar)) == len(_cells(lines[k + 1][1], bar)) if bar in "|\t"
+                            else _export_header(lines[k][1], lines[k + 1][1], bar))), None)
         skip = 1
     if header is None:
         return found
@@ -609,18 +607,23 @@ _AMOUNT = re.compile(r"(?:([A-Z]{2,3}(?=\s)|[$€£¥])\s*)?(-?\d[\d,]*(?:\.\d+)
 
 def _delimiter(lines: list[tuple[int, str]]) -> str | None:
     """The delimiter of an export's header line over a row of as many cells ("site_no;city;target" over
-    "SN-4;Lyon;18"), or more where the last cell is free text: ";" or ",", when every header cell is a short label (words, no digits alone, no colon), or
-    None. Hand-written: the csv module's Sniffer guesses from a sample with no character offsets and takes a
-    sentence's commas for a table."""
+    "SN-4;Lyon;18"), or more where the last cell is free text: ";" or ",", when every header cell is a short label
+    (words, no digits alone, no colon), or None. Hand-written: the csv module's Sniffer guesses from a sample with no
+    character offsets and takes a sentence's commas for a table."""
     for bar in (";", ","):
         for (_, head), (_, row) in zip(lines, lines[1:]):
             if head.count(bar) < HEADER_CELLS - 1:  # most lines: too few cells, no split
                 continue
-            names = head.split(bar)
-            if len(names) >= HEADER_CELLS and len(row.split(bar)) >= len(names) and all(
-                    _HEADER_CELL.fullmatch(n.strip()) for n in names):
+            if len(head.split(bar)) >= HEADER_CELLS and _export_header(head, row, bar):
                 return bar
     return None
+
+
+def _export_header(head: str, row: str, bar: str) -> bool:
+    """Whether ``head`` is an export's header over ``row``: every cell a short label, and the row as many cells or
+    more (its free-text last cell may hold the delimiter)."""
+    names = head.split(bar)
+    return len(row.split(bar)) >= len(names) and all(_HEADER_CELL.fullmatch(n.strip()) for n in names)
 
 
 HEADER_CELLS = 4  # the fewest cells of an export's header that a delimiter other than a bar or a tab makes a table

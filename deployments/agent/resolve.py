@@ -173,7 +173,7 @@ class Resolver:
                                   "observation", 0, [record.id])
             if len(distinct) != 1:
                 return None  # an operation over no named thing: the loop's guards combine what it finds
-            if (fields := await self._two_fields(question, distinct[0], ops)) is not None:
+            if (fields := self._two_fields(question, distinct[0], ops)) is not None:
                 return fields  # "How many unused seats does X have (purchased minus assigned)?"
             # one named thing and nothing missing: the operator word labels a field of it ("the total
             # character count of X"), read below like any other
@@ -647,32 +647,42 @@ class Resolver:
         if op in "-/":
             values = values[:2]
             first, second = names[0], names[1]
-            if larger_first and float(values[0].strip("()")) < float(values[1].strip("()")):
-                values.reverse()
-            elif not larger_first and first.start >= 0 and second.start >= 0:
+            if larger_first or first.start >= 0 and second.start >= 0:
                 toks = tokens(question)
-                before = " ".join(t.text for t in toks[: first.start])
-                between = " ".join(t.text for t in toks[first.end: second.start])
-                if self.language.reverses(before, between):
-                    values.reverse()
+                values = self._in_order(values, larger_first, " ".join(t.text for t in toks[: first.start]),
+                                        " ".join(t.text for t in toks[first.end: second.start]))
+        return self._calculation(steps, op, values, [n.doc for n in names])
+
+    def _in_order(self, values: list[str], larger_first: bool, before: str, between: str) -> list[str]:
+        """Two operands as the question orders them: the larger first where a comparison names the operation ("the
+        difference between ..."), the second first after "subtract ... from" (``before`` the first, ``between``)."""
+        if larger_first:
+            return values[::-1] if float(values[0].strip("()")) < float(values[1].strip("()")) else values
+        return values[::-1] if self.language.reverses(before, between) else values
+
+    def _calculation(self, steps: list[tuple[str, str, str, str]], op: str, values: list[str],
+                     sources: list[str]) -> Resolution | None:
+        """The looked-up ``values`` joined by ``op`` and computed, after the lookup ``steps``; None where the
+        calculator refuses the expression."""
         expression = f" {op} ".join(values)
         try:
             result = format_number(evaluate(expression))
         except CalculatorError:
             return None
         steps.append((COMBINE_THOUGHT, self.calculator_action, expression, result))
-        return Resolution(steps, result, "calculation", len(steps) - 1, [n.doc for n in names])
+        return Resolution(steps, result, "calculation", len(steps) - 1, sources)
 
-    async def _two_fields(self, question: str, name: Name, ops: dict[str, bool]) -> Resolution | None:
+    def _two_fields(self, question: str, name: Name, ops: dict[str, bool]) -> Resolution | None:
         """Two numbers of one named record that the question takes one from the other by their labels ("X: purchased
         minus assigned", "for X, subtract the entry points from the RECORD files"): each labelled by words of the question
         the other's label lacks, the operator's words labelling neither, in the order the question names them."""
         if len(ops) != 1 or next(iter(ops)) != "-":  # a sum's words ("the total parameter count") mostly label one
             return None
-        op, larger_first = next(iter(ops.items()))
+        larger_first = ops["-"]
         record = self.index.records[name.doc]
-        cands = [c for c in self._candidates(record) if NUMBER.fullmatch(c.text) and c.text not in question]
-        labels = {w.lower() for c in self._candidates(record) for w in c.label + c.after}
+        every = self._candidates(record)
+        cands = [c for c in every if NUMBER.fullmatch(c.text) and c.text not in question]
+        labels = {w.lower() for c in every for w in c.label + c.after}
         low = [t.text.lower() for t in tokens(question)]
         if "-" not in self.language.operations(" ".join(w for w in low if w not in labels)):
             return None  # "the units listed in the Before= setting of X": the operator's words label one field
@@ -694,19 +704,10 @@ class Resolver:
         if min(at) < 0:
             return None
         (at_a, a), (at_b, b) = sorted(zip(at, pair), key=lambda p: p[0])
-        values = [v.text.replace(",", "") for v in (a, b)]
-        if op == "-" and larger_first and float(values[0]) < float(values[1]) \
-                or op == "-" and not larger_first and self.language.reverses(" ".join(low[:at_a]),
-                                                                             " ".join(low[at_a:at_b])):
-            values.reverse()  # "the difference between ...", "subtract A from B"
-        expression = f" {op} ".join(values)
-        try:
-            result = format_number(evaluate(expression))
-        except CalculatorError:
-            return None
-        steps = [(LOOKUP_THOUGHT, self.search_action, name.span, self._show(record)),
-                 (COMBINE_THOUGHT, self.calculator_action, expression, result)]
-        return Resolution(steps, result, "calculation", 1, [record.id])
+        values = self._in_order([v.text.replace(",", "") for v in (a, b)], larger_first, " ".join(low[:at_a]),
+                                " ".join(low[at_a:at_b]))  # "the difference between ...", "subtract A from B"
+        return self._calculation([(LOOKUP_THOUGHT, self.search_action, name.span, self._show(record))], "-",
+                                 values, [record.id])
 
     def _clause_hits(self, record: Record, cands: list[Candidate], question: str,
                      wanted: list[str]) -> list[tuple[Candidate, int]]:

@@ -266,7 +266,7 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         parts = phrase.split()
         if close[-len(parts):] == parts:
             return op
-    if joined and (plus := [p for p in arithmetic.infix.get("+", []) if p.isalpha() and p in between]):
+    if joined and any(p.isalpha() and p in between for p in arithmetic.infix.get("+", [])):
         return "+"  # "80 seats at 25.25 each plus a one-off support fee of 600": the fee's "of" is no rate
     question = _words(toks)
     rest_asked = _holds(question, words.rest) or flipped

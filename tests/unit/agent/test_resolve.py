@@ -56,8 +56,8 @@ def resolver(docs: dict[str, str] = DOCS) -> tuple[Resolver, MemoryDocuments]:
     return Resolver(index, store, language), store
 
 
-def resolve(text: str):
-    return asyncio.run(resolver()[0].resolve(text))
+def resolve(text: str, docs: dict[str, str] = DOCS):
+    return asyncio.run(resolver(docs)[0].resolve(text))
 
 
 def test_a_quoted_description_finds_its_record_and_the_answer_is_its_subject() -> None:
@@ -160,16 +160,14 @@ def test_a_word_problem_naming_no_record_is_read_as_a_story_and_one_number_can_n
 def test_a_word_a_stated_number_counts_names_no_record_in_a_story() -> None:
     # a made-up module record named "batch": in the story, "6 equal batches" and "each batch" count, name nothing
     docs = {**DOCS, "mod-batch": "batch: Helpers to group items into fixed-size lists. Source lines: 212."}
-    result = asyncio.run(resolver(docs)[0].resolve("A 1,200-page manual is split into 6 equal batches. How many "
-                                                    "pages is each batch?"))
+    result = resolve("A 1,200-page manual is split into 6 equal batches. How many pages is each batch?", docs)
     assert result is not None and result.answer == "200" and result.source == "calculation"
-    assert asyncio.run(resolver(docs)[0].resolve("How many source lines does batch have?")).answer == "212"
+    assert resolve("How many source lines does batch have?", docs).answer == "212"
 
 
 def test_words_in_small_letters_of_a_story_with_two_numbers_name_no_record() -> None:
     # a made-up module record named "belt": in a story stating two numbers, "by the belt" is the story's own thing
     docs = {**DOCS, "mod-belt": "belt: Conveyor control helpers. Source lines: 340."}
-    result = asyncio.run(resolver(docs)[0].resolve("We had 500 parcels and 120 of them were sorted by the belt. How "
-                                                    "many were not sorted?"))
+    result = resolve("We had 500 parcels and 120 of them were sorted by the belt. How many were not sorted?", docs)
     assert result is not None and result.answer == "380" and result.source == "calculation"
-    assert asyncio.run(resolver(docs)[0].resolve("How many source lines does belt have?")).answer == "340"
+    assert resolve("How many source lines does belt have?", docs).answer == "340"

@@ -3,13 +3,11 @@ result. Made-up wordings, none from an agent set."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from deployments.agent.language import load_language
 from deployments.agent.rounding import rounded, rounding
-from tests.unit.agent.test_resolve import resolver
+from tests.unit.agent.test_resolve import resolve
 
 
 @pytest.mark.parametrize("text,plain,places", [
@@ -34,5 +32,5 @@ def test_rounded_rounds_only_where_asked() -> None:
     ("We spread 1,000 litres evenly over 7 barrels. How much per barrel, rounded to 1 decimal place?", "142.9"),
 ])
 def test_the_resolver_rounds_a_computed_result_as_asked(text: str, answer: str) -> None:
-    result = asyncio.run(resolver()[0].resolve(text))
+    result = resolve(text)
     assert result is not None and result.answer == answer and result.source == "calculation"
