@@ -90,6 +90,13 @@ class StoryWords(BaseModel):
     middle: list[str] = Field([], description='A question for the middle of a range ("the midpoint of 72 to 90").')
     ratio: list[str] = Field([], description='A question for a part as a share of its whole ("9 of 12 accepted: the '
                              'ratio").')
+    fractions: dict[str, int] = Field({}, description='A fraction\'s word -> its denominator ("two thirds of them", '
+                                      '"a quarter of the seats"): the share it names.')
+    percent_asked: list[str] = Field([], description='A question for a share or a change in percent ("what percentage '
+                                     'of the course", "by what percent did traffic grow").')
+    part_of: list[str] = Field([], description='Words right after a number that make it a part of the whole before it '
+                               '("1,132 lines, and 228 of them are comments"): a question for another part asks the '
+                               'rest.')
 
 
 class RoundingWords(BaseModel):

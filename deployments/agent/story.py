@@ -25,12 +25,14 @@ import re
 from dataclasses import dataclass
 
 from deployments.agent.calculator import CalculatorError, evaluate
+from deployments.agent.formula import read_formula
 from deployments.agent.language import Language, StoryWords
 from deployments.agent.wordmath import Token, tokenize
 
 _SENTENCE = frozenset(".?!;:")
 _GLUED = re.compile(r"\b(\d+(?:\.\d+)?)-([a-z]+)\b")  # "a 5-year warranty", "a 7.5-hour shift": number, unit
 _CLOCK = re.compile(r"\d:\d\d")
+_SHARE = re.compile(r"\b(\d+)\s*/\s*([1-9]\d*)\s+of\b")  # a fraction of a whole ("3/5 of them"): its percentage
 KIN_LETTERS = 5  # two words that begin with this many letters alike are forms of one word ("screen", "screened")
 _WHOLE_AFTER = ("the", "its", "their", "our", "all", "these", "those", "his", "her", "my", "your")
 
@@ -51,12 +53,13 @@ def read_story(question: str, language: Language) -> str | None:
         return None  # "at 14:30": a time of day, no operands
     if _scaled(question, language):
         return None  # "... and the result is halved": a step with no number of its own, which no cue reads
+    question = _SHARE.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)) * 100!r}% of", question)  # "3/5 of them"
     toks = tokenize(_GLUED.sub(r"\1 \2", question), language.arithmetic)
     quantities = _operands(toks, words)
     if len(quantities) < 2:
         return None
-    expression = _whole(toks, quantities, words, language) or _stepwise(toks, quantities, words, language) \
-        or _per_story(toks, quantities, words, language)
+    expression = read_formula(question, language) or _whole(toks, quantities, words, language) \
+        or _stepwise(toks, quantities, words, language) or _per_story(toks, quantities, words, language)
     if expression is None:
         return None
     try:
@@ -93,6 +96,16 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
             part, base = (a, b) if a.percent else (b, a)
             return _percentage(toks, part, base.value, words, last, _flipped(toks, quantities, words, language))
         high, low = sorted((a, b), key=lambda q: -float(q.value))
+        changed = _changed(toks, a, b, language)
+        if _holds(last, words.percent_asked):
+            if changed or _holds(last, words.compare) or _holds(last, words.percent_more) \
+                    or _holds(last, words.percent_less):
+                return f"({high.value} - {low.value}) / {a.value} * 100"  # "went from 40 to 46: the percentage
+                # increase", "8,000 visitors last month and 10,000 this month: by what percent did traffic grow"
+            if not _ranged(toks, a, b, language):
+                return f"{low.value} / {high.value} * 100"  # "finished 18 of the 48 lessons: what percentage"
+        if changed and (language.asks_quantity(" ".join(last)) or _holds(last, words.compare)):
+            return f"{high.value} - {low.value}"  # "climbed from a trailhead at 1,200 m to a summit at 2,950 m"
         if _holds(last, words.middle) and _ranged(toks, a, b, language, between=True):
             return f"({a.value} + {b.value}) / 2"  # "the midpoint of a 72,000 to 90,000 band"
         if _holds(last, words.width) and _ranged(toks, a, b, language):
@@ -103,6 +116,12 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
                 and language.asks_quantity(" ".join(last)):
             return f"{high.value} - {low.value}"  # "the count went from 66 to 81 after the upgrade, how many were
             # added", "stock dropped from 900 to 760: how many were sold": the size of the change
+        if (per := _per_counted(toks, quantities, words, language, unnumbered=True)) is not None \
+                or (per := _per_unit(toks, a, b, words, language)) is not None:
+            return f"{(b if per is a else a).value} / {per.value}"  # "cost per lead: spend of 27,000, 1,080 leads";
+            # "42 km in 3.5 hours, her speed in km per hour"
+        if _holds(_words(toks), words.share) and _holds(last, words.per_one):
+            return f"{high.value} / {low.value}"  # "how much does each of the 12 teams get if 1,080 is shared equally"
         if not any(t.number for t in toks[_sentence(toks, len(toks) - 1)[0]:]) and _holds(last, words.per_one) \
                 or _per_asked(toks, words, language):
             return f"{high.value} / {low.value}"  # "what does each pay", "how many crates for 600 bottles"
@@ -122,15 +141,26 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
     if any(q.percent for q in quantities):
         return None
     opening, flipped = _opening_list(toks, quantities), _flipped(toks, quantities, words, language)
-    if _alike(toks, quantities) and language.asks_quantity(" ".join(_last_sentence(toks))) \
+    asking = " ".join(_asking(toks))
+    if _alike(toks, quantities) and not any(_part(toks, q, words) for q in quantities) \
+            and (language.asks_quantity(asking) or language.operations(asking).keys() == {"+"}) \
             and all(_cue(toks, b, c, words, language, opening=opening, flipped=flipped) is None
                     for b, c in zip(quantities, quantities[1:])):
-        return " + ".join(q.value for q in quantities)  # "carry 2,450, 3,100 and 2,875 bricks. How many ...?"
+        return " + ".join(q.value for q in quantities)  # "carry 2,450, 3,100 and 2,875 bricks. How many ...?", "add
+        # up the spend for three channels: 12,300, 8,450 and 4,250"
     expression, additive, consumed = quantities[0].value, False, False
-    for before, current in zip(quantities, quantities[1:]):
+    k = 1
+    while k < len(quantities):
+        before, current = quantities[k - 1], quantities[k]
         op = _cue(toks, before, current, words, language, consumed, opening, flipped)
         if op is None:
             return None
+        group = _distributed(toks, quantities[k:], words, language) if op == "*" else [current]
+        k += len(group)
+        if len(group) > 1:  # "each of 3 modules has 12 functions and 5 macros": the rate applies to the list
+            expression, additive = f"{expression} * ({' + '.join(q.value for q in group)})", False
+            consumed = True
+            continue
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
         between, own = toks[before.at: current.at], _own(toks, current, words, language)[0]
         if op in "*/" and additive and (any(t.text in _SENTENCE for t in between)
@@ -147,6 +177,50 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
         expression = f"{expression} {op} {current.value}"
         additive = additive or op in "+-"
     return expression
+
+
+def _distributed(toks: list[Token], rest: list[_Quantity], words: StoryWords, language: Language) -> list[_Quantity]:
+    """The numbers a rate before ``rest[0]`` applies to together: ``rest[0]`` and the numbers of its list that
+    say no step of their own ("each of 3 modules has 12 functions and 5 macros": 12 and 5 per module; not "... 3
+    certificates and 7 more are kept offline", nor "14 dollars each and 2 boxes", a rate after its number)."""
+    run = next((r for r in _lists(toks, [q.at for q in rest]) if r[0] == rest[0].at), None)
+    start = _span(toks, rest[0].at, _SENTENCE)[0]
+    if run is None or _rate_after(toks, rest[0], words) or not _holds(_words(toks[start: rest[0].at]), words.rate):
+        return rest[:1]  # "5 boxes of 12 eggs and 8 loose eggs": a size, not what each of them has
+    group = [q for q in rest if q.at in run]
+    if "and" not in _words(toks[group[-2].at: group[-1].at]):  # "each cut into 8 slices, 23 people": no list
+        return rest[:1]
+    asking = _asking(toks)
+    nouns = [toks[q.at + 1].text if q.at + 1 < len(toks) else "" for q in group]
+    if 0 < sum(any(_same(a, n, language) for a in asking) for n in nouns) < len(nouns):
+        return rest[:1]  # "each of 6 shelves holds 25 books and 14 magazines. How many books?": one of them asked
+    for q in group[1:]:
+        clause = _clause(toks, q.at, words)
+        if any(_holds(clause, cues) for cues in (words.add, words.remove, words.rest, words.rate, words.of_rate)):
+            return rest[:1]  # "... and 23 coats at 15 dollars": a step of its own
+    return group
+
+
+def _part(toks: list[Token], q: _Quantity, words: StoryWords) -> int | None:
+    """Where the words after a number that is a part of the whole before it begin ("228 of them are comments":
+    after "of them"), or None when the number is no such part."""
+    after = _words(toks[q.at + 1: q.at + 4])
+    phrase = next((p.split() for p in words.part_of if after[:len(p.split())] == p.split()), None)
+    return None if phrase is None else q.at + 1 + len(phrase)
+
+
+def _asks_part(toks: list[Token], start: int, words: StoryWords, language: Language) -> bool:
+    """Whether the question asks for the part itself, saying again what the part's clause says of it ("228 of them
+    are comments. How many are comments?"), not for another part of the whole ("how many lines are code")."""
+    end = next((k for k in range(start, len(toks)) if toks[k].text in _SENTENCE), len(toks))
+    asks = [p.split() for p in language.quantity if " " in p]
+    ask = next((k for k in range(start, end) if any(_words(toks[k: k + len(a)]) == a for a in asks)), end)
+    nouns = {toks[k + 1].text for k, t in enumerate(toks[:-1]) if t.number is not None}  # what the numbers count
+    said = [w for w in _content(_words(toks[start:ask]), words, language) if w not in nouns]
+    asked = _words(toks[ask:end]) if ask < end else _last_sentence(toks)
+    denied = any(w in words.denials for w in asked) != any(w in words.denials for w in _words(toks[start:ask]))
+    return not denied and any(_kin(a, o, language) for a in _content(asked, words, language) if a not in nouns
+                              for o in said)  # "17 of them are commands. How many are not commands?": the rest
 
 
 def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
@@ -169,6 +243,9 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
         percent = i + 1 < len(toks) and (toks[i + 1].text == "%" or toks[i + 1].text == "percent"
                                          or toks[i + 1].text == "per" and i + 2 < len(toks)
                                          and toks[i + 2].text == "cent")
+        share = _fraction(toks, i, words)
+        if share is not None:  # "3/5 of them", "two thirds of them": a share, read as its percentage
+            value, percent = share, True
         out.append(_Quantity(i, value, percent))
     for k in range(len(out) - 1):  # "75 of the 400 chairs", "3 of its 22 balls": the whole, then the part
         between = [t.text for t in toks[out[k].at + 1: out[k + 1].at]]
@@ -176,6 +253,14 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
                 or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]):
             out[k], out[k + 1] = out[k + 1], out[k]
     return out
+
+
+def _fraction(toks: list[Token], i: int, words: StoryWords) -> str | None:
+    """The percentage a fraction in words starting at token ``i`` names ("two thirds of them"), or None."""
+    after = [t.text for t in toks[i + 1: i + 3]]
+    if not (after[:1] and after[0] in words.fractions and (toks[i].text.isalpha() or after[1:2] == ["of"])):
+        return None
+    return repr(float(toks[i].number or 0) / words.fractions[after[0]] * 100)
 
 
 def _opening_list(toks: list[Token], quantities: list[_Quantity]) -> frozenset[int]:
@@ -231,6 +316,21 @@ def _last_sentence(toks: list[Token]) -> list[str]:
     return [t.text for t in toks[start:end]]
 
 
+def _asking(toks: list[Token]) -> list[str]:
+    """The words that ask: the last sentence's, and those of any sentence with no number in it ("Cost per lead
+    please: spend of 27,000, 1,080 leads")."""
+    out: list[str] = []
+    sentence: list[Token] = []
+    for t in [*toks, Token(".")]:
+        if t.text in _SENTENCE:
+            if sentence and all(s.number is None for s in sentence):
+                out += _words(sentence)
+            sentence = []
+        else:
+            sentence.append(t)
+    return out + _last_sentence(toks)
+
+
 def _words(toks: list[Token]) -> list[str]:
     return [t.text for t in toks]
 
@@ -281,6 +381,10 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \
             or _holds(ahead, words.rate):
         return "*"  # "8 servers each running 16", "4 units of 2 bytes", "57 shirts at 4", "houses, each needing 48"
+    if (start := _part(toks, current, words)) is not None and not _rate_after(toks, current, words):
+        # "1,132 lines and 228 of them are comments": how many are code is the rest, how many are comments no step,
+        # nor is a total ("8 servers ..., 4 of them also have GPUs. How many cores in total?")
+        return None if _asks_part(toks, start, words, language) or _holds(_asking(toks), words.add) else "-"
     if _holds(own, words.add):
         if _holds(own, words.remove) and not _holds([w for w in own if w not in arithmetic.articles], words.add):
             return "-"  # "then spend another 300": "another" says one more of the clause's own step
@@ -368,14 +472,42 @@ def _percentage(toks: list[Token], part: _Quantity, base: str, words: StoryWords
 
 
 def _per_counted(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
-                 language: Language) -> _Quantity | None:
+                 language: Language, unnumbered: bool = False) -> _Quantity | None:
     """The number of the items the question asks an amount per ("... and ran 40 interviews, how many applicants
-    per interview"): the number whose noun the question names right after a rate word."""
-    last = _last_sentence(toks)
+    per interview"): the number whose noun the question names right after a rate word; with ``unnumbered``, only
+    a sentence with no number of its own asks ("Cost per lead please: ..."; not "for 14 rooms if each room takes
+    3.5 litres", a rate the story states)."""
+    last = _asking(toks)
+    if unnumbered:
+        last = last[: len(last) - len(_last_sentence(toks))] if any(
+            t.number is not None for t in toks[_sentence(toks, len(toks) - 1)[0]:]) else last
     asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in words.rate]
     found = [q for q in quantities if q.at + 1 < len(toks) and toks[q.at + 1].text.isalpha()
              and any(_same(toks[q.at + 1].text, a, language) for a in asked)]
-    return found[0] if len(found) == 1 and found[0] is not quantities[0] else None
+    return found[0] if len(found) == 1 and (found[0] is not quantities[0] or len(quantities) == 2) else None
+
+
+def _per_unit(toks: list[Token], a: _Quantity, b: _Quantity, words: StoryWords, language: Language) -> _Quantity | None:
+    """The number a question asks the other per, naming both numbers' nouns around a rate word ("42 km in 3.5 hours
+    ... in km per hour": per hour); None where it names no such pair."""
+    last = _last_sentence(toks)
+    noun = {id(q): toks[q.at + 1].text if q.at + 1 < len(toks) else "" for q in (a, b)}
+    for k in range(1, len(last) - 1):
+        if last[k] in words.rate:
+            for top, per in ((a, b), (b, a)):
+                if _same(last[k - 1], noun[id(top)], language) and _same(last[k + 1], noun[id(per)], language):
+                    return per
+    return None
+
+
+def _changed(toks: list[Token], a: _Quantity, b: _Quantity, language: Language) -> bool:
+    """Whether a quantity went from ``a`` to ``b`` in one sentence ("the odometer went from 45,230 km to 45,618 km",
+    "climbed from a trailhead at 1,200 m to a summit at 2,950 m")."""
+    start = _sentence(toks, a.at)[0]
+    if _sentence(toks, b.at)[0] != start:
+        return False
+    return any(t.text in language.arithmetic.story.change_openers for t in toks[start: a.at]) \
+        and any(t.text in language.range_joiners for t in toks[a.at + 1: b.at])
 
 
 def _ranged(toks: list[Token], a: _Quantity, b: _Quantity, language: Language, between: bool = False) -> bool:
@@ -444,7 +576,9 @@ def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
         if t.number is not None or t.text in words.boundaries or t.text == ",":
             break
         after.append(t.text)
-    return bool(_holds(after[:4], words.rate))
+    nouns = {_singular(toks[k + 1].text) for k in range(len(toks) - 1) if toks[k].number is not None and k != q.at}
+    return bool(_holds(after[:4], words.rate)) or any(  # "averaged 3 goals a game" over "12 games": per game
+        after[k] in ("a", "an") and _singular(after[k + 1]) in nouns for k in range(min(len(after) - 1, 3)))
 
 
 def _per_item(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords, language: Language) -> bool:
