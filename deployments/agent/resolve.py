@@ -182,6 +182,9 @@ class Resolver:
             names = []  # quoted text no document holds word for word: the quote is searched, not other words
         if names and (self._strong(names[0]) or len(names[0].docs) <= 3):
             return await self._single(question, names[0])
+        if (joint := self._joint(names)) is not None:  # "the midsummer flash sale campaign in Nordics": two values
+            # many records hold, one record both
+            return await self._single(_without(question, [joint[1]]), joint[0])
         if stated and not quote:
             return None  # numbers and no name: arithmetic the parser did not read, the model writes it
         hits = await self.documents.search(quote or question, 1, "hybrid")
@@ -189,6 +192,22 @@ class Resolver:
             return None
         record = self.index.records[hits[0]["id"]]
         return await self._read(question, record, quote or "", named_subject=False, query=quote or question)
+
+    def _joint(self, names: list[Name]) -> tuple[Name, Name] | None:
+        """Two names the question states apart that many records hold each as a value (not a label, "discount
+        code") and one record holds both: that record, named by the heavier one, and the other name."""
+        for a in sorted(names, key=lambda n: -n.weight):
+            for b in sorted(names, key=lambda n: -n.weight):
+                if b is a or a.start < 0 or b.start < 0 or a.start < b.end and b.start < a.end:
+                    continue
+                both = set(a.docs) & set(b.docs)
+                if len(both) != 1:
+                    continue
+                doc = both.pop()
+                held = [fold(c.text) for c in self._candidates(self.index.records[doc])]
+                if all(any(fold(n.span) in text for text in held) for n in (a, b)):
+                    return Name(a.span, a.start, a.end, (doc,), (), a.weight), b
+        return None
 
     def _strong(self, name: Name) -> bool:
         """A name, not a common word that happens to be rare: a subject, an id, a quote, a rare word in

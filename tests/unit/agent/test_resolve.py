@@ -171,3 +171,27 @@ def test_words_in_small_letters_of_a_story_with_two_numbers_name_no_record() -> 
     result = resolve("We had 500 parcels and 120 of them were sorted by the belt. How many were not sorted?", docs)
     assert result is not None and result.answer == "380" and result.source == "calculation"
     assert resolve("How many source lines does belt have?", docs).answer == "340"
+
+
+ROUNDS = {  # one name shared by several records, one region shared by several: only one record holds both
+    f"rnd-{code}": (f"Tour > Rounds > {region} > {code}\n- Name: {name}\n- Organiser: {who}\n- Entry code: {entry}\n"
+                    f"- Status: open")
+    for code, name, region, who, entry in [
+        ("R-101", "Spring Relay", "Lowlands", "Ada Brenner", "HOPX11"),
+        ("R-102", "Spring Relay", "Highlands", "Bo Castel", "HOPX22"),
+        ("R-103", "Autumn Relay", "Highlands", "Cy Dorran", "HOPX33"),
+        ("R-104", "Autumn Relay", "Lowlands", "Di Ewart", "HOPX44"),
+        ("R-105", "Spring Relay", "Coastlands", "Ed Farrow", "HOPX55"),
+    ]
+}
+
+
+def test_two_values_many_records_hold_name_the_one_record_holding_both() -> None:
+    assert resolve("give me the entry code for the spring relay round in Highlands", ROUNDS).answer == "HOPX22"
+    assert resolve("who organises the autumn relay in lowlands", ROUNDS).answer == "Di Ewart"
+
+
+def test_a_snake_case_header_word_tells_no_value_apart_when_two_keys_hold_it() -> None:
+    docs = {"cmp-1": "campaign_code,campaign_name,agency,agency_contact\nKQ-17,Harvest Days,Fenwick Ads,"
+                     "lo@fenwick.example"}
+    assert resolve("Which agency ran campaign KQ-17?", docs).answer == "Fenwick Ads"
