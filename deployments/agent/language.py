@@ -206,6 +206,9 @@ class Language(BaseModel):
                                     'that says what it is ("documented as ...", "encoded as #EED8AE").')
     naming: frozenset[str] = Field(frozenset(), description='Words that ask what a thing is called ("its name", '
                                    '"what is it called"): asked by another of its values, the answer is its subject.')
+    sorting: frozenset[str] = Field(frozenset(), description='Labels of a value that says what sort of thing a record '
+                                    'is ("Kind: Find module", "Type: utility"): a class, never the name of the one '
+                                    'thing asked ("Which module ...").')
     mail_senders: frozenset[str] = Field(frozenset(), description='Header keys of a message that name its people or '
                                          'its date ("From", "To", "Cc"): a record opening with them is a message, '
                                          'and its sender is not what it is about.')
@@ -471,7 +474,7 @@ def load_language(path: str | None = None) -> Language:
     for key in ("stop_words", "kind_words", "kind_pronouns", "demonstratives", "requests", "name_connectors",
                 "clause_joiners", "copulas", "negations", "alternatives", "quantity", "time", "person", "organisation",
                 "organisation_ends", "months", "range_joiners", "rates", "naming", "titles", "of_words", "mail_senders",
-                "mail_subjects", "stating"):
+                "mail_subjects", "stating", "sorting"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

@@ -845,8 +845,11 @@ class Resolver:
         found: dict[str, Candidate] = {}
         for c in cands:
             text = BRACKET_END.sub("", c.text)  # "Stavmere University Hospital (Coimbra)": the name before its place
-            if c.name and " " in text.strip() and fold(text) not in asked and matches(fold(text.split()[-1]), kinds,
-                                                                                     self.same):
+            last = fold(text.split()[-1]) if text.split() else ""
+            if c.name and " " in text.strip() and fold(text) not in asked and matches(last, kinds, self.same) \
+                    and not any(_plural_of(last, k) for k in kinds) \
+                    and not (c.label[:1] and c.label[0].lower() in self.language.sorting):  # "Kind: Find module"  # "Marketing > Campaigns > ...": a heading
+                # of all of them, not the name of the one asked ("Which campaign ...")
                 found[fold(text)] = Candidate(text, c.start, c.end)
         return next(iter(found.values())) if len(found) == 1 else None
 
@@ -1188,6 +1191,11 @@ def _counts(span: str, counted: list[str], same: Any) -> bool:
     """Whether ``span`` is what a stated number counts, each word in any of its forms ("chunk" / "chunks", "44
     entry points")."""
     return all(any(same(word, w) for w in counted) for word in span.split())
+
+
+def _plural_of(word: str, kind: str) -> bool:
+    """Whether ``word`` is the plural of the singular ``kind`` ("campaigns" of "campaign", "branches" of "branch")."""
+    return not kind.endswith("s") and word in (kind + "s", kind + "es", kind[:-1] + "ies")
 
 
 def _without(question: str, names: list[Name]) -> str:

@@ -173,25 +173,34 @@ def test_words_in_small_letters_of_a_story_with_two_numbers_name_no_record() -> 
     assert resolve("How many source lines does belt have?", docs).answer == "340"
 
 
-ROUNDS = {  # one name shared by several records, one region shared by several: only one record holds both
-    f"rnd-{code}": (f"Tour > Rounds > {region} > {code}\n- Name: {name}\n- Organiser: {who}\n- Entry code: {entry}\n"
-                    f"- Status: open")
-    for code, name, region, who, entry in [
-        ("R-101", "Spring Relay", "Lowlands", "Ada Brenner", "HOPX11"),
-        ("R-102", "Spring Relay", "Highlands", "Bo Castel", "HOPX22"),
-        ("R-103", "Autumn Relay", "Highlands", "Cy Dorran", "HOPX33"),
-        ("R-104", "Autumn Relay", "Lowlands", "Di Ewart", "HOPX44"),
-        ("R-105", "Spring Relay", "Coastlands", "Ed Farrow", "HOPX55"),
-    ]
-}
+ROUNDS = {  # each name held by four records, each region by four: only one record holds both
+    f"rnd-r-{n}": (f"Tour > Rounds > {region} > R-{n}\n- Name: {name} Relay\n- Organiser: {who} {region[:4]}son\n"
+                   f"- Entry code: HOPX{n}\n- Status: open")
+    for n, (name, region, who) in enumerate(((name, region, who) for name, who in (
+        ("Spring", "Ada"), ("Autumn", "Bo"), ("Winter", "Cy"), ("Summer", "Di"))
+        for region in ("Lowlands", "Highlands", "Coastlands", "Midlands")), start=100)
+} | {"rnd-r-200": "Tour > Rounds > Coastlands > R-200\n- Name: Spring Relay\n- Organiser: Fi Garrow\n- Entry code: "
+                   "HOPX200\n- Note: in; for; the; me; who"}  # the words of the
+# question, for a search of the whole question to find
 
 
 def test_two_values_many_records_hold_name_the_one_record_holding_both() -> None:
-    assert resolve("give me the entry code for the spring relay round in Highlands", ROUNDS).answer == "HOPX22"
-    assert resolve("who organises the autumn relay in lowlands", ROUNDS).answer == "Di Ewart"
+    assert resolve("give me the entry code for the spring relay round in Highlands", ROUNDS).answer == "HOPX101"
+    assert resolve("who organises the winter relay in midlands", ROUNDS).answer == "Cy Midlson"
 
 
 def test_a_snake_case_header_word_tells_no_value_apart_when_two_keys_hold_it() -> None:
     docs = {"cmp-1": "campaign_code,campaign_name,agency,agency_contact\nKQ-17,Harvest Days,Fenwick Ads,"
                      "lo@fenwick.example"}
     assert resolve("Which agency ran campaign KQ-17?", docs).answer == "Fenwick Ads"
+
+
+def test_a_heading_of_all_records_and_a_sort_label_are_no_name_of_the_one_asked() -> None:
+    docs = {"mod-findzq": "Docs > Tools > Modules > Find modules > FindZq\n- kind: Find module\n- summary: Locate the Zq "
+                          "compression library.\n- first command: zq_probe_headers\n- lines: 210",
+            "mod-usezq": "Docs > Tools > Modules > Utility modules > UseZq\n- kind: utility module\n- summary: Helpers "
+                         "for Zq archives.\n- first command: zq_add_archive\n- lines: 95",
+            "cmp-kq-17": "Marketing > Campaigns > 2025 > Nordics > KQ-17\n- Name: Harvest Days\n- Agency: Fenwick Ads\n"
+                         "- Comment: Headline \"Bright mornings, every day\" beat the control."}
+    assert resolve("which module has zq_probe_headers as its first command", docs).answer == "FindZq"
+    assert resolve('Which campaign had the headline "Bright mornings, every day"?', docs).answer != "Marketing Campaigns"
