@@ -180,10 +180,15 @@ class Resolver:
         quote = quoted(question)
         if quote and not any(n.start < 0 for n in names):
             names = []  # quoted text no document holds word for word: the quote is searched, not other words
+        joint = self._joint(names)  # "the midsummer flash sale campaign in Nordics": two values many records hold,
+        # one record both
+        if joint is not None and names and joint[0].span == names[0].span \
+                and len(set(names[0].subject_of or names[0].docs)) > 1:  # "Autumn Clearance in France": the name of
+            # several records, the other says which
+            return await self._single(_without(question, [joint[1]]), joint[0])
         if names and (self._strong(names[0]) or len(names[0].docs) <= 3):
             return await self._single(question, names[0])
-        if (joint := self._joint(names)) is not None:  # "the midsummer flash sale campaign in Nordics": two values
-            # many records hold, one record both
+        if joint is not None:
             return await self._single(_without(question, [joint[1]]), joint[0])
         if stated and not quote:
             return None  # numbers and no name: arithmetic the parser did not read, the model writes it

@@ -204,3 +204,13 @@ def test_a_heading_of_all_records_and_a_sort_label_are_no_name_of_the_one_asked(
                          "- Comment: Headline \"Bright mornings, every day\" beat the control."}
     assert resolve("which module has zq_probe_headers as its first command", docs).answer == "FindZq"
     assert resolve('Which campaign had the headline "Bright mornings, every day"?', docs).answer != "Marketing Campaigns"
+
+
+def test_a_name_of_several_records_is_narrowed_by_another_value_only_one_of_them_holds() -> None:
+    docs = {f"cmp-{n}": f"{name}\nCode: {code}\nRegion: {region}\nImpressions: {imp}"
+            for n, (code, name, region, imp) in enumerate([
+                ("QA-1", "Autumn Clearance", "France", "11 200"), ("QA-2", "Autumn Clearance", "Iberia", "22 300"),
+                ("QA-3", "Spring Saver", "France", "33 400"), ("QA-4", "Spring Saver", "Iberia", "44 500"),
+                ("QA-5", "Autumn Clearance", "Benelux", "55 600"), ("QA-6", "Spring Saver", "Benelux", "66 700"),
+                ("QA-7", "Winter Warmers", "France", "77 800"), ("QA-8", "Winter Warmers", "Iberia", "88 900")])}
+    assert resolve("How many impressions did Autumn Clearance in Iberia get?", docs).answer.replace(",", "") == "22300"
