@@ -163,7 +163,8 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
             continue
         consumed = op == "*"  # "3 boxes at 14 dollars each and 2 boxes": the rate is 3's, not 2's
         between, own = toks[before.at: current.at], _own(toks, current, words, language)[0]
-        if op in "*/" and additive and (any(t.text in _SENTENCE for t in between)
+        if op in "*/" and additive and not _counts_rate_unit(toks, before, current, words) \
+                and (any(t.text in _SENTENCE for t in between)
                                         or _holds(_words(between), words.sequence)
                                         or op == "/" and _holds(own, words.share)  # "minus a 250 discount, shared
                                         # equally by 5": a sharing shares the whole so far
@@ -203,10 +204,17 @@ def _distributed(toks: list[Token], rest: list[_Quantity], words: StoryWords, la
 
 def _part(toks: list[Token], q: _Quantity, words: StoryWords) -> int | None:
     """Where the words after a number that is a part of the whole before it begin ("228 of them are comments":
-    after "of them"), or None when the number is no such part."""
+    after "of them"; "Of the 600 parcels, 45 arrived damaged": after 45), or None when the number is no such part."""
     after = _words(toks[q.at + 1: q.at + 4])
     phrase = next((p.split() for p in words.part_of if after[:len(p.split())] == p.split()), None)
-    return None if phrase is None else q.at + 1 + len(phrase)
+    if phrase is not None:
+        return q.at + 1 + len(phrase)
+    start = _sentence(toks, q.at)[0]
+    numbers = [k for k in range(start, q.at) if toks[k].number is not None]
+    head = _words(toks[start: numbers[0]]) if len(numbers) == 1 else []
+    opener = head[:2] == ["out", "of"] and head[2:] or head[:1] == ["of"] and head[1:]
+    return q.at + 1 if head and opener is not False and all(w in _WHOLE_AFTER for w in opener) else None
+    # "Of the 600 parcels delivered, 45 arrived damaged": a part of the whole the sentence opens with
 
 
 def _asks_part(toks: list[Token], start: int, words: StoryWords, language: Language) -> bool:
@@ -219,8 +227,10 @@ def _asks_part(toks: list[Token], start: int, words: StoryWords, language: Langu
     said = [w for w in _content(_words(toks[start:ask]), words, language) if w not in nouns]
     asked = _words(toks[ask:end]) if ask < end else _last_sentence(toks)
     denied = any(w in words.denials for w in asked) != any(w in words.denials for w in _words(toks[start:ask]))
-    return not denied and any(_kin(a, o, language) for a in _content(asked, words, language) if a not in nouns
-                              for o in said)  # "17 of them are commands. How many are not commands?": the rest
+    asked_words = [a for a in _content(asked, words, language) if a not in nouns]
+    return not denied and bool(said) and all(any(_kin(a, o, language) for a in asked_words) for o in said)
+    # "17 of them are commands. How many are not commands?": the rest; "45 arrived damaged. How many arrived
+    # intact?": the rest, the question says not all the part's words
 
 
 def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
@@ -352,6 +362,8 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     when the question asks what is left; a rate after the number before; its own clause's removal; then the
     question's. Two numbers of the ``opening`` list (`_opening_list`) are added. A ``flipped`` question
     (`_flipped`) asks what is left, as "how many remain" does."""
+    if _counts_rate_unit(toks, before, current, words):
+        return "*"  # "30 dollars a month ... for 12 months", "120 pallets every week ... over 13 weeks"
     between = [t.text for t in toks[before.at + 1: current.at]]
     own, ahead = _own(toks, current, words, language)
     bound = _SENTENCE | {","} | set(words.boundaries)
@@ -372,6 +384,11 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     rest_asked = _holds(question, words.rest) or flipped
     if before.at in opening and current.at in opening:  # "deliveries of 2,340, 1,875 and 960 units, and 415 sent
         return "+"  # back": the list that opens the story is one amount, its items added
+    if (start := _part(toks, current, words)) is not None and not _rate_after(toks, current, words):
+        # "1,132 lines and 228 of them are comments": how many are code is the rest, how many are comments no step,
+        # nor is a total ("8 servers ..., 4 of them also have GPUs. How many cores in total?")
+        return None if _asks_part(toks, start, words, language) \
+            or "+" in language.operations(" ".join(_asking(toks))) else "-"
     after_bound = between[max([k + 1 for k, w in enumerate(between) if w in bound] + [0]):]
     if _holds(after_bound, words.share) or _holds(own[:len(ahead) + 1], words.share):  # "then split among 12"; not
         # "27 users share a licence", a share of no number
@@ -381,16 +398,13 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \
             or _holds(ahead, words.rate):
         return "*"  # "8 servers each running 16", "4 units of 2 bytes", "57 shirts at 4", "houses, each needing 48"
-    if (start := _part(toks, current, words)) is not None and not _rate_after(toks, current, words):
-        # "1,132 lines and 228 of them are comments": how many are code is the rest, how many are comments no step,
-        # nor is a total ("8 servers ..., 4 of them also have GPUs. How many cores in total?")
-        return None if _asks_part(toks, start, words, language) or _holds(_asking(toks), words.add) else "-"
     if _holds(own, words.add):
         if _holds(own, words.remove) and not _holds([w for w in own if w not in arithmetic.articles], words.add):
             return "-"  # "then spend another 300": "another" says one more of the clause's own step
         return "+"
-    if _rate_after(toks, current, words):
-        return "*"  # "twelve learners pay 275 dollars each"
+    if _rate_after(toks, current, words) and not _rate_counted_later(toks, current, words):
+        return "*"  # "twelve learners pay 275 dollars each"; not "a 50 joining fee and then 30 a month ... for 12
+        # months", whose months count the rate
     if _holds(own, words.rest) or rest_asked and _holds(own, words.remove):
         return "-"  # "19 beds are empty"; "Rent takes 1,150 ... How much is left?"
     if not consumed and _rate_after(toks, before, words) or _per_item(toks, before, current, words, language):
@@ -581,6 +595,34 @@ def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
         after[k] in ("a", "an") and _singular(after[k + 1]) in nouns for k in range(min(len(after) - 1, 3)))
 
 
+def _rate_unit(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None:
+    """The unit a rate right after a number is per ("30 dollars a month": month; "120 pallets every week": week;
+    "85 of them a day": day), or None."""
+    _, end = _sentence(toks, q.at)
+    after = []
+    for t in toks[q.at + 1: end]:
+        if t.number is not None or t.text in words.boundaries or t.text == ",":
+            break
+        after.append(t.text)
+    for k in range(min(len(after) - 1, 4)):
+        if after[k] in ("a", "an") or after[k] in words.rate and after[k] not in words.per_one:
+            return _singular(after[k + 1]) if after[k + 1].isalpha() else None
+    return None
+
+
+def _counts_rate_unit(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords) -> bool:
+    """Whether ``current`` counts the unit the rate after ``before`` is per ("30 dollars a month ... 12 months")."""
+    unit = _rate_unit(toks, before, words)
+    return bool(unit) and current.at + 1 < len(toks) and _singular(toks[current.at + 1].text) == unit
+
+
+def _rate_counted_later(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
+    """Whether a later number counts the unit the rate after ``q`` is per ("30 dollars a month ... 12 months")."""
+    unit = _rate_unit(toks, q, words)
+    return bool(unit) and any(t.number is not None and k + 1 < len(toks) and _singular(toks[k + 1].text) == unit
+                              for k, t in enumerate(toks) if k > q.at)
+
+
 def _per_item(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords, language: Language) -> bool:
     """ "A rack holds 144 tubes ... 23 racks", "240 dollars per user ... 15 users": the number before is per
     one item the current one counts."""
@@ -591,7 +633,7 @@ def _per_item(toks: list[Token], before: _Quantity, current: _Quantity, words: S
 
 def _same(a: str, b: str, language: Language) -> bool:
     """One noun, singular or plural ("shelves" / "shelf", "crates" / "crate")."""
-    return language.same_word(a, b) or _singular(a) == _singular(b)
+    return language.same_word(a, b) or _singular(a) == _singular(b) or a + "es" == b or b + "es" == a  # "buses"
 
 
 def _singular(word: str) -> str:

@@ -94,6 +94,13 @@ from deployments.agent.wordmath import parse
     ("The lift went from floor 3 to floor 17. How many floors did it climb?", 14),  # the size of a change
     ("Over 9 matches she scored 2 goals a match. How many goals in total?", 18),  # "a match" per the matches counted
     ("How much does each of the 8 stores get if 2,400 units are shared equally?", 300),  # the sharing told after
+    ("A club charges a 40 dollar sign-up fee and then 25 dollars a month. What do 6 months cost in total?", 190),
+    # a rate "a month" belongs to the number of months, not to the number before it
+    ("The kiosk received 75 crates every week. How many crates came over 8 weeks?", 600),  # "over" is no division
+    ("The ward had 900 gloves and used 40 of them a day. How many gloves are left after 15 days?", 300),
+    ("Of the 320 chairs delivered to the hall, 28 came broken. How many came whole?", 292),  # the sentence opens
+    # with the whole
+    ("Each minibus takes 15 riders. How many minibuses do 90 riders need?", 6),
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
