@@ -59,7 +59,8 @@ def read_story(question: str, language: Language) -> str | None:
     if len(quantities) < 2:
         return None
     expression = read_formula(question, language) or _whole(toks, quantities, words, language) \
-        or _stepwise(toks, quantities, words, language) or _per_story(toks, quantities, words, language)
+        or _paired_rates(toks, quantities, words, language) or _stepwise(toks, quantities, words, language) \
+        or _per_story(toks, quantities, words, language)
     if expression is None:
         return None
     try:
@@ -178,6 +179,35 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
         expression = f"{expression} {op} {current.value}"
         additive = additive or op in "+-"
     return expression
+
+
+def _paired_rates(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
+    """Each rate times the later number that counts its unit, the other amounts added, where a rate's count is not
+    the number right after it ("45 dollars an hour plus 60 for materials. The job took 6 hours": 45 * 6 + 60; "35
+    per day plus 0.20 per km ... for 3 days if I drive 250 km"); None where the story is read in order."""
+    pairs: list[tuple[_Quantity, _Quantity]] = []
+    paired: set[int] = set()
+    for q in quantities:
+        if (unit := _rate_unit(toks, q, words)) is None or q.percent:
+            continue
+        counts = [c for c in quantities if c.at > q.at and c.at not in paired and c.at + 1 < len(toks)
+                  and _singular(toks[c.at + 1].text) == unit]
+        if len(counts) != 1:
+            return None
+        pairs.append((q, counts[0]))
+        paired.update((q.at, counts[0].at))
+    order = [q.at for q in quantities]
+    if not pairs or all(order.index(c.at) == order.index(r.at) + 1 for r, c in pairs):
+        return None
+    flats = [q for q in quantities if q.at not in paired]
+    for q in flats:
+        before = [t.text for t in toks[max([p for p in order if p < q.at] + [0]): q.at]]
+        added = _holds(before, language.arithmetic.infix.get("+", [])) or _holds(_own(toks, q, words, language)[0],
+                                                                                 words.add)
+        if q.percent or not added and (q is not quantities[0] or _holds(_words(toks), words.remove)
+                                       or _holds(_words(toks), words.rest)):
+            return None
+    return " + ".join([f"{r.value} * {c.value}" for r, c in pairs] + [q.value for q in flats])
 
 
 def _distributed(toks: list[Token], rest: list[_Quantity], words: StoryWords, language: Language) -> list[_Quantity]:

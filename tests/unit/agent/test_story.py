@@ -101,6 +101,9 @@ from deployments.agent.wordmath import parse
     ("Of the 320 chairs delivered to the hall, 28 came broken. How many came whole?", 292),  # the sentence opens
     # with the whole
     ("Each minibus takes 15 riders. How many minibuses do 90 riders need?", 6),
+    ("A plumber bills 50 dollars an hour plus 35 dollars for parts. The repair took 3 hours. What is the bill?", 185),
+    # a rate times the number that counts its unit, another amount added
+    ("A van costs 40 dollars per day plus 0.25 per mile. What is the cost for 2 days and 100 miles?", 105),
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
@@ -124,8 +127,8 @@ def test_no_story_without_a_cue(text: str) -> None:
 TABLES = {  # path -> (right at least, wrong at most), measured when the reader's last change landed
     Path(__file__).parent / "story_problems.jsonl": (59, 8),  # test: 80 stories, 20 lookups (58, 9 before stop 42;
     # 60, 7 at stop 45; 61, 6 at stop 46: stop 47's rules lost two that were right)
-    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev.jsonl": (93, 5),  # dev: 100 and 25
-    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev2.jsonl": (71, 17),  # dev: 120 and 30
+    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev.jsonl": (95, 3),  # dev: 100 and 25
+    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev2.jsonl": (73, 15),  # dev: 120 and 30
 }
 
 
