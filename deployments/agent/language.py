@@ -94,6 +94,8 @@ class StoryWords(BaseModel):
                                       '"a quarter of the seats"): the share it names.')
     percent_asked: list[str] = Field([], description='A question for a share or a change in percent ("what percentage '
                                      'of the course", "by what percent did traffic grow").')
+    counting: list[str] = Field([], description='Words that ask for a count of things ("how many"), not an amount '
+                                '("what would that cost"): a part of a whole is taken away only for a count.')
     part_of: list[str] = Field([], description='Words right after a number that make it a part of the whole before it '
                                '("1,132 lines, and 228 of them are comments"): a question for another part asks the '
                                'rest.')

@@ -417,8 +417,10 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     if (start := _part(toks, current, words)) is not None and not _rate_after(toks, current, words):
         # "1,132 lines and 228 of them are comments": how many are code is the rest, how many are comments no step,
         # nor is a total ("8 servers ..., 4 of them also have GPUs. How many cores in total?")
-        return None if _asks_part(toks, start, words, language) \
-            or "+" in language.operations(" ".join(_asking(toks))) else "-"
+        asking = _asking(toks)
+        return None if _asks_part(toks, start, words, language) or "+" in language.operations(" ".join(asking)) \
+            or not (_holds(asking, words.counting) or _holds(asking, words.rest)) else "-"  # "we need 25 of them ...
+        # What would that cost?": neither a count nor what remains
     after_bound = between[max([k + 1 for k, w in enumerate(between) if w in bound] + [0]):]
     if _holds(after_bound, words.share) or _holds(own[:len(ahead) + 1], words.share):  # "then split among 12"; not
         # "27 users share a licence", a share of no number

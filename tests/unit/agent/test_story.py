@@ -119,6 +119,8 @@ def test_each_cue_joins_its_number(text: str, value: float) -> None:
     "There are 48 laptops and 15 of them need repair. How many need repair?",  # the part itself is asked
     "8 servers each run 16 cores and 4 of them also have GPUs. How many cores in total?",  # a part, a total asked
     "Packs 5 boxes of 12 eggs and 8 loose eggs. How many eggs?",  # a size, no rate over the list (no cue for 8)
+    "The quote is 5000 a year for 20 desks, but we need 12 of them at the same price. What would that cost?",  # a
+    # part of a whole asked as an amount, neither a count nor what remains
 ])
 def test_no_story_without_a_cue(text: str) -> None:
     assert read_story(text, load_language()) is None
