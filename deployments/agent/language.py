@@ -94,6 +94,8 @@ class StoryWords(BaseModel):
                                       '"a quarter of the seats"): the share it names.')
     percent_asked: list[str] = Field([], description='A question for a share or a change in percent ("what percentage '
                                      'of the course", "by what percent did traffic grow").')
+    dimensions: list[str] = Field([], description='Words between two measures of one unit that multiply them ("1.2 m '
+                                  'by 0.8 m"): the sides of an area or a volume.')
     counting: list[str] = Field([], description='Words that ask for a count of things ("how many"), not an amount '
                                 '("what would that cost"): a part of a whole is taken away only for a count.')
     part_of: list[str] = Field([], description='Words right after a number that make it a part of the whole before it '

@@ -149,7 +149,7 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
                     for b, c in zip(quantities, quantities[1:])):
         return " + ".join(q.value for q in quantities)  # "carry 2,450, 3,100 and 2,875 bricks. How many ...?", "add
         # up the spend for three channels: 12,300, 8,450 and 4,250"
-    expression, additive, consumed = quantities[0].value, False, False
+    expression, additive, consumed, last_op = quantities[0].value, False, False, ""
     k = 1
     while k < len(quantities):
         before, current = quantities[k - 1], quantities[k]
@@ -169,8 +169,15 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
                                         or _holds(_words(between), words.sequence)
                                         or op == "/" and _holds(own, words.share)  # "minus a 250 discount, shared
                                         # equally by 5": a sharing shares the whole so far
-                                        or _holds(own, words.result)):
-            expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets
+                                        or _holds(own, words.result)
+                                        or op == "*" and _rate_over(toks, quantities[:k - 1], current, words)):
+            expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets"; "250
+            # km out and 175 km back at 0.30 per km": a rate per the unit the sum so far counts
+        ahead = _own(toks, current, words, language)[1]
+        if op == "+" and last_op == "-" and ahead and all(w in language.arithmetic.articles or w in words.boundaries
+                                                          for w in ahead) and _holds(ahead, words.add):
+            op = "-"  # "take off 312.75 for the cap and another 44.00 for a missing receipt": one more removal, its
+            # verb left out (not "then received another 200")
         if op == "-" and len(quantities) == 2 and _year(toks, before, language) and _year(toks, current, language) \
                 and float(before.value) < float(current.value):
             return f"{current.value} - {before.value}"  # "issued 2021, expires 2046": how many years apart
@@ -178,7 +185,16 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
             return f"{current.value} {op} {before.value}"  # "seven friends share a bill of 315"; "day 14 ... day 37"
         expression = f"{expression} {op} {current.value}"
         additive = additive or op in "+-"
+        last_op = op
     return expression
+
+
+def _rate_over(toks: list[Token], told: list[_Quantity], current: _Quantity, words: StoryWords) -> bool:
+    """Whether ``current`` is a rate per the unit every number ``told`` so far counts ("250 km out and 175 km back
+    and get 0.30 per km")."""
+    unit = _rate_unit(toks, current, words)
+    return bool(unit) and bool(told) and all(q.at + 1 < len(toks) and _singular(toks[q.at + 1].text) == unit
+                                             for q in told)
 
 
 def _paired_rates(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
@@ -394,6 +410,10 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     (`_flipped`) asks what is left, as "how many remain" does."""
     if _counts_rate_unit(toks, before, current, words):
         return "*"  # "30 dollars a month ... for 12 months", "120 pallets every week ... over 13 weeks"
+    unit = toks[before.at + 1].text if before.at + 1 < current.at else ""
+    if unit.isalpha() and _words(toks[before.at + 1: current.at]) in ([unit, d] for d in words.dimensions) \
+            and current.at + 1 < len(toks) and toks[current.at + 1].text == unit:
+        return "*"  # "1.2 m by 0.8 m by 1.5 m": the sides of a volume
     between = [t.text for t in toks[before.at + 1: current.at]]
     own, ahead = _own(toks, current, words, language)
     bound = _SENTENCE | {","} | set(words.boundaries)
@@ -453,6 +473,11 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         return "+"
     if _year(toks, before, language) and not _year(toks, current, language) and language.asks_time(_text(toks)):
         return "+"  # "issued in 2017, valid for 25 years: in which year does it expire?"
+    noun = toks[before.at + 1].text if before.at + 1 < len(toks) else ""
+    if noun.isalpha() and noun not in language.stop_words and current.at + 1 < len(toks) \
+            and toks[current.at + 1].text == noun and ("and" in between or "," in between) \
+            and language.asks_quantity(" ".join(_asking(toks))):  # not "9 meters long and 6 meters wide: its area"
+        return "+"  # "30 km on Monday and 45 km on Tuesday": two amounts of one unit, told one after the other
     return None
 
 
@@ -539,7 +564,8 @@ def _per_unit(toks: list[Token], a: _Quantity, b: _Quantity, words: StoryWords, 
     last = _last_sentence(toks)
     noun = {id(q): toks[q.at + 1].text if q.at + 1 < len(toks) else "" for q in (a, b)}
     for k in range(1, len(last) - 1):
-        if last[k] in words.rate:
+        if last[k] in words.rate and not (k >= 2 and any(ch.isdigit() for ch in last[k - 2])):  # "at 0.087 EUR per
+            # SEK" states a rate, it asks none
             for top, per in ((a, b), (b, a)):
                 if _same(last[k - 1], noun[id(top)], language) and _same(last[k + 1], noun[id(per)], language):
                     return per
@@ -659,7 +685,7 @@ def _per_item(toks: list[Token], before: _Quantity, current: _Quantity, words: S
     """ "A rack holds 144 tubes ... 23 racks", "240 dollars per user ... 15 users": the number before is per
     one item the current one counts."""
     counted = [t.text for t in toks[current.at + 1: current.at + 3]]
-    items = set().union(*(_items(toks, k, words) for k in range(current.at) if toks[k].number is not None))
+    items = set().union(*(_items(toks, k, words, current.at) for k in range(current.at) if toks[k].number is not None))
     return any(_same(i, c, language) for i in items for c in counted if c.isalpha())
 
 
@@ -675,10 +701,12 @@ def _singular(word: str) -> str:
     return word
 
 
-def _items(toks: list[Token], at: int, words: StoryWords) -> set[str]:
+def _items(toks: list[Token], at: int, words: StoryWords, until: int | None = None) -> set[str]:
     """The nouns one of which a number in this sentence is per ("a rack holds 144", "each crate holds 24",
-    "35 square metres each day")."""
+    "35 square metres each day"), told before token ``until`` where given (not "... and get 0.30 per km", a later
+    number's rate)."""
     start, end = _sentence(toks, at)
+    end = end if until is None else min(end, until)
     head = [t.text for t in toks[start:end]]
     marks = set(words.determiners) | {"a", "an"} | set(words.rate)
     return {head[k + d] for k in range(len(head)) for d in (1, 2) if head[k] in marks and k + d < len(head)
@@ -689,10 +717,16 @@ def _per_asked(toks: list[Token], words: StoryWords, language: Language) -> bool
     """ "each crate holds 24 bottles. how many crates for 600 bottles": the question counts the items a rate
     is per, so the total is divided by the rate."""
     last = _last_sentence(toks)
-    asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in ("many", "much", "in")]  # "in days
+    asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in ("many", "much", "in")] + [
+        last[k + 2] for k in range(len(last) - 2) if last[k] in ("many", "much") and last[k + 1].isalpha()
+        and last[k + 1] not in language.stop_words]  # "how many full cycles": the noun after its adjective; "in days
     asking = _sentence(toks, len(toks) - 1)
     items = set().union(*(_items(toks, q, words) for q in range(len(toks)) if toks[q].number is not None
                           and _sentence(toks, q) != asking))
+    ask = next((k for k in range(asking[0], asking[1]) if toks[k].text in ("many", "much")), None)
+    if ask is not None:  # "If one rinse cycle lasts 40 minutes, how many full cycles ...": the clause before the
+        # question in its own sentence
+        items |= set().union(*(_items(toks, q, words, ask) for q in range(asking[0], ask) if toks[q].number is not None))
     return any(_same(a, i, language) for a in asked for i in items)
 
 

@@ -104,6 +104,16 @@ from deployments.agent.wordmath import parse
     ("A plumber bills 50 dollars an hour plus 35 dollars for parts. The repair took 3 hours. What is the bill?", 185),
     # a rate times the number that counts its unit, another amount added
     ("A van costs 40 dollars per day plus 0.25 per mile. What is the cost for 2 days and 100 miles?", 105),
+    ("We cycled 30 km on Monday and 45 km on Tuesday and are paid 0.40 per km. How much is that?", 30),  # a rate per
+    # the unit the sum so far counts
+    ("Begin with 900, deduct 120 for breakage and another 30 for the late fee. What is left?", 750),  # "another"
+    # with its verb left out repeats the removal
+    ("They had 500 cans. They sold 180 and then received another 60. How many cans now?", 380),  # not with a verb
+    ("A pallet measures 1.5 m by 1.2 m by 2 m at 150 kg per cubic metre. What does it weigh?", 540),  # the sides
+    ("Budgeted 2,400 but only 2,150 was spent. How much was saved?", 250),  # a difference asked as "saved"
+    ("Change 400 USD to EUR at a rate of 0.92 EUR per USD.", 368),  # a rate stated, not asked
+    ("If one rinse cycle lasts 40 minutes, how many full cycles fit into 480 minutes?", 12),  # the item after its
+    # adjective
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
@@ -130,7 +140,7 @@ TABLES = {  # path -> (right at least, wrong at most), measured when the reader'
     Path(__file__).parent / "story_problems.jsonl": (59, 8),  # test: 80 stories, 20 lookups (58, 9 before stop 42;
     # 60, 7 at stop 45; 61, 6 at stop 46: stop 47's rules lost two that were right)
     Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev.jsonl": (95, 3),  # dev: 100 and 25
-    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev2.jsonl": (73, 15),  # dev: 120 and 30
+    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev2.jsonl": (75, 14),  # dev: 120 and 30
 }
 
 
