@@ -847,7 +847,7 @@ def score(c: Candidate, wanted: list[str], stop_words: frozenset[str] = frozense
             low = word.lower()
             if words is c.after and k and low in stop_words:  # "2017 at a purchase price of EUR 172,100": past
                 distance = 2  # a function word, the words after a value begin another value's label: far
-            shown = _parts(word)  # a key in snake case,
+            shown = label_parts(word)  # a key in snake case,
             # "owner_team", two words joined by a slash, "units/ctn", or a header's hyphens, "Changelog-Entries":
             # each word asks, and so does the whole ("on-call")
             parts = [p.lower() for p in shown]
@@ -924,12 +924,12 @@ def _weights(cands: list[Candidate], wanted: list[str], same: Same | None = None
     """1 / the number of candidates whose context holds the word (at least one)."""
     out = {}
     for q in wanted:
-        n = sum(any(matches(p, [q], same) for w in c.label + c.after + c.note for p in _parts(w)) for c in cands)
+        n = sum(any(matches(p, [q], same) for w in c.label + c.after + c.note for p in label_parts(w)) for c in cands)
         out[q] = 1.0 / max(1, n)
     return out
 
 
-def _parts(word: str) -> list[str]:
+def label_parts(word: str) -> list[str]:
     """A word and, for a key in snake case or two words joined ("campaign_code", "units/ctn"), each of its parts:
     the words `score` matches a question word against."""
     return [word] + _KEY_PARTS.split(word) if _KEY_JOINED.search(word.lower()) else [word]

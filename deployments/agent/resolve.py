@@ -31,8 +31,8 @@ from typing import Any
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language
 from deployments.agent.names import BRACKET_END, FIELD_MARKS, Name, NameIndex, Record, collection, quoted
-from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value, matches,
-                                       notation, ranked, score, tied, tokens, unit_code)
+from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value,
+                                       label_parts, matches, notation, ranked, score, tied, tokens, unit_code)
 from deployments.agent.rounding import rounded, rounding
 from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
@@ -549,6 +549,15 @@ class Resolver:
             elif len(top := tied(ranking)) > 1 and all(_is_date(c, self.language) for c in top):  # "starts 2012-01-12,
                 # ends 2042-01-12" with no range word between: the first or the last the record writes
                 ranking = [top[0] if end == "first" else top[-1]] + ranking
+        if (asked_end := self.language.range_end(plain)) is not None and len(top := tied(ranking) or cands) > 1:
+            # "the upper bound of the allowed range", "lowest allowed value": of the values the words tie, the one
+            # whose own label names that end ("range_max", "Min")
+            ends = self.language.range_ends[asked_end]
+            labelled = [c for c in top if any(p.lower() in ends or len(p) >= 3 and any(e.startswith(p.lower())
+                                                                                         for e in ends)
+                                              for w in c.label[:2] for p in label_parts(w) if p)]
+            if len(labelled) == 1:
+                ranking = labelled + [c for c in ranking if c is not labelled[0]]
         nth = self.language.ordinal(plain) if named_subject else None
         if nth is not None:  # "Aliases: RSPF, CPHB": "the second alias" is the list's second item, stated or not
             lists = [[c for c in cands if c.colon == r.colon] for r in ranking if r.colon > 0]

@@ -214,3 +214,12 @@ def test_a_name_of_several_records_is_narrowed_by_another_value_only_one_of_them
                 ("QA-5", "Autumn Clearance", "Benelux", "55 600"), ("QA-6", "Spring Saver", "Benelux", "66 700"),
                 ("QA-7", "Winter Warmers", "France", "77 800"), ("QA-8", "Winter Warmers", "Iberia", "88 900")])}
     assert resolve("How many impressions did Autumn Clearance in Iberia get?", docs).answer.replace(",", "") == "22300"
+
+
+def test_the_end_of_a_range_asked_picks_the_value_whose_label_names_that_end() -> None:
+    docs = {"key-zoom": "schema | key | type | default | range_min | range_max\n"
+                        "org.example.viewer | zoom-level | d | 2.0 | 0.25 | 16.0",
+            "key-blink": "schema | key | type | default | range_min | range_max\n"
+                         "org.example.shell | blink-rate | i | 1200 | 100 | 2500"}
+    assert resolve("What is the upper bound of the allowed range for zoom-level?", docs).answer == "16.0"
+    assert resolve("blink-rate: the lower bound of its range?", docs).answer == "100"
