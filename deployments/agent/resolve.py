@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
-from deployments.agent.language import Language
+from deployments.agent.language import Language, holds
 from deployments.agent.names import BRACKET_END, FIELD_MARKS, Name, NameIndex, Record, collection, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value,
                                        label_parts, matches, notation, ranked, score, tied, tokens, unit_code)
@@ -173,7 +173,8 @@ class Resolver:
                                   "observation", 0, [record.id])
             if len(distinct) != 1:
                 return None  # an operation over no named thing: the loop's guards combine what it finds
-            if (fields := self._two_fields(question, distinct[0], ops)) is not None:
+            if (fields := self._two_fields(question, distinct[0], {"-": ops["-"]} if "-" in ops else ops)) is not None:
+                # "claimed total minus approved total": "total" labels both values, the difference is asked
                 return fields  # "How many unused seats does X have (purchased minus assigned)?"
             # one named thing and nothing missing: the operator word labels a field of it ("the total
             # character count of X"), read below like any other
@@ -706,19 +707,21 @@ class Resolver:
         return Resolution(steps, result, "calculation", len(steps) - 1, sources)
 
     def _two_fields(self, question: str, name: Name, ops: dict[str, bool]) -> Resolution | None:
-        """Two numbers of one named record that the question takes one from the other by their labels ("X: purchased
-        minus assigned", "for X, subtract the entry points from the RECORD files"): each labelled by words of the question
-        the other's label lacks, the operator's words labelling neither, in the order the question names them."""
-        if len(ops) != 1 or next(iter(ops)) != "-":  # a sum's words ("the total parameter count") mostly label one
+        """Two numbers of one named record that the question takes one from the other, or adds, by their labels ("X:
+        purchased minus assigned", "for X, subtract the entry points from the RECORD files", "travel plus lodging on
+        X"): each labelled by words of the question the other's label lacks, the operator's words labelling neither,
+        in the order the question names them."""
+        if len(ops) != 1 or (op := next(iter(ops))) not in "+-":
             return None
-        larger_first = ops["-"]
+        larger_first = ops[op]
         record = self.index.records[name.doc]
         every = self._candidates(record)
         cands = [c for c in every if NUMBER.fullmatch(c.text) and c.text not in question]
         labels = {w.lower() for c in every for w in c.label + c.after}
         low = [t.text.lower() for t in tokens(question)]
-        if "-" not in self.language.operations(" ".join(w for w in low if w not in labels)):
-            return None  # "the units listed in the Before= setting of X": the operator's words label one field
+        if op not in self.language.operations(" ".join(w for w in low if w not in labels)):
+            return None  # "the units listed in the Before= setting of X", "the total parameter count of X": the
+            # operator's words label one field
         wanted = self._wanted(question, [name.span])
         ranking = ranked(cands, wanted, question.replace(name.span, " "), numeric=True,
                          stop_words=self.language.stop_words, same=self.same)
@@ -737,10 +740,13 @@ class Resolver:
         if min(at) < 0:
             return None
         (at_a, a), (at_b, b) = sorted(zip(at, pair), key=lambda p: p[0])
+        if op == "+" and not any(holds(low[at_a:at_b], p) for p in self.language.arithmetic.infix["+"]):
+            return None  # "travel plus lodging": a sum only where an operator word joins the two labels, not "the
+            # total parameter count ..., counting the ones that have defaults"
         values = self._in_order([v.text.replace(",", "") for v in (a, b)], larger_first, " ".join(low[:at_a]),
                                 " ".join(low[at_a:at_b]))  # "the difference between ...", "subtract A from B"
-        return self._calculation([(LOOKUP_THOUGHT, self.search_action, name.span, self._show(record))], "-",
-                                 values, [record.id])
+        return self._calculation([(LOOKUP_THOUGHT, self.search_action, name.span, self._show(record))], op,
+                                 values, [record.id])  # "travel plus lodging on X": a sum, in any order
 
     def _clause_hits(self, record: Record, cands: list[Candidate], question: str,
                      wanted: list[str]) -> list[tuple[Candidate, int]]:

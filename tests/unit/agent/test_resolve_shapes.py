@@ -1744,6 +1744,10 @@ def test_two_fields_of_one_record_are_taken_one_from_the_other_by_their_labels()
     assert ask("How many free beds does QW-8 have (fitted minus booked)?", docs) == "15"
     assert ask("For QW-9, subtract the nurses on shift from the beds booked.", docs) == "30"
     assert ask("How many beds are booked on QW-7?", docs) == "27"
+    assert ask("nurses on shift plus beds booked on QW-8, what does that come to", docs) == "13"  # a sum by an
+    # operator word between the two labels
+    assert ask("How much was freed on QW-9, i.e. beds fitted total minus beds booked total?", docs) == "2"  # "total"
+    # labels both, the difference is asked
 
 
 def test_a_unit_per_another_after_a_number_is_its_unit_and_a_unit_of_time_is_of_its_word_s_family() -> None:
