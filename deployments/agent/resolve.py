@@ -136,6 +136,8 @@ class Resolver:
             named_docs = {d for n in strong for d in (n.subject_of or n.docs)}
             labels = [n for n in names if n not in strong and " " in n.span and set(n.docs) & named_docs]
             ops = self.language.operations(self._not_set_aside(_without(question, strong + labels))) or ops
+            if len(ops) > 1 and ops.get("-"):  # "the difference in total characters between A and B": a comparison
+                ops = {"-": True}  # names the operation, "total" the values compared
         counted = _counted_nouns(question)
         plain_words = len(_STATED_NUMBER.findall(question)) >= 2  # a story's numbers: its words in small letters
         # ("a wheel ships 230 files; 12 are .pyc") are its things, not names of records

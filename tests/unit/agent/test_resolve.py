@@ -223,3 +223,9 @@ def test_the_end_of_a_range_asked_picks_the_value_whose_label_names_that_end() -
                          "org.example.shell | blink-rate | i | 1200 | 100 | 2500"}
     assert resolve("What is the upper bound of the allowed range for zoom-level?", docs).answer == "16.0"
     assert resolve("blink-rate: the lower bound of its range?", docs).answer == "100"
+
+
+def test_a_comparison_names_the_operation_where_total_names_the_values_compared() -> None:
+    docs = {"map-qx1": "Charmap: QX1\nCharacters: 249\nCharacters below U+0080: 127",
+            "map-qx2": "Charmap: QX2\nCharacters: 230\nCharacters below U+0080: 128"}
+    assert resolve("I need the difference in total characters between QX1 and QX2.", docs).answer == "19"
