@@ -650,7 +650,8 @@ class Resolver:
             return None
         op, larger_first = next(iter(ops.items()))
         wanted = self._wanted(question, [n.span for n in names])
-        kinds = self._kinds_after(question, names)  # "the line number of the udplite protocol entry": protocol, entry
+        kinds = self._kinds_after(question, names) | self._counted_kind(question, names)  # "the line number of the
+        # udplite protocol entry": protocol, entry; "across two claims, A and B": claims
         wanted = [w for w in wanted if w not in kinds] or wanted
         values: list[str] = []
         steps = []
@@ -783,6 +784,19 @@ class Resolver:
                 side = low[i + len(part):] if len(part) > 1 else low[:i][::-1]
                 out += itertools.takewhile(lambda w: w not in self.language.stop_words, side)
         return out
+
+    def _counted_kind(self, question: str, names: list[Name]) -> set[str]:
+        """The noun a count puts right before the names it lists ("the receipts across two claims, A and B":
+        claims): what the named things are, not the value asked."""
+        first = min((n.start for n in names if n.start >= 0), default=-1)
+        toks = [t for t in tokens(question)]
+        k = first - 1
+        while k >= 0 and toks[k].mark:
+            k -= 1
+        if k < 1 or not toks[k].text.isalpha():
+            return set()
+        count = toks[k - 1].text.lower()
+        return {toks[k].text.lower()} if count.isdigit() or count in self.language.arithmetic.number_words else set()
 
     def _kinds_after(self, question: str, names: list[Name]) -> set[str]:
         """The words right after a name that follows "of" ("the line number of the udplite protocol entry"), up to

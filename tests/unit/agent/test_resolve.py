@@ -229,3 +229,12 @@ def test_a_comparison_names_the_operation_where_total_names_the_values_compared(
     docs = {"map-qx1": "Charmap: QX1\nCharacters: 249\nCharacters below U+0080: 127",
             "map-qx2": "Charmap: QX2\nCharacters: 230\nCharacters below U+0080: 128"}
     assert resolve("I need the difference in total characters between QX1 and QX2.", docs).answer == "19"
+
+
+def test_the_noun_a_count_puts_before_the_names_it_lists_asks_nothing() -> None:
+    docs = {"clm-qa-101": "Quaile Instruments - expense claim\nClaim number: QA-101\nClaimant: Ann Lee\n"
+                          "Claimed total: 1,425.95\nReceipts: 10\nNote: includes one taxi receipt",
+            "clm-qa-102": "Quaile Instruments - expense claim\nClaim number: QA-102\nClaimant: Bo Ray\n"
+                          "Claimed total: 2,435.71\nReceipts: 5\nNote: hotel receipt re-issued"}
+    assert resolve("I need the total number of receipts across two claims, QA-101 and QA-102, for the audit.",
+                   docs).answer == "15"
