@@ -71,6 +71,7 @@ def test_words_yaml_reads_as_booleans_are_quoted_and_an_unquoted_one_is_refused(
     ("alternates", "additional"), ("extras", "secondary"), ("currencies", "money"),
     ("voltage", "volts"), ("printable", "prints"), ("convertible", "converted"),
     ("departure", "departs"), ("failures", "failed"), ("pressure", "pressed"), ("objectives", "targeted"),
+    ("accommodation", "hotels"),
 ])
 def test_word_formation_joins_words_it_was_not_written_from(a: str, b: str) -> None:
     assert load_language().same_word(a, b) and load_language().same_word(b, a)
