@@ -55,9 +55,11 @@ def read_story(question: str, language: Language) -> str | None:
         return None  # "... and the result is halved": a step with no number of its own, which no cue reads
     question = _SHARE.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)) * 100!r}% of", question)  # "3/5 of them"
     toks = tokenize(_GLUED.sub(r"\1 \2", question), language.arithmetic)
-    quantities = _operands(toks, words)
+    quantities = _operands(toks, words, language)
     if len(quantities) < 2:
         return None
+    if _per_asked(toks, words, language) and _holds(_last_sentence(toks), words.rest):
+        return None  # "after building as many frames as we can, how many bolts are left": a remainder, no step reads
     expression = read_formula(question, language) or _whole(toks, quantities, words, language) \
         or _paired_rates(toks, quantities, words, language) or _stepwise(toks, quantities, words, language) \
         or _per_story(toks, quantities, words, language)
@@ -175,7 +177,8 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
             # km out and 175 km back at 0.30 per km": a rate per the unit the sum so far counts
         ahead = _own(toks, current, words, language)[1]
         if op == "+" and last_op == "-" and ahead and all(w in language.arithmetic.articles or w in words.boundaries
-                                                          for w in ahead) and _holds(ahead, words.add):
+                                                          or w in words.sequence for w in ahead) \
+                and _holds(ahead, words.add):
             op = "-"  # "take off 312.75 for the cap and another 44.00 for a missing receipt": one more removal, its
             # verb left out (not "then received another 200")
         if op == "-" and len(quantities) == 2 and _year(toks, before, language) and _year(toks, current, language) \
@@ -279,7 +282,7 @@ def _asks_part(toks: list[Token], start: int, words: StoryWords, language: Langu
     # intact?": the rest, the question says not all the part's words
 
 
-def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
+def _operands(toks: list[Token], words: StoryWords, language: Language) -> list[_Quantity]:
     """The numbers that are operands, in the order the story means them."""
     found = [i for i, t in enumerate(toks) if t.number is not None and t.text not in words.determiners]
     runs = _lists(toks, found)
@@ -305,9 +308,14 @@ def _operands(toks: list[Token], words: StoryWords) -> list[_Quantity]:
         out.append(_Quantity(i, value, percent))
     for k in range(len(out) - 1):  # "75 of the 400 chairs", "3 of its 22 balls": the whole, then the part
         between = [t.text for t in toks[out[k].at + 1: out[k + 1].at]]
+        unit = between[:1]
         if between[:1] == ["of"] and all(w in _WHOLE_AFTER for w in between[1:]) \
-                or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]):
-            out[k], out[k + 1] = out[k + 1], out[k]
+                or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]) \
+                or unit and unit[0].isalpha() and [w for w in between if w not in _WHOLE_AFTER + ("a", "an")][-1:] \
+                and [w for w in between if w not in _WHOLE_AFTER + ("a", "an")][-1] in words.change_openers \
+                and out[k + 1].at + 1 < len(toks) and _singular(toks[out[k + 1].at + 1].text) == _singular(unit[0]) \
+                and not _ranged_after(toks, out[k + 1].at, language):
+            out[k], out[k + 1] = out[k + 1], out[k]  # "took 2.5 kg of flour from a 10 kg sack": the sack first
     return out
 
 
@@ -317,6 +325,11 @@ def _fraction(toks: list[Token], i: int, words: StoryWords) -> str | None:
     if not (after[:1] and after[0] in words.fractions and (toks[i].text.isalpha() or after[1:2] == ["of"])):
         return None
     return repr(float(toks[i].number or 0) / words.fractions[after[0]] * 100)
+
+
+def _ranged_after(toks: list[Token], at: int, language: Language) -> bool:
+    """Whether a range joiner follows the number at ``at`` and its unit ("from 900 kg to 760 kg")."""
+    return any(t.text in language.range_joiners for t in toks[at + 1: at + 3])
 
 
 def _opening_list(toks: list[Token], quantities: list[_Quantity]) -> frozenset[int]:

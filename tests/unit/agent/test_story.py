@@ -114,6 +114,8 @@ from deployments.agent.wordmath import parse
     ("Change 400 USD to EUR at a rate of 0.92 EUR per USD.", 368),  # a rate stated, not asked
     ("If one rinse cycle lasts 40 minutes, how many full cycles fit into 480 minutes?", 12),  # the item after its
     # adjective
+    ("The cook used 1.5 litres of milk from a 6 litre jug, and later another 2 litres. How much milk is left?", 2.5),
+    # the whole the part was taken from comes first
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
@@ -129,6 +131,8 @@ def test_each_cue_joins_its_number(text: str, value: float) -> None:
     "There are 48 laptops and 15 of them need repair. How many need repair?",  # the part itself is asked
     "8 servers each run 16 cores and 4 of them also have GPUs. How many cores in total?",  # a part, a total asked
     "Packs 5 boxes of 12 eggs and 8 loose eggs. How many eggs?",  # a size, no rate over the list (no cue for 8)
+    "We have 300 bolts and each frame needs 14. After building as many frames as we can, how many bolts are left?",
+    # a remainder, not a division
     "The quote is 5000 a year for 20 desks, but we need 12 of them at the same price. What would that cost?",  # a
     # part of a whole asked as an amount, neither a count nor what remains
 ])
@@ -140,7 +144,7 @@ TABLES = {  # path -> (right at least, wrong at most), measured when the reader'
     Path(__file__).parent / "story_problems.jsonl": (59, 8),  # test: 80 stories, 20 lookups (58, 9 before stop 42;
     # 60, 7 at stop 45; 61, 6 at stop 46: stop 47's rules lost two that were right)
     Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev.jsonl": (95, 3),  # dev: 100 and 25
-    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev2.jsonl": (75, 14),  # dev: 120 and 30
+    Path(__file__).parents[3] / "data" / "agent_sets" / "story_problems_dev2.jsonl": (76, 12),  # dev: 120 and 30
 }
 
 
