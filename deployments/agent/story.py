@@ -308,14 +308,10 @@ def _operands(toks: list[Token], words: StoryWords, language: Language) -> list[
         out.append(_Quantity(i, value, percent))
     for k in range(len(out) - 1):  # "75 of the 400 chairs", "3 of its 22 balls": the whole, then the part
         between = [t.text for t in toks[out[k].at + 1: out[k + 1].at]]
-        unit = between[:1]
         if between[:1] == ["of"] and all(w in _WHOLE_AFTER for w in between[1:]) \
                 or between[:2] == ["out", "of"] and all(w in _WHOLE_AFTER for w in between[2:]) \
-                or unit and unit[0].isalpha() and [w for w in between if w not in _WHOLE_AFTER + ("a", "an")][-1:] \
-                and [w for w in between if w not in _WHOLE_AFTER + ("a", "an")][-1] in words.change_openers \
-                and out[k + 1].at + 1 < len(toks) and _singular(toks[out[k + 1].at + 1].text) == _singular(unit[0]) \
-                and not _ranged_after(toks, out[k + 1].at, language):
-            out[k], out[k + 1] = out[k + 1], out[k]  # "took 2.5 kg of flour from a 10 kg sack": the sack first
+                or _taken_from(toks, out[k], out[k + 1], between, words, language):
+            out[k], out[k + 1] = out[k + 1], out[k]
     return out
 
 
@@ -325,6 +321,16 @@ def _fraction(toks: list[Token], i: int, words: StoryWords) -> str | None:
     if not (after[:1] and after[0] in words.fractions and (toks[i].text.isalpha() or after[1:2] == ["of"])):
         return None
     return repr(float(toks[i].number or 0) / words.fractions[after[0]] * 100)
+
+
+def _taken_from(toks: list[Token], part: _Quantity, whole: _Quantity, between: list[str], words: StoryWords,
+                language: Language) -> bool:
+    """Whether ``part`` was taken from ``whole``, in the same unit ("took 2.5 kg of flour from a 10 kg sack"): the
+    whole comes first. Not a change from one to the other ("from 900 kg to 760 kg")."""
+    unit = between[0] if between and between[0].isalpha() else ""
+    said = [w for w in between if w not in _WHOLE_AFTER + ("a", "an")]
+    return bool(unit) and bool(said) and said[-1] in words.change_openers and whole.at + 1 < len(toks) \
+        and _singular(toks[whole.at + 1].text) == _singular(unit) and not _ranged_after(toks, whole.at, language)
 
 
 def _ranged_after(toks: list[Token], at: int, language: Language) -> bool:
