@@ -183,16 +183,15 @@ class Resolver:
         quote = quoted(question)
         if quote and not any(n.start < 0 for n in names):
             names = []  # quoted text no document holds word for word: the quote is searched, not other words
-        joint = self._joint(names)  # "the midsummer flash sale campaign in Nordics": two values many records hold,
-        # one record both
-        if joint is not None and names and joint[0].span == names[0].span \
-                and len(set(names[0].subject_of or names[0].docs)) > 1:  # "Autumn Clearance in France": the name of
-            # several records, the other says which
+        single = bool(names) and (self._strong(names[0]) or len(names[0].docs) <= 3)
+        joint = self._joint(names) if names and len(set(names[0].subject_of or names[0].docs)) > 1 else None
+        # "the midsummer flash sale campaign in Nordics": two values many records hold, one record both; sought only
+        # where the first name alone leaves several records
+        if joint is not None and (joint[0].span == names[0].span or not single):  # "Autumn Clearance in France": the
+            # name of several records, the other says which
             return await self._single(_without(question, [joint[1]]), joint[0])
-        if names and (self._strong(names[0]) or len(names[0].docs) <= 3):
+        if single:
             return await self._single(question, names[0])
-        if joint is not None:
-            return await self._single(_without(question, [joint[1]]), joint[0])
         if stated and not quote:
             return None  # numbers and no name: arithmetic the parser did not read, the model writes it
         hits = await self.documents.search(quote or question, 1, "hybrid")
@@ -204,8 +203,9 @@ class Resolver:
     def _joint(self, names: list[Name]) -> tuple[Name, Name] | None:
         """Two names the question states apart that many records hold each as a value (not a label, "discount
         code") and one record holds both: that record, named by the heavier one, and the other name."""
-        for a in sorted(names, key=lambda n: -n.weight):
-            for b in sorted(names, key=lambda n: -n.weight):
+        heaviest = sorted(names, key=lambda n: -n.weight)
+        for a in heaviest:
+            for b in heaviest:
                 if b is a or a.start < 0 or b.start < 0 or a.start < b.end and b.start < a.end:
                     continue
                 both = set(a.docs) & set(b.docs)
@@ -789,7 +789,7 @@ class Resolver:
         """The noun a count puts right before the names it lists ("the receipts across two claims, A and B":
         claims): what the named things are, not the value asked."""
         first = min((n.start for n in names if n.start >= 0), default=-1)
-        toks = [t for t in tokens(question)]
+        toks = tokens(question)
         k = first - 1
         while k >= 0 and toks[k].mark:
             k -= 1
@@ -884,8 +884,9 @@ class Resolver:
             last = fold(text.split()[-1]) if text.split() else ""
             if c.name and " " in text.strip() and fold(text) not in asked and matches(last, kinds, self.same) \
                     and not any(_plural_of(last, k) for k in kinds) \
-                    and not (c.label[:1] and c.label[0].lower() in self.language.sorting):  # "Kind: Find module"  # "Marketing > Campaigns > ...": a heading
-                # of all of them, not the name of the one asked ("Which campaign ...")
+                    and not (c.label[:1] and c.label[0].lower() in self.language.sorting):
+                # "Marketing > Campaigns > ..." is a heading of all of them, not the name of the one asked ("Which
+                # campaign ..."); "Kind: Find module" a sort of thing
                 found[fold(text)] = Candidate(text, c.start, c.end)
         return next(iter(found.values())) if len(found) == 1 else None
 

@@ -196,8 +196,7 @@ def _rate_over(toks: list[Token], told: list[_Quantity], current: _Quantity, wor
     """Whether ``current`` is a rate per the unit every number ``told`` so far counts ("250 km out and 175 km back
     and get 0.30 per km")."""
     unit = _rate_unit(toks, current, words)
-    return bool(unit) and bool(told) and all(q.at + 1 < len(toks) and _singular(toks[q.at + 1].text) == unit
-                                             for q in told)
+    return bool(unit) and bool(told) and all(_unit_of(toks, q.at) == unit for q in told)
 
 
 def _paired_rates(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
@@ -209,8 +208,7 @@ def _paired_rates(toks: list[Token], quantities: list[_Quantity], words: StoryWo
     for q in quantities:
         if (unit := _rate_unit(toks, q, words)) is None or q.percent:
             continue
-        counts = [c for c in quantities if c.at > q.at and c.at not in paired and c.at + 1 < len(toks)
-                  and _singular(toks[c.at + 1].text) == unit]
+        counts = [c for c in quantities if c.at > q.at and c.at not in paired and _unit_of(toks, c.at) == unit]
         if len(counts) != 1:
             return None
         pairs.append((q, counts[0]))
@@ -260,10 +258,15 @@ def _part(toks: list[Token], q: _Quantity, words: StoryWords) -> int | None:
         return q.at + 1 + len(phrase)
     start = _sentence(toks, q.at)[0]
     numbers = [k for k in range(start, q.at) if toks[k].number is not None]
-    head = _words(toks[start: numbers[0]]) if len(numbers) == 1 else []
-    opener = head[:2] == ["out", "of"] and head[2:] or head[:1] == ["of"] and head[1:]
-    return q.at + 1 if head and opener is not False and all(w in _WHOLE_AFTER for w in opener) else None
-    # "Of the 600 parcels delivered, 45 arrived damaged": a part of the whole the sentence opens with
+    head = _words(toks[start: numbers[0]]) if len(numbers) == 1 else []  # "Of the 600 parcels delivered, 45
+    # arrived damaged": a part of the whole the sentence opens with
+    if head[:2] == ["out", "of"] and head[2:]:
+        opener = head[2:]
+    elif head[:1] == ["of"]:
+        opener = head[1:]
+    else:
+        return None
+    return q.at + 1 if all(w in _WHOLE_AFTER for w in opener) else None
 
 
 def _asks_part(toks: list[Token], start: int, words: StoryWords, language: Language) -> bool:
@@ -329,8 +332,8 @@ def _taken_from(toks: list[Token], part: _Quantity, whole: _Quantity, between: l
     whole comes first. Not a change from one to the other ("from 900 kg to 760 kg")."""
     unit = between[0] if between and between[0].isalpha() else ""
     said = [w for w in between if w not in _WHOLE_AFTER + ("a", "an")]
-    return bool(unit) and bool(said) and said[-1] in words.change_openers and whole.at + 1 < len(toks) \
-        and _singular(toks[whole.at + 1].text) == _singular(unit) and not _ranged_after(toks, whole.at, language)
+    return bool(unit) and bool(said) and said[-1] in words.change_openers \
+        and _unit_of(toks, whole.at) == _singular(unit) and not _ranged_after(toks, whole.at, language)
 
 
 def _ranged_after(toks: list[Token], at: int, language: Language) -> bool:
@@ -659,14 +662,25 @@ def _alike(toks: list[Token], quantities: list[_Quantity]) -> bool:
     return all(q.at in listed for q in quantities) or len(units) == 1 and next(iter(units)).isalpha()
 
 
-def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
-    """A rate right after a number, before the next number of its sentence ("1,250 handshakes per second")."""
+def _clause_after(toks: list[Token], q: _Quantity, words: StoryWords) -> list[str]:
+    """The words after a number up to the next number, a comma, a boundary word or the end of its sentence."""
     _, end = _sentence(toks, q.at)
     after = []
     for t in toks[q.at + 1: end]:
         if t.number is not None or t.text in words.boundaries or t.text == ",":
             break
         after.append(t.text)
+    return after
+
+
+def _unit_of(toks: list[Token], at: int) -> str:
+    """The word right after the number at token ``at``, in the singular ("12 months": month), or ""."""
+    return _singular(toks[at + 1].text) if at + 1 < len(toks) else ""
+
+
+def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
+    """A rate right after a number, before the next number of its sentence ("1,250 handshakes per second")."""
+    after = _clause_after(toks, q, words)
     nouns = {_singular(toks[k + 1].text) for k in range(len(toks) - 1) if toks[k].number is not None and k != q.at}
     return bool(_holds(after[:4], words.rate)) or any(  # "averaged 3 goals a game" over "12 games": per game
         after[k] in ("a", "an") and _singular(after[k + 1]) in nouns for k in range(min(len(after) - 1, 3)))
@@ -675,12 +689,7 @@ def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
 def _rate_unit(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None:
     """The unit a rate right after a number is per ("30 dollars a month": month; "120 pallets every week": week;
     "85 of them a day": day), or None."""
-    _, end = _sentence(toks, q.at)
-    after = []
-    for t in toks[q.at + 1: end]:
-        if t.number is not None or t.text in words.boundaries or t.text == ",":
-            break
-        after.append(t.text)
+    after = _clause_after(toks, q, words)
     for k in range(min(len(after) - 1, 4)):
         if after[k] in ("a", "an") or after[k] in words.rate and after[k] not in words.per_one:
             return _singular(after[k + 1]) if after[k + 1].isalpha() else None
@@ -690,14 +699,13 @@ def _rate_unit(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None
 def _counts_rate_unit(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords) -> bool:
     """Whether ``current`` counts the unit the rate after ``before`` is per ("30 dollars a month ... 12 months")."""
     unit = _rate_unit(toks, before, words)
-    return bool(unit) and current.at + 1 < len(toks) and _singular(toks[current.at + 1].text) == unit
+    return bool(unit) and _unit_of(toks, current.at) == unit
 
 
 def _rate_counted_later(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
     """Whether a later number counts the unit the rate after ``q`` is per ("30 dollars a month ... 12 months")."""
     unit = _rate_unit(toks, q, words)
-    return bool(unit) and any(t.number is not None and k + 1 < len(toks) and _singular(toks[k + 1].text) == unit
-                              for k, t in enumerate(toks) if k > q.at)
+    return bool(unit) and any(t.number is not None and _unit_of(toks, k) == unit for k, t in enumerate(toks) if k > q.at)
 
 
 def _per_item(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords, language: Language) -> bool:
