@@ -336,7 +336,8 @@ class NameIndex:
             # "entry #4793", the user leaves the hash out
         return found
 
-    def _quote_holders(self, quote: str) -> list[str]:
+    def quote_holders(self, quote: str) -> list[str]:
+        """Ids of the documents holding ``quote`` as written, its marks where they stand."""
         return self.holders([fold(t.text) for t in tokens(quote) if not t.mark]) or self._holders_marked(quote)
 
     def _holders_marked(self, quote: str) -> list[str]:
@@ -358,12 +359,12 @@ class NameIndex:
         total = max(1, len(self.records))
         q = [t for t in tokens(question)]
         found: list[Name] = []
-        held = {q: self._quote_holders(q) for q in quotes(question)}
+        held = {q: self.quote_holders(q) for q in quotes(question)}
         several = [q for q, docs in held.items() if docs]  # 'the pages of "A" and "B"': each quote names one
         single = quoted(question)
         named_quotes = several if len(several) >= 2 else [single] if single else []
         for quote in named_quotes:
-            docs = held.get(quote) or self._quote_holders(quote)
+            docs = held.get(quote) or self.quote_holders(quote)
             if docs:  # a quoted name ('the version of "libcairo2"') is a subject; a quoted description is not
                 subject_of = tuple(d for d in docs if self._is_subject(quote, self.records[d]))
                 found.append(Name(quote, -1, -1, tuple(docs), subject_of, 100.0 / len(docs)))

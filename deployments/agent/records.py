@@ -19,6 +19,7 @@ context holds, the nearer the more. Nothing here knows a corpus: only the shape 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import unicodedata
@@ -579,7 +580,9 @@ def _table_cells(text: str, toks: list[Tok], found: list[Candidate]) -> list[Can
             break
         offset = 0
         for column, cell in enumerate(_cells(line, bar, len(names))):
-            offset = line.index(cell, offset)
+            if (found_at := line.find(cell, offset)) < 0:  # a quoted cell with its quotes doubled: not as written
+                continue
+            offset = found_at
             if cell.strip() and column < len(names):
                 lead = len(cell) - len(cell.lstrip())
                 spans.append((start + offset + lead, start + offset + len(cell.rstrip()), column, row))
@@ -633,9 +636,12 @@ _HEADER_CELL = re.compile(r"(?=[^\d]*[^\W\d])[\w.#%()/ -]{1,40}")  # "site_no", 
 def _cells(line: str, bar: str = "|", columns: int = 0) -> list[str]:
     """The cells of a table row, without the bars at its ends (a tab-separated row: split at its tabs). Given its
     header's ``columns``, an export's row keeps the delimiters of its last cell, free text ("Letter of credit
-    shipment; original docs by courier.")."""
+    shipment; original docs by courier."), and of a quoted cell, read by the csv module ('"17/686,775"')."""
     if bar not in "|\t" and columns:
-        return line.split(bar, columns - 1)
+        if '"' not in line:
+            return line.split(bar, columns - 1)
+        cells = next(csv.reader([line], delimiter=bar))  # '"17/686,775",IDF-21-970': a quoted cell keeps its bar
+        return cells[:columns - 1] + [bar.join(cells[columns - 1:])] if len(cells) > columns else cells
     if bar != "|":
         return line.split(bar)
     inner = line.strip()

@@ -42,6 +42,7 @@ LOOKUP_THOUGHT = "I look up each thing the question names."
 COMBINE_THOUGHT = "I combine the values the documents give."
 NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it is ("Supplier contract check:")
 _WRITTEN_KEY = re.compile(r"(?<![\w=])([^\W\d_]\w*)=(?![\w=])")  # "Before=", "OnCalendar=": a key as a file writes it
+_SLASHED = re.compile(r"(?<![\w/])\d[\d,.]*(?:/\d[\d,.]*)+(?![\w/])")  # "63/488,145", "2021/03/14", "144/12"
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
 
 
@@ -105,12 +106,25 @@ class Resolver:
     generate: Any = None
     tie_k = 20  # hits of the whole question that break a tie between documents holding one name
 
+    async def _slashed_name(self, question: str) -> bool:
+        """Whether numbers glued by a slash name a record instead of dividing: a date ("filed on 2021/03/14": two
+        slashes, which no one writes to divide twice) or a code a document holds as written ("application
+        63/488,145"); "what is 144/12" divides."""
+        slashed = [m.group().rstrip(".,") for m in _SLASHED.finditer(question)]
+        if any(s.count("/") >= 2 for s in slashed):
+            return True
+        if not slashed or not self.index.available:
+            return False
+        await self.index.refresh()
+        return any(self.index.quote_holders(s) for s in slashed)
+
     async def resolve(self, question: str, generate: Any = None) -> Resolution | None:
         """The answer from structure, or None. ``generate`` (the run's `Generator`), when given, breaks a tie
         between whole candidates the question's words do not tell apart: the model chooses among them."""
         self.generate = generate
         plain, places = rounding(question, self.language.arithmetic)  # ", rounded to two decimals": no step
-        expression = parse(plain, self.language)
+        slashed = await self._slashed_name(plain)  # "application 63/488,145": a name, no division and no story
+        expression = None if slashed else parse(plain, self.language)
         if expression is not None:
             result = format_number(rounded(evaluate(expression), places))
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, expression, result)], result,
@@ -141,12 +155,16 @@ class Resolver:
         counted = _counted_nouns(question)
         plain_words = len(_STATED_NUMBER.findall(question)) >= 2  # a story's numbers: its words in small letters
         # ("a wheel ships 230 files; 12 are .pyc") are its things, not names of records
+        generic = set(self.language.arithmetic.story.generic)
+        question_words = [t.text.lower() for t in tokens(question)]
         told = not [n for n in worded if not n.span[:1].isdigit()
                     and not (n.span.islower() and (plain_words and _story_words(n.span)
-                                                   or _counts(n.span, counted, self.same)))]
+                                                   or _counts(n.span, counted, self.same)))
+                    and not (plain_words and 0 < n.start and question_words[n.start - 1] in generic)]
         # "3 root certificates" counts, names nothing; so does a word in small letters a stated number counts ("split
-        # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked)
-        if told and (story := read_story(plain, self.language)) is not None:  # it needs two numbers or more
+        # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked); nor does a name
+        # after an indefinite article in a story ("A PCT application has 30 months ...": any such application)
+        if told and not slashed and (story := read_story(plain, self.language)) is not None:  # two numbers or more
             result = format_number(rounded(evaluate(story), places))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
         plain_stated = {v.replace(",", "") for v in stated}
@@ -403,11 +421,13 @@ class Resolver:
                 fold(c.text) != record.subject and (
                     all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL + 1]], self.same) for p in phrase)
                     or c.label[:1] and matches(phrase[-2], [c.label[0].lower()], self.same)
-                    and is_value(c.text) and not NUMBER.fullmatch(c.text))
+                    and is_value(c.text) and not NUMBER.fullmatch(c.text)
+                    or c.label[:1] and c.column >= 0 and matches(phrase[-1], [c.label[0].lower()], self.same))
                 for c in cands) or self._phrase_of(question, phrase, used or span)
             # "Give me the reorder point for X": a phrase of several words that labels one of X's
             # values asks that field, no kind; so does one whose modifier is a code's own label ("the policy number
-            # for X": "... holds home buildings policy QFP-HBL-4730131")
+            # for X": "... holds home buildings policy QFP-HBL-4730131"); so does one whose head is a column's header
+            # ("which outside counsel firm handles ...": the column "firm")
             if self._opens_with_kind(question):
                 # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the

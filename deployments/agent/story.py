@@ -171,8 +171,9 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
                                         or _holds(_words(between), words.sequence)
                                         or op == "/" and _holds(own, words.share)  # "minus a 250 discount, shared
                                         # equally by 5": a sharing shares the whole so far
-                                        or _holds(own, words.result)
-                                        or op == "*" and _rate_over(toks, quantities[:k - 1], current, words)):
+                                        or _holds(_since(toks, before, current, words, language), words.result)
+                                        or op == "*"
+                                        and _rate_over(toks, quantities[:k - 1], current, words, language)):
             expression, additive = f"({expression})", False  # "..., and split the rest evenly over 8 pallets"; "250
             # km out and 175 km back at 0.30 per km": a rate per the unit the sum so far counts
         ahead = _own(toks, current, words, language)[1]
@@ -192,11 +193,32 @@ def _stepwise(toks: list[Token], quantities: list[_Quantity], words: StoryWords,
     return expression
 
 
-def _rate_over(toks: list[Token], told: list[_Quantity], current: _Quantity, words: StoryWords) -> bool:
+def _since(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryWords,
+           language: Language) -> list[str]:
+    """The words of ``current``'s own clause after the number before it: "split the rest evenly over 8" names the
+    result so far; "the total: a fee of 1,240 plus 3 pages at 17 each" asks it, before any number."""
+    start = _span(toks, current.at, _SENTENCE | {","} | set(words.boundaries))[0]
+    return _own(toks, current, words, language)[0][max(0, before.at + 1 - start):]
+
+
+def _rate_over(toks: list[Token], told: list[_Quantity], current: _Quantity, words: StoryWords,
+               language: Language) -> bool:
     """Whether ``current`` is a rate per the unit every number ``told`` so far counts ("250 km out and 175 km back
-    and get 0.30 per km")."""
-    unit = _rate_unit(toks, current, words)
-    return bool(unit) and bool(told) and all(_unit_of(toks, q.at) == unit for q in told)
+    and get 0.30 per km"; "38 desks in wing A and 6 in wing B, and every desk gets 8": 6 desks, its unit left out)."""
+    unit = _rate_unit(toks, current, words) or _rate_before(toks, current, words)
+    units: list[str] = []
+    for q in told:
+        own = _unit_of(toks, q.at)
+        units.append(units[-1] if units and (not own.isalpha() or own in language.stop_words) else own)
+    return bool(unit) and bool(told) and all(u == unit for u in units)
+
+
+def _rate_before(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None:
+    """The unit a rate word before a number in its clause names ("every desk gets 8": desk), or None."""
+    start = _span(toks, q.at, _SENTENCE | {","} | set(words.boundaries))[0]
+    head = _words(toks[start: q.at])
+    return next((_singular(head[k + 1]) for k in range(len(head) - 1)
+                 if head[k] in words.rate and head[k] not in words.of_rate and head[k + 1].isalpha()), None)
 
 
 def _paired_rates(toks: list[Token], quantities: list[_Quantity], words: StoryWords, language: Language) -> str | None:
@@ -295,8 +317,9 @@ def _operands(toks: list[Token], words: StoryWords, language: Language) -> list[
         spelled = not toks[i].text[:1].isdigit()
         counted = spelled or i + 1 < len(toks) and toks[i + 1].text.isalpha()  # "3 lorries carrying ..."
         if counted and value.isdigit() and any(len(run) == int(value) >= 2 and i not in run and (
-                0 < run[0] - i <= 5 or 0 < i - run[-1] <= 5) for run in runs):
-            continue  # "three freezers hold 420, 385 and 510", "18, 24 and 31 km on three Sundays": a count
+                0 < run[0] - i <= 5 or 0 < i - run[-1] <= 5 or _announces(toks, i, run[0])) for run in runs):
+            continue  # "three freezers hold 420, 385 and 510", "18, 24 and 31 km on three Sundays", "two invoices
+            # came in at 412.50 and 387.25": a count
         if spelled and i > 0 and toks[i - 1].text.isalpha() and toks[i - 1].text not in words.boundaries \
                 and toks[i - 1].number is None and (i + 1 == len(toks) or toks[i + 1].number is None
                                                     and (not toks[i + 1].text.isalpha()
@@ -318,6 +341,13 @@ def _operands(toks: list[Token], words: StoryWords, language: Language) -> list[
     return out
 
 
+def _announces(toks: list[Token], at: int, start: int) -> bool:
+    """Whether the number at ``at`` opens the clause of the list starting at ``start``, no other number or sentence
+    mark between ("Two translation invoices came in at 412.50 and 387.25")."""
+    return at < start and all(t.number is None and t.text not in _SENTENCE and t.text != ","
+                              for t in toks[at + 1: start])
+
+
 def _fraction(toks: list[Token], i: int, words: StoryWords) -> str | None:
     """The percentage a fraction in words starting at token ``i`` names ("two thirds of them"), or None."""
     after = [t.text for t in toks[i + 1: i + 3]]
@@ -331,7 +361,7 @@ def _taken_from(toks: list[Token], part: _Quantity, whole: _Quantity, between: l
     """Whether ``part`` was taken from ``whole``, in the same unit ("took 2.5 kg of flour from a 10 kg sack"): the
     whole comes first. Not a change from one to the other ("from 900 kg to 760 kg")."""
     unit = between[0] if between and between[0].isalpha() else ""
-    said = [w for w in between if w not in _WHOLE_AFTER + ("a", "an")]
+    said = [w for w in between if w not in _WHOLE_AFTER and w not in words.generic]
     return bool(unit) and bool(said) and said[-1] in words.change_openers \
         and _unit_of(toks, whole.at) == _singular(unit) and not _ranged_after(toks, whole.at, language)
 
@@ -683,7 +713,7 @@ def _rate_after(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
     after = _clause_after(toks, q, words)
     nouns = {_singular(toks[k + 1].text) for k in range(len(toks) - 1) if toks[k].number is not None and k != q.at}
     return bool(_holds(after[:4], words.rate)) or any(  # "averaged 3 goals a game" over "12 games": per game
-        after[k] in ("a", "an") and _singular(after[k + 1]) in nouns for k in range(min(len(after) - 1, 3)))
+        after[k] in words.generic and _singular(after[k + 1]) in nouns for k in range(min(len(after) - 1, 3)))
 
 
 def _rate_unit(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None:
@@ -691,7 +721,7 @@ def _rate_unit(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None
     "85 of them a day": day), or None."""
     after = _clause_after(toks, q, words)
     for k in range(min(len(after) - 1, 4)):
-        if after[k] in ("a", "an") or after[k] in words.rate and after[k] not in words.per_one:
+        if after[k] in words.generic or after[k] in words.rate and after[k] not in words.per_one:
             return _singular(after[k + 1]) if after[k + 1].isalpha() else None
     return None
 
@@ -735,7 +765,7 @@ def _items(toks: list[Token], at: int, words: StoryWords, until: int | None = No
     start, end = _sentence(toks, at)
     end = end if until is None else min(end, until)
     head = [t.text for t in toks[start:end]]
-    marks = set(words.determiners) | {"a", "an"} | set(words.rate)
+    marks = set(words.determiners) | set(words.generic) | set(words.rate)
     return {head[k + d] for k in range(len(head)) for d in (1, 2) if head[k] in marks and k + d < len(head)
             and all(w.isalpha() for w in head[k + 1: k + d + 1])}
 

@@ -238,3 +238,24 @@ def test_the_noun_a_count_puts_before_the_names_it_lists_asks_nothing() -> None:
                           "Claimed total: 2,435.71\nReceipts: 5\nNote: hotel receipt re-issued"}
     assert resolve("I need the total number of receipts across two claims, QA-101 and QA-102, for the audit.",
                    docs).answer == "15"
+
+
+def test_numbers_glued_by_a_slash_that_a_record_holds_name_it_and_a_plain_one_divides() -> None:
+    docs = {**DOCS, "ord-1": "Order register\n- order: 41/227,906\n- lines: 17\n- shipped: 2024/05/03"}
+    assert resolve("How many lines are on order 41/227,906?", docs).answer == "17"
+    assert resolve("Which order shipped on 2024/05/03?", docs).source != "calculation"  # a date, no division
+    assert resolve("What is 144/12?", docs).answer == "12"
+
+
+def test_a_name_after_an_indefinite_article_in_a_story_is_any_such_thing() -> None:
+    # a made-up record that the phrase "Orbit tender" names: the story speaks of any such tender
+    docs = {**DOCS, "tnd-orbit": "Orbit tender\n- Owner: Ilse Varg\n- Duration: 40 weeks"}
+    result = resolve("An Orbit tender runs for 26 weeks and 9 weeks have gone by. How many weeks remain?", docs)
+    assert result is not None and (result.answer, result.source) == ("17", "calculation")
+
+
+def test_a_quoted_export_cell_keeps_its_delimiter_and_a_column_header_is_the_kind_asked() -> None:
+    docs = {"dsp-1": 'case,ref,title,agent,agency,state\nDS-88,"4/119,520","Quiet hinge, long arm","Ola Brek",'
+                     '"Fenlow & Garth LLP",open'}
+    assert resolve("which outside agency handles case DS-88", docs).answer == "Fenlow & Garth LLP"
+    assert resolve("What is the ref of DS-88?", docs).answer == "4/119,520"

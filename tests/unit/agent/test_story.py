@@ -116,6 +116,13 @@ from deployments.agent.wordmath import parse
     # adjective
     ("The cook used 1.5 litres of milk from a 6 litre jug, and later another 2 litres. How much milk is left?", 2.5),
     # the whole the part was taken from comes first
+    ("Three parcels were weighed on the dock at 4.2 kg, 3.9 kg and 5.1 kg. What do they weigh together?", 13.2),  # the count
+    # opens the clause of its list
+    ("Work out the total: a deposit of 2,000 plus 4 late weeks at 35 each.", 2140),  # "the total" asks, before any
+    # number: the rate binds to its own count
+    ("The venue has 24 tables in the hall and 16 in the annex, and every table gets 6 chairs. How many chairs in total?",
+     240),  # a
+    # rate per the unit the sum counts, its unit left out after 16
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
