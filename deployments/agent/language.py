@@ -225,6 +225,9 @@ class Language(BaseModel):
                                    'incident"): a first line "<id> - <title>" answers with the words after its id.')
     notations: dict[Literal["hex", "decimal", "codepoint"], list[str]] = Field(
         {}, description='Words that ask for a number in one notation ("the hex code", "in decimal", "in U+ form").')
+    shapes: dict[Literal["email", "url", "digest"], list[str]] = Field(
+        {}, description='Words that ask for a value of one written shape ("the attorney email", "the project '
+        'homepage", "its MD5 checksum"): a value written so answers before one written otherwise.')
     rates: frozenset[str] = Field(frozenset(), description='Words of a rate ("$575 per seat"): the word after one '
                                   'is what the value is counted by, not what it is.')
     range_joiners: frozenset[str] = Field(frozenset(), description='Words between the two ends of a range ("14 '
@@ -301,6 +304,12 @@ class Language(BaseModel):
         if set(found) == {"hex", "codepoint"}:  # "the hex U+ code point"
             return "codepoint"
         return found[0] if len(found) == 1 else None  # type: ignore[return-value]
+
+    def shape(self, text: str) -> Literal["email", "url", "digest"] | None:
+        """The written shape ``text`` asks a value in ("CVD-P0561 attorney email": email), or None when none or
+        two."""
+        found = [name for name, phrases in self.shapes.items() if _holds_any(text, phrases)]
+        return found[0] if len(found) == 1 else None
 
     def asks_person(self, text: str) -> bool:
         """Whether ``text`` asks for a person ("Who signed the upload?")."""

@@ -32,6 +32,15 @@ from deployments.agent.choices import same_word
 # a line break and a table's bar end a value as a comma does ("Site: Kestrel Ridge\nRegion code: KR-7")
 # a sign written before a number after a space is the number's ("-22.27", "+11 hours"), never inside a word
 _ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")  # an e-mail address is one value ("ann.lee@example.org")
+_LINK = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")  # "https://example.org/x", "www.example.org"
+_DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}"
+                     r"|(?:[0-9A-Fa-f]{2}:){15,}[0-9A-Fa-f]{2}")  # an MD5, SHA-1 or SHA-256 digest; a fingerprint
+SHAPES = {"email": _ADDRESS, "url": _LINK, "digest": _DIGEST}
+
+
+def shaped(text: str, shape: str) -> bool:
+    """Whether a value is written in ``shape`` (`Language.shapes`), brackets, quotes and a closing mark aside."""
+    return bool(SHAPES[shape].fullmatch(text.strip("<>()[]\"'").rstrip(".,;:?!")))
 _COLUMN_GAP = r"(?<=[^\s.!?:;,|])(?: {2,}|\t+)(?=[^\s|:])"  # "Hours 8  Materials 986.44": a gap of spaces or a tab
 # inside a line, not after a sentence's end, separates two fields as a bar does
 _TOKEN = re.compile(_ADDRESS.pattern + "|" + _COLUMN_GAP

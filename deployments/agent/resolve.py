@@ -32,7 +32,8 @@ from deployments.agent.calculator import CalculatorError, evaluate, format_numbe
 from deployments.agent.language import Language, holds
 from deployments.agent.names import BRACKET_END, FIELD_MARKS, Name, NameIndex, Record, collection, quoted
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value,
-                                       label_parts, matches, notation, ranked, score, tied, tokens, unit_code)
+                                       label_parts, matches, notation, ranked, score, shaped, tied, tokens,
+                                       unit_code)
 from deployments.agent.rounding import rounded, rounding
 from deployments.agent.story import read_story
 from deployments.agent.wordmath import parse
@@ -528,6 +529,17 @@ class Resolver:
             if people:
                 ranking = people + [c for c in ranking if c not in people]
             elif len(unstated) == 1:  # the kind of answer the question asks says which value, as a near label would
+                ranking = unstated
+                ranking[0].score = max(ranking[0].score, NEAR_SCORE)
+        if (shape := self.language.shape(plain)) is not None \
+                and not any(shaped(w, shape) for w in question.split()):  # "CVD-P0561 attorney email": a value written
+            # as an address answers, the words choosing among several; with none they label, the record's one (not
+            # "who has the e-mail x@y.example", which states the address)
+            written = [c for c in ranking if shaped(c.text, shape)]
+            unstated = [c for c in cands if shaped(c.text, shape) and fold(c.text) not in fold(question)]
+            if written:
+                ranking = written + [c for c in ranking if c not in written]
+            elif len(unstated) == 1:
                 ranking = unstated
                 ranking[0].score = max(ranking[0].score, NEAR_SCORE)
         if not ranking and named_subject:  # "kiwisolver (v1.5.1)": "what version ..." (a family of "v", its prefix)

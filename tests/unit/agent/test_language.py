@@ -140,3 +140,14 @@ def test_one_word_in_british_and_american_spelling_is_the_same_word(a: str, b: s
                                       ("sequence", "sequel", False), ("fence", "fed", False)])
 def test_a_noun_in_ency_or_ence_is_of_its_verb_s_stem(a: str, b: str, same: bool) -> None:
     assert EN.same_word(a, b) is same
+
+
+@pytest.mark.parametrize("question,shape", [
+    ("Where do I write to the owner? I need their email.", "email"),
+    ("What's the link to the vendor's status page?", "url"),
+    ("Print the SHA256 of the release tarball.", "digest"),
+    ("Which address is on the invoice?", None),  # a postal address: no shape asked
+    ("How big is the page in bytes?", None),
+])
+def test_a_shape_word_asks_a_value_written_in_that_shape(question: str, shape: str | None) -> None:
+    assert load_language().shape(question) == shape

@@ -259,3 +259,11 @@ def test_a_quoted_export_cell_keeps_its_delimiter_and_a_column_header_is_the_kin
                      '"Fenlow & Garth LLP",open'}
     assert resolve("which outside agency handles case DS-88", docs).answer == "Fenlow & Garth LLP"
     assert resolve("What is the ref of DS-88?", docs).answer == "4/119,520"
+
+
+def test_a_value_written_in_the_shape_asked_answers_where_no_label_names_it() -> None:
+    docs = {"tkt-77": "TICKET OPS-77 | queue: fleet\nAssignee: Rune Dalby / Kestrel Haulage / rune.dalby@kestrel.example"
+                      "\nbuild ....... 4e1f0c2a9b7d36e5a8c4f1b209d7e6a3\nwiki ........ https://wiki.kestrel.example/ops77"}
+    assert resolve("OPS-77 assignee e-mail address?", docs).answer == "rune.dalby@kestrel.example"
+    assert resolve("the build checksum for OPS-77", docs).answer == "4e1f0c2a9b7d36e5a8c4f1b209d7e6a3"
+    assert resolve("Which web page documents OPS-77?", docs).answer == "https://wiki.kestrel.example/ops77"
