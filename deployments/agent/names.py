@@ -28,6 +28,7 @@ _QUOTED_EACH = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+?)[\"'”’»](?=[\s?.
 PAGE = 500
 COMMON_HOLDERS = 5  # a run in small letters more records than this hold is a word, whatever record it names
 CODED = re.compile(r"\d|^\.\w|\w[-.:+~/_]+\w")  # a digit, a leading dot or inner punctuation: a code's shape
+BRACKETED_NAME = re.compile(r"(?<![\w(])[\w.+-]+\([\w.+-]+\)")  # "in(guru)", "printf(3)": one name, brackets and all
 IDENTIFIER = 3.0  # the weight an identifier-shaped run adds: a code names one thing; a rare phrase of words may not
 TITLE_WORDS = 6  # the most words of a record's first line read as its title
 TEMPLATE_OPENERS = 5  # records opening with one word that make it a template's ("signal 15; ..."), not a subject:
@@ -374,6 +375,14 @@ class NameIndex:
                 pieces.append([])
             else:
                 pieces[-1].append((n, t.text))
+        for m in BRACKETED_NAME.finditer(question):  # a name written with brackets inside: a phrase of words never
+            # spans a mark, so it is found as written
+            docs = self.quote_holders(m.group())
+            inside = [n for n, t in enumerate(q) if m.start() <= t.at < m.end()]
+            if docs and inside:
+                subject_of = tuple(d for d in docs if self._is_subject(m.group(), self.records[d]))
+                found.append(Name(m.group(), inside[0], inside[-1] + 1, tuple(docs), subject_of,
+                                  math.log((total + 1) / len(docs)) + IDENTIFIER + (3.0 if subject_of else 0)))
         for piece in pieces:
             for i in range(len(piece)):
                 for j in range(i + 1, min(len(piece), i + self.max_words) + 1):
@@ -404,6 +413,9 @@ class NameIndex:
                         + (IDENTIFIER if coded else 0)
                     found.append(Name(" ".join(w for _, w in run), run[0][0], run[-1][0] + 1, tuple(docs),
                                       subject_of, weight))
+        bracketed = [n for n in found if n.start >= 0 and BRACKETED_NAME.fullmatch(n.span)]
+        found = [n for n in found if not any(b is not n and b.start <= n.start and n.end <= b.end for b in bracketed)]
+        # "tar(5)" names one record: "5" inside it names nothing of its own
         # "HRYVNIA SIGN" held by one record, "HRYVNIA" by that one and another: the longer run, written as a
         # name, is what the question names, so a run inside it that it narrows is no name of its own ("the
         # Tessera robot" still names Tessera: "robot" is an ordinary word), nor is a name many records share

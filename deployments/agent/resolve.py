@@ -30,7 +30,8 @@ from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language, holds
-from deployments.agent.names import BRACKET_END, FIELD_MARKS, Name, NameIndex, Record, collection, quoted
+from deployments.agent.names import (BRACKET_END, BRACKETED_NAME, FIELD_MARKS, Name, NameIndex, Record, collection,
+                                     quoted)
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value,
                                        label_parts, matches, notation, ranked, score, shaped, tied, tokens,
                                        unit_code)
@@ -107,25 +108,26 @@ class Resolver:
     generate: Any = None
     tie_k = 20  # hits of the whole question that break a tie between documents holding one name
 
-    async def _slashed_name(self, question: str) -> bool:
-        """Whether numbers glued by a slash name a record instead of dividing: a date ("filed on 2021/03/14": two
-        slashes, which no one writes to divide twice) or a code a document holds as written ("application
-        63/488,145"); "what is 144/12" divides."""
-        slashed = [m.group().rstrip(".,") for m in _SLASHED.finditer(question)]
-        if any(s.count("/") >= 2 for s in slashed):
+    async def _glued_name(self, question: str) -> bool:
+        """Whether numbers glued to other marks name a record instead of being operands: a date ("filed on
+        2021/03/14": two slashes, which no one writes to divide twice), or a code or a name a document holds as
+        written ("application 63/488,145", "tar(5)"); "what is 144/12" divides."""
+        glued = [m.group().rstrip(".,") for m in _SLASHED.finditer(question)]
+        if any(s.count("/") >= 2 for s in glued):
             return True
-        if not slashed or not self.index.available:
+        glued += [m.group() for m in BRACKETED_NAME.finditer(question) if any(ch.isdigit() for ch in m.group())]
+        if not glued or not self.index.available:
             return False
         await self.index.refresh()
-        return any(self.index.quote_holders(s) for s in slashed)
+        return any(self.index.quote_holders(s) for s in glued)
 
     async def resolve(self, question: str, generate: Any = None) -> Resolution | None:
         """The answer from structure, or None. ``generate`` (the run's `Generator`), when given, breaks a tie
         between whole candidates the question's words do not tell apart: the model chooses among them."""
         self.generate = generate
         plain, places = rounding(question, self.language.arithmetic)  # ", rounded to two decimals": no step
-        slashed = await self._slashed_name(plain)  # "application 63/488,145": a name, no division and no story
-        expression = None if slashed else parse(plain, self.language)
+        glued = await self._glued_name(plain)  # "application 63/488,145": a name, no division and no story
+        expression = None if glued else parse(plain, self.language)
         if expression is not None:
             result = format_number(rounded(evaluate(expression), places))
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, expression, result)], result,
@@ -165,7 +167,7 @@ class Resolver:
         # "3 root certificates" counts, names nothing; so does a word in small letters a stated number counts ("split
         # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked); nor does a name
         # after an indefinite article in a story ("A PCT application has 30 months ...": any such application)
-        if told and not slashed and (story := read_story(plain, self.language)) is not None:  # two numbers or more
+        if told and not glued and (story := read_story(plain, self.language)) is not None:  # two numbers or more
             result = format_number(rounded(evaluate(story), places))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
         plain_stated = {v.replace(",", "") for v in stated}
@@ -239,7 +241,8 @@ class Resolver:
     def _strong(self, name: Name) -> bool:
         """A name, not a common word that happens to be rare: a subject, an id, a quote, a rare word in
         capitals or with digits, a rare phrase of several words, or the one record's own name field."""
-        cased = any(c.isupper() or c.isdigit() for c in name.span[1:]) or name.span[:1].isdigit()
+        cased = any(c.isupper() or c.isdigit() for c in name.span[1:]) or name.span[:1].isdigit() \
+            or bool(BRACKETED_NAME.fullmatch(name.span))  # "ru(bak)": written as an identifier is
         return bool(name.subject_of) or name.start < 0 or (cased and len(name.docs) <= 3) \
             or (len(name.span.split()) >= 2 and len(name.docs) == 1) \
             or self._own_field(name)

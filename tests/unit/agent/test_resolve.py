@@ -267,3 +267,10 @@ def test_a_value_written_in_the_shape_asked_answers_where_no_label_names_it() ->
     assert resolve("OPS-77 assignee e-mail address?", docs).answer == "rune.dalby@kestrel.example"
     assert resolve("the build checksum for OPS-77", docs).answer == "4e1f0c2a9b7d36e5a8c4f1b209d7e6a3"
     assert resolve("Which web page documents OPS-77?", docs).answer == "https://wiki.kestrel.example/ops77"
+
+
+def test_a_name_written_with_brackets_inside_is_one_identifier() -> None:
+    docs = {"man-tar-1": "Manual tar(1)\n- section: 1\n- lines: 1,214", "man-tar-5": "Manual tar(5)\n- section: 5\n- "
+            "lines: 306", "man-tarcat": "Manual tarcat(1)\n- section: 1\n- lines: 88"}
+    assert resolve("how long is tar(5) in lines", docs).answer == "306"
+    assert resolve("How many more lines has tar(1) than tar(5)?", docs).answer == "908"
