@@ -241,13 +241,17 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     while i < len(toks):
         word = toks[i].text
         if i in keys:  # "Characters below U+0080: 128": the key of a line, words of a label even where value-shaped
+            if _counted_key(toks, i):  # "Registered aliases (8): euckr, ...": the count of the list the key labels
+                found.append(Candidate(word, i, i + 1))
             i += 1
             continue
         if months and (end := _date_end(toks, i, months)) is not None:  # "starts on 2 February 2025": one value
             found.append(Candidate(text[toks[i].at: toks[end - 1].at + len(toks[end - 1].text)], i, end, date=True))
             i = end
             continue
-        if word == ":" and i > 0 and not toks[i - 1].mark and (end := _line_value(toks, i, months)) is not None:
+        keyed = i > 0 and (not toks[i - 1].mark or toks[i - 1].text == ")")  # "Language codes (1): deu": a key
+        # with a bracketed part
+        if word == ":" and keyed and (end := _line_value(toks, i, months)) is not None:
             in_sentence = end < len(toks) and toks[end].text in ".!?;" and end + 1 < len(toks) \
                 and toks[end + 1].text not in FIELD_MARKS  # "Kind: base instruction. Takes ...": no name
             found.append(Candidate(text[toks[i + 1].at: toks[end - 1].at + len(toks[end - 1].text)], i + 1, end,
@@ -261,7 +265,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
             i = close + 1
             continue
         if toks[i].mark:
-            listed = word == ":" and i > 0 and not toks[i - 1].mark or (listed and word == ",")
+            listed = word == ":" and keyed or (listed and word == ",")
             colon = i if word == ":" else colon
             i += 1
             continue
@@ -373,7 +377,8 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         opened = c.start - 1 if c.start > 1 and toks[c.start - 1].text == '"' else c.start  # 'ITEM: "Ball Valve"'
         colon = c.colon if c.colon > 0 else opened - 1 if opened > 0 and toks[opened - 1].text == ":" else -1
         if colon > 0:  # "Latitude (decimal degrees): -22.27", "Aliases: sink, null": the key labels every value
-            label = [t.text for t in toks[_key_start(toks, colon): colon] if not t.mark][::-1] or label
+            label = [t.text for k, t in enumerate(toks[_key_start(toks, colon): colon], _key_start(toks, colon))
+                     if not t.mark and k != c.start and not _counted_key(toks, k)][::-1] or label  # not its own count
         elif keyed > 0:  # "Terms: Net 15": the key labels the words after it and their value, after those words
             label += [t.text for k, t in enumerate(toks[_key_start(toks, keyed): keyed], _key_start(toks, keyed))
                       if not t.mark and k >= back and k not in taken][::-1]
@@ -698,6 +703,13 @@ def _pair_lists(toks: list[Tok], values: list[Candidate], joiners: frozenset[str
         head = [toks[k].text for k in range(start - 1, match[-1], -1) if not toks[k].mark]  # "squads have"
         for c, k in zip(group, match):
             c.label = [toks[k].text] + [w for w in head if w.lower() not in stop_words]
+
+
+def _counted_key(toks: list[Tok], k: int) -> bool:
+    """Whether token ``k`` is the count a key writes in brackets before its colon ("Registered aliases (8):")."""
+    return bool(NUMBER.fullmatch(toks[k].text)) and 0 < k and toks[k - 1].text == "(" \
+        and [t.text for t in toks[k + 1: k + 3]] == [")", ":"] \
+        and toks[k].at + len(toks[k].text) == toks[k + 1].at  # not "Tax (25%):", a rate
 
 
 def _key_start(toks: list[Tok], colon: int) -> int:

@@ -142,7 +142,8 @@ class Resolver:
         # a number the documents named by words hold ("ISO 4217", a year) names them; any other is an operand
         # ("3 Fjord licences"). With no other name, one number is the name ("Which currency is 978?")
         worded = [n for n in strong if not _STATED_NUMBER.fullmatch(n.span)]
-        held = {w for n in worded for d in (n.subject_of or n.docs)[:3] for w in self.index.records[d].words}
+        held = {w for n in worded for d in (n.subject_of or n.docs)[:3] for w in self.index.records[d].words} \
+            | self._standards(question)
         stated = [m.group() for m in _STATED_NUMBER.finditer(_without(question, worded))
                   if m.group().replace(",", "") not in held]
         if not worded and len(stated) == 1:
@@ -237,6 +238,13 @@ class Resolver:
                 if all(any(fold(n.span) in text for text in held) for n in (a, b)):
                     return Name(a.span, a.start, a.end, (doc,), (), a.weight), b
         return None
+
+    def _standards(self, question: str) -> set[str]:
+        """The numbers the question writes after a capitalised word, as several records write the two ("the ISO 639
+        language code", "RFC 2822 dates"): a standard's number, no operand."""
+        words = [t.text for t in tokens(question) if not t.mark]
+        return {b for a, b in zip(words, words[1:]) if a[:1].isupper() and a.isalpha() and b.isdigit()
+                and len(self.index.holders([fold(a), fold(b)])) >= 2}
 
     def _strong(self, name: Name) -> bool:
         """A name, not a common word that happens to be rare: a subject, an id, a quote, a rare word in
@@ -426,12 +434,14 @@ class Resolver:
                     all(matches(p, [w.lower() for w in c.label[:NEAR_LABEL + 1]], self.same) for p in phrase)
                     or c.label[:1] and matches(phrase[-2], [c.label[0].lower()], self.same)
                     and is_value(c.text) and not NUMBER.fullmatch(c.text)
-                    or c.label[:1] and c.column >= 0 and matches(phrase[-1], [c.label[0].lower()], self.same))
+                    or c.label[:1] and matches(phrase[-1], [c.label[0].lower()], self.same) and (
+                        c.column >= 0 or c.label[1:2] and matches(phrase[-2], [c.label[1].lower()], self.same)))
                 for c in cands) or self._phrase_of(question, phrase, used or span)
             # "Give me the reorder point for X": a phrase of several words that labels one of X's
             # values asks that field, no kind; so does one whose modifier is a code's own label ("the policy number
             # for X": "... holds home buildings policy QFP-HBL-4730131"); so does one whose head is a column's header
-            # ("which outside counsel firm handles ...": the column "firm")
+            # ("which outside counsel firm handles ...": the column "firm") or whose last two words a key's are
+            # ("Which ISO 639 language code ...": "Language codes: deu")
             if self._opens_with_kind(question):
                 # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the

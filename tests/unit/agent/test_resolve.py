@@ -274,3 +274,19 @@ def test_a_name_written_with_brackets_inside_is_one_identifier() -> None:
             "lines: 306", "man-tarcat": "Manual tarcat(1)\n- section: 1\n- lines: 88"}
     assert resolve("how long is tar(5) in lines", docs).answer == "306"
     assert resolve("How many more lines has tar(1) than tar(5)?", docs).answer == "908"
+
+
+def test_a_key_with_a_bracketed_part_labels_its_values_and_its_bracketed_count_counts_them() -> None:
+    docs = {"plg-gamma": "Plugin: gamma-sync\nMirrors (3): north, south, harbour\nHook file (bytes): 2,048\n"
+                         "Fee (15%): 120.50"}
+    assert resolve("how many mirrors does gamma-sync have", docs).answer == "3"
+    assert resolve("gamma-sync hook file size", docs).answer == "2,048"
+    assert resolve("What fee does gamma-sync charge?", docs).answer == "120.50"  # a rate in brackets is no count
+
+
+def test_a_standard_s_number_inside_a_name_many_records_hold_is_no_operand() -> None:
+    # the record asked does not write the standard's name; the others do
+    docs = {f"cty-{n}": f"Country: {n}\n- {s}alpha-2 code: {c}\n- Calling code: {p}"
+            for n, c, p, s in (("Norlund", "NL", 47, "ISO 3166 "), ("Vestria", "VS", 52, ""), ("Carnow", "CW", 61,
+                               "ISO 3166 "), ("Osterby", "OB", 33, "ISO 3166 "), ("Pellin", "PL", 29, "ISO 3166 "))}
+    assert resolve("What ISO 3166 alpha-2 code does Vestria have?", docs).answer == "VS"
