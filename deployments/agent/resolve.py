@@ -516,7 +516,8 @@ class Resolver:
             # openings are on the content strategist req in dublin": a number, not the job's code
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = self._counts_first(numbers, wanted, plain) or ranking
-        if named_subject and self.language.asks_time(plain):  # "When was it formed?":
+        if (named_subject or span and not self._opens_with_kind(question)) and self.language.asks_time(plain):
+            # "When was it formed?", "EXC-23660 - the date it was approved" (a value of the record names it):
             # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
             dated = [c for c in ranking if _is_date(c, self.language)]
@@ -587,17 +588,21 @@ class Resolver:
                 ranking = [near] + [c for c in ranking if c is not near]
             elif len(written) == 1:
                 ranking = written
-        end = self.language.range_end(plain) if named_subject else None
+        end = self.language.range_end(self._not_set_aside(plain)) if named_subject else None
         if end is not None:  # "the start date", "when does it finish": that end of a range the record writes
             if ranking and ranking[0].range_end and ranking[0].range_end != end:
-                ranking = [c for c in cands if c.start == ranking[0].partner] + ranking
+                other = [c for c in cands if c.start == ranking[0].partner]
+                for c in other:
+                    c.score = max(c.score, ranking[0].score)  # in its place: a set-aside word drops no unlabelled end
+                ranking = other + ranking
             elif not ranking:
                 ends = [c for c in cands if c.range_end == end]
                 ranking = ends if len(ends) == 1 else []
             elif len(top := tied(ranking)) > 1 and all(_is_date(c, self.language) for c in top):  # "starts 2012-01-12,
                 # ends 2042-01-12" with no range word between: the first or the last the record writes
                 ranking = [top[0] if end == "first" else top[-1]] + ranking
-        if (asked_end := self.language.range_end(plain)) is not None and len(top := tied(ranking) or cands) > 1:
+        if (asked_end := self.language.range_end(self._not_set_aside(plain))) is not None \
+                and len(top := tied(ranking) or cands) > 1:
             # "the upper bound of the allowed range", "lowest allowed value": of the values the words tie, the one
             # whose own label names that end ("range_max", "Min")
             ends = self.language.range_ends[asked_end]
@@ -1068,8 +1073,10 @@ class Resolver:
         values = [c for c in found if not c.weak]
         for a, b in zip(values, values[1:]):  # "Runs 14 June 2025 to 23 June 2025": the two ends of a range
             between = toks[a.end: b.start]
-            if len(between) == 1 and between[0].text.lower() in self.language.range_joiners \
-                    and _shape(a, self.language) and _shape(a, self.language) == _shape(b, self.language):
+            if len(between) == 1 and (between[0].text.lower() in self.language.range_joiners or between[0].text in
+                                      "-–—" and _is_date(a, self.language) and _is_date(b, self.language)) \
+                    and _shape(a, self.language) and _shape(a, self.language) == _shape(b, self.language):  # "Trip:
+                # 19 Sep 2024 - 21 Sep 2024": two dates a dash joins are a range too
                 a.range_end, a.partner, b.range_end, b.partner = "first", b.start, "last", a.start
         kept = []
         for c in found:

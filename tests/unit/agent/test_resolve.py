@@ -290,3 +290,18 @@ def test_a_standard_s_number_inside_a_name_many_records_hold_is_no_operand() -> 
             for n, c, p, s in (("Norlund", "NL", 47, "ISO 3166 "), ("Vestria", "VS", 52, ""), ("Carnow", "CW", 61,
                                "ISO 3166 "), ("Osterby", "OB", 33, "ISO 3166 "), ("Pellin", "PL", 29, "ISO 3166 "))}
     assert resolve("What ISO 3166 alpha-2 code does Vestria have?", docs).answer == "VS"
+
+
+VISITS = {"vst-4410": "Site visits > North > VR-4410\n- Inspector: Halla Brenn\n- Visit: 3 Mar 2025 - 6 Mar 2025\n"
+                      "- Signed off by: Odo Karsk\n- Signed off on: 12 Mar 2025\n- Filed: 8 Mar 2025"}
+
+
+def test_a_dash_between_two_dates_is_a_range_and_a_set_aside_end_leaves_the_other() -> None:
+    assert resolve("VR-4410: when did the visit finish (not when it began)?", VISITS).answer == "6 Mar 2025"
+    assert resolve("VR-4410 visit start date", VISITS).answer == "3 Mar 2025"
+
+
+def test_a_date_asked_of_a_record_a_value_names_is_a_date_not_the_person_beside_it() -> None:
+    docs = {"vst-0001": "Harbour Authority - site visit\nVisit ref: VR-4410\nInspector: Halla Brenn\nApprover: Odo "
+                        "Karsk\nSubmitted: 8 Mar 2025\nApproved on: 12 Mar 2025\nStatus: approved"}
+    assert resolve("VR-4410 - the date it was approved, not submitted", docs).answer == "12 Mar 2025"
