@@ -475,6 +475,8 @@ class Resolver:
             own = self._own_name(record, cands, question)
             title = _title(record) if set(wanted) & self.language.titles else None  # "the title of the incident"
             answer = title or (own.text if own else record.subject_text)
+            if fold(answer) == fold(record.id) and (kinded := self._kind_value(record, cands, phrase, question)):
+                answer = kinded.text  # "Subject: ep-setuptools-build-ext ... entry point 'build_ext'"
             kind_words = answer.split()[:len(phrase)]
             if phrase and len(answer.split()) > len(phrase) and all(matches(w.lower(), phrase, self.same)
                                                                     for w in kind_words):
@@ -681,6 +683,9 @@ class Resolver:
             best = await self._best(question, record, unstated, unranked=True) if len(unstated) > 1 else None
         if best is None:
             return None
+        if not named_subject and fold(best.text) == fold(record.id) \
+                and (kinded := self._kind_value(record, cands, phrase, question)) is not None:
+            best = kinded  # "Which hook runs X?" of "hook 'orders_sync'" in record hk-orders-sync
         longer = [c.text for c in cands if fold(c.text).startswith(fold(best.text) + " ")]
         if record.subject_text and (fold(record.subject_text).startswith(fold(best.text) + " ") or (
                 best.label and fold(record.subject_text).endswith(fold(" ".join(best.label[::-1] + [best.text]))))):
@@ -905,6 +910,18 @@ class Resolver:
         except Exception:  # noqa: BLE001 - the model is unavailable: the first in the document's order
             return top[0]
         return next((c for c in top if c.text == picked), top[0])
+
+    def _kind_value(self, record: Record, cands: list[Candidate], phrase: list[str] | None,
+                    question: str) -> Candidate | None:
+        """The one value the kind asked labels right before it ("entry point 'build_ext'"), other than the record's id
+        and what the question states, or None: where a catalogue's id is the record's subject, no name a user asks."""
+        if not phrase:
+            return None
+        stated = {fold(t.text) for t in tokens(question)}
+        kinded = [c for c in cands if not c.weak and c.label[:1]
+                  and any(matches(p, [c.label[0].lower()], self.same) for p in phrase)
+                  and fold(c.text) not in stated and fold(c.text) != fold(record.id)]
+        return kinded[0] if len(kinded) == 1 else None
 
     def _subject_labelled(self, phrase: list[str], cands: list[Candidate], record: Record, width: int) -> bool:
         """Whether every word of ``phrase`` is among the first ``width`` words of the subject's own label, or its

@@ -305,3 +305,9 @@ def test_a_date_asked_of_a_record_a_value_names_is_a_date_not_the_person_beside_
     docs = {"vst-0001": "Harbour Authority - site visit\nVisit ref: VR-4410\nInspector: Halla Brenn\nApprover: Odo "
                         "Karsk\nSubmitted: 8 Mar 2025\nApproved on: 12 Mar 2025\nStatus: approved"}
     assert resolve("VR-4410 - the date it was approved, not submitted", docs).answer == "12 Mar 2025"
+
+
+def test_a_record_whose_subject_is_its_own_id_answers_a_kind_with_the_value_the_kind_labels() -> None:
+    docs = {"hk-orders-sync": "From: audit@corp.example\nSubject: [hook audit] hk-orders-sync\n\nThe audit found hook "
+                              "'orders_sync' (stage post-commit). It runs billing.jobs.orders:sync_all nightly."}
+    assert resolve("Which hook runs billing.jobs.orders:sync_all?", docs).answer == "orders_sync"
