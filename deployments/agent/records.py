@@ -261,7 +261,13 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         close = next((k for k in range(i + 2, min(len(toks), i + QUOTED_WORDS + 2)) if toks[k].text == '"'), None) \
             if word == '"' else None
         if close is not None:  # message "Streams pipe error": a quoted value is one value, as the record writes it
-            found.append(Candidate(text[toks[i].at + 1: toks[close].at].strip(), i + 1, close, name=True))
+            inner = text[toks[i].at + 1: toks[close].at].strip()
+            number = next((k for k in range(i + 1, close) if NUMBER.fullmatch(toks[k].text)), None)
+            if (amount := _AMOUNT.fullmatch(inner)) is not None and number is not None \
+                    and toks[number].text == amount[2]:  # fee="1,258.10 EUR": the amount, its unit after it
+                found.append(Candidate(amount[2], number, number + 1))
+            else:
+                found.append(Candidate(inner, i + 1, close, name=True))
             i = close + 1
             continue
         if toks[i].mark:

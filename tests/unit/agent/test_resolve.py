@@ -311,3 +311,10 @@ def test_a_record_whose_subject_is_its_own_id_answers_a_kind_with_the_value_the_
     docs = {"hk-orders-sync": "From: audit@corp.example\nSubject: [hook audit] hk-orders-sync\n\nThe audit found hook "
                               "'orders_sync' (stage post-commit). It runs billing.jobs.orders:sync_all nightly."}
     assert resolve("Which hook runs billing.jobs.orders:sync_all?", docs).answer == "orders_sync"
+
+
+def test_a_quoted_amount_with_its_currency_is_a_number_to_combine() -> None:
+    docs = {f"bk-{n}": f'booking={n}\nguest="Ana Rell"\nfare.base="{b} EUR"\nfare.tax="{t} EUR"'
+            for n, b, t in (("BK-101", "1,240.50", "88.10"), ("BK-102", "310.00", "21.70"))}
+    assert resolve("Add the base fares of BK-101 and BK-102.", docs).answer == "1550.5"
+    assert resolve('What is the tax on BK-102?', docs).answer == "21.70"
