@@ -185,6 +185,12 @@ class Resolver:
             distinct = _distinct_docs(best if len(_distinct_docs(best)) >= 2 else strong)
             if len(distinct) == 1 and (kin := self._kin(distinct[0], names)) is not None:
                 distinct = sorted([distinct[0], kin], key=lambda n: n.start)  # "Tibetan than that of Greek"
+            elif len(distinct) == 1 and (joint := self._joint([
+                    n for n in names if n.doc != distinct[0].doc and not (n.start < distinct[0].end
+                                                                          and distinct[0].start < n.end)])) \
+                    and joint[0].doc != distinct[0].doc:
+                distinct = sorted([distinct[0], joint[0]], key=lambda n: n.start)  # "... plus default of delay in
+                # org.gnome.desktop.peripherals.keyboard": two names meeting in one record name the other operand
             if len(distinct) > 2 and set(ops) & set("-/"):
                 distinct = sorted(sorted(distinct, key=lambda n: -n.weight)[:2], key=lambda n: n.start)
             if len(distinct) >= 2:

@@ -318,3 +318,11 @@ def test_a_quoted_amount_with_its_currency_is_a_number_to_combine() -> None:
             for n, b, t in (("BK-101", "1,240.50", "88.10"), ("BK-102", "310.00", "21.70"))}
     assert resolve("Add the base fares of BK-101 and BK-102.", docs).answer == "1550.5"
     assert resolve('What is the tax on BK-102?', docs).answer == "21.70"
+
+
+def test_an_operand_named_by_two_names_that_meet_in_one_record_is_combined() -> None:
+    docs = {f"st-{n}": f"- key: {key}\n- schema: {schema}\n- default: {default}\n- type: u"
+            for n, (schema, key, default) in enumerate((("app.panel", "timeout", 30), ("app.dock", "timeout", 45),
+                                                        ("app.panel", "spacing", 4)))}
+    docs["st-ah-k"] = "AH-K autohide delay\n- schema: app.dock\n- default: 250"
+    assert resolve("default of AH-K plus default of timeout in app.panel", docs).answer == "280"
