@@ -30,8 +30,8 @@ from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import Language, holds
-from deployments.agent.names import (BRACKET_END, BRACKETED_NAME, FIELD_MARKS, Name, NameIndex, Record, collection,
-                                     quoted)
+from deployments.agent.names import (BRACKET_END, BRACKETED_NAME, CODED, FIELD_MARKS, Name, NameIndex, Record,
+                                     collection, quoted)
 from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value,
                                        label_parts, matches, notation, ranked, score, shaped, tied, tokens,
                                        unit_code)
@@ -259,7 +259,8 @@ class Resolver:
             or bool(BRACKETED_NAME.fullmatch(name.span))  # "ru(bak)": written as an identifier is
         return bool(name.subject_of) or name.start < 0 or (cased and len(name.docs) <= 3) \
             or (len(name.span.split()) >= 2 and len(name.docs) == 1) \
-            or self._own_field(name)
+            or (len(name.docs) == 1 and name.start >= 0 and bool(CODED.search(name.span))) \
+            or self._own_field(name)  # "cursor-size", "ep-torch-default": a code one record holds
 
     def _own_field(self, name: Name) -> bool:
         """The one record the name is found in calls itself so ("Official name: pim", id "ipproto-pim")."""

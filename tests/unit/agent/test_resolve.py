@@ -326,3 +326,10 @@ def test_an_operand_named_by_two_names_that_meet_in_one_record_is_combined() -> 
                                                         ("app.panel", "spacing", 4)))}
     docs["st-ah-k"] = "AH-K autohide delay\n- schema: app.dock\n- default: 250"
     assert resolve("default of AH-K plus default of timeout in app.panel", docs).answer == "280"
+
+
+def test_a_code_one_record_holds_is_a_strong_name_for_a_difference() -> None:
+    docs = {"cfg-1": "Settings file report\n- entries: panel-height, panel-width\n- file size: 4,100 bytes",
+            "cfg-2": "Settings file report\n- entries: dock-edge, dock-size\n- file size: 3,250 bytes"}
+    assert resolve("How many bytes larger is the settings file holding panel-width than the one holding dock-edge?",
+                   docs).answer == "850"
