@@ -101,6 +101,9 @@ class StoryWords(BaseModel):
     part_of: list[str] = Field([], description='Words right after a number that make it a part of the whole before it '
                                '("1,132 lines, and 228 of them are comments"): a question for another part asks the '
                                'rest.')
+    change_asked: list[str] = Field([], description='Words that ask for the size of a percentage\'s change itself '
+                                    '("how much tax is added", "how much does the discount save"), not the amount '
+                                    'after it.')
     generic: list[str] = Field([], description='Indefinite articles: the words before a noun that name a kind of '
                                'thing, not one thing ("a month", "a PCT application has 30 months"): a rate\'s unit '
                                'after a number, and no record\'s name in a story.')

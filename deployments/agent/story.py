@@ -511,8 +511,10 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         # months", whose months count the rate
     if _holds(own, words.rest) or rest_asked and _holds(own, words.remove):
         return "-"  # "19 beds are empty"; "Rent takes 1,150 ... How much is left?"
-    if not consumed and _rate_after(toks, before, words) or _per_item(toks, before, current, words, language):
-        return "*"  # "45 dollars apiece. We sold 128 tickets", "a rack holds 144 ... 23 racks"
+    if not consumed and _rate_after(toks, before, words) or _per_item(toks, before, current, words, language) \
+            and not _holds(own, words.remove):
+        return "*"  # "45 dollars apiece. We sold 128 tickets", "a rack holds 144 ... 23 racks"; not "every desk has a
+        # student ... 4 students are absent", a removal of what the rate counts
     if _holds(own, words.remove):
         return "-"
     if _year(toks, before, language) and _year(toks, current, language):
@@ -586,6 +588,8 @@ def _percentage(toks: list[Token], part: _Quantity, base: str, words: StoryWords
     """A percentage ``part`` of ``base``: its share, or the base grown or cut by it, as its clause says; the
     rest, where the question asks it or says the percentage's clause the other way round (`_flipped`)."""
     clause = _clause(toks, part.at, words)
+    if _holds(last, words.change_asked):
+        return f"{base} * {part.value} / 100"  # "how much tax is added to a purchase of 250": the change itself
     if _holds(clause, words.percent_more):
         return f"{base} * (1 + {part.value} / 100)"
     if _holds(clause, words.percent_less) or flipped \
