@@ -781,6 +781,9 @@ def _per_asked(toks: list[Token], words: StoryWords, language: Language) -> bool
     asked = [last[k + 1] for k in range(len(last) - 1) if last[k] in ("many", "much", "in")] + [
         last[k + 2] for k in range(len(last) - 2) if last[k] in ("many", "much") and last[k + 1].isalpha()
         and last[k + 1] not in language.stop_words]  # "how many full cycles": the noun after its adjective; "in days
+    counted = [toks[k + 1].text for k in range(len(toks) - 1) if toks[k].number is not None]
+    asked = [a for a in asked if not any(_same(a, c, language) for c in counted)]  # "A claim set has 27 claims ...
+    # how many claims": what a number counts is asked, not how many of the items a rate is per
     asking = _sentence(toks, len(toks) - 1)
     items = set().union(*(_items(toks, q, words) for q in range(len(toks)) if toks[q].number is not None
                           and _sentence(toks, q) != asking))
