@@ -36,11 +36,6 @@ _LINK = re.compile(r"(?:https?|ftp)://\S+|www\.\S+")  # "https://example.org/x",
 _DIGEST = re.compile(r"[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|[0-9A-F]{32}|[0-9A-F]{40}|[0-9A-F]{64}"
                      r"|(?:[0-9A-Fa-f]{2}:){15,}[0-9A-Fa-f]{2}")  # an MD5, SHA-1 or SHA-256 digest; a fingerprint
 SHAPES = {"email": _ADDRESS, "url": _LINK, "digest": _DIGEST}
-
-
-def shaped(text: str, shape: str) -> bool:
-    """Whether a value is written in ``shape`` (`Language.shapes`), brackets, quotes and a closing mark aside."""
-    return bool(SHAPES[shape].fullmatch(text.strip("<>()[]\"'").rstrip(".,;:?!")))
 _COLUMN_GAP = r"(?<=[^\s.!?:;,|])(?: {2,}|\t+)(?=[^\s|:])"  # "Hours 8  Materials 986.44": a gap of spaces or a tab
 # inside a line, not after a sentence's end, separates two fields as a bar does
 _TOKEN = re.compile(_ADDRESS.pattern + "|" + _COLUMN_GAP
@@ -183,6 +178,11 @@ _HEX = re.compile(r"0[xX][0-9A-Fa-f]+(?:,0[xX][0-9A-Fa-f]+)*|#[0-9A-Fa-f]{3,8}|&
 
 
 _BYTE = re.compile(r"[0-9A-F]{2}")  # a byte written in hex ("E2"), one of a run that is one value
+
+
+def shaped(text: str, shape: str) -> bool:
+    """Whether a value is written in ``shape`` (`Language.shapes`), brackets, quotes and a closing mark aside."""
+    return bool(SHAPES[shape].fullmatch(text.strip("<>()[]\"'").rstrip(".,;:?!")))
 
 
 def notation(text: str) -> str:

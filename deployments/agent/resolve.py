@@ -597,7 +597,7 @@ class Resolver:
                 ranking = [near] + [c for c in ranking if c is not near]
             elif len(written) == 1:
                 ranking = written
-        end = self.language.range_end(self._not_set_aside(plain)) if named_subject else None
+        end = self.language.range_end(plain) if named_subject else None
         if end is not None:  # "the start date", "when does it finish": that end of a range the record writes
             if ranking and ranking[0].range_end and ranking[0].range_end != end:
                 other = [c for c in cands if c.start == ranking[0].partner]
@@ -610,8 +610,7 @@ class Resolver:
             elif len(top := tied(ranking)) > 1 and all(_is_date(c, self.language) for c in top):  # "starts 2012-01-12,
                 # ends 2042-01-12" with no range word between: the first or the last the record writes
                 ranking = [top[0] if end == "first" else top[-1]] + ranking
-        if (asked_end := self.language.range_end(self._not_set_aside(plain))) is not None \
-                and len(top := tied(ranking) or cands) > 1:
+        if (asked_end := self.language.range_end(plain)) is not None and len(top := tied(ranking) or cands) > 1:
             # "the upper bound of the allowed range", "lowest allowed value": of the values the words tie, the one
             # whose own label names that end ("range_max", "Min")
             ends = self.language.range_ends[asked_end]
