@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -547,24 +548,11 @@ class Resolver:
                 ranking = unstated if len(unstated) == 1 else []
         if named_subject and self.language.asks_person(plain):  # "Who signed the upload?": a person's name
             # answers; with none the question's words label, the record's only one ("... -- Ann Lee, 2023-04-02")
-            people = [c for c in ranking if _person_shaped(c)]
-            unstated = [c for c in cands if _person_shaped(c) and fold(c.text) not in fold(question)]
-            if people:
-                ranking = people + [c for c in ranking if c not in people]
-            elif len(unstated) == 1:  # the kind of answer the question asks says which value, as a near label would
-                ranking = unstated
-                ranking[0].score = max(ranking[0].score, NEAR_SCORE)
+            ranking = _answering_kind(ranking, cands, question, _person_shaped)
         if (shape := self.language.shape(plain)) is not None \
                 and not any(shaped(w, shape) for w in question.split()):  # "CVD-P0561 attorney email": a value written
-            # as an address answers, the words choosing among several; with none they label, the record's one (not
-            # "who has the e-mail x@y.example", which states the address)
-            written = [c for c in ranking if shaped(c.text, shape)]
-            unstated = [c for c in cands if shaped(c.text, shape) and fold(c.text) not in fold(question)]
-            if written:
-                ranking = written + [c for c in ranking if c not in written]
-            elif len(unstated) == 1:
-                ranking = unstated
-                ranking[0].score = max(ranking[0].score, NEAR_SCORE)
+            # as an address answers, the same way (not "who has the e-mail x@y.example", which states the address)
+            ranking = _answering_kind(ranking, cands, question, lambda c: shaped(c.text, shape))
         if not ranking and named_subject:  # "kiwisolver (v1.5.1)": "what version ..." (a family of "v", its prefix)
             tagged = [c for c in cands if VERSION.fullmatch(c.text) and any(self.same(c.text[0].lower(), w) for w in wanted)]
             ranking = tagged if len(tagged) == 1 else ranking
@@ -1238,6 +1226,21 @@ def _ends_with(name: str, last_words: frozenset[str]) -> bool:
 
 
 _PERSON_WORD = re.compile(r"[^\W\d_][^\W\d_A-Z]+(?:[-'’][^\W\d_]+)*")  # "Ryan", "Mühlenhoff", "O'Neil"
+
+
+def _answering_kind(ranking: list[Candidate], cands: list[Candidate], question: str,
+                    fits: Callable[[Candidate], bool]) -> list[Candidate]:
+    """``ranking`` with the values of the kind the question asks (a person, an e-mail address) first, the words
+    choosing among them; with none ranked, the record's only such value the question does not state, scored as a
+    near label would be (the kind of answer asked says which value); else ``ranking`` as it is."""
+    ranked_kind = [c for c in ranking if fits(c)]
+    if ranked_kind:
+        return ranked_kind + [c for c in ranking if c not in ranked_kind]
+    unstated = [c for c in cands if fits(c) and fold(c.text) not in fold(question)]
+    if len(unstated) != 1:
+        return ranking
+    unstated[0].score = max(unstated[0].score, NEAR_SCORE)
+    return unstated
 
 
 def _person_shaped(c: Candidate) -> bool:

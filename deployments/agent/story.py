@@ -197,15 +197,15 @@ def _since(toks: list[Token], before: _Quantity, current: _Quantity, words: Stor
            language: Language) -> list[str]:
     """The words of ``current``'s own clause after the number before it: "split the rest evenly over 8" names the
     result so far; "the total: a fee of 1,240 plus 3 pages at 17 each" asks it, before any number."""
-    start = _span(toks, current.at, _SENTENCE | {","} | set(words.boundaries))[0]
-    return _own(toks, current, words, language)[0][max(0, before.at + 1 - start):]
+    own, ahead = _own(toks, current, words, language)
+    return own[max(0, before.at + 1 - (current.at - len(ahead))):]  # the clause starts len(ahead) words before it
 
 
 def _rate_over(toks: list[Token], told: list[_Quantity], current: _Quantity, words: StoryWords,
                language: Language) -> bool:
     """Whether ``current`` is a rate per the unit every number ``told`` so far counts ("250 km out and 175 km back
     and get 0.30 per km"; "38 desks in wing A and 6 in wing B, and every desk gets 8": 6 desks, its unit left out)."""
-    unit = _rate_unit(toks, current, words) or _rate_before(toks, current, words)
+    unit = _rate_unit(toks, current, words) or _rate_before(_own(toks, current, words, language)[1], words)
     units: list[str] = []
     for q in told:
         own = _unit_of(toks, q.at)
@@ -213,10 +213,9 @@ def _rate_over(toks: list[Token], told: list[_Quantity], current: _Quantity, wor
     return bool(unit) and bool(told) and all(u == unit for u in units)
 
 
-def _rate_before(toks: list[Token], q: _Quantity, words: StoryWords) -> str | None:
-    """The unit a rate word before a number in its clause names ("every desk gets 8": desk), or None."""
-    start = _span(toks, q.at, _SENTENCE | {","} | set(words.boundaries))[0]
-    head = _words(toks[start: q.at])
+def _rate_before(head: list[str], words: StoryWords) -> str | None:
+    """The unit a rate word names in ``head``, the words of a number's clause before it ("every desk gets 8": desk),
+    or None."""
     return next((_singular(head[k + 1]) for k in range(len(head) - 1)
                  if head[k] in words.rate and head[k] not in words.of_rate and head[k + 1].isalpha()), None)
 
