@@ -104,6 +104,8 @@ class StoryWords(BaseModel):
     change_asked: list[str] = Field([], description='Words that ask for the size of a percentage\'s change itself '
                                     '("how much tax is added", "how much does the discount save"), not the amount '
                                     'after it.')
+    scale: list[str] = Field([], description='Words before a number that give the scale other numbers are measured '
+                             'on ("scored 7.5, 8.1 and 6.9 out of 10"): in an average, the scale is no item.')
     generic: list[str] = Field([], description='Indefinite articles: the words before a noun that name a kind of '
                                'thing, not one thing ("a month", "a PCT application has 30 months"): a rate\'s unit '
                                'after a number, and no record\'s name in a story.')

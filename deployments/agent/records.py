@@ -735,10 +735,13 @@ def _key_start(toks: list[Tok], colon: int) -> int:
             if (start < 0 or toks[start].text in FIELD_MARKS) and 0 < k - 2 - start <= KEY_WORDS:
                 k = start + 1
             break
-        if toks[k - 1].mark:
-            break
+        if toks[k - 1].mark or _STAMP.fullmatch(before):  # "2022-09-05T12:51 SUBMIT X funder ref: ...": a log
+            break  # line's timestamp is the date of its event, never a word of a key
         k -= 1
     return k
+
+
+_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set[int]:

@@ -322,7 +322,11 @@ class Resolver:
         field = not name.subject_of and bool(record.subject_text) and name.span != quoted(question) \
             and self._name_field(record, name.span)  # a quoted name describes
         used = self._extended(question, name, record)
-        if name.start < 0 and self._asks_field(question) \
+        coded = 0 <= name.start and not name.subject_of and not field and len(name.docs) == 1 \
+            and bool(CODED.search(name.span))  # "PI for AMT-7621/23": a reference one record holds names it
+        coded = coded and (self.language.asks_time(question) or self.language.asks_quantity(question))  # a date or
+        # an amount is no record's name: the code names the record whose field is asked
+        if (name.start < 0 or coded) and self._asks_field(question) \
                 and any(fold(c.text) == fold(name.span) for c in self._candidates(record)):
             # 'On what date was "The Brass Orchard" returned?': a quote the record holds as a whole value (a title)
             # names the record where the question asks one of its fields, not what the quoted thing is
@@ -534,8 +538,12 @@ class Resolver:
             if not counted:  # "In which year did its validity begin?": "Validity (years): 28" is a length of time
                 ranking = [c for c in ranking if _is_date(c, self.language) or not NUMBER.fullmatch(c.text)
                            or not any(self.language.asks_time(w) for w in c.label[:2] + c.after[:1])]
+            followed = [c for c in unstated if any(matches(w.lower(), wanted, self.same) for w in c.after[:1])]
             if dated:
                 ranking = dated
+            elif len(followed) == 1 and not counted:  # "2022-09-05T12:51 SUBMIT ..." of a log: the event a date
+                # stamps follows it, and the values after the event are its fields, no time
+                ranking = followed
             elif unstated and not counted and (not ranking or not score(
                     ranking[0], [w for w in wanted if not self.language.asks_time(w)], self.language.stop_words,
                     same=self.same)):  # "which year does it stop": a date, not "30 years" (only the time word

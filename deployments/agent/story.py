@@ -132,6 +132,11 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
             return f"{a.value} / {b.value}" if _ranged(toks, a, b, language) else f"{low.value} / {high.value}"
             # "9 of 12 offers accepted: the acceptance ratio", "the ratio of 3 to 4"
     listed = {i for run in _lists(toks, [q.at for q in quantities]) for i in run}
+    scaled = [q for q in quantities if not _holds(_words(toks[max(0, q.at - 2): q.at]), words.scale)]
+    if 2 <= len(scaled) < len(quantities):  # "7.5, 8.1 and 6.9 out of 10": the scale is no item of the list
+        runs = {i for run in _lists(toks, sorted(q.at for q in scaled)) for i in run}
+        if all(q.at in runs for q in scaled):
+            quantities, listed = scaled, runs
     if _holds(_words(toks), words.average) and all(not q.percent and q.at in listed for q in quantities):
         return f"({' + '.join(q.value for q in quantities)}) / {len(quantities)}"
     return None

@@ -227,7 +227,8 @@ class _Parser:
         return left, i
 
     def _percentage(self, i: int, end: int) -> bool:
-        """Whether tokens ``i`` to ``end`` are one number and a percent word ("15%", "25 percent")."""
+        """Whether tokens ``i`` to ``end`` are one number and a percent word ("15%", "25 percent", "a 22.5 percent")."""
+        i = self._skip_articles(i)
         if i >= len(self.t) or self.t[i].number is None:
             return False
         m = self._phrase(i + 1, self.w.percent_words())

@@ -333,3 +333,14 @@ def test_a_code_one_record_holds_is_a_strong_name_for_a_difference() -> None:
             "cfg-2": "Settings file report\n- entries: dock-edge, dock-size\n- file size: 3,250 bytes"}
     assert resolve("How many bytes larger is the settings file holding panel-width than the one holding dock-edge?",
                    docs).answer == "850"
+
+
+def test_a_log_line_timestamp_dates_the_event_after_it_and_a_reference_names_the_record_for_a_date_or_count() -> None:
+    docs = {"req-0412": "2024-03-02T08:10 OPEN RQ-0412 title: \"Spare pump seals\" ; owner: \"Ilse Varn\"\n"
+                        "2024-03-09T14:45 APPROVE RQ-0412 vendor ref: VND/88-217\n"
+                        "2024-03-20T09:30 CLOSE RQ-0412 lines: 6 ; total: 1,840",
+            "req-0413": "2024-04-01T10:00 OPEN RQ-0413 title: \"Valve grease\" ; owner: \"Tor Hald\"\n"
+                        "2024-04-05T16:20 APPROVE RQ-0413 vendor ref: VND/91-004\n"
+                        "2024-04-11T11:05 CLOSE RQ-0413 lines: 2 ; total: 310"}
+    assert resolve("when was VND/88-217 approved?", docs).answer.startswith("2024-03-09")
+    assert resolve("How many lines were on VND/91-004?", docs).answer == "2"

@@ -92,6 +92,8 @@ from deployments.agent.wordmath import parse
     ("Jo has read 12 of the 60 chapters. What percentage has she read?", 20),  # a share asked in percent
     ("The fee went from 50 to 60 dollars. What is the percentage increase?", 20),  # a change asked in percent
     ("The lift went from floor 3 to floor 17. How many floors did it climb?", 14),  # the size of a change
+    ("Four tasters rated the soup 6, 8, 7 and 9 out of 10. What was its average rating?", 7.5),  # the scale is
+    # no item of the list averaged
     ("Over 9 matches she scored 2 goals a match. How many goals in total?", 18),  # "a match" per the matches counted
     ("How much does each of the 8 stores get if 2,400 units are shared equally?", 300),  # the sharing told after
     ("A club charges a 40 dollar sign-up fee and then 25 dollars a month. What do 6 months cost in total?", 190),

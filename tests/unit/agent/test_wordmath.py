@@ -180,6 +180,7 @@ def test_a_list_named_after_it_and_a_closing_word(text: str, value: float) -> No
     ("What is 1,400 reduced by 25%?", 1050), ("increase 64 by 50 percent", 96), ("Deduct 10% from 730.", 657),
     ("Begin with 80, then add 15%.", 92), ("What is 2,000 plus 3 percent?", 2060),
     ("What is 12% of 300 plus 4?", 40),  # a percentage of a number is no change of the left side
+    ("a quote of 5,000 plus a 15 percent contingency on it", 5750),  # an article before the share
 ])
 def test_a_percentage_added_or_taken_away_is_a_share_of_the_amount_it_changes(text: str, value: float) -> None:
     assert evaluate(parse(text, load_language())) == pytest.approx(value)
