@@ -20,6 +20,7 @@ context holds, the nearer the more. Nothing here knows a corpus: only the shape 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import re
 import unicodedata
@@ -401,7 +402,25 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
         c.label = label + (outer.label if outer is not None else [])  # another: its label is the outer one's too
     _pair_lists(toks, [c for c in kept if not c.weak], joiners, stop_words)
     _slashed_pairs(toks, kept)
-    return _table_cells(text, toks, _whole_references(text, toks, kept))
+    return _table_cells(text, toks, _dated_times(toks, _whole_references(text, toks, kept)))
+
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")  # "15:16", "09:05:30": a time of day
+_NUMERIC_DATE = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{4}")  # "2025/04/12", "12.04.2025"
+
+
+def _dated_times(toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
+    """A time of day right after a date written in numbers is one value with it ("last modified 2025/04/12 15:16"):
+    the date is when, not the time's label."""
+    out = []
+    for c in found:
+        before = toks[c.start - 1].text if c.start > 0 else ""
+        if _CLOCK.fullmatch(c.text) and _NUMERIC_DATE.fullmatch(before) \
+                and not any(o.start <= c.start - 1 < o.end for o in found if o is not c):
+            c = dataclasses.replace(c, text=f"{before} {c.text}", start=c.start - 1,
+                                    label=c.label[1:] if c.label[:1] == [before] else c.label)
+        out.append(c)
+    return out
 
 
 def _whole_references(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:

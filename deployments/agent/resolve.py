@@ -367,6 +367,12 @@ class Resolver:
                 and fold(c.text) not in fold(question) and rare(c.text)}
         return next(iter(orgs.values())) if len(orgs) == 1 else None
 
+    def _labelled_title(self, cands: list[Candidate], question: str) -> str | None:
+        """The one value a title word labels ("Project title: ...", "title=...") that the question does not state."""
+        titled = {c.text for c in cands if fold(c.text) not in fold(question) and any(
+            p.lower() in self.language.titles for w in c.label[:NEAR_LABEL] for p in label_parts(w))}
+        return titled.pop() if len(titled) == 1 else None
+
     def _name_field(self, record: Record, span: str) -> bool:
         """The record's own name (`_own_name`: "- name: Ukrainian_ghe", "Official name: dccp") is ``span``:
         the record is about what the span names, whatever its title line says ("### XK_Ukrainian_ghe", "Ticket
@@ -412,6 +418,8 @@ class Resolver:
                 return Resolution([(LOOKUP_THOUGHT, self.search_action, query, self._show(record))], name,
                                   "observation", 0, [record.id])
         wanted = self._wanted(question, [used or span])
+        wanted += [w for w in _spelled_out(question, cands, used or span, wanted) if w not in wanted]  # "PI": the
+        # words of the label it stands for
         low, named_words = [t.text.lower() for t in tokens(question)], [t.text.lower() for t in tokens(used or span)]
         places = [(i, i + len(named_words)) for i in range(len(low) - len(named_words) + 1)
                   if named_words and low[i: i + len(named_words)] == named_words]
@@ -485,7 +493,8 @@ class Resolver:
                 and (set(wanted) & self.language.naming or subject_kind) and record.subject not in fold(question):
             # "I need the name of the instrument with asset tag AT-79653": what the record is about, by its name
             own = self._own_name(record, cands, question)
-            title = _title(record) if set(wanted) & self.language.titles else None  # "the title of the incident"
+            title = (self._labelled_title(cands, question) or _title(record)) if set(wanted) & self.language.titles \
+                else None  # "the title of the incident"; "Project title: Folk Fiddle Recordings" where a field says it
             answer = title or (own.text if own else record.subject_text)
             if fold(answer) == fold(record.id) and (kinded := self._kind_value(record, cands, phrase, question)):
                 answer = kinded.text  # "Subject: ep-setuptools-build-ext ... entry point 'build_ext'"
@@ -1249,6 +1258,24 @@ def _answering_kind(ranking: list[Candidate], cands: list[Candidate], question: 
         return ranking
     unstated[0].score = max(unstated[0].score, NEAR_SCORE)
     return unstated
+
+
+def _spelled_out(question: str, cands: list[Candidate], span: str, wanted: list[str]) -> list[str]:
+    """The words of a label an initialism of the question stands for ("PI" for "Principal investigator: ..."):
+    a wanted word of two to five capitals (not one a negation sets aside) that no value of the record is and the
+    first letters of a label's words spell."""
+    values = {fold(c.text) for c in cands}
+    out: list[str] = []
+    for t in tokens(question):
+        if not (2 <= len(t.text) <= 5 and t.text.isalpha() and t.text.isupper()) or fold(t.text) in values \
+                or t.text in span or t.text.lower() not in wanted:
+            continue
+        for c in cands:
+            words = [w for w in c.label[:len(t.text)] if w[:1].isalpha()][::-1]
+            if len(words) == len(t.text) and "".join(w[0] for w in words).upper() == t.text:
+                out += [w.lower() for w in words if w.lower() not in out]
+                break
+    return out
 
 
 def _person_shaped(c: Candidate) -> bool:

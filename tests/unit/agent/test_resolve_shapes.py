@@ -1769,3 +1769,36 @@ def test_an_organisation_s_abbreviated_last_word_keeps_its_dot() -> None:
                                          ("QX-103", "Ostrel Pumps", "812-5521 9930", 7)]}
     assert ask("who shipped the goods on waybill 812-3168 8871", docs) == "Varlow Tea Importers Co."
     assert ask("Who is the shipper of QX-103?", docs) == "Ostrel Pumps"
+
+
+def test_an_initialism_asks_the_label_its_letters_spell() -> None:
+    docs = {f"prj-{n}": f"Project record\nProject code: {code}\nSponsor ref: {ref}\nLead organisation: {org}\n"
+                        f"Technical lead: {lead}\nBudget holder: {holder}"
+            for n, (code, ref, org, lead, holder) in enumerate((
+                ("PR-31", "SPN/44-09", "Orvale Works", "Mira Kestle", "Jon Arvid"),
+                ("PR-32", "SPN/44-12", "Brume Labs", "Teo Sallow", "Ada Quist")))}
+    assert ask("TL on SPN/44-12?", docs) == "Teo Sallow"
+    assert ask("BH for SPN/44-09", docs) == "Jon Arvid"
+
+
+def test_a_time_of_day_after_a_date_in_numbers_is_one_value_with_it() -> None:
+    language = load_language()
+    found = candidates("Backup finished 2024/11/03 02:45, verified on 04.11.2024 08:10 by the night shift.",
+                       language.name_connectors, language.stop_words, language.clause_joiners | language.copulas,
+                       language.months, language.copulas)
+    texts = [c.text for c in found]
+    assert "2024/11/03 02:45" in texts and "04.11.2024 08:10" in texts and "02:45" not in texts
+
+
+def test_a_field_labelled_title_answers_the_title_of_a_record_named_by_a_reference() -> None:
+    docs = {f"thesis-{n}": f"No.|Library ref|Thesis title|Author|Pages\nTH-{n}|{ref}|{title}|{author}|{pages}"
+            for n, (ref, title, author, pages) in enumerate((("QX/118-2", "Salt Marsh Carbon Budgets", "Ines Varo", 212),
+                                                              ("QX/121-7", "Tidal Mills of the Estuary", "Per Lund", 180)))}
+    assert ask("Title of the thesis with library ref QX/121-7?", docs) == "Tidal Mills of the Estuary"
+
+
+def test_most_recent_and_oldest_ask_the_ends_of_a_pair_of_years() -> None:
+    docs = {"lic-a": "licence,holder,first_issued,renewed_last\nLC-88,Orvale Works,2009,2023",
+            "lic-b": "licence,holder,first_issued,renewed_last\nLC-91,Brume Labs,2012,2021"}
+    assert ask("most recent year for LC-88", docs) == "2023"
+    assert ask("LC-91 oldest year", docs) == "2012"

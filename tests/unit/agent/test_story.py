@@ -94,6 +94,8 @@ from deployments.agent.wordmath import parse
     ("The lift went from floor 3 to floor 17. How many floors did it climb?", 14),  # the size of a change
     ("Four tasters rated the soup 6, 8, 7 and 9 out of 10. What was its average rating?", 7.5),  # the scale is
     # no item of the list averaged
+    ("A 96,000 maintenance contract covers 24 months. What is the average monthly cost?", 4000),  # the unit's
+    # adverb after an average word: per month
     ("Over 9 matches she scored 2 goals a match. How many goals in total?", 18),  # "a match" per the matches counted
     ("How much does each of the 8 stores get if 2,400 units are shared equally?", 300),  # the sharing told after
     ("A club charges a 40 dollar sign-up fee and then 25 dollars a month. What do 6 months cost in total?", 190),
