@@ -785,7 +785,8 @@ class Resolver:
         larger_first = ops[op]
         record = self.index.records[name.doc]
         every = self._candidates(record)
-        cands = [c for c in every if NUMBER.fullmatch(c.text) and c.text not in question]
+        stated = {t.text for t in tokens(question)}  # whole words: "1" is no value "head1" states
+        cands = [c for c in every if NUMBER.fullmatch(c.text) and c.text not in stated]
         labels = {w.lower() for c in every for w in c.label + c.after}
         low = [t.text.lower() for t in tokens(question)]
         if op not in self.language.operations(" ".join(w for w in low if w not in labels)):

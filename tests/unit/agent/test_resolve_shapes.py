@@ -1802,3 +1802,17 @@ def test_most_recent_and_oldest_ask_the_ends_of_a_pair_of_years() -> None:
             "lic-b": "licence,holder,first_issued,renewed_last\nLC-91,Brume Labs,2012,2021"}
     assert ask("most recent year for LC-88", docs) == "2023"
     assert ask("LC-91 oldest year", docs) == "2012"
+
+
+def test_a_family_of_words_tells_a_value_the_question_names_otherwise() -> None:
+    docs = {"bid-7": "Bid BD-7 for the harbour survey was sent on 3 May. The bid asks for EUR 48,000 over 12 months. "
+                     "The amount awarded is EUR 41,500.",
+            "bid-8": "Bid BD-8: Requested amount: 12,000\nAwarded amount: 12,000\nDuration: 6 months"}
+    assert ask("What is the combined amount requested on BD-7 and BD-8?", docs) == "60000"
+
+
+def test_two_labels_of_one_record_with_digits_in_them_are_added() -> None:
+    docs = {f"doc-{name}": f"scan of {name}.md\nlines: {lines} ; level1: {one} ; level2: {two} ; links: 7"
+            for name, lines, one, two in (("guide", 420, 4, 1), ("notes", 96, 2, 6), ("faq", 130, 1, 9),
+                                          ("intro", 75, 3, 3), ("howto", 210, 5, 8))}  # labels of many records
+    assert ask("total number of level1 plus level2 sections in guide.md", docs) == "5"  # "1" is no word stated
