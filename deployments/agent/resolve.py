@@ -323,7 +323,7 @@ class Resolver:
             and self._name_field(record, name.span)  # a quoted name describes
         used = self._extended(question, name, record)
         coded = 0 <= name.start and not name.subject_of and not field and len(name.docs) == 1 \
-            and bool(CODED.search(name.span))  # "PI for AMT-7621/23": a reference one record holds names it
+            and bool(CODED.search(name.span))  # "when had GA22-0137 been submitted": a reference one record holds
         coded = coded and (self.language.asks_time(question) or self.language.asks_quantity(question))  # a date or
         # an amount is no record's name: the code names the record whose field is asked
         if (name.start < 0 or coded) and self._asks_field(question) \

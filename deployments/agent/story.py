@@ -629,9 +629,10 @@ def _per_unit(toks: list[Token], a: _Quantity, b: _Quantity, words: StoryWords, 
             for top, per in ((a, b), (b, a)):
                 if _same(last[k - 1], noun[id(top)], language) and _same(last[k + 1], noun[id(per)], language):
                     return per
-    for k in range(1, len(last)):  # "the average monthly spend ... that runs 36 months": per month, said by the
-        # unit's adverb after an average word, where the other number counts something else
-        if last[k - 1] in words.average and last[k].endswith("ly"):
+    for k in range(1, len(last)):  # "the average monthly spend ... that runs 36 months": per month, said by a
+        # word of the unit's family (`families`: month, months, monthly) after an average word, where the other number
+        # counts something else
+        if last[k - 1] in words.average:
             units = [q for q in (a, b) if _same(last[k], noun[id(q)], language)]
             if len(units) == 1:
                 return units[0]
