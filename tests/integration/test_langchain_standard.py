@@ -42,6 +42,9 @@ MODEL_QUALITY: dict[str, str] = {
 MODEL_QUALITY_UNSTABLE: dict[str, str] = {
     "test_structured_output_optional_param": "sometimes repeats inside the Joke's JSON until max_tokens (256), so "
                                              "the openai client's parser raises LengthFinishReasonError",
+    "test_unicode_tool_call_integration": "with the call forced (tool_choice any), sometimes repeats inside the "
+                                          "arguments' JSON until max_tokens (256), so no whole call comes back "
+                                          "(passed on one machine, failed twice on another)",
 }
 
 
