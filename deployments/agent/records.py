@@ -405,7 +405,7 @@ def candidates(text: str, connectors: frozenset[str], stop_words: frozenset[str]
     return _table_cells(text, toks, _dated_times(toks, _whole_references(text, toks, kept)))
 
 
-_CLOCK = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")  # "15:16", "09:05:30": a time of day
+CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")  # "15:16", "09:05:30": a time of day
 _NUMERIC_DATE = re.compile(r"\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{4}")  # "2025/04/12", "12.04.2025"
 
 
@@ -415,7 +415,7 @@ def _dated_times(toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
     out = []
     for c in found:
         before = toks[c.start - 1].text if c.start > 0 else ""
-        if _CLOCK.fullmatch(c.text) and _NUMERIC_DATE.fullmatch(before) \
+        if CLOCK_TIME.fullmatch(c.text) and _NUMERIC_DATE.fullmatch(before) \
                 and not any(o.start <= c.start - 1 < o.end for o in found if o is not c):
             c = dataclasses.replace(c, text=f"{before} {c.text}", start=c.start - 1,
                                     label=c.label[1:] if c.label[:1] == [before] else c.label)

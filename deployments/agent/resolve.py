@@ -33,8 +33,8 @@ from deployments.agent.calculator import CalculatorError, evaluate, format_numbe
 from deployments.agent.language import Language, holds
 from deployments.agent.names import (BRACKET_END, BRACKETED_NAME, CODED, FIELD_MARKS, Name, NameIndex, Record,
                                      collection, quoted)
-from deployments.agent.records import (DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold, is_value,
-                                       label_parts, matches, notation, ranked, score, shaped, tied, tokens,
+from deployments.agent.records import (CLOCK_TIME, DELIMITERS, NUMBER, VERSION, Candidate, Tok, candidates, fold,
+                                       is_value, label_parts, matches, notation, ranked, score, shaped, tied, tokens,
                                        unit_code)
 from deployments.agent.rounding import rounded, rounding
 from deployments.agent.story import read_story
@@ -1205,13 +1205,10 @@ def _split_label(c: Candidate, wanted: list[str]) -> Candidate:
                      name=True)
 
 
-_CLOCK_TIME = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?")
-
-
 def _event(toks: list[Tok], at: int) -> list[str]:
     """The event a log line names in capitals after its date and time ("PICKED UP", "REQ_CREATED": picked up,
     created), nearest first as a label is; none where the line goes on otherwise."""
-    while at < len(toks) and (toks[at].text in ("]", "\t") or _CLOCK_TIME.fullmatch(toks[at].text)):
+    while at < len(toks) and (toks[at].text in ("]", "\t") or CLOCK_TIME.fullmatch(toks[at].text)):
         at += 1
     words = []
     while at < len(toks) and toks[at].text.isupper() and toks[at].text.replace("_", "").isalpha():
