@@ -86,6 +86,9 @@ class StoryWords(BaseModel):
                                      '("the midpoint between 140 and 210").')
     change_openers: list[str] = Field([], description='Words before the first of two numbers a quantity changed '
                                       'between ("went from 66 to 81"): how many, asked, is the size of the change.')
+    taken_from: list[str] = Field([], description='Words between a part and the whole it is taken from, in one unit '
+                                  '("took 2.5 kg from a 10 kg sack", "trim a 200-byte header off a 3,000-byte '
+                                  'file"): the whole comes first.')
     width: list[str] = Field([], description='A question for how wide a range is ("68,000 to 83,500: how wide").')
     middle: list[str] = Field([], description='A question for the middle of a range ("the midpoint of 72 to 90").')
     ratio: list[str] = Field([], description='A question for a part as a share of its whole ("9 of 12 accepted: the '
@@ -228,6 +231,12 @@ class Language(BaseModel):
                                           '("Subject"): what a message record is about.')
     titles: frozenset[str] = Field(frozenset(), description='Naming words that ask for a title ("the title of the '
                                    'incident"): a first line "<id> - <title>" answers with the words after its id.')
+    files: frozenset[str] = Field(frozenset(), description='Words that ask for a file ("which syntax file", "the '
+                                  'file name"): a subject also written with an extension answers with it.')
+    reaching: frozenset[str] = Field(frozenset(), description='Words that ask how a person is reached ("the upstream '
+                                     'contact"): a name with its mail address answers whole, not the name alone.')
+    durations: frozenset[str] = Field(frozenset(), description='Units of time counted in the plural ("days past '
+                                      'due"): a number they label answers, not a date the question also names.')
     notations: dict[Literal["hex", "decimal", "codepoint"], list[str]] = Field(
         {}, description='Words that ask for a number in one notation ("the hex code", "in decimal", "in U+ form").')
     shapes: dict[Literal["email", "url", "digest"], list[str]] = Field(
@@ -495,7 +504,7 @@ def load_language(path: str | None = None) -> Language:
     for key in ("stop_words", "kind_words", "kind_pronouns", "demonstratives", "requests", "name_connectors",
                 "clause_joiners", "copulas", "negations", "alternatives", "quantity", "time", "person", "organisation",
                 "organisation_ends", "months", "range_joiners", "rates", "naming", "titles", "of_words", "mail_senders",
-                "mail_subjects", "stating", "sorting"):
+                "mail_subjects", "stating", "sorting", "files", "reaching", "durations"):
         values = raw.get(key, [])
         if any(not isinstance(w, str) for w in values):  # YAML reads on/off/yes/no unquoted as booleans
             raise ValueError(f"{path or DEFAULT_LANGUAGE_FILE}: every {key} entry must be a string (quote it)")

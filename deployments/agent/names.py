@@ -21,7 +21,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from deployments.agent.records import FIELD_MARKS, NUMBER, Candidate, Tok, candidates, fold, is_value, readable, tokens
+from deployments.agent.records import (FIELD_MARKS, NUMBER, STAMP, Candidate, Tok, candidates, fold, is_value, readable,
+                                       tokens)
 
 _QUOTED = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+)[\"'”’»](?=[\s?.!,;:]|$)")
 _QUOTED_EACH = re.compile(r"(?:(?<=\s)|^)[\"'“‘«](.+?)[\"'”’»](?=[\s?.!,;:]|$)")
@@ -210,6 +211,10 @@ class NameIndex:
         # "x11-sandy-brown"; "Trust store entry: Amazon Root CA 1", id "ca-amazon-root-ca-1": the id's words in
         # the record's first line are its subject, whatever their letter case
         line_end = next((i for i, t in enumerate(toks) if t.text == "\n"), len(toks))
+        if first is not None and first.start == 0 and STAMP.fullmatch(first.text):  # "2023-05-20 07:15 INFO
+            # finding.detail IAF-2023-0196 ...": a log line's stamp dates its event; the id's tail on it names the record
+            own = next((k for k, t in enumerate(toks[:line_end]) if not t.mark and fold(t.text) == alias), None)
+            first = Candidate(toks[own].text, own, own + 1) if own is not None else first
         at = next((k for k in range(len(words_at) - len(named) + 1) if words_at[k][0] < line_end
                    and [w for _, w in words_at[k: k + len(named)]] == named), None) if len(named) > 1 else None
         if at is not None:

@@ -559,6 +559,9 @@ def _date_end(toks: list[Tok], i: int, months: frozenset[str]) -> int | None:
 _RULE = re.compile(r"\s*[|+]?\s*:?-{2,}:?\s*(?:[|+]\s*:?-{2,}:?\s*)*[|+]?\s*")  # "|---|:--:|", "----+----"
 
 
+_TITLED = re.compile(r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*")  # "Sabine", "Okafor-Lind", "O'Neil": a word of a person's name
+
+
 def _bracketed_names(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
     """A name whose field ends with a short bracket ("Comment: Enhanced Interior Routing Protocol (Cisco)", "Section:
     RESOURCE USAGE (except WAL)") is written whole with it: the bracket is part of what the record calls it."""
@@ -570,6 +573,11 @@ def _bracketed_names(text: str, toks: list[Tok], found: list[Candidate]) -> list
         if close is None or toks[close].text != ")" or close == c.end + 1 \
                 or not (close + 1 == len(toks) or toks[close + 1].text in FIELD_MARKS):
             continue
+        inside = [t.text for t in toks[c.end + 1: close] if not t.mark]
+        if len(c.text.split()) >= 2 and all(_TITLED.fullmatch(w) for w in c.text.split()) \
+                and len(inside) >= 2 and all(w.isalpha() and w.islower() for w in inside):  # not a code: "(fgr)"
+            out = [d for d in out if not (d.weak and c.end < d.start < close)]  # "Cc: Sabine Okafor-Lind (second
+            continue  # reviewer)": a person's name and a note in small letters of who the person is, no value
         whole = Candidate(text[toks[c.start].at: toks[close].at + 1], c.start, close + 1, label=c.label, name=True,
                           colon=c.colon, column=c.column, row=c.row)
         out = [whole if d is c else d for d in out if d is c or not c.end <= d.start < close]
@@ -754,13 +762,13 @@ def _key_start(toks: list[Tok], colon: int) -> int:
             if (start < 0 or toks[start].text in FIELD_MARKS) and 0 < k - 2 - start <= KEY_WORDS:
                 k = start + 1
             break
-        if toks[k - 1].mark or _STAMP.fullmatch(before):  # "2022-09-05T12:51 SUBMIT X funder ref: ...": a log
+        if toks[k - 1].mark or STAMP.fullmatch(before):  # "2022-09-05T12:51 SUBMIT X funder ref: ...": a log
             break  # line's timestamp is the date of its event, never a word of a key
         k -= 1
     return k
 
 
-_STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+STAMP = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 
 
 def _key_words(toks: list[Tok], stop_words: frozenset[str] = frozenset()) -> set[int]:

@@ -26,7 +26,7 @@ import copy
 import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
@@ -47,6 +47,8 @@ NEAR_LABEL = 3  # the words of a subject's label that say what kind of thing it 
 _WRITTEN_KEY = re.compile(r"(?<![\w=])([^\W\d_]\w*)=(?![\w=])")  # "Before=", "OnCalendar=": a key as a file writes it
 _SLASHED = re.compile(r"(?<![\w/])\d[\d,.]*(?:/\d[\d,.]*)+(?![\w/])")  # "63/488,145", "2021/03/14", "144/12"
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
+_ADDRESSED = re.compile(r"(.*?\w)\s*<[^\s<>@]+@[^\s<>]+>?")  # "Ann Lee <ann@example.org>": a name, then its address
+_FILE_EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,4}")  # ".vim", ".gz", ".h": what a file name adds to its stem
 
 
 @dataclass
@@ -162,7 +164,9 @@ class Resolver:
         # ("a wheel ships 230 files; 12 are .pyc") are its things, not names of records
         generic = set(self.language.arithmetic.story.generic)
         question_words = [t.text.lower() for t in tokens(question)]
+        spelled = self.language.arithmetic.number_words
         told = not [n for n in worded if not n.span[:1].isdigit()
+                    and not (plain_words and n.span.lower() in spelled)  # "Six auditors each spent 35 hours": a count
                     and not (n.span.islower() and (plain_words and _story_words(n.span)
                                                    or _counts(n.span, counted, self.same)))
                     and not (plain_words and 0 < n.start and question_words[n.start - 1] in generic)]
@@ -212,6 +216,8 @@ class Resolver:
         quote = quoted(question)
         if quote and not any(n.start < 0 for n in names):
             names = []  # quoted text no document holds word for word: the quote is searched, not other words
+        if (codes := self._coded_joint(question, names)) is not None:  # "control ITAM-C59 during engagement
+            return await self._single(_without(question, [codes[1]]), codes[0])  # ENG-23-ITAM25"
         single = bool(names) and (self._strong(names[0]) or len(names[0].docs) <= 3)
         joint = self._joint(names) if names and len(set(names[0].subject_of or names[0].docs)) > 1 else None
         # "the midsummer flash sale campaign in Nordics": two values many records hold, one record both; sought only
@@ -244,6 +250,27 @@ class Resolver:
                 held = [fold(c.text) for c in self._candidates(self.index.records[doc])]
                 if all(any(fold(n.span) in text for text in held) for n in (a, b)):
                     return Name(a.span, a.start, a.end, (doc,), (), a.weight), b
+        return None
+
+    def _coded_joint(self, question: str, names: list[Name]) -> tuple[Name, Name] | None:
+        """Two codes the question states apart, with a word each ("control ITAM-C59 during engagement
+        ENG-23-ITAM25"), that one record alone holds both of, where the names found for them do not meet in it
+        (another record writes "control ITAM-C59" word for word): that record, named by the first, and the other
+        with the word that labels it ("engagement ENG-23-ITAM25": it says which record, it asks nothing)."""
+        coded = [(n, code) for n in names if n.start >= 0
+                 for code in [next((w for w in n.span.split() if CODED.search(w) and not w.isdigit()), "")] if code]
+        for (a, code_a), (b, code_b) in itertools.permutations(coded, 2):
+            if a.start > b.start or a.start < b.end and b.start < a.end or fold(code_a) == fold(code_b):
+                continue
+            held_a, held_b = self.index.holders([fold(code_a)]), self.index.holders([fold(code_b)])
+            if len(held_a) >= self.index.many or len(held_b) >= self.index.many:
+                continue  # "MD5 checksum": a word many records label a value with, no code of one
+            both = set(held_a) & set(held_b)
+            if len(both) == 1 and not set(a.docs) & set(b.docs) & both:
+                words = question.split()
+                labelled = next((f"{w} {b.span}" for w, nxt in zip(words, words[1:]) if nxt.startswith(b.span)
+                                 and w.lower() not in self.language.stop_words), b.span)
+                return Name(a.span, a.start, a.end, (both.pop(),), (), a.weight), replace(b, span=labelled)
         return None
 
     def _standards(self, question: str) -> set[str]:
@@ -373,6 +400,14 @@ class Resolver:
             p.lower() in self.language.titles for w in c.label[:NEAR_LABEL] for p in label_parts(w))}
         return titled.pop() if len(titled) == 1 else None
 
+    def _as_file(self, name: str, cands: list[Candidate], asked: list[str]) -> str:
+        """``name`` as the record writes it with a file's extension ("hgcommit.vim"), where the question asks for
+        a file ("which syntax file ...", "the file name"): a file is called by its whole name."""
+        if not set(asked) & self.language.files:
+            return name
+        return next((c.text for c in cands if fold(c.text).startswith(fold(name))
+                     and _FILE_EXTENSION.fullmatch(fold(c.text)[len(fold(name)):])), name)
+
     def _name_field(self, record: Record, span: str) -> bool:
         """The record's own name (`_own_name`: "- name: Ukrainian_ghe", "Official name: dccp") is ``span``:
         the record is about what the span names, whatever its title line says ("### XK_Ukrainian_ghe", "Ticket
@@ -442,7 +477,7 @@ class Resolver:
             phrase = self._asked_phrase(" ".join(asking))
         kind = phrase[0] if phrase else None  # "Which element ...": the kind of the answer, not its label
         if not named_subject and span:
-            context = _context_of(record.text, span, cands) | {w.lower() for c in cands if c.text.lower() == span.lower()
+            context = _context_of(record.text, span, cands) | {w.lower() for c in cands if _stated_as(c.text, span)
                                                                for w in c.label + c.after + c.note}  # a bracketed
             # one's too, and the note after the value ("1053 days (from creation to release)")
             # "Which media type ...": when the record's subject is labelled by the whole phrase ("Media type:
@@ -498,6 +533,7 @@ class Resolver:
             answer = title or (own.text if own else record.subject_text)
             if fold(answer) == fold(record.id) and (kinded := self._kind_value(record, cands, phrase, question)):
                 answer = kinded.text  # "Subject: ep-setuptools-build-ext ... entry point 'build_ext'"
+            answer = self._as_file(answer, cands, wanted + phrase)
             kind_words = answer.split()[:len(phrase)]
             if phrase and len(answer.split()) > len(phrase) and all(matches(w.lower(), phrase, self.same)
                                                                     for w in kind_words):
@@ -516,6 +552,11 @@ class Resolver:
             wanted += [w for w in plain_words if w in self.content_stop and w not in self.language.stop_words and w in labels
                        and w not in wanted]
         ranking = ranked(cands, wanted, question, stop_words=self.language.stop_words, same=self.same)
+        lasting = set(plain_words) & self.language.durations
+        lasted = bool(lasting and ranking and NUMBER.fullmatch(ranking[0].text)
+                      and lasting & {w.lower() for w in ranking[0].label[:NEAR_LABEL] + ranking[0].after[:1]})
+        counted = counted or lasted  # "days past due at the report date": a count of the days the best value's
+        # label says, not a date
         top = tied(ranking)
         if phrase and len(top) > 1 and 0 < len(own_asked := [c for c in top if any(
                 matches(p, [w.lower() for w in c.label[:1]], self.same) for p in phrase)]) < len(top):
@@ -539,9 +580,9 @@ class Resolver:
             # openings are on the content strategist req in dublin": a number, not the job's code
             numbers = [c for c in ranking if NUMBER.fullmatch(c.text)]  # "How many lines ...": a number answers
             ranking = self._counts_first(numbers, wanted, plain) or ranking
-        if (named_subject or span and not self._opens_with_kind(question)) and self.language.asks_time(plain):
-            # "When was it formed?", "EXC-23660 - the date it was approved" (a value of the record names it):
-            # a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
+        if (named_subject or span and not self._opens_with_kind(question)) and self.language.asks_time(plain) \
+                and not lasted:  # "When was it formed?", "EXC-23660 - the date it was approved" (a value of the
+            # record names it): a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
             dated = [c for c in ranking if _is_date(c, self.language)]
             if not counted:  # "In which year did its validity begin?": "Validity (years): 28" is a length of time
@@ -697,6 +738,9 @@ class Resolver:
         if not named_subject and fold(best.text) == fold(record.id) \
                 and (kinded := self._kind_value(record, cands, phrase, question)) is not None:
             best = kinded  # "Which hook runs X?" of "hook 'orders_sync'" in record hk-orders-sync
+        if not named_subject and fold(best.text) == record.subject \
+                and (filed := self._as_file(best.text, cands, wanted + phrase)) != best.text:
+            best = Candidate(filed, best.start, best.end)
         longer = [c.text for c in cands if fold(c.text).startswith(fold(best.text) + " ")]
         if record.subject_text and (fold(record.subject_text).startswith(fold(best.text) + " ") or (
                 best.label and fold(record.subject_text).endswith(fold(" ".join(best.label[::-1] + [best.text]))))):
@@ -704,6 +748,13 @@ class Resolver:
             # "1", labelled "Amazon Root CA" in the title, is "Amazon Root CA 1"
         elif best.name and longer:  # "the script Mathematical notation. Registered name: Mathematical notation"
             best = Candidate(max(longer, key=len), best.start, best.end)
+        if self.language.asks_person(plain) and self.language.shape(plain) != "email" \
+                and not set(plain_words) & self.language.reaching and (addressed := _ADDRESSED.fullmatch(best.text)):
+            best = Candidate(addressed.group(1), best.start, best.end)  # "Who maintained it?": the person, not
+            # the mail address written after the name ("James Kidd <james.kidd@example.com>")
+        if best.text.count("<") > best.text.count(">") and best.text + ">" in record.text:
+            best = Candidate(best.text + ">", best.start, best.end)  # "Ann Lee <ann@example.org>": the bracket
+            # closing the address is the value's, though no word
         if _ends_with(best.text, self.language.organisation_ends) and not best.text.endswith(".") \
                 and re.search(re.escape(best.text) + r"\.(?!\w)", record.text):
             best = Candidate(best.text + ".", best.start, best.end)  # "Eldbrook Coffee Traders Co.": the dot is the
@@ -1351,6 +1402,13 @@ def _without(question: str, names: list[Name]) -> str:
     for name in names:
         text = text.replace(name.span, " ")
     return text
+
+
+def _stated_as(value: str, span: str) -> bool:
+    """Whether the record's ``value`` is the ``span`` a question states, whole or with a bracketed addition ("Pedro
+    López <pl@example.org>", "Lyon (FR)"): its labels say what the question states, not what it asks."""
+    value, span = value.lower(), span.lower()
+    return value == span or value.startswith(span + " ") and value[len(span) + 1:][:1] in ("<", "(", "[")
 
 
 def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:

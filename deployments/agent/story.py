@@ -295,6 +295,12 @@ def _part(toks: list[Token], q: _Quantity, words: StoryWords) -> int | None:
     return q.at + 1 if all(w in _WHOLE_AFTER for w in opener) else None
 
 
+def _each_of(toks: list[Token], q: _Quantity, words: StoryWords) -> bool:
+    """Whether a rate word and "of" come right before ``q`` ("each of 12 files defines 57 of them"): it counts
+    items that each hold the next number, which is then no part of it."""
+    return q.at >= 2 and toks[q.at - 2].text in words.rate and toks[q.at - 1].text in words.of_rate
+
+
 def _asks_part(toks: list[Token], start: int, words: StoryWords, language: Language) -> bool:
     """Whether the question asks for the part itself, saying again what the part's clause says of it ("228 of them
     are comments. How many are comments?"), not for another part of the whole ("how many lines are code")."""
@@ -366,7 +372,7 @@ def _taken_from(toks: list[Token], part: _Quantity, whole: _Quantity, between: l
     whole comes first. Not a change from one to the other ("from 900 kg to 760 kg")."""
     unit = between[0] if between and between[0].isalpha() else ""
     said = [w for w in between if w not in _WHOLE_AFTER and w not in words.generic]
-    return bool(unit) and bool(said) and said[-1] in words.change_openers \
+    return bool(unit) and bool(said) and said[-1] in words.taken_from \
         and _unit_of(toks, whole.at) == _singular(unit) and not _ranged_after(toks, whole.at, language)
 
 
@@ -490,7 +496,8 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     rest_asked = _holds(question, words.rest) or flipped
     if before.at in opening and current.at in opening:  # "deliveries of 2,340, 1,875 and 960 units, and 415 sent
         return "+"  # back": the list that opens the story is one amount, its items added
-    if (start := _part(toks, current, words)) is not None and not _rate_after(toks, current, words):
+    if (start := _part(toks, current, words)) is not None and not _rate_after(toks, current, words) \
+            and not _each_of(toks, before, words):
         # "1,132 lines and 228 of them are comments": how many are code is the rest, how many are comments no step,
         # nor is a total ("8 servers ..., 4 of them also have GPUs. How many cores in total?")
         asking = _asking(toks)

@@ -1816,3 +1816,48 @@ def test_two_labels_of_one_record_with_digits_in_them_are_added() -> None:
             for name, lines, one, two in (("guide", 420, 4, 1), ("notes", 96, 2, 6), ("faq", 130, 1, 9),
                                           ("intro", 75, 3, 3), ("howto", 210, 5, 8))}  # labels of many records
     assert ask("total number of level1 plus level2 sections in guide.md", docs) == "5"  # "1" is no word stated
+
+
+def test_a_number_word_opening_a_story_counts_and_names_no_record() -> None:
+    docs = {f"pkg-{name}": f"{name} {version}: {summary}\nFiles: {files}"
+            for name, version, summary, files in (("seven", "1.4.0", "compatibility helpers", 12),
+                                                  ("tern", "0.9.2", "a small parser", 30),
+                                                  ("quill", "2.1.0", "a markup writer", 41))}
+    assert ask("Seven couriers each drove 120 km and a van added 45 km. Total km?", docs) == "885"
+
+
+def test_asked_for_a_file_the_subject_is_named_with_its_extension() -> None:
+    docs = {f"cfg-{stem}": f"Config record\nFile name: {stem}.cfg\nProgram: {stem}\nChecksum: {digest}\nLines: {n}"
+            for stem, digest, n in (("brewlog", "a1f09c77e2", 40), ("kilnctl", "b7d3e0915f", 62),
+                                    ("vatmon", "c55e81a0d4", 18))}
+    assert ask("which config file has the checksum b7d3e0915f", docs) == "kilnctl.cfg"
+    assert ask("checksum a1f09c77e2: what is the program?", docs) == "brewlog"  # no file asked: the name as it is
+
+
+def test_the_label_of_a_stated_name_written_with_its_address_asks_nothing() -> None:
+    docs = {f"repo-{name}": f"Repository: {name}\nOwner: {owner} <{owner.split()[0].lower()}@forge.example>\n"
+                            f"Former owner: {former} <{former.split()[0].lower()}@forge.example>\nStars: {stars}"
+            for name, owner, former, stars in (("quillkit", "Ines Varo", "Per Lund", 310),
+                                               ("tarnbox", "Ada Quist", "Teo Sallow", 88))}
+    assert ask("Find the repository whose former owner was Teo Sallow.", docs) == "tarnbox"
+    assert ask("Who is the owner of quillkit?", docs) == "Ines Varo"  # a person asked: the name, not its address
+    assert ask("What is the contact for the owner of quillkit?", docs) == "Ines Varo <ines@forge.example>"
+
+
+def test_two_codes_one_record_holds_name_it_over_a_code_written_with_its_word_elsewhere() -> None:
+    docs = {"fnd-fn-101": "Finding FN-101: control PAY-C7 tested in engagement EN-31; owner Ada Quist.",
+            "fnd-fn-102": "2024-02-01 10:00 INFO finding FN-102 eng: EN-44 ; ctl: PAY-C7 ; owner: Per Lund",
+            "fnd-fn-103": "2024-03-05 09:30 INFO finding FN-103 eng: EN-44 ; ctl: INV-C2 ; owner: Teo Sallow"}
+    assert ask("Which finding was raised against control PAY-C7 in engagement EN-44?", docs) == "FN-102"
+
+
+def test_a_count_of_days_the_label_says_answers_though_a_date_is_named() -> None:
+    docs = {f"inv-{n}": f"Invoice IV-{n}\nDue date: 2024-0{n}-10\nPaid on: 2024-0{n + 1}-02\nDays late: {d}"
+            for n, d in ((3, 23), (5, 17))}
+    assert ask("IV-5: days late as of the payment date?", docs) == "17"
+
+
+def test_a_role_in_small_letters_after_a_name_is_its_note_not_a_value() -> None:
+    docs = {"memo-1": "From: Ada Quist <ada@example.org>\nCc: Teo Sallow (deputy approver)\nSubject: [PO-77] Pumps\n"
+                      "Order PO-77 for 4 pumps was approved on 2 May 2024."}
+    assert ask("Who was the deputy approver on PO-77?", docs) == "Teo Sallow"

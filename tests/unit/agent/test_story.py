@@ -134,6 +134,11 @@ from deployments.agent.wordmath import parse
     ("The venue has 24 tables in the hall and 16 in the annex, and every table gets 6 chairs. How many chairs in total?",
      240),  # a
     # rate per the unit the sum counts, its unit left out after 16
+    ("Shave a 15-minute intro off a 90-minute talk and split the rest into 5 segments. How long is each segment?", 15),
+    # "off", like "from", names the whole a part is taken from
+    ("A loan of 12,000: 4,500 was repaid and 500 was forgiven. How much is still outstanding?", 7000),  # the rest
+    ("How many servers in total if each of 9 racks holds 24 of them?", 216),  # "each of 9 racks": a count of
+    # items that each hold the next number, which is no part of 9
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())
