@@ -167,6 +167,7 @@ class Resolver:
         spelled = self.language.arithmetic.number_words
         told = not [n for n in worded if not n.span[:1].isdigit()
                     and not (plain_words and n.span.lower() in spelled)  # "Six auditors each spent 35 hours": a count
+                    and not (plain_words and n.span.lower() in self.language.months)  # "2 in March and 1 in April"
                     and not (n.span.islower() and (plain_words and _story_words(n.span)
                                                    or _counts(n.span, counted, self.same)))
                     and not (plain_words and 0 < n.start and question_words[n.start - 1] in generic)]
@@ -501,7 +502,8 @@ class Resolver:
                 # "Which named X11 color is ...": the whole phrase is the kind, its head what the answer is called
                 # ("the country whose alpha-3 code ...": "whose" opens no question); the question's own label of the
                 # value it states asks nothing else ("Which EtherType has the hex value 88F7?")
-                stating = _label_before(question, used or span, self.language.stop_words, self.language.stating)
+                stating = _label_before(question, used or span, self.language.stop_words, self.language.stating,
+                                        self.language.copulas)
                 wanted = [w for w in wanted if not matches(w, context, self.same) and w not in stating
                           and (w not in phrase or labelled)]  # the label the question gives the value it states,
                 # word for word: "booked" still asks in "the shipment with booking ref X was booked"
@@ -1191,6 +1193,9 @@ class Resolver:
         words = [w for i, w in enumerate(toks) if i not in aside and w not in DELIMITERS]
         keyed = {m.group(1).lower() for m in _WRITTEN_KEY.finditer(question)}  # "the Before= setting": a function
         # word written as a setting's key is that key
+        words = [p for w in words for p in ([w, *w.split("-")] if "-" in w.strip("-") and all(
+            part.isalpha() for part in w.split("-")) and not self.index.holders([w]) else [w])]  # "the highlight-link
+        # counts", a compound no record writes: its words, as a label writes them apart ("Highlight Links: 20")
         return [w for w in dict.fromkeys(words) if w not in used and (w not in self.content_stop or w in keyed)]
 
     def _offered(self, question: str) -> list[list[str]]:
@@ -1342,7 +1347,8 @@ def _shape(c: Candidate, language: Language) -> str:
     return "number" if NUMBER.fullmatch(c.text) else ""
 
 
-DATE = re.compile(r"[12]\d{3}(?:-\d{2}(?:-\d{2})?)?")  # a year ("2009") or an ISO date ("2000-06-29")
+DATE = re.compile(r"[12]\d{3}(?:-\d{2}(?:-\d{2})?)?|\d{1,2}([./])\d{1,2}\1[12]\d{3}")  # a year ("2009"), an ISO date
+# ("2000-06-29") or a day, a month and a year in numbers ("11.05.2003", "12/04/2025")
 
 
 def _distinct_docs(names: list[Name]) -> list[Name]:
@@ -1435,9 +1441,10 @@ def _context_of(text: str, span: str, cands: list[Candidate]) -> set[str]:
 
 
 def _label_before(question: str, span: str, stop_words: frozenset[str],
-                  stating: frozenset[str] = frozenset()) -> set[str]:
+                  stating: frozenset[str] = frozenset(), copulas: frozenset[str] = frozenset()) -> set[str]:
     """The question's words right before ``span`` (or its opening quote), back to a function word or a mark ("has
-    the hex value 88F7": hex, value): what the asker calls the value they state."""
+    the hex value 88F7": hex, value), past a copula ("where the owner's reply was '...'": owner, reply): what the
+    asker calls the value they state."""
     toks = tokens(question)
     low = [t.text.lower() for t in toks]
     start = _position(question, span)  # marks ignored: "killall: Fallback to kill()"
@@ -1445,6 +1452,8 @@ def _label_before(question: str, span: str, stop_words: frozenset[str],
     k = (start or 0) - 1
     if k >= 0 and toks[k].text in "\"'‘“":  # 'says "Fallback to kill()"': the words before the quote's mark
         k -= 1
+    if k >= 1 and low[k] in copulas and not toks[k - 1].mark and low[k - 1] not in stop_words:
+        k -= 1  # "whose reply was '...'": the words before the copula name the value
     j = k - 1 if k >= 1 and low[k] in stop_words and low[k - 1] in stating else k  # "as a <description>"
     if j >= 1 and low[j] in stating and not toks[j - 1].mark and low[j - 1] not in stop_words:
         k = j - 1  # "documented as a <description>", "encoded as #EED8AE": the word before "as" names what is stated

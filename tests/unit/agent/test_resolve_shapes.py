@@ -1861,3 +1861,33 @@ def test_a_role_in_small_letters_after_a_name_is_its_note_not_a_value() -> None:
     docs = {"memo-1": "From: Ada Quist <ada@example.org>\nCc: Teo Sallow (deputy approver)\nSubject: [PO-77] Pumps\n"
                       "Order PO-77 for 4 pumps was approved on 2 May 2024."}
     assert ask("Who was the deputy approver on PO-77?", docs) == "Teo Sallow"
+
+
+def test_a_month_s_name_in_a_story_names_no_record() -> None:
+    docs = {f"month-{m.lower()}": f"{m}: month {k} of the calendar, {days} days" for m, k, days in (
+        ("March", 3, 31), ("June", 6, 30), ("April", 4, 30))}  # a calendar whose records the months name
+    assert ask("We hired 4 people in March and 7 in June. How many hires in total?", docs) == "11"
+
+
+def test_a_compound_no_record_writes_asks_its_words_as_a_label_writes_them() -> None:
+    docs = {f"lint-{name}": f"Lint report for {name}.py\nLine Count: {lines}\nWarning Lines: {warn}\nErrors: {err}"
+            for name, lines, warn, err in (("parser", 410, 12, 3), ("writer", 220, 5, 1), ("loader", 98, 7, 0))}
+    assert ask("How many warning-lines does writer.py have?", docs) == "5"
+
+
+def test_a_day_month_and_year_in_numbers_is_a_date() -> None:
+    docs = {f"mod-{name}": f"The module {name}.lua is kept in /opt/mods. Its header gives a last revision of {dated}; "
+                           f"the installed copy was last modified on {modified}, 05:23 UTC. It has {lines} lines."
+            for name, dated, modified, lines in (("tidal", "11.05.2003", "16 Feb 2025", 24),
+                                                 ("breeze", "02.09.2019", "3 Mar 2025", 80))}
+    assert ask("When was tidal.lua last revised according to its header (not the file modification time)?",
+               docs) == "11.05.2003"
+
+
+def test_the_words_before_a_copula_and_a_quote_name_the_quoted_value() -> None:
+    docs = {f"tkt-{n.lower()}": f"2024-0{k}-02 09:00 INFO ticket {n} owner: \"{who}\"\n"
+                                f"2024-0{k}-02 11:30 NOTE reply {n} \"{reply}\""
+            for k, n, who, reply in ((3, "TK-81", "Ada Quist", "we will swap the pump next week"),
+                                     (4, "TK-82", "Per Lund", "the valve was replaced on site"))}
+    assert ask('Give me the ticket number where the owner\'s reply was "the valve was replaced on site".',
+               docs) == "TK-82"
