@@ -584,7 +584,8 @@ class Resolver:
             ranking = self._counts_first(numbers, wanted, plain) or ranking
         if (named_subject or span and not self._opens_with_kind(question)) and self.language.asks_time(plain) \
                 and not lasted:  # "When was it formed?", "EXC-23660 - the date it was approved" (a value of the
-            # record names it): a year or a date answers; with no label of the question's, the record's only one does ("dates from 2009")
+            # record names it): a year or a date answers; with no label of the question's, the record's only one
+            # does ("dates from 2009")
             unstated = [c for c in cands if _is_date(c, self.language) and c.text not in question]
             dated = [c for c in ranking if _is_date(c, self.language)]
             if not counted:  # "In which year did its validity begin?": "Validity (years): 28" is a length of time
