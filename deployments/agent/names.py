@@ -212,7 +212,8 @@ class NameIndex:
         # the record's first line are its subject, whatever their letter case
         line_end = next((i for i, t in enumerate(toks) if t.text == "\n"), len(toks))
         if first is not None and first.start == 0 and STAMP.fullmatch(first.text):  # "2023-05-20 07:15 INFO
-            # finding.detail IAF-2023-0196 ...": a log line's stamp dates its event; the id's tail on it names the record
+            # finding.detail IAF-2023-0196 ...": a log line's stamp dates its event; the id's tail on the line names
+            # the record
             own = next((k for k, t in enumerate(toks[:line_end]) if not t.mark and fold(t.text) == alias), None)
             first = Candidate(toks[own].text, own, own + 1) if own is not None else first
         at = next((k for k in range(len(words_at) - len(named) + 1) if words_at[k][0] < line_end

@@ -559,7 +559,7 @@ def _date_end(toks: list[Tok], i: int, months: frozenset[str]) -> int | None:
 _RULE = re.compile(r"\s*[|+]?\s*:?-{2,}:?\s*(?:[|+]\s*:?-{2,}:?\s*)*[|+]?\s*")  # "|---|:--:|", "----+----"
 
 
-_TITLED = re.compile(r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*")  # "Sabine", "Okafor-Lind", "O'Neil": a word of a person's name
+_TITLED = re.compile(r"[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)*")  # "Sabine", "Okafor-Lind", "O'Neil": a word of a name
 
 
 def _bracketed_names(text: str, toks: list[Tok], found: list[Candidate]) -> list[Candidate]:
