@@ -268,10 +268,11 @@ class Resolver:
                 continue  # "MD5 checksum": a word many records label a value with, no code of one
             both = set(held_a) & set(held_b)
             if len(both) == 1 and not set(a.docs) & set(b.docs) & both:
-                words = question.split()
-                labelled = next((f"{w} {b.span}" for w, nxt in zip(words, words[1:]) if nxt.startswith(b.span)
-                                 and w.lower() not in self.language.stop_words), b.span)
-                return Name(a.span, a.start, a.end, (both.pop(),), (), a.weight), replace(b, span=labelled)
+                toks = tokens(question)  # the tokens Name.start and Name.end count
+                word = toks[b.start - 1] if b.start > 0 else None
+                if word is not None and not word.mark and word.text.lower() not in self.language.stop_words:
+                    b = replace(b, span=question[word.at: toks[b.end - 1].at + len(toks[b.end - 1].text)])
+                return Name(a.span, a.start, a.end, (both.pop(),), (), a.weight), b
         return None
 
     def _standards(self, question: str) -> set[str]:
