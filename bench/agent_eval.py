@@ -58,8 +58,51 @@ def numbers(text: str) -> list[float]:
     return [float(n) for n in _NUMBER.findall(re.sub(r"(?<=\d),(?=\d)", "", text))]
 
 
+# The date styles a reply may write an ISO answer in. The grader stands outside the agent, so it keeps its own fixed
+# list rather than the agent's date reader: a date the agent reads wrongly must still be graded wrong.
+_MONTHS = {m.lower(): i for i, m in enumerate(
+    "January February March April May June July August September October November December".split(), 1)}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_MONTH = r"([A-Za-z]{3,9})\.?"
+_DATE_FORMS = (  # (pattern, the group order of year, month, day)
+    (re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b"), "ymd"),
+    (re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b"), "dmy"),  # 12/04/2025, 12.04.2025, and US 04/12/2025
+    (re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?[ -]" + _MONTH + r",?[ -](\d{4})\b"), "dMy"),
+    (re.compile(r"\b" + _MONTH + r" (\d{1,2})(?:st|nd|rd|th)?,? (\d{4})\b"), "Mdy"),
+)
+
+
+def dates(text: str) -> set[tuple[int, int, int]]:
+    """Every (year, month, day) the text writes in a common style. A day/month pair that could be read either way
+    (04/12/2025) gives both readings: the grader cannot know the writer's locale, and a record may use either."""
+    found: set[tuple[int, int, int]] = set()
+    for pattern, order in _DATE_FORMS:
+        for match in pattern.finditer(text):
+            parts = dict(zip(order, match.groups()))
+            month_text = parts.get("M")
+            if month_text is not None:
+                month = _MONTHS.get(month_text.lower())
+                if month is None:
+                    continue
+                readings = [(int(parts["y"]), month, int(parts["d"]))]
+            elif order == "dmy":
+                day, month = int(parts["d"]), int(parts["m"])
+                readings = [(int(parts["y"]), month, day), (int(parts["y"]), day, month)]
+            else:
+                readings = [(int(parts["y"]), int(parts["m"]), int(parts["d"]))]
+            found.update(r for r in readings if 1 <= r[1] <= 12 and 1 <= r[2] <= 31)
+    return found
+
+
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
 def is_correct(answer: str, expected: str | int | float) -> bool:
     expected = str(expected)  # a hand-written set may give a number as a JSON number
+    iso = _ISO_DATE.fullmatch(expected.strip())
+    if iso:  # a date is right in whatever style the reply writes it: "17 July 2025" for 2025-07-17
+        return tuple(int(g) for g in iso.groups()) in dates(answer)
     wanted = numbers(expected)
     if wanted and _NUMBER.fullmatch(expected.replace(",", "").strip()):
         return any(abs(n - wanted[0]) < 1e-6 * max(1.0, abs(wanted[0])) for n in numbers(answer))
