@@ -65,6 +65,8 @@ class StoryWords(BaseModel):
     rate: list[str] = Field([], description='A number per item ("275 dollars each", "per second").')
     of_rate: list[str] = Field([], description='A word between an item and its size ("4 units of 2 bytes").')
     share: list[str] = Field([], description='A number shared out ("split evenly among 12 teams").')
+    repeats: list[str] = Field([], description='Words right after a number, and before no other, that make it a '
+                               'count of repetitions ("given 2 times a day"): it multiplies the story so far.')
     add: list[str] = Field([], description='A number added ("7 more", "a fee is added", "in total").')
     compare: list[str] = Field([], description='A question for how far apart two numbers are ("by how many did '
                                'sales rise", "how many days late").')

@@ -174,7 +174,10 @@ class Resolver:
         # "3 root certificates" counts, names nothing; so does a word in small letters a stated number counts ("split
         # into 16 equal chunks, how many bytes is each chunk": a record named "chunk" is not asked); nor does a name
         # after an indefinite article in a story ("A PCT application has 30 months ...": any such application)
-        if told and not glued and (story := read_story(plain, self.language)) is not None:  # two numbers or more
+        apart = len(stated) >= 2 and len(stated) == len(_STATED_NUMBER.findall(_without(question, worded)))
+        # "129 pkg-config files and 28 of them come from x11proto-dev": two numbers or more, none of them held by
+        # the records the story's words name, tell the whole sum; the names say what is counted, no value to look up
+        if (told or apart) and not glued and (story := read_story(plain, self.language)) is not None:
             result = format_number(rounded(evaluate(story), places))  # "60 seats and 47 are taken"
             return Resolution([(ARITHMETIC_THOUGHT, self.calculator_action, story, result)], result, "calculation", 0)
         plain_stated = {v.replace(",", "") for v in stated}

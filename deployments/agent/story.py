@@ -88,8 +88,18 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
     one per item of two, an average of a list."""
     last = _last_sentence(toks)
     percents = [q for q in quantities if q.percent]
-    if len(percents) == 1 and len(quantities) >= 3:  # "18% of first-year salary. For 2 hires at 70,000 each":
-        # the percentage of what the other numbers come to
+    later = _then_after(toks, percents[0], quantities, words) if len(percents) == 1 else None
+    if later is not None and later == 2:  # "20% of 9,667 and then add 500": the share first, then the steps after it
+        part, base = (quantities[0], quantities[1]) if quantities[0].percent else (quantities[1], quantities[0])
+        expression = _percentage(toks, part, base.value, words, _clause(toks, part.at, words))
+        for before, current in zip(quantities[1:], quantities[2:]):
+            op = _cue(toks, before, current, words, language, consumed=True)
+            if op is None:
+                return None
+            expression = f"({expression}) {op} {current.value}"
+        return expression
+    if len(percents) == 1 and len(quantities) >= 3 and later is None:
+        # "18% of first-year salary. For 2 hires at 70,000 each": the percentage of what the other numbers come to
         base = _stepwise(toks, [q for q in quantities if not q.percent], words, language)
         return None if base is None else _percentage(toks, percents[0], f"({base})", words, last,
                                                      _flipped(toks, quantities, words, language))
@@ -139,6 +149,21 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
             quantities, listed = scaled, runs
     if _holds(_words(toks), words.average) and all(not q.percent and q.at in listed for q in quantities):
         return f"({' + '.join(q.value for q in quantities)}) / {len(quantities)}"
+    return None
+
+
+def _numbered(toks: list[Token], at: int) -> bool:
+    return at < len(toks) and toks[at].number is not None
+
+
+def _then_after(toks: list[Token], percent: _Quantity, quantities: list[_Quantity], words: StoryWords) -> int | None:
+    """The index in ``quantities`` of the first number after a sequence word ("then") that follows the percentage
+    and a number after it ("20% of 9,667 and then add 500"), or None: the numbers from there are steps after the
+    share, not part of its base."""
+    for k in range(1, len(quantities)):
+        q, nxt = quantities[k - 1], quantities[k]
+        if q.at >= percent.at and _holds(_words(toks[q.at + 1: nxt.at]), words.sequence):
+            return k
     return None
 
 
@@ -282,6 +307,10 @@ def _part(toks: list[Token], q: _Quantity, words: StoryWords) -> int | None:
     phrase = next((p.split() for p in words.part_of if after[:len(p.split())] == p.split()), None)
     if phrase is not None:
         return q.at + 1 + len(phrase)
+    ahead = next((p.split() for p in words.part_of if _words(toks[max(0, q.at - len(p.split())): q.at]) == p.split()),
+                 None)
+    if ahead is not None and any(t.number is not None for t in toks[_sentence(toks, q.at)[0]: q.at - len(ahead)]):
+        return q.at + 1  # "40 lines of which 17 are comments": the whole before, the part's words after it
     start = _sentence(toks, q.at)[0]
     numbers = [k for k in range(start, q.at) if toks[k].number is not None]
     head = _words(toks[start: numbers[0]]) if len(numbers) == 1 else []  # "Of the 600 parcels delivered, 45
@@ -490,6 +519,10 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         parts = phrase.split()
         if close[-len(parts):] == parts:
             return op
+    if _numbered(toks, current.at) and current.at + 1 < len(toks) and toks[current.at + 1].text in words.repeats \
+            and not _numbered(toks, current.at + 2):
+        return "*"  # "0.3 mg per kg, given 2 times a day": a count of repetitions multiplies; not "0.08 times
+        # 12,500", whose "times" joins the next number
     if joined and any(p.isalpha() and p in between for p in arithmetic.infix.get("+", [])):
         return "+"  # "80 seats at 25.25 each plus a one-off support fee of 600": the fee's "of" is no rate
     question = _words(toks)
@@ -513,6 +546,8 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
     if joined and (_holds(between, words.rate) or between[-1:] and between[-1] in words.of_rate) \
             or _holds(ahead, words.rate):
         return "*"  # "8 servers each running 16", "4 units of 2 bytes", "57 shirts at 4", "houses, each needing 48"
+    if _removals_totalled(toks, before, current, own, words, language):
+        return "+"  # "Ann sold 30 and Bob sold 45. How many did they sell in total?": the removals are what is summed
     if _holds(own, words.add):
         if _holds(own, words.remove) and not _holds([w for w in own if w not in arithmetic.articles], words.add):
             return "-"  # "then spend another 300": "another" says one more of the clause's own step
@@ -544,6 +579,16 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
             and language.asks_quantity(" ".join(_asking(toks))):  # not "9 meters long and 6 meters wide: its area"
         return "+"  # "30 km on Monday and 45 km on Tuesday": two amounts of one unit, told one after the other
     return None
+
+
+def _removals_totalled(toks: list[Token], before: _Quantity, current: _Quantity, own: list[str], words: StoryWords,
+                       language: Language) -> bool:
+    """Whether both numbers' clauses are removals and the question asks the total of a removal ("The app takes 300
+    MB and the data takes 120 MB. What do they take together?"): the removed amounts are the ones added. Not a
+    question for what is left ("how many are left in total"): a word of what remains is no removal asked."""
+    asking = _asking(toks)
+    return bool(_holds(own, words.remove) and _holds(_own(toks, before, words, language)[0], words.remove)
+                and _holds(asking, words.remove) and _holds(asking, words.add) and not _holds(asking, words.rest))
 
 
 def _repeated_later(toks: list[Token], current: _Quantity, words: StoryWords, language: Language) -> bool:
@@ -781,14 +826,15 @@ def _singular(word: str) -> str:
 
 
 def _items(toks: list[Token], at: int, words: StoryWords, until: int | None = None) -> set[str]:
-    """The nouns one of which a number in this sentence is per ("a rack holds 144", "each crate holds 24",
+    """The nouns one of which a number in this sentence is per ("a rack holds 144", "each ICU pc file has 40",
     "35 square metres each day"), told before token ``until`` where given (not "... and get 0.30 per km", a later
     number's rate)."""
     start, end = _sentence(toks, at)
     end = end if until is None else min(end, until)
     head = [t.text for t in toks[start:end]]
     marks = set(words.determiners) | set(words.generic) | set(words.rate)
-    return {head[k + d] for k in range(len(head)) for d in (1, 2) if head[k] in marks and k + d < len(head)
+    return {head[k + d] for k in range(len(head)) for d in (1, 2, 3) if head[k] in marks and k + d < len(head)
+            and (d < 3 or head[k] in words.rate)  # "each ICU pc file": a rate word's noun may follow two others
             and all(w.isalpha() for w in head[k + 1: k + d + 1])}
 
 

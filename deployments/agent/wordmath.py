@@ -33,7 +33,13 @@ _DATE = r"\d{4}-\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}\.\d{1,2}\.\d{4}(?!\d)|\d{1,2}/\
 # numbers glued by hyphens ("639-3", "account 100-2245") and a standard's name before them ("ISO 3166-2"): one
 # word, a code or a part, no subtraction (arithmetic writes "100 - 7" or "100 minus 7")
 _STANDARD = r"(?:\b[A-Z]{2,} )?(?<![\w.-])\d+(?:-\d+)+(?![\d-])"
-_TOKEN = re.compile(_STANDARD + "|" + _IDENTIFIER + "|" + _DATE + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
+# a dot that opens a word after a space is a file suffix (".pc files"), one word, no sentence's end
+_SUFFIX = r"(?<![^\s(])\.[^\W\d_]\w*"
+# thousands set apart by spaces ("77 683 KiB", "1 200 000"): one number, as French and SI styles write it; three
+# digits after each space and no digit or separator around, so "in 2024 350 units" stays two numbers
+_SPACED = r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,]|\.\d)"
+_TOKEN = re.compile(_STANDARD + "|" + _IDENTIFIER + "|" + _DATE + "|" + _SUFFIX + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|"
+                    + _SPACED + r"|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
                     r"|[,;.()+\-*/×÷^%]")
 
 
@@ -54,7 +60,7 @@ def tokenize(text: str, words: ArithmeticWords | None = None) -> list[Token]:
     tokens = []
     for raw in _TOKEN.findall(text):
         if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw) and not re.fullmatch(_DATE, raw) and "-" not in raw:
-            digits = raw.replace(",", "")
+            digits = re.sub(r"[,\s]", "", raw)
             whole, _, frac = digits.partition(".")
             tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))
         else:
@@ -451,7 +457,8 @@ def _parse(tokens: list[Token], language: Language) -> str | None:
         rest = tokens[end:]
         if _asks_result(rest, language):
             rest = []  # "..., what's the total?": a closing question naming the result
-        if any(t.number is not None or t.text in operator_words or t.text in SYMBOLS for t in rest):
+        if any(not (t.number is not None and _aside(tokens[end - 1:end] + rest, k + 1))
+               and (t.number is not None or t.text in operator_words or t.text in SYMBOLS) for k, t in enumerate(rest)):
             continue
         if not any(op in expr for op in "+-*/^"):
             continue
@@ -462,6 +469,17 @@ def _parse(tokens: list[Token], language: Language) -> str | None:
             continue
         return expression
     return None
+
+
+def _aside(rest: list[Token], k: int) -> bool:
+    """Whether the number ``rest[k]`` (``rest`` begins with the arithmetic's last token) is spelled in a later
+    clause than the arithmetic ("Add 245.50 and 189.75, I'm reconciling two receipts"): it counts the user's things,
+    no operand. A later clause with an operator word of its own is still refused, so "..., then add two" is not cut
+    short."""
+    return rest[k].text.isalpha() and any(t.text in _CLAUSE_MARKS for t in rest[:k])
+
+
+_CLAUSE_MARKS = frozenset(",.;:?!")
 
 
 def _asks_result(rest: list[Token], language: Language) -> bool:

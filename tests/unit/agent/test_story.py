@@ -139,6 +139,17 @@ from deployments.agent.wordmath import parse
     ("A loan of 12,000: 4,500 was repaid and 500 was forgiven. How much is still outstanding?", 7000),  # the rest
     ("How many servers in total if each of 9 racks holds 24 of them?", 216),  # "each of 9 racks": a count of
     # items that each hold the next number, which is no part of 9
+    ("A dog weighs 10 kg and takes 1.5 mg per kg, administered 2 times daily. Total mg daily?", 30),  # a count of
+    # repetitions multiplies
+    ("Each of 7 .deb archives is 880 KiB; what do they come to?", 6160),  # a file suffix is a word, not a full stop
+    ("Work out 15% of 3,200 and then take away 80.", 400),  # the share first, then the step after it
+    ("A 90 invoice is cut by 20%, then a further 12 is paid off. What remains?", 60),
+    ("The north printer used 2,300 sheets and the south one used 1,450; how many did they use altogether?", 3750),
+    # both clauses remove and the question totals the removal: the removed amounts are summed
+    ("The archive takes 64 210 KiB on disk and the index takes 3 900 KiB. Together they take how much?", 68110),
+    # thousands set apart by spaces
+    ("Every shipping crate holds 30 jars of which 4 are cracked; for 5 such crates, how many jars are not cracked?",
+     130),  # "of which" before the part, and the later count counts the noun the rate word names
 ])
 def test_each_cue_joins_its_number(text: str, value: float) -> None:
     expression = read_story(text, load_language())

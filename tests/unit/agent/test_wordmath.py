@@ -213,3 +213,13 @@ def test_a_question_that_is_not_arithmetic_in_words_is_left_to_the_model(text: s
 
 def test_numbers_keep_their_value_whatever_their_form() -> None:
     assert [t.number for t in tokenize("040, 1,200 and 3.50") if t.number] == ["40", "1200", "3.50"]
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("Multiply 16 by 3 please, it's for three invoices.", 48),
+    ("Subtract 19 from 70. The request came from four people.", 51),
+    ("What's 120 divided by 8? I am asking, like two colleagues did.", 15),
+    ("Add 5 and 7, then add two", 14),  # a later clause with an operation of its own still counts its number
+])
+def test_a_number_word_in_a_later_clause_counts_the_users_things_not_an_operand(text: str, value: float) -> None:
+    assert evaluate(parse(text, load_language())) == pytest.approx(value)
