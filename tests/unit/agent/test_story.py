@@ -148,6 +148,8 @@ from deployments.agent.wordmath import parse
     # both clauses remove and the question totals the removal: the removed amounts are summed
     ("The archive takes 64 210 KiB on disk and the index takes 3 900 KiB. Together they take how much?", 68110),
     # thousands set apart by spaces
+    ("A depot has 80 vans and 30 of them come from one maker. How many come from other makers?", 50),  # "other"
+    # says the part's words the other way round: the rest
     ("Every shipping crate holds 30 jars of which 4 are cracked; for 5 such crates, how many jars are not cracked?",
      130),  # "of which" before the part, and the later count counts the noun the rate word names
 ])
