@@ -109,6 +109,10 @@ _LEADER = re.compile(r"(?<=\w) ?\.{2,} ?(?=\S)(?<!\d\.\.(?=\d))")  # "size on di
 # never the two dots of a range ("52000..64000")
 
 
+_DOUBLE_COLON = re.compile(r"(?m)^([^:\n]{1,40}?) :: (?=\S)")  # "Summary :: ICU stream library": a key's colon
+# written doubled, with spaces around it, first on its line (never a scope inside one word: "File::Spec")
+
+
 _SPACED_NUMBER = re.compile(r"(?:(?<![\w,.-])|(?<=\d-))\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?=(?:\.\d+)?(?!\w|-[^\W\d]|[.,]\d|\s\d))")
 # "1 112", "GBP 48 000-61 000": thousands grouped by spaces, as much of Europe writes them; never two numbers side
 # by side ("Root CA 1 2020", "Wyse 60 132-column", a phone number: a longer or a shorter group, a word after)
@@ -121,11 +125,13 @@ def _in_line(text: str, at: int) -> bool:
 
 
 def readable(text: str) -> str:
-    """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}') or as "KEY=value" pairs (an ERP
-    export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key: value" fields the readings here know ("owner
-    team: Core", "QTY ON HAND: 26", "FragmentLines=59" as "Fragment Lines: 59"), nested keys joined ("limits memory:
-    512"); any other text as it is."""
+    """A record written as a JSON object ('{"owner_team": "Core", "port": 8080}'), with doubled key colons ("Bytes
+    :: 1 254"), or as "KEY=value" pairs (an ERP export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key:
+    value" fields the readings here know ("owner team: Core", "QTY ON HAND: 26", "FragmentLines=59" as "Fragment
+    Lines: 59"), nested keys joined ("limits memory: 512"); any other text as it is."""
     text = _SPACED_NUMBER.sub(lambda m: re.sub(r"\s", ",", m.group()), text)  # as commas: one length, one value
+    if len(_DOUBLE_COLON.findall(text)) >= PAIRS:  # a layout of such lines, not one heading ("EXPORT :: PART: A1")
+        text = _DOUBLE_COLON.sub(r"\1:   ", text)  # one length, as the leader dots below keep theirs
     text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's
     # colon written as dots leading to its value; here, so that the record's words and its values index alike
     if len(_PAIR.findall(text)) >= PAIRS:

@@ -1891,3 +1891,16 @@ def test_the_words_before_a_copula_and_a_quote_name_the_quoted_value() -> None:
                                      (4, "TK-82", "Per Lund", "the valve was replaced on site"))}
     assert ask('Give me the ticket number where the owner\'s reply was "the valve was replaced on site".',
                docs) == "TK-82"
+
+
+def test_a_key_colon_written_doubled_labels_its_value_and_a_name_field_answers_a_reverse_lookup() -> None:
+    docs = {**DOCS,  # a made-up audit ticket whose title line is its own number; its fields use " :: " as colons
+            "lib-zq-net": "[AUD-5531] Review of shared object zqnet.so\nState: open\n---\nRecord :: lib-zq-net\n"
+                          "Object file :: zqnet.so\nDisplay name :: zq-net\nSummary :: Zephyr queue network layer\n"
+                          "Release :: 4.2.7\nBytes on disk :: 18 230\nBuilt on :: 2024-03-09",
+            "lib-zq-core": "[AUD-5532] Review of shared object zqcore.so\nState: closed\n---\nRecord :: lib-zq-core\n"
+                           "Object file :: zqcore.so\nDisplay name :: zq-core\nSummary :: Zephyr queue core engine\n"
+                           "Release :: 4.2.1\nBytes on disk :: 40 114\nBuilt on :: 2024-02-11"}
+    assert readable("EXPORT :: PART: A1 ; NAME: Hinge") == "EXPORT :: PART: A1 ; NAME: Hinge"  # one heading line
+    assert ask("how many bytes on disk does zq-core take", docs) == "40,114"
+    assert ask("Which library is summarised as 'Zephyr queue network layer'? Give its name.", docs) == "zq-net"
