@@ -48,6 +48,7 @@ _WRITTEN_KEY = re.compile(r"(?<![\w=])([^\W\d_]\w*)=(?![\w=])")  # "Before=", "O
 _SLASHED = re.compile(r"(?<![\w/])\d[\d,.]*(?:/\d[\d,.]*)+(?![\w/])")  # "63/488,145", "2021/03/14", "144/12"
 _STATED_NUMBER = re.compile(r"(?<![\w.\-+:~/])\d[\d,]*(?:\.\d+)?(?![\w]|\.\d|-\d)")
 _ADDRESSED = re.compile(r"(.*?\w)\s*<[^\s<>@]+@[^\s<>]+>?")  # "Ann Lee <ann@example.org>": a name, then its address
+_POSSESSIVE = re.compile(r"\b([^\W\d_]+)['’]s\s+([^\W\d_]+)")  # "owner's account": the owner, then what of it
 _FILE_EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,4}")  # ".vim", ".gz", ".h": what a file name adds to its stem
 
 
@@ -860,11 +861,17 @@ class Resolver:
         found = [c for c in ranking if c.score >= 0.5 and said(c)]
         pair = next(((a, b) for i, a in enumerate(found) for b in found[i + 1:]
                      if said(a) - said(b) and said(b) - said(a) and a.text != b.text), None)
+        if pair is None and (plain := self._unqualified(found[:1], cands, said)) is not None:
+            pair = (found[0], plain)  # "heavier than at its previous visit": "Prev weight kg: 36.7" against the
+            # field its label qualifies, "Weight kg: 38.5", which the question names by no word of its own
+            found = [c for c in found if c is not plain]
         if pair is None or any(said(c) - said(pair[0]) - said(pair[1]) for c in found[:2]
                                if c is not pair[0] and c is not pair[1]):
             return None
         at = [min((low.index(w) for w in said(c) - said(other) if w in low), default=-1)
               for c, other in (pair, pair[::-1])]  # where the question names each by a word of its own
+        if at[1] < 0 and at[0] >= 0 and not said(pair[1]) - said(pair[0]):
+            at[1] = len(low)  # the unqualified field, named by no word: the qualified one is the reference
         if min(at) < 0:
             return None
         (at_a, a), (at_b, b) = sorted(zip(at, pair), key=lambda p: p[0])
@@ -875,6 +882,19 @@ class Resolver:
                                 " ".join(low[at_a:at_b]))  # "the difference between ...", "subtract A from B"
         return self._calculation([(LOOKUP_THOUGHT, self.search_action, name.span, self._show(record))], op,
                                  values, [record.id])  # "travel plus lodging on X": a sum, in any order
+
+    def _unqualified(self, found: list[Candidate], cands: list[Candidate], said: Any) -> Candidate | None:
+        """The one number whose near label is the found one's less the words the question matched it by ("Weight
+        kg" for "Prev weight kg", asked "previous"), or None."""
+        if not found:
+            return None
+        near, asked = {w.lower() for w in found[0].label[:NEAR_LABEL]}, list(said(found[0]))
+
+        def qualifies(c: Candidate) -> bool:
+            label = {w.lower() for w in c.label[:NEAR_LABEL]}
+            return bool(label) and label < near and all(matches(w, asked, self.same) for w in near - label)
+        plain = [c for c in cands if c is not found[0] and c.text != found[0].text and qualifies(c)]
+        return plain[0] if len(plain) == 1 else None
 
     def _clause_hits(self, record: Record, cands: list[Candidate], question: str,
                      wanted: list[str]) -> list[tuple[Candidate, int]]:
@@ -1201,7 +1221,11 @@ class Resolver:
         words = [p for w in words for p in ([w, *w.split("-")] if "-" in w.strip("-") and all(
             part.isalpha() for part in w.split("-")) and not self.index.holders([w]) else [w])]  # "the highlight-link
         # counts", a compound no record writes: its words, as a label writes them apart ("Highlight Links: 20")
-        return [w for w in dict.fromkeys(words) if w not in used and (w not in self.content_stop or w in keyed)]
+        wanted = [w for w in dict.fromkeys(words) if w not in used and (w not in self.content_stop or w in keyed)]
+        owners = {m.group(1).lower() for m in _POSSESSIVE.finditer(question) if m.group(2).lower() in wanted
+                  and m.group(2).lower() not in self.language.naming}  # "the owner's account code": the account
+        # code is asked, the owner only says whose ("the owner's name" asks the owner)
+        return [w for w in wanted if w not in owners] if len(owners) < len(wanted) else wanted
 
     def _offered(self, question: str) -> list[list[str]]:
         """The options a question offers on either side of an alternatives word, each the words up to a

@@ -1904,3 +1904,20 @@ def test_a_key_colon_written_doubled_labels_its_value_and_a_name_field_answers_a
     assert readable("EXPORT :: PART: A1 ; NAME: Hinge") == "EXPORT :: PART: A1 ; NAME: Hinge"  # one heading line
     assert ask("how many bytes on disk does zq-core take", docs) == "40,114"
     assert ask("Which library is summarised as 'Zephyr queue network layer'? Give its name.", docs) == "zq-net"
+
+
+def test_a_possessor_says_whose_value_is_asked_and_an_abbreviated_label_is_its_word() -> None:
+    docs = {**DOCS,  # made-up boat-hire bookings: the hirer's name and account code sit side by side
+            "bk-7731": "Booking BK-7731\nHirer: Tamsin Ollerenshaw\nAcct: HR-2210\nBoat: Heron\nCharge: 300.00\n"
+                       "Waived: 30.00\nPaid: 270.00",
+            "bk-7732": "Booking BK-7732\nHirer: Piers Gallantree\nAcct: HR-5518\nBoat: Osprey\nCharge: 180.00\n"
+                       "Waived: 0.00\nPaid: 180.00"}
+    assert ask("What is the hirer's account code on BK-7731?", docs) == "HR-2210"
+    assert ask("the hirer's name for booking BK-7732", docs) == "Piers Gallantree"
+
+
+def test_a_field_and_its_previous_value_are_compared_where_the_question_qualifies_only_one() -> None:
+    docs = {**DOCS,  # made-up tank gauge readings: the current level and the one before it, in one record each
+            "gauge-t88": "reading=GR-5501 tank=T-88 site=\"North Basin\" level_m=4.6 prev_level_m=3.9 temp_c=11",
+            "gauge-t91": "reading=GR-5502 tank=T-91 site=\"South Basin\" level_m=2.2 prev_level_m=2.8 temp_c=12"}
+    assert ask("How much higher was the level in reading GR-5501 than at the previous reading, in m?", docs) == "0.7"
