@@ -538,7 +538,13 @@ class Resolver:
             title = (self._labelled_title(cands, question) or _title(record)) if set(wanted) & self.language.titles \
                 else None  # "the title of the incident"; "Project title: Folk Fiddle Recordings" where a field says it
             answer = title or (own.text if own else record.subject_text)
-            if fold(answer) == fold(record.id) and (kinded := self._kind_value(record, cands, phrase, question)):
+            named_as = {c.text for c in cands if c.label and c.label[0].lower() in self.language.naming
+                        and fold(c.text) not in fold(question) and fold(c.text) != fold(record.id)}
+            if fold(answer) == fold(record.id) and len(named_as) == 1 and set(wanted) & self.language.naming:
+                answer = named_as.pop()  # "record_id=pc-adwaita-icon-theme ... display_name=gnome-icon-theme": asked
+                # what it is called, the one name field answers where the record's subject is only its id (not "which
+                # incident", whose number is the id)
+            elif fold(answer) == fold(record.id) and (kinded := self._kind_value(record, cands, phrase, question)):
                 answer = kinded.text  # "Subject: ep-setuptools-build-ext ... entry point 'build_ext'"
             answer = self._as_file(answer, cands, wanted + phrase)
             kind_words = answer.split()[:len(phrase)]

@@ -1921,3 +1921,13 @@ def test_a_field_and_its_previous_value_are_compared_where_the_question_qualifie
             "gauge-t88": "reading=GR-5501 tank=T-88 site=\"North Basin\" level_m=4.6 prev_level_m=3.9 temp_c=11",
             "gauge-t91": "reading=GR-5502 tank=T-91 site=\"South Basin\" level_m=2.2 prev_level_m=2.8 temp_c=12"}
     assert ask("How much higher was the level in reading GR-5501 than at the previous reading, in m?", docs) == "0.7"
+
+
+def test_a_record_whose_subject_is_only_its_id_is_called_by_its_one_name_field() -> None:
+    docs = {**DOCS,  # made-up font-package records: the id opens each, a name field says what the thing is called
+            "fp-orla-sans": 'record_id=fp-orla-sans\nfont_file=orla-sans.otf\nfamily_name=Orla Grotesk\n'
+                            'summary="A humanist sans for signage and wayfinding"\nglyphs=912\nweights=6',
+            "fp-brennet": 'record_id=fp-brennet\nfont_file=brennet.otf\nfamily_name=Brennet Serif\n'
+                          'summary="A bookish serif with long descenders"\nglyphs=640\nweights=4'}
+    assert ask('the font described as "A humanist sans for signage and wayfinding": what is it called?', docs) \
+        == "Orla Grotesk"
