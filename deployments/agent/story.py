@@ -89,7 +89,7 @@ def _whole(toks: list[Token], quantities: list[_Quantity], words: StoryWords, la
     last = _last_sentence(toks)
     percents = [q for q in quantities if q.percent]
     later = _then_after(toks, percents[0], quantities, words) if len(percents) == 1 else None
-    if later is not None and later == 2:  # "20% of 9,667 and then add 500": the share first, then the steps after it
+    if later == 2:  # "20% of 9,667 and then add 500": the share of the one number with it first, then the steps
         part, base = (quantities[0], quantities[1]) if quantities[0].percent else (quantities[1], quantities[0])
         expression = _percentage(toks, part, base.value, words, _clause(toks, part.at, words))
         for before, current in zip(quantities[1:], quantities[2:]):
@@ -519,7 +519,7 @@ def _cue(toks: list[Token], before: _Quantity, current: _Quantity, words: StoryW
         parts = phrase.split()
         if close[-len(parts):] == parts:
             return op
-    if _numbered(toks, current.at) and current.at + 1 < len(toks) and toks[current.at + 1].text in words.repeats \
+    if current.at + 1 < len(toks) and toks[current.at + 1].text in words.repeats \
             and not _numbered(toks, current.at + 2):
         return "*"  # "0.3 mg per kg, given 2 times a day": a count of repetitions multiplies; not "0.08 times
         # 12,500", whose "times" joins the next number
