@@ -118,6 +118,12 @@ _SPACED_NUMBER = re.compile(r"(?:(?<![\w,.-])|(?<=\d-))\d{1,3}(?:[ \u00a0\u202f]
 # by side ("Root CA 1 2020", "Wyse 60 132-column", a phone number: a longer or a shorter group, a word after)
 
 
+def spaced_as_commas(text: str) -> str:
+    """``text`` with thousands grouped by spaces written with commas ("77 683 KiB" as "77,683 KiB"): one length,
+    one value, read as any other grouped number."""
+    return _SPACED_NUMBER.sub(lambda m: re.sub(r"\s", ",", m.group()), text)
+
+
 def _in_line(text: str, at: int) -> bool:
     """Whether a pair at ``at`` follows another field of its line (not only spaces or a timestamp's bracket)."""
     line = text[text.rfind("\n", 0, at) + 1: at]
@@ -129,7 +135,7 @@ def readable(text: str) -> str:
     :: 1 254"), or as "KEY=value" pairs (an ERP export, a log line: 'SKU=WH-95037 ; QTY_ON_HAND=26') as the "key:
     value" fields the readings here know ("owner team: Core", "QTY ON HAND: 26", "FragmentLines=59" as "Fragment
     Lines: 59"), nested keys joined ("limits memory: 512"); any other text as it is."""
-    text = _SPACED_NUMBER.sub(lambda m: re.sub(r"\s", ",", m.group()), text)  # as commas: one length, one value
+    text = spaced_as_commas(text)
     if len(_DOUBLE_COLON.findall(text)) >= PAIRS:  # a layout of such lines, not one heading ("EXPORT :: PART: A1")
         text = _DOUBLE_COLON.sub(r"\1:   ", text)  # one length, as the leader dots below keep theirs
     text = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), text)  # "section ..... libdevel": a key's

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from deployments.agent.calculator import CalculatorError, evaluate, format_number
 from deployments.agent.language import ArithmeticWords, Language
+from deployments.agent.records import spaced_as_commas
 
 # an identifier that glues letters and digits ("STRK1048-2002", "U+0080", "alpha-3") is a word, never a number
 _IDENTIFIER = r"(?=[\w.+\-/]*[^\W\d_])(?=[\w.+\-/]*\d)[^\W_][\w.+\-/]*[^\W_]"  # "HLR/2019/7860" too
@@ -35,11 +36,8 @@ _DATE = r"\d{4}-\d{1,2}-\d{1,2}(?![\d.])|\d{1,2}\.\d{1,2}\.\d{4}(?!\d)|\d{1,2}/\
 _STANDARD = r"(?:\b[A-Z]{2,} )?(?<![\w.-])\d+(?:-\d+)+(?![\d-])"
 # a dot that opens a word after a space is a file suffix (".pc files"), one word, no sentence's end
 _SUFFIX = r"(?<![^\s(])\.[^\W\d_]\w*"
-# thousands set apart by spaces ("77 683 KiB", "1 200 000"): one number, as French and SI styles write it; three
-# digits after each space and no digit or separator around, so "in 2024 350 units" stays two numbers
-_SPACED = r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,]|\.\d)"
-_TOKEN = re.compile(_STANDARD + "|" + _IDENTIFIER + "|" + _DATE + "|" + _SUFFIX + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?|"
-                    + _SPACED + r"|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
+_TOKEN = re.compile(_STANDARD + "|" + _IDENTIFIER + "|" + _DATE + "|" + _SUFFIX + r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+                    r"|\d+(?:\.\d+)?|[^\W\d_]+(?:['’][^\W\d_]+)?"
                     r"|[,;.()+\-*/×÷^%]")
 
 
@@ -58,9 +56,9 @@ class Token:
 
 def tokenize(text: str, words: ArithmeticWords | None = None) -> list[Token]:
     tokens = []
-    for raw in _TOKEN.findall(text):
+    for raw in _TOKEN.findall(spaced_as_commas(text)):  # "77 683 KiB": one number, as the records read it
         if raw[0].isdigit() and not re.search(r"[^\W\d_]", raw) and not re.fullmatch(_DATE, raw) and "-" not in raw:
-            digits = re.sub(r"[,\s]", "", raw)
+            digits = raw.replace(",", "")
             whole, _, frac = digits.partition(".")
             tokens.append(Token(raw, (whole.lstrip("0") or "0") + (f".{frac}" if frac else "")))
         else:
